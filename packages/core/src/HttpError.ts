@@ -1,0 +1,372 @@
+/**
+ * Every way a Courier request can fail, as `Data.TaggedError` classes in the Effect error channel.
+ *
+ * Each error carries the request it belongs to (method and URL, credentials redacted) and a message that
+ * names both, so a log line alone says what failed. Errors come in three families:
+ * - the caller's mistake, found before any byte is written (`InvalidURL`, `UnknownProtocol`,
+ *   `InvalidHeader`, `EncodeError`);
+ * - the network or the peer (`HTTPConnectionError`, `IOError`, `BadStatusLine`, `IncompleteRead`,
+ *   `HeaderOverflow`, `ProtocolError`, `UnknownTransferEncoding`, `Timeout`);
+ * - reading the result (`StatusError`, `DecodeError`, `BodyAlreadyRead`, `UnmatchedRequest`).
+ *
+ * @since 0.1.0
+ */
+import * as Data from "effect/Data"
+import * as Predicate from "effect/Predicate"
+
+/**
+ * The request an error belongs to: its method and its URL with credentials removed.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RequestInfo {
+  readonly method: string
+  readonly url: string
+}
+
+/**
+ * A placeholder for errors raised before a request exists (for example by `Url.parse` alone).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const noRequest: RequestInfo = { method: "-", url: "-" }
+
+const where = (request: RequestInfo): string => `${request.method} ${request.url}`
+
+/**
+ * The URL could not be parsed, or its port is not a number in 1..65535.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidURL extends Data.TaggedError("InvalidURL")<{
+  readonly request: RequestInfo
+  readonly input: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `Invalid URL ${JSON.stringify(this.input)} (${this.reason}): ${where(this.request)}`
+  }
+}
+
+/**
+ * The URL's scheme is not one Courier speaks (only `http:` and `https:`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnknownProtocol extends Data.TaggedError("UnknownProtocol")<{
+  readonly request: RequestInfo
+  readonly protocol: string
+}> {
+  override get message(): string {
+    return `Unknown protocol ${JSON.stringify(this.protocol)}: ${where(this.request)}`
+  }
+}
+
+/**
+ * A request header name or value the wire cannot carry (not a token, CR/LF/NUL in a value, …).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidHeader extends Data.TaggedError("InvalidHeader")<{
+  readonly request: RequestInfo
+  readonly name: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `Invalid header ${JSON.stringify(this.name)} (${this.reason}): ${where(this.request)}`
+  }
+}
+
+/**
+ * The request body could not be encoded (for example JSON with a cycle or a BigInt).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class EncodeError extends Data.TaggedError("EncodeError")<{
+  readonly request: RequestInfo
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `Could not encode the request body (${this.reason}): ${where(this.request)}`
+  }
+}
+
+/**
+ * The server could not be reached: DNS failure, connection refused, TLS handshake failure.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class HTTPConnectionError extends Data.TaggedError("HTTPConnectionError")<{
+  readonly request: RequestInfo
+  readonly host: string
+  readonly port: number
+  /** The system code when there is one (`ECONNREFUSED`, `ENOTFOUND`, `CERT_HAS_EXPIRED`, …). */
+  readonly code: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `Could not connect to ${this.host}:${this.port} (${this.code}: ${this.reason}): ${where(this.request)}`
+  }
+}
+
+/**
+ * The socket failed after the connection was made: reset, broken pipe, closed while writing.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class IOError extends Data.TaggedError("IOError")<{
+  readonly request: RequestInfo
+  readonly code: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `Socket error (${this.code}: ${this.reason}): ${where(this.request)}`
+  }
+}
+
+/**
+ * The server's status line is not `HTTP/x.y NNN reason` — or the server closed before sending one.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class BadStatusLine extends Data.TaggedError("BadStatusLine")<{
+  readonly request: RequestInfo
+  /** The offending line as received (latin1), empty when the peer closed without a byte. */
+  readonly line: string
+}> {
+  override get message(): string {
+    const line = this.line === "" ? "connection closed before a status line" : JSON.stringify(this.line)
+    return `Bad status line ${line}: ${where(this.request)}`
+  }
+}
+
+/**
+ * The connection ended before the body was complete.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class IncompleteRead extends Data.TaggedError("IncompleteRead")<{
+  readonly request: RequestInfo
+  /** Body bytes received before the end. */
+  readonly received: number
+  /** Body bytes announced by Content-Length, or undefined for chunked bodies. */
+  readonly expected: number | undefined
+}> {
+  override get message(): string {
+    const of = this.expected === undefined ? "" : ` of ${this.expected}`
+    return `Incomplete read (${this.received} bytes${of}): ${where(this.request)}`
+  }
+}
+
+/**
+ * The response head is larger than a configured limit (line length, head size or header count).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class HeaderOverflow extends Data.TaggedError("HeaderOverflow")<{
+  readonly request: RequestInfo
+  readonly limit: string
+  readonly max: number
+}> {
+  override get message(): string {
+    return `Response head exceeds ${this.limit} (${this.max}): ${where(this.request)}`
+  }
+}
+
+/**
+ * The response violates HTTP/1.1 framing in a way that is not a bad status line: an invalid header line,
+ * conflicting Content-Length, Transfer-Encoding with Content-Length, a malformed chunk.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ProtocolError extends Data.TaggedError("ProtocolError")<{
+  readonly request: RequestInfo
+  readonly reason: string
+  /** Offset in the response stream at which the problem was found. */
+  readonly offset: number
+}> {
+  override get message(): string {
+    return `Protocol error at byte ${this.offset} (${this.reason}): ${where(this.request)}`
+  }
+}
+
+/**
+ * The response uses a transfer coding other than a single final `chunked`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnknownTransferEncoding extends Data.TaggedError("UnknownTransferEncoding")<{
+  readonly request: RequestInfo
+  readonly encoding: string
+}> {
+  override get message(): string {
+    return `Unknown transfer encoding ${JSON.stringify(this.encoding)}: ${where(this.request)}`
+  }
+}
+
+/**
+ * A deadline passed. `phase` says which one: connect, waiting for the head, body idle, or the total.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Timeout extends Data.TaggedError("Timeout")<{
+  readonly request: RequestInfo
+  readonly phase: "connect" | "head" | "body" | "total"
+  readonly millis: number
+}> {
+  override get message(): string {
+    return `Request timed out (${this.phase}, ${this.millis} ms): ${where(this.request)}`
+  }
+}
+
+/**
+ * The response status is not what the caller accepted (see `Response.filterStatusOk`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class StatusError extends Data.TaggedError("StatusError")<{
+  readonly request: RequestInfo
+  readonly status: number
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `Unexpected status ${this.status} ${this.reason}: ${where(this.request)}`
+  }
+}
+
+/**
+ * The response body could not be decoded as asked: not JSON, not UTF-8 text, or not the schema.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class DecodeError extends Data.TaggedError("DecodeError")<{
+  readonly request: RequestInfo
+  readonly expected: string
+  readonly reason: string
+  /** The start of the body, for the log (at most 200 characters). */
+  readonly preview: string
+}> {
+  override get message(): string {
+    return `Response is not ${this.expected} (${this.reason}): ${where(this.request)}`
+  }
+}
+
+/**
+ * The response body was already consumed as a stream and cannot be read again.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class BodyAlreadyRead extends Data.TaggedError("BodyAlreadyRead")<{
+  readonly request: RequestInfo
+}> {
+  override get message(): string {
+    return `Response body was already read: ${where(this.request)}`
+  }
+}
+
+/**
+ * No route of a test transport answered the request; `reasons` says why each route missed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnmatchedRequest extends Data.TaggedError("UnmatchedRequest")<{
+  readonly request: RequestInfo
+  readonly reasons: ReadonlyArray<string>
+}> {
+  override get message(): string {
+    const lines = this.reasons.length === 0 ? ["no routes are defined"] : this.reasons
+    return `No route matched ${where(this.request)}:\n  ${lines.join("\n  ")}`
+  }
+}
+
+/**
+ * Any Courier error.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type HttpError =
+  | InvalidURL
+  | UnknownProtocol
+  | InvalidHeader
+  | EncodeError
+  | HTTPConnectionError
+  | IOError
+  | BadStatusLine
+  | IncompleteRead
+  | HeaderOverflow
+  | ProtocolError
+  | UnknownTransferEncoding
+  | Timeout
+  | StatusError
+  | DecodeError
+  | BodyAlreadyRead
+  | UnmatchedRequest
+
+const tags: ReadonlySet<string> = new Set([
+  "InvalidURL",
+  "UnknownProtocol",
+  "InvalidHeader",
+  "EncodeError",
+  "HTTPConnectionError",
+  "IOError",
+  "BadStatusLine",
+  "IncompleteRead",
+  "HeaderOverflow",
+  "ProtocolError",
+  "UnknownTransferEncoding",
+  "Timeout",
+  "StatusError",
+  "DecodeError",
+  "BodyAlreadyRead",
+  "UnmatchedRequest",
+])
+
+/**
+ * Whether a value is one of Courier's errors.
+ *
+ * @since 0.1.0
+ * @category refinements
+ */
+export const isHttpError = (u: unknown): u is HttpError =>
+  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && tags.has(u._tag)
+
+/**
+ * Whether an error may succeed on a new attempt: connection failures, socket errors, timeouts, and a
+ * connection closed before a status line. Protocol violations and the caller's mistakes are not.
+ *
+ * @since 0.1.0
+ * @category refinements
+ */
+export const isTransient = (error: HttpError): boolean => {
+  switch (error._tag) {
+    case "HTTPConnectionError":
+    case "IOError":
+    case "Timeout":
+      return true
+    case "BadStatusLine":
+      return error.line === ""
+    case "StatusError":
+      return [408, 429, 500, 502, 503, 504].includes(error.status)
+    default:
+      return false
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * Courier's core: request values, responses, errors, the interpreter and the HTTP/1.1 machinery.
+ *
+ * @since 0.1.0
+ */
+
+/** @since 0.1.0 */
+export * as Body from "./Body.js"
+/** @since 0.1.0 */
+export * as Headers from "./Headers.js"
+/** @since 0.1.0 */
+export * as Http1 from "./Http1.js"
+/** @since 0.1.0 */
+export * as HttpError from "./HttpError.js"
+/** @since 0.1.0 */
+export * as Request from "./Request.js"
+/** @since 0.1.0 */
+export * as Status from "./Status.js"
+/** @since 0.1.0 */
+export * as Url from "./Url.js"

@@ -1,0 +1,136 @@
+/**
+ * Field sections of a response (the head and the trailers): finding their end, splitting them into lines,
+ * and parsing field lines. Pure functions over bytes; the decoder owns the state. RFC 9112 §2.2, §5.
+ * @internal
+ */
+import type { Failure, Limits, Pairs } from "./decoder.js"
+import { decodeLatin1 } from "./latin1.js"
+
+const CR = 13
+const LF = 10
+
+/** status-line = HTTP-version SP status-code SP [ reason-phrase ]; a missing last SP is tolerated, as h11 does. */
+export const statusLine = /^HTTP\/(\d)\.(\d) (\d{3})(?: ([\t\x20-\x7e\x80-\xff]*))?$/
+const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+/** A field value may hold HTAB, SP, visible ASCII and obs-text (RFC 9110 §5.5); anything else is rejected. */
+const badValueChar = /[\x00-\x08\x0a-\x1f\x7f]/
+
+/**
+ * Index just past the blank line that ends a field section starting at 0, or -1 if it has not arrived.
+ * A bare LF is accepted as a line end (RFC 9112 §2.2 allows a recipient to). `emptyAllowed`: the section
+ * may be empty (trailers), so a blank first line ends it.
+ */
+export const sectionEnd = (bytes: Uint8Array, from: number, emptyAllowed: boolean): number => {
+  if (emptyAllowed && from === 0) {
+    if (bytes[0] === LF) return 1
+    if (bytes[0] === CR && bytes[1] === LF) return 2
+  }
+  let i = bytes.indexOf(LF, from)
+  while (i !== -1) {
+    if (bytes[i + 1] === LF) return i + 2
+    if (bytes[i + 1] === CR && bytes[i + 2] === LF) return i + 3
+    i = bytes.indexOf(LF, i + 1)
+  }
+  return -1
+}
+
+/** The lines of a complete section, without line ends and without the final blank line. */
+export interface Lines {
+  readonly lines: Array<string>
+  /** Stream offset of each line's first byte. */
+  readonly offsets: Array<number>
+}
+
+/** Splits a complete section (bytes [0, end)) into lines, checking the size and line limits and bare CRs. */
+export const splitLines = (section: Uint8Array, end: number, start: number, limits: Limits): Lines | Failure => {
+  if (end > limits.maxHeadBytes) return { _tag: "HeaderOverflow", limit: "head size", max: limits.maxHeadBytes }
+  const text = decodeLatin1(section, 0, end)
+  const lines: Array<string> = []
+  const offsets: Array<number> = []
+  let from = 0
+  while (from < text.length) {
+    const lf = text.indexOf("\n", from)
+    const stop = lf > from && text.charCodeAt(lf - 1) === CR ? lf - 1 : lf
+    if (stop - from > limits.maxLineBytes) {
+      return { _tag: "HeaderOverflow", limit: "line length", max: limits.maxLineBytes }
+    }
+    const line = text.slice(from, stop)
+    const cr = line.indexOf("\r")
+    if (cr !== -1) return { _tag: "ProtocolError", reason: "bare CR in a field section", offset: start + from + cr }
+    lines.push(line)
+    offsets.push(start + from)
+    from = lf + 1
+  }
+  lines.pop()
+  offsets.pop()
+  return { lines, offsets }
+}
+
+/** Checks an unfinished section against the limits, so a peer cannot make the decoder buffer forever. */
+export const checkPartial = (section: Uint8Array, limits: Limits): Failure | undefined => {
+  if (section.length > limits.maxHeadBytes) {
+    return { _tag: "HeaderOverflow", limit: "head size", max: limits.maxHeadBytes }
+  }
+  const lastLine = section.length - (section.lastIndexOf(LF) + 1)
+  // A CR at the very end may still become part of a CRLF, so it does not count towards the line.
+  const pending = section[section.length - 1] === CR ? lastLine - 1 : lastLine
+  if (pending > limits.maxLineBytes) return { _tag: "HeaderOverflow", limit: "line length", max: limits.maxLineBytes }
+  return undefined
+}
+
+/** Checks the start of an unfinished head: it must begin with `HTTP/`, and a complete first line must parse. */
+export const checkPartialStatus = (section: Uint8Array): Failure | undefined => {
+  const lf = section.indexOf(LF)
+  const firstEnd = lf === -1 ? section.length : lf
+  const prefix = Math.min(5, section.length)
+  if (decodeLatin1(section, 0, prefix) !== "HTTP/".slice(0, prefix)) {
+    return { _tag: "BadStatusLine", line: decodeLatin1(section, 0, Math.min(firstEnd, 200)) }
+  }
+  if (lf !== -1) {
+    const line = decodeLatin1(section, 0, lf > 0 && section[lf - 1] === CR ? lf - 1 : lf)
+    const match = statusLine.exec(line)
+    if (match === null || match[1] !== "1") return { _tag: "BadStatusLine", line: line.slice(0, 200) }
+  }
+  return undefined
+}
+
+/** Parses field lines into pairs, replacing each obs-fold with a single space (RFC 9112 §5.2). */
+export const parseFields = (lines: Lines, first: number, limits: Limits): Pairs | Failure => {
+  const pairs: Pairs = []
+  for (let i = first; i < lines.lines.length; i++) {
+    const line = lines.lines[i] as string
+    const at = lines.offsets[i] as number
+    const c = line.charCodeAt(0)
+    if (c === 32 || c === 9) {
+      const last = pairs.pop()
+      if (last === undefined) return { _tag: "ProtocolError", reason: "continuation line with no field", offset: at }
+      const more = trimOws(line)
+      if (badValueChar.test(more)) return { _tag: "ProtocolError", reason: "invalid character in field value", offset: at }
+      pairs.push([last[0], last[1] === "" ? more : more === "" ? last[1] : `${last[1]} ${more}`])
+      continue
+    }
+    const colon = line.indexOf(":")
+    if (colon <= 0) return { _tag: "ProtocolError", reason: "field line without a name and colon", offset: at }
+    const name = line.slice(0, colon)
+    if (!token.test(name)) {
+      // RFC 9112 §5.1: whitespace between the name and the colon MUST be rejected.
+      const ws = name.endsWith(" ") || name.endsWith("\t")
+      return { _tag: "ProtocolError", reason: ws ? "whitespace before the colon" : "invalid field name", offset: at }
+    }
+    const value = trimOws(line.slice(colon + 1))
+    if (badValueChar.test(value)) return { _tag: "ProtocolError", reason: "invalid character in field value", offset: at }
+    pairs.push([name, value])
+    if (pairs.length > limits.maxHeaderCount) {
+      return { _tag: "HeaderOverflow", limit: "header count", max: limits.maxHeaderCount }
+    }
+  }
+  return pairs
+}
+
+const trimOws = (s: string): string => {
+  let a = 0
+  let b = s.length
+  while (a < b && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++
+  while (b > a && (s.charCodeAt(b - 1) === 32 || s.charCodeAt(b - 1) === 9)) b--
+  return a === 0 && b === s.length ? s : s.slice(a, b)
+}

@@ -1,0 +1,28 @@
+/** Byte helpers shared by the codec: latin1 both ways and concatenation. @internal */
+
+/** Decodes bytes as latin1 (ISO-8859-1): one char per byte, as HTTP heads are read. */
+export const decodeLatin1 = (bytes: Uint8Array, start: number, end: number): string => {
+  let out = ""
+  // fromCharCode.apply takes at most ~64K arguments; 8 KiB slices stay well under that.
+  for (let i = start; i < end; i += 8192) {
+    out += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + 8192)) as unknown as Array<number>)
+  }
+  return out
+}
+
+/** Encodes a string whose chars are all ≤ 0xFF (validated by the caller) as latin1 bytes. */
+export const encodeLatin1 = (s: string): Uint8Array => {
+  const out = new Uint8Array(s.length)
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i)
+  return out
+}
+
+/** Joins two byte arrays. */
+export const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
+  if (a.length === 0) return b
+  if (b.length === 0) return a
+  const out = new Uint8Array(a.length + b.length)
+  out.set(a, 0)
+  out.set(b, a.length)
+  return out
+}
