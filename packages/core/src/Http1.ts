@@ -9,7 +9,7 @@
  * @since 0.1.0
  */
 import * as Headers from "./Headers.js"
-import { ResponseDecoder } from "./internal/decoder.js"
+import { type Limits, ResponseDecoder } from "./internal/decoder.js"
 import { concat, encodeLatin1 } from "./internal/latin1.js"
 
 export type {
@@ -101,13 +101,13 @@ export const MAX_CHUNK_EXTENSION_BYTES = 16 * 1024
  * @since 0.1.0
  * @category limits
  */
-export const defaultLimits = {
+export const defaultLimits: Limits = {
   maxHeadBytes: MAX_HEAD_BYTES,
   maxLineBytes: MAX_LINE_BYTES,
   maxHeaderCount: MAX_HEADER_COUNT,
   maxChunkLineBytes: MAX_CHUNK_LINE_BYTES,
   maxChunkExtensionBytes: MAX_CHUNK_EXTENSION_BYTES,
-} as const
+}
 
 /**
  * A decoder for the response to a request with `method` (a HEAD response has no body).
@@ -115,7 +115,7 @@ export const defaultLimits = {
  * @since 0.1.0
  * @category decoding
  */
-export const makeDecoder = (method: string, limits: Partial<typeof defaultLimits> = {}): ResponseDecoder =>
+export const makeDecoder = (method: string, limits: Partial<Limits> = {}): ResponseDecoder =>
   new ResponseDecoder(method, { ...defaultLimits, ...limits })
 
 /**

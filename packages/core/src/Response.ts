@@ -1,0 +1,302 @@
+/**
+ * The response: status line, headers, and a body that is read once.
+ *
+ * A response from `Client.execute` streams its body from the connection; reading it (`stream`, `bytes`,
+ * `text`, `json`, `schemaJson`) consumes it. `bytes`, `text` and `json` keep what they read, so calling
+ * `text` after `json` works; a second `stream` after a first fails with `BodyAlreadyRead`. The one-call
+ * API (`Client.get` …) returns responses whose body is already in memory, as Python's requests does.
+ *
+ * @since 0.1.0
+ */
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
+import { format, type Inspectable, NodeInspectSymbol } from "effect/Inspectable"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import * as Headers from "./Headers.js"
+import { BodyAlreadyRead, DecodeError, type HttpError, type RequestInfo, StatusError } from "./HttpError.js"
+import { concat } from "./internal/latin1.js"
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const TypeId: unique symbol = Symbol.for("@courier/core/Response")
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type TypeId = typeof TypeId
+
+/**
+ * A body still on the wire: `pull` gives the next chunks, or `undefined` once the body has ended.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BodyReader {
+  readonly pull: Effect.Effect<ReadonlyArray<Uint8Array> | undefined, HttpError>
+}
+
+/**
+ * The response.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Response extends Inspectable {
+  readonly [TypeId]: TypeId
+  /** The request this answers: its method and URL (redacted). */
+  readonly request: RequestInfo
+  readonly status: number
+  readonly reason: string
+  readonly version: "HTTP/1.0" | "HTTP/1.1"
+  readonly headers: Headers.Headers
+  /** The announced body length, if the server sent Content-Length. */
+  readonly contentLength: number | undefined
+  /** @internal */
+  body: Uint8Array | BodyReader | "taken"
+}
+
+/**
+ * What `make` needs.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Init {
+  readonly request: RequestInfo
+  readonly status: number
+  readonly reason?: string
+  readonly version?: "HTTP/1.0" | "HTTP/1.1"
+  readonly headers?: Headers.Input
+  readonly contentLength?: number | undefined
+  readonly body?: Uint8Array | BodyReader
+}
+
+const Proto = {
+  [TypeId]: TypeId,
+  toJSON(this: Response) {
+    return {
+      _id: "Response",
+      request: this.request,
+      status: this.status,
+      reason: this.reason,
+      version: this.version,
+      headers: this.headers.toJSON(),
+    }
+  },
+  toString(this: Response) {
+    return format(this.toJSON())
+  },
+  [NodeInspectSymbol](this: Response) {
+    return this.toJSON()
+  },
+}
+
+/**
+ * Builds a response; transports and test doubles use this.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (init: Init): Response => {
+  const self = Object.create(Proto)
+  self.request = init.request
+  self.status = init.status
+  self.reason = init.reason ?? ""
+  self.version = init.version ?? "HTTP/1.1"
+  self.headers = Headers.fromInput(init.headers)
+  self.contentLength = init.contentLength
+  self.body = init.body ?? new Uint8Array(0)
+  return self
+}
+
+/**
+ * The body as a stream of byte chunks; consumes it.
+ *
+ * @since 0.1.0
+ * @category body
+ */
+export const stream = (self: Response): Stream.Stream<Uint8Array, HttpError> =>
+  Stream.suspend(() => {
+    const body = self.body
+    if (body instanceof Uint8Array) return body.length === 0 ? Stream.empty : Stream.succeed(body)
+    if (body === "taken") return Stream.fail(new BodyAlreadyRead({ request: self.request }))
+    self.body = "taken"
+    return Stream.repeatEffectChunkOption(
+      Effect.flatMap(Effect.mapError(body.pull, Option.some), (chunks) =>
+        chunks === undefined ? Effect.fail(Option.none()) : Effect.succeed(Chunk.unsafeFromArray(chunks as Array<Uint8Array>)),
+      ),
+    )
+  })
+
+/**
+ * The whole body as bytes; reads it to the end once and keeps it.
+ *
+ * @since 0.1.0
+ * @category body
+ */
+export const bytes = (self: Response): Effect.Effect<Uint8Array, HttpError> =>
+  Effect.suspend(() => {
+    const body = self.body
+    if (body instanceof Uint8Array) return Effect.succeed(body)
+    if (body === "taken") return Effect.fail(new BodyAlreadyRead({ request: self.request }))
+    self.body = "taken"
+    const parts: Array<Uint8Array> = []
+    let size = 0
+    const loop: Effect.Effect<Uint8Array, HttpError> = Effect.flatMap(body.pull, (chunks) => {
+      if (chunks === undefined) {
+        const all = parts.length === 1 ? (parts[0] as Uint8Array) : joinParts(parts, size)
+        self.body = all
+        return Effect.succeed(all)
+      }
+      for (const c of chunks) {
+        parts.push(c)
+        size += c.length
+      }
+      return loop
+    })
+    return loop
+  })
+
+const joinParts = (parts: ReadonlyArray<Uint8Array>, size: number): Uint8Array => {
+  if (parts.length === 0) return new Uint8Array(0)
+  if (parts.length === 2) return concat(parts[0] as Uint8Array, parts[1] as Uint8Array)
+  const out = new Uint8Array(size)
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
+
+const charset = (self: Response): string => {
+  const type = Option.getOrElse(Headers.get(self.headers, "content-type"), () => "")
+  const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(type)
+  return match?.[1]?.toLowerCase() ?? "utf-8"
+}
+
+const decoderFor = (label: string): TextDecoder => {
+  try {
+    return new TextDecoder(label)
+  } catch {
+    return new TextDecoder("utf-8")
+  }
+}
+
+const preview = (s: string): string => (s.length > 200 ? `${s.slice(0, 200)}…` : s)
+
+/**
+ * The body as text, decoded with the charset of Content-Type (UTF-8 when none is given).
+ *
+ * @since 0.1.0
+ * @category body
+ */
+export const text = (self: Response): Effect.Effect<string, HttpError> =>
+  Effect.map(bytes(self), (b) => decoderFor(charset(self)).decode(b))
+
+/**
+ * The body parsed as JSON; a body that is not JSON fails with `DecodeError`.
+ *
+ * @since 0.1.0
+ * @category body
+ */
+export const json = (self: Response): Effect.Effect<unknown, HttpError> =>
+  Effect.flatMap(text(self), (s) =>
+    Effect.try({
+      try: () => JSON.parse(s) as unknown,
+      catch: (e) =>
+        new DecodeError({
+          request: self.request,
+          expected: "JSON",
+          reason: e instanceof Error ? e.message : String(e),
+          preview: preview(s),
+        }),
+    }),
+  )
+
+/**
+ * The body parsed as JSON and decoded with a Schema; a mismatch fails with `DecodeError`.
+ *
+ * @since 0.1.0
+ * @category body
+ */
+export const schemaJson: {
+  <A, I, R>(schema: Schema.Schema<A, I, R>): (self: Response) => Effect.Effect<A, HttpError, R>
+  <A, I, R>(self: Response, schema: Schema.Schema<A, I, R>): Effect.Effect<A, HttpError, R>
+} = dual(
+  2,
+  <A, I, R>(self: Response, schema: Schema.Schema<A, I, R>): Effect.Effect<A, HttpError, R> =>
+    Effect.flatMap(json(self), (value) =>
+      Effect.mapError(
+        Schema.decodeUnknown(schema)(value),
+        (e) =>
+          new DecodeError({
+            request: self.request,
+            expected: `JSON matching ${String(schema.ast)}`,
+            reason: ParseResult.TreeFormatter.formatErrorSync(e),
+            preview: preview(JSON.stringify(value) ?? ""),
+          }),
+      ),
+    ),
+)
+
+/**
+ * A header's value, or `fallback` (httplib's `getheader(name, default)`).
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const getHeader: {
+  (name: string, fallback?: string): (self: Response) => string | undefined
+  (self: Response, name: string, fallback?: string): string | undefined
+} = dual(
+  (args) => isResponse(args[0]),
+  (self: Response, name: string, fallback?: string): string | undefined =>
+    Option.getOrElse(Headers.get(self.headers, name), () => fallback),
+)
+
+/**
+ * Whether a value is a Response.
+ *
+ * @since 0.1.0
+ * @category refinements
+ */
+export const isResponse = (u: unknown): u is Response => typeof u === "object" && u !== null && TypeId in u
+
+/**
+ * Fails with `StatusError` unless the status is 2xx.
+ *
+ * @since 0.1.0
+ * @category filters
+ */
+export const filterStatusOk = (self: Response): Effect.Effect<Response, StatusError> =>
+  self.status >= 200 && self.status < 300
+    ? Effect.succeed(self)
+    : Effect.fail(new StatusError({ request: self.request, status: self.status, reason: self.reason }))
+
+/**
+ * Reads the whole body into memory and returns a response holding it, so it can be read any number of
+ * times outside the scope of the connection.
+ *
+ * @since 0.1.0
+ * @category body
+ */
+export const buffered = (self: Response): Effect.Effect<Response, HttpError> =>
+  Effect.map(bytes(self), (body) =>
+    make({
+      request: self.request,
+      status: self.status,
+      reason: self.reason,
+      version: self.version,
+      headers: self.headers,
+      contentLength: self.contentLength,
+      body,
+    }),
+  )

@@ -1,0 +1,10 @@
+/**
+ * Courier on Node: TCP and TLS sockets under @courier/core's HTTP/1.1 transport.
+ *
+ * @since 0.1.0
+ */
+
+/** @since 0.1.0 */
+export * as NodeConnector from "./NodeConnector.js"
+/** @since 0.1.0 */
+export * as NodeTransport from "./NodeTransport.js"

@@ -1,0 +1,71 @@
+/** Real servers on 127.0.0.1 for the node transport's tests, as scoped resources. */
+import * as http from "node:http"
+import * as net from "node:net"
+import * as Effect from "effect/Effect"
+
+export interface Running {
+  readonly port: number
+  readonly url: string
+  /** Server-side sockets opened so far. */
+  readonly connections: () => number
+  /** Server-side sockets open right now. */
+  readonly open: () => number
+}
+
+const track = (server: net.Server) => {
+  let total = 0
+  const live = new Set<net.Socket>()
+  server.on("connection", (s: net.Socket) => {
+    total++
+    live.add(s)
+    s.on("close", () => live.delete(s))
+  })
+  return { connections: () => total, open: () => live.size, live }
+}
+
+const listen = (server: net.Server) =>
+  Effect.acquireRelease(
+    Effect.async<number>((resume) => {
+      server.listen(0, "127.0.0.1", () => resume(Effect.succeed((server.address() as net.AddressInfo).port)))
+    }),
+    () =>
+      Effect.async<void>((resume) => {
+        server.close(() => resume(Effect.void))
+      }),
+  )
+
+/** A node:http server with the given handler. */
+export const httpServer = (handler: http.RequestListener) =>
+  Effect.gen(function* () {
+    const server = http.createServer(handler)
+    const t = track(server)
+    yield* Effect.addFinalizer(() => Effect.sync(() => server.closeAllConnections()))
+    const port = yield* listen(server)
+    return { port, url: `http://127.0.0.1:${port}`, connections: t.connections, open: t.open } satisfies Running
+  })
+
+/** A raw TCP server: `onSocket` sees every connection and writes whatever bytes a test needs. */
+export const rawServer = (onSocket: (socket: net.Socket) => void) =>
+  Effect.gen(function* () {
+    const server = net.createServer(onSocket)
+    const t = track(server)
+    yield* Effect.addFinalizer(() => Effect.sync(() => t.live.forEach((s) => s.destroy())))
+    const port = yield* listen(server)
+    return { port, url: `http://127.0.0.1:${port}`, connections: t.connections, open: t.open } satisfies Running
+  })
+
+/** Replies once to the first request head with `reply`, then does what `after` says. */
+export const scriptedServer = (reply: string | Buffer, after: "close" | "keep" | "reset" = "close") =>
+  rawServer((socket) => {
+    let seen = ""
+    socket.on("data", (d) => {
+      seen += d.toString("latin1")
+      if (!seen.includes("\r\n\r\n")) return
+      seen = ""
+      socket.write(reply, () => {
+        if (after === "close") socket.end()
+        else if (after === "reset") socket.resetAndDestroy()
+      })
+    })
+    socket.on("error", () => undefined)
+  })
