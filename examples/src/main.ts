@@ -1,0 +1,20 @@
+/**
+ * The demo: every seed scenario against the embedded local server, printing what each step did.
+ * Run with `pnpm demo`.
+ */
+import * as Effect from "effect/Effect"
+import { liveEvent } from "./live-event/main.js"
+
+const program = Effect.gen(function* () {
+  yield* liveEvent
+})
+
+Effect.runPromise(program).then(
+  () => {
+    console.log("\nAll seed scenarios ran.")
+  },
+  (error: unknown) => {
+    console.error("Demo failed:", error)
+    process.exitCode = 1
+  },
+)

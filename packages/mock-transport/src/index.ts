@@ -1,0 +1,8 @@
+/**
+ * Test doubles for applications built on Courier.
+ *
+ * @since 0.1.0
+ */
+
+/** @since 0.1.0 */
+export * as MockTransport from "./MockTransport.js"
