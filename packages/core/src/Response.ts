@@ -13,6 +13,7 @@ import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import { format, type Inspectable, NodeInspectSymbol } from "effect/Inspectable"
 import * as Option from "effect/Option"
+import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
@@ -48,7 +49,7 @@ export interface BodyReader {
  * @since 0.1.0
  * @category models
  */
-export interface Response extends Inspectable {
+export interface Response extends Inspectable, Pipeable {
   readonly [TypeId]: TypeId
   /** The request this answers: its method and URL (redacted). */
   readonly request: RequestInfo
@@ -80,6 +81,10 @@ export interface Init {
 
 const Proto = {
   [TypeId]: TypeId,
+  pipe(this: Response) {
+    // biome-ignore lint/complexity/noArguments: pipeArguments is Effect's documented way to implement Pipeable
+    return pipeArguments(this, arguments)
+  },
   toJSON(this: Response) {
     return {
       _id: "Response",

@@ -143,7 +143,7 @@ const connectError = (e: NodeJS.ErrnoException): Connector.ConnectError =>
   new Connector.ConnectError({ code: e.code ?? "ECONNECT", reason: e.message })
 
 const open = (origin: Url.Origin, options: Options, timeoutMillis: number | undefined) =>
-  Effect.async<net.Socket, Connector.ConnectError>((resume) => {
+  Effect.async<NodeSocket, Connector.ConnectError>((resume) => {
     const secure = origin.scheme === "https"
     const t = options.tls ?? {}
     const socket: net.Socket = secure
@@ -180,7 +180,8 @@ const open = (origin: Url.Origin, options: Options, timeoutMillis: number | unde
     }
     const onConnect = () => {
       cleanup()
-      resume(Effect.succeed(socket))
+      // Wrap now, in the connect callback: an `end` or `error` that follows at once must not be missed.
+      resume(Effect.succeed(new NodeSocket(socket)))
     }
     const cleanup = () => {
       if (timer !== undefined) clearTimeout(timer)
@@ -204,7 +205,7 @@ const open = (origin: Url.Origin, options: Options, timeoutMillis: number | unde
 export const make = (options: Options = {}): Connector.Service => ({
   connect: (origin, connect) =>
     Effect.acquireRelease(
-      Effect.map(open(origin, options, connect.timeoutMillis), (socket) => new NodeSocket(socket)),
+      open(origin, options, connect.timeoutMillis),
       (socket) => socket.destroy,
     ),
 })

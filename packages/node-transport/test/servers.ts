@@ -39,8 +39,9 @@ export const httpServer = (handler: http.RequestListener) =>
   Effect.gen(function* () {
     const server = http.createServer(handler)
     const t = track(server)
-    yield* Effect.addFinalizer(() => Effect.sync(() => server.closeAllConnections()))
     const port = yield* listen(server)
+    // Registered after `listen`, so it runs before `server.close`, which waits for every connection.
+    yield* Effect.addFinalizer(() => Effect.sync(() => server.closeAllConnections()))
     return { port, url: `http://127.0.0.1:${port}`, connections: t.connections, open: t.open } satisfies Running
   })
 
@@ -49,8 +50,8 @@ export const rawServer = (onSocket: (socket: net.Socket) => void) =>
   Effect.gen(function* () {
     const server = net.createServer(onSocket)
     const t = track(server)
-    yield* Effect.addFinalizer(() => Effect.sync(() => t.live.forEach((s) => s.destroy())))
     const port = yield* listen(server)
+    yield* Effect.addFinalizer(() => Effect.sync(() => t.live.forEach((s) => s.destroy())))
     return { port, url: `http://127.0.0.1:${port}`, connections: t.connections, open: t.open } satisfies Running
   })
 
@@ -64,7 +65,8 @@ export const scriptedServer = (reply: string | Buffer, after: "close" | "keep" |
       seen = ""
       socket.write(reply, () => {
         if (after === "close") socket.end()
-        else if (after === "reset") socket.resetAndDestroy()
+        // A reset straight from the write callback reaches the client as a clean end; let the bytes land first.
+        else if (after === "reset") setTimeout(() => socket.resetAndDestroy(), 10)
       })
     })
     socket.on("error", () => undefined)

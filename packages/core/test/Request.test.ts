@@ -1,0 +1,66 @@
+import { Body, Headers, Request } from "@courier/core"
+import { describe, expect, it } from "@effect/vitest"
+import * as Equal from "effect/Equal"
+import * as Hash from "effect/Hash"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+
+describe("Request", () => {
+  it("constructors set the method and read the options", () => {
+    const r = Request.post("http://h/p", { params: { q: "1" }, headers: { A: "b" }, json: { x: 1 } })
+    expect(r.method).toBe("POST")
+    expect(r.params).toEqual([["q", "1"]])
+    expect(Headers.get(r.headers, "a")).toEqual(Option.some("b"))
+    expect(r.body).toEqual(Body.json({ x: 1 }))
+    expect(Request.del("http://h").method).toBe("DELETE")
+    expect(Request.options("http://h").method).toBe("OPTIONS")
+    expect(Request.head("http://h").method).toBe("HEAD")
+  })
+
+  it("data wins over json when both are given, as in Zerynth's requests", () => {
+    const r = Request.post("http://h/p", { data: { a: "1" }, json: { ignored: true } })
+    expect(r.body).toEqual(Body.form({ a: "1" }))
+  })
+
+  it("combinators are dual and leave the original untouched", () => {
+    const base = Request.get("http://h/")
+    const a = Request.setHeader(base, "X", "1")
+    const b = base.pipe(Request.setHeader("X", "1"))
+    expect(Equal.equals(a, b)).toBe(true)
+    expect(Headers.has(base.headers, "X")).toBe(false)
+    expect(base.pipe(Request.bodyText("hi"), Request.setMethod("put")).method).toBe("PUT")
+  })
+
+  it("compares and hashes by value", () => {
+    const a = Request.get("http://h/", { headers: { A: "1" } })
+    const b = Request.get("http://h/", { headers: { a: "1" } })
+    expect(Equal.equals(a, b)).toBe(true)
+    expect(Hash.hash(a)).toBe(Hash.hash(b))
+    expect(Equal.equals(a, Request.get("http://h/other"))).toBe(false)
+  })
+
+  it("basicAuth and bearerToken accept Redacted secrets", () => {
+    const r = Request.get("http://h/").pipe(Request.basicAuth("user", Redacted.make("pass")))
+    expect(Headers.get(r.headers, "authorization")).toEqual(Option.some(`Basic ${btoa("user:pass")}`))
+    const t = Request.get("http://h/").pipe(Request.bearerToken("abc"))
+    expect(Headers.get(t.headers, "authorization")).toEqual(Option.some("Bearer abc"))
+  })
+
+  it("toJSON and toString hide credentials in headers and URL", () => {
+    const r = Request.get("http://ada:secret@h/p").pipe(Request.basicAuth("u", "p"))
+    const json = JSON.stringify(r)
+    expect(json).not.toContain("secret")
+    expect(json).not.toContain(btoa("u:p"))
+    expect(json).toContain("<redacted>")
+    expect(String(r)).not.toContain("secret")
+  })
+
+  it("params accumulate and setParam replaces", () => {
+    const r = Request.get("http://h/").pipe(Request.appendParams({ a: "1" }), Request.appendParams([["a", "2"]]))
+    expect(r.params).toEqual([
+      ["a", "1"],
+      ["a", "2"],
+    ])
+    expect(Request.setParam(r, "a", "3").params).toEqual([["a", "3"]])
+  })
+})

@@ -1,0 +1,203 @@
+// The node transport against real servers on 127.0.0.1: node:http for well-behaved exchanges, raw TCP
+// servers for what node:http would never send.
+import { Client, HttpError, Request, Response } from "@courier/core"
+import { NodeTransport } from "@courier/node-transport"
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import { httpServer, rawServer, scriptedServer } from "./servers.js"
+
+const echoServer = httpServer((req, res) => {
+  let body = ""
+  req.setEncoding("latin1")
+  req.on("data", (d: string) => {
+    body += d
+  })
+  req.on("end", () => {
+    const text = JSON.stringify({ method: req.method, url: req.url, headers: req.rawHeaders, body })
+    res.writeHead(200, { "Content-Type": "application/json" })
+    res.end(text)
+  })
+})
+
+const client = NodeTransport.client()
+
+describe("NodeTransport over node:http", () => {
+  it.scoped("GET with params returns status, reason, version, headers and JSON", () =>
+    Effect.gen(function* () {
+      const server = yield* echoServer
+      const r = yield* Client.get(`${server.url}/get`, { params: { name1: "value1", name2: "value 2" } })
+      expect([r.status, r.reason, r.version]).toEqual([200, "OK", "HTTP/1.1"])
+      expect(Response.getHeader(r, "content-type")).toBe("application/json")
+      const body = (yield* Response.json(r)) as { url: string; headers: Array<string> }
+      expect(body.url).toBe("/get?name1=value1&name2=value+2")
+      expect(body.headers.slice(0, 2)).toEqual(["Host", `127.0.0.1:${server.port}`])
+    }).pipe(Effect.provide(client)),
+  )
+
+  it.scoped("POST sends a form with Content-Type and Content-Length", () =>
+    Effect.gen(function* () {
+      const server = yield* echoServer
+      const r = yield* Client.post(`${server.url}/post`, { data: { name1: "value1", name2: "value2" } })
+      const body = (yield* Response.json(r)) as { method: string; headers: Array<string>; body: string }
+      expect(body.method).toBe("POST")
+      expect(body.body).toBe("name1=value1&name2=value2")
+      expect(body.headers).toContain("application/x-www-form-urlencoded")
+      expect(body.headers).toContain("25")
+    }).pipe(Effect.provide(client)),
+  )
+
+  it.scoped("a streamed body of unknown length goes out chunked", () =>
+    Effect.gen(function* () {
+      const server = yield* echoServer
+      const parts = ["alpha", "beta", "gamma"].map((s) => new TextEncoder().encode(s))
+      const r = yield* Client.fetch(Request.post(`${server.url}/up`).pipe(Request.bodyStream(Stream.fromIterable(parts))))
+      const body = (yield* Response.json(r)) as { headers: Array<string>; body: string }
+      expect(body.body).toBe("alphabetagamma")
+      expect(body.headers).toContain("chunked")
+    }).pipe(Effect.provide(client)),
+  )
+
+  it.scoped("N sequential requests are carried by one server-side socket", () =>
+    Effect.gen(function* () {
+      const server = yield* echoServer
+      for (let i = 0; i < 20; i++) expect((yield* Client.get(`${server.url}/n/${i}`)).status).toBe(200)
+      expect(server.connections()).toBe(1)
+    }).pipe(Effect.provide(client)),
+  )
+
+  it.scoped("concurrent requests open at most the per-origin limit and wait their turn", () =>
+    Effect.gen(function* () {
+      const server = yield* echoServer
+      const limited = NodeTransport.client({ maxConnectionsPerOrigin: 3 })
+      const statuses = yield* Effect.forEach(
+        Array.from({ length: 30 }, (_, i) => i),
+        (i) => Effect.map(Client.get(`${server.url}/c/${i}`), (r) => r.status),
+        { concurrency: 30 },
+      ).pipe(Effect.provide(limited))
+      expect(statuses.every((s) => s === 200)).toBe(true)
+      expect(server.connections()).toBeLessThanOrEqual(3)
+    }),
+  )
+
+  it.scoped("closing the layer's scope closes every socket", () =>
+    Effect.gen(function* () {
+      const server = yield* echoServer
+      const scope = yield* Scope.make()
+      const ctx = yield* Layer.buildWithScope(client, scope)
+      yield* Effect.forEach([1, 2, 3], (i) => Client.get(`${server.url}/${i}`), { concurrency: 3 }).pipe(
+        Effect.provide(ctx),
+      )
+      expect(server.open()).toBeGreaterThan(0)
+      yield* Scope.close(scope, Exit.void)
+      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 50)))
+      expect(server.open()).toBe(0)
+    }),
+  )
+
+  it.scoped("a response abandoned mid-body destroys its connection; one read to the end is reused", () =>
+    Effect.gen(function* () {
+      const server = yield* httpServer((req, res) => {
+        res.writeHead(200, { "Content-Length": String(1 << 20) })
+        if (req.url === "/small") res.end("x".repeat(1 << 20))
+        else res.write("x".repeat(1024))
+      })
+      // Read one chunk of a body that never finishes, then leave: the scope closes the connection.
+      yield* Effect.scoped(
+        Effect.flatMap(Client.execute(Request.get(`${server.url}/stall`)), (r) => Stream.runHead(Response.stream(r))),
+      )
+      yield* Client.get(`${server.url}/small`)
+      yield* Client.get(`${server.url}/small`)
+      expect(server.connections()).toBe(2)
+    }).pipe(Effect.provide(client)),
+  )
+
+  it.scoped("an interrupted request frees its connection", () =>
+    Effect.gen(function* () {
+      const server = yield* httpServer((req, res) => {
+        if (req.url === "/slow") return // never answers
+        res.end("ok")
+      })
+      const fiber = yield* Effect.fork(Client.get(`${server.url}/slow`))
+      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 50)))
+      yield* Fiber.interrupt(fiber)
+      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 50)))
+      expect(server.open()).toBe(0)
+      expect((yield* Client.get(`${server.url}/fast`)).status).toBe(200)
+    }).pipe(Effect.provide(client)),
+  )
+})
+
+describe("NodeTransport against misbehaving raw TCP servers", () => {
+  it.scoped("a bad status line is BadStatusLine with the line", () =>
+    Effect.gen(function* () {
+      const server = yield* scriptedServer("HTTP/1.1 OK 200\r\n\r\n")
+      const error = yield* Effect.flip(Client.get(server.url))
+      expect(error).toBeInstanceOf(HttpError.BadStatusLine)
+      expect(error).toMatchObject({ line: "HTTP/1.1 OK 200" })
+      expect(error.message).toContain(`GET ${server.url}`)
+    }).pipe(Effect.provide(client)),
+  )
+
+  it.scoped("a server that closes without a byte is BadStatusLine with an empty line", () =>
+    Effect.gen(function* () {
+      const server = yield* rawServer((socket) => socket.end())
+      const error = yield* Effect.flip(Client.get(server.url))
+      expect(error).toMatchObject({ _tag: "BadStatusLine", line: "" })
+    }).pipe(Effect.provide(client)),
+  )
+
+  it.scoped("a body cut short is IncompleteRead with received and expected bytes", () =>
+    Effect.gen(function* () {
+      const server = yield* scriptedServer("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this")
+      const error = yield* Effect.flip(Client.get(server.url))
+      expect(error).toMatchObject({ _tag: "IncompleteRead", received: 9, expected: 100 })
+    }).pipe(Effect.provide(client)),
+  )
+
+  it.effect("a refused port is HTTPConnectionError", () =>
+    Effect.gen(function* () {
+      // Nothing listens on port 1 of the loopback.
+      const error = yield* Effect.flip(Client.get("http://127.0.0.1:1/"))
+      expect(error).toMatchObject({ _tag: "HTTPConnectionError", code: "ECONNREFUSED", host: "127.0.0.1", port: 1 })
+      expect(error.message).toContain("GET http://127.0.0.1:1/")
+    }).pipe(Effect.provide(client)),
+  )
+
+  it.scoped("a reset after the head is IOError", () =>
+    Effect.gen(function* () {
+      const server = yield* scriptedServer("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npart", "reset")
+      const error = yield* Effect.flip(Client.get(server.url))
+      expect(error).toMatchObject({ _tag: "IOError", code: "ECONNRESET" })
+    }).pipe(Effect.provide(client)),
+  )
+
+  it.scoped("an idempotent request on a keep-alive socket the server closed is retried on a fresh one", () =>
+    Effect.gen(function* () {
+      // Answers one request per connection while claiming keep-alive, then closes the idle socket.
+      const server = yield* rawServer((socket) => {
+        socket.once("data", () => {
+          socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", () => setTimeout(() => socket.end(), 5))
+        })
+        socket.on("error", () => undefined)
+      })
+      expect((yield* Client.get(server.url)).status).toBe(200)
+      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 30)))
+      expect((yield* Client.get(server.url)).status).toBe(200)
+      expect(server.connections()).toBe(2)
+    }).pipe(Effect.provide(client)),
+  )
+
+  it.scoped("header injection is refused before any byte is written", () =>
+    Effect.gen(function* () {
+      const server = yield* echoServer
+      const error = yield* Effect.flip(Client.get(server.url, { headers: { "X-A": "1\r\nInjected: yes" } }))
+      expect(error).toMatchObject({ _tag: "InvalidHeader", name: "X-A" })
+      expect(server.connections()).toBe(0)
+    }).pipe(Effect.provide(client)),
+  )
+})

@@ -1,0 +1,58 @@
+// TLS through the node connector, against an HTTPS server on 127.0.0.1 whose certificate comes from
+// the committed test CA in fixtures/tls (regenerate with fixtures/tls/make.sh).
+import * as fs from "node:fs"
+import * as https from "node:https"
+import type * as net from "node:net"
+import { Client, Response } from "@courier/core"
+import { NodeTransport } from "@courier/node-transport"
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+
+const fixture = (name: string) => fs.readFileSync(new URL(`./fixtures/tls/${name}`, import.meta.url))
+
+const httpsServer = Effect.acquireRelease(
+  Effect.async<{ server: https.Server; port: number }>((resume) => {
+    const server = https.createServer({ key: fixture("server.key"), cert: fixture("server.crt") }, (req, res) => {
+      res.end(`secure ${req.url}`)
+    })
+    server.listen(0, "127.0.0.1", () => resume(Effect.succeed({ server, port: (server.address() as net.AddressInfo).port })))
+  }),
+  ({ server }) =>
+    Effect.async<void>((resume) => {
+      server.closeAllConnections()
+      server.close(() => resume(Effect.void))
+    }),
+)
+
+describe("NodeTransport over TLS", () => {
+  it.scoped("a server certificate from a trusted CA is accepted", () =>
+    Effect.gen(function* () {
+      const { port } = yield* httpsServer
+      const r = yield* Client.get(`https://localhost:${port}/hello`).pipe(
+        Effect.provide(NodeTransport.client({ tls: { ca: fixture("ca.crt") } })),
+      )
+      expect(r.status).toBe(200)
+      expect(yield* Response.text(r)).toBe("secure /hello")
+    }),
+  )
+
+  it.scoped("verification is on by default: an unknown CA is an HTTPConnectionError that says why", () =>
+    Effect.gen(function* () {
+      const { port } = yield* httpsServer
+      const error = yield* Effect.flip(Client.get(`https://localhost:${port}/`).pipe(Effect.provide(NodeTransport.client())))
+      expect(error._tag).toBe("HTTPConnectionError")
+      expect(error).toMatchObject({ code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" })
+      expect(error.message).toContain("unable to verify")
+    }),
+  )
+
+  it.scoped("an IP literal is checked against the certificate's IP names", () =>
+    Effect.gen(function* () {
+      const { port } = yield* httpsServer
+      const r = yield* Client.get(`https://127.0.0.1:${port}/ip`).pipe(
+        Effect.provide(NodeTransport.client({ tls: { ca: fixture("ca.crt") } })),
+      )
+      expect(yield* Response.text(r)).toBe("secure /ip")
+    }),
+  )
+})
