@@ -51,7 +51,8 @@ const liveEventApi = () => {
     const match = /^\/user\/([^/]+)\/live_event$/.exec(path)
     if (match !== null) {
       const userId = decodeURIComponent(match[1] as string)
-      if (sessions.get(String(req.headers["x-session-token"])) !== userId) return send(res, 401, { error: "no session" })
+      if (sessions.get(String(req.headers["x-session-token"])) !== userId)
+        return send(res, 401, { error: "no session" })
       const list = events.get(userId) ?? []
       if (req.method === "POST") {
         const payload = JSON.parse(await readBody(req)) as { title: string; start_time: number }

@@ -16,7 +16,8 @@ const api = MockTransport.layer([
     path: "/api/user/authenticate",
     reply: (req) =>
       Effect.succeed(
-        req.headers.entries.some(([k, v]) => k === "X-API-KEY" && v === "key") && JSON.parse(req.text).email === user.email
+        req.headers.entries.some(([k, v]) => k === "X-API-KEY" && v === "key") &&
+          JSON.parse(req.text).email === user.email
           ? { status: 200, json: { session_token: "tok-1", user_id: user.email } }
           : { status: 401, json: { error: "denied" } },
       ),
@@ -51,7 +52,11 @@ describe("live-event app (seed 000)", () => {
         "POST /api/user/ada%40example.com/live_event",
         "GET /api/user/ada%40example.com/live_event",
       ])
-      expect(calls.slice(1).every((c) => c.request.headers.entries.some(([k, v]) => k === "X-SESSION-TOKEN" && v === "tok-1"))).toBe(true)
+      expect(
+        calls
+          .slice(1)
+          .every((c) => c.request.headers.entries.some(([k, v]) => k === "X-SESSION-TOKEN" && v === "tok-1")),
+      ).toBe(true)
       expect(JSON.parse(calls[1]?.request.text ?? "")).toEqual({ title: "Test", start_time: 60 })
     }).pipe(Effect.provide(client("http://api.test/api/"))),
   )

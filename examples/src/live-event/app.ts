@@ -36,7 +36,9 @@ export const futureUtc = (minutes: number) =>
 
 /** POST a live event; its id comes back. */
 export const createLiveEvent = (session: Session, payload: { readonly title: string; readonly start_time: number }) =>
-  Client.fetch(Request.post(eventPath(session), { json: payload }).pipe(Request.setHeader("X-SESSION-TOKEN", session.token))).pipe(
+  Client.fetch(
+    Request.post(eventPath(session), { json: payload }).pipe(Request.setHeader("X-SESSION-TOKEN", session.token)),
+  ).pipe(
     Effect.flatMap(Response.filterStatusOk),
     Effect.flatMap(Response.schemaJson(Created)),
     Effect.map((js) => js.live_event_id),
@@ -57,13 +59,19 @@ export const getLiveEventInfo = (session: Session) =>
 export const countdown = (seconds: number, interval: number, say: (line: string) => Effect.Effect<void>) =>
   Effect.gen(function* () {
     const tick = yield* Ref.make(0)
-    const step = Effect.flatMap(Ref.getAndUpdate(tick, (n) => n + 1), (i) => {
-      const left = seconds - i
-      const announce = i % interval === 0 ? say(`Streaming will start in ${left} seconds.`) : Effect.void
-      return Effect.zipRight(announce, left > 10 ? say(".") : say(String(left)))
-    })
+    const step = Effect.flatMap(
+      Ref.getAndUpdate(tick, (n) => n + 1),
+      (i) => {
+        const left = seconds - i
+        const announce = i % interval === 0 ? say(`Streaming will start in ${left} seconds.`) : Effect.void
+        return Effect.zipRight(announce, left > 10 ? say(".") : say(String(left)))
+      },
+    )
     // One tick now and one a second after each, `seconds` ticks in all, then the last second passes.
-    yield* Effect.repeat(step, Schedule.addDelay(Schedule.recurs(seconds - 1), () => "1 second"))
+    yield* Effect.repeat(
+      step,
+      Schedule.addDelay(Schedule.recurs(seconds - 1), () => "1 second"),
+    )
     yield* Effect.sleep("1 second")
     yield* say("Launch!")
   })

@@ -115,7 +115,9 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Trans
     const execute: Service["execute"] = (request) =>
       Effect.suspend(() => {
         const resolved = resolve(request)
-        return Either.isLeft(resolved) ? Effect.fail(resolved.left) : transport.send(resolved.right[0], resolved.right[1])
+        return Either.isLeft(resolved)
+          ? Effect.fail(resolved.left)
+          : transport.send(resolved.right[0], resolved.right[1])
       })
 
     const fetch: Service["fetch"] = (request) => Effect.scoped(Effect.flatMap(execute(request), Response.buffered))
@@ -129,7 +131,8 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Trans
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options = {}): Layer.Layer<Client, never, Transport> => Layer.effect(Client, make(options))
+export const layer = (options: Options = {}): Layer.Layer<Client, never, Transport> =>
+  Layer.effect(Client, make(options))
 
 /**
  * Runs a request with the Client in context; the body streams until the scope closes.

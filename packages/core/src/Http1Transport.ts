@@ -75,16 +75,18 @@ export const make = (options: Options = {}) =>
       restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
     ): Effect.Effect<Response, HttpError, Scope.Scope> =>
       Effect.flatMap(
-        Effect.mapError(pool.acquire(p.url.origin, fresh, restore), (e): HttpError =>
-          e.timeout === true
-            ? new Timeout({ request: p.info, phase: "connect", millis: connectTimeout })
-            : new HTTPConnectionError({
-                request: p.info,
-                host: p.url.origin.host,
-                port: p.url.origin.port,
-                code: e.code,
-                reason: e.reason,
-              }),
+        Effect.mapError(
+          pool.acquire(p.url.origin, fresh, restore),
+          (e): HttpError =>
+            e.timeout === true
+              ? new Timeout({ request: p.info, phase: "connect", millis: connectTimeout })
+              : new HTTPConnectionError({
+                  request: p.info,
+                  host: p.url.origin.host,
+                  port: p.url.origin.port,
+                  code: e.code,
+                  reason: e.reason,
+                }),
         ),
         (lease) =>
           restore(exchange(lease, p, pool, limits)).pipe(
@@ -92,8 +94,7 @@ export const make = (options: Options = {}) =>
             // A body still on the wire holds the connection: if the scope closes first, destroy it.
             Effect.tap(() => (lease.active ? Effect.addFinalizer(() => pool.release(lease, false)) : Effect.void)),
             Effect.catchAll(({ error, retryable }) => {
-              const deadSocket =
-                error._tag === "IOError" || (error._tag === "BadStatusLine" && error.line === "")
+              const deadSocket = error._tag === "IOError" || (error._tag === "BadStatusLine" && error.line === "")
               return lease.reused && !fresh && retryable && p.replayable && deadSocket
                 ? attempt(p, true, restore)
                 : Effect.fail(error)

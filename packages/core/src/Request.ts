@@ -309,7 +309,9 @@ export const setUrl: {
 export const setHeader: {
   (name: string, value: string): (self: Request) => Request
   (self: Request, name: string, value: string): Request
-} = dual(3, (self: Request, name: string, value: string) => copy(self, { headers: Headers.set(self.headers, name, value) }))
+} = dual(3, (self: Request, name: string, value: string) =>
+  copy(self, { headers: Headers.set(self.headers, name, value) }),
+)
 
 /**
  * Sets several headers, each replacing the values it had.

@@ -13,8 +13,8 @@ import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import { format, type Inspectable, NodeInspectSymbol } from "effect/Inspectable"
 import * as Option from "effect/Option"
-import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import * as ParseResult from "effect/ParseResult"
+import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Headers from "./Headers.js"
@@ -135,7 +135,9 @@ export const stream = (self: Response): Stream.Stream<Uint8Array, HttpError> =>
     self.body = "taken"
     return Stream.repeatEffectChunkOption(
       Effect.flatMap(Effect.mapError(body.pull, Option.some), (chunks) =>
-        chunks === undefined ? Effect.fail(Option.none()) : Effect.succeed(Chunk.unsafeFromArray(chunks as Array<Uint8Array>)),
+        chunks === undefined
+          ? Effect.fail(Option.none())
+          : Effect.succeed(Chunk.unsafeFromArray(chunks as Array<Uint8Array>)),
       ),
     )
   })

@@ -120,7 +120,9 @@ export const parse = (
   request: RequestInfo = noRequest,
 ): Either.Either<Url, InvalidURL | UnknownProtocol> => {
   const u = construct(input, undefined)
-  return typeof u === "string" ? Either.left(new InvalidURL({ request, input, reason: u })) : fromWhatwg(u, input, request)
+  return typeof u === "string"
+    ? Either.left(new InvalidURL({ request, input, reason: u }))
+    : fromWhatwg(u, input, request)
 }
 
 /**

@@ -7,26 +7,26 @@
 /** @since 0.1.0 */
 export * as Body from "./Body.js"
 /** @since 0.1.0 */
+export * as Client from "./Client.js"
+/** @since 0.1.0 */
+export * as Connector from "./Connector.js"
+/** @since 0.1.0 */
 export * as Headers from "./Headers.js"
 /** @since 0.1.0 */
 export * as Http1 from "./Http1.js"
+/** @since 0.1.0 */
+export * as Http1Transport from "./Http1Transport.js"
 /** @since 0.1.0 */
 export * as HttpError from "./HttpError.js"
 /** @since 0.1.0 */
 export * as Request from "./Request.js"
 /** @since 0.1.0 */
-export * as Status from "./Status.js"
-/** @since 0.1.0 */
-export * as Url from "./Url.js"
-/** @since 0.1.0 */
-export * as Client from "./Client.js"
-/** @since 0.1.0 */
-export * as Connector from "./Connector.js"
-/** @since 0.1.0 */
-export * as Http1Transport from "./Http1Transport.js"
-/** @since 0.1.0 */
 export * as Response from "./Response.js"
 /** @since 0.1.0 */
+export * as Status from "./Status.js"
+/** @since 0.1.0 */
 export * as Transport from "./Transport.js"
+/** @since 0.1.0 */
+export * as Url from "./Url.js"
 /** @since 0.1.0 */
 export { VERSION } from "./version.js"

@@ -58,7 +58,12 @@ describe("Headers", () => {
   })
 
   it("hides credentials in toJSON", () => {
-    const json = Headers.fromInput({ Authorization: "Basic x", "X-API-KEY": "k", "X-Session-Token": "t", Accept: "a" }).toJSON()
+    const json = Headers.fromInput({
+      Authorization: "Basic x",
+      "X-API-KEY": "k",
+      "X-Session-Token": "t",
+      Accept: "a",
+    }).toJSON()
     expect(json).toEqual([
       ["Authorization", "<redacted>"],
       ["X-API-KEY", "<redacted>"],

@@ -138,7 +138,10 @@ describe("Http1 response decoder: limits, at the limit and one past it", () => {
   for (const c of cases) {
     it(`${c.limit}: ${c.constant} passes, ${c.constant + (c.limit === "chunk extensions" ? 8 : 1)} fails`, () => {
       const over = c.limit === "chunk extensions" ? 8 : 1
-      for (const chunks of [[latin1(c.build(c.constant))], [latin1(c.build(c.constant)).subarray(0, 5), latin1(c.build(c.constant)).subarray(5)]]) {
+      for (const chunks of [
+        [latin1(c.build(c.constant))],
+        [latin1(c.build(c.constant)).subarray(0, 5), latin1(c.build(c.constant)).subarray(5)],
+      ]) {
         const ok = decodeChunks("GET", chunks, true)
         expect(ok.error).toBeUndefined()
         expect(ok.ended).toBe(true)
@@ -146,13 +149,19 @@ describe("Http1 response decoder: limits, at the limit and one past it", () => {
       const bad = decodeChunks("GET", [latin1(c.build(c.constant + over))], false)
       expect(bad.error).toEqual({ _tag: "HeaderOverflow", limit: c.limit, max: c.constant })
       const badBytes = latin1(c.build(c.constant + over))
-      const slow = decodeChunks("GET", Array.from(badBytes, (_, i) => badBytes.subarray(i, i + 1)), false)
+      const slow = decodeChunks(
+        "GET",
+        Array.from(badBytes, (_, i) => badBytes.subarray(i, i + 1)),
+        false,
+      )
       expect(slow.error).toEqual({ _tag: "HeaderOverflow", limit: c.limit, max: c.constant })
     })
   }
 
   it("limits are configurable", () => {
-    const outcome = decodeChunks("GET", [latin1("HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\n\r\n")], false, { maxHeaderCount: 1 })
+    const outcome = decodeChunks("GET", [latin1("HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\n\r\n")], false, {
+      maxHeaderCount: 1,
+    })
     expect(outcome.error).toEqual({ _tag: "HeaderOverflow", limit: "header count", max: 1 })
   })
 })

@@ -5,7 +5,12 @@ import * as Either from "effect/Either"
 describe("Url", () => {
   it("parses origin, target and Host, with default ports", () => {
     const url = Either.getOrThrow(Url.parse("http://example.com/a/b?x=1#frag"))
-    expect(url.origin).toEqual({ scheme: "http", host: "example.com", port: Url.HTTP_PORT, key: "http://example.com:80" })
+    expect(url.origin).toEqual({
+      scheme: "http",
+      host: "example.com",
+      port: Url.HTTP_PORT,
+      key: "http://example.com:80",
+    })
     expect(url.target).toBe("/a/b?x=1")
     expect(url.hostHeader).toBe("example.com")
     const tls = Either.getOrThrow(Url.parse("https://example.com:8443"))
@@ -50,9 +55,18 @@ describe("Url", () => {
   })
 
   it("encodes query pairs like Python's urlencode", () => {
-    expect(Url.encodeQuery([["name1", "value 1"], ["a&b", "c=d"]])).toBe("name1=value+1&a%26b=c%3Dd")
+    expect(
+      Url.encodeQuery([
+        ["name1", "value 1"],
+        ["a&b", "c=d"],
+      ]),
+    ).toBe("name1=value+1&a%26b=c%3Dd")
     expect(Url.appendQuery("http://h/p?x=1#f", [["y", "2"]])).toBe("http://h/p?x=1&y=2")
     expect(Url.appendQuery("http://h/p", [])).toBe("http://h/p")
-    expect(Url.paramsToPairs({ a: 1, b: [true, "x"] })).toEqual([["a", "1"], ["b", "true"], ["b", "x"]])
+    expect(Url.paramsToPairs({ a: 1, b: [true, "x"] })).toEqual([
+      ["a", "1"],
+      ["b", "true"],
+      ["b", "x"],
+    ])
   })
 })

@@ -100,7 +100,10 @@ export class MockTransport extends Context.Tag("@courier/mock-transport/MockTran
  * @since 0.1.0
  * @category history
  */
-export const calls: Effect.Effect<ReadonlyArray<Call>, never, MockTransport> = Effect.flatMap(MockTransport, (m) => m.calls)
+export const calls: Effect.Effect<ReadonlyArray<Call>, never, MockTransport> = Effect.flatMap(
+  MockTransport,
+  (m) => m.calls,
+)
 
 const routeName = (route: Route<unknown>): string => route.name ?? `${route.method ?? "*"} ${route.path}`
 
@@ -144,7 +147,8 @@ const replyBody = (reply: Reply): { readonly bytes: Uint8Array; readonly type: s
 
 const bodyBytes = (request: Request.Request): Effect.Effect<Uint8Array, HttpError.HttpError> => {
   const encoded = Body.encode(request.body)
-  if (Either.isLeft(encoded)) return Effect.fail(new HttpError.EncodeError({ request: info(request), reason: encoded.left }))
+  if (Either.isLeft(encoded))
+    return Effect.fail(new HttpError.EncodeError({ request: info(request), reason: encoded.left }))
   const body = encoded.right
   if (body._tag === "Fixed") return Effect.succeed(body.bytes)
   return Stream.runCollect(body.stream).pipe(
@@ -209,12 +213,15 @@ export const layer = <R = never>(
             const mockRequest: MockRequest = { ...base, params: matched.right }
             const name = routeName(route)
             const reply = yield* (
-              typeof route.reply === "function" ? Effect.provide(route.reply(mockRequest), context) : Effect.succeed(route.reply)
+              typeof route.reply === "function"
+                ? Effect.provide(route.reply(mockRequest), context)
+                : Effect.succeed(route.reply)
             ).pipe(Effect.tapError((e) => record({ request: mockRequest, route: name, outcome: { error: e._tag } })))
             yield* record({ request: mockRequest, route: name, outcome: { status: reply.status } })
             const { bytes, type } = replyBody(reply)
             let headers = Headers.fromInput(reply.headers)
-            if (type !== undefined && !Headers.has(headers, "content-type")) headers = Headers.set(headers, "Content-Type", type)
+            if (type !== undefined && !Headers.has(headers, "content-type"))
+              headers = Headers.set(headers, "Content-Type", type)
             return Response.make({
               request: { method: request.method, url: url.href },
               status: reply.status,

@@ -40,7 +40,9 @@ describe("Client", () => {
 
   it.effect("sends a User-Agent naming Courier and its version, and default headers; the request wins", () =>
     Effect.gen(function* () {
-      const e = yield* Client.get("http://api.test/echo", { headers: { "X-Team": "mine" } }).pipe(Effect.flatMap(echoed))
+      const e = yield* Client.get("http://api.test/echo", { headers: { "X-Team": "mine" } }).pipe(
+        Effect.flatMap(echoed),
+      )
       expect(header(e, "user-agent")).toEqual(Option.some(`courier/${VERSION}`))
       expect(header(e, "x-team")).toEqual(Option.some("mine"))
       expect(header(e, "x-default")).toEqual(Option.some("d"))

@@ -169,7 +169,11 @@ const open = (origin: Url.Origin, options: Options, timeoutMillis: number | unde
             socket.destroy()
             resume(
               Effect.fail(
-                new Connector.ConnectError({ code: "ETIMEDOUT", reason: `no connection in ${timeoutMillis} ms`, timeout: true }),
+                new Connector.ConnectError({
+                  code: "ETIMEDOUT",
+                  reason: `no connection in ${timeoutMillis} ms`,
+                  timeout: true,
+                }),
               ),
             )
           }, timeoutMillis)
@@ -204,10 +208,7 @@ const open = (origin: Url.Origin, options: Options, timeoutMillis: number | unde
  */
 export const make = (options: Options = {}): Connector.Service => ({
   connect: (origin, connect) =>
-    Effect.acquireRelease(
-      open(origin, options, connect.timeoutMillis),
-      (socket) => socket.destroy,
-    ),
+    Effect.acquireRelease(open(origin, options, connect.timeoutMillis), (socket) => socket.destroy),
 })
 
 /**

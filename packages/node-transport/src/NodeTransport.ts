@@ -37,6 +37,5 @@ export const layer = (options: Options = {}): Layer.Layer<Transport.Transport> =
  * @since 0.1.0
  * @category layers
  */
-export const client = (
-  options: Options & Client.Options = {},
-): Layer.Layer<Client.Client> => Client.layer(options).pipe(Layer.provide(layer(options)))
+export const client = (options: Options & Client.Options = {}): Layer.Layer<Client.Client> =>
+  Client.layer(options).pipe(Layer.provide(layer(options)))

@@ -55,7 +55,9 @@ describe("NodeTransport over node:http", () => {
     Effect.gen(function* () {
       const server = yield* echoServer
       const parts = ["alpha", "beta", "gamma"].map((s) => new TextEncoder().encode(s))
-      const r = yield* Client.fetch(Request.post(`${server.url}/up`).pipe(Request.bodyStream(Stream.fromIterable(parts))))
+      const r = yield* Client.fetch(
+        Request.post(`${server.url}/up`).pipe(Request.bodyStream(Stream.fromIterable(parts))),
+      )
       const body = (yield* Response.json(r)) as { headers: Array<string>; body: string }
       expect(body.body).toBe("alphabetagamma")
       expect(body.headers).toContain("chunked")

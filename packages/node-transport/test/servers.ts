@@ -51,7 +51,11 @@ export const rawServer = (onSocket: (socket: net.Socket) => void) =>
     const server = net.createServer(onSocket)
     const t = track(server)
     const port = yield* listen(server)
-    yield* Effect.addFinalizer(() => Effect.sync(() => t.live.forEach((s) => s.destroy())))
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        for (const s of t.live) s.destroy()
+      }),
+    )
     return { port, url: `http://127.0.0.1:${port}`, connections: t.connections, open: t.open } satisfies Running
   })
 

@@ -15,7 +15,9 @@ const httpsServer = Effect.acquireRelease(
     const server = https.createServer({ key: fixture("server.key"), cert: fixture("server.crt") }, (req, res) => {
       res.end(`secure ${req.url}`)
     })
-    server.listen(0, "127.0.0.1", () => resume(Effect.succeed({ server, port: (server.address() as net.AddressInfo).port })))
+    server.listen(0, "127.0.0.1", () =>
+      resume(Effect.succeed({ server, port: (server.address() as net.AddressInfo).port })),
+    )
   }),
   ({ server }) =>
     Effect.async<void>((resume) => {
@@ -39,7 +41,9 @@ describe("NodeTransport over TLS", () => {
   it.scoped("verification is on by default: an unknown CA is an HTTPConnectionError that says why", () =>
     Effect.gen(function* () {
       const { port } = yield* httpsServer
-      const error = yield* Effect.flip(Client.get(`https://localhost:${port}/`).pipe(Effect.provide(NodeTransport.client())))
+      const error = yield* Effect.flip(
+        Client.get(`https://localhost:${port}/`).pipe(Effect.provide(NodeTransport.client())),
+      )
       expect(error._tag).toBe("HTTPConnectionError")
       expect(error).toMatchObject({ code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" })
       expect(error.message).toContain("unable to verify")

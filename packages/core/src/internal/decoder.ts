@@ -218,9 +218,13 @@ export class ResponseDecoder {
         if (this.acc.length === 0 && this.informational === 0) return this.fail([], { _tag: "BadStatusLine", line: "" })
         const lf = this.acc.indexOf(LF)
         if (lf === -1 && this.informational === 0) {
-          return this.fail([], { _tag: "BadStatusLine", line: decodeLatin1(this.acc, 0, Math.min(this.acc.length, 200)) })
+          return this.fail([], {
+            _tag: "BadStatusLine",
+            line: decodeLatin1(this.acc, 0, Math.min(this.acc.length, 200)),
+          })
         }
-        const reason = this.acc.length === 0 ? "connection closed after a 1xx response" : "connection closed in the head"
+        const reason =
+          this.acc.length === 0 ? "connection closed after a 1xx response" : "connection closed in the head"
         return this.fail([], { _tag: "ProtocolError", reason, offset: this.offset })
       }
       default:
@@ -257,7 +261,8 @@ export class ResponseDecoder {
     const headers = parseFields(lines, 1, this.limits)
     if (!Array.isArray(headers)) return headers
     if (status < 200) {
-      if (status === 101) return { _tag: "ProtocolError", reason: "101 Switching Protocols was not asked for", offset: start }
+      if (status === 101)
+        return { _tag: "ProtocolError", reason: "101 Switching Protocols was not asked for", offset: start }
       this.informational++
       out.push({ _tag: "Informational", status, reason, headers })
       return undefined
@@ -353,7 +358,8 @@ export class ResponseDecoder {
         const d = hexValue(c)
         if (d !== -1) {
           this.size = this.size * 16 + d
-          if (this.size > Number.MAX_SAFE_INTEGER) return { _tag: "ProtocolError", reason: "chunk size too large", offset: at }
+          if (this.size > Number.MAX_SAFE_INTEGER)
+            return { _tag: "ProtocolError", reason: "chunk size too large", offset: at }
           return this.countLine()
         }
         if (this.lineBytes === 0) return { _tag: "ProtocolError", reason: "invalid chunk size", offset: at }
@@ -367,7 +373,8 @@ export class ResponseDecoder {
       }
       case EXTENSION: {
         if (c === CR) {
-          if (!chunkExt.test(this.extension)) return { _tag: "ProtocolError", reason: "invalid chunk extension", offset: at }
+          if (!chunkExt.test(this.extension))
+            return { _tag: "ProtocolError", reason: "invalid chunk extension", offset: at }
           this.state = SIZE_LF
           return undefined
         }

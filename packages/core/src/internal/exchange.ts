@@ -97,7 +97,8 @@ export const prepare = (request: Request, url: Url, info: RequestInfo): Either.E
   })
 }
 
-export const ioError = (info: RequestInfo) => (e: SocketError) => new IOError({ request: info, code: e.code, reason: e.reason })
+export const ioError = (info: RequestInfo) => (e: SocketError) =>
+  new IOError({ request: info, code: e.code, reason: e.reason })
 
 export const fromFailure = (info: RequestInfo, f: Failure): HttpError => {
   switch (f._tag) {
@@ -125,10 +126,13 @@ const writeBody = (lease: Lease, p: Prepared): Effect.Effect<void, HttpError> =>
   }
   const chunked = body.length === undefined
   let sent = 0
-  const chunks = Stream.runForEach(Stream.mapError(body.stream, (e) => new EncodeError({ request: p.info, reason: String(e) })), (chunk) => {
-    sent += chunk.length
-    return Effect.mapError(socket.write(chunked ? Http1.encodeChunk(chunk) : chunk), ioError(p.info))
-  })
+  const chunks = Stream.runForEach(
+    Stream.mapError(body.stream, (e) => new EncodeError({ request: p.info, reason: String(e) })),
+    (chunk) => {
+      sent += chunk.length
+      return Effect.mapError(socket.write(chunked ? Http1.encodeChunk(chunk) : chunk), ioError(p.info))
+    },
+  )
   const end = Effect.suspend((): Effect.Effect<void, HttpError> => {
     if (chunked) return Effect.mapError(socket.write(Http1.LAST_CHUNK), ioError(p.info))
     return sent === body.length
@@ -180,7 +184,10 @@ class Wire {
 
   /** Reads once from the socket and feeds the decoder; releases or discards the connection when done. */
   readonly step: Effect.Effect<void, HttpError> = Effect.flatMap(
-    Effect.mapError(Effect.suspend(() => this.lease.conn.socket.read), (e) => ioError(this.prepared.info)(e) as HttpError),
+    Effect.mapError(
+      Effect.suspend(() => this.lease.conn.socket.read),
+      (e) => ioError(this.prepared.info)(e) as HttpError,
+    ),
     (bytes) => {
       if (bytes !== undefined && bytes.length > 0) this.gotBytes = true
       const failure = this.apply(bytes === undefined ? this.decoder.eof() : this.decoder.feed(bytes))
@@ -208,7 +215,11 @@ export const exchange = (lease: Lease, p: Prepared, pool: Pool, limits: Limits) 
   )
   return Effect.zipRight(writeBody(lease, p), readHead).pipe(
     Effect.map((head) => {
-      const body = wire.ended ? (wire.pending.length === 1 ? (wire.pending[0] as Uint8Array) : joinAll(wire.pending)) : wire
+      const body = wire.ended
+        ? wire.pending.length === 1
+          ? (wire.pending[0] as Uint8Array)
+          : joinAll(wire.pending)
+        : wire
       return Response.make({
         request: p.info,
         status: head.status,

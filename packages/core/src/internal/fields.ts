@@ -105,7 +105,8 @@ export const parseFields = (lines: Lines, first: number, limits: Limits): Pairs 
       const last = pairs.pop()
       if (last === undefined) return { _tag: "ProtocolError", reason: "continuation line with no field", offset: at }
       const more = trimOws(line)
-      if (badValueChar.test(more)) return { _tag: "ProtocolError", reason: "invalid character in field value", offset: at }
+      if (badValueChar.test(more))
+        return { _tag: "ProtocolError", reason: "invalid character in field value", offset: at }
       pairs.push([last[0], last[1] === "" ? more : more === "" ? last[1] : `${last[1]} ${more}`])
       continue
     }
@@ -118,7 +119,8 @@ export const parseFields = (lines: Lines, first: number, limits: Limits): Pairs 
       return { _tag: "ProtocolError", reason: ws ? "whitespace before the colon" : "invalid field name", offset: at }
     }
     const value = trimOws(line.slice(colon + 1))
-    if (badValueChar.test(value)) return { _tag: "ProtocolError", reason: "invalid character in field value", offset: at }
+    if (badValueChar.test(value))
+      return { _tag: "ProtocolError", reason: "invalid character in field value", offset: at }
     pairs.push([name, value])
     if (pairs.length > limits.maxHeaderCount) {
       return { _tag: "HeaderOverflow", limit: "header count", max: limits.maxHeaderCount }

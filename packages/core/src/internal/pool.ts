@@ -56,11 +56,7 @@ export interface Pool {
   readonly stats: (key: string) => { readonly open: number; readonly idle: number; readonly waiting: number }
 }
 
-export const make = (
-  connector: ConnectorService,
-  scope: Scope.Scope,
-  options: PoolOptions,
-): Pool => {
+export const make = (connector: ConnectorService, scope: Scope.Scope, options: PoolOptions): Pool => {
   const origins = new Map<string, OriginPool>()
   const poolFor = (key: string): OriginPool => {
     let p = origins.get(key)
@@ -91,13 +87,20 @@ export const make = (
     Effect.flatMap(Scope.fork(scope, ExecutionStrategy.sequential), (connScope) =>
       restore(Scope.extend(connector.connect(origin, options.connect), connScope)).pipe(
         Effect.onExit((exit) =>
-          Exit.isSuccess(exit) ? Effect.void : Effect.zipRight(Scope.close(connScope, Exit.void), Effect.sync(() => freeSlot(p))),
+          Exit.isSuccess(exit)
+            ? Effect.void
+            : Effect.zipRight(
+                Scope.close(connScope, Exit.void),
+                Effect.sync(() => freeSlot(p)),
+              ),
         ),
-        Effect.map((socket): Lease => ({
-          conn: { socket, scope: connScope, key: origin.key, requests: 0 },
-          reused: false,
-          active: true,
-        })),
+        Effect.map(
+          (socket): Lease => ({
+            conn: { socket, scope: connScope, key: origin.key, requests: 0 },
+            reused: false,
+            active: true,
+          }),
+        ),
       ),
     )
 
@@ -134,7 +137,9 @@ export const make = (
             }),
           ),
           (grant): Effect.Effect<Lease, ConnectError> =>
-            grant === "connect" ? connect(origin, p, restore) : Effect.succeed({ conn: grant, reused: true, active: true }),
+            grant === "connect"
+              ? connect(origin, p, restore)
+              : Effect.succeed({ conn: grant, reused: true, active: true }),
         ),
       )
     })
@@ -158,7 +163,9 @@ export const make = (
 
   const stats: Pool["stats"] = (key) => {
     const p = origins.get(key)
-    return p === undefined ? { open: 0, idle: 0, waiting: 0 } : { open: p.open, idle: p.idle.length, waiting: p.waiters.length }
+    return p === undefined
+      ? { open: 0, idle: 0, waiting: 0 }
+      : { open: p.open, idle: p.idle.length, waiting: p.waiters.length }
   }
 
   return { acquire, release, stats }
