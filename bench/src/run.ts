@@ -4,11 +4,13 @@
  * The server runs in its own process, and so does every client run. Rounds interleave the clients (each
  * round runs every client once per workload, in a rotated order) and the table reports medians over the
  * rounds: requests per second and client CPU microseconds per request. The table is printed and written to
- * bench/results/latest.md with the date and machine.
+ * bench/results/latest.md with the date and machine. Every process runs plain JavaScript bundled by esbuild
+ * first, as the published packages would run, so no client pays for on-the-fly TypeScript.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
+import { build } from "esbuild"
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const MILLIS = Number(process.env.BENCH_MILLIS ?? 3000)
@@ -17,13 +19,27 @@ const workloads = [
   { id: "seq", label: "sequential GETs, 1 connection" },
   { id: "c64", label: "64 in flight, 16 connections" },
 ]
-const tsx = new URL("../node_modules/.bin/tsx", import.meta.url).pathname
+const dist = new URL("../dist/", import.meta.url).pathname
+
+const bundle = () =>
+  build({
+    entryPoints: {
+      client: new URL("./client.ts", import.meta.url).pathname,
+      server: new URL("./server.ts", import.meta.url).pathname,
+    },
+    outdir: dist,
+    outExtension: { ".js": ".mjs" },
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    logLevel: "warning",
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  })
 
 const startServer = (): Promise<{ port: number; proc: ChildProcess }> =>
   new Promise((resolve, reject) => {
-    const proc = spawn(tsx, [new URL("./server.ts", import.meta.url).pathname], {
-      stdio: ["ignore", "pipe", "inherit"],
-    })
+    const proc = spawn(process.execPath, [`${dist}server.mjs`], { stdio: ["ignore", "pipe", "inherit"] })
     proc.stdout?.once("data", (d: Buffer) => resolve({ port: Number(d.toString().trim()), proc }))
     proc.once("error", reject)
   })
@@ -35,13 +51,8 @@ interface Sample {
 }
 
 const runClient = (client: string, workload: string, port: number): Sample => {
-  const out = execFileSync(
-    tsx,
-    [new URL("./client.ts", import.meta.url).pathname, client, workload, String(port), String(MILLIS)],
-    {
-      encoding: "utf8",
-    },
-  )
+  const args = [`${dist}client.mjs`, client, workload, String(port), String(MILLIS)]
+  const out = execFileSync(process.execPath, args, { encoding: "utf8" })
   return JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as Sample
 }
 
@@ -52,6 +63,7 @@ const median = (xs: ReadonlyArray<number>): number => {
 }
 
 const main = async () => {
+  await bundle()
   const { port, proc } = await startServer()
   const samples = new Map<string, Array<Sample>>()
   try {

@@ -18,7 +18,7 @@ import type * as Scope from "effect/Scope"
 import * as Headers from "./Headers.js"
 import type { HttpError } from "./HttpError.js"
 import * as Request from "./Request.js"
-import * as Response from "./Response.js"
+import type * as Response from "./Response.js"
 import { Transport } from "./Transport.js"
 import * as Url from "./Url.js"
 import { VERSION } from "./version.js"
@@ -75,6 +75,9 @@ export class Client extends Context.Tag("@courier/core/Client")<Client, Service>
 
 const absolute = /^[a-z][a-z0-9+.-]*:/i
 
+/** How many parsed URLs a Client keeps; the cache is emptied when full. */
+const URL_CACHE_SIZE = 512
+
 /**
  * Builds a Client over the Transport in context.
  *
@@ -89,6 +92,8 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Trans
       defaults = Headers.fromInput([["User-Agent", userAgent], ...defaults.entries])
     }
     const base = options.baseUrl
+    // Parsed URLs by string: parsing is pure, and most programs call a handful of URLs many times.
+    const parsedUrls = new Map<string, Url.Url>()
 
     const resolve = (request: Request.Request): Either.Either<readonly [Request.Request, Url.Url], HttpError> => {
       const info = Request.info(request)
@@ -98,9 +103,15 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Trans
         if (Either.isLeft(joined)) return Either.left(joined.left)
         href = joined.right
       }
-      const parsed = Url.parse(Url.appendQuery(href, request.params), info)
-      if (Either.isLeft(parsed)) return Either.left(parsed.left)
-      const url = parsed.right
+      href = Url.appendQuery(href, request.params)
+      let url = parsedUrls.get(href)
+      if (url === undefined) {
+        const parsed = Url.parse(href, info)
+        if (Either.isLeft(parsed)) return Either.left(parsed.left)
+        url = parsed.right
+        if (parsedUrls.size >= URL_CACHE_SIZE) parsedUrls.clear()
+        parsedUrls.set(href, url)
+      }
       let headers = Headers.merge(defaults, request.headers)
       if ((url.username !== "" || url.password !== "") && !Headers.has(headers, "authorization")) {
         const token = Encoding.encodeBase64(`${url.username}:${url.password}`)
@@ -120,7 +131,13 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Trans
           : transport.send(resolved.right[0], resolved.right[1])
       })
 
-    const fetch: Service["fetch"] = (request) => Effect.scoped(Effect.flatMap(execute(request), Response.buffered))
+    const fetch: Service["fetch"] = (request) =>
+      Effect.suspend(() => {
+        const resolved = resolve(request)
+        return Either.isLeft(resolved)
+          ? Effect.fail(resolved.left)
+          : transport.fetch(resolved.right[0], resolved.right[1])
+      })
 
     return Client.of({ execute, fetch })
   })

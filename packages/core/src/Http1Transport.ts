@@ -11,13 +11,14 @@
  */
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
-import { Connector } from "./Connector.js"
+import { type ConnectError, Connector } from "./Connector.js"
 import type { Limits } from "./Http1.js"
 import * as Http1 from "./Http1.js"
 import { HTTPConnectionError, type HttpError, Timeout } from "./HttpError.js"
-import { exchange, type Prepared, prepare } from "./internal/exchange.js"
+import { type Prepared, prepare, Wire } from "./internal/exchange.js"
 import * as Pool from "./internal/pool.js"
 import { info as requestInfo } from "./Request.js"
 import type { Response } from "./Response.js"
@@ -49,13 +50,15 @@ export interface Options {
   readonly limits?: Partial<Limits>
 }
 
+type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+
 /**
  * Builds the transport; its connections live in the scope it is built in.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: Options = {}) =>
+export const make = (options: Options = {}): Effect.Effect<TransportService, never, Connector | Scope.Scope> =>
   Effect.gen(function* () {
     const connector = yield* Connector
     const scope = yield* Effect.scope
@@ -69,46 +72,70 @@ export const make = (options: Options = {}) =>
       connect: { timeoutMillis: connectTimeout },
     })
 
+    const connectFailed =
+      (p: Prepared) =>
+      (e: ConnectError): HttpError =>
+        e.timeout === true
+          ? new Timeout({ request: p.info, phase: "connect", millis: connectTimeout })
+          : new HTTPConnectionError({
+              request: p.info,
+              host: p.url.origin.host,
+              port: p.url.origin.port,
+              code: e.code,
+              reason: e.reason,
+            })
+
+    /** A socket that died while idle shows as a reset or a close before any byte of the response. */
+    const deadSocket = (wire: Wire, error: HttpError): boolean =>
+      !wire.gotBytes && (error._tag === "IOError" || (error._tag === "BadStatusLine" && error.line === ""))
+
+    const exchange = (p: Prepared, lease: Pool.Lease, fresh: boolean, restore: Restore, buffered: boolean) => {
+      const wire = new Wire(lease, p, pool, limits, buffered)
+      const run = restore(wire.run).pipe(
+        Effect.onExit((exit) => (Exit.isSuccess(exit) ? Effect.void : (pool.release(lease, false) ?? Effect.void))),
+      )
+      return lease.reused && !fresh && p.replayable
+        ? Effect.catchAll(run, (error) =>
+            deadSocket(wire, error) ? attempt(p, true, restore, buffered) : Effect.fail(error),
+          )
+        : run
+    }
+
     const attempt = (
       p: Prepared,
       fresh: boolean,
-      restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
-    ): Effect.Effect<Response, HttpError, Scope.Scope> =>
-      Effect.flatMap(
-        Effect.mapError(
-          pool.acquire(p.url.origin, fresh, restore),
-          (e): HttpError =>
-            e.timeout === true
-              ? new Timeout({ request: p.info, phase: "connect", millis: connectTimeout })
-              : new HTTPConnectionError({
-                  request: p.info,
-                  host: p.url.origin.host,
-                  port: p.url.origin.port,
-                  code: e.code,
-                  reason: e.reason,
-                }),
-        ),
-        (lease) =>
-          restore(exchange(lease, p, pool, limits)).pipe(
-            Effect.tapErrorCause(() => pool.release(lease, false)),
-            // A body still on the wire holds the connection: if the scope closes first, destroy it.
-            Effect.tap(() => (lease.active ? Effect.addFinalizer(() => pool.release(lease, false)) : Effect.void)),
-            Effect.catchAll(({ error, retryable }) => {
-              const deadSocket = error._tag === "IOError" || (error._tag === "BadStatusLine" && error.line === "")
-              return lease.reused && !fresh && retryable && p.replayable && deadSocket
-                ? attempt(p, true, restore)
-                : Effect.fail(error)
-            }),
-          ),
-      )
+      restore: Restore,
+      buffered: boolean,
+    ): Effect.Effect<Response, HttpError> => {
+      const lease = pool.acquire(p.url.origin, fresh, restore)
+      return Effect.isEffect(lease)
+        ? Effect.flatMap(Effect.mapError(lease, connectFailed(p)), (l) => exchange(p, l, fresh, restore, buffered))
+        : exchange(p, lease, fresh, restore, buffered)
+    }
+
+    const start = (request: Parameters<TransportService["send"]>[0], url: Parameters<TransportService["send"]>[1]) =>
+      prepare(request, url, requestInfo(request))
+
+    const fetch: TransportService["fetch"] = (request, url) =>
+      Effect.uninterruptibleMask((restore) => {
+        const prepared = start(request, url)
+        return Either.isLeft(prepared) ? Effect.fail(prepared.left) : attempt(prepared.right, false, restore, true)
+      })
 
     const send: TransportService["send"] = (request, url) =>
       Effect.uninterruptibleMask((restore) => {
-        const prepared = prepare(request, url, requestInfo(request))
-        return Either.isLeft(prepared) ? Effect.fail(prepared.left) : attempt(prepared.right, false, restore)
+        const prepared = start(request, url)
+        if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
+        return Effect.tap(attempt(prepared.right, false, restore, false), (response) => {
+          const body = response.body
+          // A body still on the wire holds its connection: if the scope closes first, destroy it.
+          return body instanceof Wire && body.lease.active
+            ? Effect.addFinalizer(() => pool.release(body.lease, false) ?? Effect.void)
+            : Effect.void
+        })
       })
 
-    return Transport.of({ send })
+    return Transport.of({ send, fetch })
   })
 
 /**

@@ -2,19 +2,19 @@
  * The swap point between the interpreter and the network.
  *
  * A Transport sends one prepared request — URL resolved and parsed, headers final except for `Host` and
- * body framing — and returns the response with its body still streaming. The response's connection lives
- * in the caller's Scope: a body read to the end gives the connection back early; closing the scope first
- * destroys it. Implementations: `Http1Transport` (core) over any Connector, `NodeTransport`, and the mock
- * transport's routes.
+ * body framing — in one of two ways. `send` returns the response with its body still streaming; the
+ * connection lives in the caller's Scope: a body read to the end gives it back early, closing the scope
+ * first destroys it. `fetch` reads the whole body before it returns, so it needs no Scope and costs less.
+ * Implementations: `Http1Transport` (core) over any Connector, `NodeTransport`, the mock transport.
  *
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { HttpError } from "./HttpError.js"
 import type { Request } from "./Request.js"
-import type { Response } from "./Response.js"
+import * as Response from "./Response.js"
 import type { Url } from "./Url.js"
 
 /**
@@ -24,7 +24,10 @@ import type { Url } from "./Url.js"
  * @category models
  */
 export interface Service {
-  readonly send: (request: Request, url: Url) => Effect.Effect<Response, HttpError, Scope.Scope>
+  /** Sends the request; the response body streams until it ends or the scope closes. */
+  readonly send: (request: Request, url: Url) => Effect.Effect<Response.Response, HttpError, Scope.Scope>
+  /** Sends the request and reads the whole body into memory. */
+  readonly fetch: (request: Request, url: Url) => Effect.Effect<Response.Response, HttpError>
 }
 
 /**
@@ -34,3 +37,14 @@ export interface Service {
  * @category tags
  */
 export class Transport extends Context.Tag("@courier/core/Transport")<Transport, Service>() {}
+
+/**
+ * A Transport from `send` alone: `fetch` runs `send` in its own scope and reads the body into memory.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromSend = (send: Service["send"]): Service => ({
+  send,
+  fetch: (request, url) => Effect.scoped(Effect.flatMap(send(request, url), Response.buffered)),
+})

@@ -192,3 +192,12 @@ describe("Http1 response decoder: properties", () => {
     )
   })
 })
+
+describe("Http1 response decoder: latin1", () => {
+  it("decodes every byte 0x80-0xFF in a field value as the same code point", () => {
+    const bytes = Array.from({ length: 128 }, (_, i) => 0x80 + i)
+    const value = String.fromCharCode(...bytes)
+    const outcome = decodeChunks("GET", [latin1(`HTTP/1.1 200 OK\r\nX: a${value}\r\nContent-Length: 0\r\n\r\n`)], false)
+    expect(outcome.headers?.[0]).toEqual(["X", `a${value}`])
+  })
+})

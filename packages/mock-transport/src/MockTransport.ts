@@ -236,7 +236,7 @@ export const layer = <R = never>(
           return yield* Effect.fail(error)
         })
 
-      return Context.make(Transport.Transport, Transport.Transport.of({ send })).pipe(
+      return Context.make(Transport.Transport, Transport.Transport.of({ send, fetch: send })).pipe(
         Context.add(MockTransport, { calls: Ref.get(history) }),
       )
     }),

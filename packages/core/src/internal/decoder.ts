@@ -16,7 +16,7 @@
  * Bytes that follow a complete message stay in `leftover`: a connection holding any is not reused.
  * @internal
  */
-import { checkPartial, checkPartialStatus, parseFields, sectionEnd, splitLines, statusLine } from "./fields.js"
+import { checkPartial, checkPartialStatus, parseSection, sectionEnd, statusLine } from "./fields.js"
 import { concat, decodeLatin1 } from "./latin1.js"
 
 /** Limits on what the decoder will buffer; see `Http1.defaultLimits` for the defaults and their precedent. */
@@ -250,16 +250,15 @@ export class ResponseDecoder {
   }
 
   private onHead(section: Uint8Array, end: number, start: number, out: Array<Event>): Failure | undefined {
-    const lines = splitLines(section, end, start, this.limits)
-    if ("_tag" in lines) return lines
-    const first = lines.lines[0] as string
+    const parsed = parseSection(section, end, start, this.limits, true)
+    if ("_tag" in parsed) return parsed
+    const first = parsed.first
     const match = statusLine.exec(first)
     if (match === null || match[1] !== "1") return { _tag: "BadStatusLine", line: first.slice(0, 200) }
     const version = match[2] === "0" ? 10 : 11
     const status = Number(match[3])
     const reason = match[4] ?? ""
-    const headers = parseFields(lines, 1, this.limits)
-    if (!Array.isArray(headers)) return headers
+    const headers = parsed.fields
     if (status < 200) {
       if (status === 101)
         return { _tag: "ProtocolError", reason: "101 Switching Protocols was not asked for", offset: start }
@@ -283,13 +282,17 @@ export class ResponseDecoder {
     let cl: string | undefined
     let connection = ""
     for (const [name, value] of headers) {
-      const lower = name.toLowerCase()
-      if (lower === "transfer-encoding") te = te === undefined ? value : `${te}, ${value}`
-      else if (lower === "content-length") cl = cl === undefined ? value : `${cl}, ${value}`
-      else if (lower === "connection") connection += `,${value.toLowerCase()}`
+      // Compare lengths first: most fields are none of these, and lower-casing every name allocates.
+      const n = name.length
+      if (n === 17 && name.toLowerCase() === "transfer-encoding") te = te === undefined ? value : `${te}, ${value}`
+      else if (n === 14 && name.toLowerCase() === "content-length") cl = cl === undefined ? value : `${cl}, ${value}`
+      else if (n === 10 && name.toLowerCase() === "connection") connection += `,${value.toLowerCase()}`
     }
-    const tokens = connection.split(",").map((t) => t.trim())
-    this.keepAlive = version === 11 ? !tokens.includes("close") : tokens.includes("keep-alive")
+    if (connection === "") this.keepAlive = version === 11
+    else {
+      const tokens = connection.split(",").map((t) => t.trim())
+      this.keepAlive = version === 11 ? !tokens.includes("close") : tokens.includes("keep-alive")
+    }
     const head = (contentLength: number | undefined): Head => ({
       _tag: "Head",
       version,
@@ -319,7 +322,7 @@ export class ResponseDecoder {
     }
     // 5/6. Content-Length: repeated values must agree and be plain digits.
     if (cl !== undefined) {
-      const values = new Set(cl.split(",").map((t) => t.trim()))
+      const values = cl.includes(",") ? new Set(cl.split(",").map((t) => t.trim())) : new Set([cl])
       const [only] = values
       if (values.size !== 1 || only === undefined || !/^\d{1,15}$/.test(only)) {
         return { _tag: "ProtocolError", reason: `invalid Content-Length ${JSON.stringify(cl)}`, offset: start }
@@ -342,10 +345,9 @@ export class ResponseDecoder {
   }
 
   private onTrailer(section: Uint8Array, end: number, start: number, out: Array<Event>): Failure | undefined {
-    const lines = splitLines(section, end, start, this.limits)
-    if ("_tag" in lines) return lines
-    const trailers = parseFields(lines, 0, this.limits)
-    if (!Array.isArray(trailers)) return trailers
+    const parsed = parseSection(section, end, start, this.limits, false)
+    if ("_tag" in parsed) return parsed
+    const trailers = parsed.fields
     this.state = DONE
     out.push({ _tag: "End", trailers })
     return undefined

@@ -1,7 +1,9 @@
 /**
  * One request/response exchange over a leased connection: prepare the head (validated before any byte is
- * written), write it with the body, then feed socket bytes to the decoder until the head arrives. The body
- * is pulled on demand by the Response; the connection is released the moment the decoder reports the end.
+ * written), write it with the body, then feed socket bytes to the decoder. In buffered mode the loop runs
+ * to the end of the body; in streaming mode it stops at the head and the Response pulls the rest. The
+ * connection is released the moment the decoder reports the end. This is the hot path: each socket read
+ * costs one `matchEffect`, and a response that arrives whole costs no further operation.
  * @internal
  */
 import * as Effect from "effect/Effect"
@@ -97,7 +99,7 @@ export const prepare = (request: Request, url: Url, info: RequestInfo): Either.E
   })
 }
 
-export const ioError = (info: RequestInfo) => (e: SocketError) =>
+export const ioError = (info: RequestInfo, e: SocketError): HttpError =>
   new IOError({ request: info, code: e.code, reason: e.reason })
 
 export const fromFailure = (info: RequestInfo, f: Failure): HttpError => {
@@ -115,38 +117,14 @@ export const fromFailure = (info: RequestInfo, f: Failure): HttpError => {
   }
 }
 
-const writeBody = (lease: Lease, p: Prepared): Effect.Effect<void, HttpError> => {
-  const socket = lease.conn.socket
-  const body = p.body
-  if (body._tag === "Fixed") {
-    if (body.bytes.length <= COALESCE_BYTES) {
-      return Effect.mapError(socket.write(concat(p.head, body.bytes)), ioError(p.info))
-    }
-    return Effect.mapError(Effect.zipRight(socket.write(p.head), socket.write(body.bytes)), ioError(p.info))
-  }
-  const chunked = body.length === undefined
-  let sent = 0
-  const chunks = Stream.runForEach(
-    Stream.mapError(body.stream, (e) => new EncodeError({ request: p.info, reason: String(e) })),
-    (chunk) => {
-      sent += chunk.length
-      return Effect.mapError(socket.write(chunked ? Http1.encodeChunk(chunk) : chunk), ioError(p.info))
-    },
-  )
-  const end = Effect.suspend((): Effect.Effect<void, HttpError> => {
-    if (chunked) return Effect.mapError(socket.write(Http1.LAST_CHUNK), ioError(p.info))
-    return sent === body.length
-      ? Effect.void
-      : Effect.fail(new EncodeError({ request: p.info, reason: `stream gave ${sent} bytes, ${body.length} announced` }))
-  })
-  return Effect.mapError(socket.write(p.head), ioError(p.info)).pipe(Effect.zipRight(chunks), Effect.zipRight(end))
-}
+const joinAll = (parts: ReadonlyArray<Uint8Array>): Uint8Array =>
+  parts.length === 1 ? (parts[0] as Uint8Array) : parts.reduce(concat, new Uint8Array(0))
 
-/** The state of one response on the wire, shared by the head reader and the body reader. */
-class Wire {
+/** One response on one leased connection: the decoder, what it has produced, and the reading loop. */
+export class Wire implements Response.BodyReader {
   readonly decoder: Http1.ResponseDecoder
   head: Head | undefined
-  /** Body chunks decoded but not yet pulled. */
+  /** Body chunks decoded but not yet handed out. */
   pending: Array<Uint8Array> = []
   ended = false
   /** Whether any response byte arrived: before that, a dead reused socket may be retried. */
@@ -157,46 +135,105 @@ class Wire {
     readonly prepared: Prepared,
     readonly pool: Pool,
     limits: Limits,
+    /** Read the whole body before returning the response. */
+    readonly buffered: boolean,
   ) {
     this.decoder = new Http1.ResponseDecoder(prepared.method, limits)
   }
 
-  apply(events: ReadonlyArray<Event>): HttpError | undefined {
+  /** Writes the request, then reads until the head (streaming) or the end (buffered). */
+  readonly run: Effect.Effect<Response.Response, HttpError> = Effect.suspend(() =>
+    Effect.zipRight(this.write(), this.readResponse),
+  )
+
+  private write(): Effect.Effect<void, HttpError> {
+    const p = this.prepared
+    const socket = this.lease.conn.socket
+    const body = p.body
+    const io = (e: SocketError) => ioError(p.info, e)
+    if (body._tag === "Fixed") {
+      if (body.bytes.length <= COALESCE_BYTES) return Effect.mapError(socket.write(concat(p.head, body.bytes)), io)
+      return Effect.mapError(Effect.zipRight(socket.write(p.head), socket.write(body.bytes)), io)
+    }
+    const chunked = body.length === undefined
+    let sent = 0
+    const chunks = Stream.runForEach(
+      Stream.mapError(body.stream, (e) => new EncodeError({ request: p.info, reason: String(e) })),
+      (chunk) => {
+        sent += chunk.length
+        return Effect.mapError(socket.write(chunked ? Http1.encodeChunk(chunk) : chunk), io)
+      },
+    )
+    const end = Effect.suspend((): Effect.Effect<void, HttpError> => {
+      if (chunked) return Effect.mapError(socket.write(Http1.LAST_CHUNK), io)
+      return sent === body.length
+        ? Effect.void
+        : Effect.fail(
+            new EncodeError({ request: p.info, reason: `stream gave ${sent} bytes, ${body.length} announced` }),
+          )
+    })
+    return Effect.mapError(socket.write(p.head), io).pipe(Effect.zipRight(chunks), Effect.zipRight(end))
+  }
+
+  private apply(events: ReadonlyArray<Event>): HttpError | undefined {
     for (const e of events) {
-      switch (e._tag) {
-        case "Head":
-          this.head = e
-          break
-        case "Data":
-          this.pending.push(e.chunk)
-          break
-        case "End":
-          this.ended = true
-          break
-        case "Error":
-          return fromFailure(this.prepared.info, e.failure)
-        default:
-          break
-      }
+      if (e._tag === "Data") this.pending.push(e.chunk)
+      else if (e._tag === "Head") this.head = e
+      else if (e._tag === "End") this.ended = true
+      else if (e._tag === "Error") return fromFailure(this.prepared.info, e.failure)
     }
     return undefined
   }
 
-  /** Reads once from the socket and feeds the decoder; releases or discards the connection when done. */
-  readonly step: Effect.Effect<void, HttpError> = Effect.flatMap(
-    Effect.mapError(
-      Effect.suspend(() => this.lease.conn.socket.read),
-      (e) => ioError(this.prepared.info)(e) as HttpError,
-    ),
-    (bytes) => {
-      if (bytes !== undefined && bytes.length > 0) this.gotBytes = true
-      const failure = this.apply(bytes === undefined ? this.decoder.eof() : this.decoder.feed(bytes))
-      if (failure !== undefined) return Effect.zipRight(this.pool.release(this.lease, false), Effect.fail(failure))
-      if (this.ended) return this.pool.release(this.lease, this.decoder.reusable && !this.prepared.close)
-      return Effect.void
-    },
+  /** Gives the connection back (or destroys it) once the body has ended or failed. */
+  private finish<A>(reusable: boolean, then: Effect.Effect<A, HttpError>): Effect.Effect<A, HttpError> {
+    const closing = this.pool.release(this.lease, reusable)
+    return closing === undefined ? then : Effect.zipRight(closing, then)
+  }
+
+  /**
+   * Feeds one read's bytes (undefined: the peer closed) to the decoder. Returns what ends the reading —
+   * the failure, or the release after the last byte — or undefined when more bytes are needed.
+   */
+  private onBytes(bytes: Uint8Array | undefined): Effect.Effect<void, HttpError> | undefined {
+    if (bytes !== undefined && bytes.length > 0) this.gotBytes = true
+    const failure = this.apply(bytes === undefined ? this.decoder.eof() : this.decoder.feed(bytes))
+    if (failure !== undefined) return this.finish(false, Effect.fail(failure))
+    if (this.ended) return this.finish(this.decoder.reusable && !this.prepared.close, Effect.void)
+    return undefined
+  }
+
+  private readonly onReadFailure = (e: SocketError): Effect.Effect<never, HttpError> =>
+    this.finish(false, Effect.fail(ioError(this.prepared.info, e)))
+
+  /** Reads until the head has arrived (and in buffered mode until the end). */
+  private readonly readLoop: Effect.Effect<void, HttpError> = Effect.suspend(() =>
+    Effect.matchEffect(this.lease.conn.socket.read, {
+      onFailure: this.onReadFailure,
+      onSuccess: (bytes) =>
+        this.onBytes(bytes) ?? (this.head === undefined || this.buffered ? this.readLoop : Effect.void),
+    }),
   )
 
+  private readonly readResponse: Effect.Effect<Response.Response, HttpError> = Effect.map(this.readLoop, () => {
+    const head = this.head as Head
+    let body: Uint8Array | Wire = this
+    if (this.ended) {
+      body = joinAll(this.pending)
+      this.pending = []
+    }
+    return Response.make({
+      request: this.prepared.info,
+      status: head.status,
+      reason: head.reason,
+      version: head.version === 10 ? "HTTP/1.0" : "HTTP/1.1",
+      headers: head.headers,
+      contentLength: head.contentLength,
+      body,
+    })
+  })
+
+  /** The rest of the body, for a streaming Response. */
   readonly pull: Effect.Effect<ReadonlyArray<Uint8Array> | undefined, HttpError> = Effect.suspend(() => {
     if (this.pending.length > 0) {
       const out = this.pending
@@ -204,34 +241,12 @@ class Wire {
       return Effect.succeed(out)
     }
     if (this.ended) return Effect.succeed(undefined)
-    return Effect.zipRight(this.step, this.pull)
+    return Effect.matchEffect(this.lease.conn.socket.read, {
+      onFailure: this.onReadFailure,
+      onSuccess: (bytes) => {
+        const done = this.onBytes(bytes)
+        return done === undefined ? this.pull : Effect.zipRight(done, this.pull)
+      },
+    })
   })
 }
-
-export const exchange = (lease: Lease, p: Prepared, pool: Pool, limits: Limits) => {
-  const wire = new Wire(lease, p, pool, limits)
-  const readHead: Effect.Effect<Head, HttpError> = Effect.suspend(() =>
-    wire.head !== undefined ? Effect.succeed(wire.head) : Effect.zipRight(wire.step, readHead),
-  )
-  return Effect.zipRight(writeBody(lease, p), readHead).pipe(
-    Effect.map((head) => {
-      const body = wire.ended
-        ? wire.pending.length === 1
-          ? (wire.pending[0] as Uint8Array)
-          : joinAll(wire.pending)
-        : wire
-      return Response.make({
-        request: p.info,
-        status: head.status,
-        reason: head.reason,
-        version: head.version === 10 ? "HTTP/1.0" : "HTTP/1.1",
-        headers: head.headers,
-        contentLength: head.contentLength,
-        body,
-      })
-    }),
-    Effect.mapError((error) => ({ error, retryable: !wire.gotBytes })),
-  )
-}
-
-const joinAll = (parts: ReadonlyArray<Uint8Array>): Uint8Array => parts.reduce(concat, new Uint8Array(0))

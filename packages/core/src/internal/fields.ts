@@ -34,36 +34,79 @@ export const sectionEnd = (bytes: Uint8Array, from: number, emptyAllowed: boolea
   return -1
 }
 
-/** The lines of a complete section, without line ends and without the final blank line. */
-export interface Lines {
-  readonly lines: Array<string>
-  /** Stream offset of each line's first byte. */
-  readonly offsets: Array<number>
+/** A parsed section: its first line when asked for (the status line), then its fields in order. */
+export interface Section {
+  readonly first: string
+  readonly fields: Pairs
 }
 
-/** Splits a complete section (bytes [0, end)) into lines, checking the size and line limits and bare CRs. */
-export const splitLines = (section: Uint8Array, end: number, start: number, limits: Limits): Lines | Failure => {
+/**
+ * Parses a complete section (bytes [0, end) of `section`, `start` its stream offset) in one pass over its
+ * latin1 text: line limits, bare CRs, field syntax, obs-fold (replaced by one space, RFC 9112 §5.2) and
+ * the field count. With `withFirst`, the first line is returned as is (the status line).
+ */
+export const parseSection = (
+  section: Uint8Array,
+  end: number,
+  start: number,
+  limits: Limits,
+  withFirst: boolean,
+): Section | Failure => {
   if (end > limits.maxHeadBytes) return { _tag: "HeaderOverflow", limit: "head size", max: limits.maxHeadBytes }
   const text = decodeLatin1(section, 0, end)
-  const lines: Array<string> = []
-  const offsets: Array<number> = []
+  const fields: Pairs = []
+  let first = ""
   let from = 0
+  let index = 0
   while (from < text.length) {
     const lf = text.indexOf("\n", from)
     const stop = lf > from && text.charCodeAt(lf - 1) === CR ? lf - 1 : lf
+    if (stop === from && lf === text.length - 1) break // the blank line that ends the section
     if (stop - from > limits.maxLineBytes) {
       return { _tag: "HeaderOverflow", limit: "line length", max: limits.maxLineBytes }
     }
     const line = text.slice(from, stop)
+    const at = start + from
     const cr = line.indexOf("\r")
-    if (cr !== -1) return { _tag: "ProtocolError", reason: "bare CR in a field section", offset: start + from + cr }
-    lines.push(line)
-    offsets.push(start + from)
+    if (cr !== -1) return { _tag: "ProtocolError", reason: "bare CR in a field section", offset: at + cr }
     from = lf + 1
+    if (withFirst && index++ === 0) {
+      first = line
+      continue
+    }
+    const failure = parseField(line, at, fields)
+    if (failure !== undefined) return failure
+    if (fields.length > limits.maxHeaderCount) {
+      return { _tag: "HeaderOverflow", limit: "header count", max: limits.maxHeaderCount }
+    }
   }
-  lines.pop()
-  offsets.pop()
-  return { lines, offsets }
+  return { first, fields }
+}
+
+/** Parses one field line into `fields`, or folds a continuation line into the field before it. */
+const parseField = (line: string, at: number, fields: Pairs): Failure | undefined => {
+  const c = line.charCodeAt(0)
+  if (c === 32 || c === 9) {
+    const last = fields.pop()
+    if (last === undefined) return { _tag: "ProtocolError", reason: "continuation line with no field", offset: at }
+    const more = trimOws(line)
+    if (badValueChar.test(more))
+      return { _tag: "ProtocolError", reason: "invalid character in field value", offset: at }
+    fields.push([last[0], last[1] === "" ? more : more === "" ? last[1] : `${last[1]} ${more}`])
+    return undefined
+  }
+  const colon = line.indexOf(":")
+  if (colon <= 0) return { _tag: "ProtocolError", reason: "field line without a name and colon", offset: at }
+  const name = line.slice(0, colon)
+  if (!token.test(name)) {
+    // RFC 9112 §5.1: whitespace between the name and the colon MUST be rejected.
+    const ws = name.endsWith(" ") || name.endsWith("\t")
+    return { _tag: "ProtocolError", reason: ws ? "whitespace before the colon" : "invalid field name", offset: at }
+  }
+  const value = trimOws(line.slice(colon + 1))
+  if (badValueChar.test(value)) return { _tag: "ProtocolError", reason: "invalid character in field value", offset: at }
+  fields.push([name, value])
+  return undefined
 }
 
 /** Checks an unfinished section against the limits, so a peer cannot make the decoder buffer forever. */
@@ -92,41 +135,6 @@ export const checkPartialStatus = (section: Uint8Array): Failure | undefined => 
     if (match === null || match[1] !== "1") return { _tag: "BadStatusLine", line: line.slice(0, 200) }
   }
   return undefined
-}
-
-/** Parses field lines into pairs, replacing each obs-fold with a single space (RFC 9112 §5.2). */
-export const parseFields = (lines: Lines, first: number, limits: Limits): Pairs | Failure => {
-  const pairs: Pairs = []
-  for (let i = first; i < lines.lines.length; i++) {
-    const line = lines.lines[i] as string
-    const at = lines.offsets[i] as number
-    const c = line.charCodeAt(0)
-    if (c === 32 || c === 9) {
-      const last = pairs.pop()
-      if (last === undefined) return { _tag: "ProtocolError", reason: "continuation line with no field", offset: at }
-      const more = trimOws(line)
-      if (badValueChar.test(more))
-        return { _tag: "ProtocolError", reason: "invalid character in field value", offset: at }
-      pairs.push([last[0], last[1] === "" ? more : more === "" ? last[1] : `${last[1]} ${more}`])
-      continue
-    }
-    const colon = line.indexOf(":")
-    if (colon <= 0) return { _tag: "ProtocolError", reason: "field line without a name and colon", offset: at }
-    const name = line.slice(0, colon)
-    if (!token.test(name)) {
-      // RFC 9112 §5.1: whitespace between the name and the colon MUST be rejected.
-      const ws = name.endsWith(" ") || name.endsWith("\t")
-      return { _tag: "ProtocolError", reason: ws ? "whitespace before the colon" : "invalid field name", offset: at }
-    }
-    const value = trimOws(line.slice(colon + 1))
-    if (badValueChar.test(value))
-      return { _tag: "ProtocolError", reason: "invalid character in field value", offset: at }
-    pairs.push([name, value])
-    if (pairs.length > limits.maxHeaderCount) {
-      return { _tag: "HeaderOverflow", limit: "header count", max: limits.maxHeaderCount }
-    }
-  }
-  return pairs
 }
 
 const trimOws = (s: string): string => {

@@ -44,14 +44,21 @@ interface OriginPool {
 }
 
 export interface Pool {
-  /** A connection for `origin`; with `fresh`, never an idle one. `restore` makes waiting interruptible. */
+  /**
+   * A connection for `origin`; with `fresh`, never an idle one. A healthy idle connection comes back at
+   * once, as a plain Lease (the hot path); otherwise an Effect that connects or waits, interruptibly
+   * through `restore`.
+   */
   readonly acquire: (
     origin: Origin,
     fresh: boolean,
     restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
-  ) => Effect.Effect<Lease, ConnectError>
-  /** Gives the connection back for reuse when `reusable`, destroys it otherwise. */
-  readonly release: (lease: Lease, reusable: boolean) => Effect.Effect<void>
+  ) => Lease | Effect.Effect<Lease, ConnectError>
+  /**
+   * Gives the connection back for reuse when `reusable`, destroys it otherwise. Returns the Effect that
+   * closes it, or undefined when there is nothing to wait for.
+   */
+  readonly release: (lease: Lease, reusable: boolean) => Effect.Effect<void> | undefined
   /** Counts per origin, for tests and metrics. */
   readonly stats: (key: string) => { readonly open: number; readonly idle: number; readonly waiting: number }
 }
@@ -104,19 +111,20 @@ export const make = (connector: ConnectorService, scope: Scope.Scope, options: P
       ),
     )
 
-  const acquire: Pool["acquire"] = (origin, fresh, restore) =>
-    Effect.suspend(() => {
-      const p = poolFor(origin.key)
-      const stale: Array<Conn> = []
-      let found: Conn | undefined
-      while (!fresh && found === undefined && p.idle.length > 0) {
-        const conn = p.idle.pop() as Conn
-        if (conn.socket.reusable()) found = conn
-        else {
-          p.open--
-          stale.push(conn)
-        }
+  const acquire: Pool["acquire"] = (origin, fresh, restore) => {
+    const p = poolFor(origin.key)
+    const stale: Array<Conn> = []
+    let found: Conn | undefined
+    while (!fresh && found === undefined && p.idle.length > 0) {
+      const conn = p.idle.pop() as Conn
+      if (conn.socket.reusable()) found = conn
+      else {
+        p.open--
+        stale.push(conn)
       }
+    }
+    if (found !== undefined && stale.length === 0) return { conn: found, reused: true, active: true }
+    return Effect.suspend(() => {
       const cleanup = stale.length === 0 ? Effect.void : Effect.forEach(stale, close, { discard: true })
       if (found !== undefined) return Effect.as(cleanup, { conn: found, reused: true, active: true })
       if (p.open < options.maxConnectionsPerOrigin) {
@@ -143,23 +151,23 @@ export const make = (connector: ConnectorService, scope: Scope.Scope, options: P
         ),
       )
     })
+  }
 
-  const release: Pool["release"] = (lease, reusable) =>
-    Effect.suspend(() => {
-      if (!lease.active) return Effect.void
-      lease.active = false
-      const conn = lease.conn
-      const p = poolFor(conn.key)
-      conn.requests++
-      if (reusable && conn.requests < options.maxRequestsPerConnection && conn.socket.reusable()) {
-        const next = p.waiters.shift()
-        if (next !== undefined) next(conn)
-        else p.idle.push(conn)
-        return Effect.void
-      }
-      freeSlot(p)
-      return close(conn)
-    })
+  const release: Pool["release"] = (lease, reusable) => {
+    if (!lease.active) return undefined
+    lease.active = false
+    const conn = lease.conn
+    const p = poolFor(conn.key)
+    conn.requests++
+    if (reusable && conn.requests < options.maxRequestsPerConnection && conn.socket.reusable()) {
+      const next = p.waiters.shift()
+      if (next !== undefined) next(conn)
+      else p.idle.push(conn)
+      return undefined
+    }
+    freeSlot(p)
+    return close(conn)
+  }
 
   const stats: Pool["stats"] = (key) => {
     const p = origins.get(key)
