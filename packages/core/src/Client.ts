@@ -10,13 +10,15 @@
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as Headers from "./Headers.js"
-import type { HttpError } from "./HttpError.js"
+import { type HttpError, Timeout } from "./HttpError.js"
+import { copy as copyRequest } from "./internal/request.js"
 import * as Request from "./Request.js"
 import type * as Response from "./Response.js"
 import { Transport } from "./Transport.js"
@@ -45,6 +47,8 @@ export interface Options {
   readonly baseUrl?: string
   /** Headers sent with every request; a request's own headers win. */
   readonly headers?: Headers.Input
+  /** Deadlines applied to every request; a request's own deadlines win, phase by phase. */
+  readonly timeouts?: Request.Timeouts
   /**
    * The `User-Agent` header, or `false` to send none.
    * @default "courier/<version>"
@@ -92,6 +96,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Trans
       defaults = Headers.fromInput([["User-Agent", userAgent], ...defaults.entries])
     }
     const base = options.baseUrl
+    const defaultTimeouts = options.timeouts
     // Parsed URLs by string: parsing is pure, and most programs call a handful of URLs many times.
     const parsedUrls = new Map<string, Url.Url>()
 
@@ -117,27 +122,30 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Trans
         const token = Encoding.encodeBase64(`${url.username}:${url.password}`)
         headers = Headers.append(headers, "Authorization", `Basic ${token}`)
       }
-      return Either.right([
-        Request.make(request.method, url.href).pipe(Request.setHeaders(headers), Request.setBody(request.body)),
-        url,
-      ])
+      const timeouts = defaultTimeouts === undefined ? request.timeouts : { ...defaultTimeouts, ...request.timeouts }
+      return Either.right([copyRequest(request, { url: url.href, params: [], headers, timeouts }), url])
     }
 
-    const execute: Service["execute"] = (request) =>
+    /** Runs `run` on the resolved request, within its total deadline if it has one. */
+    const within = <R>(
+      request: Request.Request,
+      run: (request: Request.Request, url: Url.Url) => Effect.Effect<Response.Response, HttpError, R>,
+    ): Effect.Effect<Response.Response, HttpError, R> =>
       Effect.suspend(() => {
         const resolved = resolve(request)
-        return Either.isLeft(resolved)
-          ? Effect.fail(resolved.left)
-          : transport.send(resolved.right[0], resolved.right[1])
+        if (Either.isLeft(resolved)) return Effect.fail(resolved.left)
+        const [final, url] = resolved.right
+        const total = final.timeouts.total
+        if (total === undefined) return run(final, url)
+        const millis = Duration.toMillis(Duration.decode(total))
+        return Effect.timeoutFail(run(final, url), {
+          duration: millis,
+          onTimeout: () => new Timeout({ request: Request.info(final), phase: "total", millis }),
+        })
       })
 
-    const fetch: Service["fetch"] = (request) =>
-      Effect.suspend(() => {
-        const resolved = resolve(request)
-        return Either.isLeft(resolved)
-          ? Effect.fail(resolved.left)
-          : transport.fetch(resolved.right[0], resolved.right[1])
-      })
+    const execute: Service["execute"] = (request) => within(request, transport.send)
+    const fetch: Service["fetch"] = (request) => within(request, transport.fetch)
 
     return Client.of({ execute, fetch })
   })

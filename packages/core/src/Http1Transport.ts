@@ -13,6 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import { type ConnectError, Connector } from "./Connector.js"
 import type { Limits } from "./Http1.js"
@@ -46,6 +47,21 @@ export interface Options {
    * @default 30000
    */
   readonly connectTimeoutMillis?: number
+  /**
+   * How long an idle connection is kept when the server sends no `Keep-Alive: timeout=` hint.
+   * @default 4000 (undici's keepAliveTimeout)
+   */
+  readonly idleTimeoutMillis?: number
+  /**
+   * The longest idle time a server's hint may ask for.
+   * @default 600000
+   */
+  readonly maxIdleTimeoutMillis?: number
+  /**
+   * Taken off the server's `Keep-Alive: timeout=` hint, so Courier closes an idle socket before the server does.
+   * @default 1000 (undici's keepAliveTimeoutThreshold)
+   */
+  readonly keepAliveMarginMillis?: number
   /** Decoder limits; see the `Http1` module for each default. */
   readonly limits?: Partial<Limits>
 }
@@ -64,19 +80,24 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
     const scope = yield* Effect.scope
     const limits: Limits = { ...Http1.defaultLimits, ...options.limits }
     const connectTimeout = options.connectTimeoutMillis ?? 30_000
-    const pool = Pool.make(connector, scope, {
+    const clock = yield* Effect.clock
+    const pool = Pool.make(connector, scope, clock, {
       // 64: enough for heavy fan-out to one host while bounding sockets; undici's Pool is unbounded by default,
       // browsers use 6. Raise it for load tests.
       maxConnectionsPerOrigin: options.maxConnectionsPerOrigin ?? 64,
       maxRequestsPerConnection: options.maxRequestsPerConnection ?? Number.POSITIVE_INFINITY,
-      connect: { timeoutMillis: connectTimeout },
+      idleTimeoutMillis: options.idleTimeoutMillis ?? 4000,
+      maxIdleTimeoutMillis: options.maxIdleTimeoutMillis ?? 600_000,
+      keepAliveMarginMillis: options.keepAliveMarginMillis ?? 1000,
     })
+    // Idle sockets past their deadline are closed every second, so servers see them go.
+    yield* Effect.forkScoped(Effect.repeat(pool.sweep, Schedule.spaced("1 second")))
 
     const connectFailed =
       (p: Prepared) =>
       (e: ConnectError): HttpError =>
         e.timeout === true
-          ? new Timeout({ request: p.info, phase: "connect", millis: connectTimeout })
+          ? new Timeout({ request: p.info, phase: "connect", millis: p.timeouts.connect ?? connectTimeout })
           : new HTTPConnectionError({
               request: p.info,
               host: p.url.origin.host,
@@ -90,7 +111,7 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
       !wire.gotBytes && (error._tag === "IOError" || (error._tag === "BadStatusLine" && error.line === ""))
 
     const exchange = (p: Prepared, lease: Pool.Lease, fresh: boolean, restore: Restore, buffered: boolean) => {
-      const wire = new Wire(lease, p, pool, limits, buffered)
+      const wire = new Wire(lease, p, pool, limits, buffered, p.timeouts, p.onInformational)
       const run = restore(wire.run).pipe(
         Effect.onExit((exit) => (Exit.isSuccess(exit) ? Effect.void : (pool.release(lease, false) ?? Effect.void))),
       )
@@ -107,7 +128,7 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
       restore: Restore,
       buffered: boolean,
     ): Effect.Effect<Response, HttpError> => {
-      const lease = pool.acquire(p.url.origin, fresh, restore)
+      const lease = pool.acquire(p.url.origin, fresh, restore, { timeoutMillis: p.timeouts.connect ?? connectTimeout })
       return Effect.isEffect(lease)
         ? Effect.flatMap(Effect.mapError(lease, connectFailed(p)), (l) => exchange(p, l, fresh, restore, buffered))
         : exchange(p, lease, fresh, restore, buffered)

@@ -7,24 +7,27 @@
  *
  * @since 0.1.0
  */
+import * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
 import * as Encoding from "effect/Encoding"
-import * as Equal from "effect/Equal"
+import type * as Equal from "effect/Equal"
 import { dual } from "effect/Function"
-import * as Hash from "effect/Hash"
-import { format, type Inspectable, NodeInspectSymbol } from "effect/Inspectable"
-import { type Pipeable, pipeArguments } from "effect/Pipeable"
+import type { Inspectable } from "effect/Inspectable"
+import type { Pipeable } from "effect/Pipeable"
 import * as Redacted from "effect/Redacted"
 import type * as Stream from "effect/Stream"
 import * as Body from "./Body.js"
 import * as Headers from "./Headers.js"
 import type { RequestInfo } from "./HttpError.js"
+import * as internal from "./internal/request.js"
+import type { Informational } from "./Response.js"
 import { type Params, paramsToPairs } from "./Url.js"
 
 /**
  * @since 0.1.0
  * @category type ids
  */
-export const TypeId: unique symbol = Symbol.for("@courier/core/Request")
+export const TypeId: typeof internal.TypeId = internal.TypeId
 
 /**
  * @since 0.1.0
@@ -55,6 +58,28 @@ export interface Request extends Pipeable, Equal.Equal, Inspectable {
   readonly params: ReadonlyArray<readonly [string, string]>
   readonly headers: Headers.Headers
   readonly body: Body.Body
+  /** Deadlines for each phase; absent phases have none (the connect phase has the transport's default). */
+  readonly timeouts: Timeouts
+  /** Called with each 1xx response (100 Continue, 103 Early Hints …) received before the final one. */
+  readonly onInformational: ((informational: Informational) => Effect.Effect<void>) | undefined
+}
+
+/**
+ * Deadlines for the phases of a request; each fails the request with a `Timeout` naming its phase.
+ * - `connect`: opening the connection (TCP and TLS).
+ * - `head`: from writing the request to the end of the response head.
+ * - `body`: the longest wait for the next piece of the body.
+ * - `total`: the whole request; with the one-call API and `Client.fetch` that includes reading the body,
+ *   with `Client.execute` it ends when the response head is returned.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Timeouts {
+  readonly connect?: Duration.DurationInput
+  readonly head?: Duration.DurationInput
+  readonly body?: Duration.DurationInput
+  readonly total?: Duration.DurationInput
 }
 
 /**
@@ -74,97 +99,21 @@ export interface Options {
   readonly json?: unknown
   /** Any other body; ignored when `data` or `json` is given. */
   readonly body?: Body.Body
+  /** A total deadline (a Duration, or milliseconds), or a deadline per phase. */
+  readonly timeout?: Duration.DurationInput | Timeouts
+  /** Called with each 1xx response received before the final one. */
+  readonly onInformational?: (informational: Informational) => Effect.Effect<void>
 }
 
-const bodyEquals = (a: Body.Body, b: Body.Body): boolean => {
-  if (a === b) return true
-  switch (a._tag) {
-    case "Empty":
-      return b._tag === "Empty"
-    case "Text":
-      return b._tag === "Text" && a.text === b.text && a.contentType === b.contentType
-    case "Bytes":
-      return (
-        b._tag === "Bytes" &&
-        a.contentType === b.contentType &&
-        a.bytes.length === b.bytes.length &&
-        a.bytes.every((x, i) => x === b.bytes[i])
-      )
-    case "Json":
-      return b._tag === "Json" && Equal.equals(JSON.stringify(a.value), JSON.stringify(b.value))
-    case "Form":
-      return b._tag === "Form" && pairsEqual(a.fields, b.fields)
-    case "Stream":
-      return false
+const noTimeouts: Timeouts = {}
+
+/** A single duration is the total deadline; a plain object gives one per phase. */
+const timeoutsFrom = (timeout: Options["timeout"]): Timeouts => {
+  if (timeout === undefined) return noTimeouts
+  if (typeof timeout !== "object" || Array.isArray(timeout) || Duration.isDuration(timeout)) {
+    return { total: timeout as Duration.DurationInput }
   }
-}
-
-const pairsEqual = (a: ReadonlyArray<readonly [string, string]>, b: ReadonlyArray<readonly [string, string]>) =>
-  a.length === b.length && a.every(([k, v], i) => b[i]?.[0] === k && b[i]?.[1] === v)
-
-/**
- * The URL with any user info replaced by `<redacted>`, for messages and logs.
- *
- * @since 0.1.0
- * @category conversions
- */
-export const redactUrl = (url: string): string => url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@?#]*@/i, "$1<redacted>@")
-
-const bodySummary = (body: Body.Body): unknown => {
-  switch (body._tag) {
-    case "Empty":
-      return undefined
-    case "Bytes":
-      return { _tag: "Bytes", length: body.bytes.length, contentType: body.contentType }
-    case "Text":
-      return { _tag: "Text", length: body.text.length, contentType: body.contentType }
-    case "Json":
-      return { _tag: "Json" }
-    case "Form":
-      return { _tag: "Form", fields: body.fields.map(([k]) => k) }
-    case "Stream":
-      return { _tag: "Stream", length: body.length, contentType: body.contentType }
-  }
-}
-
-const Proto = {
-  [TypeId]: TypeId,
-  pipe(this: Request) {
-    // biome-ignore lint/complexity/noArguments: pipeArguments is Effect's documented way to implement Pipeable
-    return pipeArguments(this, arguments)
-  },
-  [Equal.symbol](this: Request, that: unknown): boolean {
-    return (
-      isRequest(that) &&
-      this.method === that.method &&
-      this.url === that.url &&
-      pairsEqual(this.params, that.params) &&
-      Equal.equals(this.headers, that.headers) &&
-      bodyEquals(this.body, that.body)
-    )
-  },
-  [Hash.symbol](this: Request): number {
-    return Hash.cached(
-      this,
-      Hash.combine(Hash.combine(Hash.string(this.method))(Hash.string(this.url)))(Hash.hash(this.headers)),
-    )
-  },
-  toJSON(this: Request) {
-    return {
-      _id: "Request",
-      method: this.method,
-      url: redactUrl(this.url),
-      params: this.params,
-      headers: this.headers.toJSON(),
-      body: bodySummary(this.body),
-    }
-  },
-  toString(this: Request) {
-    return format(this.toJSON())
-  },
-  [NodeInspectSymbol](this: Request) {
-    return this.toJSON()
-  },
+  return timeout as Timeouts
 }
 
 const build = (
@@ -173,24 +122,19 @@ const build = (
   params: ReadonlyArray<readonly [string, string]>,
   headers: Headers.Headers,
   body: Body.Body,
-): Request => {
-  const self = Object.create(Proto)
-  self.method = method
-  self.url = url
-  self.params = params
-  self.headers = headers
-  self.body = body
-  return self
-}
+  options?: Options,
+): Request =>
+  internal.build({
+    method,
+    url,
+    params,
+    headers,
+    body,
+    timeouts: timeoutsFrom(options?.timeout),
+    onInformational: options?.onInformational,
+  })
 
-const copy = (self: Request, patch: Partial<Omit<Request, TypeId>>): Request =>
-  build(
-    patch.method ?? self.method,
-    patch.url ?? self.url,
-    patch.params ?? self.params,
-    patch.headers ?? self.headers,
-    patch.body ?? self.body,
-  )
+const copy = internal.copy
 
 /**
  * Whether a value is a Request.
@@ -198,7 +142,15 @@ const copy = (self: Request, patch: Partial<Omit<Request, TypeId>>): Request =>
  * @since 0.1.0
  * @category refinements
  */
-export const isRequest = (u: unknown): u is Request => typeof u === "object" && u !== null && TypeId in u
+export const isRequest: (u: unknown) => u is Request = internal.isRequest
+
+/**
+ * The URL with any user info replaced by `<redacted>`, for messages and logs.
+ *
+ * @since 0.1.0
+ * @category conversions
+ */
+export const redactUrl: (url: string) => string = internal.redactUrl
 
 /**
  * The body that `Options` describe: `data` first, then `json`, then `body`.
@@ -226,6 +178,7 @@ export const make = (method: Method, url: string, options?: Options): Request =>
     options?.params === undefined ? [] : paramsToPairs(options.params),
     Headers.fromInput(options?.headers),
     bodyFromOptions(options),
+    options,
   )
 
 /**
@@ -492,3 +445,32 @@ export const bearerToken: {
  * @category conversions
  */
 export const info = (self: Request): RequestInfo => ({ method: self.method, url: redactUrl(self.url) })
+
+/**
+ * Sets deadlines for some phases, keeping the others.
+ *
+ * @example
+ * ```ts
+ * Request.get(url).pipe(Request.setTimeouts({ head: "2 seconds", total: "10 seconds" }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const setTimeouts: {
+  (timeouts: Timeouts): (self: Request) => Request
+  (self: Request, timeouts: Timeouts): Request
+} = dual(2, (self: Request, timeouts: Timeouts) => copy(self, { timeouts: { ...self.timeouts, ...timeouts } }))
+
+/**
+ * Sets the hook called with each 1xx response received before the final one.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const setOnInformational: {
+  (f: (informational: Informational) => Effect.Effect<void>): (self: Request) => Request
+  (self: Request, f: (informational: Informational) => Effect.Effect<void>): Request
+} = dual(2, (self: Request, f: (informational: Informational) => Effect.Effect<void>) =>
+  copy(self, { onInformational: f }),
+)

@@ -44,6 +44,18 @@ export interface BodyReader {
 }
 
 /**
+ * A 1xx response received before the final one (100 Continue, 102 Processing, 103 Early Hints).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Informational {
+  readonly status: number
+  readonly reason: string
+  readonly headers: Headers.Headers
+}
+
+/**
  * The response.
  *
  * @since 0.1.0
@@ -59,6 +71,8 @@ export interface Response extends Inspectable, Pipeable {
   readonly headers: Headers.Headers
   /** The announced body length, if the server sent Content-Length. */
   readonly contentLength: number | undefined
+  /** Trailer fields of a chunked body; empty until the body has been read to its end. */
+  trailers: Headers.Headers
   /** @internal */
   body: Uint8Array | BodyReader | "taken"
 }
@@ -76,6 +90,7 @@ export interface Init {
   readonly version?: "HTTP/1.0" | "HTTP/1.1"
   readonly headers?: Headers.Input
   readonly contentLength?: number | undefined
+  readonly trailers?: Headers.Input
   readonly body?: Uint8Array | BodyReader
 }
 
@@ -117,6 +132,7 @@ export const make = (init: Init): Response => {
   self.version = init.version ?? "HTTP/1.1"
   self.headers = Headers.fromInput(init.headers)
   self.contentLength = init.contentLength
+  self.trailers = Headers.fromInput(init.trailers)
   self.body = init.body ?? new Uint8Array(0)
   return self
 }
@@ -304,6 +320,21 @@ export const buffered = (self: Response): Effect.Effect<Response, HttpError> =>
       version: self.version,
       headers: self.headers,
       contentLength: self.contentLength,
+      trailers: self.trailers,
       body,
     }),
+  )
+
+/**
+ * The trailer fields, once the body has been read to its end; reads the rest of the body into memory
+ * first if it has not been.
+ *
+ * @since 0.1.0
+ * @category body
+ */
+export const trailers = (self: Response): Effect.Effect<Headers.Headers, HttpError> =>
+  Effect.suspend(() =>
+    self.body instanceof Uint8Array || self.body === "taken"
+      ? Effect.succeed(self.trailers)
+      : Effect.map(bytes(self), () => self.trailers),
   )

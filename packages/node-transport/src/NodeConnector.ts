@@ -142,7 +142,8 @@ class NodeSocket implements Connector.Socket {
 const connectError = (e: NodeJS.ErrnoException): Connector.ConnectError =>
   new Connector.ConnectError({ code: e.code ?? "ECONNECT", reason: e.message })
 
-const open = (origin: Url.Origin, options: Options, timeoutMillis: number | undefined) =>
+// The connect deadline is applied by the pool, on the Effect Clock, for every Connector alike.
+const open = (origin: Url.Origin, options: Options) =>
   Effect.async<NodeSocket, Connector.ConnectError>((resume) => {
     const secure = origin.scheme === "https"
     const t = options.tls ?? {}
@@ -161,22 +162,6 @@ const open = (origin: Url.Origin, options: Options, timeoutMillis: number | unde
       : net.connect({ host: origin.host, port: origin.port })
     socket.setNoDelay(true)
     socket.setKeepAlive(true, 60_000)
-    const timer =
-      timeoutMillis === undefined
-        ? undefined
-        : setTimeout(() => {
-            cleanup()
-            socket.destroy()
-            resume(
-              Effect.fail(
-                new Connector.ConnectError({
-                  code: "ETIMEDOUT",
-                  reason: `no connection in ${timeoutMillis} ms`,
-                  timeout: true,
-                }),
-              ),
-            )
-          }, timeoutMillis)
     const onError = (e: NodeJS.ErrnoException) => {
       cleanup()
       socket.destroy()
@@ -188,7 +173,6 @@ const open = (origin: Url.Origin, options: Options, timeoutMillis: number | unde
       resume(Effect.succeed(new NodeSocket(socket)))
     }
     const cleanup = () => {
-      if (timer !== undefined) clearTimeout(timer)
       socket.off("error", onError)
       socket.off(secure ? "secureConnect" : "connect", onConnect)
     }
@@ -207,8 +191,7 @@ const open = (origin: Url.Origin, options: Options, timeoutMillis: number | unde
  * @category constructors
  */
 export const make = (options: Options = {}): Connector.Service => ({
-  connect: (origin, connect) =>
-    Effect.acquireRelease(open(origin, options, connect.timeoutMillis), (socket) => socket.destroy),
+  connect: (origin) => Effect.acquireRelease(open(origin, options), (socket) => socket.destroy),
 })
 
 /**

@@ -48,6 +48,8 @@ export interface Head {
   readonly keepAlive: boolean
   /** The announced body length, when the body is Content-Length framed (0 for bodiless responses). */
   readonly contentLength: number | undefined
+  /** The server's `Keep-Alive: timeout=N` hint, in seconds, if it sent one. */
+  readonly keepAliveTimeout: number | undefined
 }
 
 export type Event =
@@ -281,12 +283,20 @@ export class ResponseDecoder {
     let te: string | undefined
     let cl: string | undefined
     let connection = ""
+    let keepAliveTimeout: number | undefined
     for (const [name, value] of headers) {
       // Compare lengths first: most fields are none of these, and lower-casing every name allocates.
       const n = name.length
       if (n === 17 && name.toLowerCase() === "transfer-encoding") te = te === undefined ? value : `${te}, ${value}`
       else if (n === 14 && name.toLowerCase() === "content-length") cl = cl === undefined ? value : `${cl}, ${value}`
-      else if (n === 10 && name.toLowerCase() === "connection") connection += `,${value.toLowerCase()}`
+      else if (n === 10) {
+        const lower = name.toLowerCase()
+        if (lower === "connection") connection += `,${value.toLowerCase()}`
+        else if (lower === "keep-alive") {
+          const hint = /(?:^|[,\s])timeout\s*=\s*(\d{1,9})/i.exec(value)
+          if (hint !== null) keepAliveTimeout = Number(hint[1])
+        }
+      }
     }
     if (connection === "") this.keepAlive = version === 11
     else {
@@ -301,6 +311,7 @@ export class ResponseDecoder {
       headers,
       keepAlive: this.keepAlive,
       contentLength,
+      keepAliveTimeout,
     })
     // 1. A response to HEAD, and any 1xx, 204 or 304 response, ends with the head.
     if (this.method === "HEAD" || status === 204 || status === 304) {

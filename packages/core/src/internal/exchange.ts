@@ -6,11 +6,13 @@
  * costs one `matchEffect`, and a response that arrives whole costs no further operation.
  * @internal
  */
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
 import * as Body from "../Body.js"
 import type { SocketError } from "../Connector.js"
+import * as Headers from "../Headers.js"
 import * as Http1 from "../Http1.js"
 import {
   BadStatusLine,
@@ -22,6 +24,7 @@ import {
   IOError,
   ProtocolError,
   type RequestInfo,
+  Timeout,
   UnknownTransferEncoding,
 } from "../HttpError.js"
 import type { Request } from "../Request.js"
@@ -41,7 +44,22 @@ export interface Prepared {
   readonly close: boolean
   /** The request may be sent again on a fresh connection if a reused one turns out to be dead. */
   readonly replayable: boolean
+  /** Phase deadlines in milliseconds (`connect` included). */
+  readonly timeouts: PhaseTimeouts & { readonly connect: number | undefined }
+  readonly onInformational: ((i: Response.Informational) => Effect.Effect<void>) | undefined
 }
+
+const millis = (d: Duration.DurationInput | undefined): number | undefined =>
+  d === undefined ? undefined : Duration.toMillis(Duration.decode(d))
+
+const timeoutsOf = (request: Request): Prepared["timeouts"] => {
+  const t = request.timeouts
+  return t.connect === undefined && t.head === undefined && t.body === undefined
+    ? noPhaseTimeouts
+    : { connect: millis(t.connect), head: millis(t.head), body: millis(t.body) }
+}
+
+const noPhaseTimeouts: Prepared["timeouts"] = { connect: undefined, head: undefined, body: undefined }
 
 /** Bodies up to this size go out in the same write as the head: one syscall for most requests. */
 const COALESCE_BYTES = 64 * 1024
@@ -96,6 +114,8 @@ export const prepare = (request: Request, url: Url, info: RequestInfo): Either.E
     body,
     close,
     replayable: idempotent.has(request.method) && body._tag === "Fixed",
+    timeouts: timeoutsOf(request),
+    onInformational: request.onInformational,
   })
 }
 
@@ -120,15 +140,26 @@ export const fromFailure = (info: RequestInfo, f: Failure): HttpError => {
 const joinAll = (parts: ReadonlyArray<Uint8Array>): Uint8Array =>
   parts.length === 1 ? (parts[0] as Uint8Array) : parts.reduce(concat, new Uint8Array(0))
 
-/** One response on one leased connection: the decoder, what it has produced, and the reading loop. */
+/** Deadlines of the head and body phases, in milliseconds. */
+export interface PhaseTimeouts {
+  readonly head: number | undefined
+  readonly body: number | undefined
+}
+
+/** One response on one leased connection: the decoder, what it has produced, and the reading loops. */
 export class Wire implements Response.BodyReader {
   readonly decoder: Http1.ResponseDecoder
   head: Head | undefined
   /** Body chunks decoded but not yet handed out. */
   pending: Array<Uint8Array> = []
   ended = false
+  trailers: ReadonlyArray<readonly [string, string]> = []
+  /** 1xx responses not yet handed to the request's hook. */
+  informational: Array<Response.Informational> | undefined
   /** Whether any response byte arrived: before that, a dead reused socket may be retried. */
   gotBytes = false
+  /** The response once built, so trailers that arrive later reach it. */
+  response: Response.Response | undefined
 
   constructor(
     readonly lease: Lease,
@@ -137,14 +168,20 @@ export class Wire implements Response.BodyReader {
     limits: Limits,
     /** Read the whole body before returning the response. */
     readonly buffered: boolean,
+    readonly timeouts: PhaseTimeouts,
+    readonly onInformational: ((i: Response.Informational) => Effect.Effect<void>) | undefined,
   ) {
     this.decoder = new Http1.ResponseDecoder(prepared.method, limits)
   }
 
   /** Writes the request, then reads until the head (streaming) or the end (buffered). */
-  readonly run: Effect.Effect<Response.Response, HttpError> = Effect.suspend(() =>
-    Effect.zipRight(this.write(), this.readResponse),
-  )
+  readonly run: Effect.Effect<Response.Response, HttpError> = Effect.suspend(() => {
+    const read =
+      this.timeouts.head === undefined && this.timeouts.body === undefined && this.onInformational === undefined
+        ? this.readLoop
+        : this.readPhased
+    return Effect.zipRight(this.write(), Effect.map(read, this.makeResponse))
+  })
 
   private write(): Effect.Effect<void, HttpError> {
     const p = this.prepared
@@ -179,8 +216,17 @@ export class Wire implements Response.BodyReader {
     for (const e of events) {
       if (e._tag === "Data") this.pending.push(e.chunk)
       else if (e._tag === "Head") this.head = e
-      else if (e._tag === "End") this.ended = true
-      else if (e._tag === "Error") return fromFailure(this.prepared.info, e.failure)
+      else if (e._tag === "End") {
+        this.ended = true
+        this.trailers = e.trailers
+        if (this.response !== undefined && e.trailers.length > 0) {
+          this.response.trailers = Headers.unsafeFromPairs(e.trailers)
+        }
+      } else if (e._tag === "Error") return fromFailure(this.prepared.info, e.failure)
+      else if (e._tag === "Informational" && this.onInformational !== undefined) {
+        this.informational ??= []
+        this.informational.push({ status: e.status, reason: e.reason, headers: Headers.unsafeFromPairs(e.headers) })
+      }
     }
     return undefined
   }
@@ -199,14 +245,18 @@ export class Wire implements Response.BodyReader {
     if (bytes !== undefined && bytes.length > 0) this.gotBytes = true
     const failure = this.apply(bytes === undefined ? this.decoder.eof() : this.decoder.feed(bytes))
     if (failure !== undefined) return this.finish(false, Effect.fail(failure))
-    if (this.ended) return this.finish(this.decoder.reusable && !this.prepared.close, Effect.void)
+    if (this.ended) {
+      const reusable = this.decoder.reusable && !this.prepared.close
+      const closing = this.pool.release(this.lease, reusable, this.head?.keepAliveTimeout)
+      return closing === undefined ? Effect.void : closing
+    }
     return undefined
   }
 
   private readonly onReadFailure = (e: SocketError): Effect.Effect<never, HttpError> =>
     this.finish(false, Effect.fail(ioError(this.prepared.info, e)))
 
-  /** Reads until the head has arrived (and in buffered mode until the end). */
+  /** The hot path: reads until the head has arrived (and in buffered mode until the end). */
   private readonly readLoop: Effect.Effect<void, HttpError> = Effect.suspend(() =>
     Effect.matchEffect(this.lease.conn.socket.read, {
       onFailure: this.onReadFailure,
@@ -215,23 +265,63 @@ export class Wire implements Response.BodyReader {
     }),
   )
 
-  private readonly readResponse: Effect.Effect<Response.Response, HttpError> = Effect.map(this.readLoop, () => {
+  /** One read, fed to the decoder. */
+  private readonly readOnce: Effect.Effect<void, HttpError> = Effect.suspend(() =>
+    Effect.matchEffect(this.lease.conn.socket.read, {
+      onFailure: this.onReadFailure,
+      onSuccess: (bytes) => this.onBytes(bytes) ?? Effect.void,
+    }),
+  )
+
+  /** Hands collected 1xx responses to the hook. */
+  private readonly informed: Effect.Effect<void> = Effect.suspend(() => {
+    const all = this.informational
+    if (all === undefined || this.onInformational === undefined) return Effect.void
+    this.informational = undefined
+    return Effect.forEach(all, this.onInformational, { discard: true })
+  })
+
+  private timed<A>(effect: Effect.Effect<A, HttpError>, phase: "head" | "body", millis: number | undefined) {
+    return millis === undefined
+      ? effect
+      : Effect.timeoutFail(effect, {
+          duration: millis,
+          onTimeout: () => new Timeout({ request: this.prepared.info, phase, millis }),
+        })
+  }
+
+  /** Reads with deadlines and hooks: the head within `head`, each later read within `body`. */
+  private readonly readPhased: Effect.Effect<void, HttpError> = Effect.suspend(() => {
+    const untilHead: Effect.Effect<void, HttpError> = Effect.suspend(() =>
+      this.head === undefined ? Effect.zipRight(Effect.zipRight(this.readOnce, this.informed), untilHead) : Effect.void,
+    )
+    const body = this.timed(this.readOnce, "body", this.timeouts.body)
+    const untilEnd: Effect.Effect<void, HttpError> = Effect.suspend(() =>
+      this.ended ? Effect.void : Effect.zipRight(body, untilEnd),
+    )
+    const head = this.timed(untilHead, "head", this.timeouts.head)
+    return this.buffered ? Effect.zipRight(head, untilEnd) : head
+  })
+
+  private readonly makeResponse = (): Response.Response => {
     const head = this.head as Head
     let body: Uint8Array | Wire = this
     if (this.ended) {
       body = joinAll(this.pending)
       this.pending = []
     }
-    return Response.make({
+    this.response = Response.make({
       request: this.prepared.info,
       status: head.status,
       reason: head.reason,
       version: head.version === 10 ? "HTTP/1.0" : "HTTP/1.1",
       headers: head.headers,
       contentLength: head.contentLength,
+      trailers: this.trailers,
       body,
     })
-  })
+    return this.response
+  }
 
   /** The rest of the body, for a streaming Response. */
   readonly pull: Effect.Effect<ReadonlyArray<Uint8Array> | undefined, HttpError> = Effect.suspend(() => {
@@ -241,12 +331,6 @@ export class Wire implements Response.BodyReader {
       return Effect.succeed(out)
     }
     if (this.ended) return Effect.succeed(undefined)
-    return Effect.matchEffect(this.lease.conn.socket.read, {
-      onFailure: this.onReadFailure,
-      onSuccess: (bytes) => {
-        const done = this.onBytes(bytes)
-        return done === undefined ? this.pull : Effect.zipRight(done, this.pull)
-      },
-    })
+    return Effect.zipRight(this.timed(this.readOnce, "body", this.timeouts.body), this.pull)
   })
 }

@@ -3,20 +3,27 @@
  * waiters when the per-origin limit is reached. Every connection lives in its own Scope, forked from the
  * pool's, so closing the pool's scope closes every socket. A connection goes back to the idle stack only
  * when the transport says its last response ended cleanly; otherwise it is destroyed and its slot passed
- * to the next waiter.
+ * to the next waiter. Idle connections expire on the Effect Clock: after the default idle timeout, or the
+ * server's `Keep-Alive: timeout=` hint less a margin, whichever the server asked for.
  * @internal
  */
+import type * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
-import type { ConnectError, ConnectOptions, Service as ConnectorService, Socket } from "../Connector.js"
+import { ConnectError, type ConnectOptions, type Service as ConnectorService, type Socket } from "../Connector.js"
 import type { Origin } from "../Url.js"
 
 export interface PoolOptions {
   readonly maxConnectionsPerOrigin: number
   readonly maxRequestsPerConnection: number
-  readonly connect: ConnectOptions
+  /** How long an idle connection is kept when the server gives no hint. */
+  readonly idleTimeoutMillis: number
+  /** The longest idle time a server's hint may ask for. */
+  readonly maxIdleTimeoutMillis: number
+  /** Taken off the server's hint, so that Courier closes first and never reuses a socket being closed. */
+  readonly keepAliveMarginMillis: number
 }
 
 export interface Conn {
@@ -24,6 +31,8 @@ export interface Conn {
   readonly scope: Scope.CloseableScope
   readonly key: string
   requests: number
+  /** Clock time after which this idle connection may not be reused. */
+  idleUntil: number
 }
 
 /** A connection held by one request. `reused` says whether it served an earlier request. */
@@ -35,6 +44,7 @@ export interface Lease {
 }
 
 type Grant = Conn | "connect"
+type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 
 interface OriginPool {
   readonly idle: Array<Conn>
@@ -52,18 +62,27 @@ export interface Pool {
   readonly acquire: (
     origin: Origin,
     fresh: boolean,
-    restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
+    restore: Restore,
+    connect: ConnectOptions,
   ) => Lease | Effect.Effect<Lease, ConnectError>
   /**
-   * Gives the connection back for reuse when `reusable`, destroys it otherwise. Returns the Effect that
-   * closes it, or undefined when there is nothing to wait for.
+   * Gives the connection back for reuse when `reusable`, destroys it otherwise; `keepAliveHint` is the
+   * server's `Keep-Alive: timeout=` in seconds. Returns the Effect that closes the connection, or
+   * undefined when there is nothing to wait for.
    */
-  readonly release: (lease: Lease, reusable: boolean) => Effect.Effect<void> | undefined
+  readonly release: (lease: Lease, reusable: boolean, keepAliveHint?: number) => Effect.Effect<void> | undefined
+  /** Closes idle connections past their deadline. */
+  readonly sweep: Effect.Effect<void>
   /** Counts per origin, for tests and metrics. */
   readonly stats: (key: string) => { readonly open: number; readonly idle: number; readonly waiting: number }
 }
 
-export const make = (connector: ConnectorService, scope: Scope.Scope, options: PoolOptions): Pool => {
+export const make = (
+  connector: ConnectorService,
+  scope: Scope.Scope,
+  clock: Clock.Clock,
+  options: PoolOptions,
+): Pool => {
   const origins = new Map<string, OriginPool>()
   const poolFor = (key: string): OriginPool => {
     let p = origins.get(key)
@@ -75,6 +94,8 @@ export const make = (connector: ConnectorService, scope: Scope.Scope, options: P
   }
 
   const close = (conn: Conn): Effect.Effect<void> => Scope.close(conn.scope, Exit.void)
+  const closeAll = (conns: ReadonlyArray<Conn>) =>
+    conns.length === 0 ? Effect.void : Effect.forEach(conns, close, { discard: true })
 
   /** Frees a slot: the next waiter may open a connection in it. */
   const freeSlot = (p: OriginPool): void => {
@@ -86,13 +107,22 @@ export const make = (connector: ConnectorService, scope: Scope.Scope, options: P
     }
   }
 
-  const connect = (
-    origin: Origin,
-    p: OriginPool,
-    restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
-  ): Effect.Effect<Lease, ConnectError> =>
-    Effect.flatMap(Scope.fork(scope, ExecutionStrategy.sequential), (connScope) =>
-      restore(Scope.extend(connector.connect(origin, options.connect), connScope)).pipe(
+  const open = (origin: Origin, p: OriginPool, restore: Restore, connect: ConnectOptions) => {
+    const opening = connector.connect(origin, connect)
+    const timed =
+      connect.timeoutMillis === undefined
+        ? opening
+        : Effect.timeoutFail(opening, {
+            duration: connect.timeoutMillis,
+            onTimeout: () =>
+              new ConnectError({
+                code: "ETIMEDOUT",
+                reason: `no connection in ${connect.timeoutMillis} ms`,
+                timeout: true,
+              }),
+          })
+    return Effect.flatMap(Scope.fork(scope, ExecutionStrategy.sequential), (connScope) =>
+      restore(Scope.extend(timed, connScope)).pipe(
         Effect.onExit((exit) =>
           Exit.isSuccess(exit)
             ? Effect.void
@@ -103,71 +133,100 @@ export const make = (connector: ConnectorService, scope: Scope.Scope, options: P
         ),
         Effect.map(
           (socket): Lease => ({
-            conn: { socket, scope: connScope, key: origin.key, requests: 0 },
+            conn: { socket, scope: connScope, key: origin.key, requests: 0, idleUntil: 0 },
             reused: false,
             active: true,
           }),
         ),
       ),
     )
+  }
 
-  const acquire: Pool["acquire"] = (origin, fresh, restore) => {
+  const acquire: Pool["acquire"] = (origin, fresh, restore, connect) => {
     const p = poolFor(origin.key)
     const stale: Array<Conn> = []
     let found: Conn | undefined
-    while (!fresh && found === undefined && p.idle.length > 0) {
-      const conn = p.idle.pop() as Conn
-      if (conn.socket.reusable()) found = conn
-      else {
-        p.open--
-        stale.push(conn)
+    if (!fresh && p.idle.length > 0) {
+      const now = clock.unsafeCurrentTimeMillis()
+      while (found === undefined && p.idle.length > 0) {
+        const conn = p.idle.pop() as Conn
+        if (conn.idleUntil > now && conn.socket.reusable()) found = conn
+        else {
+          p.open--
+          stale.push(conn)
+        }
       }
     }
     if (found !== undefined && stale.length === 0) return { conn: found, reused: true, active: true }
     return Effect.suspend(() => {
-      const cleanup = stale.length === 0 ? Effect.void : Effect.forEach(stale, close, { discard: true })
+      const cleanup = closeAll(stale)
       if (found !== undefined) return Effect.as(cleanup, { conn: found, reused: true, active: true })
       if (p.open < options.maxConnectionsPerOrigin) {
         p.open++
-        return Effect.zipRight(cleanup, connect(origin, p, restore))
+        return Effect.zipRight(cleanup, open(origin, p, restore, connect))
       }
+      const wait = Effect.async<Grant>((resume) => {
+        const waiter = (grant: Grant) => resume(Effect.succeed(grant))
+        p.waiters.push(waiter)
+        return Effect.sync(() => {
+          const i = p.waiters.indexOf(waiter)
+          if (i !== -1) p.waiters.splice(i, 1)
+        })
+      })
       return Effect.zipRight(
         cleanup,
         Effect.flatMap(
-          restore(
-            Effect.async<Grant>((resume) => {
-              const waiter = (grant: Grant) => resume(Effect.succeed(grant))
-              p.waiters.push(waiter)
-              return Effect.sync(() => {
-                const i = p.waiters.indexOf(waiter)
-                if (i !== -1) p.waiters.splice(i, 1)
-              })
-            }),
-          ),
+          restore(wait),
           (grant): Effect.Effect<Lease, ConnectError> =>
             grant === "connect"
-              ? connect(origin, p, restore)
+              ? open(origin, p, restore, connect)
               : Effect.succeed({ conn: grant, reused: true, active: true }),
         ),
       )
     })
   }
 
-  const release: Pool["release"] = (lease, reusable) => {
+  /** How long a connection may stay idle: the server's hint less the margin, capped, or the default. */
+  const idleFor = (hintSeconds: number | undefined): number =>
+    hintSeconds === undefined
+      ? options.idleTimeoutMillis
+      : Math.min(options.maxIdleTimeoutMillis, hintSeconds * 1000 - options.keepAliveMarginMillis)
+
+  const release: Pool["release"] = (lease, reusable, keepAliveHint) => {
     if (!lease.active) return undefined
     lease.active = false
     const conn = lease.conn
     const p = poolFor(conn.key)
     conn.requests++
-    if (reusable && conn.requests < options.maxRequestsPerConnection && conn.socket.reusable()) {
+    const idle = idleFor(keepAliveHint)
+    if (reusable && idle > 0 && conn.requests < options.maxRequestsPerConnection && conn.socket.reusable()) {
       const next = p.waiters.shift()
       if (next !== undefined) next(conn)
-      else p.idle.push(conn)
+      else {
+        conn.idleUntil = clock.unsafeCurrentTimeMillis() + idle
+        p.idle.push(conn)
+      }
       return undefined
     }
     freeSlot(p)
     return close(conn)
   }
+
+  const sweep: Pool["sweep"] = Effect.suspend(() => {
+    const now = clock.unsafeCurrentTimeMillis()
+    const expired: Array<Conn> = []
+    for (const p of origins.values()) {
+      for (let i = p.idle.length - 1; i >= 0; i--) {
+        const conn = p.idle[i] as Conn
+        if (conn.idleUntil <= now || !conn.socket.reusable()) {
+          p.idle.splice(i, 1)
+          expired.push(conn)
+          freeSlot(p)
+        }
+      }
+    }
+    return closeAll(expired)
+  })
 
   const stats: Pool["stats"] = (key) => {
     const p = origins.get(key)
@@ -176,5 +235,5 @@ export const make = (connector: ConnectorService, scope: Scope.Scope, options: P
       : { open: p.open, idle: p.idle.length, waiting: p.waiters.length }
   }
 
-  return { acquire, release, stats }
+  return { acquire, release, sweep, stats }
 }

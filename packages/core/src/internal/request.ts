@@ -1,0 +1,125 @@
+/**
+ * The Request value's prototype: equality, hashing and the redacted JSON form. The public module holds
+ * the types, constructors and combinators.
+ * @internal
+ */
+import * as Equal from "effect/Equal"
+import * as Hash from "effect/Hash"
+import { format, NodeInspectSymbol } from "effect/Inspectable"
+import { pipeArguments } from "effect/Pipeable"
+import type * as Body from "../Body.js"
+import type { Request } from "../Request.js"
+
+export const TypeId: unique symbol = Symbol.for("@courier/core/Request")
+
+/** Everything a Request holds, for building and copying. */
+export type Fields = Omit<
+  Request,
+  typeof TypeId | "pipe" | "toJSON" | "toString" | typeof NodeInspectSymbol | typeof Equal.symbol | typeof Hash.symbol
+>
+
+const pairsEqual = (a: ReadonlyArray<readonly [string, string]>, b: ReadonlyArray<readonly [string, string]>) =>
+  a.length === b.length && a.every(([k, v], i) => b[i]?.[0] === k && b[i]?.[1] === v)
+
+const bodyEquals = (a: Body.Body, b: Body.Body): boolean => {
+  if (a === b) return true
+  switch (a._tag) {
+    case "Empty":
+      return b._tag === "Empty"
+    case "Text":
+      return b._tag === "Text" && a.text === b.text && a.contentType === b.contentType
+    case "Bytes":
+      return (
+        b._tag === "Bytes" &&
+        a.contentType === b.contentType &&
+        a.bytes.length === b.bytes.length &&
+        a.bytes.every((x, i) => x === b.bytes[i])
+      )
+    case "Json":
+      return b._tag === "Json" && JSON.stringify(a.value) === JSON.stringify(b.value)
+    case "Form":
+      return b._tag === "Form" && pairsEqual(a.fields, b.fields)
+    case "Stream":
+      return false
+  }
+}
+
+const timeoutsEqual = (a: Request["timeouts"], b: Request["timeouts"]) =>
+  a.connect === b.connect && a.head === b.head && a.body === b.body && a.total === b.total
+
+/** The URL with any user info replaced by `<redacted>`. */
+export const redactUrl = (url: string): string => url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@?#]*@/i, "$1<redacted>@")
+
+const bodySummary = (body: Body.Body): unknown => {
+  switch (body._tag) {
+    case "Empty":
+      return undefined
+    case "Bytes":
+      return { _tag: "Bytes", length: body.bytes.length, contentType: body.contentType }
+    case "Text":
+      return { _tag: "Text", length: body.text.length, contentType: body.contentType }
+    case "Json":
+      return { _tag: "Json" }
+    case "Form":
+      return { _tag: "Form", fields: body.fields.map(([k]) => k) }
+    case "Stream":
+      return { _tag: "Stream", length: body.length, contentType: body.contentType }
+  }
+}
+
+export const isRequest = (u: unknown): u is Request => typeof u === "object" && u !== null && TypeId in u
+
+const Proto = {
+  [TypeId]: TypeId,
+  pipe(this: Request) {
+    // biome-ignore lint/complexity/noArguments: pipeArguments is Effect's documented way to implement Pipeable
+    return pipeArguments(this, arguments)
+  },
+  [Equal.symbol](this: Request, that: unknown): boolean {
+    return (
+      isRequest(that) &&
+      this.method === that.method &&
+      this.url === that.url &&
+      pairsEqual(this.params, that.params) &&
+      Equal.equals(this.headers, that.headers) &&
+      bodyEquals(this.body, that.body) &&
+      timeoutsEqual(this.timeouts, that.timeouts) &&
+      this.onInformational === that.onInformational
+    )
+  },
+  [Hash.symbol](this: Request): number {
+    return Hash.cached(
+      this,
+      Hash.combine(Hash.combine(Hash.string(this.method))(Hash.string(this.url)))(Hash.hash(this.headers)),
+    )
+  },
+  toJSON(this: Request) {
+    return {
+      _id: "Request",
+      method: this.method,
+      url: redactUrl(this.url),
+      params: this.params,
+      headers: this.headers.toJSON(),
+      body: bodySummary(this.body),
+    }
+  },
+  toString(this: Request) {
+    return format(this.toJSON())
+  },
+  [NodeInspectSymbol](this: Request) {
+    return this.toJSON()
+  },
+}
+
+export const build = (fields: Fields): Request => Object.assign(Object.create(Proto), fields)
+
+export const copy = (self: Request, patch: Partial<Fields>): Request =>
+  build({
+    method: patch.method ?? self.method,
+    url: patch.url ?? self.url,
+    params: patch.params ?? self.params,
+    headers: patch.headers ?? self.headers,
+    body: patch.body ?? self.body,
+    timeouts: patch.timeouts ?? self.timeouts,
+    onInformational: "onInformational" in patch ? patch.onInformational : self.onInformational,
+  })
