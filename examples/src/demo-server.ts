@@ -82,6 +82,24 @@ export const demoServer = Effect.gen(function* () {
       res.end("<html><body><h1>Down for maintenance</h1></body></html>")
       return
     }
+    if (path === "/index.html") {
+      const page = "<html><head><title>Courier demo</title></head><body>Hello from the demo server.</body></html>"
+      res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Content-Length": Buffer.byteLength(page) })
+      res.end(page)
+      return
+    }
+    if (req.method === "POST" && path === "/cgi-bin/query") {
+      readBody(req).then(
+        (body) => {
+          const fields = Object.fromEntries(new URLSearchParams(body))
+          const text = `query received: ${JSON.stringify(fields)} (Accept: ${req.headers.accept ?? "-"})\n`
+          res.writeHead(200, { "Content-Type": "text/plain", "Content-Length": Buffer.byteLength(text) })
+          res.end(text)
+        },
+        () => send(res, 400, { error: "bad request" }),
+      )
+      return
+    }
     if (path.startsWith("/api/")) {
       api(req, res, path.slice(4)).catch(() => send(res, 400, { error: "bad request" }))
       return

@@ -3,10 +3,12 @@
  * Run with `pnpm demo`.
  */
 import * as Effect from "effect/Effect"
+import { httplib } from "./httplib/main.js"
 import { liveEvent } from "./live-event/main.js"
 
 const program = Effect.gen(function* () {
   yield* liveEvent
+  yield* httplib
 })
 
 Effect.runPromise(program).then(

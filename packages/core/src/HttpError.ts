@@ -298,6 +298,82 @@ export class UnmatchedRequest extends Data.TaggedError("UnmatchedRequest")<{
 }
 
 /**
+ * A low-level `Connection` was used out of order; `state` is where it was (`Idle`, `Request-started`,
+ * `Request-sent`, `Response-unread`, `Closed`). The four errors below say more precisely what was wrong.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ImproperConnectionState extends Data.TaggedError("ImproperConnectionState")<{
+  readonly request: RequestInfo
+  readonly state: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `Improper connection state ${this.state} (${this.reason}): ${where(this.request)}`
+  }
+}
+
+/**
+ * `putrequest`/`request` was called while a request was in progress or its response not fully read.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CannotSendRequest extends Data.TaggedError("CannotSendRequest")<{
+  readonly request: RequestInfo
+  readonly state: string
+}> {
+  override get message(): string {
+    return `Cannot send a request in state ${this.state} (read the whole response first): ${where(this.request)}`
+  }
+}
+
+/**
+ * `putheader`/`endheaders` was called with no request started.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CannotSendHeader extends Data.TaggedError("CannotSendHeader")<{
+  readonly request: RequestInfo
+  readonly state: string
+}> {
+  override get message(): string {
+    return `Cannot send a header in state ${this.state} (call putrequest first): ${where(this.request)}`
+  }
+}
+
+/**
+ * `getresponse` was called before a request was sent, or while the previous response is unread.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ResponseNotReady extends Data.TaggedError("ResponseNotReady")<{
+  readonly request: RequestInfo
+  readonly state: string
+}> {
+  override get message(): string {
+    return `Response not ready in state ${this.state}: ${where(this.request)}`
+  }
+}
+
+/**
+ * The connection is closed: it was closed by `close`, or the server ended it.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NotConnected extends Data.TaggedError("NotConnected")<{
+  readonly request: RequestInfo
+}> {
+  override get message(): string {
+    return `Not connected: ${where(this.request)}`
+  }
+}
+
+/**
  * Any Courier error.
  *
  * @since 0.1.0
@@ -320,6 +396,24 @@ export type HttpError =
   | DecodeError
   | BodyAlreadyRead
   | UnmatchedRequest
+  | ImproperConnectionState
+  | CannotSendRequest
+  | CannotSendHeader
+  | ResponseNotReady
+  | NotConnected
+
+/**
+ * The connection-state errors (httplib's `ImproperConnectionState` and its subclasses), and `NotConnected`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ConnectionStateError =
+  | ImproperConnectionState
+  | CannotSendRequest
+  | CannotSendHeader
+  | ResponseNotReady
+  | NotConnected
 
 const tags: ReadonlySet<string> = new Set([
   "InvalidURL",
@@ -338,7 +432,29 @@ const tags: ReadonlySet<string> = new Set([
   "DecodeError",
   "BodyAlreadyRead",
   "UnmatchedRequest",
+  "ImproperConnectionState",
+  "CannotSendRequest",
+  "CannotSendHeader",
+  "ResponseNotReady",
+  "NotConnected",
 ])
+
+const stateTags: ReadonlySet<string> = new Set([
+  "ImproperConnectionState",
+  "CannotSendRequest",
+  "CannotSendHeader",
+  "ResponseNotReady",
+])
+
+/**
+ * Whether an error is an improper connection state, as httplib's `except ImproperConnectionState` catches
+ * `CannotSendRequest`, `CannotSendHeader` and `ResponseNotReady` too.
+ *
+ * @since 0.1.0
+ * @category refinements
+ */
+export const isImproperConnectionState = (u: unknown): u is Exclude<ConnectionStateError, NotConnected> =>
+  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && stateTags.has(u._tag)
 
 /**
  * Whether a value is one of Courier's errors.

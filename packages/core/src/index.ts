@@ -9,6 +9,8 @@ export * as Body from "./Body.js"
 /** @since 0.1.0 */
 export * as Client from "./Client.js"
 /** @since 0.1.0 */
+export * as Connection from "./Connection.js"
+/** @since 0.1.0 */
 export * as Connector from "./Connector.js"
 /** @since 0.1.0 */
 export * as Headers from "./Headers.js"
