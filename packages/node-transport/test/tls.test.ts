@@ -10,21 +10,28 @@ import * as Effect from "effect/Effect"
 
 const fixture = (name: string) => fs.readFileSync(new URL(`./fixtures/tls/${name}`, import.meta.url))
 
-const httpsServer = Effect.acquireRelease(
-  Effect.async<{ server: https.Server; port: number }>((resume) => {
-    const server = https.createServer({ key: fixture("server.key"), cert: fixture("server.crt") }, (req, res) => {
-      res.end(`secure ${req.url}`)
-    })
-    server.listen(0, "127.0.0.1", () =>
-      resume(Effect.succeed({ server, port: (server.address() as net.AddressInfo).port })),
-    )
-  }),
-  ({ server }) =>
-    Effect.async<void>((resume) => {
-      server.closeAllConnections()
-      server.close(() => resume(Effect.void))
+const httpsServerWith = (options: https.ServerOptions, host = "127.0.0.1") =>
+  Effect.acquireRelease(
+    Effect.async<{ server: https.Server; port: number }>((resume) => {
+      const server = https.createServer(
+        { key: fixture("server.key"), cert: fixture("server.crt"), ...options },
+        (req, res) => {
+          const socket = req.socket as import("node:tls").TLSSocket
+          const peer = socket.getPeerCertificate()
+          const who = peer?.subject?.CN === undefined ? "" : ` for ${peer.subject.CN}`
+          res.end(`secure ${req.url}${who}`)
+        },
+      )
+      server.listen(0, host, () => resume(Effect.succeed({ server, port: (server.address() as net.AddressInfo).port })))
     }),
-)
+    ({ server }) =>
+      Effect.async<void>((resume) => {
+        server.closeAllConnections()
+        server.close(() => resume(Effect.void))
+      }),
+  )
+
+const httpsServer = httpsServerWith({})
 
 describe("NodeTransport over TLS", () => {
   it.scoped("a server certificate from a trusted CA is accepted", () =>
@@ -47,6 +54,41 @@ describe("NodeTransport over TLS", () => {
       expect(error._tag).toBe("HTTPConnectionError")
       expect(error).toMatchObject({ code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" })
       expect(error.message).toContain("unable to verify")
+    }),
+  )
+
+  it.scoped("a client certificate is presented when the server asks for one", () =>
+    Effect.gen(function* () {
+      const { port } = yield* httpsServerWith({ requestCert: true, rejectUnauthorized: true, ca: fixture("ca.crt") })
+      const withCert = NodeTransport.client({
+        tls: { ca: fixture("ca.crt"), cert: fixture("client.crt"), key: fixture("client.key") },
+      })
+      const r = yield* Client.get(`https://localhost:${port}/mtls`).pipe(Effect.provide(withCert))
+      expect(yield* Response.text(r)).toBe("secure /mtls for courier-test-client")
+      const without = yield* Effect.flip(
+        Client.get(`https://localhost:${port}/mtls`).pipe(
+          Effect.provide(NodeTransport.client({ tls: { ca: fixture("ca.crt") } })),
+        ),
+      )
+      expect(["IOError", "BadStatusLine", "HTTPConnectionError"]).toContain(without._tag)
+    }),
+  )
+
+  it.scoped("servername names the certificate to expect when the URL's host differs", () =>
+    Effect.gen(function* () {
+      // Linux routes all of 127/8 to loopback; 127.0.0.2 is not in the certificate, so the servername says
+      // which name to check instead.
+      const { port } = yield* httpsServerWith({}, "127.0.0.2")
+      const wrong = yield* Effect.flip(
+        Client.get(`https://127.0.0.2:${port}/`).pipe(
+          Effect.provide(NodeTransport.client({ tls: { ca: fixture("ca.crt") } })),
+        ),
+      )
+      expect(wrong).toMatchObject({ _tag: "HTTPConnectionError", code: "ERR_TLS_CERT_ALTNAME_INVALID" })
+      const named = yield* Client.get(`https://127.0.0.2:${port}/named`).pipe(
+        Effect.provide(NodeTransport.client({ tls: { ca: fixture("ca.crt"), servername: "localhost" } })),
+      )
+      expect(yield* Response.text(named)).toBe("secure /named")
     }),
   )
 
