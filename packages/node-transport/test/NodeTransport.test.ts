@@ -134,6 +134,43 @@ describe("NodeTransport over node:http", () => {
   )
 })
 
+describe("NodeTransport timeouts against real sockets (short real delays)", () => {
+  it.scopedLive("a server slow to answer is Timeout(head), and its socket is closed", () =>
+    Effect.gen(function* () {
+      const server = yield* httpServer((_req, res) => {
+        setTimeout(() => res.end("late"), 500)
+      })
+      const error = yield* Effect.flip(Client.get(server.url, { timeout: { head: "50 millis" } }))
+      expect(error).toMatchObject({ _tag: "Timeout", phase: "head", millis: 50 })
+      yield* Effect.sleep("30 millis")
+      expect(server.open()).toBe(0)
+    }).pipe(Effect.provide(client)),
+  )
+
+  it.scopedLive("a body that stalls is Timeout(body)", () =>
+    Effect.gen(function* () {
+      const server = yield* httpServer((_req, res) => {
+        res.writeHead(200, { "Content-Length": "100" })
+        res.write("first part")
+      })
+      const error = yield* Effect.flip(Client.get(server.url, { timeout: { body: "50 millis" } }))
+      expect(error).toMatchObject({ _tag: "Timeout", phase: "body" })
+    }).pipe(Effect.provide(client)),
+  )
+
+  it.scopedLive("a total deadline covers reading the body", () =>
+    Effect.gen(function* () {
+      const server = yield* httpServer((_req, res) => {
+        res.writeHead(200, { "Content-Length": "4" })
+        res.write("ab")
+        setTimeout(() => res.end("cd"), 300)
+      })
+      const error = yield* Effect.flip(Client.get(server.url, { timeout: 100 }))
+      expect(error).toMatchObject({ _tag: "Timeout", phase: "total", millis: 100 })
+    }).pipe(Effect.provide(client)),
+  )
+})
+
 describe("NodeTransport against misbehaving raw TCP servers", () => {
   it.scoped("a bad status line is BadStatusLine with the line", () =>
     Effect.gen(function* () {

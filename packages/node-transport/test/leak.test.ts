@@ -56,7 +56,7 @@ const chaos = (next: () => number) => (socket: net.Socket) => {
 }
 
 describe("no leaks under chaos", () => {
-  it.scoped(
+  it.scopedLive(
     "10,000 requests with resets, cut bodies, delays and interruptions leave no socket and no fiber behind",
     () =>
       Effect.gen(function* () {

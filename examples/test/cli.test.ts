@@ -1,0 +1,131 @@
+// The courier CLI: in-process over a real node:http server, and once as a real process for stdout and exit code.
+import { execFile } from "node:child_process"
+import * as http from "node:http"
+import type * as net from "node:net"
+import { NodeTransport } from "@courier/node-transport"
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { run } from "../src/cli/cli.js"
+
+const server = Effect.acquireRelease(
+  Effect.async<{ url: string; close: () => void }>((resume) => {
+    const s = http.createServer((req, res) => {
+      let body = ""
+      req.on("data", (d: Buffer) => {
+        body += d.toString()
+      })
+      req.on("end", () => {
+        if (req.url === "/slow") return setTimeout(() => res.end("late"), 2000)
+        res.writeHead(201, "Made", [
+          ["X-First", "1"],
+          ["content-type", "application/json"],
+          ["X-First", "2"],
+        ])
+        res.end(JSON.stringify({ method: req.method, headers: req.headers, body }))
+      })
+    })
+    s.listen(0, "127.0.0.1", () =>
+      resume(
+        Effect.succeed({ url: `http://127.0.0.1:${(s.address() as net.AddressInfo).port}`, close: () => s.close() }),
+      ),
+    )
+  }),
+  (s) =>
+    Effect.sync(() => {
+      s.close()
+    }),
+)
+
+const cli = (argv: ReadonlyArray<string>) => run(argv).pipe(Effect.provide(NodeTransport.client()))
+
+describe("courier CLI", () => {
+  it.scoped("--json prints one object with status, reason, version, headers in order and the body in base64", () =>
+    Effect.gen(function* () {
+      const { url } = yield* server
+      const out = yield* cli(["POST", `${url}/p`, "-H", "X-Trace: t1", "--data", "a=1", "--data", "b=2", "--json"])
+      expect(out.exitCode).toBe(0)
+      expect(out.stdout.trim().split("\n")).toHaveLength(1)
+      const parsed = JSON.parse(out.stdout) as {
+        ok: boolean
+        status: number
+        reason: string
+        version: string
+        headers: Array<[string, string]>
+        body_b64: string
+      }
+      expect(parsed).toMatchObject({ ok: true, status: 201, reason: "Made", version: "HTTP/1.1" })
+      expect(parsed.headers.slice(0, 3)).toEqual([
+        ["X-First", "1"],
+        ["content-type", "application/json"],
+        ["X-First", "2"],
+      ])
+      const echoed = JSON.parse(Buffer.from(parsed.body_b64, "base64").toString()) as {
+        method: string
+        headers: Record<string, string>
+        body: string
+      }
+      expect(echoed.method).toBe("POST")
+      expect(echoed.body).toBe("a=1&b=2")
+      expect(echoed.headers["x-trace"]).toBe("t1")
+    }),
+  )
+
+  it.scoped("--json-body sends JSON; --data wins when both are given", () =>
+    Effect.gen(function* () {
+      const { url } = yield* server
+      const json = JSON.parse((yield* cli(["PUT", url, "--json-body", '{"x":1}', "--json"])).stdout) as {
+        body_b64: string
+      }
+      expect(JSON.parse(Buffer.from(json.body_b64, "base64").toString()).body).toBe('{"x":1}')
+      const both = JSON.parse(
+        (yield* cli(["PATCH", url, "--json-body", '{"x":1}', "--data", "k=v", "--json"])).stdout,
+      ) as {
+        body_b64: string
+      }
+      expect(JSON.parse(Buffer.from(both.body_b64, "base64").toString()).body).toBe("k=v")
+    }),
+  )
+
+  it.scopedLive("a typed error is one JSON object with the error's tag, and exit code 1", () =>
+    Effect.gen(function* () {
+      const refused = yield* cli(["GET", "http://127.0.0.1:1/", "--json"])
+      expect(refused.exitCode).toBe(1)
+      expect(JSON.parse(refused.stdout)).toMatchObject({ ok: false, error: "HTTPConnectionError" })
+      const { url } = yield* server
+      const slow = yield* cli(["GET", `${url}/slow`, "--timeout", "100", "--json"])
+      expect(JSON.parse(slow.stdout)).toMatchObject({ ok: false, error: "Timeout" })
+      const bad = yield* cli(["GET", "ftp://x/", "--json"])
+      expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, error: "UnknownProtocol" })
+    }),
+  )
+
+  it.scoped("people get a status line, headers and the body; mistakes in the arguments get the usage", () =>
+    Effect.gen(function* () {
+      const { url } = yield* server
+      const out = yield* cli(["GET", url])
+      expect(out.stdout.split("\n").slice(0, 2)).toEqual(["HTTP/1.1 201 Made", "X-First: 1"])
+      expect(out.stdout).toContain('"method":"GET"')
+      const usage = yield* cli(["GET"])
+      expect(usage.exitCode).toBe(2)
+      expect(usage.stderr).toContain("usage: courier METHOD URL")
+    }),
+  )
+
+  it.scoped("as a process: one JSON line on stdout and the exit code", () =>
+    Effect.gen(function* () {
+      const { url } = yield* server
+      const result = yield* Effect.async<{ code: number; stdout: string }>((resume) => {
+        execFile(
+          process.execPath,
+          ["--import", "tsx", "src/cli/main.ts", "GET", "http://127.0.0.1:1/", "--json"],
+          { cwd: new URL("..", import.meta.url).pathname },
+          (error, stdout) =>
+            resume(Effect.succeed({ code: error?.code === undefined ? 0 : Number(error.code), stdout })),
+        )
+      })
+      expect(result.code).toBe(1)
+      expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: "HTTPConnectionError" })
+      expect(url).toContain("127.0.0.1")
+    }),
+  )
+})
