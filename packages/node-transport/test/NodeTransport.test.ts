@@ -231,6 +231,24 @@ describe("NodeTransport against misbehaving raw TCP servers", () => {
     }).pipe(Effect.provide(client)),
   )
 
+  it.scopedLive("bytes a server writes on an idle keep-alive socket do not poison the next response", () =>
+    Effect.gen(function* () {
+      const server = yield* rawServer((socket) => {
+        socket.on("error", () => undefined)
+        socket.once("data", () => {
+          socket.write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst")
+          setTimeout(() => socket.write("HTTP/1.1 500 Unsolicited\r\nContent-Length: 0\r\n\r\n"), 10)
+          socket.on("data", () => socket.write("HTTP/1.1 500 Same socket\r\nContent-Length: 0\r\n\r\n"))
+        })
+      })
+      expect(yield* Effect.flatMap(Client.get(server.url), Response.text)).toBe("first")
+      yield* Effect.sleep("40 millis")
+      const second = yield* Client.get(server.url)
+      expect([second.status, yield* Response.text(second)]).toEqual([200, "first"])
+      expect(server.connections()).toBe(2)
+    }).pipe(Effect.provide(client)),
+  )
+
   it.scoped("header injection is refused before any byte is written", () =>
     Effect.gen(function* () {
       const server = yield* echoServer
