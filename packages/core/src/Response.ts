@@ -34,14 +34,15 @@ export const TypeId: unique symbol = Symbol.for("@courier/core/Response")
 export type TypeId = typeof TypeId
 
 /**
- * A body still on the wire: `pull` gives the next chunks, or `undefined` once the body has ended.
+ * A body still to be read: either `pull`, which gives the next chunks or `undefined` once the body has
+ * ended (transports over sockets), or a `stream` of chunks (test doubles, adapters).
  *
  * @since 0.1.0
  * @category models
  */
-export interface BodyReader {
-  readonly pull: Effect.Effect<ReadonlyArray<Uint8Array> | undefined, HttpError>
-}
+export type BodyReader =
+  | { readonly pull: Effect.Effect<ReadonlyArray<Uint8Array> | undefined, HttpError> }
+  | { readonly stream: Stream.Stream<Uint8Array, HttpError> }
 
 /**
  * A 1xx response received before the final one (100 Continue, 102 Processing, 103 Early Hints).
@@ -149,6 +150,7 @@ export const stream = (self: Response): Stream.Stream<Uint8Array, HttpError> =>
     if (body instanceof Uint8Array) return body.length === 0 ? Stream.empty : Stream.succeed(body)
     if (body === "taken") return Stream.fail(new BodyAlreadyRead({ request: self.request }))
     self.body = "taken"
+    if ("stream" in body) return body.stream
     return Stream.repeatEffectChunkOption(
       Effect.flatMap(Effect.mapError(body.pull, Option.some), (chunks) =>
         chunks === undefined
@@ -172,6 +174,21 @@ export const bytes = (self: Response): Effect.Effect<Uint8Array, HttpError> =>
     self.body = "taken"
     const parts: Array<Uint8Array> = []
     let size = 0
+    if ("stream" in body) {
+      return Effect.map(
+        Stream.runForEach(body.stream, (c) =>
+          Effect.sync(() => {
+            parts.push(c)
+            size += c.length
+          }),
+        ),
+        () => {
+          const all = parts.length === 1 ? (parts[0] as Uint8Array) : joinParts(parts, size)
+          self.body = all
+          return all
+        },
+      )
+    }
     const loop: Effect.Effect<Uint8Array, HttpError> = Effect.flatMap(body.pull, (chunks) => {
       if (chunks === undefined) {
         const all = parts.length === 1 ? (parts[0] as Uint8Array) : joinParts(parts, size)

@@ -1,21 +1,69 @@
 /**
- * A Transport for application tests: routes answer requests with values or Effect handlers, no sockets.
+ * A Transport for application tests: routes answer requests with values, Effect handlers or typed faults,
+ * with latency on the Effect Clock, and no sockets.
  *
- * Provide `MockTransport.layer(routes)` where the application expects a Transport. Routes are tried in
- * order and the first that matches answers. A request no route matches fails with `UnmatchedRequest`,
- * whose message says, route by route, why it missed. Every call is recorded as data, read with
- * `MockTransport.calls`. Nothing is global: two tests with two layers never see each other's routes.
+ * Provide `MockTransport.layer(routes)` where the application expects a Transport. Routes are tried in the
+ * order given and the first whose every part matches answers (method, path with `:params`, a RegExp or a
+ * predicate, query, headers, body). A route may answer with a sequence — `[fault.resetBeforeHead(),
+ * { status: 200 }]` fails once then succeeds, the last answer repeating — and `times` limits how often it
+ * matches. Latency (`delay`, `chunkDelay`) runs on the Effect Clock, so TestClock drives the client's
+ * timeouts and retries. Every call is recorded as data; when the layer's scope closes, a required route
+ * never called, or a request no route matched, fails the test. Nothing is global: layers are isolated.
  *
  * @since 0.1.0
  */
-import { Body, Headers, HttpError, type Request, Response, Transport, type Url } from "@courier/core"
-import * as Chunk from "effect/Chunk"
+import { Headers, HttpError, type Request, Response, Transport, type Url } from "@courier/core"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
-import * as Stream from "effect/Stream"
+import { bodyBytes } from "./internal/body.js"
+import { type Incoming, type Matcher, match } from "./internal/match.js"
+import { type Fault, faultCut, faultError, type Reply, respond } from "./internal/respond.js"
+
+export type {
+  /**
+   * A pattern for the request body: `{ json }` (deep-equal), `{ text }`, `{ form }` fields, or a predicate.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  BodyPattern,
+  /**
+   * A route's path pattern: a template with `:params`, a RegExp (named groups become params), or a predicate.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  PathPattern,
+  /**
+   * A pattern for a query or header value: the exact string, or a RegExp.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  ValuePattern,
+} from "./internal/match.js"
+export type {
+  /**
+   * A simulated network failure (see `fault`).
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  Fault,
+  /**
+   * A reply as a value: status, headers, a body (`text`, `json`, `bytes`, `chunks` or `stream`), trailers,
+   * and latency before the head (`delay`) and between body chunks (`chunkDelay`).
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  Reply,
+} from "./internal/respond.js"
 
 /**
  * The request as a route sees it.
@@ -23,50 +71,42 @@ import * as Stream from "effect/Stream"
  * @since 0.1.0
  * @category models
  */
-export interface MockRequest {
-  readonly method: string
-  readonly url: string
-  readonly path: string
-  readonly query: URLSearchParams
-  /** Values of the route's `:name` path segments. */
+export interface MockRequest extends Incoming {
+  /** Values of the route's `:name` path segments or RegExp named groups. */
   readonly params: Readonly<Record<string, string>>
-  readonly headers: Headers.Headers
-  readonly body: Uint8Array
-  /** The body decoded as UTF-8. */
-  readonly text: string
 }
 
 /**
- * A reply: status, headers and one of `text`, `json` or `bytes` as the body.
+ * An Effect handler: computes the reply, may use services (Ref, Deferred …) and may fail with an HttpError.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Reply {
-  readonly status: number
-  readonly reason?: string
-  readonly headers?: Headers.Input
-  readonly text?: string
-  readonly json?: unknown
-  readonly bytes?: Uint8Array
-}
+export type Handler<R> = (request: MockRequest) => Effect.Effect<Reply | Fault, HttpError.HttpError, R>
 
 /**
- * A route: what to match (method, path with `:params`, query) and how to reply.
+ * What a route answers with.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Route<R = never> {
+export type Answer<R> = Reply | Fault | Handler<R>
+
+/**
+ * A route: what to match and how to answer.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Route<R = never> extends Matcher {
   /** A name for history and messages; defaults to `METHOD path`. */
   readonly name?: string
-  /** The method to match; any method when absent. */
-  readonly method?: string
-  /** The path to match; `:name` segments match one segment and are captured. */
-  readonly path: string
-  /** Query params that must be present with these values. */
-  readonly query?: Readonly<Record<string, string>>
-  readonly reply: Reply | ((request: MockRequest) => Effect.Effect<Reply, HttpError.HttpError, R>)
+  /** One answer, or a sequence answered in order whose last answer repeats. */
+  readonly reply: Answer<R> | ReadonlyArray<Answer<R>>
+  /** How many requests the route answers before it stops matching. */
+  readonly times?: number
+  /** The route must be called at least once before the layer's scope closes. */
+  readonly required?: boolean
 }
 
 /**
@@ -81,18 +121,94 @@ export interface Call {
   readonly route: string | undefined
   /** The status replied, or the tag of the error the call failed with. */
   readonly outcome: { readonly status: number } | { readonly error: string }
+  /** Clock time (ms) the request arrived and its answer was ready; TestClock time in tests. */
+  readonly startedAt: number
+  readonly endedAt: number
+  /** 1 for the first call with this method and URL, 2 for the next (a retry), and so on. */
+  readonly attempt: number
+  /** The simulated connection that carried it, and whether it was reused (undefined if none opened). */
+  readonly connection: { readonly id: number; readonly reused: boolean } | undefined
 }
 
 /**
- * The mock's own service: its call history.
+ * Connections the mock has simulated.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ConnectionStats {
+  readonly opened: number
+  readonly reused: number
+}
+
+/**
+ * The mock's own service: history and connection counts.
  *
  * @since 0.1.0
  * @category tags
  */
 export class MockTransport extends Context.Tag("@courier/mock-transport/MockTransport")<
   MockTransport,
-  { readonly calls: Effect.Effect<ReadonlyArray<Call>> }
+  { readonly calls: Effect.Effect<ReadonlyArray<Call>>; readonly connections: Effect.Effect<ConnectionStats> }
 >() {}
+
+/**
+ * Options of the layer.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /**
+   * Let requests that match no route fail with `UnmatchedRequest` without failing the test at scope close.
+   * @default false
+   */
+  readonly allowUnmatched?: boolean
+}
+
+/**
+ * Simulated failures, each surfacing as the typed error the node transport gives in the same situation.
+ *
+ * @since 0.1.0
+ * @category faults
+ */
+export const fault = {
+  /** Nothing listens: `HTTPConnectionError` with code ECONNREFUSED. */
+  refused: (): Fault => ({ _tag: "Fault", kind: "refused" }),
+  /** The name does not resolve: `HTTPConnectionError` with code ENOTFOUND. */
+  dns: (): Fault => ({ _tag: "Fault", kind: "dns" }),
+  /** The certificate is not trusted: `HTTPConnectionError` with code UNABLE_TO_VERIFY_LEAF_SIGNATURE. */
+  tls: (): Fault => ({ _tag: "Fault", kind: "tls" }),
+  /** The server resets the connection before the head: `IOError` ECONNRESET. */
+  resetBeforeHead: (): Fault => ({ _tag: "Fault", kind: "resetBeforeHead" }),
+  /** The server answers `reply`'s head and `bytes` of its body, then resets: `IOError` ECONNRESET. */
+  resetAfter: (bytes: number, reply: Reply): Fault => ({ _tag: "Fault", kind: "resetAfter", bytes, reply }),
+  /** The server answers `reply`'s head and `bytes` of its body, then closes: `IncompleteRead`. */
+  closeMidBody: (bytes: number, reply: Reply): Fault => ({ _tag: "Fault", kind: "closeMidBody", bytes, reply }),
+  /** The server never answers: only a deadline ends the request. */
+  stall: (): Fault => ({ _tag: "Fault", kind: "stall" }),
+  /**
+   * The server had closed the idle keep-alive connection: an idempotent request is sent again on a fresh
+   * connection (and gets the route's next answer), any other fails with `BadStatusLine` (empty line).
+   */
+  idleClose: (): Fault => ({ _tag: "Fault", kind: "idleClose" }),
+} as const
+
+/**
+ * The route answers once, then stops matching.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const once = <R>(route: Route<R>): Route<R> => ({ ...route, times: 1 })
+
+/**
+ * The route answers `n` times, then stops matching.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const times = <R>(n: number, route: Route<R>): Route<R> => ({ ...route, times: n })
 
 /**
  * Every call the mock has seen, in order.
@@ -105,68 +221,35 @@ export const calls: Effect.Effect<ReadonlyArray<Call>, never, MockTransport> = E
   (m) => m.calls,
 )
 
-const routeName = (route: Route<unknown>): string => route.name ?? `${route.method ?? "*"} ${route.path}`
+/**
+ * The calls a named route answered.
+ *
+ * @since 0.1.0
+ * @category history
+ */
+export const callsTo = (route: string): Effect.Effect<ReadonlyArray<Call>, never, MockTransport> =>
+  Effect.map(calls, (all) => all.filter((c) => c.route === route))
 
-/** Why the route does not match, or the captured path params when it does. */
-const match = (
-  route: Route<unknown>,
-  method: string,
-  path: string,
-  query: URLSearchParams,
-): Either.Either<Record<string, string>, string> => {
-  if (route.method !== undefined && route.method.toUpperCase() !== method) {
-    return Either.left(`method ${method} is not ${route.method.toUpperCase()}`)
-  }
-  const want = route.path.split("/")
-  const got = path.split("/")
-  if (want.length !== got.length) return Either.left(`path ${path} does not match ${route.path}`)
-  const params: Record<string, string> = {}
-  for (let i = 0; i < want.length; i++) {
-    const w = want[i] as string
-    const g = got[i] as string
-    if (w.startsWith(":") && g !== "") params[w.slice(1)] = decodeURIComponent(g)
-    else if (w !== g) return Either.left(`path ${path} does not match ${route.path}`)
-  }
-  for (const [key, value] of Object.entries(route.query ?? {})) {
-    const actual = query.get(key)
-    if (actual !== value) {
-      return Either.left(`query ${key}=${JSON.stringify(actual)} is not ${JSON.stringify(value)}`)
-    }
-  }
-  return Either.right(params)
-}
+/**
+ * Connections opened and reused so far.
+ *
+ * @since 0.1.0
+ * @category history
+ */
+export const connections: Effect.Effect<ConnectionStats, never, MockTransport> = Effect.flatMap(
+  MockTransport,
+  (m) => m.connections,
+)
 
-const utf8 = new TextEncoder()
+const routeName = (route: Route<unknown>): string =>
+  route.name ??
+  `${route.method === undefined ? "*" : typeof route.method === "string" ? route.method : route.method.join("|")} ${String(route.path)}`
 
-const replyBody = (reply: Reply): { readonly bytes: Uint8Array; readonly type: string | undefined } => {
-  if (reply.bytes !== undefined) return { bytes: reply.bytes, type: "application/octet-stream" }
-  if (reply.json !== undefined) return { bytes: utf8.encode(JSON.stringify(reply.json)), type: "application/json" }
-  if (reply.text !== undefined) return { bytes: utf8.encode(reply.text), type: "text/plain; charset=utf-8" }
-  return { bytes: new Uint8Array(0), type: undefined }
-}
+const isFault = (answer: Reply | Fault): answer is Fault => "_tag" in answer && answer._tag === "Fault"
+const idempotent = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"])
 
-const bodyBytes = (request: Request.Request): Effect.Effect<Uint8Array, HttpError.HttpError> => {
-  const encoded = Body.encode(request.body)
-  if (Either.isLeft(encoded))
-    return Effect.fail(new HttpError.EncodeError({ request: info(request), reason: encoded.left }))
-  const body = encoded.right
-  if (body._tag === "Fixed") return Effect.succeed(body.bytes)
-  return Stream.runCollect(body.stream).pipe(
-    Effect.map((chunks) => {
-      const all = Chunk.toReadonlyArray(chunks)
-      const out = new Uint8Array(all.reduce((n, c) => n + c.length, 0))
-      let at = 0
-      for (const c of all) {
-        out.set(c, at)
-        at += c.length
-      }
-      return out
-    }),
-    Effect.mapError((e) => new HttpError.EncodeError({ request: info(request), reason: String(e) })),
-  )
-}
-
-const info = (request: Request.Request) => ({ method: request.method, url: request.url })
+const millisOf = (d: Duration.DurationInput | undefined) =>
+  d === undefined ? undefined : Duration.toMillis(Duration.decode(d))
 
 /**
  * A Transport answering from `routes`, with the history service beside it.
@@ -175,6 +258,7 @@ const info = (request: Request.Request) => ({ method: request.method, url: reque
  * ```ts
  * const mock = MockTransport.layer([
  *   { method: "GET", path: "/users/:id", reply: (req) => Effect.succeed({ status: 200, json: { id: req.params.id } }) },
+ *   { method: "POST", path: "/orders", reply: [MockTransport.fault.resetBeforeHead(), { status: 201 }] },
  * ])
  * ```
  *
@@ -183,18 +267,39 @@ const info = (request: Request.Request) => ({ method: request.method, url: reque
  */
 export const layer = <R = never>(
   routes: ReadonlyArray<Route<R>>,
+  options: Options = {},
 ): Layer.Layer<Transport.Transport | MockTransport, never, R> =>
-  Layer.effectContext(
+  Layer.scopedContext(
     Effect.gen(function* () {
       const context = yield* Effect.context<R>()
       const history = yield* Ref.make<ReadonlyArray<Call>>([])
-      const record = (call: Call) => Ref.update(history, (calls) => [...calls, call])
+      const used = routes.map(() => 0)
+      const idle = new Map<string, Array<number>>()
+      const stats = { opened: 0, reused: 0 }
 
-      const send = (request: Request.Request, url: Url.Url) =>
+      const take = (key: string): { id: number; reused: boolean } => {
+        const id = idle.get(key)?.pop()
+        if (id !== undefined) {
+          stats.reused++
+          return { id, reused: true }
+        }
+        stats.opened++
+        return { id: stats.opened, reused: false }
+      }
+      const giveBack = (key: string, id: number) => idle.set(key, [...(idle.get(key) ?? []), id])
+
+      const answerFor = (i: number): Answer<R> => {
+        const route = routes[i] as Route<R>
+        const list = Array.isArray(route.reply) ? (route.reply as ReadonlyArray<Answer<R>>) : [route.reply as Answer<R>]
+        return list[Math.min(used[i] as number, list.length - 1)] as Answer<R>
+      }
+
+      const send = (request: Request.Request, url: Url.Url): Effect.Effect<Response.Response, HttpError.HttpError> =>
         Effect.gen(function* () {
+          const startedAt = yield* Clock.currentTimeMillis
           const body = yield* bodyBytes(request)
           const parsed = new URL(url.href)
-          const base = {
+          const incoming: Incoming = {
             method: request.method,
             url: url.href,
             path: parsed.pathname,
@@ -203,41 +308,137 @@ export const layer = <R = never>(
             body,
             text: new TextDecoder().decode(body),
           }
+          const info = { method: request.method, url: url.href }
+          const attempt =
+            1 +
+            (yield* Ref.get(history)).filter((c) => c.request.method === info.method && c.request.url === info.url)
+              .length
+          const record = (call: Omit<Call, "endedAt" | "attempt" | "startedAt">) =>
+            Effect.flatMap(Clock.currentTimeMillis, (endedAt) =>
+              Ref.update(history, (all) => [...all, { ...call, startedAt, endedAt, attempt }]),
+            )
+
           const reasons: Array<string> = []
-          for (const route of routes) {
-            const matched = match(route, request.method, parsed.pathname, parsed.searchParams)
-            if (Either.isLeft(matched)) {
-              reasons.push(`${routeName(route)}: ${matched.left}`)
+          for (let i = 0; i < routes.length; i++) {
+            const route = routes[i] as Route<R>
+            const name = routeName(route)
+            if (route.times !== undefined && (used[i] as number) >= route.times) {
+              reasons.push(`${name}: already answered ${route.times} time(s)`)
               continue
             }
-            const mockRequest: MockRequest = { ...base, params: matched.right }
-            const name = routeName(route)
-            const reply = yield* (
-              typeof route.reply === "function"
-                ? Effect.provide(route.reply(mockRequest), context)
-                : Effect.succeed(route.reply)
-            ).pipe(Effect.tapError((e) => record({ request: mockRequest, route: name, outcome: { error: e._tag } })))
-            yield* record({ request: mockRequest, route: name, outcome: { status: reply.status } })
-            const { bytes, type } = replyBody(reply)
-            let headers = Headers.fromInput(reply.headers)
-            if (type !== undefined && !Headers.has(headers, "content-type"))
-              headers = Headers.set(headers, "Content-Type", type)
-            return Response.make({
-              request: { method: request.method, url: url.href },
-              status: reply.status,
-              reason: reply.reason ?? "",
-              headers,
-              contentLength: bytes.length,
-              body: bytes,
-            })
+            const matched = match(route, incoming)
+            if (Either.isLeft(matched)) {
+              reasons.push(`${name}: ${matched.left}`)
+              continue
+            }
+            const mockRequest: MockRequest = { ...incoming, params: matched.right }
+            const deadlines = { head: millisOf(request.timeouts.head), body: millisOf(request.timeouts.body) }
+            const origin = { host: url.origin.host, port: url.origin.port }
+
+            // Answers until one is final: an idle-close on a reused connection moves on to the next answer.
+            let connection: { id: number; reused: boolean } | undefined
+            while (true) {
+              const answer = answerFor(i)
+              used[i] = (used[i] as number) + 1
+              const resolved = yield* (
+                typeof answer === "function" ? Effect.provide(answer(mockRequest), context) : Effect.succeed(answer)
+              ).pipe(
+                Effect.tapError((e) =>
+                  record({ request: mockRequest, route: name, outcome: { error: e._tag }, connection }),
+                ),
+              )
+              if (isFault(resolved) && ["refused", "dns", "tls"].includes(resolved.kind)) {
+                const error = faultError(resolved.kind, info, origin)
+                yield* record({
+                  request: mockRequest,
+                  route: name,
+                  outcome: { error: error._tag },
+                  connection: undefined,
+                })
+                return yield* Effect.fail(error)
+              }
+              connection = take(url.origin.key)
+              if (isFault(resolved) && resolved.kind === "idleClose") {
+                const replayable = idempotent.has(request.method) && request.body._tag !== "Stream"
+                if (!connection.reused) connection = { id: connection.id, reused: true }
+                if (replayable) {
+                  connection = undefined
+                  continue
+                }
+                const error = faultError("idleClose", info, origin)
+                yield* record({ request: mockRequest, route: name, outcome: { error: error._tag }, connection })
+                return yield* Effect.fail(error)
+              }
+              const conn = connection
+              if (isFault(resolved)) {
+                if (resolved.kind === "stall") return yield* Effect.never
+                if (resolved.kind === "resetBeforeHead") {
+                  const error = faultError("resetBeforeHead", info, origin)
+                  yield* record({ request: mockRequest, route: name, outcome: { error: error._tag }, connection: conn })
+                  return yield* Effect.fail(error)
+                }
+                if (resolved.kind === "resetAfter" || resolved.kind === "closeMidBody") {
+                  const response = yield* respond(resolved.reply, info, deadlines, faultCut(resolved, info))
+                  yield* record({
+                    request: mockRequest,
+                    route: name,
+                    outcome: { status: response.status },
+                    connection: conn,
+                  })
+                  return response
+                }
+              }
+              const reply = resolved as Reply
+              const response = yield* respond(reply, info, deadlines).pipe(
+                Effect.tapError((e) =>
+                  record({ request: mockRequest, route: name, outcome: { error: e._tag }, connection: conn }),
+                ),
+              )
+              yield* record({
+                request: mockRequest,
+                route: name,
+                outcome: { status: response.status },
+                connection: conn,
+              })
+              const closes = (h: Headers.Headers) =>
+                /\bclose\b/i.test(Headers.get(h, "connection").pipe((o) => (o._tag === "Some" ? o.value : "")))
+              if (!closes(request.headers) && !closes(response.headers)) giveBack(url.origin.key, conn.id)
+              return response
+            }
           }
-          const error = new HttpError.UnmatchedRequest({ request: { method: request.method, url: url.href }, reasons })
-          yield* record({ request: { ...base, params: {} }, route: undefined, outcome: { error: error._tag } })
+          const error = new HttpError.UnmatchedRequest({ request: info, reasons })
+          yield* record({
+            request: { ...incoming, params: {} },
+            route: undefined,
+            outcome: { error: error._tag },
+            connection: undefined,
+          })
           return yield* Effect.fail(error)
         })
 
-      return Context.make(Transport.Transport, Transport.Transport.of({ send, fetch: send })).pipe(
-        Context.add(MockTransport, { calls: Ref.get(history) }),
+      // When the layer's scope closes: required routes never called, and unmatched requests, fail the test.
+      yield* Effect.addFinalizer(() =>
+        Effect.flatMap(Ref.get(history), (all) => {
+          const problems: Array<string> = []
+          routes.forEach((route, i) => {
+            if (route.required === true && used[i] === 0)
+              problems.push(`required route ${routeName(route)} was never called`)
+          })
+          if (options.allowUnmatched !== true) {
+            for (const c of all.filter((c) => c.route === undefined)) {
+              problems.push(`no route matched ${c.request.method} ${c.request.url}`)
+            }
+          }
+          return problems.length === 0 ? Effect.void : Effect.dieMessage(`MockTransport: ${problems.join("; ")}`)
+        }),
+      )
+
+      const fetch = (request: Request.Request, url: Url.Url) => Effect.flatMap(send(request, url), Response.buffered)
+      return Context.make(Transport.Transport, Transport.Transport.of({ send, fetch })).pipe(
+        Context.add(MockTransport, {
+          calls: Ref.get(history),
+          connections: Effect.sync(() => ({ ...stats })),
+        }),
       )
     }),
   )

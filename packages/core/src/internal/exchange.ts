@@ -147,7 +147,7 @@ export interface PhaseTimeouts {
 }
 
 /** One response on one leased connection: the decoder, what it has produced, and the reading loops. */
-export class Wire implements Response.BodyReader {
+export class Wire {
   readonly decoder: Http1.ResponseDecoder
   head: Head | undefined
   /** Body chunks decoded but not yet handed out. */

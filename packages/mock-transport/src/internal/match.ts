@@ -1,0 +1,126 @@
+/**
+ * Route matching: each part of a route (method, path, query, headers, body) either matches the request
+ * or says, in words, why not. The first route whose parts all match answers.
+ * @internal
+ */
+import { Headers } from "@courier/core"
+import * as Either from "effect/Either"
+
+/** The request as routes see it. */
+export interface Incoming {
+  readonly method: string
+  readonly url: string
+  readonly path: string
+  readonly query: URLSearchParams
+  readonly headers: Headers.Headers
+  readonly body: Uint8Array
+  readonly text: string
+}
+
+export type PathPattern = string | RegExp | ((path: string) => boolean)
+export type ValuePattern = string | RegExp
+export type BodyPattern =
+  | { readonly json: unknown }
+  | { readonly text: ValuePattern }
+  | { readonly form: Readonly<Record<string, string>> }
+  | ((request: Incoming) => boolean)
+
+export interface Matcher {
+  readonly method?: string | ReadonlyArray<string>
+  readonly path: PathPattern
+  readonly query?: Readonly<Record<string, ValuePattern>>
+  readonly headers?: Readonly<Record<string, ValuePattern>>
+  readonly body?: BodyPattern
+}
+
+const test = (pattern: ValuePattern, value: string): boolean =>
+  typeof pattern === "string" ? pattern === value : pattern.test(value)
+
+const show = (pattern: ValuePattern): string =>
+  typeof pattern === "string" ? JSON.stringify(pattern) : String(pattern)
+
+/** `/users/:id` against a path: the captured params, or undefined. */
+const matchTemplate = (template: string, path: string): Record<string, string> | undefined => {
+  const want = template.split("/")
+  const got = path.split("/")
+  if (want.length !== got.length) return undefined
+  const params: Record<string, string> = {}
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i] as string
+    const g = got[i] as string
+    if (w.startsWith(":") && g !== "") params[w.slice(1)] = decodeURIComponent(g)
+    else if (w !== g) return undefined
+  }
+  return params
+}
+
+const deepEqual = (a: unknown, b: unknown): boolean => {
+  if (Object.is(a, b)) return true
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false
+  if (Array.isArray(a) !== Array.isArray(b)) return false
+  const ka = Object.keys(a)
+  const kb = Object.keys(b)
+  return (
+    ka.length === kb.length &&
+    ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  )
+}
+
+const bodyMatches = (pattern: BodyPattern, request: Incoming): string | undefined => {
+  if (typeof pattern === "function") return pattern(request) ? undefined : "body predicate is false"
+  if ("json" in pattern) {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(request.text)
+    } catch {
+      return "body is not JSON"
+    }
+    return deepEqual(parsed, pattern.json) ? undefined : `body ${request.text.slice(0, 80)} is not the expected JSON`
+  }
+  if ("text" in pattern) return test(pattern.text, request.text) ? undefined : `body is not ${show(pattern.text)}`
+  const form = new URLSearchParams(request.text)
+  for (const [k, v] of Object.entries(pattern.form)) {
+    if (form.get(k) !== v) return `form field ${k}=${JSON.stringify(form.get(k))} is not ${JSON.stringify(v)}`
+  }
+  return undefined
+}
+
+/**
+ * Matches a request: the path params when it matches, or why not. The parts are checked in the order
+ * method, path, query, headers, body, and the first mismatch is the reason given.
+ */
+export const match = (m: Matcher, request: Incoming): Either.Either<Record<string, string>, string> => {
+  if (m.method !== undefined) {
+    const methods = (typeof m.method === "string" ? [m.method] : m.method).map((x) => x.toUpperCase())
+    if (!methods.includes(request.method)) return Either.left(`method ${request.method} is not ${methods.join(" or ")}`)
+  }
+  let params: Record<string, string> = {}
+  if (typeof m.path === "string") {
+    const found = matchTemplate(m.path, request.path)
+    if (found === undefined) return Either.left(`path ${request.path} does not match ${m.path}`)
+    params = found
+  } else if (m.path instanceof RegExp) {
+    const found = m.path.exec(request.path)
+    if (found === null) return Either.left(`path ${request.path} does not match ${m.path}`)
+    params = { ...found.groups }
+  } else if (!m.path(request.path)) return Either.left(`path ${request.path} fails the path predicate`)
+  for (const [key, pattern] of Object.entries(m.query ?? {})) {
+    const actual = request.query.get(key)
+    if (actual === null || !test(pattern, actual)) {
+      return Either.left(`query ${key}=${JSON.stringify(actual)} is not ${show(pattern)}`)
+    }
+  }
+  for (const [name, pattern] of Object.entries(m.headers ?? {})) {
+    const actual = Headers.get(request.headers, name)
+    if (actual._tag === "None" || !test(pattern, actual.value)) {
+      return Either.left(
+        `header ${name}: ${actual._tag === "None" ? "absent" : JSON.stringify(actual.value)} is not ${show(pattern)}`,
+      )
+    }
+  }
+  if (m.body !== undefined) {
+    const why = bodyMatches(m.body, request)
+    if (why !== undefined) return Either.left(why)
+  }
+  return Either.right(params)
+}

@@ -1,0 +1,302 @@
+// The mock transport's features, each with a test that fails if the feature breaks.
+import { Client, Headers, Request, Response } from "@courier/core"
+import { MockTransport } from "@courier/mock-transport"
+import { describe, expect, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import * as TestClock from "effect/TestClock"
+
+const over = <R = never>(routes: ReadonlyArray<MockTransport.Route<R>>, options?: MockTransport.Options) =>
+  Client.layer({ userAgent: false }).pipe(Layer.provideMerge(MockTransport.layer(routes, options)))
+
+const text = (r: Response.Response) => Response.text(r)
+
+describe("matching", () => {
+  it.effect("RegExp paths capture named groups; predicates match anything they accept", () =>
+    Effect.gen(function* () {
+      expect(yield* Effect.flatMap(Client.get("http://h/files/a/b.txt"), text)).toBe("a/b.txt")
+      expect(yield* Effect.flatMap(Client.get("http://h/anything/else"), text)).toBe("predicate")
+    }).pipe(
+      Effect.provide(
+        over([
+          { path: /^\/files\/(?<name>.+)$/, reply: (r) => Effect.succeed({ status: 200, text: r.params.name ?? "" }) },
+          { path: (p) => p.startsWith("/anything"), reply: { status: 200, text: "predicate" } },
+        ]),
+      ),
+    ),
+  )
+
+  it.effect("headers and bodies (JSON, text, form, predicate) take part in matching", () =>
+    Effect.gen(function* () {
+      const go = (req: Request.Request) => Effect.flatMap(Client.fetch(req), text)
+      expect(yield* go(Request.post("http://h/x", { json: { kind: "a", n: 1 } }))).toBe("json")
+      expect(yield* go(Request.post("http://h/x").pipe(Request.bodyText("hello world")))).toBe("text")
+      expect(yield* go(Request.post("http://h/x", { data: { user: "ada", extra: "1" } }))).toBe("form")
+      expect(yield* go(Request.post("http://h/x", { headers: { "X-Tenant": "t-42" } }))).toBe("header")
+      expect(yield* go(Request.post("http://h/x").pipe(Request.bodyText("zzz")))).toBe("predicate")
+    }).pipe(
+      Effect.provide(
+        over([
+          { path: "/x", body: { json: { n: 1, kind: "a" } }, reply: { status: 200, text: "json" } },
+          { path: "/x", body: { text: /^hello/ }, reply: { status: 200, text: "text" } },
+          { path: "/x", body: { form: { user: "ada" } }, reply: { status: 200, text: "form" } },
+          { path: "/x", headers: { "x-tenant": /^t-\d+$/ }, reply: { status: 200, text: "header" } },
+          { path: "/x", body: (r) => r.text.length === 3, reply: { status: 200, text: "predicate" } },
+        ]),
+      ),
+    ),
+  )
+
+  it.effect("routes are tried in order: the first that matches answers", () =>
+    Effect.gen(function* () {
+      expect(yield* Effect.flatMap(Client.get("http://h/a"), text)).toBe("first")
+    }).pipe(
+      Effect.provide(
+        over([
+          { path: "/a", reply: { status: 200, text: "first" } },
+          { path: "/a", reply: { status: 200, text: "second" } },
+        ]),
+      ),
+    ),
+  )
+})
+
+describe("replies", () => {
+  it.effect("bodies as text, JSON, bytes, chunks and streams, with trailers", () =>
+    Effect.gen(function* () {
+      const json = yield* Client.get("http://h/json")
+      expect(Response.getHeader(json, "content-type")).toBe("application/json")
+      expect(yield* Response.json(json)).toEqual({ a: 1 })
+      expect(yield* Effect.flatMap(Client.get("http://h/bytes"), Response.bytes)).toEqual(new Uint8Array([1, 2, 3]))
+      const chunked = yield* Effect.scoped(
+        Effect.flatMap(Client.execute(Request.get("http://h/chunks")), (r) =>
+          Effect.map(Stream.runCollect(Response.stream(r)), (c) =>
+            Chunk.toReadonlyArray(c).map((b) => new TextDecoder().decode(b)),
+          ),
+        ),
+      )
+      expect(chunked).toEqual(["he", "llo"])
+      const streamed = yield* Client.get("http://h/stream")
+      expect(yield* text(streamed)).toBe("abc")
+      expect(Headers.get(streamed.trailers, "x-sum")).toEqual(Option.some("3"))
+    }).pipe(
+      Effect.provide(
+        over([
+          { path: "/json", reply: { status: 200, json: { a: 1 } } },
+          { path: "/bytes", reply: { status: 200, bytes: new Uint8Array([1, 2, 3]) } },
+          { path: "/chunks", reply: { status: 200, chunks: ["he", "llo"] } },
+          {
+            path: "/stream",
+            reply: { status: 200, stream: Stream.make(new Uint8Array([97, 98, 99])), trailers: { "X-Sum": "3" } },
+          },
+        ]),
+      ),
+    ),
+  )
+
+  it.effect("a handler can hold its response until the test releases it (Deferred)", () =>
+    Effect.gen(function* () {
+      const gate = yield* Deferred.make<void>()
+      const routes: ReadonlyArray<MockTransport.Route> = [
+        { path: "/held", reply: () => Effect.as(Deferred.await(gate), { status: 200, text: "released" }) },
+      ]
+      const fiber = yield* Effect.fork(
+        Effect.flatMap(Client.get("http://h/held"), text).pipe(Effect.provide(over(routes))),
+      )
+      yield* Effect.yieldNow()
+      expect(fiber.unsafePoll()).toBeNull()
+      yield* Deferred.succeed(gate, undefined)
+      expect(yield* Fiber.join(fiber)).toBe("released")
+    }),
+  )
+
+  it.effect("sequences: fail twice, then succeed, and the last answer repeats", () =>
+    Effect.gen(function* () {
+      const first = yield* Effect.flip(Client.get("http://h/flaky"))
+      const second = yield* Effect.flip(Client.get("http://h/flaky"))
+      expect([first._tag, second._tag]).toEqual(["IOError", "HTTPConnectionError"])
+      expect((yield* Client.get("http://h/flaky")).status).toBe(200)
+      expect((yield* Client.get("http://h/flaky")).status).toBe(200)
+      const attempts = (yield* MockTransport.callsTo("flaky")).map((c) => c.attempt)
+      expect(attempts).toEqual([1, 2, 3, 4])
+    }).pipe(
+      Effect.provide(
+        over<never>([
+          {
+            name: "flaky",
+            path: "/flaky",
+            reply: [MockTransport.fault.resetBeforeHead(), MockTransport.fault.refused(), { status: 200 }],
+          },
+        ]),
+      ),
+    ),
+  )
+
+  it.effect("once and times(n) stop matching after that many answers", () =>
+    Effect.gen(function* () {
+      expect(yield* Effect.flatMap(Client.get("http://h/t"), text)).toBe("limited")
+      expect(yield* Effect.flatMap(Client.get("http://h/t"), text)).toBe("limited")
+      expect(yield* Effect.flatMap(Client.get("http://h/t"), text)).toBe("fallback")
+      expect(yield* Effect.flatMap(Client.get("http://h/o"), text)).toBe("once")
+      const error = yield* Effect.flip(Client.get("http://h/o"))
+      expect(error.message).toContain("already answered 1 time(s)")
+    }).pipe(
+      Effect.provide(
+        over(
+          [
+            MockTransport.times(2, { path: "/t", reply: { status: 200, text: "limited" } }),
+            { path: "/t", reply: { status: 200, text: "fallback" } },
+            MockTransport.once({ path: "/o", reply: { status: 200, text: "once" } }),
+          ],
+          { allowUnmatched: true },
+        ),
+      ),
+    ),
+  )
+})
+
+describe("time on the Effect clock", () => {
+  it.effect("latency before the head trips the client's head deadline under TestClock", () =>
+    Effect.gen(function* () {
+      const fast = yield* Effect.fork(Client.get("http://h/slow", { timeout: { head: "10 seconds" } }))
+      const slow = yield* Effect.fork(Client.get("http://h/slow", { timeout: { head: "1 second" } }))
+      yield* TestClock.adjust("5 seconds")
+      expect((yield* Fiber.join(fast)).status).toBe(200)
+      expect(yield* Effect.flip(Fiber.join(slow))).toMatchObject({ _tag: "Timeout", phase: "head" })
+    }).pipe(Effect.provide(over([{ path: "/slow", reply: { status: 200, delay: "3 seconds" } }]))),
+  )
+
+  it.effect("gaps between chunks trip the body deadline; the total deadline covers all", () =>
+    Effect.gen(function* () {
+      const body = yield* Effect.fork(Client.get("http://h/drip", { timeout: { body: "1 second" } }))
+      const total = yield* Effect.fork(Client.get("http://h/drip", { timeout: "3 seconds" }))
+      const fine = yield* Effect.fork(Effect.flatMap(Client.get("http://h/drip"), text))
+      yield* TestClock.adjust("10 seconds")
+      expect(yield* Effect.flip(Fiber.join(body))).toMatchObject({ _tag: "Timeout", phase: "body" })
+      expect(yield* Effect.flip(Fiber.join(total))).toMatchObject({ _tag: "Timeout", phase: "total" })
+      expect(yield* Fiber.join(fine)).toBe("abcd")
+    }).pipe(
+      Effect.provide(
+        over([{ path: "/drip", reply: { status: 200, chunks: ["a", "b", "c", "d"], chunkDelay: "2 seconds" } }]),
+      ),
+    ),
+  )
+
+  it.effect("a stall never answers: only a deadline ends it", () =>
+    Effect.gen(function* () {
+      const fiber = yield* Effect.fork(Client.get("http://h/stall", { timeout: "1 minute" }))
+      yield* TestClock.adjust("59 seconds")
+      expect(fiber.unsafePoll()).toBeNull()
+      yield* TestClock.adjust("2 seconds")
+      expect(yield* Effect.flip(Fiber.join(fiber))).toMatchObject({ _tag: "Timeout", phase: "total" })
+    }).pipe(Effect.provide(over([{ path: "/stall", reply: MockTransport.fault.stall() }]))),
+  )
+})
+
+describe("faults", () => {
+  const cases = [
+    { fault: MockTransport.fault.refused(), tag: "HTTPConnectionError", code: "ECONNREFUSED" },
+    { fault: MockTransport.fault.dns(), tag: "HTTPConnectionError", code: "ENOTFOUND" },
+    { fault: MockTransport.fault.tls(), tag: "HTTPConnectionError", code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" },
+    { fault: MockTransport.fault.resetBeforeHead(), tag: "IOError", code: "ECONNRESET" },
+    {
+      fault: MockTransport.fault.resetAfter(3, { status: 200, text: "0123456789" }),
+      tag: "IOError",
+      code: "ECONNRESET",
+    },
+    { fault: MockTransport.fault.closeMidBody(4, { status: 200, text: "0123456789" }), tag: "IncompleteRead" },
+  ] as const
+  for (const c of cases) {
+    it.effect(`${c.fault.kind} fails with ${c.tag}${"code" in c ? ` ${c.code}` : ""}`, () =>
+      Effect.gen(function* () {
+        const error = yield* Effect.flip(Client.get("http://h:8080/f"))
+        expect(error._tag).toBe(c.tag)
+        if ("code" in c) expect(error).toMatchObject({ code: c.code })
+        if (c.tag === "IncompleteRead") expect(error).toMatchObject({ received: 4, expected: 10 })
+      }).pipe(Effect.provide(over([{ path: "/f", reply: c.fault }]))),
+    )
+  }
+
+  it.effect("an idle close is retried on a fresh connection for GET, and is BadStatusLine for POST", () =>
+    Effect.gen(function* () {
+      expect(yield* Effect.flatMap(Client.get("http://h/idle"), text)).toBe("after retry")
+      const post = yield* Effect.flip(Client.post("http://h/idle-post"))
+      expect(post).toMatchObject({ _tag: "BadStatusLine", line: "" })
+    }).pipe(
+      Effect.provide(
+        over([
+          { path: "/idle", reply: [MockTransport.fault.idleClose(), { status: 200, text: "after retry" }] },
+          { path: "/idle-post", reply: MockTransport.fault.idleClose() },
+        ]),
+      ),
+    ),
+  )
+})
+
+describe("history and connections", () => {
+  it.effect("calls record head, body, outcome, clock times, attempts and connections", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(1_000)
+      const fiber = yield* Effect.fork(Client.post("http://h/a", { json: { x: 1 } }))
+      yield* TestClock.adjust("250 millis")
+      yield* Fiber.join(fiber)
+      yield* Client.get("http://h/a")
+      yield* Client.get("http://h/b", { headers: { Connection: "close" } })
+      yield* Client.get("http://h/b")
+      const all = yield* MockTransport.calls
+      expect(all[0]).toMatchObject({ route: "a", outcome: { status: 201 }, startedAt: 1000, endedAt: 1250, attempt: 1 })
+      expect(all[0]?.request.text).toBe('{"x":1}')
+      expect(all.map((c) => c.connection)).toEqual([
+        { id: 1, reused: false },
+        { id: 1, reused: true },
+        { id: 1, reused: true },
+        { id: 2, reused: false },
+      ])
+      expect(yield* MockTransport.connections).toEqual({ opened: 2, reused: 2 })
+    }).pipe(
+      Effect.provide(
+        over([
+          { name: "a", method: "POST", path: "/a", reply: { status: 201, delay: "250 millis" } },
+          { path: "/a", reply: { status: 200 } },
+          { path: "/b", reply: { status: 200 } },
+        ]),
+      ),
+    ),
+  )
+})
+
+describe("checks when the layer's scope closes", () => {
+  it.effect("a required route that was never called fails the test", () =>
+    Effect.gen(function* () {
+      const exit = yield* Effect.exit(
+        Client.get("http://h/other").pipe(
+          Effect.provide(
+            over([
+              { path: "/must", required: true, reply: { status: 200 } },
+              { path: "/other", reply: { status: 200 } },
+            ]),
+          ),
+        ),
+      )
+      expect(Exit.isFailure(exit) && Cause.pretty(exit.cause)).toContain("required route * /must was never called")
+    }),
+  )
+
+  it.effect("a request that matched nothing fails the test even if the code swallowed the error", () =>
+    Effect.gen(function* () {
+      const exit = yield* Effect.exit(
+        Effect.ignore(Client.get("http://h/nowhere")).pipe(
+          Effect.provide(over([{ path: "/x", reply: { status: 200 } }])),
+        ),
+      )
+      expect(Exit.isFailure(exit) && Cause.pretty(exit.cause)).toContain("no route matched GET http://h/nowhere")
+    }),
+  )
+})
