@@ -149,7 +149,7 @@ describe("replies", () => {
       expect(error.message).toContain("already answered 1 time(s)")
     }).pipe(
       Effect.provide(
-        over(
+        over<never>(
           [
             MockTransport.times(2, { path: "/t", reply: { status: 200, text: "limited" } }),
             { path: "/t", reply: { status: 200, text: "fallback" } },

@@ -75,19 +75,21 @@ describe("no leaks under chaos", () => {
             // Interrupted after a random short time, wherever the request then is.
             return Client.get(url).pipe(
               Effect.timeoutOption(`${Math.floor(clientRandom() * 10)} millis`),
-              Effect.map((o) => {
-                if (o._tag === "None") outcomes.interrupted++
-                else outcomes.ok++
-              }),
+              Effect.andThen((o) =>
+                Effect.sync(() => {
+                  if (o._tag === "None") outcomes.interrupted++
+                  else outcomes.ok++
+                }),
+              ),
             )
           }
           if (roll < 0.2) {
             // Streamed, one chunk read, then abandoned: the scope closes with the body unread.
             return Effect.scoped(
               Effect.flatMap(Client.execute(Request.get(url)), (r) => Stream.runHead(Response.stream(r))),
-            ).pipe(Effect.map(() => void outcomes.abandoned++))
+            ).pipe(Effect.andThen(() => Effect.sync(() => void outcomes.abandoned++)))
           }
-          return Effect.map(Client.get(url), () => void outcomes.ok++)
+          return Effect.andThen(Client.get(url), () => Effect.sync(() => void outcomes.ok++))
         }
 
         yield* Effect.forEach(
