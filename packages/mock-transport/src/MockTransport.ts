@@ -371,7 +371,14 @@ export const layer = <R = never>(
               }
               const conn = connection
               if (isFault(resolved)) {
-                if (resolved.kind === "stall") return yield* Effect.never
+                if (resolved.kind === "stall") {
+                  // A silent server: only the head deadline (here) or the total one (in the Client) ends it.
+                  if (deadlines.head === undefined) return yield* Effect.never
+                  yield* Effect.sleep(deadlines.head)
+                  const error = new HttpError.Timeout({ request: info, phase: "head", millis: deadlines.head })
+                  yield* record({ request: mockRequest, route: name, outcome: { error: error._tag }, connection: conn })
+                  return yield* Effect.fail(error)
+                }
                 if (resolved.kind === "resetBeforeHead") {
                   const error = faultError("resetBeforeHead", info, origin)
                   yield* record({ request: mockRequest, route: name, outcome: { error: error._tag }, connection: conn })
