@@ -5,6 +5,8 @@
  */
 
 /** @since 0.1.0 */
+export * as Fixture from "./Fixture.js"
+/** @since 0.1.0 */
 export * as MockTransport from "./MockTransport.js"
 /** @since 0.1.0 */
 export * as ScriptedPeer from "./ScriptedPeer.js"
