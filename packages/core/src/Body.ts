@@ -78,6 +78,56 @@ export interface StreamBody {
   readonly stream: Stream.Stream<Uint8Array, unknown>
   readonly contentType: string
   readonly length: number | undefined
+  /** The stream gives the same bytes each time it runs, so the body may be sent again (retries, 307/308). */
+  readonly replayable: boolean
+}
+
+/**
+ * A local file, streamed with its size as Content-Length (needs the `Files` service).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface File {
+  readonly _tag: "File"
+  readonly path: string
+  readonly contentType: string
+}
+
+/**
+ * The content of a file part: text or bytes, a stream (with its length if known), or a local file.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type FileContent =
+  | { readonly content: string | Uint8Array }
+  | { readonly stream: Stream.Stream<Uint8Array, unknown>; readonly length?: number }
+  | { readonly path: string }
+
+/**
+ * A file part of a multipart body: the field name, and the file's name, type and content.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type FilePart = FileContent & {
+  /** The file name sent; defaults to the path's last segment, or the field name. */
+  readonly filename?: string
+  /** @default "application/octet-stream" */
+  readonly contentType?: string
+}
+
+/**
+ * A `multipart/form-data` body (RFC 7578): fields, then files.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Multipart {
+  readonly _tag: "Multipart"
+  readonly fields: ReadonlyArray<readonly [string, string]>
+  readonly files: ReadonlyArray<readonly [string, FilePart]>
 }
 
 /**
@@ -86,7 +136,7 @@ export interface StreamBody {
  * @since 0.1.0
  * @category models
  */
-export type Body = Empty | Bytes | Text | Json | Form | StreamBody
+export type Body = Empty | Bytes | Text | Json | Form | StreamBody | File | Multipart
 
 /**
  * The empty body.
@@ -137,19 +187,62 @@ export const json = (value: unknown): Body => ({ _tag: "Json", value })
 export const form = (fields: Params): Body => ({ _tag: "Form", fields: paramsToPairs(fields) })
 
 /**
- * A body read from a stream; give `length` to send Content-Length instead of chunked framing.
+ * A body read from a stream; give `length` to send Content-Length instead of chunked framing, and
+ * `replayable` when running the stream again gives the same bytes (then retries and 307/308 may resend it).
  *
  * @since 0.1.0
  * @category constructors
  */
 export const stream = (
   stream: Stream.Stream<Uint8Array, unknown>,
-  options?: { readonly contentType?: string; readonly length?: number },
+  options?: { readonly contentType?: string; readonly length?: number; readonly replayable?: boolean },
 ): Body => ({
   _tag: "Stream",
   stream,
   contentType: options?.contentType ?? "application/octet-stream",
   length: options?.length,
+  replayable: options?.replayable ?? false,
+})
+
+/**
+ * A local file, streamed from disk with its size as Content-Length (Zerynth's `upload`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const file = (path: string, contentType = "application/octet-stream"): Body => ({
+  _tag: "File",
+  path,
+  contentType,
+})
+
+/**
+ * A `multipart/form-data` body, as requests' `files=` with `data=`: fields, and files given as content,
+ * a stream or a local path. Nothing is buffered: files and streams are sent as they are read.
+ *
+ * @example
+ * ```ts
+ * Body.multipart({
+ *   fields: { title: "Report" },
+ *   files: { report: { path: "/tmp/report.xls", contentType: "application/vnd.ms-excel" } },
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const multipart = (options: {
+  readonly fields?: Params
+  readonly files?: Readonly<Record<string, FilePart>> | ReadonlyArray<readonly [string, FilePart]>
+}): Body => ({
+  _tag: "Multipart",
+  fields: options.fields === undefined ? [] : paramsToPairs(options.fields),
+  files:
+    options.files === undefined
+      ? []
+      : Array.isArray(options.files)
+        ? (options.files as ReadonlyArray<readonly [string, FilePart]>)
+        : Object.entries(options.files as Readonly<Record<string, FilePart>>),
 })
 
 /**
@@ -207,5 +300,9 @@ export const encode = (body: Body): Either.Either<Encoded, string> => {
       })
     case "Stream":
       return Either.right({ _tag: "Streamed", contentType: body.contentType, stream: body.stream, length: body.length })
+    case "File":
+    case "Multipart":
+      // The Client turns these into streams first (Body.resolve), with the Files service.
+      return Either.left(`a ${body._tag} body must be resolved by the Client before it is sent`)
   }
 }

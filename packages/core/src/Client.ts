@@ -1,11 +1,13 @@
 /**
  * The interpreter: runs Request values over the Transport, and the one-call API built on it.
  *
- * A Client applies its policies to every request — resolve the URL against the base URL, append the
- * params, add default headers (a `User-Agent` naming Courier, the client's own headers; the request's
- * headers win), turn URL user info into Basic credentials — then hands it to the Transport. `execute`
- * returns a response whose body streams in the caller's Scope; the one-call functions (`get`, `post`, …,
- * in the shape of Python's requests and Zerynth's module) read the body into memory and need no Scope.
+ * A Client applies its policies to every request, in this order: the base URL (urljoin) and params;
+ * default headers (a `User-Agent` naming Courier, the client's own, `Accept-Encoding` when it can decode;
+ * the request's headers win); auth (the client's, or the URL's user info); file and multipart bodies
+ * opened; then for each hop of a redirect chain the cookie jar, the retry policy and the transport; and
+ * at the end content decoding and progress. `execute` returns a response whose body streams in the
+ * caller's Scope; `fetch` and the one-call functions (`get`, `post`, …, in the shape of Python's requests
+ * and Zerynth's module) read it into memory and need no Scope.
  *
  * @since 0.1.0
  */
@@ -15,12 +17,21 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
+import * as Body from "./Body.js"
+import * as ContentDecoding from "./ContentDecoding.js"
+import * as Cookies from "./Cookies.js"
 import * as Headers from "./Headers.js"
-import { type HttpError, Timeout } from "./HttpError.js"
+import { EncodeError, type HttpError, Timeout, TooManyRedirects } from "./HttpError.js"
+import { resolve as resolveBody } from "./internal/multipart.js"
+import { decoded, discard, redirectOf, retrying } from "./internal/policies.js"
+import { inPieces, withDownloadProgress, withUploadProgress } from "./internal/progress.js"
 import { copy as copyRequest } from "./internal/request.js"
 import * as Request from "./Request.js"
-import type * as Response from "./Response.js"
+import * as Response from "./Response.js"
+import type * as Retry from "./Retry.js"
 import { Transport } from "./Transport.js"
 import * as Url from "./Url.js"
 import { VERSION } from "./version.js"
@@ -32,6 +43,16 @@ import { VERSION } from "./version.js"
  * @category constants
  */
 export const USER_AGENT = `courier/${VERSION}`
+
+/**
+ * Credentials sent with every request: HTTP Basic (RFC 7617) or a bearer token (RFC 6750).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Auth =
+  | { readonly basic: { readonly username: string; readonly password: string | Redacted.Redacted<string> } }
+  | { readonly bearer: string | Redacted.Redacted<string> }
 
 /**
  * Client options.
@@ -47,6 +68,27 @@ export interface Options {
   readonly baseUrl?: string
   /** Headers sent with every request; a request's own headers win. */
   readonly headers?: Headers.Input
+  /** Credentials for every request, unless the request sets its own Authorization. */
+  readonly auth?: Auth
+  /** A cookie jar: cookies from responses are kept and sent back (a Session has one). */
+  readonly cookies?: Cookies.Jar
+  /**
+   * How many redirects to follow, or `false` to return redirects as they are.
+   * @default 10
+   */
+  readonly redirects?: number | false
+  /** Retry transient failures (see `Retry.transient`); none by default. */
+  readonly retry?: Retry.Policy
+  /**
+   * Decode compressed bodies (and ask for them with Accept-Encoding) when a ContentDecoding service is there.
+   * @default true
+   */
+  readonly decompress?: boolean
+  /**
+   * The largest decoded body, checked as it is decoded.
+   * @default 1 GiB
+   */
+  readonly maxDecodedBytes?: number
   /** Deadlines applied to every request; a request's own deadlines win, phase by phase. */
   readonly timeouts?: Request.Timeouts
   /**
@@ -67,6 +109,8 @@ export interface Service {
   readonly execute: (request: Request.Request) => Effect.Effect<Response.Response, HttpError, Scope.Scope>
   /** Runs a request and reads the whole body into memory. */
   readonly fetch: (request: Request.Request) => Effect.Effect<Response.Response, HttpError>
+  /** The options it was made with. */
+  readonly options: Options
 }
 
 /**
@@ -82,72 +126,179 @@ const absolute = /^[a-z][a-z0-9+.-]*:/i
 /** How many parsed URLs a Client keeps; the cache is emptied when full. */
 const URL_CACHE_SIZE = 512
 
+const secret = (s: string | Redacted.Redacted<string>): string => (Redacted.isRedacted(s) ? Redacted.value(s) : s)
+
+const authorization = (auth: Auth): string =>
+  "basic" in auth
+    ? `Basic ${Encoding.encodeBase64(`${auth.basic.username}:${secret(auth.basic.password)}`)}`
+    : `Bearer ${secret(auth.bearer)}`
+
+const millis = (d: Duration.DurationInput) => Duration.toMillis(Duration.decode(d))
+
 /**
- * Builds a Client over the Transport in context.
+ * Builds a Client over the Transport in context; it uses the Files and ContentDecoding services when they
+ * are there too.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make = (options: Options = {}): Effect.Effect<Service, never, Transport> =>
-  Effect.map(Transport, (transport) => {
+  Effect.gen(function* () {
+    const transport = yield* Transport
+    // The context the Client is built in: file bodies find the Files service there, when it is provided.
+    const context = yield* Effect.context<never>()
+    const decoding =
+      options.decompress === false ? Option.none() : yield* Effect.serviceOption(ContentDecoding.ContentDecoding)
     let defaults = Headers.fromInput(options.headers)
     const userAgent = options.userAgent ?? USER_AGENT
     if (userAgent !== false && !Headers.has(defaults, "user-agent")) {
       defaults = Headers.fromInput([["User-Agent", userAgent], ...defaults.entries])
     }
+    if (Option.isSome(decoding) && !Headers.has(defaults, "accept-encoding")) {
+      defaults = Headers.append(defaults, "Accept-Encoding", decoding.value.codings.join(", "))
+    }
+    if (options.auth !== undefined && !Headers.has(defaults, "authorization")) {
+      defaults = Headers.append(defaults, "Authorization", authorization(options.auth))
+    }
     const base = options.baseUrl
     const defaultTimeouts = options.timeouts
+    const maxRedirects = options.redirects === false ? 0 : (options.redirects ?? 10)
+    const maxDecoded = options.maxDecodedBytes ?? ContentDecoding.DEFAULT_MAX_DECODED_BYTES
+    const jar = options.cookies
     // Parsed URLs by string: parsing is pure, and most programs call a handful of URLs many times.
     const parsedUrls = new Map<string, Url.Url>()
 
+    const parse = (href: string, request: Request.Request): Either.Either<Url.Url, HttpError> => {
+      let url = parsedUrls.get(href)
+      if (url !== undefined) return Either.right(url)
+      const parsed = Url.parse(href, Request.info(request))
+      if (Either.isLeft(parsed)) return parsed
+      url = parsed.right
+      if (parsedUrls.size >= URL_CACHE_SIZE) parsedUrls.clear()
+      parsedUrls.set(href, url)
+      return Either.right(url)
+    }
+
+    /** The request as it goes out: absolute URL with params, default headers, URL credentials, deadlines. */
     const resolve = (request: Request.Request): Either.Either<readonly [Request.Request, Url.Url], HttpError> => {
-      const info = Request.info(request)
       let href = request.url
       if (base !== undefined && !absolute.test(href)) {
         const joined = Url.join(base, href)
         if (Either.isLeft(joined)) return Either.left(joined.left)
         href = joined.right
       }
-      href = Url.appendQuery(href, request.params)
-      let url = parsedUrls.get(href)
-      if (url === undefined) {
-        const parsed = Url.parse(href, info)
-        if (Either.isLeft(parsed)) return Either.left(parsed.left)
-        url = parsed.right
-        if (parsedUrls.size >= URL_CACHE_SIZE) parsedUrls.clear()
-        parsedUrls.set(href, url)
-      }
+      const parsed = parse(Url.appendQuery(href, request.params), request)
+      if (Either.isLeft(parsed)) return Either.left(parsed.left)
+      const url = parsed.right
       let headers = Headers.merge(defaults, request.headers)
-      if ((url.username !== "" || url.password !== "") && !Headers.has(headers, "authorization")) {
-        const token = Encoding.encodeBase64(`${url.username}:${url.password}`)
-        headers = Headers.append(headers, "Authorization", `Basic ${token}`)
+      if ((url.username !== "" || url.password !== "") && !Headers.has(request.headers, "authorization")) {
+        headers = Headers.set(
+          headers,
+          "Authorization",
+          authorization({ basic: { username: url.username, password: url.password } }),
+        )
       }
       const timeouts = defaultTimeouts === undefined ? request.timeouts : { ...defaultTimeouts, ...request.timeouts }
       return Either.right([copyRequest(request, { url: url.href, params: [], headers, timeouts }), url])
     }
 
-    /** Runs `run` on the resolved request, within its total deadline if it has one. */
-    const within = <R>(
+    /** Opens file and multipart bodies as streams (with their lengths). */
+    const withBody = (request: Request.Request): Effect.Effect<Request.Request, HttpError> =>
+      request.body._tag === "File" || request.body._tag === "Multipart"
+        ? Effect.map(
+            Effect.mapError(
+              Effect.provide(resolveBody(request.body), context),
+              (reason) => new EncodeError({ request: Request.info(request), reason }),
+            ),
+            (body) => copyRequest(request, { body }),
+          )
+        : Effect.succeed(request)
+
+    /** One hop: cookies from the jar, the transport under the retry policy, cookies back into the jar. */
+    const hop = <R>(
       request: Request.Request,
-      run: (request: Request.Request, url: Url.Url) => Effect.Effect<Response.Response, HttpError, R>,
+      url: Url.Url,
+      send: (request: Request.Request, url: Url.Url) => Effect.Effect<Response.Response, HttpError, R>,
+    ): Effect.Effect<Response.Response, HttpError, R> => {
+      if (jar === undefined) return retrying(options.retry, request, send(request, url))
+      return Effect.flatMap(Cookies.header(jar, url.href), (cookie) => {
+        const own = Option.getOrUndefined(Headers.get(request.headers, "cookie"))
+        const withCookies =
+          cookie === undefined
+            ? request
+            : Request.setHeader(request, "Cookie", own === undefined ? cookie : `${own}; ${cookie}`)
+        return Effect.tap(retrying(options.retry, withCookies, send(withCookies, url)), (response) =>
+          Cookies.setFromResponse(jar, url.href, Headers.getAll(response.headers, "set-cookie")),
+        )
+      })
+    }
+
+    /** Follows redirects from `first`, hop by hop, up to the limit. */
+    const follow = <R>(
+      first: Request.Request,
+      firstUrl: Url.Url,
+      send: (request: Request.Request, url: Url.Url) => Effect.Effect<Response.Response, HttpError, R>,
+    ): Effect.Effect<Response.Response, HttpError, R> => {
+      const chain = [firstUrl.href]
+      const loop = (request: Request.Request, url: Url.Url): Effect.Effect<Response.Response, HttpError, R> =>
+        Effect.flatMap(hop(request, url, send), (response) => {
+          const next = options.redirects === false ? undefined : redirectOf(response, request, url)
+          if (next === undefined) return Effect.succeed(response)
+          const nextUrl = parse(next.url, next)
+          if (Either.isLeft(nextUrl)) return Effect.succeed(response)
+          chain.push(nextUrl.right.href)
+          if (chain.length - 1 > maxRedirects) {
+            return Effect.zipRight(
+              discard(response),
+              Effect.fail(new TooManyRedirects({ request: Request.info(first), chain })),
+            )
+          }
+          return Effect.zipRight(discard(response), loop(next, nextUrl.right))
+        })
+      return loop(first, firstUrl)
+    }
+
+    /** The response as the caller gets it: decoded, with download progress reported. */
+    const finish = (
+      request: Request.Request,
+      response: Response.Response,
+    ): Either.Either<Response.Response, HttpError> => {
+      const ready = Option.isSome(decoding) ? decoded(response, decoding.value, maxDecoded) : Either.right(response)
+      if (Either.isLeft(ready) || request.onDownloadProgress === undefined) return ready
+      return Either.right(withDownloadProgress(ready.right, request.onDownloadProgress))
+    }
+
+    /** Runs the whole pipeline with `send`, within the request's total deadline if it has one. */
+    const run = <R>(
+      request: Request.Request,
+      send: (request: Request.Request, url: Url.Url) => Effect.Effect<Response.Response, HttpError, R>,
     ): Effect.Effect<Response.Response, HttpError, R> =>
       Effect.suspend(() => {
         const resolved = resolve(request)
         if (Either.isLeft(resolved)) return Effect.fail(resolved.left)
         const [final, url] = resolved.right
+        const simple =
+          final.body._tag !== "File" && final.body._tag !== "Multipart" && final.onUploadProgress === undefined
+        const pipeline = Effect.flatMap(
+          simple ? Effect.succeed(final) : Effect.map(withBody(final), withUploadProgress),
+          (ready) => Effect.flatMap(follow(ready, url, send), (response) => finish(ready, response)),
+        )
         const total = final.timeouts.total
-        if (total === undefined) return run(final, url)
-        const millis = Duration.toMillis(Duration.decode(total))
-        return Effect.timeoutFail(run(final, url), {
-          duration: millis,
-          onTimeout: () => new Timeout({ request: Request.info(final), phase: "total", millis }),
+        if (total === undefined) return pipeline
+        const ms = millis(total)
+        return Effect.timeoutFail(pipeline, {
+          duration: ms,
+          onTimeout: () => new Timeout({ request: Request.info(final), phase: "total", millis: ms }),
         })
       })
 
-    const execute: Service["execute"] = (request) => within(request, transport.send)
-    const fetch: Service["fetch"] = (request) => within(request, transport.fetch)
+    const execute: Service["execute"] = (request) => run(request, transport.send)
+    const fetch: Service["fetch"] = (request) =>
+      Effect.flatMap(run(request, transport.fetch), (response) =>
+        response.body instanceof Uint8Array ? Effect.succeed(response) : Response.buffered(response),
+      )
 
-    return Client.of({ execute, fetch })
+    return Client.of({ execute, fetch, options })
   })
 
 /**
@@ -178,7 +329,31 @@ export const fetch = (request: Request.Request): Effect.Effect<Response.Response
   Effect.flatMap(Client, (client) => client.fetch(request))
 
 /**
- * GET `url`; `params` go in the query. The body is read into memory.
+ * Options of the one-call functions: those of `Request.make`, and Zerynth's `stream_callback`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CallOptions extends Request.Options {
+  /**
+   * Called with each piece of the body, `chunkSize` bytes at a time, as it arrives (Zerynth's
+   * `stream_callback`); the body is not kept, and the response's body is the last piece, as there.
+   */
+  readonly onChunk?: (chunk: Uint8Array) => Effect.Effect<void>
+  /**
+   * The size of the pieces given to `onChunk` (Zerynth's `stream_chunk`).
+   * @default 512
+   */
+  readonly chunkSize?: number
+}
+
+const call = (request: Request.Request, options: CallOptions | undefined) =>
+  options?.onChunk === undefined
+    ? fetch(request)
+    : inPieces(execute, request, options.onChunk, options.chunkSize ?? 512)
+
+/**
+ * GET `url`; `params` go in the query. The body is read into memory, or handed to `onChunk` piece by piece.
  *
  * @example
  * ```ts
@@ -191,7 +366,7 @@ export const fetch = (request: Request.Request): Effect.Effect<Response.Response
  * @since 0.1.0
  * @category one-call API
  */
-export const get = (url: string, options?: Request.Options) => fetch(Request.get(url, options))
+export const get = (url: string, options?: CallOptions) => call(Request.get(url, options), options)
 
 /**
  * POST `url` with `data` (a urlencoded form) or `json`; when both are given, `data` wins and `json` is
@@ -200,7 +375,7 @@ export const get = (url: string, options?: Request.Options) => fetch(Request.get
  * @since 0.1.0
  * @category one-call API
  */
-export const post = (url: string, options?: Request.Options) => fetch(Request.post(url, options))
+export const post = (url: string, options?: CallOptions) => call(Request.post(url, options), options)
 
 /**
  * PUT `url`; the body options are those of `post`.
@@ -208,7 +383,7 @@ export const post = (url: string, options?: Request.Options) => fetch(Request.po
  * @since 0.1.0
  * @category one-call API
  */
-export const put = (url: string, options?: Request.Options) => fetch(Request.put(url, options))
+export const put = (url: string, options?: CallOptions) => call(Request.put(url, options), options)
 
 /**
  * PATCH `url`; the body options are those of `post`.
@@ -216,7 +391,7 @@ export const put = (url: string, options?: Request.Options) => fetch(Request.put
  * @since 0.1.0
  * @category one-call API
  */
-export const patch = (url: string, options?: Request.Options) => fetch(Request.patch(url, options))
+export const patch = (url: string, options?: CallOptions) => call(Request.patch(url, options), options)
 
 /**
  * DELETE `url` (`delete` is a reserved word).
@@ -224,7 +399,7 @@ export const patch = (url: string, options?: Request.Options) => fetch(Request.p
  * @since 0.1.0
  * @category one-call API
  */
-export const del = (url: string, options?: Request.Options) => fetch(Request.del(url, options))
+export const del = (url: string, options?: CallOptions) => call(Request.del(url, options), options)
 
 /**
  * HEAD `url`: status and headers, no body.
@@ -232,7 +407,7 @@ export const del = (url: string, options?: Request.Options) => fetch(Request.del
  * @since 0.1.0
  * @category one-call API
  */
-export const head = (url: string, options?: Request.Options) => fetch(Request.head(url, options))
+export const head = (url: string, options?: CallOptions) => call(Request.head(url, options), options)
 
 /**
  * OPTIONS `url`.
@@ -240,4 +415,24 @@ export const head = (url: string, options?: Request.Options) => fetch(Request.he
  * @since 0.1.0
  * @category one-call API
  */
-export const options = (url: string, opts?: Request.Options) => fetch(Request.options(url, opts))
+export const options = (url: string, opts?: CallOptions) => call(Request.options(url, opts), opts)
+
+/**
+ * Uploads a local file (Zerynth's `upload`): streamed from disk with its size as Content-Length, as
+ * `mimeType`, with POST (default) or PUT. Needs the Files service, which `NodeTransport.client` provides.
+ *
+ * @since 0.1.0
+ * @category one-call API
+ */
+export const upload = (
+  url: string,
+  path: string,
+  options?: CallOptions & { readonly mimeType?: string; readonly method?: "POST" | "PUT" },
+) =>
+  call(
+    Request.make(options?.method ?? "POST", url, {
+      ...options,
+      body: Body.file(path, options?.mimeType ?? "application/octet-stream"),
+    }),
+    options,
+  )

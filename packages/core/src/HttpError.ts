@@ -268,6 +268,36 @@ export class DecodeError extends Data.TaggedError("DecodeError")<{
 }
 
 /**
+ * A decoded (decompressed) body grew past the limit; checked chunk by chunk, so memory stays bounded.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class BodyTooLarge extends Data.TaggedError("BodyTooLarge")<{
+  readonly request: RequestInfo
+  readonly limit: number
+}> {
+  override get message(): string {
+    return `Decoded body exceeds ${this.limit} bytes: ${where(this.request)}`
+  }
+}
+
+/**
+ * Redirects went on past the limit; `chain` is every URL visited, in order.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TooManyRedirects extends Data.TaggedError("TooManyRedirects")<{
+  readonly request: RequestInfo
+  readonly chain: ReadonlyArray<string>
+}> {
+  override get message(): string {
+    return `More than ${this.chain.length - 1} redirects (${this.chain.join(" -> ")}): ${where(this.request)}`
+  }
+}
+
+/**
  * The response body was already consumed as a stream and cannot be read again.
  *
  * @since 0.1.0
@@ -395,6 +425,8 @@ export type HttpError =
   | StatusError
   | DecodeError
   | BodyAlreadyRead
+  | BodyTooLarge
+  | TooManyRedirects
   | UnmatchedRequest
   | ImproperConnectionState
   | CannotSendRequest
@@ -431,6 +463,8 @@ const tags: ReadonlySet<string> = new Set([
   "StatusError",
   "DecodeError",
   "BodyAlreadyRead",
+  "BodyTooLarge",
+  "TooManyRedirects",
   "UnmatchedRequest",
   "ImproperConnectionState",
   "CannotSendRequest",

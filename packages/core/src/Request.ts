@@ -62,6 +62,21 @@ export interface Request extends Pipeable, Equal.Equal, Inspectable {
   readonly timeouts: Timeouts
   /** Called with each 1xx response (100 Continue, 103 Early Hints …) received before the final one. */
   readonly onInformational: ((informational: Informational) => Effect.Effect<void>) | undefined
+  /** Called as the body is written. */
+  readonly onUploadProgress: ((progress: Progress) => Effect.Effect<void>) | undefined
+  /** Called as the response body is read. */
+  readonly onDownloadProgress: ((progress: Progress) => Effect.Effect<void>) | undefined
+}
+
+/**
+ * How far a transfer has come: bytes so far, and the total when it is known.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Progress {
+  readonly transferred: number
+  readonly total: number | undefined
 }
 
 /**
@@ -103,6 +118,10 @@ export interface Options {
   readonly timeout?: Duration.DurationInput | Timeouts
   /** Called with each 1xx response received before the final one. */
   readonly onInformational?: (informational: Informational) => Effect.Effect<void>
+  /** Called as the request body is written. */
+  readonly onUploadProgress?: (progress: Progress) => Effect.Effect<void>
+  /** Called as the response body is read. */
+  readonly onDownloadProgress?: (progress: Progress) => Effect.Effect<void>
 }
 
 const noTimeouts: Timeouts = {}
@@ -132,6 +151,8 @@ const build = (
     body,
     timeouts: timeoutsFrom(options?.timeout),
     onInformational: options?.onInformational,
+    onUploadProgress: options?.onUploadProgress,
+    onDownloadProgress: options?.onDownloadProgress,
   })
 
 const copy = internal.copy

@@ -57,6 +57,19 @@ export interface Informational {
 }
 
 /**
+ * The connection a response came over (Zerynth's `Response.connection`): its id, whether it had carried
+ * earlier requests, and whether it is pinned to a sequence of requests.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ConnectionInfo {
+  readonly id: number
+  readonly reused: boolean
+  readonly pinned: boolean
+}
+
+/**
  * The response.
  *
  * @since 0.1.0
@@ -74,6 +87,8 @@ export interface Response extends Inspectable, Pipeable {
   readonly contentLength: number | undefined
   /** Trailer fields of a chunked body; empty until the body has been read to its end. */
   trailers: Headers.Headers
+  /** The connection it came over, when the transport has connections. */
+  readonly connection: ConnectionInfo | undefined
   /** @internal */
   body: Uint8Array | BodyReader | "taken"
 }
@@ -93,6 +108,7 @@ export interface Init {
   readonly contentLength?: number | undefined
   readonly trailers?: Headers.Input
   readonly body?: Uint8Array | BodyReader
+  readonly connection?: ConnectionInfo
 }
 
 const Proto = {
@@ -134,6 +150,7 @@ export const make = (init: Init): Response => {
   self.headers = Headers.fromInput(init.headers)
   self.contentLength = init.contentLength
   self.trailers = Headers.fromInput(init.trailers)
+  self.connection = init.connection
   self.body = init.body ?? new Uint8Array(0)
   return self
 }
@@ -339,6 +356,7 @@ export const buffered = (self: Response): Effect.Effect<Response, HttpError> =>
       contentLength: self.contentLength,
       trailers: self.trailers,
       body,
+      ...(self.connection === undefined ? {} : { connection: self.connection }),
     }),
   )
 

@@ -13,6 +13,12 @@ export * as Connection from "./Connection.js"
 /** @since 0.1.0 */
 export * as Connector from "./Connector.js"
 /** @since 0.1.0 */
+export * as ContentDecoding from "./ContentDecoding.js"
+/** @since 0.1.0 */
+export * as Cookies from "./Cookies.js"
+/** @since 0.1.0 */
+export * as Files from "./Files.js"
+/** @since 0.1.0 */
 export * as Headers from "./Headers.js"
 /** @since 0.1.0 */
 export * as Http1 from "./Http1.js"
@@ -24,6 +30,8 @@ export * as HttpError from "./HttpError.js"
 export * as Request from "./Request.js"
 /** @since 0.1.0 */
 export * as Response from "./Response.js"
+/** @since 0.1.0 */
+export * as Retry from "./Retry.js"
 /** @since 0.1.0 */
 export * as Status from "./Status.js"
 /** @since 0.1.0 */

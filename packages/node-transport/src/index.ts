@@ -7,4 +7,8 @@
 /** @since 0.1.0 */
 export * as NodeConnector from "./NodeConnector.js"
 /** @since 0.1.0 */
+export * as NodeDecoding from "./NodeDecoding.js"
+/** @since 0.1.0 */
+export * as NodeFiles from "./NodeFiles.js"
+/** @since 0.1.0 */
 export * as NodeTransport from "./NodeTransport.js"

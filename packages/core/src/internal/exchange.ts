@@ -319,6 +319,7 @@ export class Wire {
       contentLength: head.contentLength,
       trailers: this.trailers,
       body,
+      connection: { id: this.lease.conn.socket.id, reused: this.lease.reused, pinned: this.lease.pinned === true },
     })
     return this.response
   }

@@ -41,6 +41,8 @@ export interface Lease {
   readonly reused: boolean
   /** False once the lease has been released or discarded: later calls are no-ops. */
   active: boolean
+  /** Held by a pinned client for a sequence of requests rather than by one request. */
+  readonly pinned?: boolean
 }
 
 type Grant = Conn | "connect"

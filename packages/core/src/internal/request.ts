@@ -39,7 +39,10 @@ const bodyEquals = (a: Body.Body, b: Body.Body): boolean => {
       return b._tag === "Json" && JSON.stringify(a.value) === JSON.stringify(b.value)
     case "Form":
       return b._tag === "Form" && pairsEqual(a.fields, b.fields)
+    case "File":
+      return b._tag === "File" && a.path === b.path && a.contentType === b.contentType
     case "Stream":
+    case "Multipart":
       return false
   }
 }
@@ -64,6 +67,10 @@ const bodySummary = (body: Body.Body): unknown => {
       return { _tag: "Form", fields: body.fields.map(([k]) => k) }
     case "Stream":
       return { _tag: "Stream", length: body.length, contentType: body.contentType }
+    case "File":
+      return { _tag: "File", path: body.path, contentType: body.contentType }
+    case "Multipart":
+      return { _tag: "Multipart", fields: body.fields.map(([k]) => k), files: body.files.map(([k]) => k) }
   }
 }
 
@@ -84,7 +91,9 @@ const Proto = {
       Equal.equals(this.headers, that.headers) &&
       bodyEquals(this.body, that.body) &&
       timeoutsEqual(this.timeouts, that.timeouts) &&
-      this.onInformational === that.onInformational
+      this.onInformational === that.onInformational &&
+      this.onUploadProgress === that.onUploadProgress &&
+      this.onDownloadProgress === that.onDownloadProgress
     )
   },
   [Hash.symbol](this: Request): number {
@@ -122,4 +131,6 @@ export const copy = (self: Request, patch: Partial<Fields>): Request =>
     body: patch.body ?? self.body,
     timeouts: patch.timeouts ?? self.timeouts,
     onInformational: "onInformational" in patch ? patch.onInformational : self.onInformational,
+    onUploadProgress: "onUploadProgress" in patch ? patch.onUploadProgress : self.onUploadProgress,
+    onDownloadProgress: "onDownloadProgress" in patch ? patch.onDownloadProgress : self.onDownloadProgress,
   })

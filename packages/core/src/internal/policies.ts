@@ -1,0 +1,160 @@
+/**
+ * The Client's policies, each a small function: retries on Schedule with Retry-After, the redirect rules
+ * (RFC 9110 §15.4), and content decoding with a size limit checked chunk by chunk.
+ * @internal
+ */
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as ScheduleDecision from "effect/ScheduleDecision"
+import * as Intervals from "effect/ScheduleIntervals"
+import * as Stream from "effect/Stream"
+import * as Body from "../Body.js"
+import type * as ContentDecoding from "../ContentDecoding.js"
+import { MAX_CODINGS } from "../ContentDecoding.js"
+import * as Headers from "../Headers.js"
+import { BodyTooLarge, DecodeError, type HttpError, isTransient } from "../HttpError.js"
+import type * as Request from "../Request.js"
+import * as Response from "../Response.js"
+import { type Policy, parseRetryAfter } from "../Retry.js"
+import * as Url from "../Url.js"
+import { copy } from "./request.js"
+
+const idempotent = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"])
+
+/** Whether a body can be sent a second time: any but a stream not marked replayable. */
+export const replayable = (body: Body.Body): boolean => body._tag !== "Stream" || body.replayable
+
+/** Reads and drops a response's body, so its connection can be reused; failures do not matter here. */
+export const discard = (response: Response.Response): Effect.Effect<void> =>
+  response.body instanceof Uint8Array ? Effect.void : Effect.ignore(Response.bytes(response))
+
+/**
+ * Runs `attempt` under a retry policy: transient errors and the policy's statuses are retried while the
+ * schedule continues, after the schedule's delay or the server's Retry-After if longer (capped).
+ */
+export const retrying = <R>(
+  policy: Policy | undefined,
+  request: Request.Request,
+  attempt: Effect.Effect<Response.Response, HttpError, R>,
+): Effect.Effect<Response.Response, HttpError, R> => {
+  if (policy === undefined) return attempt
+  if ((policy.methods === "idempotent" && !idempotent.has(request.method)) || !replayable(request.body)) return attempt
+  const cap = Duration.toMillis(policy.retryAfterCap)
+  const loop = (state: unknown): Effect.Effect<Response.Response, HttpError, R> =>
+    Effect.flatMap(Effect.either(attempt), (result) => {
+      const retry = Either.isLeft(result) ? isTransient(result.left) : policy.statuses.includes(result.right.status)
+      if (!retry) return result
+      return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.flatMap(policy.schedule.step(now, result, state), ([next, , decision]) => {
+          if (ScheduleDecision.isDone(decision)) return result
+          const delay = Math.max(0, Intervals.start(decision.intervals) - now)
+          const hint = Either.isRight(result)
+            ? parseRetryAfter(Option.getOrUndefined(Headers.get(result.right.headers, "retry-after")), now)
+            : undefined
+          const wait = hint === undefined ? delay : Math.max(delay, Math.min(hint, cap))
+          const drop = Either.isRight(result) ? discard(result.right) : Effect.void
+          return Effect.zipRight(Effect.zipRight(drop, Effect.sleep(wait)), loop(next))
+        }),
+      )
+    })
+  return loop(policy.schedule.initial)
+}
+
+const redirectStatuses = new Set([301, 302, 303, 307, 308])
+const credentialHeaders = ["authorization", "cookie", "proxy-authorization"]
+const bodyHeaders = ["content-type", "content-length", "content-encoding", "transfer-encoding"]
+
+/**
+ * The request a redirect leads to, or undefined when the response is not a redirect to follow:
+ * 303 becomes GET (unless HEAD), 301 and 302 turn a POST into a GET, 307 and 308 keep method and body
+ * (and are not followed when the body cannot be sent again). Credentials are dropped when the hop leaves
+ * the origin or goes from https to http. Relative locations resolve against the current URL.
+ */
+export const redirectOf = (
+  response: Response.Response,
+  request: Request.Request,
+  from: Url.Url,
+): Request.Request | undefined => {
+  if (!redirectStatuses.has(response.status)) return undefined
+  const location = Option.getOrUndefined(Headers.get(response.headers, "location"))
+  if (location === undefined) return undefined
+  const target = Url.join(from.href, location)
+  if (Either.isLeft(target)) return undefined
+  const next = Url.parse(target.right)
+  if (Either.isLeft(next)) return undefined
+  let method = request.method
+  let body = request.body
+  if (
+    (response.status === 303 && method !== "HEAD") ||
+    ((response.status === 301 || response.status === 302) && method === "POST")
+  ) {
+    method = "GET"
+    body = Body.empty
+  } else if (!replayable(body)) return undefined
+  let headers = request.headers
+  if (body._tag === "Empty") for (const name of bodyHeaders) headers = Headers.remove(headers, name)
+  const leavesOrigin = next.right.origin.key !== from.origin.key
+  if (leavesOrigin || (from.origin.scheme === "https" && next.right.origin.scheme === "http")) {
+    for (const name of credentialHeaders) headers = Headers.remove(headers, name)
+  }
+  return copy(request, { method, url: next.right.href, params: [], headers, body })
+}
+
+/** The codings of a Content-Encoding value, in the order they were applied. */
+const codingsOf = (value: string): Array<string> =>
+  value
+    .split(",")
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== "" && c !== "identity")
+
+/**
+ * The response with its body decoded, when it has a Content-Encoding the service supports; the decoded
+ * size is checked against `limit` chunk by chunk. Unsupported codings leave the body as it came.
+ */
+export const decoded = (
+  response: Response.Response,
+  decoding: ContentDecoding.Service,
+  limit: number,
+): Either.Either<Response.Response, HttpError> => {
+  const header = Headers.get(response.headers, "content-encoding")
+  if (Option.isNone(header)) return Either.right(response)
+  const codings = codingsOf(header.value)
+  if (codings.length === 0) return Either.right(response)
+  if (codings.length > MAX_CODINGS) {
+    return Either.left(
+      new DecodeError({
+        request: response.request,
+        expected: `at most ${MAX_CODINGS} content codings`,
+        reason: `got ${codings.length}: ${header.value}`,
+        preview: "",
+      }),
+    )
+  }
+  let body: Stream.Stream<Uint8Array, HttpError> = Response.stream(response)
+  for (const coding of [...codings].reverse()) {
+    const next = decoding.decode(coding, body, response.request)
+    if (next === undefined) return Either.right(response)
+    body = next
+  }
+  let size = 0
+  const bounded = Stream.mapEffect(body, (chunk) => {
+    size += chunk.length
+    return size > limit ? Effect.fail(new BodyTooLarge({ request: response.request, limit })) : Effect.succeed(chunk)
+  })
+  return Either.right(
+    Response.make({
+      request: response.request,
+      status: response.status,
+      reason: response.reason,
+      version: response.version,
+      headers: response.headers,
+      contentLength: undefined,
+      trailers: response.trailers,
+      body: { stream: bounded },
+      ...(response.connection === undefined ? {} : { connection: response.connection }),
+    }),
+  )
+}
