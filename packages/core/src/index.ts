@@ -33,6 +33,8 @@ export * as Response from "./Response.js"
 /** @since 0.1.0 */
 export * as Retry from "./Retry.js"
 /** @since 0.1.0 */
+export * as Session from "./Session.js"
+/** @since 0.1.0 */
 export * as Status from "./Status.js"
 /** @since 0.1.0 */
 export * as Transport from "./Transport.js"

@@ -3,9 +3,11 @@
  *
  * @since 0.1.0
  */
-import { Client, Http1Transport, type Transport } from "@courier/core"
+import { Client, type ContentDecoding, type Files, Http1Transport, Session, type Transport } from "@courier/core"
 import * as Layer from "effect/Layer"
 import * as NodeConnector from "./NodeConnector.js"
+import * as NodeDecoding from "./NodeDecoding.js"
+import * as NodeFiles from "./NodeFiles.js"
 
 /**
  * Options: those of the HTTP/1.1 transport (pool, limits, connect timeout) and TLS.
@@ -25,7 +27,18 @@ export const layer = (options: Options = {}): Layer.Layer<Transport.Transport> =
   Http1Transport.layer(options).pipe(Layer.provide(NodeConnector.layer(options)))
 
 /**
- * A Client over node sockets: the usual way to start.
+ * The platform services a Client uses on Node: file bodies from node:fs, decompression by node:zlib.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const platform: Layer.Layer<Files.Files | ContentDecoding.ContentDecoding> = Layer.merge(
+  NodeFiles.layer,
+  NodeDecoding.layer,
+)
+
+/**
+ * A Client over node sockets, with file bodies and decompression: the usual way to start.
  *
  * @example
  * ```ts
@@ -38,4 +51,13 @@ export const layer = (options: Options = {}): Layer.Layer<Transport.Transport> =
  * @category layers
  */
 export const client = (options: Options & Client.Options = {}): Layer.Layer<Client.Client> =>
-  Client.layer(options).pipe(Layer.provide(layer(options)))
+  Client.layer(options).pipe(Layer.provide(Layer.merge(layer(options), platform)))
+
+/**
+ * A Session (a Client with a cookie jar) over node sockets, with file bodies and decompression.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const session = (options: Options & Client.Options = {}): Layer.Layer<Client.Client | Session.Session> =>
+  Session.layer(options).pipe(Layer.provide(Layer.merge(layer(options), platform)))
