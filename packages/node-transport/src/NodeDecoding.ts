@@ -44,8 +44,19 @@ const through = (
     }
     const feed = (chunk: Uint8Array) =>
       Effect.async<ReadonlyArray<Uint8Array>, HttpError.HttpError>((resume) => {
-        z ??= setup(chunk[0] ?? 0)
-        z.write(chunk, () => resume(take()))
+        if (z === undefined) z = setup(chunk[0] ?? 0)
+        const t = z
+        if (failure !== undefined) return resume(take())
+        // On corrupt data zlib emits 'error' and may never call the write callback: whichever comes first wins.
+        let done = false
+        const finish = () => {
+          if (done) return
+          done = true
+          t.off("error", finish)
+          resume(take())
+        }
+        t.once("error", finish)
+        t.write(chunk, finish)
       })
     const end = Effect.async<ReadonlyArray<Uint8Array>, HttpError.HttpError>((resume) => {
       if (z === undefined) return resume(Effect.succeed([]))

@@ -1,0 +1,254 @@
+// Request and response bodies over real sockets: multipart, file upload, decompression, progress, pieces.
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import * as zlib from "node:zlib"
+import { Body, Client, Request, Response } from "@courier/core"
+import { NodeTransport } from "@courier/node-transport"
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import { httpServer } from "./servers.js"
+
+/** Echoes what it received: method, headers, and the body parsed as a form when it is multipart. */
+const echo = httpServer((req, res) => {
+  const chunks: Array<Buffer> = []
+  req.on("data", (d: Buffer) => chunks.push(d))
+  req.on("end", async () => {
+    const body = Buffer.concat(chunks)
+    const type = req.headers["content-type"] ?? ""
+    let form: Record<string, unknown> | undefined
+    if (type.startsWith("multipart/form-data")) {
+      // The platform's own multipart parser checks our framing.
+      const parsed = await new globalThis.Request("http://x/", {
+        method: "POST",
+        body,
+        headers: { "content-type": type },
+      }).formData()
+      form = {}
+      for (const [k, v] of parsed)
+        form[k] = typeof v === "string" ? v : { name: v.name, type: v.type, text: await v.text() }
+    }
+    res.writeHead(200, { "Content-Type": "application/json" })
+    res.end(
+      JSON.stringify({ method: req.method, headers: req.headers, length: body.length, text: body.toString(), form }),
+    )
+  })
+})
+
+interface Echo {
+  readonly method: string
+  readonly headers: Record<string, string>
+  readonly length: number
+  readonly text: string
+  readonly form?: Record<string, unknown>
+}
+const asEcho = (r: Response.Response) => Effect.map(Response.json(r), (j) => j as Echo)
+
+const tmpFile = (content: string | Buffer) => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "courier-body-")), "report.txt")
+  fs.writeFileSync(file, content)
+  return file
+}
+
+const client = NodeTransport.client()
+
+describe("request bodies", () => {
+  it.scoped("multipart: fields, text content, a stream and a file path, with a computed Content-Length", () =>
+    Effect.gen(function* () {
+      const server = yield* echo
+      const file = tmpFile("file on disk")
+      const body = Body.multipart({
+        fields: { title: "Quarterly", 'a "quoted" name': "v" },
+        files: {
+          report: { path: file, contentType: "text/plain" },
+          inline: { filename: "inline.json", content: '{"a":1}', contentType: "application/json" },
+          streamed: { filename: "s.bin", stream: Stream.make(new TextEncoder().encode("from a stream")), length: 13 },
+        },
+      })
+      const e = yield* Effect.flatMap(
+        Client.fetch(Request.post(`${server.url}/upload`).pipe(Request.setBody(body))),
+        asEcho,
+      )
+      expect(e.headers["content-type"]).toMatch(/^multipart\/form-data; boundary=/)
+      expect(Number(e.headers["content-length"])).toBe(e.length)
+      expect(e.headers["transfer-encoding"]).toBeUndefined()
+      expect(e.form).toEqual({
+        title: "Quarterly",
+        // Escaped as %22 on the wire (WHATWG), and unescaped by the parser: the name round-trips.
+        'a "quoted" name': "v",
+        report: { name: "report.txt", type: "text/plain", text: "file on disk" },
+        inline: { name: "inline.json", type: "application/json", text: '{"a":1}' },
+        streamed: { name: "s.bin", type: "application/octet-stream", text: "from a stream" },
+      })
+    }).pipe(Effect.provide(client)),
+  )
+
+  it.scoped("a stream part of unknown length makes the whole body chunked", () =>
+    Effect.gen(function* () {
+      const server = yield* echo
+      const body = Body.multipart({ files: { s: { filename: "s", stream: Stream.make(new Uint8Array([65, 66])) } } })
+      const e = yield* Effect.flatMap(Client.post(`${server.url}/`, { body }), asEcho)
+      expect(e.headers["transfer-encoding"]).toBe("chunked")
+      expect(e.form).toEqual({ s: { name: "s", type: "application/octet-stream", text: "AB" } })
+    }).pipe(Effect.provide(client)),
+  )
+
+  it.scoped("upload streams a file from disk with its Content-Length, by POST or PUT, with its MIME type", () =>
+    Effect.gen(function* () {
+      const server = yield* echo
+      const content = Buffer.alloc(300_000, "z")
+      const file = tmpFile(content)
+      const post = yield* Effect.flatMap(Client.upload(`${server.url}/up`, file, { mimeType: "text/csv" }), asEcho)
+      expect([post.method, post.headers["content-type"], post.headers["content-length"], post.length]).toEqual([
+        "POST",
+        "text/csv",
+        "300000",
+        300_000,
+      ])
+      const put = yield* Effect.flatMap(Client.upload(`${server.url}/up`, file, { method: "PUT" }), asEcho)
+      expect([put.method, put.headers["content-type"]]).toEqual(["PUT", "application/octet-stream"])
+    }).pipe(Effect.provide(client)),
+  )
+
+  it.scoped("a missing file is an EncodeError before anything is sent", () =>
+    Effect.gen(function* () {
+      const server = yield* echo
+      const error = yield* Effect.flip(Client.upload(`${server.url}/up`, "/nonexistent/file.bin"))
+      expect(error._tag).toBe("EncodeError")
+      expect(error.message).toContain("/nonexistent/file.bin")
+      expect(server.connections()).toBe(0)
+    }).pipe(Effect.provide(client)),
+  )
+
+  it.scoped("upload progress reports bytes written against the total", () =>
+    Effect.gen(function* () {
+      const server = yield* echo
+      const seen: Array<[number, number | undefined]> = []
+      yield* Client.post(`${server.url}/p`, {
+        body: Body.bytes(new Uint8Array(200_000)),
+        onUploadProgress: (p) => Effect.sync(() => seen.push([p.transferred, p.total])),
+      })
+      expect(seen.length).toBeGreaterThan(2)
+      expect(seen.at(-1)).toEqual([200_000, 200_000])
+      expect(seen.every(([, total]) => total === 200_000)).toBe(true)
+    }).pipe(Effect.provide(client)),
+  )
+})
+
+const big = "courier ".repeat(20_000)
+const compressed = httpServer((req, res) => {
+  const coding = req.url?.slice(1) ?? ""
+  const encode: Record<string, () => Buffer> = {
+    gzip: () => zlib.gzipSync(big),
+    deflate: () => zlib.deflateSync(big),
+    "raw-deflate": () => zlib.deflateRawSync(big),
+    br: () => zlib.brotliCompressSync(big),
+    "gzip-twice": () => zlib.gzipSync(zlib.gzipSync(big)),
+    bomb: () => zlib.gzipSync(Buffer.alloc(50 * 1024 * 1024)),
+    six: () => Buffer.from(big),
+    corrupt: () => Buffer.from("definitely not gzip"),
+  }
+  const names: Record<string, string> = {
+    "raw-deflate": "deflate",
+    "gzip-twice": "gzip, gzip",
+    bomb: "gzip",
+    six: "identity, gzip, gzip, gzip, gzip, gzip, gzip",
+    corrupt: "gzip",
+  }
+  const body = encode[coding]?.() ?? Buffer.from(big)
+  res.writeHead(200, {
+    "Content-Encoding": names[coding] ?? coding,
+    "Content-Length": body.length,
+    "X-Accept-Encoding": String(req.headers["accept-encoding"] ?? ""),
+  })
+  res.end(body)
+})
+
+describe("decompression", () => {
+  for (const coding of ["gzip", "deflate", "raw-deflate", "br", "gzip-twice"]) {
+    it.scoped(`${coding} is decoded`, () =>
+      Effect.gen(function* () {
+        const server = yield* compressed
+        const r = yield* Client.get(`${server.url}/${coding}`)
+        expect(yield* Response.text(r)).toBe(big)
+        expect(Response.getHeader(r, "x-accept-encoding")).toBe("gzip, deflate, br")
+      }).pipe(Effect.provide(client)),
+    )
+  }
+
+  it.scoped("streamed responses are decoded as they stream", () =>
+    Effect.gen(function* () {
+      const server = yield* compressed
+      const text = yield* Effect.scoped(
+        Effect.flatMap(Client.execute(Request.get(`${server.url}/gzip`)), (r) =>
+          Stream.runFold(Response.stream(r), "", (acc, c) => acc + new TextDecoder().decode(c)),
+        ),
+      )
+      expect(text).toBe(big)
+    }).pipe(Effect.provide(client)),
+  )
+
+  it.scoped("the decoded size is limited, chunk by chunk: a gzip bomb is BodyTooLarge", () =>
+    Effect.gen(function* () {
+      const server = yield* compressed
+      const error = yield* Effect.flip(Client.get(`${server.url}/bomb`))
+      expect(error).toMatchObject({ _tag: "BodyTooLarge", limit: 1024 * 1024 })
+    }).pipe(Effect.provide(NodeTransport.client({ maxDecodedBytes: 1024 * 1024 }))),
+  )
+
+  it.scoped("more than five codings, or corrupt data, is a DecodeError", () =>
+    Effect.gen(function* () {
+      const server = yield* compressed
+      expect(yield* Effect.flip(Client.get(`${server.url}/six`))).toMatchObject({ _tag: "DecodeError" })
+      expect(yield* Effect.flip(Client.get(`${server.url}/corrupt`))).toMatchObject({
+        _tag: "DecodeError",
+        expected: "gzip data",
+      })
+    }).pipe(Effect.provide(client)),
+  )
+
+  it.scoped("Accept-Encoding can be replaced per request, and decompression turned off", () =>
+    Effect.gen(function* () {
+      const server = yield* compressed
+      const own = yield* Client.get(`${server.url}/plain`, { headers: { "Accept-Encoding": "identity" } })
+      expect(Response.getHeader(own, "x-accept-encoding")).toBe("identity")
+      const raw = yield* Client.get(`${server.url}/gzip`).pipe(
+        Effect.provide(NodeTransport.client({ decompress: false })),
+      )
+      expect(Response.getHeader(raw, "x-accept-encoding")).toBe("")
+      expect(zlib.gunzipSync(yield* Response.bytes(raw)).toString()).toBe(big)
+    }).pipe(Effect.provide(client)),
+  )
+})
+
+describe("reading responses in pieces", () => {
+  it.scoped("onChunk gets the body 512 bytes at a time by default, and the response keeps the last piece", () =>
+    Effect.gen(function* () {
+      const server = yield* compressed
+      const sizes: Array<number> = []
+      const r = yield* Client.get(`${server.url}/plain`, { onChunk: (c) => Effect.sync(() => sizes.push(c.length)) })
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(big.length)
+      expect(sizes.slice(0, -1).every((n) => n === 512)).toBe(true)
+      expect((yield* Response.bytes(r)).length).toBe(sizes.at(-1))
+      const custom: Array<number> = []
+      yield* Client.get(`${server.url}/plain`, {
+        onChunk: (c) => Effect.sync(() => custom.push(c.length)),
+        chunkSize: 10_000,
+      })
+      expect(custom.slice(0, -1).every((n) => n === 10_000)).toBe(true)
+    }).pipe(Effect.provide(client)),
+  )
+
+  it.scoped("download progress reports bytes read against Content-Length", () =>
+    Effect.gen(function* () {
+      const server = yield* compressed
+      const seen: Array<[number, number | undefined]> = []
+      yield* Client.get(`${server.url}/plain`, {
+        headers: { "Accept-Encoding": "identity" },
+        onDownloadProgress: (p) => Effect.sync(() => seen.push([p.transferred, p.total])),
+      })
+      expect(seen.at(-1)).toEqual([big.length, big.length])
+    }).pipe(Effect.provide(client)),
+  )
+})
