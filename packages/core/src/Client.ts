@@ -109,6 +109,12 @@ export interface Service {
   readonly execute: (request: Request.Request) => Effect.Effect<Response.Response, HttpError, Scope.Scope>
   /** Runs a request and reads the whole body into memory. */
   readonly fetch: (request: Request.Request) => Effect.Effect<Response.Response, HttpError>
+  /**
+   * A client whose requests to `url`'s origin all go over one connection, held until the scope closes
+   * (Zerynth's `connection=`); its responses say `connection.pinned`. Over a transport without
+   * connections it is the same client.
+   */
+  readonly pinned: (url: string) => Effect.Effect<Service, HttpError, Scope.Scope>
   /** The options it was made with. */
   readonly options: Options
 }
@@ -298,7 +304,18 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Trans
         response.body instanceof Uint8Array ? Effect.succeed(response) : Response.buffered(response),
       )
 
-    return Client.of({ execute, fetch, options })
+    const pinned: Service["pinned"] = (target) =>
+      Effect.suspend(() => {
+        const url = Url.parse(target)
+        if (Either.isLeft(url)) return Effect.fail(url.left)
+        if (transport.pin === undefined) return Effect.succeed(self)
+        return Effect.flatMap(transport.pin(url.right.origin), (one) =>
+          Effect.provide(make(options), Context.add(context, Transport, one)),
+        )
+      })
+
+    const self: Service = Client.of({ execute, fetch, pinned, options })
+    return self
   })
 
 /**
@@ -327,6 +344,24 @@ export const execute = (request: Request.Request): Effect.Effect<Response.Respon
  */
 export const fetch = (request: Request.Request): Effect.Effect<Response.Response, HttpError, Client> =>
   Effect.flatMap(Client, (client) => client.fetch(request))
+
+/**
+ * A client pinned to one connection to `url`'s origin for the life of the scope (see `Service.pinned`).
+ *
+ * @example
+ * ```ts
+ * Effect.scoped(Effect.gen(function* () {
+ *   const one = yield* Client.pinned("http://device.local/")
+ *   yield* one.fetch(Request.get("http://device.local/a"))
+ *   yield* one.fetch(Request.get("http://device.local/b")) // same socket
+ * }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category execution
+ */
+export const pinned = (url: string): Effect.Effect<Service, HttpError, Client | Scope.Scope> =>
+  Effect.flatMap(Client, (client) => client.pinned(url))
 
 /**
  * Options of the one-call functions: those of `Request.make`, and Zerynth's `stream_callback`.

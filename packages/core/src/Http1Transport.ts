@@ -24,6 +24,7 @@ import * as Pool from "./internal/pool.js"
 import { info as requestInfo } from "./Request.js"
 import type { Response } from "./Response.js"
 import { Transport, type Service as TransportService } from "./Transport.js"
+import type * as Url from "./Url.js"
 
 /**
  * Options of the HTTP/1.1 transport.
@@ -156,7 +157,64 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
         })
       })
 
-    return Transport.of({ send, fetch })
+    /**
+     * A pinned transport: one connection, opened on the first request, carries every request in turn (a
+     * semaphore keeps them in order); a connection the server closes is replaced on the next request. Its
+     * responses are read whole, since the next request needs the connection. At the end of the scope the
+     * connection goes back to the pool.
+     */
+    const pin = (origin: Url.Origin): Effect.Effect<TransportService, never, Scope.Scope> =>
+      Effect.gen(function* () {
+        const turn = yield* Effect.makeSemaphore(1)
+        let held: Pool.Lease | undefined
+        let used = 0
+        const holder: Pick<Pool.Pool, "release"> = {
+          release: (lease, reusable) => {
+            lease.active = false
+            if (reusable || held === undefined) return undefined
+            const dead = held
+            held = undefined
+            return pool.release(dead, false)
+          },
+        }
+        const lease = (p: Prepared, restore: Restore): Effect.Effect<Pool.Lease, HttpError> => {
+          if (held !== undefined) {
+            used++
+            return Effect.succeed({ conn: held.conn, reused: true, active: true, pinned: true })
+          }
+          const opening = pool.acquire(origin, true, restore, { timeoutMillis: p.timeouts.connect ?? connectTimeout })
+          return Effect.map(
+            Effect.mapError(Effect.isEffect(opening) ? opening : Effect.succeed(opening), connectFailed(p)),
+            (l) => {
+              held = l
+              used = 1
+              return { conn: l.conn, reused: false, active: true, pinned: true }
+            },
+          )
+        }
+        const run: TransportService["fetch"] = (request, url) =>
+          turn.withPermits(1)(
+            Effect.uninterruptibleMask((restore) => {
+              const prepared = start(request, url)
+              if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
+              const p = prepared.right
+              return Effect.flatMap(lease(p, restore), (l) => {
+                const wire = new Wire(l, p, holder, limits, true, p.timeouts, p.onInformational)
+                return restore(wire.run).pipe(
+                  Effect.onExit((exit) =>
+                    Exit.isSuccess(exit) ? Effect.void : (holder.release(l, false) ?? Effect.void),
+                  ),
+                )
+              })
+            }),
+          )
+        yield* Effect.addFinalizer(() =>
+          Effect.suspend(() => (held === undefined ? Effect.void : (pool.release(held, used > 0) ?? Effect.void))),
+        )
+        return Transport.of({ send: run, fetch: run })
+      })
+
+    return Transport.of({ send, fetch, pin })
   })
 
 /**

@@ -15,7 +15,7 @@ import type * as Scope from "effect/Scope"
 import type { HttpError } from "./HttpError.js"
 import type { Request } from "./Request.js"
 import * as Response from "./Response.js"
-import type { Url } from "./Url.js"
+import type { Origin, Url } from "./Url.js"
 
 /**
  * What a transport does.
@@ -28,6 +28,11 @@ export interface Service {
   readonly send: (request: Request, url: Url) => Effect.Effect<Response.Response, HttpError, Scope.Scope>
   /** Sends the request and reads the whole body into memory. */
   readonly fetch: (request: Request, url: Url) => Effect.Effect<Response.Response, HttpError>
+  /**
+   * A transport whose requests all go, one after another, over one connection to `origin`, held until
+   * the scope closes (Zerynth's `connection=`). Transports without connections leave it out.
+   */
+  readonly pin?: (origin: Origin) => Effect.Effect<Service, never, Scope.Scope>
 }
 
 /**

@@ -294,7 +294,12 @@ export const layer = <R = never>(
         return list[Math.min(used[i] as number, list.length - 1)] as Answer<R>
       }
 
-      const send = (request: Request.Request, url: Url.Url): Effect.Effect<Response.Response, HttpError.HttpError> =>
+      /** Sends a request; `pinned` holds the connection of a pinned transport, chosen on its first request. */
+      const send = (
+        request: Request.Request,
+        url: Url.Url,
+        pinned?: { id: number | undefined },
+      ): Effect.Effect<Response.Response, HttpError.HttpError> =>
         Effect.gen(function* () {
           const startedAt = yield* Clock.currentTimeMillis
           const body = yield* bodyBytes(request)
@@ -357,7 +362,13 @@ export const layer = <R = never>(
                 })
                 return yield* Effect.fail(error)
               }
-              connection = take(url.origin.key)
+              if (pinned?.id !== undefined) {
+                stats.reused++
+                connection = { id: pinned.id, reused: true }
+              } else {
+                connection = take(url.origin.key)
+                if (pinned !== undefined) pinned.id = connection.id
+              }
               if (isFault(resolved) && resolved.kind === "idleClose") {
                 const replayable = idempotent.has(request.method) && request.body._tag !== "Stream"
                 if (!connection.reused) connection = { id: connection.id, reused: true }
@@ -370,6 +381,7 @@ export const layer = <R = never>(
                 return yield* Effect.fail(error)
               }
               const conn = connection
+              const connectionInfo = { id: conn.id, reused: conn.reused, pinned: pinned !== undefined }
               if (isFault(resolved)) {
                 if (resolved.kind === "stall") {
                   // A silent server: only the head deadline (here) or the total one (in the Client) ends it.
@@ -385,7 +397,13 @@ export const layer = <R = never>(
                   return yield* Effect.fail(error)
                 }
                 if (resolved.kind === "resetAfter" || resolved.kind === "closeMidBody") {
-                  const response = yield* respond(resolved.reply, info, deadlines, faultCut(resolved, info))
+                  const response = yield* respond(
+                    resolved.reply,
+                    info,
+                    deadlines,
+                    connectionInfo,
+                    faultCut(resolved, info),
+                  )
                   yield* record({
                     request: mockRequest,
                     route: name,
@@ -396,7 +414,7 @@ export const layer = <R = never>(
                 }
               }
               const reply = resolved as Reply
-              const response = yield* respond(reply, info, deadlines).pipe(
+              const response = yield* respond(reply, info, deadlines, connectionInfo).pipe(
                 Effect.tapError((e) =>
                   record({ request: mockRequest, route: name, outcome: { error: e._tag }, connection: conn }),
                 ),
@@ -409,7 +427,10 @@ export const layer = <R = never>(
               })
               const closes = (h: Headers.Headers) =>
                 /\bclose\b/i.test(Headers.get(h, "connection").pipe((o) => (o._tag === "Some" ? o.value : "")))
-              if (!closes(request.headers) && !closes(response.headers)) giveBack(url.origin.key, conn.id)
+              const keep = !closes(request.headers) && !closes(response.headers)
+              if (pinned !== undefined) {
+                if (!keep) pinned.id = undefined
+              } else if (keep) giveBack(url.origin.key, conn.id)
               return response
             }
           }
@@ -441,7 +462,21 @@ export const layer = <R = never>(
       )
 
       const fetch = (request: Request.Request, url: Url.Url) => Effect.flatMap(send(request, url), Response.buffered)
-      return Context.make(Transport.Transport, Transport.Transport.of({ send, fetch })).pipe(
+      // A pinned transport: one simulated connection for all its requests, in order, given back at the end.
+      const pin = (origin: Url.Origin) =>
+        Effect.gen(function* () {
+          const turn = yield* Effect.makeSemaphore(1)
+          const held: { id: number | undefined } = { id: undefined }
+          yield* Effect.addFinalizer(() =>
+            Effect.sync(() => {
+              if (held.id !== undefined) giveBack(origin.key, held.id)
+            }),
+          )
+          const run = (request: Request.Request, url: Url.Url) =>
+            turn.withPermits(1)(Effect.flatMap(send(request, url, held), Response.buffered))
+          return Transport.Transport.of({ send: run, fetch: run })
+        })
+      return Context.make(Transport.Transport, Transport.Transport.of({ send, fetch, pin })).pipe(
         Context.add(MockTransport, {
           calls: Ref.get(history),
           connections: Effect.sync(() => ({ ...stats })),

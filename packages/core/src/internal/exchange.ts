@@ -164,7 +164,7 @@ export class Wire {
   constructor(
     readonly lease: Lease,
     readonly prepared: Prepared,
-    readonly pool: Pool,
+    readonly pool: Pick<Pool, "release">,
     limits: Limits,
     /** Read the whole body before returning the response. */
     readonly buffered: boolean,

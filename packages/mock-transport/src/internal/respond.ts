@@ -96,6 +96,7 @@ export const respond = (
   reply: Reply,
   request: HttpError.RequestInfo,
   deadlines: Deadlines,
+  connection: Response.ConnectionInfo,
   cut?: Cut,
 ): Effect.Effect<Response.Response, HttpError.HttpError> =>
   Effect.gen(function* () {
@@ -138,6 +139,7 @@ export const respond = (
       reason: reply.reason ?? "",
       headers,
       contentLength: framing === "length" ? length : undefined,
+      connection,
       body: {
         stream: Stream.concat(
           body,
