@@ -3,9 +3,9 @@
 # Needs root (CI and these machines run as root); does nothing when they are already there.
 set -euo pipefail
 need=()
-python3 -c "import httpbin" 2>/dev/null || need+=(python3-httpbin python3-brotli)
-command -v gunicorn >/dev/null 2>&1 || need+=(gunicorn)
-command -v tinyproxy >/dev/null 2>&1 || [ -x /usr/bin/tinyproxy ] || need+=(tinyproxy)
+for pkg in python3-httpbin python3-brotli gunicorn tinyproxy; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
 if [ ${#need[@]} -eq 0 ]; then
   echo "test dependencies: already installed"
   exit 0

@@ -67,6 +67,11 @@ export interface Socket {
 export interface ConnectOptions {
   /** Give up connecting after this many milliseconds. */
   readonly timeoutMillis?: number | undefined
+  /**
+   * Reach the origin through a CONNECT tunnel opened on this proxy (RFC 9110 §9.3.6); TLS, for https,
+   * then runs inside the tunnel.
+   */
+  readonly tunnel?: { readonly proxy: Origin; readonly authorization: string | undefined } | undefined
 }
 
 /**

@@ -15,12 +15,13 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
-import { type ConnectError, Connector } from "./Connector.js"
+import { type ConnectError, type ConnectOptions, Connector } from "./Connector.js"
 import type { Limits } from "./Http1.js"
 import * as Http1 from "./Http1.js"
 import { HTTPConnectionError, type HttpError, Timeout } from "./HttpError.js"
 import { type Prepared, prepare, Wire } from "./internal/exchange.js"
 import * as Pool from "./internal/pool.js"
+import { router as proxyRouter } from "./internal/proxy.js"
 import { info as requestInfo } from "./Request.js"
 import type { Response } from "./Response.js"
 import { Transport, type Service as TransportService } from "./Transport.js"
@@ -65,6 +66,32 @@ export interface Options {
   readonly keepAliveMarginMillis?: number
   /** Decoder limits; see the `Http1` module for each default. */
   readonly limits?: Partial<Limits>
+  /**
+   * Proxies: http requests are forwarded through `http`, https ones tunnelled through `https` with
+   * CONNECT, except to hosts in `noProxy` and to loopback addresses. The proxy URLs may carry credentials.
+   */
+  readonly proxy?: ProxyOptions
+}
+
+/**
+ * Proxy settings.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ProxyOptions {
+  /** The proxy for `http:` URLs, e.g. `http://user:pass@proxy.internal:3128`. */
+  readonly http?: string | undefined
+  /** The proxy for `https:` URLs (a CONNECT tunnel). */
+  readonly https?: string | undefined
+  /** Hosts reached directly: `example.com` (and its subdomains), `.example.com`, `host:port`, or `*`. */
+  readonly noProxy?: ReadonlyArray<string> | undefined
+  /**
+   * Send requests to loopback addresses (localhost, 127/8, ::1) through the proxy too; by default they go
+   * directly, as in Go's net/http.
+   * @default false
+   */
+  readonly proxyLoopback?: boolean | undefined
 }
 
 type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
@@ -123,20 +150,37 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
         : run
     }
 
+    const route = proxyRouter(options.proxy)
+
+    /** Where a request connects: its origin, the proxy it is forwarded to, or its origin through a tunnel. */
+    const connectTo = (p: Prepared): readonly [Url.Origin, ConnectOptions] => {
+      const timeoutMillis = p.timeouts.connect ?? connectTimeout
+      const r = route(p.url.origin)
+      if (r._tag === "Direct") return [p.url.origin, { timeoutMillis }]
+      if (r._tag === "Forward") return [{ ...r.proxy.origin, key: `forward ${r.proxy.origin.key}` }, { timeoutMillis }]
+      return [
+        { ...p.url.origin, key: `${p.url.origin.key} via ${r.proxy.origin.key}` },
+        { timeoutMillis, tunnel: { proxy: r.proxy.origin, authorization: r.proxy.authorization } },
+      ]
+    }
+
     const attempt = (
       p: Prepared,
       fresh: boolean,
       restore: Restore,
       buffered: boolean,
     ): Effect.Effect<Response, HttpError> => {
-      const lease = pool.acquire(p.url.origin, fresh, restore, { timeoutMillis: p.timeouts.connect ?? connectTimeout })
+      const [origin, connect] = connectTo(p)
+      const lease = pool.acquire(origin, fresh, restore, connect)
       return Effect.isEffect(lease)
         ? Effect.flatMap(Effect.mapError(lease, connectFailed(p)), (l) => exchange(p, l, fresh, restore, buffered))
         : exchange(p, lease, fresh, restore, buffered)
     }
 
-    const start = (request: Parameters<TransportService["send"]>[0], url: Parameters<TransportService["send"]>[1]) =>
-      prepare(request, url, requestInfo(request))
+    const start = (request: Parameters<TransportService["send"]>[0], url: Parameters<TransportService["send"]>[1]) => {
+      const r = route(url.origin)
+      return prepare(request, url, requestInfo(request), r._tag === "Forward" ? r.proxy : undefined)
+    }
 
     const fetch: TransportService["fetch"] = (request, url) =>
       Effect.uninterruptibleMask((restore) => {
@@ -182,7 +226,8 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
             used++
             return Effect.succeed({ conn: held.conn, reused: true, active: true, pinned: true })
           }
-          const opening = pool.acquire(origin, true, restore, { timeoutMillis: p.timeouts.connect ?? connectTimeout })
+          const [target, connect] = connectTo(p)
+          const opening = pool.acquire(target, true, restore, connect)
           return Effect.map(
             Effect.mapError(Effect.isEffect(opening) ? opening : Effect.succeed(opening), connectFailed(p)),
             (l) => {
@@ -192,22 +237,25 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
             },
           )
         }
+        // Requests to another origin are not pinned: they take the pool as usual.
         const run: TransportService["fetch"] = (request, url) =>
-          turn.withPermits(1)(
-            Effect.uninterruptibleMask((restore) => {
-              const prepared = start(request, url)
-              if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
-              const p = prepared.right
-              return Effect.flatMap(lease(p, restore), (l) => {
-                const wire = new Wire(l, p, holder, limits, true, p.timeouts, p.onInformational)
-                return restore(wire.run).pipe(
-                  Effect.onExit((exit) =>
-                    Exit.isSuccess(exit) ? Effect.void : (holder.release(l, false) ?? Effect.void),
-                  ),
-                )
-              })
-            }),
-          )
+          url.origin.key !== origin.key
+            ? fetch(request, url)
+            : turn.withPermits(1)(
+                Effect.uninterruptibleMask((restore) => {
+                  const prepared = start(request, url)
+                  if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
+                  const p = prepared.right
+                  return Effect.flatMap(lease(p, restore), (l) => {
+                    const wire = new Wire(l, p, holder, limits, true, p.timeouts, p.onInformational)
+                    return restore(wire.run).pipe(
+                      Effect.onExit((exit) =>
+                        Exit.isSuccess(exit) ? Effect.void : (holder.release(l, false) ?? Effect.void),
+                      ),
+                    )
+                  })
+                }),
+              )
         yield* Effect.addFinalizer(() =>
           Effect.suspend(() => (held === undefined ? Effect.void : (pool.release(held, used > 0) ?? Effect.void))),
         )

@@ -142,47 +142,128 @@ class NodeSocket implements Connector.Socket {
 const connectError = (e: NodeJS.ErrnoException): Connector.ConnectError =>
   new Connector.ConnectError({ code: e.code ?? "ECONNECT", reason: e.message })
 
-// The connect deadline is applied by the pool, on the Effect Clock, for every Connector alike.
-const open = (origin: Url.Origin, options: Options) =>
-  Effect.async<NodeSocket, Connector.ConnectError>((resume) => {
-    const secure = origin.scheme === "https"
-    const t = options.tls ?? {}
-    const socket: net.Socket = secure
-      ? tls.connect({
-          host: origin.host,
-          port: origin.port,
-          // RFC 6066 §3: SNI carries host names only, never IP literals.
-          ...(net.isIP(t.servername ?? origin.host) === 0 ? { servername: t.servername ?? origin.host } : {}),
-          ALPNProtocols: ["http/1.1"],
-          rejectUnauthorized: t.rejectUnauthorized ?? true,
-          ...(t.ca === undefined ? {} : { ca: t.ca as string | Buffer | Array<string | Buffer> }),
-          ...(t.cert === undefined ? {} : { cert: t.cert }),
-          ...(t.key === undefined ? {} : { key: t.key }),
-        })
-      : net.connect({ host: origin.host, port: origin.port })
-    socket.setNoDelay(true)
-    socket.setKeepAlive(true, 60_000)
+/** Waits for `event` on a connecting socket; an error first fails, and interruption destroys the socket. */
+const settle = <S extends net.Socket>(socket: S, event: "connect" | "secureConnect") =>
+  Effect.async<S, Connector.ConnectError>((resume) => {
     const onError = (e: NodeJS.ErrnoException) => {
       cleanup()
       socket.destroy()
       resume(Effect.fail(connectError(e)))
     }
-    const onConnect = () => {
+    const onReady = () => {
       cleanup()
-      // Wrap now, in the connect callback: an `end` or `error` that follows at once must not be missed.
-      resume(Effect.succeed(new NodeSocket(socket)))
+      resume(Effect.succeed(socket))
     }
     const cleanup = () => {
       socket.off("error", onError)
-      socket.off(secure ? "secureConnect" : "connect", onConnect)
+      socket.off(event, onReady)
     }
     socket.once("error", onError)
-    socket.once(secure ? "secureConnect" : "connect", onConnect)
+    socket.once(event, onReady)
     return Effect.sync(() => {
       cleanup()
       socket.destroy()
     })
   })
+
+const tcp = (host: string, port: number) =>
+  Effect.suspend(() => {
+    const socket = net.connect({ host, port })
+    socket.setNoDelay(true)
+    socket.setKeepAlive(true, 60_000)
+    return settle(socket, "connect")
+  })
+
+const authority = (origin: Url.Origin) =>
+  `${origin.host.includes(":") ? `[${origin.host}]` : origin.host}:${origin.port}`
+
+/**
+ * Asks the proxy on `socket` for a tunnel to `origin` (RFC 9110 §9.3.6) and waits for its answer: a 2xx
+ * opens the tunnel, anything else fails with the proxy's status.
+ */
+const tunnel = (socket: net.Socket, origin: Url.Origin, authorization: string | undefined) =>
+  Effect.async<net.Socket, Connector.ConnectError>((resume) => {
+    let head = ""
+    const onData = (chunk: Buffer) => {
+      head += chunk.toString("latin1")
+      const end = head.indexOf("\r\n\r\n")
+      if (end === -1) return
+      cleanup()
+      const status = /^HTTP\/1\.[01] (\d{3})(?: (.*))?/.exec(head.slice(0, head.indexOf("\r\n")))
+      if (status !== null && status[1]?.startsWith("2") === true && end + 4 === head.length) {
+        return resume(Effect.succeed(socket))
+      }
+      socket.destroy()
+      const code = status === null ? "EPROXY" : `PROXY_${status[1]}`
+      const reason =
+        status === null
+          ? "the proxy did not answer CONNECT with HTTP"
+          : `proxy answered CONNECT with ${status[1]} ${status[2] ?? ""}`.trim()
+      resume(Effect.fail(new Connector.ConnectError({ code, reason })))
+    }
+    const onEnd = () => {
+      cleanup()
+      resume(Effect.fail(new Connector.ConnectError({ code: "EPROXY", reason: "the proxy closed the connection" })))
+    }
+    const onError = (e: NodeJS.ErrnoException) => {
+      cleanup()
+      resume(Effect.fail(connectError(e)))
+    }
+    const cleanup = () => {
+      socket.off("data", onData)
+      socket.off("end", onEnd)
+      socket.off("error", onError)
+    }
+    socket.on("data", onData)
+    socket.once("end", onEnd)
+    socket.once("error", onError)
+    const auth = authorization === undefined ? "" : `Proxy-Authorization: ${authorization}\r\n`
+    socket.write(`CONNECT ${authority(origin)} HTTP/1.1\r\nHost: ${authority(origin)}\r\n${auth}\r\n`)
+    return Effect.sync(() => {
+      cleanup()
+      socket.destroy()
+    })
+  })
+
+const secure = (origin: Url.Origin, options: Options, socket: net.Socket | undefined) =>
+  Effect.suspend(() => {
+    const t = options.tls ?? {}
+    const name = t.servername ?? origin.host
+    const tlsSocket = tls.connect({
+      ...(socket === undefined ? { host: origin.host, port: origin.port } : { socket }),
+      // RFC 6066 §3: SNI carries host names only, never IP literals.
+      ...(net.isIP(name) === 0 ? { servername: name } : {}),
+      ALPNProtocols: ["http/1.1"],
+      rejectUnauthorized: t.rejectUnauthorized ?? true,
+      ...(t.ca === undefined ? {} : { ca: t.ca as string | Buffer | Array<string | Buffer> }),
+      ...(t.cert === undefined ? {} : { cert: t.cert }),
+      ...(t.key === undefined ? {} : { key: t.key }),
+    })
+    if (socket === undefined) {
+      tlsSocket.setNoDelay(true)
+      tlsSocket.setKeepAlive(true, 60_000)
+    }
+    return settle(tlsSocket, "secureConnect")
+  })
+
+// The connect deadline is applied by the pool, on the Effect Clock, for every Connector alike. The wrapper
+// is made as soon as the socket is ready, so an `end` or `error` that follows at once is not missed.
+const open = (origin: Url.Origin, options: Options, connect: Connector.ConnectOptions) => {
+  const via = connect.tunnel
+  const socket: Effect.Effect<net.Socket, Connector.ConnectError> =
+    via === undefined
+      ? origin.scheme === "https"
+        ? secure(origin, options, undefined)
+        : tcp(origin.host, origin.port)
+      : Effect.flatMap(tcp(via.proxy.host, via.proxy.port), (raw) =>
+          Effect.flatMap(
+            tunnel(raw, origin, via.authorization),
+            (open): Effect.Effect<net.Socket, Connector.ConnectError> =>
+              origin.scheme === "https" ? secure(origin, options, open) : Effect.succeed(open),
+          ),
+        )
+  return Effect.map(socket, (s) => new NodeSocket(s))
+}
 
 /**
  * Builds a node Connector.
@@ -191,7 +272,7 @@ const open = (origin: Url.Origin, options: Options) =>
  * @category constructors
  */
 export const make = (options: Options = {}): Connector.Service => ({
-  connect: (origin) => Effect.acquireRelease(open(origin, options), (socket) => socket.destroy),
+  connect: (origin, connect) => Effect.acquireRelease(open(origin, options, connect), (socket) => socket.destroy),
 })
 
 /**

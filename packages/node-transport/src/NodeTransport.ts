@@ -15,7 +15,34 @@ import * as NodeFiles from "./NodeFiles.js"
  * @since 0.1.0
  * @category models
  */
-export interface Options extends Http1Transport.Options, NodeConnector.Options {}
+export interface Options extends Omit<Http1Transport.Options, "proxy">, NodeConnector.Options {
+  /**
+   * Proxies: explicit settings, `"env"` to read `http_proxy`/`HTTP_PROXY`, `https_proxy`/`HTTPS_PROXY` and
+   * `no_proxy`/`NO_PROXY` (lower case first, as curl), or `false` for none.
+   * @default "env"
+   */
+  readonly proxy?: Http1Transport.ProxyOptions | "env" | false
+}
+
+/**
+ * Proxy settings from environment variables, as curl and requests read them.
+ *
+ * @since 0.1.0
+ * @category proxies
+ */
+export const proxyFromEnv = (
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Http1Transport.ProxyOptions => ({
+  http: env.http_proxy ?? env.HTTP_PROXY,
+  https: env.https_proxy ?? env.HTTPS_PROXY,
+  noProxy: (env.no_proxy ?? env.NO_PROXY ?? "").split(/[\s,]+/).filter((s) => s !== ""),
+})
+
+const transportOptions = (options: Options): Http1Transport.Options => {
+  const { proxy, ...rest } = options
+  if (proxy === false) return rest
+  return { ...rest, proxy: proxy === undefined || proxy === "env" ? proxyFromEnv() : proxy }
+}
 
 /**
  * The Transport over node sockets; closing its scope closes every connection.
@@ -24,7 +51,7 @@ export interface Options extends Http1Transport.Options, NodeConnector.Options {
  * @category layers
  */
 export const layer = (options: Options = {}): Layer.Layer<Transport.Transport> =>
-  Http1Transport.layer(options).pipe(Layer.provide(NodeConnector.layer(options)))
+  Http1Transport.layer(transportOptions(options)).pipe(Layer.provide(NodeConnector.layer(options)))
 
 /**
  * The platform services a Client uses on Node: file bodies from node:fs, decompression by node:zlib.

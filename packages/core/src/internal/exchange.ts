@@ -67,7 +67,16 @@ const COALESCE_BYTES = 64 * 1024
 const idempotent = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"])
 const bodyless = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "DELETE", "CONNECT"])
 
-export const prepare = (request: Request, url: Url, info: RequestInfo): Either.Either<Prepared, HttpError> => {
+/**
+ * Validates and encodes the request head. `forward` is the proxy an http request is forwarded through:
+ * the target is then in absolute form and the proxy's credentials go in Proxy-Authorization.
+ */
+export const prepare = (
+  request: Request,
+  url: Url,
+  info: RequestInfo,
+  forward?: { readonly authorization: string | undefined },
+): Either.Either<Prepared, HttpError> => {
   const encoded = Body.encode(request.body)
   if (Either.isLeft(encoded)) return Either.left(new EncodeError({ request: info, reason: encoded.left }))
   const body = encoded.right
@@ -103,7 +112,11 @@ export const prepare = (request: Request, url: Url, info: RequestInfo): Either.E
   if (!hasType && body.contentType !== undefined) fields.push(["Content-Type", body.contentType])
   if (length === undefined) fields.push(["Transfer-Encoding", "chunked"])
   else if (length > 0 || !bodyless.has(request.method)) fields.push(["Content-Length", String(length)])
-  const head = { method: request.method, target: url.target, host: url.hostHeader, headers: fields }
+  if (forward?.authorization !== undefined && !fields.some(([k]) => k.toLowerCase() === "proxy-authorization")) {
+    fields.push(["Proxy-Authorization", forward.authorization])
+  }
+  const target = forward === undefined ? url.target : url.href
+  const head = { method: request.method, target, host: url.hostHeader, headers: fields }
   const invalid = Http1.invalidHead(head)
   if (invalid !== undefined) return Either.left(new InvalidHeader({ request: info, ...invalid }))
   return Either.right({

@@ -1,0 +1,104 @@
+/**
+ * Real servers from Debian for the interop tests — tinyproxy, and httpbin under gunicorn — started on
+ * 127.0.0.1 for the life of a scope. `scripts/install-test-deps.sh` installs them (CI runs it). When one is
+ * missing, its suite is skipped with instructions, except under CI, where a missing server is a failure.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as net from "node:net"
+import * as os from "node:os"
+import * as path from "node:path"
+import * as Effect from "effect/Effect"
+
+const exists = (file: string) => fs.existsSync(file)
+
+/** Whether the suite can run; outside CI a missing dependency skips it, in CI it fails loudly. */
+export const available = (what: string, files: ReadonlyArray<string>): boolean => {
+  if (files.every(exists)) return true
+  const message = `${what} is not installed (${files.join(", ")}): run 'bash scripts/install-test-deps.sh' as root`
+  if (process.env.CI !== undefined && process.env.CI !== "" && process.env.CI !== "false") {
+    throw new Error(`${message}. CI must run this suite.`)
+  }
+  process.stderr.write(`skipping: ${message}\n`)
+  return false
+}
+
+/** A port free at the moment (the OS picks it). */
+export const freePort = () =>
+  Effect.async<number>((resume) => {
+    const s = net.createServer()
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as net.AddressInfo).port
+      s.close(() => resume(Effect.succeed(port)))
+    })
+  })
+
+/** Waits until something accepts connections on the port, for up to 10 seconds. */
+const ready = (port: number, proc: ChildProcess, name: string) =>
+  Effect.async<void, Error>((resume) => {
+    const started = Date.now()
+    const tryOnce = () => {
+      if (proc.exitCode !== null) return resume(Effect.fail(new Error(`${name} exited with ${proc.exitCode}`)))
+      const socket = net.connect(port, "127.0.0.1")
+      socket.once("connect", () => {
+        socket.destroy()
+        resume(Effect.void)
+      })
+      socket.once("error", () => {
+        socket.destroy()
+        if (Date.now() - started > 10_000) resume(Effect.fail(new Error(`${name} did not start on ${port}`)))
+        else setTimeout(tryOnce, 50)
+      })
+    }
+    tryOnce()
+  })
+
+const run = (name: string, command: string, args: ReadonlyArray<string>, port: number) =>
+  Effect.acquireRelease(
+    Effect.flatMap(
+      Effect.sync(() => spawn(command, args, { stdio: ["ignore", "ignore", "pipe"] })),
+      (proc) => Effect.as(Effect.orDie(ready(port, proc, name)), proc),
+    ),
+    (proc) =>
+      Effect.async<void>((resume) => {
+        if (proc.exitCode !== null) return resume(Effect.void)
+        proc.once("exit", () => resume(Effect.void))
+        proc.kill("SIGTERM")
+      }),
+  )
+
+export const TINYPROXY = "/usr/bin/tinyproxy"
+
+/** tinyproxy on 127.0.0.1; with `auth`, it asks for Basic credentials. Gives its URL and its log file. */
+export const tinyproxy = (auth?: { readonly user: string; readonly password: string }) =>
+  Effect.gen(function* () {
+    const port = yield* freePort()
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "courier-tinyproxy-"))
+    const log = path.join(dir, "tinyproxy.log")
+    const config = [
+      `Port ${port}`,
+      "Listen 127.0.0.1",
+      "Timeout 30",
+      "Allow 127.0.0.1",
+      `LogFile "${log}"`,
+      "LogLevel Info",
+      "MaxClients 50",
+      "DisableViaHeader No",
+      ...(auth === undefined ? [] : [`BasicAuth ${auth.user} ${auth.password}`]),
+    ]
+    if (process.getuid?.() === 0) config.push("User nobody", "Group nogroup")
+    fs.chmodSync(dir, 0o777)
+    fs.writeFileSync(path.join(dir, "tinyproxy.conf"), `${config.join("\n")}\n`)
+    yield* run("tinyproxy", TINYPROXY, ["-d", "-c", path.join(dir, "tinyproxy.conf")], port)
+    return { url: `http://127.0.0.1:${port}`, log: () => (exists(log) ? fs.readFileSync(log, "utf8") : "") }
+  })
+
+export const GUNICORN = "/usr/bin/gunicorn"
+export const HTTPBIN = "/usr/lib/python3/dist-packages/httpbin/__init__.py"
+
+/** httpbin served by gunicorn on 127.0.0.1; gives its base URL. */
+export const httpbin = Effect.gen(function* () {
+  const port = yield* freePort()
+  yield* run("httpbin", GUNICORN, ["-b", `127.0.0.1:${port}`, "-w", "2", "--log-level", "warning", "httpbin:app"], port)
+  return `http://127.0.0.1:${port}`
+})
