@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto"
 import * as http from "node:http"
 import type * as net from "node:net"
 import * as Effect from "effect/Effect"
+import { httpbinLike } from "./demo-httpbin.js"
 
 export const DEMO_API_KEY = "xxxyyyxxxyyyxxyy"
 export const DEMO_USER = { email: "hochul.shin@example.com", password: "hochul.shin0password" }
@@ -104,7 +105,12 @@ export const demoServer = Effect.gen(function* () {
       api(req, res, path.slice(4)).catch(() => send(res, 400, { error: "bad request" }))
       return
     }
-    send(res, 404, { error: "not found" })
+    httpbinLike(req, res, new URL(req.url ?? "/", `http://${req.headers.host}`)).then(
+      (answered) => {
+        if (!answered) send(res, 404, { error: "not found" })
+      },
+      () => send(res, 400, { error: "bad request" }),
+    )
   })
   yield* Effect.acquireRelease(
     Effect.async<void>((resume) => {

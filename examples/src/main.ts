@@ -3,12 +3,16 @@
  * Run with `pnpm demo`.
  */
 import * as Effect from "effect/Effect"
+import { cookbook } from "./cookbook/main.js"
 import { httplib } from "./httplib/main.js"
 import { liveEvent } from "./live-event/main.js"
+import { zerynth } from "./zerynth/main.js"
 
 const program = Effect.gen(function* () {
   yield* liveEvent
+  yield* cookbook
   yield* httplib
+  yield* zerynth
 })
 
 Effect.runPromise(program).then(
