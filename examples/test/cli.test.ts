@@ -2,10 +2,12 @@
 import { execFile } from "node:child_process"
 import * as http from "node:http"
 import type * as net from "node:net"
+import * as zlib from "node:zlib"
 import { NodeTransport } from "@courier/node-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { run } from "../src/cli/cli.js"
+import { demoServer } from "../src/demo-server.js"
 
 const server = Effect.acquireRelease(
   Effect.async<{ url: string; close: () => void }>((resume) => {
@@ -38,7 +40,60 @@ const server = Effect.acquireRelease(
 
 const cli = (argv: ReadonlyArray<string>) => run(argv).pipe(Effect.provide(NodeTransport.client()))
 
+/** Gzips what it says, and redirects /hop to the same server under another host name (another origin). */
+const hops = Effect.acquireRelease(
+  Effect.async<{ url: string; close: () => void }>((resume) => {
+    const s = http.createServer((req, res) => {
+      const port = (s.address() as net.AddressInfo).port
+      if (req.url === "/hop") {
+        res.writeHead(302, { Location: `http://localhost:${port}/seen` })
+        return res.end()
+      }
+      const body = zlib.gzipSync(JSON.stringify({ authorization: req.headers.authorization ?? null }))
+      res.writeHead(200, { "Content-Encoding": "gzip", "Content-Type": "application/json" })
+      res.end(body)
+    })
+    s.listen(0, "127.0.0.1", () =>
+      resume(
+        Effect.succeed({ url: `http://127.0.0.1:${(s.address() as net.AddressInfo).port}`, close: () => s.close() }),
+      ),
+    )
+  }),
+  (s) => Effect.sync(() => s.close()),
+)
+
 describe("courier CLI", () => {
+  it.scoped("decompresses bodies and drops credentials when a redirect leaves the origin", () =>
+    Effect.gen(function* () {
+      const { url } = yield* hops
+      const cli = (argv: ReadonlyArray<string>) => run(argv).pipe(Effect.provide(NodeTransport.session()))
+      const body = (out: { stdout: string }) =>
+        JSON.parse(Buffer.from((JSON.parse(out.stdout) as { body_b64: string }).body_b64, "base64").toString())
+      expect(body(yield* cli(["GET", `${url}/seen`, "-H", "Authorization: Bearer t", "--json"]))).toEqual({
+        authorization: "Bearer t",
+      })
+      expect(body(yield* cli(["GET", `${url}/hop`, "-H", "Authorization: Bearer t", "--json"]))).toEqual({
+        authorization: null,
+      })
+    }),
+  )
+
+  it.scoped(
+    "follows redirects with one cookie jar: a cookie set on a hop is sent on the next; bodies are decompressed",
+    () =>
+      Effect.gen(function* () {
+        const { url } = yield* demoServer
+        const out = yield* run(["GET", `${url}/cookies/set/flavour/oatmeal`, "--json"]).pipe(
+          Effect.provide(NodeTransport.session()),
+        )
+        const parsed = JSON.parse(out.stdout) as { status: number; body_b64: string }
+        expect(parsed.status).toBe(200)
+        expect(JSON.parse(Buffer.from(parsed.body_b64, "base64").toString())).toEqual({
+          cookies: { flavour: "oatmeal" },
+        })
+      }),
+  )
+
   it.scoped("--json prints one object with status, reason, version, headers in order and the body in base64", () =>
     Effect.gen(function* () {
       const { url } = yield* server
