@@ -10,6 +10,7 @@ import * as Body from "../Body.js"
 import type { HttpError } from "../HttpError.js"
 import type * as Request from "../Request.js"
 import * as Response from "../Response.js"
+import { concat } from "./latin1.js"
 import { copy as copyRequest } from "./request.js"
 
 /** Reports download progress as the body streams. */
@@ -70,7 +71,10 @@ export const withUploadProgress = (request: Request.Request): Request.Request =>
   })
 }
 
-/** Cuts a byte stream into pieces of exactly `size` bytes (the last may be shorter). */
+/**
+ * Cuts a byte stream into pieces of exactly `size` bytes (the last may be shorter). Pieces that lie inside
+ * one incoming chunk are views of it; only a piece spanning chunks is copied.
+ */
 export const pieces =
   <E>(size: number) =>
   (stream: Stream.Stream<Uint8Array, E>): Stream.Stream<Uint8Array, E> =>
@@ -78,11 +82,20 @@ export const pieces =
       let held: Uint8Array = new Uint8Array(0)
       return Stream.concat(
         Stream.mapConcat(stream, (chunk) => {
-          const all = held.length === 0 ? chunk : new Uint8Array([...held, ...chunk])
           const out: Array<Uint8Array> = []
           let at = 0
-          for (; at + size <= all.length; at += size) out.push(all.slice(at, at + size))
-          held = all.slice(at)
+          if (held.length > 0) {
+            const need = size - held.length
+            if (chunk.length < need) {
+              held = concat(held, chunk)
+              return out
+            }
+            out.push(concat(held, chunk.subarray(0, need)))
+            held = new Uint8Array(0)
+            at = need
+          }
+          for (; at + size <= chunk.length; at += size) out.push(chunk.subarray(at, at + size))
+          if (at < chunk.length) held = chunk.slice(at)
           return out
         }),
         Stream.suspend(() => (held.length === 0 ? Stream.empty : Stream.succeed(held))),
