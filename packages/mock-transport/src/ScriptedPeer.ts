@@ -44,6 +44,12 @@ export interface Peer {
   readonly id: number
   /** Waits for the next complete request (head, then a Content-Length or chunked body). */
   readonly receive: Effect.Effect<Received>
+  /**
+   * Waits for the next request and checks it: a string must be a prefix of the head (`"GET /a HTTP/1.1"`),
+   * a RegExp must match the head, a predicate must hold. On a mismatch the peer resets the connection,
+   * and the test fails when the layer's scope closes.
+   */
+  readonly expect: (matcher: string | RegExp | ((request: Received) => boolean)) => Effect.Effect<Received>
   /** Sends bytes to the client: whole, cut at `splitAt` offsets, or one byte per write. */
   readonly send: (
     data: string | Uint8Array,
@@ -182,10 +188,14 @@ let socketIds = 0
 export const layer = <R = never>(
   script: (peer: Peer) => Effect.Effect<void, never, R>,
 ): Layer.Layer<Connector.Connector | ScriptedPeer, never, R> =>
-  Layer.effectContext(
+  Layer.scopedContext(
     Effect.gen(function* () {
       const context = yield* Effect.context<R>()
       const opened = yield* Ref.make(0)
+      const mismatches: Array<string> = []
+      yield* Effect.addFinalizer(() =>
+        mismatches.length === 0 ? Effect.void : Effect.dieMessage(`ScriptedPeer: ${mismatches.join("; ")}`),
+      )
       const connect: Connector.Service["connect"] = () =>
         Effect.gen(function* () {
           const id = yield* Ref.updateAndGet(opened, (n) => n + 1)
@@ -197,9 +207,24 @@ export const layer = <R = never>(
               toClient.end(ending)
               toPeer.end(ending)
             })
+          const reset = finish({ _tag: "Fail", code: "ECONNRESET", reason: "connection reset by the scripted peer" })
           const peer: Peer = {
             id,
             receive: reader.receive,
+            expect: (matcher) =>
+              Effect.flatMap(reader.receive, (received) => {
+                const ok =
+                  typeof matcher === "string"
+                    ? received.head.startsWith(matcher)
+                    : matcher instanceof RegExp
+                      ? matcher.test(received.head)
+                      : matcher(received)
+                if (ok) return Effect.succeed(received)
+                mismatches.push(
+                  `connection ${id} expected ${String(matcher)}, got ${JSON.stringify(received.head.split("\r\n")[0])}`,
+                )
+                return Effect.zipRight(reset, Effect.never)
+              }),
             send: (data, options) =>
               Effect.sync(() => {
                 const bytes = typeof data === "string" ? latin1(data) : data
@@ -214,7 +239,7 @@ export const layer = <R = never>(
               }),
             pause: (duration) => Effect.sleep(duration),
             close: Effect.sync(() => toClient.end({ _tag: "End" })),
-            reset: finish({ _tag: "Fail", code: "ECONNRESET", reason: "connection reset by the scripted peer" }),
+            reset,
           }
           yield* Effect.forkScoped(Effect.provide(script(peer), context))
           const socket: Connector.Socket = {
