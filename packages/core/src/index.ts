@@ -27,6 +27,8 @@ export * as Http1Transport from "./Http1Transport.js"
 /** @since 0.1.0 */
 export * as HttpError from "./HttpError.js"
 /** @since 0.1.0 */
+export * as Platform from "./Platform.js"
+/** @since 0.1.0 */
 export * as Request from "./Request.js"
 /** @since 0.1.0 */
 export * as Response from "./Response.js"
