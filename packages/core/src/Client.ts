@@ -29,6 +29,7 @@ import { resolve as resolveBody } from "./internal/multipart.js"
 import { decoded, discard, redirectOf, retrying } from "./internal/policies.js"
 import { inPieces, withDownloadProgress, withUploadProgress } from "./internal/progress.js"
 import { copy as copyRequest } from "./internal/request.js"
+import { attemptSpan, requestSpan, whenTraced } from "./internal/tracing.js"
 import * as Request from "./Request.js"
 import * as Response from "./Response.js"
 import type * as Retry from "./Retry.js"
@@ -91,6 +92,17 @@ export interface Options {
   readonly maxDecodedBytes?: number
   /** Deadlines applied to every request; a request's own deadlines win, phase by phase. */
   readonly timeouts?: Request.Timeouts
+  /**
+   * Spans for requests, attempts and redirect hops, with OpenTelemetry attribute names: `true`, `false`,
+   * or `"auto"` — only when a tracer other than Effect's built-in one is installed (an OpenTelemetry layer).
+   * @default "auto"
+   */
+  readonly tracing?: boolean | "auto"
+  /**
+   * Send the attempt span's context to the server in a W3C `traceparent` header.
+   * @default true
+   */
+  readonly propagateTraceContext?: boolean
   /**
    * The `User-Agent` header, or `false` to send none.
    * @default "courier/<version>"
@@ -171,6 +183,8 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Trans
     const maxRedirects = options.redirects === false ? 0 : (options.redirects ?? 10)
     const maxDecoded = options.maxDecodedBytes ?? ContentDecoding.DEFAULT_MAX_DECODED_BYTES
     const jar = options.cookies
+    // The hop number of each redirected request, for its spans.
+    const hops = new WeakMap<Request.Request, number>()
     // Parsed URLs by string: parsing is pure, and most programs call a handful of URLs many times.
     const parsedUrls = new Map<string, Url.Url>()
 
@@ -220,20 +234,39 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Trans
           )
         : Effect.succeed(request)
 
+    const tracing = options.tracing ?? "auto"
+    const propagate = options.propagateTraceContext !== false
+
+    /** One attempt: the transport, in its own span when tracing. */
+    const attempt = <R>(
+      request: Request.Request,
+      url: Url.Url,
+      counter: { attempts: number; hop: number },
+      send: (request: Request.Request, url: Url.Url) => Effect.Effect<Response.Response, HttpError, R>,
+    ): Effect.Effect<Response.Response, HttpError, R> =>
+      tracing === false
+        ? send(request, url)
+        : Effect.suspend(() => {
+            const traced = () =>
+              attemptSpan(request, url, ++counter.attempts, counter.hop, propagate, (r) => send(r, url))
+            return tracing === true ? traced() : whenTraced(traced, send(request, url))
+          })
+
     /** One hop: cookies from the jar, the transport under the retry policy, cookies back into the jar. */
     const hop = <R>(
       request: Request.Request,
       url: Url.Url,
       send: (request: Request.Request, url: Url.Url) => Effect.Effect<Response.Response, HttpError, R>,
     ): Effect.Effect<Response.Response, HttpError, R> => {
-      if (jar === undefined) return retrying(options.retry, request, send(request, url))
+      const counter = { attempts: 0, hop: hops.get(request) ?? 0 }
+      if (jar === undefined) return retrying(options.retry, request, attempt(request, url, counter, send))
       return Effect.flatMap(Cookies.header(jar, url.href), (cookie) => {
         const own = Option.getOrUndefined(Headers.get(request.headers, "cookie"))
         const withCookies =
           cookie === undefined
             ? request
             : Request.setHeader(request, "Cookie", own === undefined ? cookie : `${own}; ${cookie}`)
-        return Effect.tap(retrying(options.retry, withCookies, send(withCookies, url)), (response) =>
+        return Effect.tap(retrying(options.retry, withCookies, attempt(withCookies, url, counter, send)), (response) =>
           Cookies.setFromResponse(jar, url.href, Headers.getAll(response.headers, "set-cookie")),
         )
       })
@@ -253,6 +286,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Trans
           const nextUrl = parse(next.url, next)
           if (Either.isLeft(nextUrl)) return Effect.succeed(response)
           chain.push(nextUrl.right.href)
+          hops.set(next, chain.length - 1)
           if (chain.length - 1 > maxRedirects) {
             return Effect.zipRight(
               discard(response),
@@ -289,10 +323,16 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Trans
           simple ? Effect.succeed(final) : Effect.map(withBody(final), withUploadProgress),
           (ready) => Effect.flatMap(follow(ready, url, send), (response) => finish(ready, response)),
         )
+        const traced =
+          tracing === false
+            ? pipeline
+            : tracing === true
+              ? requestSpan(final, url, pipeline)
+              : whenTraced(() => requestSpan(final, url, pipeline), pipeline)
         const total = final.timeouts.total
-        if (total === undefined) return pipeline
+        if (total === undefined) return traced
         const ms = millis(total)
-        return Effect.timeoutFail(pipeline, {
+        return Effect.timeoutFail(traced, {
           duration: ms,
           onTimeout: () => new Timeout({ request: Request.info(final), phase: "total", millis: ms }),
         })

@@ -13,6 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import { type ConnectError, type ConnectOptions, Connector } from "./Connector.js"
@@ -97,6 +98,32 @@ export interface ProxyOptions {
 type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 
 /**
+ * Connections open or opening, per origin (tag `origin`), sampled every second.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const poolOpen = Metric.gauge("courier.pool.connections.open", { description: "Connections open or opening" })
+
+/**
+ * Idle keep-alive connections, per origin, sampled every second.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const poolIdle = Metric.gauge("courier.pool.connections.idle", { description: "Idle keep-alive connections" })
+
+/**
+ * Requests waiting for a connection, per origin, sampled every second.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const poolWaiting = Metric.gauge("courier.pool.requests.waiting", {
+  description: "Requests waiting for a connection",
+})
+
+/**
  * Builds the transport; its connections live in the scope it is built in.
  *
  * @since 0.1.0
@@ -118,8 +145,23 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
       maxIdleTimeoutMillis: options.maxIdleTimeoutMillis ?? 600_000,
       keepAliveMarginMillis: options.keepAliveMarginMillis ?? 1000,
     })
-    // Idle sockets past their deadline are closed every second, so servers see them go.
-    yield* Effect.forkScoped(Effect.repeat(pool.sweep, Schedule.spaced("1 second")))
+    // Every second: idle sockets past their deadline are closed, so servers see them go, and the pool's
+    // gauges are set. Metrics are sampled here rather than on each request, which pays nothing for them.
+    const gauges = Effect.suspend(() =>
+      Effect.forEach(
+        pool.keys(),
+        (origin) => {
+          const s = pool.stats(origin)
+          return Effect.all([
+            Metric.set(Metric.tagged(poolOpen, "origin", origin), s.open),
+            Metric.set(Metric.tagged(poolIdle, "origin", origin), s.idle),
+            Metric.set(Metric.tagged(poolWaiting, "origin", origin), s.waiting),
+          ])
+        },
+        { discard: true },
+      ),
+    )
+    yield* Effect.forkScoped(Effect.repeat(Effect.zipRight(pool.sweep, gauges), Schedule.spaced("1 second")))
 
     const connectFailed =
       (p: Prepared) =>

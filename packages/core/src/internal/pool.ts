@@ -77,6 +77,8 @@ export interface Pool {
   readonly sweep: Effect.Effect<void>
   /** Counts per origin, for tests and metrics. */
   readonly stats: (key: string) => { readonly open: number; readonly idle: number; readonly waiting: number }
+  /** The origins the pool has seen. */
+  readonly keys: () => ReadonlyArray<string>
 }
 
 export const make = (
@@ -237,5 +239,5 @@ export const make = (
       : { open: p.open, idle: p.idle.length, waiting: p.waiters.length }
   }
 
-  return { acquire, release, sweep, stats }
+  return { acquire, release, sweep, stats, keys: () => [...origins.keys()] }
 }

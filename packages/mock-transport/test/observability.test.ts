@@ -1,0 +1,177 @@
+// Spans, trace-context propagation and pool metrics.
+import { Client, Headers, Http1Transport, Retry } from "@courier/core"
+import { MockTransport, ScriptedPeer } from "@courier/mock-transport"
+import { describe, expect, it } from "@effect/vitest"
+import type * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import * as TestClock from "effect/TestClock"
+import * as Tracer from "effect/Tracer"
+
+interface Recorded {
+  readonly name: string
+  readonly spanId: string
+  readonly traceId: string
+  readonly parentId: string | undefined
+  readonly kind: Tracer.SpanKind
+  readonly attributes: Map<string, unknown>
+  ended: boolean
+}
+
+/** A tracer that keeps every span it makes. */
+const recording = () => {
+  const spans: Array<Recorded> = []
+  let next = 0
+  const tracer = Tracer.make({
+    span(name, parent, context: Context.Context<never>, links, _start, kind) {
+      const parentSpan = Option.getOrUndefined(parent)
+      const record: Recorded = {
+        name,
+        spanId: (++next).toString(16).padStart(16, "0"),
+        traceId: parentSpan?.traceId ?? "0af7651916cd43dd8448eb211c80319c",
+        parentId: parentSpan?.spanId,
+        kind,
+        attributes: new Map(),
+        ended: false,
+      }
+      spans.push(record)
+      const span: Tracer.Span = {
+        _tag: "Span",
+        name,
+        spanId: record.spanId,
+        traceId: record.traceId,
+        parent,
+        context,
+        status: { _tag: "Started", startTime: 0n },
+        attributes: record.attributes,
+        links,
+        sampled: true,
+        kind,
+        end: (_t: bigint, _exit: Exit.Exit<unknown, unknown>) => {
+          record.ended = true
+        },
+        attribute: (k, v) => {
+          record.attributes.set(k, v)
+        },
+        event: () => undefined,
+        addLinks: () => undefined,
+      }
+      return span
+    },
+    context: (f) => f(),
+  })
+  return { tracer, spans }
+}
+
+const routes: ReadonlyArray<MockTransport.Route> = [
+  { path: "/start", reply: { status: 302, headers: { Location: "/flaky" } } },
+  { path: "/flaky", reply: [{ status: 503 }, { status: 200, text: "ok" }] },
+]
+
+describe("spans", () => {
+  it.effect("one span per request, and one per attempt and redirect hop, with OpenTelemetry attribute names", () =>
+    Effect.gen(function* () {
+      const { tracer, spans } = recording()
+      yield* Client.get("http://user:pw@api.test/start").pipe(Effect.withTracer(tracer))
+      const [request, ...attempts] = spans
+      expect(request?.name).toBe("http.client GET")
+      expect(request?.kind).toBe("client")
+      expect(Object.fromEntries(request?.attributes ?? [])).toMatchObject({
+        "http.request.method": "GET",
+        "url.full": "http://api.test/start",
+        "server.address": "api.test",
+        "server.port": 80,
+        "http.response.status_code": 200,
+      })
+      expect(
+        attempts.map((s) => [
+          s.attributes.get("courier.redirect.hop"),
+          s.attributes.get("http.request.resend_count"),
+          s.attributes.get("http.response.status_code"),
+        ]),
+      ).toEqual([
+        [0, 0, 302],
+        [1, 0, 503],
+        [1, 1, 200],
+      ])
+      expect(attempts.every((s) => s.parentId === request?.spanId && s.ended)).toBe(true)
+      const sent = (yield* MockTransport.calls).map((c) =>
+        Option.getOrUndefined(Headers.get(c.request.headers, "traceparent")),
+      )
+      expect(sent).toEqual(attempts.map((s) => `00-${s.traceId}-${s.spanId}-01`))
+      expect(JSON.stringify([...spans.flatMap((s) => [...s.attributes.values()])])).not.toContain("pw")
+    }).pipe(
+      Effect.provide(
+        Client.layer({ retry: Retry.make({ schedule: Schedule.recurs(2) }) }).pipe(
+          Layer.provideMerge(MockTransport.layer(routes)),
+        ),
+      ),
+    ),
+  )
+
+  it.effect("a failed request's span says the error type", () =>
+    Effect.gen(function* () {
+      const { tracer, spans } = recording()
+      yield* Effect.flip(Client.get("http://api.test/down").pipe(Effect.withTracer(tracer)))
+      expect(spans[0]?.attributes.get("error.type")).toBe("HTTPConnectionError")
+    }).pipe(
+      Effect.provide(
+        Client.layer().pipe(
+          Layer.provideMerge(MockTransport.layer([{ path: "/down", reply: MockTransport.fault.refused() }])),
+        ),
+      ),
+    ),
+  )
+
+  it.effect("with Effect's built-in tracer no span is made and no traceparent sent (tracing: auto)", () =>
+    Effect.gen(function* () {
+      yield* Client.get("http://api.test/flaky")
+      const [call] = yield* MockTransport.calls
+      expect(Headers.has(call?.request.headers ?? Headers.empty, "traceparent")).toBe(false)
+    }).pipe(Effect.provide(Client.layer().pipe(Layer.provideMerge(MockTransport.layer(routes))))),
+  )
+
+  it.effect("propagation can be turned off while spans are kept", () =>
+    Effect.gen(function* () {
+      const { tracer, spans } = recording()
+      yield* Client.get("http://api.test/flaky").pipe(Effect.withTracer(tracer))
+      const [call] = yield* MockTransport.calls
+      expect(spans.length).toBe(2)
+      expect(Headers.has(call?.request.headers ?? Headers.empty, "traceparent")).toBe(false)
+    }).pipe(
+      Effect.provide(
+        Client.layer({ propagateTraceContext: false }).pipe(Layer.provideMerge(MockTransport.layer(routes))),
+      ),
+    ),
+  )
+})
+
+describe("pool metrics", () => {
+  it.scoped("open, idle and waiting connections per origin, sampled every second", () =>
+    Effect.gen(function* () {
+      yield* Effect.forEach([1, 2, 3], () => Client.get("http://peer.test/"), { concurrency: 3 })
+      yield* TestClock.adjust("1 second")
+      const origin = "http://peer.test:80"
+      const value = (gauge: Metric.Metric.Gauge<number>) =>
+        Effect.map(Metric.value(Metric.tagged(gauge, "origin", origin)), (s) => s.value)
+      expect(yield* value(Http1Transport.poolOpen)).toBe(2)
+      expect(yield* value(Http1Transport.poolIdle)).toBe(2)
+      expect(yield* value(Http1Transport.poolWaiting)).toBe(0)
+    }).pipe(
+      Effect.provide(
+        Client.layer().pipe(
+          Layer.provide(Http1Transport.layer({ maxConnectionsPerOrigin: 2 })),
+          Layer.provide(
+            ScriptedPeer.layer((peer) =>
+              Effect.forever(Effect.zipRight(peer.receive, peer.send("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))),
+            ),
+          ),
+        ),
+      ),
+    ),
+  )
+})
