@@ -3,7 +3,7 @@
 import * as http from "node:http"
 import type * as net from "node:net"
 import * as zlib from "node:zlib"
-import { Platform } from "@courier/core"
+import * as Platform from "@courier/core/Platform"
 import { NodeTransport } from "@courier/node-transport"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"

@@ -10,6 +10,8 @@ import * as Effect from "effect/Effect"
 import { CookieJar, type Cookie as ToughCookie } from "tough-cookie"
 
 /**
+ * The unique symbol that marks a Cookies value.
+ *
  * @since 0.1.0
  * @category type ids
  */
@@ -28,6 +30,8 @@ export interface Jar {
 }
 
 /**
+ * The type of the symbol that marks a Cookies value.
+ *
  * @since 0.1.0
  * @category type ids
  */

@@ -15,12 +15,16 @@ import * as Option from "effect/Option"
 import { type Pipeable, pipeArguments } from "effect/Pipeable"
 
 /**
+ * The unique symbol that marks a Headers value.
+ *
  * @since 0.1.0
  * @category type ids
  */
 export const TypeId: unique symbol = Symbol.for("@courier/core/Headers")
 
 /**
+ * The type of the symbol that marks a Headers value.
+ *
  * @since 0.1.0
  * @category type ids
  */

@@ -24,12 +24,16 @@ import type { Informational } from "./Response.js"
 import { type Params, paramsToPairs } from "./Url.js"
 
 /**
+ * The unique symbol that marks a Request value.
+ *
  * @since 0.1.0
  * @category type ids
  */
 export const TypeId: typeof internal.TypeId = internal.TypeId
 
 /**
+ * The type of the symbol that marks a Request value.
+ *
  * @since 0.1.0
  * @category type ids
  */

@@ -22,12 +22,16 @@ import { BodyAlreadyRead, DecodeError, type HttpError, type RequestInfo, StatusE
 import { concat } from "./internal/latin1.js"
 
 /**
+ * The unique symbol that marks a Response value.
+ *
  * @since 0.1.0
  * @category type ids
  */
 export const TypeId: unique symbol = Symbol.for("@courier/core/Response")
 
 /**
+ * The type of the symbol that marks a Response value.
+ *
  * @since 0.1.0
  * @category type ids
  */

@@ -2,6 +2,7 @@
  * Courier's core: request values, responses, errors, the interpreter and the HTTP/1.1 machinery.
  *
  * @since 0.1.0
+ * @module @courier/core
  */
 
 /** @since 0.1.0 */
@@ -26,8 +27,6 @@ export * as Http1 from "./Http1.js"
 export * as Http1Transport from "./Http1Transport.js"
 /** @since 0.1.0 */
 export * as HttpError from "./HttpError.js"
-/** @since 0.1.0 */
-export * as Platform from "./Platform.js"
 /** @since 0.1.0 */
 export * as Request from "./Request.js"
 /** @since 0.1.0 */

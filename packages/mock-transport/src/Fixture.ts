@@ -48,6 +48,8 @@ export const Entry = Schema.Struct({
 })
 
 /**
+ * One recorded exchange, as a type.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -65,6 +67,8 @@ export const Fixture = Schema.Struct({
 })
 
 /**
+ * A fixture file, as a type.
+ *
  * @since 0.1.0
  * @category models
  */

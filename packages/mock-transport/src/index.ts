@@ -2,6 +2,7 @@
  * Test doubles for applications built on Courier.
  *
  * @since 0.1.0
+ * @module @courier/mock-transport
  */
 
 /** @since 0.1.0 */

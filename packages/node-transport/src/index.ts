@@ -2,6 +2,7 @@
  * Courier on Node: TCP and TLS sockets under @courier/core's HTTP/1.1 transport.
  *
  * @since 0.1.0
+ * @module @courier/node-transport
  */
 
 /** @since 0.1.0 */

@@ -1,7 +1,8 @@
 // Courier over @effect/platform's FetchHttpClient (Platform.transport): where only fetch exists, Courier
 // requests still run, with fetch's failures mapped onto Courier's typed errors.
 import * as zlib from "node:zlib"
-import { Client, Platform, Response, Session } from "@courier/core"
+import { Client, Response, Session } from "@courier/core"
+import * as Platform from "@courier/core/Platform"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The packages as users get them: build, pack each one, install the tarballs in a fresh folder with npm,
+# then import every entry point, run a request over the node transport and a mock, and check that
+# internal modules are not exported.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+npx --yes pnpm@10.34.9 build >/dev/null
+out=$(mktemp -d)
+for pkg in core node-transport mock-transport; do
+  (cd "packages/$pkg" && npx --yes pnpm@10.34.9 pack --pack-destination "$out" >/dev/null)
+done
+app=$(mktemp -d)
+cd "$app"
+cat > package.json <<'JSON'
+{ "name": "courier-pack-check", "private": true, "type": "module" }
+JSON
+effect=$(node -p "require('$root/packages/core/package.json').devDependencies.effect")
+platform=$(node -p "require('$root/packages/core/package.json').devDependencies['@effect/platform']")
+npm install --no-audit --no-fund --loglevel=error "$out"/courier-core-*.tgz "$out"/courier-node-transport-*.tgz \
+  "$out"/courier-mock-transport-*.tgz "effect@$effect" "@effect/platform@$platform" >/dev/null
+cat > smoke.mjs <<'JS'
+import * as http from "node:http"
+import { Client, Request, Response, VERSION } from "@courier/core"
+import * as Platform from "@courier/core/Platform"
+import { NodeTransport } from "@courier/node-transport"
+import { MockTransport } from "@courier/mock-transport"
+import { Effect, Layer } from "effect"
+
+const server = http.createServer((req, res) => res.end(`hello ${req.url}`))
+await new Promise((r) => server.listen(0, "127.0.0.1", r))
+const url = `http://127.0.0.1:${server.address().port}/packed`
+const real = await Effect.runPromise(
+  Effect.flatMap(Client.get(url), Response.text).pipe(Effect.provide(NodeTransport.client())),
+)
+if (real !== "hello /packed") throw new Error(`node transport: ${real}`)
+const mocked = await Effect.runPromise(
+  Effect.flatMap(Client.fetch(Request.get("http://mock.test/x")), Response.text).pipe(
+    Effect.provide(Client.layer().pipe(Layer.provide(MockTransport.layer([{ path: "/x", reply: { status: 200, text: "mocked" } }])))),
+  ),
+)
+if (mocked !== "mocked") throw new Error(`mock transport: ${mocked}`)
+if (typeof Platform.httpClient !== "function") throw new Error("Platform entry point")
+let hidden = false
+try {
+  await import("@courier/core/internal/pool.js")
+} catch (e) {
+  hidden = e.code === "ERR_PACKAGE_PATH_NOT_EXPORTED"
+}
+if (!hidden) throw new Error("internal modules must not be exported")
+server.close()
+console.log(`pack check: @courier/core ${VERSION} and friends install, import and run from their tarballs`)
+JS
+node smoke.mjs
