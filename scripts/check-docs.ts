@@ -1,7 +1,7 @@
 /**
  * Checks the public API's documentation: every public module (packages/*\/src/*.ts, not internal/) opens
  * with a paragraph that says what it is for, and every export has a sentence of prose, `@since` and
- * `@category`. Prints each gap and exits 1 if there is any. Run by `pnpm docs`, which CI runs.
+ * `@category`. Prints each gap and exits 1 if there is any. Run by `pnpm run docs`, which CI runs.
  */
 import * as fs from "node:fs"
 import * as path from "node:path"

@@ -1,7 +1,7 @@
 /**
  * Type-checks every ```ts snippet of the README and the guides in docs/ (each self-contained), so a
  * guide cannot show code that no longer compiles. The testing guide is left out: its snippets run as tests
- * (examples/test/testing-guide.test.ts). Run by `pnpm docs`.
+ * (examples/test/testing-guide.test.ts). Run by `pnpm run docs`.
  */
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
