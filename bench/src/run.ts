@@ -1,31 +1,105 @@
 /**
- * `pnpm bench`: Courier against undici.request, node:http and @effect/platform's HttpClient on loopback.
+ * `pnpm bench`: Courier against undici.request, node:http, fetch, axios, got and @effect/platform's
+ * HttpClient (over its undici and node:http layers), on loopback, against nginx.
  *
- * The server runs in its own process, and so does every client run. Rounds interleave the clients (each
- * round runs every client once per workload, in a rotated order) and the table reports medians over the
- * rounds: requests per second and client CPU microseconds per request. The table is printed and written to
- * bench/results/latest.md with the date and machine. Every process runs plain JavaScript bundled by esbuild
- * first, as the published packages would run, so no client pays for on-the-fly TypeScript.
+ * Every run is its own process running esbuild-bundled JavaScript, so no client pays for on-the-fly
+ * TypeScript. Rounds interleave the clients (each round runs every client once per workload, in a rotated
+ * order) and the tables report medians over the rounds. wrk, a C load generator, measures nginx alone first
+ * to show the server has headroom. Results go to bench/results/latest.md and latest.svg.
+ *
+ * Environment: BENCH_ROUNDS (3), BENCH_MILLIS (3000), BENCH_CLIENTS and BENCH_WORKLOADS (comma-separated
+ * names, to run a part), BENCH_SCALE (1: also the scaling tables).
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { execFileSync, spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import { build } from "esbuild"
+import { barChart } from "./chart.js"
+import type { Spec } from "./client.js"
+import { clients } from "./clients.js"
+import { SIZES, startNginx } from "./nginx.js"
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const MILLIS = Number(process.env.BENCH_MILLIS ?? 3000)
-const clients = ["courier", "undici.request", "node:http", "@effect/platform (fetch)"]
-const workloads = [
-  { id: "seq", label: "sequential GETs, 1 connection" },
-  { id: "c64", label: "64 in flight, 16 connections" },
-]
+const SCALE = (process.env.BENCH_SCALE ?? "1") === "1"
+const names = process.env.BENCH_CLIENTS?.split(",") ?? Object.keys(clients)
 const dist = new URL("../dist/", import.meta.url).pathname
+
+interface Workload {
+  readonly id: string
+  readonly label: string
+  readonly op: Spec["op"]
+  readonly path: string
+  readonly connections: number
+  readonly inFlight: number
+  readonly throughput: boolean
+}
+
+const allWorkloads: ReadonlyArray<Workload> = [
+  {
+    id: "seq",
+    label: "sequential GETs, 1 connection",
+    op: "get",
+    path: "/small",
+    connections: 1,
+    inFlight: 1,
+    throughput: false,
+  },
+  {
+    id: "c64",
+    label: "64 in flight, 16 connections",
+    op: "get",
+    path: "/small",
+    connections: 16,
+    inFlight: 64,
+    throughput: false,
+  },
+  {
+    id: "post32",
+    label: "POST 1 KiB JSON, 32 in flight",
+    op: "post",
+    path: "/post",
+    connections: 16,
+    inFlight: 32,
+    throughput: false,
+  },
+  {
+    id: "download",
+    label: "64 MiB download, streamed",
+    op: "download",
+    path: "/download",
+    connections: 1,
+    inFlight: 1,
+    throughput: true,
+  },
+  {
+    id: "upload",
+    label: "64 MiB upload, streamed",
+    op: "upload",
+    path: "/upload",
+    connections: 1,
+    inFlight: 1,
+    throughput: true,
+  },
+]
+
+const picked = process.env.BENCH_WORKLOADS?.split(",")
+const workloads = picked === undefined ? allWorkloads : allWorkloads.filter((w) => picked.includes(w.id))
+
+interface Sample {
+  readonly requests: number
+  readonly bytes: number
+  readonly elapsed: number
+  readonly cpuMicros: number
+  readonly rssBefore: number
+  readonly rssPeak: number
+}
 
 const bundle = () =>
   build({
     entryPoints: {
       client: new URL("./client.ts", import.meta.url).pathname,
-      server: new URL("./server.ts", import.meta.url).pathname,
+      sink: new URL("./sink.ts", import.meta.url).pathname,
     },
     outdir: dist,
     outExtension: { ".js": ".mjs" },
@@ -37,77 +111,179 @@ const bundle = () =>
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
   })
 
-const startServer = (): Promise<{ port: number; proc: ChildProcess }> =>
-  new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [`${dist}server.mjs`], { stdio: ["ignore", "pipe", "inherit"] })
-    proc.stdout?.once("data", (d: Buffer) => resolve({ port: Number(d.toString().trim()), proc }))
-    proc.once("error", reject)
+const runOnce = (spec: Spec): Sample => {
+  const out = execFileSync(process.execPath, ["--expose-gc", `${dist}client.mjs`, JSON.stringify(spec)], {
+    encoding: "utf8",
   })
-
-interface Sample {
-  readonly requests: number
-  readonly elapsed: number
-  readonly cpuMicros: number
-}
-
-const runClient = (client: string, workload: string, port: number): Sample => {
-  const args = [`${dist}client.mjs`, client, workload, String(port), String(MILLIS)]
-  const out = execFileSync(process.execPath, args, { encoding: "utf8" })
   return JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as Sample
 }
 
 const median = (xs: ReadonlyArray<number>): number => {
   const s = [...xs].sort((a, b) => a - b)
   const mid = Math.floor(s.length / 2)
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
+  return s.length === 0
+    ? Number.NaN
+    : s.length % 2 === 1
+      ? (s[mid] as number)
+      : ((s[mid - 1] as number) + (s[mid] as number)) / 2
 }
+
+const perSecond = (s: Sample) => (s.requests / s.elapsed) * 1000
+const mbps = (s: Sample) => s.bytes / 1024 / 1024 / (s.elapsed / 1000)
+const mib = (n: number) => (n / 1024 / 1024).toFixed(0)
+
+const headroom = (port: number): string => {
+  const wrk = spawnSync("wrk", ["-t1", "-c16", "-d3s", `http://127.0.0.1:${port}/small`], { encoding: "utf8" })
+  return /Requests\/sec:\s+([\d.]+)/.exec(wrk.stdout)?.[1] ?? "n/a"
+}
+
+/** The upload sink, in its own process. */
+const startSink = (): Promise<{ port: number; stop: () => void }> =>
+  new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [`${dist}sink.mjs`], { stdio: ["ignore", "pipe", "inherit"] })
+    proc.stdout?.once("data", (d: Buffer) => resolve({ port: Number(d.toString().trim()), stop: () => proc.kill() }))
+    proc.once("error", reject)
+  })
 
 const main = async () => {
   await bundle()
-  const { port, proc } = await startServer()
-  const samples = new Map<string, Array<Sample>>()
+  const server = await startNginx()
+  const sink = await startSink()
+  const lines: Array<string> = []
+  const chart: Array<{ workload: string; values: Array<{ client: string; ratio: number }> }> = []
   try {
+    const wrk = headroom(server.port)
+    const samples = new Map<string, Array<Sample>>()
     for (let round = 0; round < ROUNDS; round++) {
       for (const w of workloads) {
-        const order = clients.map((_, i) => clients[(i + round) % clients.length] as string)
-        for (const c of order) {
-          const s = runClient(c, w.id, port)
-          const key = `${w.id}|${c}`
-          samples.set(key, [...(samples.get(key) ?? []), s])
-          process.stderr.write(
-            `round ${round + 1} ${w.id} ${c}: ${Math.round((s.requests / s.elapsed) * 1000)} req/s\n`,
-          )
+        const order = names.map((_, i) => names[(i + round) % names.length] as string)
+        for (const client of order) {
+          const spec: Spec = {
+            client,
+            op: w.op,
+            path: w.path,
+            port: w.op === "upload" ? sink.port : server.port,
+            millis: MILLIS,
+            connections: w.connections,
+            inFlight: w.inFlight,
+          }
+          try {
+            const s = runOnce(spec)
+            samples.set(`${w.id}|${client}`, [...(samples.get(`${w.id}|${client}`) ?? []), s])
+            process.stderr.write(
+              `round ${round + 1} ${w.id} ${client}: ${w.throughput ? `${mbps(s).toFixed(0)} MiB/s` : `${perSecond(s).toFixed(0)} req/s`}\n`,
+            )
+          } catch (e) {
+            process.stderr.write(`round ${round + 1} ${w.id} ${client}: failed (${String(e).split("\n")[0]})\n`)
+          }
         }
       }
     }
-  } finally {
-    proc.kill()
-  }
-  const lines = [
-    `# Courier benchmark — ${new Date().toISOString().slice(0, 10)}`,
-    "",
-    `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()}.`,
-    `Server: node:http in its own process on 127.0.0.1. ${ROUNDS} interleaved rounds of ${MILLIS} ms per client and workload; medians.`,
-    "",
-  ]
-  for (const w of workloads) {
-    lines.push(`## ${w.label}`, "", "| client | req/s | × undici | client CPU µs/req |", "| --- | ---: | ---: | ---: |")
-    const undici = median((samples.get(`${w.id}|undici.request`) ?? []).map((s) => (s.requests / s.elapsed) * 1000))
-    for (const c of clients) {
-      const ss = samples.get(`${w.id}|${c}`) ?? []
-      const rps = median(ss.map((s) => (s.requests / s.elapsed) * 1000))
-      const cpu = median(ss.map((s) => s.cpuMicros / s.requests))
-      lines.push(`| ${c} | ${Math.round(rps)} | ${(rps / undici).toFixed(2)} | ${cpu.toFixed(1)} |`)
+    lines.push(
+      `# Courier benchmark — ${new Date().toISOString().slice(0, 10)}`,
+      "",
+      `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}.`,
+      `Server: nginx ${server.version}, one worker, on 127.0.0.1. Its headroom: wrk (1 thread, 16 connections) gets ${wrk} req/s from it on /small. Uploads go to a node:http sink in its own process that reads each body to the end (nginx answers before reading it).`,
+      `Each client runs in its own process (bundled JavaScript); ${ROUNDS} interleaved rounds of ${MILLIS} ms per client and workload; medians.`,
+      "Effect clients (Courier, @effect/platform) run their in-flight requests as fibers of one runtime; the others as async loops.",
+      "",
+    )
+    for (const w of workloads) {
+      const base = samples.get(`${w.id}|undici.request`) ?? []
+      const ref = w.throughput ? median(base.map(mbps)) : median(base.map(perSecond))
+      lines.push(
+        `## ${w.label}`,
+        "",
+        w.throughput
+          ? "| client | MiB/s | × undici | CPU µs/MiB | RSS growth (MiB) |"
+          : "| client | req/s | × undici | client CPU µs/req | peak RSS (MiB) |",
+        "| --- | ---: | ---: | ---: | ---: |",
+      )
+      const values: Array<{ client: string; ratio: number }> = []
+      for (const client of names) {
+        const ss = samples.get(`${w.id}|${client}`) ?? []
+        if (ss.length === 0) {
+          lines.push(`| ${client} | failed | | | |`)
+          continue
+        }
+        if (w.throughput) {
+          const rate = median(ss.map(mbps))
+          const cpu = median(ss.map((s) => s.cpuMicros / (s.bytes / 1024 / 1024)))
+          const growth = median(ss.map((s) => s.rssPeak - s.rssBefore))
+          lines.push(
+            `| ${client} | ${rate.toFixed(0)} | ${(rate / ref).toFixed(2)} | ${cpu.toFixed(0)} | ${mib(growth)} |`,
+          )
+          values.push({ client, ratio: rate / ref })
+        } else {
+          const rate = median(ss.map(perSecond))
+          const cpu = median(ss.map((s) => s.cpuMicros / s.requests))
+          const peak = median(ss.map((s) => s.rssPeak))
+          lines.push(
+            `| ${client} | ${rate.toFixed(0)} | ${(rate / ref).toFixed(2)} | ${cpu.toFixed(1)} | ${mib(peak)} |`,
+          )
+          values.push({ client, ratio: rate / ref })
+        }
+      }
+      chart.push({ workload: w.label, values })
+      lines.push("")
     }
-    lines.push("")
+    if (SCALE) lines.push(...scaling(server.port))
+  } finally {
+    server.stop()
+    sink.stop()
   }
   const table = lines.join("\n")
   process.stdout.write(`${table}\n`)
-  fs.mkdirSync(new URL("../results/", import.meta.url), { recursive: true })
-  fs.writeFileSync(new URL("../results/latest.md", import.meta.url), `${table}\n`)
+  const results = new URL("../results/", import.meta.url)
+  fs.mkdirSync(results, { recursive: true })
+  fs.writeFileSync(new URL("latest.md", results), `${table}\n`)
+  fs.writeFileSync(
+    new URL("latest.svg", results),
+    barChart(`Courier benchmark, ${new Date().toISOString().slice(0, 10)}: throughput × undici.request`, chart),
+  )
+}
+
+/** How cost grows with connections and with response size, for Courier and the two Node clients it must beat. */
+const scaling = (port: number): Array<string> => {
+  const who = ["courier", "undici.request", "node:http"].filter((n) => names.includes(n))
+  const run = (client: string, connections: number, path: string) =>
+    runOnce({ client, op: "get", path, port, millis: Math.min(MILLIS, 2000), connections, inFlight: connections })
+  const out = [
+    "## Scaling with connections (GET /small, one request in flight per connection)",
+    "",
+    `| connections | ${who.map((c) => `${c} req/s | µs/req`).join(" | ")} |`,
+    `| ---: | ${who.map(() => "---: | ---:").join(" | ")} |`,
+  ]
+  for (const connections of [1, 16, 256]) {
+    const cells = who.map((c) => {
+      const s = run(c, connections, "/small")
+      return `${perSecond(s).toFixed(0)} | ${(s.cpuMicros / s.requests).toFixed(1)}`
+    })
+    out.push(`| ${connections} | ${cells.join(" | ")} |`)
+    process.stderr.write(`scaling: ${connections} connections done\n`)
+  }
+  out.push(
+    "",
+    "## Scaling with response size (16 connections, 16 in flight)",
+    "",
+    `| body | ${who.map((c) => `${c} req/s | MiB/s | µs/req`).join(" | ")} |`,
+    `| ---: | ${who.map(() => "---: | ---: | ---:").join(" | ")} |`,
+  )
+  for (const size of SIZES) {
+    const cells = who.map((c) => {
+      const s = run(c, 16, `/size/${size}`)
+      return `${perSecond(s).toFixed(0)} | ${mbps(s).toFixed(0)} | ${(s.cpuMicros / s.requests).toFixed(1)}`
+    })
+    out.push(
+      `| ${size >= 1024 * 1024 ? `${size / 1024 / 1024} MiB` : size >= 1024 ? `${size / 1024} KiB` : `${size} B`} | ${cells.join(" | ")} |`,
+    )
+    process.stderr.write(`scaling: ${size} bytes done\n`)
+  }
+  out.push("")
+  return out
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`${String(e)}\n`)
+  process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`)
   process.exit(1)
 })
