@@ -183,8 +183,6 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Trans
     const maxRedirects = options.redirects === false ? 0 : (options.redirects ?? 10)
     const maxDecoded = options.maxDecodedBytes ?? ContentDecoding.DEFAULT_MAX_DECODED_BYTES
     const jar = options.cookies
-    // The hop number of each redirected request, for its spans.
-    const hops = new WeakMap<Request.Request, number>()
     // Parsed URLs by string: parsing is pure, and most programs call a handful of URLs many times.
     const parsedUrls = new Map<string, Url.Url>()
 
@@ -237,81 +235,99 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Trans
     const tracing = options.tracing ?? "auto"
     const propagate = options.propagateTraceContext !== false
 
+    /** How one request runs: with spans or not (decided once per request), and buffered or streaming. */
+    interface Mode<R> {
+      readonly send: (request: Request.Request, url: Url.Url) => Effect.Effect<Response.Response, HttpError, R>
+      readonly traced: boolean
+      /** Read the body into memory before returning (fetch and the one-call API). */
+      readonly buffer: boolean
+    }
+
     /** One attempt: the transport, in its own span when tracing. */
     const attempt = <R>(
       request: Request.Request,
       url: Url.Url,
-      counter: { attempts: number; hop: number },
-      send: (request: Request.Request, url: Url.Url) => Effect.Effect<Response.Response, HttpError, R>,
+      hop: number,
+      counter: { attempts: number },
+      mode: Mode<R>,
     ): Effect.Effect<Response.Response, HttpError, R> =>
-      tracing === false
-        ? send(request, url)
-        : Effect.suspend(() => {
-            const traced = () =>
-              attemptSpan(request, url, ++counter.attempts, counter.hop, propagate, (r) => send(r, url))
-            return tracing === true ? traced() : whenTraced(traced, send(request, url))
-          })
+      mode.traced
+        ? Effect.suspend(() => attemptSpan(request, url, ++counter.attempts, hop, propagate, (r) => mode.send(r, url)))
+        : mode.send(request, url)
 
     /** One hop: cookies from the jar, the transport under the retry policy, cookies back into the jar. */
-    const hop = <R>(
+    const hopOnce = <R>(
       request: Request.Request,
       url: Url.Url,
-      send: (request: Request.Request, url: Url.Url) => Effect.Effect<Response.Response, HttpError, R>,
+      hop: number,
+      mode: Mode<R>,
     ): Effect.Effect<Response.Response, HttpError, R> => {
-      const counter = { attempts: 0, hop: hops.get(request) ?? 0 }
-      if (jar === undefined) return retrying(options.retry, request, attempt(request, url, counter, send))
+      const counter = { attempts: 0 }
+      if (jar === undefined) return retrying(options.retry, request, attempt(request, url, hop, counter, mode))
       return Effect.flatMap(Cookies.header(jar, url.href), (cookie) => {
         const own = Option.getOrUndefined(Headers.get(request.headers, "cookie"))
         const withCookies =
           cookie === undefined
             ? request
             : Request.setHeader(request, "Cookie", own === undefined ? cookie : `${own}; ${cookie}`)
-        return Effect.tap(retrying(options.retry, withCookies, attempt(withCookies, url, counter, send)), (response) =>
-          Cookies.setFromResponse(jar, url.href, Headers.getAll(response.headers, "set-cookie")),
+        return Effect.tap(
+          retrying(options.retry, withCookies, attempt(withCookies, url, hop, counter, mode)),
+          (response) => Cookies.setFromResponse(jar, url.href, Headers.getAll(response.headers, "set-cookie")),
         )
       })
     }
 
-    /** Follows redirects from `first`, hop by hop, up to the limit. */
+    /** The response as the caller gets it: decoded, with download progress reported, in memory if asked. */
+    const finish = <R>(
+      request: Request.Request,
+      response: Response.Response,
+      mode: Mode<R>,
+    ): Effect.Effect<Response.Response, HttpError> => {
+      let ready = response
+      if (Option.isSome(decoding)) {
+        const d = decoded(response, decoding.value, maxDecoded)
+        if (Either.isLeft(d)) return Effect.fail(d.left)
+        ready = d.right
+      }
+      if (request.onDownloadProgress !== undefined) ready = withDownloadProgress(ready, request.onDownloadProgress)
+      return mode.buffer && !(ready.body instanceof Uint8Array) ? Response.buffered(ready) : Effect.succeed(ready)
+    }
+
+    /** Follows redirects from `first`, hop by hop, up to the limit, and finishes the last response. */
     const follow = <R>(
       first: Request.Request,
       firstUrl: Url.Url,
-      send: (request: Request.Request, url: Url.Url) => Effect.Effect<Response.Response, HttpError, R>,
+      mode: Mode<R>,
     ): Effect.Effect<Response.Response, HttpError, R> => {
-      const chain = [firstUrl.href]
-      const loop = (request: Request.Request, url: Url.Url): Effect.Effect<Response.Response, HttpError, R> =>
-        Effect.flatMap(hop(request, url, send), (response) => {
+      let chain: Array<string> | undefined
+      const loop = (
+        request: Request.Request,
+        url: Url.Url,
+        hop: number,
+      ): Effect.Effect<Response.Response, HttpError, R> =>
+        Effect.flatMap(hopOnce(request, url, hop, mode), (response) => {
           const next = options.redirects === false ? undefined : redirectOf(response, request, url)
-          if (next === undefined) return Effect.succeed(response)
+          if (next === undefined) return finish(request, response, mode)
           const nextUrl = parse(next.url, next)
-          if (Either.isLeft(nextUrl)) return Effect.succeed(response)
+          if (Either.isLeft(nextUrl)) return finish(request, response, mode)
+          chain ??= [firstUrl.href]
           chain.push(nextUrl.right.href)
-          hops.set(next, chain.length - 1)
           if (chain.length - 1 > maxRedirects) {
             return Effect.zipRight(
               discard(response),
               Effect.fail(new TooManyRedirects({ request: Request.info(first), chain })),
             )
           }
-          return Effect.zipRight(discard(response), loop(next, nextUrl.right))
+          return Effect.zipRight(discard(response), loop(next, nextUrl.right, hop + 1))
         })
-      return loop(first, firstUrl)
+      return loop(first, firstUrl, 0)
     }
 
-    /** The response as the caller gets it: decoded, with download progress reported. */
-    const finish = (
-      request: Request.Request,
-      response: Response.Response,
-    ): Either.Either<Response.Response, HttpError> => {
-      const ready = Option.isSome(decoding) ? decoded(response, decoding.value, maxDecoded) : Either.right(response)
-      if (Either.isLeft(ready) || request.onDownloadProgress === undefined) return ready
-      return Either.right(withDownloadProgress(ready.right, request.onDownloadProgress))
-    }
-
-    /** Runs the whole pipeline with `send`, within the request's total deadline if it has one. */
+    /** Runs the whole pipeline, within the request's total deadline if it has one. */
     const run = <R>(
       request: Request.Request,
-      send: (request: Request.Request, url: Url.Url) => Effect.Effect<Response.Response, HttpError, R>,
+      send: Mode<R>["send"],
+      buffer: boolean,
     ): Effect.Effect<Response.Response, HttpError, R> =>
       Effect.suspend(() => {
         const resolved = resolve(request)
@@ -319,30 +335,25 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Trans
         const [final, url] = resolved.right
         const simple =
           final.body._tag !== "File" && final.body._tag !== "Multipart" && final.onUploadProgress === undefined
-        const pipeline = Effect.flatMap(
-          simple ? Effect.succeed(final) : Effect.map(withBody(final), withUploadProgress),
-          (ready) => Effect.flatMap(follow(ready, url, send), (response) => finish(ready, response)),
-        )
-        const traced =
-          tracing === false
-            ? pipeline
-            : tracing === true
-              ? requestSpan(final, url, pipeline)
-              : whenTraced(() => requestSpan(final, url, pipeline), pipeline)
+        const pipeline = (mode: Mode<R>) =>
+          simple
+            ? follow(final, url, mode)
+            : Effect.flatMap(Effect.map(withBody(final), withUploadProgress), (ready) => follow(ready, url, mode))
+        const traced = () => requestSpan(final, url, pipeline({ send, buffer, traced: true }))
+        const plain = () => pipeline({ send, buffer, traced: false })
+        const spanned =
+          tracing === false ? plain() : tracing === true ? traced() : whenTraced(traced, Effect.suspend(plain))
         const total = final.timeouts.total
-        if (total === undefined) return traced
+        if (total === undefined) return spanned
         const ms = millis(total)
-        return Effect.timeoutFail(traced, {
+        return Effect.timeoutFail(spanned, {
           duration: ms,
           onTimeout: () => new Timeout({ request: Request.info(final), phase: "total", millis: ms }),
         })
       })
 
-    const execute: Service["execute"] = (request) => run(request, transport.send)
-    const fetch: Service["fetch"] = (request) =>
-      Effect.flatMap(run(request, transport.fetch), (response) =>
-        response.body instanceof Uint8Array ? Effect.succeed(response) : Response.buffered(response),
-      )
+    const execute: Service["execute"] = (request) => run(request, transport.send, false)
+    const fetch: Service["fetch"] = (request) => run(request, transport.fetch, true)
 
     const pinned: Service["pinned"] = (target) =>
       Effect.suspend(() => {

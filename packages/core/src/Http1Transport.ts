@@ -9,11 +9,13 @@
  *
  * @since 0.1.0
  */
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import { type ConnectError, type ConnectOptions, Connector } from "./Connector.js"
@@ -180,16 +182,32 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
     const deadSocket = (wire: Wire, error: HttpError): boolean =>
       !wire.gotBytes && (error._tag === "IOError" || (error._tag === "BadStatusLine" && error.line === ""))
 
-    const exchange = (p: Prepared, lease: Pool.Lease, fresh: boolean, restore: Restore, buffered: boolean) => {
+    /**
+     * Runs one exchange on a lease. Called inside the caller's uninterruptible region, so one
+     * matchCauseEffect does what onExit and catchAll would (each with a mask of its own): on any failure or
+     * interruption the connection is destroyed, and a dead reused socket is retried once on a fresh one.
+     */
+    const exchange = (
+      p: Prepared,
+      lease: Pool.Lease,
+      fresh: boolean,
+      restore: Restore,
+      buffered: boolean,
+    ): Effect.Effect<Response, HttpError> => {
       const wire = new Wire(lease, p, pool, limits, buffered, p.timeouts, p.onInformational)
-      const run = restore(wire.run).pipe(
-        Effect.onExit((exit) => (Exit.isSuccess(exit) ? Effect.void : (pool.release(lease, false) ?? Effect.void))),
-      )
-      return lease.reused && !fresh && p.replayable
-        ? Effect.catchAll(run, (error) =>
-            deadSocket(wire, error) ? attempt(p, true, restore, buffered) : Effect.fail(error),
-          )
-        : run
+      const retryable = lease.reused && !fresh && p.replayable
+      return Effect.matchCauseEffect(restore(wire.run()), {
+        onFailure: (cause) => {
+          const closing = pool.release(lease, false)
+          const error = Cause.failureOption(cause)
+          const next: Effect.Effect<Response, HttpError> =
+            retryable && Option.isSome(error) && !Cause.isInterrupted(cause) && deadSocket(wire, error.value)
+              ? attempt(p, true, restore, buffered)
+              : Effect.failCause(cause)
+          return closing === undefined ? next : Effect.zipRight(closing, next)
+        },
+        onSuccess: Effect.succeed,
+      })
     }
 
     const route = proxyRouter(options.proxy)
@@ -290,7 +308,7 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
                   const p = prepared.right
                   return Effect.flatMap(lease(p, restore), (l) => {
                     const wire = new Wire(l, p, holder, limits, true, p.timeouts, p.onInformational)
-                    return restore(wire.run).pipe(
+                    return restore(wire.run()).pipe(
                       Effect.onExit((exit) =>
                         Exit.isSuccess(exit) ? Effect.void : (holder.release(l, false) ?? Effect.void),
                       ),

@@ -6,6 +6,7 @@
  * costs one `matchEffect`, and a response that arrives whole costs no further operation.
  * @internal
  */
+
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -150,8 +151,16 @@ export const fromFailure = (info: RequestInfo, f: Failure): HttpError => {
   }
 }
 
-const joinAll = (parts: ReadonlyArray<Uint8Array>): Uint8Array =>
-  parts.length === 1 ? (parts[0] as Uint8Array) : parts.reduce(concat, new Uint8Array(0))
+const joinAll = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
+  if (parts.length === 1) return parts[0] as Uint8Array
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
 
 /** Deadlines of the head and body phases, in milliseconds. */
 export interface PhaseTimeouts {
@@ -188,13 +197,24 @@ export class Wire {
   }
 
   /** Writes the request, then reads until the head (streaming) or the end (buffered). */
-  readonly run: Effect.Effect<Response.Response, HttpError> = Effect.suspend(() => {
-    const read =
+  run(): Effect.Effect<Response.Response, HttpError> {
+    const read = Effect.map(
       this.timeouts.head === undefined && this.timeouts.body === undefined && this.onInformational === undefined
         ? this.readLoop
-        : this.readPhased
-    return Effect.zipRight(this.write(), Effect.map(read, this.makeResponse))
-  })
+        : this.readPhased(),
+      this.makeResponse,
+    )
+    const p = this.prepared
+    const body = p.body
+    // The common case, a body in memory, is one write; its failure maps to IOError in the same step.
+    if (body._tag === "Fixed" && body.bytes.length <= COALESCE_BYTES) {
+      return Effect.matchEffect(this.lease.conn.socket.write(concat(p.head, body.bytes)), {
+        onFailure: (e) => Effect.fail(ioError(p.info, e)),
+        onSuccess: () => read,
+      })
+    }
+    return Effect.zipRight(this.write(), read)
+  }
 
   private write(): Effect.Effect<void, HttpError> {
     const p = this.prepared
@@ -202,7 +222,6 @@ export class Wire {
     const body = p.body
     const io = (e: SocketError) => ioError(p.info, e)
     if (body._tag === "Fixed") {
-      if (body.bytes.length <= COALESCE_BYTES) return Effect.mapError(socket.write(concat(p.head, body.bytes)), io)
       return Effect.mapError(Effect.zipRight(socket.write(p.head), socket.write(body.bytes)), io)
     }
     const chunked = body.length === undefined
@@ -278,21 +297,28 @@ export class Wire {
     }),
   )
 
+  // The effects below serve deadlines, 1xx hooks and streaming bodies. They are made on first use, so a
+  // plain buffered request allocates none of them (the hot path makes one Wire per request).
+  private once: Effect.Effect<void, HttpError> | undefined
+
   /** One read, fed to the decoder. */
-  private readonly readOnce: Effect.Effect<void, HttpError> = Effect.suspend(() =>
-    Effect.matchEffect(this.lease.conn.socket.read, {
-      onFailure: this.onReadFailure,
-      onSuccess: (bytes) => this.onBytes(bytes) ?? Effect.void,
-    }),
-  )
+  private readOnce(): Effect.Effect<void, HttpError> {
+    this.once ??= Effect.suspend(() =>
+      Effect.matchEffect(this.lease.conn.socket.read, {
+        onFailure: this.onReadFailure,
+        onSuccess: (bytes) => this.onBytes(bytes) ?? Effect.void,
+      }),
+    )
+    return this.once
+  }
 
   /** Hands collected 1xx responses to the hook. */
-  private readonly informed: Effect.Effect<void> = Effect.suspend(() => {
+  private informed(): Effect.Effect<void> {
     const all = this.informational
     if (all === undefined || this.onInformational === undefined) return Effect.void
     this.informational = undefined
     return Effect.forEach(all, this.onInformational, { discard: true })
-  })
+  }
 
   private timed<A>(effect: Effect.Effect<A, HttpError>, phase: "head" | "body", millis: number | undefined) {
     return millis === undefined
@@ -304,17 +330,25 @@ export class Wire {
   }
 
   /** Reads with deadlines and hooks: the head within `head`, each later read within `body`. */
-  private readonly readPhased: Effect.Effect<void, HttpError> = Effect.suspend(() => {
+  private readPhased(): Effect.Effect<void, HttpError> {
     const untilHead: Effect.Effect<void, HttpError> = Effect.suspend(() =>
-      this.head === undefined ? Effect.zipRight(Effect.zipRight(this.readOnce, this.informed), untilHead) : Effect.void,
+      this.head === undefined
+        ? Effect.zipRight(
+            Effect.zipRight(
+              this.readOnce(),
+              Effect.suspend(() => this.informed()),
+            ),
+            untilHead,
+          )
+        : Effect.void,
     )
-    const body = this.timed(this.readOnce, "body", this.timeouts.body)
+    const body = this.timed(this.readOnce(), "body", this.timeouts.body)
     const untilEnd: Effect.Effect<void, HttpError> = Effect.suspend(() =>
       this.ended ? Effect.void : Effect.zipRight(body, untilEnd),
     )
     const head = this.timed(untilHead, "head", this.timeouts.head)
     return this.buffered ? Effect.zipRight(head, untilEnd) : head
-  })
+  }
 
   private readonly makeResponse = (): Response.Response => {
     const head = this.head as Head
@@ -337,14 +371,19 @@ export class Wire {
     return this.response
   }
 
+  private pulling: Effect.Effect<ReadonlyArray<Uint8Array> | undefined, HttpError> | undefined
+
   /** The rest of the body, for a streaming Response. */
-  readonly pull: Effect.Effect<ReadonlyArray<Uint8Array> | undefined, HttpError> = Effect.suspend(() => {
-    if (this.pending.length > 0) {
-      const out = this.pending
-      this.pending = []
-      return Effect.succeed(out)
-    }
-    if (this.ended) return Effect.succeed(undefined)
-    return Effect.zipRight(this.timed(this.readOnce, "body", this.timeouts.body), this.pull)
-  })
+  get pull(): Effect.Effect<ReadonlyArray<Uint8Array> | undefined, HttpError> {
+    this.pulling ??= Effect.suspend(() => {
+      if (this.pending.length > 0) {
+        const out = this.pending
+        this.pending = []
+        return Effect.succeed(out)
+      }
+      if (this.ended) return Effect.succeed(undefined)
+      return Effect.zipRight(this.timed(this.readOnce(), "body", this.timeouts.body), this.pull)
+    })
+    return this.pulling
+  }
 }

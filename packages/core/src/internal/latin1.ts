@@ -21,8 +21,16 @@ const decodeLatin1Exact = (bytes: Uint8Array, start: number, end: number): strin
   return out
 }
 
-/** Encodes a string whose chars are all ≤ 0xFF (validated by the caller) as latin1 bytes. */
+const utf8 = new TextEncoder()
+const nonAscii = /[^\x00-\x7f]/
+
+/**
+ * Encodes a string whose chars are all ≤ 0xFF (validated by the caller) as latin1 bytes. ASCII — nearly
+ * every request head — goes through the native encoder, where UTF-8 and latin1 agree; measured 2% of the
+ * client's CPU per request with the loop alone.
+ */
 export const encodeLatin1 = (s: string): Uint8Array => {
+  if (!nonAscii.test(s)) return utf8.encode(s)
   const out = new Uint8Array(s.length)
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i)
   return out

@@ -51,7 +51,8 @@ const timeoutsEqual = (a: Request["timeouts"], b: Request["timeouts"]) =>
   a.connect === b.connect && a.head === b.head && a.body === b.body && a.total === b.total
 
 /** The URL with any user info replaced by `<redacted>`. */
-export const redactUrl = (url: string): string => url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@?#]*@/i, "$1<redacted>@")
+export const redactUrl = (url: string): string =>
+  url.includes("@") ? url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@?#]*@/i, "$1<redacted>@") : url
 
 const bodySummary = (body: Body.Body): unknown => {
   switch (body._tag) {
