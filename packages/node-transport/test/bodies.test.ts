@@ -94,6 +94,26 @@ describe("request bodies", () => {
     }).pipe(Effect.provide(client)),
   )
 
+  it.scoped("small writes batched per event-loop turn keep their order around large ones", () =>
+    Effect.gen(function* () {
+      const server = yield* echo
+      const big = new Uint8Array(100_000).fill(66)
+      const parts = [new TextEncoder().encode("head-"), big, new TextEncoder().encode("-tail")]
+      const e = yield* Effect.flatMap(
+        Client.post(`${server.url}/order`, { body: Body.stream(Stream.fromIterable(parts)) }),
+        asEcho,
+      )
+      expect(e.length).toBe(100_010)
+      expect(e.text.startsWith("head-B")).toBe(true)
+      expect(e.text.endsWith("B-tail")).toBe(true)
+      const sized = yield* Effect.flatMap(
+        Client.post(`${server.url}/order`, { body: Body.stream(Stream.fromIterable(parts), { length: 100_010 }) }),
+        asEcho,
+      )
+      expect(sized.text).toBe(e.text)
+    }).pipe(Effect.provide(client)),
+  )
+
   it.scoped("upload streams a file from disk with its Content-Length, by POST or PUT, with its MIME type", () =>
     Effect.gen(function* () {
       const server = yield* echo
