@@ -343,6 +343,31 @@ export const filterStatusOk = (self: Response): Effect.Effect<Response, StatusEr
     : Effect.fail(new StatusError({ request: self.request, status: self.status, reason: self.reason }))
 
 /**
+ * The same response with another body: status, headers, trailers and connection are kept. For transforming
+ * a body (decoding it, counting it) without losing the rest; `contentLength` defaults to the new body's
+ * length when it is in memory, and to the old one otherwise (pass `undefined` when the body changes size).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const withBody = (
+  self: Response,
+  body: Uint8Array | BodyReader,
+  contentLength: number | undefined = body instanceof Uint8Array ? body.length : self.contentLength,
+): Response =>
+  make({
+    request: self.request,
+    status: self.status,
+    reason: self.reason,
+    version: self.version,
+    headers: self.headers,
+    contentLength,
+    trailers: self.trailers,
+    body,
+    ...(self.connection === undefined ? {} : { connection: self.connection }),
+  })
+
+/**
  * Reads the whole body into memory and returns a response holding it, so it can be read any number of
  * times outside the scope of the connection.
  *
@@ -350,19 +375,7 @@ export const filterStatusOk = (self: Response): Effect.Effect<Response, StatusEr
  * @category body
  */
 export const buffered = (self: Response): Effect.Effect<Response, HttpError> =>
-  Effect.map(bytes(self), (body) =>
-    make({
-      request: self.request,
-      status: self.status,
-      reason: self.reason,
-      version: self.version,
-      headers: self.headers,
-      contentLength: self.contentLength,
-      trailers: self.trailers,
-      body,
-      ...(self.connection === undefined ? {} : { connection: self.connection }),
-    }),
-  )
+  Effect.map(bytes(self), (body) => withBody(self, body))
 
 /**
  * The trailer fields, once the body has been read to its end; reads the rest of the body into memory

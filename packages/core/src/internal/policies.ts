@@ -144,17 +144,5 @@ export const decoded = (
     size += chunk.length
     return size > limit ? Effect.fail(new BodyTooLarge({ request: response.request, limit })) : Effect.succeed(chunk)
   })
-  return Either.right(
-    Response.make({
-      request: response.request,
-      status: response.status,
-      reason: response.reason,
-      version: response.version,
-      headers: response.headers,
-      contentLength: undefined,
-      trailers: response.trailers,
-      body: { stream: bounded },
-      ...(response.connection === undefined ? {} : { connection: response.connection }),
-    }),
-  )
+  return Either.right(Response.withBody(response, { stream: bounded }, undefined))
 }

@@ -24,17 +24,7 @@ export const withDownloadProgress = (
     transferred += chunk.length
     return report({ transferred, total })
   })
-  return Response.make({
-    request: response.request,
-    status: response.status,
-    reason: response.reason,
-    version: response.version,
-    headers: response.headers,
-    contentLength: response.contentLength,
-    trailers: response.trailers,
-    body: { stream: body },
-    ...(response.connection === undefined ? {} : { connection: response.connection }),
-  })
+  return Response.withBody(response, { stream: body })
 }
 
 /** The piece size for upload progress on a body that is in memory. */
@@ -120,18 +110,7 @@ export const inPieces = <E, R>(
           last = chunk
           return onChunk(chunk)
         }),
-        () =>
-          Response.make({
-            request: response.request,
-            status: response.status,
-            reason: response.reason,
-            version: response.version,
-            headers: response.headers,
-            contentLength: response.contentLength,
-            trailers: response.trailers,
-            body: last,
-            ...(response.connection === undefined ? {} : { connection: response.connection }),
-          }),
+        () => Response.withBody(response, last, response.contentLength),
       )
     }),
   )
