@@ -11,3 +11,11 @@
  * @category constants
  */
 export const VERSION = "0.1.0"
+
+/**
+ * The default `User-Agent` a Client sends: `courier/<version>`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const USER_AGENT = `courier/${VERSION}`

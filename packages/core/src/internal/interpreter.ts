@@ -1,0 +1,238 @@
+/**
+ * The interpreter behind `Client.make`: the request pipeline over a Transport. See `Client` for the order of
+ * the policies; this module holds their wiring, the policies themselves are in `policies.ts`.
+ * @internal
+ */
+import type * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Encoding from "effect/Encoding"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import type { Auth, Options, Service } from "../Client.js"
+import * as ContentDecoding from "../ContentDecoding.js"
+import * as Cookies from "../Cookies.js"
+import * as Headers from "../Headers.js"
+import { EncodeError, type HttpError, Timeout, TooManyRedirects } from "../HttpError.js"
+import * as Request from "../Request.js"
+import * as Response from "../Response.js"
+import type { Service as TransportService } from "../Transport.js"
+import * as Url from "../Url.js"
+import { USER_AGENT } from "../version.js"
+import { resolve as resolveBody } from "./multipart.js"
+import { decoded, discard, redirectOf, retrying } from "./policies.js"
+import { withDownloadProgress, withUploadProgress } from "./progress.js"
+import { copy as copyRequest } from "./request.js"
+import { attemptSpan, requestSpan, whenTraced } from "./tracing.js"
+
+const absolute = /^[a-z][a-z0-9+.-]*:/i
+
+/** How many parsed URLs a Client keeps; the cache is emptied when full. */
+const URL_CACHE_SIZE = 512
+
+const secret = (s: string | Redacted.Redacted<string>): string => (Redacted.isRedacted(s) ? Redacted.value(s) : s)
+
+const authorization = (auth: Auth): string =>
+  "basic" in auth
+    ? `Basic ${Encoding.encodeBase64(`${auth.basic.username}:${secret(auth.basic.password)}`)}`
+    : `Bearer ${secret(auth.bearer)}`
+
+const millis = (d: Duration.DurationInput) => Duration.toMillis(Duration.decode(d))
+
+/** The execute and fetch of a Client with `options` over `transport`. */
+export const interpret = (
+  options: Options,
+  transport: TransportService,
+  context: Context.Context<never>,
+  decoding: Option.Option<ContentDecoding.Service>,
+): Pick<Service, "execute" | "fetch"> => {
+  let defaults = Headers.fromInput(options.headers)
+  const userAgent = options.userAgent ?? USER_AGENT
+  if (userAgent !== false && !Headers.has(defaults, "user-agent")) {
+    defaults = Headers.fromInput([["User-Agent", userAgent], ...defaults.entries])
+  }
+  if (Option.isSome(decoding) && !Headers.has(defaults, "accept-encoding")) {
+    defaults = Headers.append(defaults, "Accept-Encoding", decoding.value.codings.join(", "))
+  }
+  if (options.auth !== undefined && !Headers.has(defaults, "authorization")) {
+    defaults = Headers.append(defaults, "Authorization", authorization(options.auth))
+  }
+  const base = options.baseUrl
+  const defaultTimeouts = options.timeouts
+  const maxRedirects = options.redirects === false ? 0 : (options.redirects ?? 10)
+  const maxDecoded = options.maxDecodedBytes ?? ContentDecoding.DEFAULT_MAX_DECODED_BYTES
+  const jar = options.cookies
+  // Parsed URLs by string: parsing is pure, and most programs call a handful of URLs many times.
+  const parsedUrls = new Map<string, Url.Url>()
+
+  const parse = (href: string, request: Request.Request): Either.Either<Url.Url, HttpError> => {
+    let url = parsedUrls.get(href)
+    if (url !== undefined) return Either.right(url)
+    const parsed = Url.parse(href, Request.info(request))
+    if (Either.isLeft(parsed)) return parsed
+    url = parsed.right
+    if (parsedUrls.size >= URL_CACHE_SIZE) parsedUrls.clear()
+    parsedUrls.set(href, url)
+    return Either.right(url)
+  }
+
+  /** The request as it goes out: absolute URL with params, default headers, URL credentials, deadlines. */
+  const resolve = (request: Request.Request): Either.Either<readonly [Request.Request, Url.Url], HttpError> => {
+    let href = request.url
+    if (base !== undefined && !absolute.test(href)) {
+      const joined = Url.join(base, href)
+      if (Either.isLeft(joined)) return Either.left(joined.left)
+      href = joined.right
+    }
+    const parsed = parse(Url.appendQuery(href, request.params), request)
+    if (Either.isLeft(parsed)) return Either.left(parsed.left)
+    const url = parsed.right
+    let headers = Headers.merge(defaults, request.headers)
+    if ((url.username !== "" || url.password !== "") && !Headers.has(request.headers, "authorization")) {
+      headers = Headers.set(
+        headers,
+        "Authorization",
+        authorization({ basic: { username: url.username, password: url.password } }),
+      )
+    }
+    const timeouts = defaultTimeouts === undefined ? request.timeouts : { ...defaultTimeouts, ...request.timeouts }
+    return Either.right([copyRequest(request, { url: url.href, params: [], headers, timeouts }), url])
+  }
+
+  /** Opens file and multipart bodies as streams (with their lengths). */
+  const withBody = (request: Request.Request): Effect.Effect<Request.Request, HttpError> =>
+    request.body._tag === "File" || request.body._tag === "Multipart"
+      ? Effect.map(
+          Effect.mapError(
+            Effect.provide(resolveBody(request.body), context),
+            (reason) => new EncodeError({ request: Request.info(request), reason }),
+          ),
+          (body) => copyRequest(request, { body }),
+        )
+      : Effect.succeed(request)
+
+  const tracing = options.tracing ?? "auto"
+  const propagate = options.propagateTraceContext !== false
+
+  /** How one request runs: with spans or not (decided once per request), and buffered or streaming. */
+  interface Mode<R> {
+    readonly send: (request: Request.Request, url: Url.Url) => Effect.Effect<Response.Response, HttpError, R>
+    readonly traced: boolean
+    /** Read the body into memory before returning (fetch and the one-call API). */
+    readonly buffer: boolean
+  }
+
+  /** One attempt: the transport, in its own span when tracing. */
+  const attempt = <R>(
+    request: Request.Request,
+    url: Url.Url,
+    hop: number,
+    counter: { attempts: number },
+    mode: Mode<R>,
+  ): Effect.Effect<Response.Response, HttpError, R> =>
+    mode.traced
+      ? Effect.suspend(() => attemptSpan(request, url, ++counter.attempts, hop, propagate, (r) => mode.send(r, url)))
+      : mode.send(request, url)
+
+  /** One hop: cookies from the jar, the transport under the retry policy, cookies back into the jar. */
+  const hopOnce = <R>(
+    request: Request.Request,
+    url: Url.Url,
+    hop: number,
+    mode: Mode<R>,
+  ): Effect.Effect<Response.Response, HttpError, R> => {
+    const counter = { attempts: 0 }
+    if (jar === undefined) return retrying(options.retry, request, attempt(request, url, hop, counter, mode))
+    return Effect.flatMap(Cookies.header(jar, url.href), (cookie) => {
+      const own = Option.getOrUndefined(Headers.get(request.headers, "cookie"))
+      const withCookies =
+        cookie === undefined
+          ? request
+          : Request.setHeader(request, "Cookie", own === undefined ? cookie : `${own}; ${cookie}`)
+      return Effect.tap(
+        retrying(options.retry, withCookies, attempt(withCookies, url, hop, counter, mode)),
+        (response) => Cookies.setFromResponse(jar, url.href, Headers.getAll(response.headers, "set-cookie")),
+      )
+    })
+  }
+
+  /** The response as the caller gets it: decoded, with download progress reported, in memory if asked. */
+  const finish = <R>(
+    request: Request.Request,
+    response: Response.Response,
+    mode: Mode<R>,
+  ): Effect.Effect<Response.Response, HttpError> => {
+    let ready = response
+    if (Option.isSome(decoding)) {
+      const d = decoded(response, decoding.value, maxDecoded)
+      if (Either.isLeft(d)) return Effect.fail(d.left)
+      ready = d.right
+    }
+    if (request.onDownloadProgress !== undefined) ready = withDownloadProgress(ready, request.onDownloadProgress)
+    return mode.buffer && !(ready.body instanceof Uint8Array) ? Response.buffered(ready) : Effect.succeed(ready)
+  }
+
+  /** Follows redirects from `first`, hop by hop, up to the limit, and finishes the last response. */
+  const follow = <R>(
+    first: Request.Request,
+    firstUrl: Url.Url,
+    mode: Mode<R>,
+  ): Effect.Effect<Response.Response, HttpError, R> => {
+    let chain: Array<string> | undefined
+    const loop = (
+      request: Request.Request,
+      url: Url.Url,
+      hop: number,
+    ): Effect.Effect<Response.Response, HttpError, R> =>
+      Effect.flatMap(hopOnce(request, url, hop, mode), (response) => {
+        const next = options.redirects === false ? undefined : redirectOf(response, request, url)
+        if (next === undefined) return finish(request, response, mode)
+        const nextUrl = parse(next.url, next)
+        if (Either.isLeft(nextUrl)) return finish(request, response, mode)
+        chain ??= [firstUrl.href]
+        chain.push(nextUrl.right.href)
+        if (chain.length - 1 > maxRedirects) {
+          return Effect.zipRight(
+            discard(response),
+            Effect.fail(new TooManyRedirects({ request: Request.info(first), chain })),
+          )
+        }
+        return Effect.zipRight(discard(response), loop(next, nextUrl.right, hop + 1))
+      })
+    return loop(first, firstUrl, 0)
+  }
+
+  /** Runs the whole pipeline, within the request's total deadline if it has one. */
+  const run = <R>(
+    request: Request.Request,
+    send: Mode<R>["send"],
+    buffer: boolean,
+  ): Effect.Effect<Response.Response, HttpError, R> =>
+    Effect.suspend(() => {
+      const resolved = resolve(request)
+      if (Either.isLeft(resolved)) return Effect.fail(resolved.left)
+      const [final, url] = resolved.right
+      const simple =
+        final.body._tag !== "File" && final.body._tag !== "Multipart" && final.onUploadProgress === undefined
+      const pipeline = (mode: Mode<R>) =>
+        simple
+          ? follow(final, url, mode)
+          : Effect.flatMap(Effect.map(withBody(final), withUploadProgress), (ready) => follow(ready, url, mode))
+      const traced = () => requestSpan(final, url, pipeline({ send, buffer, traced: true }))
+      const plain = () => pipeline({ send, buffer, traced: false })
+      const spanned =
+        tracing === false ? plain() : tracing === true ? traced() : whenTraced(traced, Effect.suspend(plain))
+      const total = final.timeouts.total
+      if (total === undefined) return spanned
+      const ms = millis(total)
+      return Effect.timeoutFail(spanned, {
+        duration: ms,
+        onTimeout: () => new Timeout({ request: Request.info(final), phase: "total", millis: ms }),
+      })
+    })
+
+  const execute: Service["execute"] = (request) => run(request, transport.send, false)
+  const fetch: Service["fetch"] = (request) => run(request, transport.fetch, true)
+  return { execute, fetch }
+}
