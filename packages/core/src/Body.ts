@@ -7,8 +7,10 @@
  *
  * @since 0.1.0
  */
+import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import type * as Stream from "effect/Stream"
+import * as Stream from "effect/Stream"
+import { concatAll } from "./internal/latin1.js"
 import { encodeQuery, type Params, paramsToPairs } from "./Url.js"
 
 /**
@@ -306,3 +308,22 @@ export const encode = (body: Body): Either.Either<Encoded, string> => {
       return Either.left(`a ${body._tag} body must be resolved by the Client before it is sent`)
   }
 }
+
+/**
+ * Encodes a body and gathers it into one byte array, reading a stream to its end; for transports and test
+ * doubles that need the whole body at once. The failure is the reason it could not be encoded or read.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const toBytes = (body: Body): Effect.Effect<Uint8Array, string> =>
+  Either.match(encode(body), {
+    onLeft: Effect.fail,
+    onRight: (encoded) =>
+      encoded._tag === "Fixed"
+        ? Effect.succeed(encoded.bytes)
+        : Stream.runCollect(encoded.stream).pipe(
+            Effect.map((chunks) => concatAll(Array.from(chunks))),
+            Effect.mapError((e) => (e instanceof Error ? e.message : String(e))),
+          ),
+  })

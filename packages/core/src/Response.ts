@@ -19,7 +19,7 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Headers from "./Headers.js"
 import { BodyAlreadyRead, DecodeError, type HttpError, type RequestInfo, StatusError } from "./HttpError.js"
-import { concat } from "./internal/latin1.js"
+import { concatAll } from "./internal/latin1.js"
 
 /**
  * The unique symbol that marks a Response value.
@@ -194,17 +194,15 @@ export const bytes = (self: Response): Effect.Effect<Uint8Array, HttpError> =>
     if (body === "taken") return Effect.fail(new BodyAlreadyRead({ request: self.request }))
     self.body = "taken"
     const parts: Array<Uint8Array> = []
-    let size = 0
     if ("stream" in body) {
       return Effect.map(
         Stream.runForEach(body.stream, (c) =>
           Effect.sync(() => {
             parts.push(c)
-            size += c.length
           }),
         ),
         () => {
-          const all = parts.length === 1 ? (parts[0] as Uint8Array) : joinParts(parts, size)
+          const all = concatAll(parts)
           self.body = all
           return all
         },
@@ -212,30 +210,15 @@ export const bytes = (self: Response): Effect.Effect<Uint8Array, HttpError> =>
     }
     const loop: Effect.Effect<Uint8Array, HttpError> = Effect.flatMap(body.pull, (chunks) => {
       if (chunks === undefined) {
-        const all = parts.length === 1 ? (parts[0] as Uint8Array) : joinParts(parts, size)
+        const all = concatAll(parts)
         self.body = all
         return Effect.succeed(all)
       }
-      for (const c of chunks) {
-        parts.push(c)
-        size += c.length
-      }
+      for (const c of chunks) parts.push(c)
       return loop
     })
     return loop
   })
-
-const joinParts = (parts: ReadonlyArray<Uint8Array>, size: number): Uint8Array => {
-  if (parts.length === 0) return new Uint8Array(0)
-  if (parts.length === 2) return concat(parts[0] as Uint8Array, parts[1] as Uint8Array)
-  const out = new Uint8Array(size)
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
 
 const charset = (self: Response): string => {
   const type = Option.getOrElse(Headers.get(self.headers, "content-type"), () => "")

@@ -32,7 +32,7 @@ import type { Request } from "../Request.js"
 import * as Response from "../Response.js"
 import type { Url } from "../Url.js"
 import type { Event, Failure, Head, Limits } from "./decoder.js"
-import { concat } from "./latin1.js"
+import { concat, concatAll } from "./latin1.js"
 import type { Lease, Pool } from "./pool.js"
 
 export interface Prepared {
@@ -149,17 +149,6 @@ export const fromFailure = (info: RequestInfo, f: Failure): HttpError => {
     case "IncompleteRead":
       return new IncompleteRead({ request: info, received: f.received, expected: f.expected })
   }
-}
-
-const joinAll = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
-  if (parts.length === 1) return parts[0] as Uint8Array
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
 }
 
 /** Deadlines of the head and body phases, in milliseconds. */
@@ -354,7 +343,7 @@ export class Wire {
     const head = this.head as Head
     let body: Uint8Array | Wire = this
     if (this.ended) {
-      body = joinAll(this.pending)
+      body = concatAll(this.pending)
       this.pending = []
     }
     this.response = Response.make({

@@ -36,6 +36,18 @@ export const encodeLatin1 = (s: string): Uint8Array => {
   return out
 }
 
+/** Joins any number of byte arrays into one (the only one itself, untouched). */
+export const concatAll = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
+  if (parts.length === 1) return parts[0] as Uint8Array
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
+
 /** Joins two byte arrays. */
 export const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
   if (a.length === 0) return b

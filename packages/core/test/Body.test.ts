@@ -1,0 +1,41 @@
+import { Body } from "@courier/core"
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Stream from "effect/Stream"
+
+const text = (b: Uint8Array) => new TextDecoder().decode(b)
+const cyclic = (): unknown => {
+  const o: { self?: unknown } = {}
+  o.self = o
+  return o
+}
+
+describe("Body.toBytes", () => {
+  it.effect.each([
+    { name: "empty", body: Body.empty, expected: "" },
+    { name: "text", body: Body.text("héllo"), expected: "héllo" },
+    { name: "json", body: Body.json({ a: [1, 2] }), expected: '{"a":[1,2]}' },
+    { name: "form", body: Body.form({ q: "a b", n: "1" }), expected: "q=a+b&n=1" },
+    {
+      name: "stream of pieces",
+      body: Body.stream(Stream.make("ab", "", "cd").pipe(Stream.map((s) => new TextEncoder().encode(s)))),
+      expected: "abcd",
+    },
+  ])("gathers a $name body into one byte array", ({ body, expected }) =>
+    Effect.map(Body.toBytes(body), (b) => expect(text(b)).toBe(expected)),
+  )
+
+  it.effect("fails with the reason when the body cannot be encoded", () =>
+    Effect.map(Effect.either(Body.toBytes(Body.json(cyclic()))), (r) => {
+      expect(Either.isLeft(r)).toBe(true)
+      expect(Either.getLeft(r).pipe((o) => (o._tag === "Some" ? o.value : ""))).toMatch(/circular/i)
+    }),
+  )
+
+  it.effect("fails with the stream's error message when reading the stream fails", () =>
+    Effect.map(Effect.flip(Body.toBytes(Body.stream(Stream.fail(new Error("disk gone"))))), (reason) =>
+      expect(reason).toBe("disk gone"),
+    ),
+  )
+})
