@@ -170,6 +170,15 @@ const copy = internal.copy
 export const isRequest: (u: unknown) => u is Request = internal.isRequest
 
 /**
+ * Whether the request's method is idempotent (GET, HEAD, OPTIONS, TRACE, PUT, DELETE; RFC 9110 §9.2.2), so
+ * that sending it twice is safe: retries and replays after an idle close ask this.
+ *
+ * @since 0.1.0
+ * @category refinements
+ */
+export const isIdempotent: (request: Request) => boolean = internal.isIdempotent
+
+/**
  * The URL with any user info replaced by `<redacted>`, for messages and logs.
  *
  * @since 0.1.0

@@ -63,4 +63,18 @@ describe("Request", () => {
     ])
     expect(Request.setParam(r, "a", "3").params).toEqual([["a", "3"]])
   })
+
+  it.each([
+    ["GET", true],
+    ["HEAD", true],
+    ["OPTIONS", true],
+    ["TRACE", true],
+    ["PUT", true],
+    ["DELETE", true],
+    ["POST", false],
+    ["PATCH", false],
+    ["CONNECT", false],
+  ] as const)("says whether %s is idempotent (%s)", (method, expected) => {
+    expect(Request.isIdempotent(Request.make(method, "http://h/"))).toBe(expected)
+  })
 })

@@ -12,7 +12,7 @@
  * @since 0.1.0
  */
 import * as fs from "node:fs/promises"
-import { Headers, type HttpError, type Request, Response, Transport, type Url, VERSION } from "@courier/core"
+import { Headers, type HttpError, Request, Response, Transport, type Url, VERSION } from "@courier/core"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -90,7 +90,6 @@ const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString("base64")
 const unb64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "base64"))
 const redactPairs = (pairs: ReadonlyArray<readonly [string, string]>): Array<readonly [string, string]> =>
   pairs.map(([k, v]) => [k, Headers.isSensitive(k) ? "<redacted>" : v])
-const redactUrl = (url: string): string => url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@?#]*@/i, "$1<redacted>@")
 
 /**
  * A Transport that sends through the Transport below it and records every exchange to `path`.
@@ -119,7 +118,7 @@ export const record = (path: string): Layer.Layer<Transport.Transport, never, Tr
             millis: Date.now() - started,
             request: {
               method: request.method,
-              url: redactUrl(url.href),
+              url: Request.redactUrl(url.href),
               headers: redactPairs(request.headers.entries),
               bodyBase64: b64(sent),
             },

@@ -34,6 +34,7 @@ import type { Url } from "../Url.js"
 import type { Event, Failure, Head, Limits } from "./decoder.js"
 import { concat, concatAll } from "./latin1.js"
 import type { Lease, Pool } from "./pool.js"
+import { isIdempotent } from "./request.js"
 
 export interface Prepared {
   readonly info: RequestInfo
@@ -65,7 +66,6 @@ const noPhaseTimeouts: Prepared["timeouts"] = { connect: undefined, head: undefi
 /** Bodies up to this size go out in the same write as the head: one syscall for most requests. */
 const COALESCE_BYTES = 64 * 1024
 
-const idempotent = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"])
 const bodyless = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "DELETE", "CONNECT"])
 
 /**
@@ -127,7 +127,7 @@ export const prepare = (
     head: Http1.encodeHead(head),
     body,
     close,
-    replayable: idempotent.has(request.method) && body._tag === "Fixed",
+    replayable: isIdempotent(request) && body._tag === "Fixed",
     timeouts: timeoutsOf(request),
     onInformational: request.onInformational,
   })

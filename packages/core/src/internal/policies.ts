@@ -20,9 +20,7 @@ import type * as Request from "../Request.js"
 import * as Response from "../Response.js"
 import { type Policy, parseRetryAfter } from "../Retry.js"
 import * as Url from "../Url.js"
-import { copy } from "./request.js"
-
-const idempotent = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"])
+import { copy, isIdempotent } from "./request.js"
 
 /** Whether a body can be sent a second time: any but a stream not marked replayable. */
 export const replayable = (body: Body.Body): boolean => body._tag !== "Stream" || body.replayable
@@ -41,7 +39,7 @@ export const retrying = <R>(
   attempt: Effect.Effect<Response.Response, HttpError, R>,
 ): Effect.Effect<Response.Response, HttpError, R> => {
   if (policy === undefined) return attempt
-  if ((policy.methods === "idempotent" && !idempotent.has(request.method)) || !replayable(request.body)) return attempt
+  if ((policy.methods === "idempotent" && !isIdempotent(request)) || !replayable(request.body)) return attempt
   const cap = Duration.toMillis(policy.retryAfterCap)
   const loop = (state: unknown): Effect.Effect<Response.Response, HttpError, R> =>
     Effect.flatMap(Effect.either(attempt), (result) => {

@@ -75,6 +75,11 @@ const bodySummary = (body: Body.Body): unknown => {
   }
 }
 
+const idempotentMethods = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"])
+
+/** Whether the request's method is idempotent (RFC 9110 §9.2.2). */
+export const isIdempotent = (request: Request): boolean => idempotentMethods.has(request.method)
+
 export const isRequest = (u: unknown): u is Request => typeof u === "object" && u !== null && TypeId in u
 
 const Proto = {

@@ -4,7 +4,7 @@
  * Layer and adds the end-of-scope checks.
  * @internal
  */
-import { Headers, HttpError, type Request, type Response, type Url } from "@courier/core"
+import { Headers, HttpError, Request, type Response, type Url } from "@courier/core"
 import * as Clock from "effect/Clock"
 import type * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -37,7 +37,6 @@ export const routeName = (route: Route<unknown>): string =>
   `${route.method === undefined ? "*" : typeof route.method === "string" ? route.method : route.method.join("|")} ${String(route.path)}`
 
 const isFault = (answer: Reply | Fault): answer is Fault => "_tag" in answer && answer._tag === "Fault"
-const idempotent = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"])
 
 const millisOf = (d: Duration.DurationInput | undefined) =>
   d === undefined ? undefined : Duration.toMillis(Duration.decode(d))
@@ -141,7 +140,7 @@ export const makeEngine = <R>(routes: ReadonlyArray<Route<R>>, context: Context.
               if (pinned !== undefined) pinned.id = connection.id
             }
             if (isFault(resolved) && resolved.kind === "idleClose") {
-              const replayable = idempotent.has(request.method) && request.body._tag !== "Stream"
+              const replayable = Request.isIdempotent(request) && request.body._tag !== "Stream"
               if (!connection.reused) connection = { id: connection.id, reused: true }
               if (replayable) {
                 connection = undefined
