@@ -67,6 +67,16 @@ export interface Options {
    * @default 1000 (undici's keepAliveTimeoutThreshold)
    */
   readonly keepAliveMarginMillis?: number
+  /**
+   * HTTP/1.1 pipelining: how many requests one connection may carry at once. Above 1, once every
+   * connection allowed is open, a request joins a busy connection rather than wait — but only an
+   * idempotent request without a body whose response is read whole (`fetch`), and never behind a request
+   * that is not one (it takes a connection with nothing in flight, and nothing joins behind it). Responses
+   * are read in the order the requests were written. When a response on a pipelined connection fails, the
+   * requests behind it are sent again on a fresh connection. Values below 1 count as 1.
+   * @default 1 (off, as in undici)
+   */
+  readonly pipelining?: number
   /** Decoder limits; see the `Http1` module for each default. */
   readonly limits?: Partial<Limits>
   /**
@@ -146,7 +156,9 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
       idleTimeoutMillis: options.idleTimeoutMillis ?? 4000,
       maxIdleTimeoutMillis: options.maxIdleTimeoutMillis ?? 600_000,
       keepAliveMarginMillis: options.keepAliveMarginMillis ?? 1000,
+      pipelining: Math.max(1, Math.floor(options.pipelining ?? 1)),
     })
+    const pipelining = options.pipelining !== undefined && options.pipelining >= 2
     // Every second: idle sockets past their deadline are closed, so servers see them go, and the pool's
     // gauges are set. Metrics are sampled here rather than on each request, which pays nothing for them.
     const gauges = Effect.suspend(() =>
@@ -185,7 +197,8 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
     /**
      * Runs one exchange on a lease. Called inside the caller's uninterruptible region, so one
      * matchCauseEffect does what onExit and catchAll would (each with a mask of its own): on any failure or
-     * interruption the connection is destroyed, and a dead reused socket is retried once on a fresh one.
+     * interruption the connection is destroyed, and a dead reused socket is retried once on a fresh one,
+     * as is a request refused by a failed pipeline.
      */
     const exchange = (
       p: Prepared,
@@ -195,13 +208,16 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
       buffered: boolean,
     ): Effect.Effect<Response, HttpError> => {
       const wire = new Wire(lease, p, pool, limits, buffered, p.timeouts, p.onInformational)
-      const retryable = lease.reused && !fresh && p.replayable
       return Effect.matchCauseEffect(restore(wire.run()), {
         onFailure: (cause) => {
           const closing = pool.release(lease, false)
           const error = Cause.failureOption(cause)
           const next: Effect.Effect<Response, HttpError> =
-            retryable && Option.isSome(error) && !Cause.isInterrupted(cause) && deadSocket(wire, error.value)
+            !fresh &&
+            p.replayable &&
+            Option.isSome(error) &&
+            !Cause.isInterrupted(cause) &&
+            (wire.refused || (lease.reused && deadSocket(wire, error.value)))
               ? attempt(p, true, restore, buffered)
               : Effect.failCause(cause)
           return closing === undefined ? next : Effect.zipRight(closing, next)
@@ -231,7 +247,10 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
       buffered: boolean,
     ): Effect.Effect<Response, HttpError> => {
       const [origin, connect] = connectTo(p)
-      const lease = pool.acquire(origin, fresh, restore, connect)
+      const body = p.body
+      const pipelinable =
+        pipelining && buffered && p.replayable && !p.close && body._tag === "Fixed" && body.bytes.length === 0
+      const lease = pool.acquire(origin, fresh, restore, connect, pipelinable)
       return Effect.isEffect(lease)
         ? Effect.flatMap(Effect.mapError(lease, connectFailed(p)), (l) => exchange(p, l, fresh, restore, buffered))
         : exchange(p, lease, fresh, restore, buffered)

@@ -117,6 +117,11 @@ export class ResponseDecoder {
     return this.state === DONE
   }
 
+  /** Whether the message ended and the peer keeps the connection open. */
+  get persistent(): boolean {
+    return this.state === DONE && this.keepAlive
+  }
+
   /** Whether the connection may be reused: the message ended, the peer allows it, and nothing trails it. */
   get reusable(): boolean {
     return this.state === DONE && this.keepAlive && this.leftover.length === 0

@@ -33,6 +33,7 @@ import * as Response from "../Response.js"
 import type { Url } from "../Url.js"
 import type { Event, Failure, Head, Limits } from "./decoder.js"
 import { concat, concatAll } from "./latin1.js"
+import type { Pipeline } from "./pipeline.js"
 import type { Lease, Pool } from "./pool.js"
 import { isIdempotent } from "./request.js"
 
@@ -171,6 +172,8 @@ export class Wire {
   gotBytes = false
   /** The response once built, so trailers that arrive later reach it. */
   response: Response.Response | undefined
+  /** An earlier exchange on the pipelined connection failed before this one's response was read. */
+  refused = false
 
   constructor(
     readonly lease: Lease,
@@ -187,12 +190,14 @@ export class Wire {
 
   /** Writes the request, then reads until the head (streaming) or the end (buffered). */
   run(): Effect.Effect<Response.Response, HttpError> {
-    const read = Effect.map(
+    const reading =
       this.timeouts.head === undefined && this.timeouts.body === undefined && this.onInformational === undefined
         ? this.readLoop
-        : this.readPhased(),
-      this.makeResponse,
-    )
+        : this.readPhased()
+    const pipeline = this.lease.conn.pipeline
+    const ticket = this.lease.ticket
+    if (pipeline !== undefined && ticket !== undefined) return this.runPipelined(pipeline, ticket, reading)
+    const read = Effect.map(reading, this.makeResponse)
     const p = this.prepared
     const body = p.body
     // The common case, a body in memory, is one write; its failure maps to IOError in the same step.
@@ -205,13 +210,49 @@ export class Wire {
     return Effect.zipRight(this.write(), read)
   }
 
+  /**
+   * On a pipelined connection: write in ticket order, then wait for the responses ahead, then read from
+   * what the previous exchange read past its end.
+   */
+  private runPipelined(
+    pipeline: Pipeline,
+    ticket: number,
+    reading: Effect.Effect<void, HttpError>,
+  ): Effect.Effect<Response.Response, HttpError> {
+    const refuse = () => {
+      this.refused = true
+      const reason = "an earlier exchange on the pipelined connection failed before this response was read"
+      return new IOError({ request: this.prepared.info, code: "ECONNABORTED", reason })
+    }
+    const read = Effect.suspend(() => {
+      const leftover = pipeline.takeLeftover()
+      const ended = leftover === undefined ? undefined : this.onBytes(leftover)
+      return ended ?? (this.head !== undefined && !this.buffered ? Effect.void : reading)
+    })
+    return pipeline
+      .writeTurn(ticket)
+      .pipe(
+        Effect.mapError(refuse),
+        Effect.zipRight(this.write()),
+        Effect.zipRight(Effect.sync(() => pipeline.wrote(ticket))),
+        Effect.zipRight(Effect.mapError(pipeline.readTurn(ticket), refuse)),
+        Effect.zipRight(read),
+        Effect.map(this.makeResponse),
+      )
+  }
+
   private write(): Effect.Effect<void, HttpError> {
     const p = this.prepared
     const socket = this.lease.conn.socket
     const body = p.body
     const io = (e: SocketError) => ioError(p.info, e)
     if (body._tag === "Fixed") {
-      return Effect.mapError(Effect.zipRight(socket.write(p.head), socket.write(body.bytes)), io)
+      return Effect.mapError(
+        body.bytes.length <= COALESCE_BYTES
+          ? socket.write(concat(p.head, body.bytes))
+          : Effect.zipRight(socket.write(p.head), socket.write(body.bytes)),
+        io,
+      )
     }
     const chunked = body.length === undefined
     let sent = 0
@@ -267,7 +308,11 @@ export class Wire {
     const failure = this.apply(bytes === undefined ? this.decoder.eof() : this.decoder.feed(bytes))
     if (failure !== undefined) return this.finish(false, Effect.fail(failure))
     if (this.ended) {
-      const reusable = this.decoder.reusable && !this.prepared.close
+      // On a pipelined connection, bytes past the end are the next response's: they go to the pipeline.
+      const pipeline = this.lease.ticket === undefined ? undefined : this.lease.conn.pipeline
+      if (pipeline !== undefined) pipeline.leftover = this.decoder.leftover
+      const persistent = pipeline === undefined ? this.decoder.reusable : this.decoder.persistent
+      const reusable = persistent && !this.prepared.close
       const closing = this.pool.release(this.lease, reusable, this.head?.keepAliveTimeout)
       return closing === undefined ? Effect.void : closing
     }

@@ -5,6 +5,11 @@
  * when the transport says its last response ended cleanly; otherwise it is destroyed and its slot passed
  * to the next waiter. Idle connections expire on the Effect Clock: after the default idle timeout, or the
  * server's `Keep-Alive: timeout=` hint less a margin, whichever the server asked for.
+ *
+ * With pipelining on (a depth above 1), every connection carries a Pipeline and every lease a ticket. A
+ * request that may be pipelined joins a busy connection once every connection allowed is open, rather
+ * than wait; a request that may not be takes only a connection with nothing in flight, and nothing joins
+ * behind it.
  * @internal
  */
 import type * as Clock from "effect/Clock"
@@ -14,6 +19,7 @@ import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
 import { ConnectError, type ConnectOptions, type Service as ConnectorService, type Socket } from "../Connector.js"
 import type { Origin } from "../Url.js"
+import { Pipeline } from "./pipeline.js"
 
 export interface PoolOptions {
   readonly maxConnectionsPerOrigin: number
@@ -24,6 +30,8 @@ export interface PoolOptions {
   readonly maxIdleTimeoutMillis: number
   /** Taken off the server's hint, so that Courier closes first and never reuses a socket being closed. */
   readonly keepAliveMarginMillis: number
+  /** Requests one connection may carry at once; 1 turns pipelining off. */
+  readonly pipelining: number
 }
 
 export interface Conn {
@@ -33,6 +41,8 @@ export interface Conn {
   requests: number
   /** Clock time after which this idle connection may not be reused. */
   idleUntil: number
+  /** The order of exchanges, when the pool pipelines. */
+  readonly pipeline: Pipeline | undefined
 }
 
 /** A connection held by one request. `reused` says whether it served an earlier request. */
@@ -43,29 +53,39 @@ export interface Lease {
   active: boolean
   /** Held by a pinned client for a sequence of requests rather than by one request. */
   readonly pinned?: boolean
+  /** The lease's place in its connection's pipeline, when the pool pipelines. */
+  readonly ticket?: number
 }
 
-type Grant = Conn | "connect"
+type Grant = Lease | "connect"
+
+interface Waiter {
+  readonly grant: (grant: Grant) => void
+  readonly pipelinable: boolean
+}
 type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 
 interface OriginPool {
   readonly idle: Array<Conn>
-  readonly waiters: Array<(grant: Grant) => void>
+  readonly waiters: Array<Waiter>
+  /** Pipelined connections with exchanges in flight. */
+  readonly busy: Set<Conn>
   /** Connections open or opening, idle included. */
   open: number
 }
 
 export interface Pool {
   /**
-   * A connection for `origin`; with `fresh`, never an idle one. A healthy idle connection comes back at
-   * once, as a plain Lease (the hot path); otherwise an Effect that connects or waits, interruptibly
-   * through `restore`.
+   * A connection for `origin`; with `fresh`, never an idle or busy one. A healthy idle connection comes
+   * back at once, as a plain Lease (the hot path); otherwise an Effect that connects or waits,
+   * interruptibly through `restore`. A `pipelinable` request may join a busy connection.
    */
   readonly acquire: (
     origin: Origin,
     fresh: boolean,
     restore: Restore,
     connect: ConnectOptions,
+    pipelinable?: boolean,
   ) => Lease | Effect.Effect<Lease, ConnectError>
   /**
    * Gives the connection back for reuse when `reusable`, destroys it otherwise; `keepAliveHint` is the
@@ -91,7 +111,7 @@ export const make = (
   const poolFor = (key: string): OriginPool => {
     let p = origins.get(key)
     if (p === undefined) {
-      p = { idle: [], waiters: [], open: 0 }
+      p = { idle: [], waiters: [], busy: new Set(), open: 0 }
       origins.set(key, p)
     }
     return p
@@ -107,11 +127,58 @@ export const make = (
     const next = p.waiters.shift()
     if (next !== undefined) {
       p.open++
-      next("connect")
+      next.grant("connect")
     }
   }
 
-  const open = (origin: Origin, p: OriginPool, restore: Restore, connect: ConnectOptions) => {
+  const depth = options.pipelining
+  const pipelining = depth > 1
+
+  /** A lease on `conn`; on a pipelined connection it takes a ticket, and the connection counts as busy. */
+  const lease = (p: OriginPool, conn: Conn, reused: boolean, pipelinable: boolean): Lease => {
+    const pl = conn.pipeline
+    if (pl === undefined) return { conn, reused, active: true }
+    if (pl.inFlight === 0) pl.joinable = pipelinable
+    p.busy.add(conn)
+    return { conn, reused, active: true, ticket: pl.issue() }
+  }
+
+  /** Grants free places in `conn`'s pipeline to waiting requests that may be pipelined, in order. */
+  const fill = (p: OriginPool, conn: Conn): void => {
+    const pl = conn.pipeline
+    if (pl === undefined) return
+    for (let i = 0; i < p.waiters.length && pl.accepts(depth) && fits(conn); ) {
+      const w = p.waiters[i] as Waiter
+      if (!w.pipelinable) {
+        i++
+        continue
+      }
+      p.waiters.splice(i, 1)
+      w.grant(lease(p, conn, true, true))
+    }
+  }
+
+  /** Whether `conn` may take one more request under `maxRequestsPerConnection`. */
+  const fits = (conn: Conn): boolean =>
+    conn.requests + (conn.pipeline?.inFlight ?? 0) < options.maxRequestsPerConnection
+
+  /** The busy connection with the fewest requests in flight that a pipelinable request may join. */
+  const joinable = (p: OriginPool): Conn | undefined => {
+    let best: Conn | undefined
+    for (const conn of p.busy) {
+      const pl = conn.pipeline as Pipeline
+      if (
+        pl.accepts(depth) &&
+        fits(conn) &&
+        (best === undefined || pl.inFlight < (best.pipeline as Pipeline).inFlight)
+      ) {
+        best = conn
+      }
+    }
+    return best
+  }
+
+  const open = (origin: Origin, p: OriginPool, restore: Restore, connect: ConnectOptions, pipelinable: boolean) => {
     const opening = connector.connect(origin, connect)
     const timed =
       connect.timeoutMillis === undefined
@@ -135,18 +202,18 @@ export const make = (
                 Effect.sync(() => freeSlot(p)),
               ),
         ),
-        Effect.map(
-          (socket): Lease => ({
-            conn: { socket, scope: connScope, key: origin.key, requests: 0, idleUntil: 0 },
-            reused: false,
-            active: true,
-          }),
-        ),
+        Effect.map((socket): Lease => {
+          const pipeline = pipelining ? new Pipeline() : undefined
+          const conn: Conn = { socket, scope: connScope, key: origin.key, requests: 0, idleUntil: 0, pipeline }
+          const first = lease(p, conn, false, pipelinable)
+          if (pipelinable) fill(p, conn)
+          return first
+        }),
       ),
     )
   }
 
-  const acquire: Pool["acquire"] = (origin, fresh, restore, connect) => {
+  const acquire: Pool["acquire"] = (origin, fresh, restore, connect, pipelinable = false) => {
     const p = poolFor(origin.key)
     const stale: Array<Conn> = []
     let found: Conn | undefined
@@ -161,16 +228,18 @@ export const make = (
         }
       }
     }
-    if (found !== undefined && stale.length === 0) return { conn: found, reused: true, active: true }
+    if (found !== undefined && stale.length === 0) return lease(p, found, true, pipelinable)
     return Effect.suspend(() => {
       const cleanup = closeAll(stale)
-      if (found !== undefined) return Effect.as(cleanup, { conn: found, reused: true, active: true })
+      if (found !== undefined) return Effect.as(cleanup, lease(p, found, true, pipelinable))
       if (p.open < options.maxConnectionsPerOrigin) {
         p.open++
-        return Effect.zipRight(cleanup, open(origin, p, restore, connect))
+        return Effect.zipRight(cleanup, open(origin, p, restore, connect, pipelinable))
       }
+      const busy = pipelinable && pipelining && !fresh ? joinable(p) : undefined
+      if (busy !== undefined) return Effect.as(cleanup, lease(p, busy, true, true))
       const wait = Effect.async<Grant>((resume) => {
-        const waiter = (grant: Grant) => resume(Effect.succeed(grant))
+        const waiter: Waiter = { grant: (grant) => resume(Effect.succeed(grant)), pipelinable: pipelinable && !fresh }
         p.waiters.push(waiter)
         return Effect.sync(() => {
           const i = p.waiters.indexOf(waiter)
@@ -182,9 +251,7 @@ export const make = (
         Effect.flatMap(
           restore(wait),
           (grant): Effect.Effect<Lease, ConnectError> =>
-            grant === "connect"
-              ? open(origin, p, restore, connect)
-              : Effect.succeed({ conn: grant, reused: true, active: true }),
+            grant === "connect" ? open(origin, p, restore, connect, pipelinable) : Effect.succeed(grant),
         ),
       )
     })
@@ -196,22 +263,68 @@ export const make = (
       ? options.idleTimeoutMillis
       : Math.min(options.maxIdleTimeoutMillis, hintSeconds * 1000 - options.keepAliveMarginMillis)
 
-  const release: Pool["release"] = (lease, reusable, keepAliveHint) => {
-    if (!lease.active) return undefined
-    lease.active = false
-    const conn = lease.conn
-    const p = poolFor(conn.key)
+  /** Destroys a pipelined connection: every exchange still waiting on it is refused. */
+  const kill = (p: OriginPool, conn: Conn, pl: Pipeline): Effect.Effect<void> => {
+    pl.kill()
+    p.busy.delete(conn)
+    freeSlot(p)
+    return close(conn)
+  }
+
+  /** The end of one exchange on a pipelined connection (see Pipeline for the rules). */
+  const releasePipelined = (
+    p: OriginPool,
+    held: Lease,
+    pl: Pipeline,
+    reusable: boolean,
+    idle: number,
+  ): Effect.Effect<void> | undefined => {
+    const conn = held.conn
+    pl.inFlight--
+    if (pl.dead) return undefined
+    const ticket = held.ticket as number
+    if (!reusable) return pl.abandon(ticket) ? kill(p, conn, pl) : undefined
     conn.requests++
-    const idle = idleFor(keepAliveHint)
-    if (reusable && idle > 0 && conn.requests < options.maxRequestsPerConnection && conn.socket.reusable()) {
+    if (!pl.read(ticket)) return kill(p, conn, pl)
+    if (pl.inFlight > 0) {
+      fill(p, conn)
+      return undefined
+    }
+    p.busy.delete(conn)
+    pl.reset()
+    if (pl.leftover.length > 0 || pl.closing) return kill(p, conn, pl)
+    return reuse(p, conn, idle)
+  }
+
+  /** Hands a connection with nothing in flight to the next waiter, or keeps it idle; closes it when spent. */
+  const reuse = (p: OriginPool, conn: Conn, idle: number): Effect.Effect<void> | undefined => {
+    if (idle > 0 && conn.requests < options.maxRequestsPerConnection && conn.socket.reusable()) {
       const next = p.waiters.shift()
-      if (next !== undefined) next(conn)
-      else {
+      if (next !== undefined) {
+        next.grant(lease(p, conn, true, next.pipelinable))
+        if (next.pipelinable) fill(p, conn)
+      } else {
         conn.idleUntil = clock.unsafeCurrentTimeMillis() + idle
         p.idle.push(conn)
       }
       return undefined
     }
+    if (conn.pipeline !== undefined) return kill(p, conn, conn.pipeline)
+    freeSlot(p)
+    return close(conn)
+  }
+
+  const release: Pool["release"] = (held, reusable, keepAliveHint) => {
+    if (!held.active) return undefined
+    held.active = false
+    const conn = held.conn
+    const p = poolFor(conn.key)
+    const idle = idleFor(keepAliveHint)
+    if (conn.pipeline !== undefined && held.ticket !== undefined) {
+      return releasePipelined(p, held, conn.pipeline, reusable, idle)
+    }
+    conn.requests++
+    if (reusable) return reuse(p, conn, idle)
     freeSlot(p)
     return close(conn)
   }

@@ -1,0 +1,248 @@
+// HTTP/1.1 pipelining (the `pipelining` option) over real sockets: what goes on the wire, in what order,
+// and what happens to the requests queued behind a response that fails.
+import type * as net from "node:net"
+import { Body, Client, Request, Response } from "@courier/core"
+import { NodeTransport } from "@courier/node-transport"
+import { describe, expect, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Stream from "effect/Stream"
+import { httpServer, rawServer } from "./servers.js"
+
+interface Received {
+  readonly method: string
+  readonly path: string
+  /** The connection's number, from 1, in the order the server accepted them. */
+  readonly conn: number
+  /** Requests on the connection received and not yet answered when this one arrived. */
+  readonly outstanding: number
+}
+
+interface Peer {
+  readonly conn: number
+  readonly socket: net.Socket
+  /** Requests received and not yet answered, oldest first. */
+  readonly queue: Array<Received>
+}
+
+/** A response whose body is the request's path. */
+const answer = (r: Received, extra = ""): string =>
+  `HTTP/1.1 200 OK\r\nContent-Length: ${r.path.length}\r\n${extra}\r\n${r.path}`
+
+/**
+ * A raw server that parses request heads (and Content-Length bodies) as they arrive, records each, and
+ * lets `onRequest` decide when and how to answer: it gets the connection and the request just received.
+ */
+const recordingServer = (onRequest: (peer: Peer, received: Received, log: Array<Received>) => void) =>
+  Effect.gen(function* () {
+    const log: Array<Received> = []
+    let conns = 0
+    const running = yield* rawServer((socket) => {
+      const peer: Peer = { conn: ++conns, socket, queue: [] }
+      let buffer = Buffer.alloc(0)
+      socket.on("error", () => undefined)
+      socket.on("data", (chunk: Buffer) => {
+        buffer = Buffer.concat([buffer, chunk])
+        while (true) {
+          const end = buffer.indexOf("\r\n\r\n")
+          if (end === -1) return
+          const head = buffer.subarray(0, end).toString("latin1")
+          const length = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0)
+          if (buffer.length < end + 4 + length) return
+          buffer = buffer.subarray(end + 4 + length)
+          const [method = "", path = ""] = head.split(" ")
+          const received: Received = { method, path, conn: peer.conn, outstanding: peer.queue.length }
+          log.push(received)
+          peer.queue.push(received)
+          onRequest(peer, received, log)
+        }
+      })
+    })
+    return { ...running, log }
+  })
+
+/** Answers the oldest request on the connection. */
+const reply = (peer: Peer, extra = "") => {
+  const r = peer.queue.shift()
+  if (r !== undefined) peer.socket.write(answer(r, extra))
+}
+
+const pipelined = (depth: number, connections = 1) =>
+  NodeTransport.client({ pipelining: depth, maxConnectionsPerOrigin: connections })
+
+const fetchText = (url: string) => Effect.flatMap(Client.fetch(Request.get(url)), Response.text)
+
+describe("pipelining", () => {
+  // The server answers only once three requests wait on one connection: without pipelining the client
+  // would never send the second. The three responses then go out as one byte string split at `split`,
+  // so every boundary between (and inside) responses is crossed by a read.
+  const paths = ["/a", "/bb", "/ccc"]
+  const whole = paths.map((path) => answer({ method: "GET", path, conn: 1, outstanding: 0 })).join("")
+  it.scoped(
+    "requests are written before earlier responses arrive, and each caller gets its own response, at every split point",
+    () =>
+      Effect.gen(function* () {
+        for (let split = 0; split <= whole.length; split++) {
+          const server = yield* recordingServer((peer) => {
+            if (peer.queue.length < 3) return
+            peer.queue.length = 0
+            peer.socket.write(whole.slice(0, split))
+            setImmediate(() => peer.socket.write(whole.slice(split)))
+          })
+          const bodies = yield* Effect.scoped(
+            Effect.provide(
+              Effect.forEach(paths, (p) => fetchText(`${server.url}${p}`), { concurrency: "unbounded" }),
+              pipelined(3),
+            ),
+          )
+          expect(bodies).toEqual(paths)
+          expect(server.connections()).toBe(1)
+          expect(server.log.map((r) => r.outstanding)).toEqual([0, 1, 2])
+        }
+      }),
+  )
+
+  it.scoped("responses report the connection as reused for every request that joined a busy one", () =>
+    Effect.gen(function* () {
+      const server = yield* recordingServer((peer) => {
+        if (peer.queue.length === 3) for (let i = 0; i < 3; i++) reply(peer)
+      })
+      const responses = yield* Effect.forEach(paths, (p) => Client.fetch(Request.get(`${server.url}${p}`)), {
+        concurrency: "unbounded",
+      })
+      expect(new Set(responses.map((r) => r.connection?.id)).size).toBe(1)
+      expect(responses.filter((r) => r.connection?.reused).length).toBe(2)
+    }).pipe(Effect.provide(pipelined(3))),
+  )
+
+  it.scoped("a connection carries at most `pipelining` requests at once, and none beyond 1 when it is off", () =>
+    Effect.gen(function* () {
+      const depth = (n: number) =>
+        Effect.gen(function* () {
+          const server = yield* recordingServer((peer) => {
+            setTimeout(() => reply(peer), 2)
+          })
+          yield* Effect.provide(
+            Effect.forEach(
+              Array.from({ length: 24 }, (_, i) => `/r${i}`),
+              (p) => Effect.map(fetchText(`${server.url}${p}`), (body) => expect(body).toBe(p)),
+              { concurrency: "unbounded" },
+            ),
+            pipelined(n, 2),
+          )
+          return Math.max(...server.log.map((r) => r.outstanding)) + 1
+        })
+      expect(yield* Effect.scoped(depth(1))).toBe(1)
+      const four = yield* Effect.scoped(depth(4))
+      expect(four).toBeGreaterThan(1)
+      expect(four).toBeLessThanOrEqual(4)
+    }),
+  )
+
+  it.scoped(
+    "a request with a body, or one that is not idempotent, or streamed, waits for an empty connection and nothing is pipelined behind it",
+    () =>
+      Effect.gen(function* () {
+        const lonely = new Set(["POST", "PATCH", "PUT"])
+        const server = yield* recordingServer((peer) => {
+          setTimeout(() => reply(peer), 3)
+        })
+        const streamed = Effect.flatMap(Client.execute(Request.get(`${server.url}/streamed`)), (r) =>
+          Stream.runDrain(Response.stream(r)),
+        )
+        yield* Effect.all(
+          [
+            fetchText(`${server.url}/1`),
+            Client.fetch(Request.post(`${server.url}/post`, { body: Body.text("x") })),
+            fetchText(`${server.url}/2`),
+            Client.fetch(Request.put(`${server.url}/put`, { body: Body.text("y") })),
+            fetchText(`${server.url}/3`),
+            Effect.scoped(streamed),
+            Client.fetch(Request.patch(`${server.url}/patch`)),
+            fetchText(`${server.url}/4`),
+          ],
+          { concurrency: "unbounded" },
+        )
+        const log = server.log
+        expect(log.length).toBe(8)
+        log.forEach((r, i) => {
+          if (lonely.has(r.method) || r.path === "/streamed") {
+            expect(r.outstanding).toBe(0)
+            // The next request arrived only after this one was answered.
+            expect(log[i + 1]?.outstanding ?? 0).toBe(0)
+          }
+        })
+        expect(Math.max(...log.map((r) => r.outstanding))).toBeGreaterThan(0)
+      }).pipe(Effect.provide(pipelined(4))),
+  )
+
+  it.scoped(
+    "when a response closes the connection, the requests pipelined behind it are sent again on a fresh one",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* recordingServer((peer) => {
+          if (peer.conn > 1) return reply(peer)
+          if (peer.queue.length < 3) return
+          reply(peer, "Connection: close\r\n")
+          peer.socket.end()
+        })
+        const bodies = yield* Effect.forEach(paths, (p) => fetchText(`${server.url}${p}`), {
+          concurrency: "unbounded",
+        })
+        expect(bodies).toEqual(paths)
+        expect(server.connections()).toBeGreaterThanOrEqual(2)
+        expect(server.log.filter((r) => r.conn === 1).length).toBe(3)
+      }).pipe(Effect.provide(pipelined(3))),
+  )
+
+  it.scoped("a response cut short fails its own request only; the ones behind it are sent again", () =>
+    Effect.gen(function* () {
+      const server = yield* recordingServer((peer) => {
+        if (peer.conn > 1) return reply(peer)
+        if (peer.queue.length < 3) return
+        reply(peer)
+        peer.socket.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this")
+        setTimeout(() => peer.socket.destroy(), 5)
+      })
+      const exits = yield* Effect.forEach(paths, (p) => Effect.exit(fetchText(`${server.url}${p}`)), {
+        concurrency: "unbounded",
+      })
+      expect(exits[0]).toEqual(Exit.succeed("/a"))
+      expect(Exit.isFailure(exits[1] as Exit.Exit<string, unknown>)).toBe(true)
+      expect(exits[2]).toEqual(Exit.succeed("/ccc"))
+      expect(server.log.filter((r) => r.path === "/ccc").length).toBe(2)
+    }).pipe(Effect.provide(pipelined(3))),
+  )
+
+  it.scoped("interrupting a queued request lets the one ahead finish and resends the ones behind it", () =>
+    Effect.gen(function* () {
+      const arrived = yield* Deferred.make<Peer>()
+      const server = yield* recordingServer((peer) => {
+        if (peer.conn > 1) return reply(peer)
+        if (peer.queue.length === 3) Deferred.unsafeDone(arrived, Exit.succeed(peer))
+      })
+      const fibers = yield* Effect.forEach(paths, (p) => Effect.fork(fetchText(`${server.url}${p}`)))
+      const peer = yield* Deferred.await(arrived)
+      yield* Fiber.interrupt(fibers[1] as Fiber.RuntimeFiber<string, unknown>)
+      for (let i = 0; i < 3; i++) reply(peer)
+      expect(yield* Fiber.join(fibers[0] as Fiber.RuntimeFiber<string, unknown>)).toBe("/a")
+      expect(yield* Fiber.join(fibers[2] as Fiber.RuntimeFiber<string, unknown>)).toBe("/ccc")
+      expect(server.connections()).toBe(2)
+    }).pipe(Effect.provide(pipelined(3))),
+  )
+
+  it.scoped("node:http answers pipelined requests in order: 200 requests over 2 connections, 8 deep", () =>
+    Effect.gen(function* () {
+      const server = yield* httpServer((req, res) => {
+        req.resume()
+        res.end(req.url)
+      })
+      const all = Array.from({ length: 200 }, (_, i) => `/n/${i}`)
+      const bodies = yield* Effect.forEach(all, (p) => fetchText(`${server.url}${p}`), { concurrency: 32 })
+      expect(bodies).toEqual(all)
+      expect(server.connections()).toBe(2)
+    }).pipe(Effect.provide(pipelined(8, 2))),
+  )
+})
