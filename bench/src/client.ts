@@ -13,6 +13,8 @@ export interface Spec {
   readonly millis: number
   readonly connections: number
   readonly inFlight: number
+  /** Requests per connection at once (HTTP/1.1 pipelining); absent or 1: off. */
+  readonly pipelining?: number
 }
 
 const spec = JSON.parse(process.argv[2] ?? "{}") as Spec
@@ -35,7 +37,11 @@ const op = <F>(ops: Ops<F>): F => {
 const main = async () => {
   const make = clients[spec.client]
   if (make === undefined) throw new Error(`unknown client ${spec.client}`)
-  const driver = make(`http://127.0.0.1:${spec.port}`, { connections: spec.connections, inFlight: spec.inFlight })
+  const driver = make(`http://127.0.0.1:${spec.port}`, {
+    connections: spec.connections,
+    inFlight: spec.inFlight,
+    pipelining: spec.pipelining ?? 1,
+  })
   await driver.run(op, spec.inFlight, performance.now() + Math.min(1000, spec.millis / 3))
   global.gc?.()
   const rssBefore = process.memoryUsage().rss

@@ -95,6 +95,8 @@ const fiberDriver = <R>(
 export interface Shape {
   readonly connections: number
   readonly inFlight: number
+  /** Requests per connection at once; only the clients that pipeline (Courier, undici) use it. */
+  readonly pipelining: number
 }
 
 const PIECE = 64 * 1024
@@ -112,7 +114,7 @@ const drain = async (body: AsyncIterable<Uint8Array>): Promise<number> => {
 }
 
 const undiciClient: PromiseClient = (base, shape) => {
-  const pool = new Pool(base, { connections: shape.connections })
+  const pool = new Pool(base, { connections: shape.connections, pipelining: shape.pipelining })
   return {
     get: async (path) => (await (await pool.request({ path, method: "GET" })).body.arrayBuffer()).byteLength,
     post: async (path, body) =>
@@ -242,7 +244,9 @@ const gotClient: PromiseClient = (base, shape) => {
 }
 
 const courierClient = (base: string, shape: Shape): Driver => {
-  const runtime = ManagedRuntime.make(NodeTransport.client({ maxConnectionsPerOrigin: shape.connections }))
+  const runtime = ManagedRuntime.make(
+    NodeTransport.client({ maxConnectionsPerOrigin: shape.connections, pipelining: shape.pipelining }),
+  )
   const requests = new Map<string, Request.Request>()
   const get = (path: string) => {
     let request = requests.get(path)

@@ -33,7 +33,12 @@ interface Workload {
   readonly connections: number
   readonly inFlight: number
   readonly throughput: boolean
+  /** Requests per connection at once; the workload then runs only the clients that pipeline. */
+  readonly pipelining?: number
 }
+
+/** The clients that can pipeline requests. */
+const PIPELINING_CLIENTS = ["courier", "undici.request"]
 
 const allWorkloads: ReadonlyArray<Workload> = [
   {
@@ -62,6 +67,16 @@ const allWorkloads: ReadonlyArray<Workload> = [
     connections: 16,
     inFlight: 32,
     throughput: false,
+  },
+  {
+    id: "pipe",
+    label: "GETs pipelined 8 deep, 64 in flight, 8 connections",
+    op: "get",
+    path: "/small",
+    connections: 8,
+    inFlight: 64,
+    throughput: false,
+    pipelining: 8,
   },
   {
     id: "download",
@@ -158,6 +173,7 @@ const main = async () => {
       for (const w of workloads) {
         const order = names.map((_, i) => names[(i + round) % names.length] as string)
         for (const client of order) {
+          if (w.pipelining !== undefined && !PIPELINING_CLIENTS.includes(client)) continue
           const spec: Spec = {
             client,
             op: w.op,
@@ -166,6 +182,7 @@ const main = async () => {
             millis: MILLIS,
             connections: w.connections,
             inFlight: w.inFlight,
+            ...(w.pipelining === undefined ? {} : { pipelining: w.pipelining }),
           }
           try {
             const s = runOnce(spec)
@@ -201,6 +218,7 @@ const main = async () => {
       )
       const values: Array<{ client: string; ratio: number }> = []
       for (const client of names) {
+        if (w.pipelining !== undefined && !PIPELINING_CLIENTS.includes(client)) continue
         const ss = samples.get(`${w.id}|${client}`) ?? []
         if (ss.length === 0) {
           lines.push(`| ${client} | failed | | | |`)
