@@ -264,12 +264,16 @@ const courierClient = (base: string, shape: Shape): Driver => {
       Effect.scoped(
         Effect.flatMap(Client.execute(get(path)), (r) => Stream.runFold(Response.stream(r), 0, (n, c) => n + c.length)),
       ),
+    // The sink answers with the byte count it read: checked, so a faster upload is a real one.
     upload: (path, size) =>
-      Effect.as(
+      Effect.flatMap(
         Client.fetch(
           Request.post(`${base}${path}`, { body: Body.stream(Stream.fromIterable(pieces(size)), { length: size }) }),
         ),
-        size,
+        (r) =>
+          Effect.flatMap(Response.text(r), (n) =>
+            n === String(size) ? Effect.succeed(size) : Effect.die(new Error(`the sink read ${n} of ${size} bytes`)),
+          ),
       ),
     close: () => runtime.dispose(),
   })

@@ -56,6 +56,17 @@ export interface Socket {
   readonly reusable: () => boolean
   /** Closes the socket at once, dropping anything unsent. */
   readonly destroy: Effect.Effect<void>
+  /**
+   * Optional push form of one exchange, for sockets that can do better than one Effect per read: writes
+   * `bytes`, then hands every chunk received (`undefined`: the peer closed) to `onBytes` until it returns
+   * false, or the failure to `onError`. Delivery stops when the socket is destroyed. The HTTP/1.1
+   * transport uses it for requests whose body is in memory and whose response is read whole.
+   */
+  readonly exchange?: (
+    bytes: Uint8Array,
+    onBytes: (bytes: Uint8Array | undefined) => boolean,
+    onError: (error: SocketError) => void,
+  ) => void
 }
 
 /**

@@ -22,7 +22,7 @@ import { type ConnectError, type ConnectOptions, Connector } from "./Connector.j
 import type { Limits } from "./Http1.js"
 import * as Http1 from "./Http1.js"
 import { HTTPConnectionError, type HttpError, Timeout } from "./HttpError.js"
-import { type Prepared, prepare, Wire } from "./internal/exchange.js"
+import { COALESCE_BYTES, type Prepared, prepare, Wire } from "./internal/exchange.js"
 import * as Pool from "./internal/pool.js"
 import { router as proxyRouter } from "./internal/proxy.js"
 import { info as requestInfo } from "./Request.js"
@@ -228,6 +228,15 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
 
     const route = proxyRouter(options.proxy)
 
+    /** Whether a buffered request can take the fast path (see `fetchPushed`). */
+    const pushable = (p: Prepared): boolean =>
+      !pipelining &&
+      p.onInformational === undefined &&
+      p.timeouts.head === undefined &&
+      p.timeouts.body === undefined &&
+      p.body._tag === "Fixed" &&
+      p.body.bytes.length <= COALESCE_BYTES
+
     /** Where a request connects: its origin, the proxy it is forwarded to, or its origin through a tunnel. */
     const connectTo = (p: Prepared): readonly [Url.Origin, ConnectOptions] => {
       const timeoutMillis = p.timeouts.connect ?? connectTimeout
@@ -261,10 +270,70 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
       return prepare(request, url, requestInfo(request), r._tag === "Forward" ? r.proxy : undefined)
     }
 
+    /** The general path of a buffered request: the exchange as Effects, in an uninterruptible region. */
+    const fetchEffect = (p: Prepared) => Effect.uninterruptibleMask((restore) => attempt(p, false, restore, true))
+
+    /**
+     * The fast path of a buffered request: one `Effect.async` for the whole exchange, driven by the
+     * socket's callbacks (`Wire.push`). A request that finds no idle connection waits in the pool's line as
+     * a callback, and its request is written the moment a connection is handed to it, without waking its
+     * fiber. Whatever needs Effects (connecting, a retry on a fresh connection, a socket without
+     * `exchange`) continues on the general path. `pending` is what the canceller runs if the fiber is
+     * interrupted: leaving the line, destroying the connection mid-exchange, or giving back a slot.
+     */
+    const fetchPushed = (p: Prepared): Effect.Effect<Response, HttpError> =>
+      Effect.async<Response, HttpError>((resume) => {
+        const [origin, connect] = connectTo(p)
+        let pending: Effect.Effect<void> | undefined
+        const general = (run: (restore: Restore) => Effect.Effect<Response, HttpError>) =>
+          Effect.uninterruptibleMask((restore) =>
+            Effect.suspend(() => {
+              pending = undefined
+              return run(restore)
+            }),
+          )
+        const then = (closing: Effect.Effect<void> | undefined, next: Effect.Effect<Response, HttpError>) => {
+          pending = closing
+          resume(closing === undefined ? next : Effect.zipRight(closing, next))
+        }
+        const start = (lease: Pool.Lease) => {
+          const wire = new Wire(lease, p, pool, limits, true, p.timeouts, undefined)
+          const socketExchange = lease.conn.socket.exchange
+          pending = Effect.suspend(() => pool.release(lease, false) ?? Effect.void)
+          if (socketExchange === undefined)
+            return resume(general((restore) => exchange(p, lease, false, restore, true)))
+          wire.push(socketExchange, (outcome, closing) => {
+            if (Either.isRight(outcome)) return then(closing, Effect.succeed(outcome.right))
+            const retry = lease.reused && p.replayable && deadSocket(wire, outcome.left)
+            then(closing, retry ? general((restore) => attempt(p, true, restore, true)) : Effect.fail(outcome.left))
+          })
+        }
+        const idle = pool.take(origin)
+        if (idle !== undefined) start(idle)
+        else {
+          const waiter = pool.enqueue(origin, (grant) => {
+            if (grant !== "connect") return start(grant)
+            pending = Effect.sync(() => pool.freeSlot(origin))
+            resume(
+              general((restore) =>
+                Effect.flatMap(Effect.mapError(pool.openGranted(origin, restore, connect), connectFailed(p)), (l) =>
+                  exchange(p, l, false, restore, true),
+                ),
+              ),
+            )
+          })
+          if (waiter === undefined) return resume(fetchEffect(p))
+          pending = Effect.sync(() => pool.dequeue(origin, waiter))
+        }
+        return Effect.suspend(() => pending ?? Effect.void)
+      })
+
     const fetch: TransportService["fetch"] = (request, url) =>
-      Effect.uninterruptibleMask((restore) => {
+      Effect.suspend(() => {
         const prepared = start(request, url)
-        return Either.isLeft(prepared) ? Effect.fail(prepared.left) : attempt(prepared.right, false, restore, true)
+        if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
+        const p = prepared.right
+        return pushable(p) ? fetchPushed(p) : fetchEffect(p)
       })
 
     const send: TransportService["send"] = (request, url) =>

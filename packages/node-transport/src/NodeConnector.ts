@@ -79,9 +79,20 @@ class NodeSocket implements Connector.Socket {
   private waiter: ((effect: Effect.Effect<Uint8Array | undefined, Connector.SocketError>) => void) | undefined
   /** Small writes waiting for the end of the event-loop turn. */
   private batched: Array<Uint8Array> = []
+  private corked = false
+  /** Where received bytes go during a pushed exchange (see `exchange`). */
+  private onBytes: ((bytes: Uint8Array | undefined) => boolean) | undefined
+  private onError: ((error: Connector.SocketError) => void) | undefined
 
   constructor(private readonly socket: net.Socket) {
     socket.on("data", (chunk: Buffer) => {
+      const onBytes = this.onBytes
+      if (onBytes !== undefined) {
+        this.onBytes = undefined
+        if (onBytes(chunk) && this.onBytes === undefined && !this.socket.destroyed) this.onBytes = onBytes
+        else if (this.onBytes === undefined) this.onError = undefined
+        return
+      }
       const waiter = this.waiter
       if (waiter !== undefined) {
         this.waiter = undefined
@@ -108,6 +119,15 @@ class NodeSocket implements Connector.Socket {
   }
 
   private wake(effect: Effect.Effect<Uint8Array | undefined, Connector.SocketError>): void {
+    const onBytes = this.onBytes
+    const onError = this.onError
+    if (onBytes !== undefined && onError !== undefined) {
+      this.onBytes = undefined
+      this.onError = undefined
+      if (this.failure === undefined) onBytes(undefined)
+      else onError(this.failure)
+      return
+    }
     const waiter = this.waiter
     this.waiter = undefined
     waiter?.(effect)
@@ -129,24 +149,77 @@ class NodeSocket implements Connector.Socket {
     })
   })
 
+  /** Why nothing can be written now, if so. */
+  private unwritable(): Connector.SocketError | undefined {
+    if (this.failure !== undefined) return this.failure
+    if (this.socket.destroyed || this.socket.writableEnded) {
+      return new Connector.SocketError({ code: "EPIPE", reason: "socket is closed" })
+    }
+    return undefined
+  }
+
+  /** Queues a small write for the end of the event-loop turn. */
+  private batch(bytes: Uint8Array): void {
+    this.batched.push(bytes)
+    if (!dirty.has(this)) {
+      dirty.add(this)
+      if (!flushScheduled) {
+        flushScheduled = true
+        setImmediate(flushAll)
+      }
+    }
+  }
+
+  // The pushed exchange: one callback per chunk instead of one Effect per read, and no fiber resumed until
+  // the caller has what it waits for. Bytes queued before it (none, on a healthy idle socket) come first.
+  readonly exchange = (
+    bytes: Uint8Array,
+    onBytes: (bytes: Uint8Array | undefined) => boolean,
+    onError: (error: Connector.SocketError) => void,
+  ): void => {
+    const failure = this.unwritable()
+    if (failure !== undefined) {
+      onError(failure)
+      return
+    }
+    if (bytes.length <= BATCH_BYTES) this.batch(bytes)
+    else {
+      this.flush()
+      this.socket.write(bytes)
+    }
+    for (let chunk = this.queue.shift(); chunk !== undefined; chunk = this.queue.shift()) {
+      if (this.queue.length === 0 && this.socket.isPaused()) this.socket.resume()
+      if (!onBytes(chunk)) return
+    }
+    if (this.failure !== undefined) {
+      onError(this.failure)
+      return
+    }
+    if (this.ended) {
+      onBytes(undefined)
+      return
+    }
+    this.onBytes = onBytes
+    this.onError = onError
+  }
+
   write(bytes: Uint8Array): Effect.Effect<void, Connector.SocketError> {
     return Effect.suspend(() => {
-      if (this.failure !== undefined) return Effect.fail(this.failure)
-      if (this.socket.destroyed || this.socket.writableEnded) {
-        return Effect.fail(new Connector.SocketError({ code: "EPIPE", reason: "socket is closed" }))
-      }
+      const failure = this.unwritable()
+      if (failure !== undefined) return Effect.fail(failure)
       if (bytes.length <= BATCH_BYTES) {
-        this.batched.push(bytes)
-        if (!dirty.has(this)) {
-          dirty.add(this)
-          if (!flushScheduled) {
-            flushScheduled = true
-            setImmediate(flushAll)
-          }
-        }
+        this.batch(bytes)
         return Effect.void
       }
       this.flush()
+      // Large writes made in one tick (a streamed body's pieces, up to WRITE_BUFFER_BYTES) leave in one
+      // writev when the tick ends, as node:http's OutgoingMessage does. Measured on the 64 MiB upload
+      // bench: about 1.7 -> 3.5 GiB/s (2x node:http), with one 64 KiB syscall each before.
+      if (!this.corked) {
+        this.corked = true
+        this.socket.cork()
+        process.nextTick(this.uncork)
+      }
       this.socket.write(bytes)
       // Wait for the kernel only past 1 MiB buffered rather than Node's 16 KiB high-water mark: a streamed
       // body of 64 KiB pieces would otherwise wait for 'drain' after every piece (upload bench: +20% MiB/s).
@@ -166,6 +239,11 @@ class NodeSocket implements Connector.Socket {
         })
       })
     })
+  }
+
+  private readonly uncork = (): void => {
+    this.corked = false
+    this.socket.uncork()
   }
 
   /** Writes what was batched, in order, in one syscall where Node can (cork/uncork gives writev). */
@@ -189,6 +267,8 @@ class NodeSocket implements Connector.Socket {
   }
 
   readonly destroy: Effect.Effect<void> = Effect.sync(() => {
+    this.onBytes = undefined
+    this.onError = undefined
     this.batched = []
     dirty.delete(this)
     this.socket.destroy()

@@ -57,7 +57,8 @@ export interface Lease {
   readonly ticket?: number
 }
 
-type Grant = Lease | "connect"
+/** What a waiter gets: a connection, or a free slot to open one in (the slot is then the waiter's). */
+export type Grant = Lease | "connect"
 
 interface Waiter {
   readonly grant: (grant: Grant) => void
@@ -93,6 +94,21 @@ export interface Pool {
    * undefined when there is nothing to wait for.
    */
   readonly release: (lease: Lease, reusable: boolean, keepAliveHint?: number) => Effect.Effect<void> | undefined
+  /**
+   * The callback forms, for exchanges that run outside a fiber (see `Wire.push`): `take` gives a healthy
+   * idle connection, or nothing (and changes nothing); `enqueue` puts a waiter in line when every slot is
+   * taken, or returns undefined when one is free; `dequeue` takes a waiter out of line; `openGranted`
+   * opens a connection in a slot granted with "connect", and `freeSlot` gives such a slot back unused.
+   */
+  readonly take: (origin: Origin) => Lease | undefined
+  readonly enqueue: (origin: Origin, grant: (grant: Grant) => void) => object | undefined
+  readonly dequeue: (origin: Origin, waiter: object) => void
+  readonly openGranted: (
+    origin: Origin,
+    restore: Restore,
+    connect: ConnectOptions,
+  ) => Effect.Effect<Lease, ConnectError>
+  readonly freeSlot: (origin: Origin) => void
   /** Closes idle connections past their deadline. */
   readonly sweep: Effect.Effect<void>
   /** Counts per origin, for tests and metrics. */
@@ -352,5 +368,39 @@ export const make = (
       : { open: p.open, idle: p.idle.length, waiting: p.waiters.length }
   }
 
-  return { acquire, release, sweep, stats, keys: () => [...origins.keys()] }
+  const take: Pool["take"] = (origin) => {
+    const p = origins.get(origin.key)
+    const conn = p?.idle[p.idle.length - 1]
+    if (p === undefined || conn === undefined || pipelining) return undefined
+    if (conn.idleUntil <= clock.unsafeCurrentTimeMillis() || !conn.socket.reusable()) return undefined
+    p.idle.pop()
+    return { conn, reused: true, active: true }
+  }
+
+  const enqueue: Pool["enqueue"] = (origin, grant) => {
+    const p = poolFor(origin.key)
+    if (p.open < options.maxConnectionsPerOrigin || p.idle.length > 0) return undefined
+    const waiter: Waiter = { grant, pipelinable: false }
+    p.waiters.push(waiter)
+    return waiter
+  }
+
+  const dequeue: Pool["dequeue"] = (origin, waiter) => {
+    const waiters = poolFor(origin.key).waiters
+    const i = waiters.indexOf(waiter as Waiter)
+    if (i !== -1) waiters.splice(i, 1)
+  }
+
+  return {
+    acquire,
+    release,
+    take,
+    enqueue,
+    dequeue,
+    openGranted: (origin, restore, connect) => open(origin, poolFor(origin.key), restore, connect, false),
+    freeSlot: (origin) => freeSlot(poolFor(origin.key)),
+    sweep,
+    stats,
+    keys: () => [...origins.keys()],
+  }
 }

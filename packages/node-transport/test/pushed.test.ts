@@ -1,0 +1,111 @@
+// The transport's fast path for buffered requests (an exchange driven by socket callbacks, and requests
+// that wait in the pool's line as callbacks), over real sockets: interruption, retries and hand-offs.
+import type * as http from "node:http"
+import { Client, Response } from "@courier/core"
+import { NodeTransport } from "@courier/node-transport"
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import { httpServer, rawServer } from "./servers.js"
+
+const oneConnection = NodeTransport.client({ maxConnectionsPerOrigin: 1 })
+
+const pause = (ms: number) => Effect.promise(() => new Promise((r) => setTimeout(r, ms)))
+
+/** A node:http server that holds /hold until `release()` and answers anything else at once; it logs paths. */
+const holdingServer = Effect.gen(function* () {
+  const seen: Array<string> = []
+  const held: Array<http.ServerResponse> = []
+  const server = yield* httpServer((req, res) => {
+    seen.push(req.url ?? "")
+    req.resume()
+    if (req.url === "/hold") held.push(res)
+    else res.end(req.url)
+  })
+  return { ...server, seen, release: () => held.splice(0).forEach((res) => res.end("held")) }
+})
+
+describe("buffered requests on the fast path", () => {
+  it.scoped("a request interrupted while it waits for a connection is never sent", () =>
+    Effect.gen(function* () {
+      const server = yield* holdingServer
+      const first = yield* Effect.fork(Client.get(`${server.url}/hold`))
+      yield* pause(20)
+      const waiting = yield* Effect.fork(Client.get(`${server.url}/never`))
+      yield* pause(10)
+      yield* Fiber.interrupt(waiting)
+      server.release()
+      expect((yield* Fiber.join(first)).status).toBe(200)
+      expect(yield* Effect.flatMap(Client.get(`${server.url}/after`), Response.text)).toBe("/after")
+      expect(server.seen).toEqual(["/hold", "/after"])
+      expect(server.connections()).toBe(1)
+    }).pipe(Effect.provide(oneConnection)),
+  )
+
+  it.scoped("requests waiting for the one connection are written in order as it frees up", () =>
+    Effect.gen(function* () {
+      const server = yield* holdingServer
+      const first = yield* Effect.fork(Client.get(`${server.url}/hold`))
+      yield* pause(20)
+      const rest = yield* Effect.fork(
+        Effect.forEach(["/1", "/2", "/3"], (p) => Effect.flatMap(Client.get(`${server.url}${p}`), Response.text), {
+          concurrency: "unbounded",
+        }),
+      )
+      yield* pause(10)
+      server.release()
+      yield* Fiber.join(first)
+      expect(yield* Fiber.join(rest)).toEqual(["/1", "/2", "/3"])
+      expect(server.seen).toEqual(["/hold", "/1", "/2", "/3"])
+      expect(server.connections()).toBe(1)
+    }).pipe(Effect.provide(oneConnection)),
+  )
+
+  it.scoped("a request interrupted while its response is on the way destroys its reused connection", () =>
+    Effect.gen(function* () {
+      const server = yield* holdingServer
+      expect((yield* Client.get(`${server.url}/warm`)).status).toBe(200)
+      const fiber = yield* Effect.fork(Client.get(`${server.url}/hold`))
+      yield* pause(20)
+      yield* Fiber.interrupt(fiber)
+      yield* pause(20)
+      expect(server.open()).toBe(0)
+      expect((yield* Client.get(`${server.url}/next`)).status).toBe(200)
+      expect(server.connections()).toBe(2)
+    }).pipe(Effect.provide(oneConnection)),
+  )
+
+  it.scoped("an idempotent request on a reused connection reset as it is written is retried on a fresh one", () =>
+    Effect.gen(function* () {
+      // Every connection answers its first request and resets on the second, without a byte of answer.
+      const server = yield* rawServer((socket) => {
+        socket.on("error", () => undefined)
+        let requests = 0
+        socket.on("data", () => {
+          if (++requests === 1) socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+          else socket.resetAndDestroy()
+        })
+      })
+      expect((yield* Client.get(server.url)).status).toBe(200)
+      expect((yield* Client.get(server.url)).status).toBe(200)
+      expect(server.connections()).toBe(2)
+    }).pipe(Effect.provide(oneConnection)),
+  )
+
+  it.scoped("a request waiting in line opens a connection of its own when the busy one is closed", () =>
+    Effect.gen(function* () {
+      const server = yield* rawServer((socket) => {
+        socket.on("error", () => undefined)
+        socket.once("data", () => {
+          setTimeout(() => socket.end("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 3\r\n\r\nbye"), 20)
+        })
+      })
+      const [a, b] = yield* Effect.all(
+        [Effect.flatMap(Client.get(server.url), Response.text), Effect.flatMap(Client.get(server.url), Response.text)],
+        { concurrency: "unbounded" },
+      )
+      expect([a, b]).toEqual(["bye", "bye"])
+      expect(server.connections()).toBe(2)
+    }).pipe(Effect.provide(oneConnection)),
+  )
+})
