@@ -22,7 +22,10 @@ const holdingServer = Effect.gen(function* () {
     if (req.url === "/hold") held.push(res)
     else res.end(req.url)
   })
-  return { ...server, seen, release: () => held.splice(0).forEach((res) => res.end("held")) }
+  const release = () => {
+    for (const res of held.splice(0)) res.end("held")
+  }
+  return { ...server, seen, release }
 })
 
 describe("buffered requests on the fast path", () => {
