@@ -1,23 +1,64 @@
-// Counts Effect runtime ops per request (not committed).
+/**
+ * `pnpm --filter @courier/bench ops`: Effect runtime operations per Courier request, counted by a
+ * Supervisor with op supervision on, against a node:http server in this process. The request benchmarks
+ * spend a large share of their time in the Effect runtime, so this count is the first thing to check when
+ * a change to the request path may have made it heavier. It counts GETs and 1 KiB POSTs, one at a time and
+ * 64 in flight over 16 connections.
+ */
 import * as http from "node:http"
-import { Client, Request } from "@courier/core"
+import type * as net from "node:net"
+import { Body, Client, Request } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
 import * as Effect from "effect/Effect"
 import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as RuntimeFlags from "effect/RuntimeFlags"
+import * as RuntimeFlagsPatch from "effect/RuntimeFlagsPatch"
+import * as Supervisor from "effect/Supervisor"
 
-const g = globalThis as unknown as { __ops: number }
-g.__ops = 0
-const server = http.createServer((_req, res) => res.end("hello world"))
-server.listen(0, "127.0.0.1", async () => {
-  const port = (server.address() as { port: number }).port
-  const rt = ManagedRuntime.make(NodeTransport.client({ pipelining: Number(process.env.PIPE ?? 1) }))
-  const req = Request.get(`http://127.0.0.1:${port}/x`)
-  const N = 2000
-  const inflight = Number(process.env.INFLIGHT ?? 1)
-  await rt.runPromise(Effect.forEach(Array.from({ length: 200 }), () => Client.fetch(req), { concurrency: inflight }))
-  g.__ops = 0
-  await rt.runPromise(Effect.forEach(Array.from({ length: N }), () => Client.fetch(req), { concurrency: inflight }))
-  console.log("ops/request", (g.__ops / N).toFixed(1))
-  await rt.dispose()
+class OpCounter extends Supervisor.AbstractSupervisor<number> {
+  ops = 0
+  readonly value = Effect.sync(() => this.ops)
+  override onEffect(): void {
+    this.ops++
+  }
+}
+
+const REQUESTS = 2000
+
+const main = async () => {
+  const server = http.createServer((req, res) => {
+    req.resume()
+    req.on("end", () => res.end("hello world"))
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`
+  const runtime = ManagedRuntime.make(NodeTransport.client({ maxConnectionsPerOrigin: 16 }))
+  const get = Request.get(`${base}/get`)
+  const post = () => Request.post(`${base}/post`, { body: Body.bytes(new Uint8Array(1024), "application/json") })
+  const count = async (label: string, request: () => Request.Request, inFlight: number) => {
+    const all = Effect.forEach(Array.from({ length: REQUESTS }), () => Client.fetch(request()), {
+      concurrency: inFlight,
+      discard: true,
+    })
+    await runtime.runPromise(all)
+    const counter = new OpCounter()
+    await runtime.runPromise(
+      all.pipe(
+        Effect.supervised(counter),
+        Effect.withRuntimeFlagsPatch(RuntimeFlagsPatch.enable(RuntimeFlags.OpSupervision)),
+      ),
+    )
+    process.stdout.write(`${label}: ${(counter.ops / REQUESTS).toFixed(1)} ops/request\n`)
+  }
+  await count("GET, one at a time", () => get, 1)
+  await count("GET, 64 in flight", () => get, 64)
+  await count("POST 1 KiB, one at a time", post, 1)
+  await count("POST 1 KiB, 64 in flight", post, 64)
+  await runtime.dispose()
   server.close()
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`)
+  process.exit(1)
 })

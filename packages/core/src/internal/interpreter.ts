@@ -24,7 +24,7 @@ import { resolve as resolveBody } from "./multipart.js"
 import { decoded, discard, redirectOf, retrying } from "./policies.js"
 import { withDownloadProgress, withUploadProgress } from "./progress.js"
 import { copy as copyRequest } from "./request.js"
-import { attemptSpan, requestSpan, whenTraced } from "./tracing.js"
+import { attemptSpan, isTracing, requestSpan } from "./tracing.js"
 
 const absolute = /^[a-z][a-z0-9+.-]*:/i
 
@@ -203,13 +203,17 @@ export const interpret = (
     return loop(first, firstUrl, 0)
   }
 
-  /** Runs the whole pipeline, within the request's total deadline if it has one. */
+  /**
+   * Runs the whole pipeline, within the request's total deadline if it has one. One `withFiberRuntime`
+   * both defers the work and reads the fiber's tracer, where `suspend` and `tracerWith` took three runtime
+   * operations.
+   */
   const run = <R>(
     request: Request.Request,
     send: Mode<R>["send"],
     buffer: boolean,
   ): Effect.Effect<Response.Response, HttpError, R> =>
-    Effect.suspend(() => {
+    Effect.withFiberRuntime((fiber) => {
       const resolved = resolve(request)
       if (Either.isLeft(resolved)) return Effect.fail(resolved.left)
       const [final, url] = resolved.right
@@ -221,8 +225,7 @@ export const interpret = (
           : Effect.flatMap(Effect.map(withBody(final), withUploadProgress), (ready) => follow(ready, url, mode))
       const traced = () => requestSpan(final, url, pipeline({ send, buffer, traced: true }))
       const plain = () => pipeline({ send, buffer, traced: false })
-      const spanned =
-        tracing === false ? plain() : tracing === true ? traced() : whenTraced(traced, Effect.suspend(plain))
+      const spanned = tracing === true || (tracing === "auto" && isTracing(fiber.currentTracer)) ? traced() : plain()
       const total = final.timeouts.total
       if (total === undefined) return spanned
       const ms = millis(total)

@@ -17,13 +17,10 @@ import type * as Tracer from "effect/Tracer"
 const builtInTracer = Effect.runSync(Effect.tracer)
 
 /**
- * Runs `traced()` when a tracer other than the built-in one is installed, `plain` otherwise. The traced
- * effect is built only when it runs: building a span captures a stack trace, which is not free either.
+ * Whether a tracer other than the built-in one is installed. Spans are built only then: building one
+ * captures a stack trace, which is not free either.
  */
-export const whenTraced = <A, E, R>(
-  traced: () => Effect.Effect<A, E, R>,
-  plain: Effect.Effect<A, E, R>,
-): Effect.Effect<A, E, R> => Effect.tracerWith((tracer) => (tracer === builtInTracer ? plain : traced()))
+export const isTracing = (tracer: Tracer.Tracer): boolean => tracer !== builtInTracer
 
 import type { HttpError } from "../HttpError.js"
 import * as Request from "../Request.js"
