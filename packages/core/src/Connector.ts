@@ -57,16 +57,18 @@ export interface Socket {
   /** Closes the socket at once, dropping anything unsent. */
   readonly destroy: Effect.Effect<void>
   /**
-   * Optional push form of one exchange, for sockets that can do better than one Effect per read: writes
-   * `bytes`, then hands every chunk received (`undefined`: the peer closed) to `onBytes` until it returns
-   * false, or the failure to `onError`. Delivery stops when the socket is destroyed. The HTTP/1.1
-   * transport uses it for requests whose body is in memory and whose response is read whole.
+   * Optional, with `listen`: the push form, for sockets that can do better than one Effect per write and
+   * read. The HTTP/1.1 transport uses it for requests whose body is in memory and whose response is read
+   * whole. `send` writes at once (as `write` would), returning the failure if the socket cannot take the
+   * bytes.
    */
-  readonly exchange?: (
-    bytes: Uint8Array,
-    onBytes: (bytes: Uint8Array | undefined) => boolean,
-    onError: (error: SocketError) => void,
-  ) => void
+  readonly send?: (bytes: Uint8Array) => SocketError | undefined
+  /**
+   * Hands every chunk received (`undefined`: the peer closed) to `onBytes` until it returns false, or the
+   * failure to `onError`; bytes received while nobody listened come first. Delivery stops when the
+   * socket is destroyed.
+   */
+  readonly listen?: (onBytes: (bytes: Uint8Array | undefined) => boolean, onError: (error: SocketError) => void) => void
 }
 
 /**

@@ -228,9 +228,12 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
 
     const route = proxyRouter(options.proxy)
 
+    /** Whether a request read whole may be pipelined: idempotent, no body, no `Connection: close`. */
+    const mayPipeline = (p: Prepared): boolean =>
+      p.replayable && !p.close && p.body._tag === "Fixed" && p.body.bytes.length === 0
+
     /** Whether a buffered request can take the fast path (see `fetchPushed`). */
     const pushable = (p: Prepared): boolean =>
-      !pipelining &&
       p.onInformational === undefined &&
       p.timeouts.head === undefined &&
       p.timeouts.body === undefined &&
@@ -256,9 +259,7 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
       buffered: boolean,
     ): Effect.Effect<Response, HttpError> => {
       const [origin, connect] = connectTo(p)
-      const body = p.body
-      const pipelinable =
-        pipelining && buffered && p.replayable && !p.close && body._tag === "Fixed" && body.bytes.length === 0
+      const pipelinable = pipelining && buffered && mayPipeline(p)
       const lease = pool.acquire(origin, fresh, restore, connect, pipelinable)
       return Effect.isEffect(lease)
         ? Effect.flatMap(Effect.mapError(lease, connectFailed(p)), (l) => exchange(p, l, fresh, restore, buffered))
@@ -277,11 +278,12 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
      * The fast path of a buffered request: one `Effect.async` for the whole exchange, driven by the
      * socket's callbacks (`Wire.push`). A request that finds no idle connection waits in the pool's line as
      * a callback, and its request is written the moment a connection is handed to it, without waking its
-     * fiber. Whatever needs Effects (connecting, a retry on a fresh connection, a socket without
-     * `exchange`) continues on the general path. `pending` is what the canceller runs if the fiber is
+     * fiber; with pipelining it may join a busy connection the same way. Whatever needs Effects
+     * (connecting, a retry on a fresh connection, a socket without the push form) continues on the general
+     * path. `pending` is what the canceller runs if the fiber is
      * interrupted: leaving the line, destroying the connection mid-exchange, or giving back a slot.
      */
-    const fetchPushed = (p: Prepared): Effect.Effect<Response, HttpError> =>
+    const fetchPushed = (p: Prepared, pipelinable: boolean): Effect.Effect<Response, HttpError> =>
       Effect.async<Response, HttpError>((resume) => {
         const [origin, connect] = connectTo(p)
         let pending: Effect.Effect<void> | undefined
@@ -298,26 +300,28 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
         }
         const start = (lease: Pool.Lease) => {
           const wire = new Wire(lease, p, pool, limits, true, p.timeouts, undefined)
-          const socketExchange = lease.conn.socket.exchange
+          const socket = lease.conn.socket
           pending = Effect.suspend(() => pool.release(lease, false) ?? Effect.void)
-          if (socketExchange === undefined)
+          if (socket.send === undefined || socket.listen === undefined) {
             return resume(general((restore) => exchange(p, lease, false, restore, true)))
-          wire.push(socketExchange, (outcome, closing) => {
+          }
+          wire.push({ send: socket.send, listen: socket.listen }, (outcome, closing) => {
             if (Either.isRight(outcome)) return then(closing, Effect.succeed(outcome.right))
-            const retry = lease.reused && p.replayable && deadSocket(wire, outcome.left)
+            const retry = p.replayable && (wire.refused || (lease.reused && deadSocket(wire, outcome.left)))
             then(closing, retry ? general((restore) => attempt(p, true, restore, true)) : Effect.fail(outcome.left))
           })
         }
-        const idle = pool.take(origin)
+        const idle = pool.take(origin, pipelinable)
         if (idle !== undefined) start(idle)
         else {
-          const waiter = pool.enqueue(origin, (grant) => {
+          const waiter = pool.enqueue(origin, pipelinable, (grant) => {
             if (grant !== "connect") return start(grant)
             pending = Effect.sync(() => pool.freeSlot(origin))
             resume(
               general((restore) =>
-                Effect.flatMap(Effect.mapError(pool.openGranted(origin, restore, connect), connectFailed(p)), (l) =>
-                  exchange(p, l, false, restore, true),
+                Effect.flatMap(
+                  Effect.mapError(pool.openGranted(origin, restore, connect, pipelinable), connectFailed(p)),
+                  (l) => exchange(p, l, false, restore, true),
                 ),
               ),
             )
@@ -333,7 +337,7 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
         const prepared = start(request, url)
         if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
         const p = prepared.right
-        return pushable(p) ? fetchPushed(p) : fetchEffect(p)
+        return pushable(p) ? fetchPushed(p, pipelining && mayPipeline(p)) : fetchEffect(p)
       })
 
     const send: TransportService["send"] = (request, url) =>

@@ -109,6 +109,28 @@ export class Pipeline {
     for (const wake of waiting) wake()
   }
 
+  /**
+   * The callback forms of `writeTurn` and `readTurn`, for exchanges driven by socket callbacks: `f` runs
+   * at once when it is the ticket's turn, or when it comes, or when the connection dies (`f` checks which).
+   */
+  whenWriteTurn(ticket: number, f: () => void): void {
+    this.when(ticket, this.writers, this.writing, f)
+  }
+
+  whenReadTurn(ticket: number, f: () => void): void {
+    this.when(ticket, this.readers, this.reading, f)
+  }
+
+  private when(ticket: number, waiting: Map<number, () => void>, current: number, f: () => void): void {
+    if (this.dead || current === ticket) f()
+    else {
+      waiting.set(ticket, () => {
+        waiting.delete(ticket)
+        f()
+      })
+    }
+  }
+
   /** Takes the bytes read past the previous response. */
   takeLeftover(): Uint8Array | undefined {
     const bytes = this.leftover

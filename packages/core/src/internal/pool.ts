@@ -100,13 +100,14 @@ export interface Pool {
    * taken, or returns undefined when one is free; `dequeue` takes a waiter out of line; `openGranted`
    * opens a connection in a slot granted with "connect", and `freeSlot` gives such a slot back unused.
    */
-  readonly take: (origin: Origin) => Lease | undefined
-  readonly enqueue: (origin: Origin, grant: (grant: Grant) => void) => object | undefined
+  readonly take: (origin: Origin, pipelinable: boolean) => Lease | undefined
+  readonly enqueue: (origin: Origin, pipelinable: boolean, grant: (grant: Grant) => void) => object | undefined
   readonly dequeue: (origin: Origin, waiter: object) => void
   readonly openGranted: (
     origin: Origin,
     restore: Restore,
     connect: ConnectOptions,
+    pipelinable: boolean,
   ) => Effect.Effect<Lease, ConnectError>
   readonly freeSlot: (origin: Origin) => void
   /** Closes idle connections past their deadline. */
@@ -368,19 +369,24 @@ export const make = (
       : { open: p.open, idle: p.idle.length, waiting: p.waiters.length }
   }
 
-  const take: Pool["take"] = (origin) => {
+  // A stale idle connection is left for `acquire`, which closes it; so is a free slot.
+  const take: Pool["take"] = (origin, pipelinable) => {
     const p = origins.get(origin.key)
-    const conn = p?.idle[p.idle.length - 1]
-    if (p === undefined || conn === undefined || pipelining) return undefined
-    if (conn.idleUntil <= clock.unsafeCurrentTimeMillis() || !conn.socket.reusable()) return undefined
-    p.idle.pop()
-    return { conn, reused: true, active: true }
+    if (p === undefined) return undefined
+    const conn = p.idle[p.idle.length - 1]
+    if (conn !== undefined) {
+      if (conn.idleUntil <= clock.unsafeCurrentTimeMillis() || !conn.socket.reusable()) return undefined
+      p.idle.pop()
+      return lease(p, conn, true, pipelinable)
+    }
+    const busy = pipelinable && pipelining && p.open >= options.maxConnectionsPerOrigin ? joinable(p) : undefined
+    return busy === undefined ? undefined : lease(p, busy, true, true)
   }
 
-  const enqueue: Pool["enqueue"] = (origin, grant) => {
+  const enqueue: Pool["enqueue"] = (origin, pipelinable, grant) => {
     const p = poolFor(origin.key)
     if (p.open < options.maxConnectionsPerOrigin || p.idle.length > 0) return undefined
-    const waiter: Waiter = { grant, pipelinable: false }
+    const waiter: Waiter = { grant, pipelinable }
     p.waiters.push(waiter)
     return waiter
   }
@@ -397,7 +403,8 @@ export const make = (
     take,
     enqueue,
     dequeue,
-    openGranted: (origin, restore, connect) => open(origin, poolFor(origin.key), restore, connect, false),
+    openGranted: (origin, restore, connect, pipelinable) =>
+      open(origin, poolFor(origin.key), restore, connect, pipelinable),
     freeSlot: (origin) => freeSlot(poolFor(origin.key)),
     sweep,
     stats,
