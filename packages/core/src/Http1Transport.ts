@@ -22,7 +22,7 @@ import { type ConnectError, type ConnectOptions, Connector } from "./Connector.j
 import type { Limits } from "./Http1.js"
 import * as Http1 from "./Http1.js"
 import { HTTPConnectionError, type HttpError, Timeout } from "./HttpError.js"
-import { COALESCE_BYTES, type Prepared, prepare, Wire } from "./internal/exchange.js"
+import { type Prepared, prepare, Wire } from "./internal/exchange.js"
 import * as Pool from "./internal/pool.js"
 import { router as proxyRouter } from "./internal/proxy.js"
 import { info as requestInfo } from "./Request.js"
@@ -234,11 +234,7 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
 
     /** Whether a buffered request can take the fast path (see `fetchPushed`). */
     const pushable = (p: Prepared): boolean =>
-      p.onInformational === undefined &&
-      p.timeouts.head === undefined &&
-      p.timeouts.body === undefined &&
-      p.body._tag === "Fixed" &&
-      p.body.bytes.length <= COALESCE_BYTES
+      p.onInformational === undefined && p.timeouts.head === undefined && p.timeouts.body === undefined && p.whole
 
     /** Where a request connects: its origin, the proxy it is forwarded to, or its origin through a tunnel. */
     const connectTo = (p: Prepared): readonly [Url.Origin, ConnectOptions] => {

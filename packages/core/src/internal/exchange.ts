@@ -32,6 +32,7 @@ import type { Request } from "../Request.js"
 import * as Response from "../Response.js"
 import type { Url } from "../Url.js"
 import type { Event, Failure, Head, Limits } from "./decoder.js"
+import { encodeRequest } from "./head.js"
 import { concat, concatAll } from "./latin1.js"
 import type { Pipeline } from "./pipeline.js"
 import type { Lease, Pool } from "./pool.js"
@@ -41,7 +42,10 @@ export interface Prepared {
   readonly info: RequestInfo
   readonly method: string
   readonly url: Url
+  /** The head, followed by the body when `whole`: a body in memory of up to COALESCE_BYTES. */
   readonly head: Uint8Array
+  /** `head` holds the body too: one write carries the whole request. */
+  readonly whole: boolean
   readonly body: Body.Encoded
   /** The caller asked for `Connection: close`. */
   readonly close: boolean
@@ -65,7 +69,7 @@ const timeoutsOf = (request: Request): Prepared["timeouts"] => {
 const noPhaseTimeouts: Prepared["timeouts"] = { connect: undefined, head: undefined, body: undefined }
 
 /** Bodies up to this size go out in the same write as the head: one syscall for most requests. */
-export const COALESCE_BYTES = 64 * 1024
+const COALESCE_BYTES = 64 * 1024
 
 const bodyless = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "DELETE", "CONNECT"])
 
@@ -119,13 +123,21 @@ export const prepare = (
   }
   const target = forward === undefined ? url.target : url.href
   const head = { method: request.method, target, host: url.hostHeader, headers: fields }
-  const invalid = Http1.invalidHead(head)
-  if (invalid !== undefined) return Either.left(new InvalidHeader({ request: info, ...invalid }))
+  const whole = body._tag === "Fixed" && body.bytes.length <= COALESCE_BYTES
+  // The fast encoder checks as it goes; the careful path runs only when it gives up, for the exact reason.
+  let bytes = whole ? encodeRequest(head, body.bytes) : undefined
+  if (bytes === undefined) {
+    const invalid = Http1.invalidHead(head)
+    if (invalid !== undefined) return Either.left(new InvalidHeader({ request: info, ...invalid }))
+    bytes = Http1.encodeHead(head)
+    if (whole) bytes = concat(bytes, body.bytes)
+  }
   return Either.right({
     info,
     method: request.method,
     url,
-    head: Http1.encodeHead(head),
+    head: bytes,
+    whole,
     body,
     close,
     replayable: isIdempotent(request) && body._tag === "Fixed",
@@ -205,10 +217,9 @@ export class Wire {
     if (pipeline !== undefined && ticket !== undefined) return this.runPipelined(pipeline, ticket, reading)
     const read = Effect.map(reading, this.makeResponse)
     const p = this.prepared
-    const body = p.body
     // The common case, a body in memory, is one write; its failure maps to IOError in the same step.
-    if (body._tag === "Fixed" && body.bytes.length <= COALESCE_BYTES) {
-      return Effect.matchEffect(this.lease.conn.socket.write(concat(p.head, body.bytes)), {
+    if (p.whole) {
+      return Effect.matchEffect(this.lease.conn.socket.write(p.head), {
         onFailure: (e) => Effect.fail(ioError(p.info, e)),
         onSuccess: () => read,
       })
@@ -250,9 +261,7 @@ export class Wire {
     const io = (e: SocketError) => ioError(p.info, e)
     if (body._tag === "Fixed") {
       return Effect.mapError(
-        body.bytes.length <= COALESCE_BYTES
-          ? socket.write(concat(p.head, body.bytes))
-          : Effect.zipRight(socket.write(p.head), socket.write(body.bytes)),
+        p.whole ? socket.write(p.head) : Effect.zipRight(socket.write(p.head), socket.write(body.bytes)),
         io,
       )
     }
@@ -336,8 +345,7 @@ export class Wire {
    */
   push(socket: PushSocket, done: Done): void {
     const p = this.prepared
-    const body = (p.body as Body.Encoded & { readonly _tag: "Fixed" }).bytes
-    const bytes = body.length === 0 ? p.head : concat(p.head, body)
+    const bytes = p.head
     const fail = (error: HttpError) => done(Either.left(error), this.pool.release(this.lease, false))
     const onBytes = (chunk: Uint8Array | undefined): boolean => {
       const failure = this.feed(chunk)
