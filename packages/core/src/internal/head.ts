@@ -2,13 +2,15 @@
  * The request head and a small body encoded in one pass: the bytes are written straight into one buffer
  * sized for both, and every char is checked on the way. It gives up (undefined) at the first char it does
  * not accept, and the caller falls back to `Http1.invalidHead` (for the exact reason) and
- * `Http1.encodeHead`. Measured on the c64 benchmark: validating, building a string, encoding it and
- * joining the body took about 6% of the client's CPU; this takes about 1%.
+ * `Http1.encodeHead`. Measured on the c64 benchmark (CPU profile): validating, building a string,
+ * encoding it and joining the body took about 6% of the client's samples; this takes under 3%, half of
+ * the gain from writing into a slab view (see `allocate`) rather than a fresh Uint8Array.
  * @internal
  */
 
 import * as Headers from "../Headers.js"
 import type { RequestHead } from "../Http1.js"
+import { allocate } from "./latin1.js"
 
 const HTTP11 = " HTTP/1.1\r\n"
 const HOST = "Host: "
@@ -45,13 +47,15 @@ export const encodeRequest = (head: RequestHead, body: Uint8Array): Uint8Array |
   if (!Headers.isToken(head.method)) return undefined
   let hasHost = false
   let size = head.method.length + 1 + head.target.length + HTTP11.length + 2 + body.length
-  for (const [name, value] of head.headers) {
+  const fields = head.headers
+  for (let i = 0; i < fields.length; i++) {
+    const [name, value] = fields[i] as readonly [string, string]
     if (!Headers.isToken(name)) return undefined
     if (name.length === 4 && name.toLowerCase() === "host") hasHost = true
     size += name.length + 2 + value.length + 2
   }
   if (!hasHost) size += HOST.length + head.host.length + 2
-  const out = new Uint8Array(size)
+  const out = allocate(size)
   let at = putAscii(out, 0, head.method)
   out[at++] = 32
   at = putTarget(out, at, head.target)
@@ -66,7 +70,8 @@ export const encodeRequest = (head: RequestHead, body: Uint8Array): Uint8Array |
     out[at++] = 13
     out[at++] = 10
   }
-  for (const [name, value] of head.headers) {
+  for (let i = 0; i < fields.length; i++) {
+    const [name, value] = fields[i] as readonly [string, string]
     at = putAscii(out, at, name)
     out[at++] = 58
     out[at++] = 32
