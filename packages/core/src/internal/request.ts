@@ -126,7 +126,23 @@ const Proto = {
   },
 }
 
-export const build = (fields: Fields): Request => Object.assign(Object.create(Proto), fields)
+/**
+ * A Request with `fields`. The fields are set one by one, always in the same order, so every Request has
+ * one shape; `Object.assign` was about 1% of the client's CPU on the c64 benchmark.
+ */
+export const build = (fields: Fields): Request => {
+  const self: { -readonly [K in keyof Fields]: Fields[K] } = Object.create(Proto)
+  self.method = fields.method
+  self.url = fields.url
+  self.params = fields.params
+  self.headers = fields.headers
+  self.body = fields.body
+  self.timeouts = fields.timeouts
+  self.onInformational = fields.onInformational
+  self.onUploadProgress = fields.onUploadProgress
+  self.onDownloadProgress = fields.onDownloadProgress
+  return self as Request
+}
 
 export const copy = (self: Request, patch: Partial<Fields>): Request =>
   build({
