@@ -2,8 +2,9 @@
  * Sockets for Courier over node:net and node:tls.
  *
  * TLS verifies certificates by default and sends SNI (never for an IP literal) and ALPN `http/1.1`. TCP
- * no-delay and keep-alive are on. Reads are pulled: bytes that arrive while nobody reads are queued, and
- * the socket is paused when the queue grows, so a slow reader applies back-pressure to the server.
+ * no-delay and keep-alive are on. Reads are pulled (`read`) or pushed to a listener (`listen`): bytes that
+ * arrive while nobody reads are queued, and the socket is paused when the queue grows, so a slow reader
+ * applies back-pressure to the server.
  *
  * @since 0.1.0
  */
