@@ -1,17 +1,16 @@
 /**
- * One request/response exchange over a leased connection: prepare the head (validated before any byte is
- * written), write it with the body, then feed socket bytes to the decoder. In buffered mode the loop runs
- * to the end of the body; in streaming mode it stops at the head and the Response pulls the rest. The
- * connection is released the moment the decoder reports the end. This is the hot path: each socket read
- * costs one `matchEffect`, and a response that arrives whole costs no further operation.
+ * One request/response exchange over a leased connection, for a request already prepared (prepare.ts):
+ * write the head with the body, then feed socket bytes to the decoder. In buffered mode reading runs to
+ * the end of the body; in streaming mode it stops at the head and the Response pulls the rest. The
+ * connection is released the moment the decoder reports the end. Two forms: `run`, as Effects (one
+ * `matchEffect` per socket read), and `push`, driven by the socket's callbacks with no Effect until the end
+ * (see Http1Transport's fast path). On a pipelined connection both wait for their turns (pipeline.ts).
  * @internal
  */
 
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
-import * as Body from "../Body.js"
 import type { Socket, SocketError } from "../Connector.js"
 import * as Headers from "../Headers.js"
 import * as Http1 from "../Http1.js"
@@ -21,130 +20,18 @@ import {
   HeaderOverflow,
   type HttpError,
   IncompleteRead,
-  InvalidHeader,
   IOError,
   ProtocolError,
   type RequestInfo,
   Timeout,
   UnknownTransferEncoding,
 } from "../HttpError.js"
-import type { Request } from "../Request.js"
 import * as Response from "../Response.js"
-import type { Url } from "../Url.js"
 import type { Event, Failure, Head, Limits } from "./decoder.js"
-import { encodeRequest } from "./head.js"
-import { concat, concatAll } from "./latin1.js"
+import { concatAll } from "./latin1.js"
 import type { Pipeline } from "./pipeline.js"
 import type { Lease, Pool } from "./pool.js"
-import { isIdempotent } from "./request.js"
-
-export interface Prepared {
-  readonly info: RequestInfo
-  readonly method: string
-  readonly url: Url
-  /** The head, followed by the body when `whole`: a body in memory of up to COALESCE_BYTES. */
-  readonly head: Uint8Array
-  /** `head` holds the body too: one write carries the whole request. */
-  readonly whole: boolean
-  readonly body: Body.Encoded
-  /** The caller asked for `Connection: close`. */
-  readonly close: boolean
-  /** The request may be sent again on a fresh connection if a reused one turns out to be dead. */
-  readonly replayable: boolean
-  /** Phase deadlines in milliseconds (`connect` included). */
-  readonly timeouts: PhaseTimeouts & { readonly connect: number | undefined }
-  readonly onInformational: ((i: Response.Informational) => Effect.Effect<void>) | undefined
-}
-
-const millis = (d: Duration.DurationInput | undefined): number | undefined =>
-  d === undefined ? undefined : Duration.toMillis(Duration.decode(d))
-
-const timeoutsOf = (request: Request): Prepared["timeouts"] => {
-  const t = request.timeouts
-  return t.connect === undefined && t.head === undefined && t.body === undefined
-    ? noPhaseTimeouts
-    : { connect: millis(t.connect), head: millis(t.head), body: millis(t.body) }
-}
-
-const noPhaseTimeouts: Prepared["timeouts"] = { connect: undefined, head: undefined, body: undefined }
-
-/** Bodies up to this size go out in the same write as the head: one syscall for most requests. */
-const COALESCE_BYTES = 64 * 1024
-
-const bodyless = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "DELETE", "CONNECT"])
-
-/**
- * Validates and encodes the request head. `forward` is the proxy an http request is forwarded through:
- * the target is then in absolute form and the proxy's credentials go in Proxy-Authorization.
- */
-export const prepare = (
-  request: Request,
-  url: Url,
-  info: RequestInfo,
-  forward?: { readonly authorization: string | undefined },
-): Either.Either<Prepared, HttpError> => {
-  const encoded = Body.encode(request.body)
-  if (Either.isLeft(encoded)) return Either.left(new EncodeError({ request: info, reason: encoded.left }))
-  const body = encoded.right
-  const fields: Array<readonly [string, string]> = []
-  let close = false
-  let hasType = false
-  let declaredLength: string | undefined
-  for (const entry of request.headers.entries) {
-    const lower = entry[0].toLowerCase()
-    // The framing is Courier's to write: a caller-set Transfer-Encoding or Upgrade would desynchronise it.
-    if (lower === "transfer-encoding") {
-      return Either.left(new InvalidHeader({ request: info, name: entry[0], reason: "framing is set by Courier" }))
-    }
-    if (lower === "content-length") {
-      declaredLength = entry[1].trim()
-      continue
-    }
-    if (lower === "connection") {
-      const tokens = entry[1].toLowerCase()
-      if (tokens.includes("upgrade")) {
-        return Either.left(new InvalidHeader({ request: info, name: entry[0], reason: "upgrades are not supported" }))
-      }
-      if (tokens.includes("close")) close = true
-    }
-    if (lower === "content-type") hasType = true
-    fields.push(entry)
-  }
-  const length = body._tag === "Fixed" ? body.bytes.length : body.length
-  if (declaredLength !== undefined && declaredLength !== String(length)) {
-    const reason = `Content-Length ${declaredLength} disagrees with the body (${length ?? "unknown length"})`
-    return Either.left(new InvalidHeader({ request: info, name: "Content-Length", reason }))
-  }
-  if (!hasType && body.contentType !== undefined) fields.push(["Content-Type", body.contentType])
-  if (length === undefined) fields.push(["Transfer-Encoding", "chunked"])
-  else if (length > 0 || !bodyless.has(request.method)) fields.push(["Content-Length", String(length)])
-  if (forward?.authorization !== undefined && !fields.some(([k]) => k.toLowerCase() === "proxy-authorization")) {
-    fields.push(["Proxy-Authorization", forward.authorization])
-  }
-  const target = forward === undefined ? url.target : url.href
-  const head = { method: request.method, target, host: url.hostHeader, headers: fields }
-  const whole = body._tag === "Fixed" && body.bytes.length <= COALESCE_BYTES
-  // The fast encoder checks as it goes; the careful path runs only when it gives up, for the exact reason.
-  let bytes = whole ? encodeRequest(head, body.bytes) : undefined
-  if (bytes === undefined) {
-    const invalid = Http1.invalidHead(head)
-    if (invalid !== undefined) return Either.left(new InvalidHeader({ request: info, ...invalid }))
-    bytes = Http1.encodeHead(head)
-    if (whole) bytes = concat(bytes, body.bytes)
-  }
-  return Either.right({
-    info,
-    method: request.method,
-    url,
-    head: bytes,
-    whole,
-    body,
-    close,
-    replayable: isIdempotent(request) && body._tag === "Fixed",
-    timeouts: timeoutsOf(request),
-    onInformational: request.onInformational,
-  })
-}
+import type { PhaseTimeouts, Prepared } from "./prepare.js"
 
 export const ioError = (info: RequestInfo, e: SocketError): HttpError =>
   new IOError({ request: info, code: e.code, reason: e.reason })
@@ -169,12 +56,6 @@ export type PushSocket = Required<Pick<Socket, "send" | "listen">>
 
 /** What `Wire.push` reports: the response or failure, and the Effect that closes the connection if any. */
 type Done = (outcome: Either.Either<Response.Response, HttpError>, closing: Effect.Effect<void> | undefined) => void
-
-/** Deadlines of the head and body phases, in milliseconds. */
-export interface PhaseTimeouts {
-  readonly head: number | undefined
-  readonly body: number | undefined
-}
 
 /** One response on one leased connection: the decoder, what it has produced, and the reading loops. */
 export class Wire {
