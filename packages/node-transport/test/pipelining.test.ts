@@ -74,6 +74,8 @@ const pipelined = (depth: number, connections = 1) =>
 
 const fetchText = (url: string) => Effect.flatMap(Client.fetch(Request.get(url)), Response.text)
 
+const pause = (ms: number) => Effect.promise(() => new Promise((r) => setTimeout(r, ms)))
+
 describe("pipelining", () => {
   // The server answers only once three requests wait on one connection: without pipelining the client
   // would never send the second. The three responses then go out as one byte string split at `split`,
@@ -155,6 +157,8 @@ describe("pipelining", () => {
         yield* Effect.all(
           [
             fetchText(`${server.url}/1`),
+            fetchText(`${server.url}/1b`),
+            fetchText(`${server.url}/1c`),
             Client.fetch(Request.post(`${server.url}/post`, { body: Body.text("x") })),
             fetchText(`${server.url}/2`),
             Client.fetch(Request.put(`${server.url}/put`, { body: Body.text("y") })),
@@ -166,7 +170,7 @@ describe("pipelining", () => {
           { concurrency: "unbounded" },
         )
         const log = server.log
-        expect(log.length).toBe(8)
+        expect(log.length).toBe(10)
         log.forEach((r, i) => {
           if (lonely.has(r.method) || r.path === "/streamed") {
             expect(r.outstanding).toBe(0)
@@ -175,6 +179,36 @@ describe("pipelining", () => {
           }
         })
         expect(Math.max(...log.map((r) => r.outstanding))).toBeGreaterThan(0)
+      }).pipe(Effect.provide(pipelined(4))),
+  )
+
+  it.scoped(
+    "requests that may be pipelined do not pass one that may not: a waiting POST is sent before later GETs",
+    () =>
+      Effect.gen(function* () {
+        // Answers one request every 3 ms, so each response frees one place in the pipeline at a time.
+        let next = 0
+        const server = yield* recordingServer((peer) => {
+          next = Math.max(next, Date.now()) + 3
+          setTimeout(() => reply(peer), next - Date.now())
+        })
+        const get = (p: string) => fetchText(`${server.url}${p}`)
+        const first = yield* Effect.fork(
+          Effect.forEach(["/g1", "/g2", "/g3", "/g4"], get, { concurrency: "unbounded" }),
+        )
+        yield* pause(2)
+        const post = yield* Effect.fork(Client.fetch(Request.post(`${server.url}/post`, { body: Body.text("x") })))
+        yield* pause(1)
+        const later = yield* Effect.fork(
+          Effect.forEach(["/g5", "/g6", "/g7", "/g8", "/g9"], get, { concurrency: "unbounded" }),
+        )
+        yield* Fiber.join(first)
+        yield* Fiber.join(post)
+        expect(yield* Fiber.join(later)).toEqual(["/g5", "/g6", "/g7", "/g8", "/g9"])
+        const order = server.log.map((r) => r.path)
+        expect(order.indexOf("/post")).toBeLessThan(order.indexOf("/g5"))
+        expect(server.log.find((r) => r.path === "/post")?.outstanding).toBe(0)
+        expect(Math.max(...server.log.map((r) => r.outstanding))).toBeGreaterThan(0)
       }).pipe(Effect.provide(pipelined(4))),
   )
 

@@ -160,17 +160,16 @@ export const make = (
     return { conn, reused, active: true, ticket: pl.issue() }
   }
 
-  /** Grants free places in `conn`'s pipeline to waiting requests that may be pipelined, in order. */
+  /**
+   * Grants free places in `conn`'s pipeline to the waiting requests at the head of the line, while they
+   * may be pipelined. A request that may not stops the filling: connections then drain until one is free
+   * for it, so a stream of pipelined GETs cannot starve a POST that waits.
+   */
   const fill = (p: OriginPool, conn: Conn): void => {
     const pl = conn.pipeline
     if (pl === undefined) return
-    for (let i = 0; i < p.waiters.length && pl.accepts(depth) && fits(conn); ) {
-      const w = p.waiters[i] as Waiter
-      if (!w.pipelinable) {
-        i++
-        continue
-      }
-      p.waiters.splice(i, 1)
+    while (p.waiters[0]?.pipelinable === true && pl.accepts(depth) && fits(conn)) {
+      const w = p.waiters.shift() as Waiter
       w.grant(lease(p, conn, true, true))
     }
   }
@@ -253,7 +252,8 @@ export const make = (
         p.open++
         return Effect.zipRight(cleanup, open(origin, p, restore, connect, pipelinable))
       }
-      const busy = pipelinable && pipelining && !fresh ? joinable(p) : undefined
+      // Joining a busy connection would pass the requests already in line.
+      const busy = pipelinable && pipelining && !fresh && p.waiters.length === 0 ? joinable(p) : undefined
       if (busy !== undefined) return Effect.as(cleanup, lease(p, busy, true, true))
       const wait = Effect.async<Grant>((resume) => {
         const waiter: Waiter = { grant: (grant) => resume(Effect.succeed(grant)), pipelinable: pipelinable && !fresh }
@@ -379,7 +379,10 @@ export const make = (
       p.idle.pop()
       return lease(p, conn, true, pipelinable)
     }
-    const busy = pipelinable && pipelining && p.open >= options.maxConnectionsPerOrigin ? joinable(p) : undefined
+    const busy =
+      pipelinable && pipelining && p.open >= options.maxConnectionsPerOrigin && p.waiters.length === 0
+        ? joinable(p)
+        : undefined
     return busy === undefined ? undefined : lease(p, busy, true, true)
   }
 
