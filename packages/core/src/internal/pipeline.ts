@@ -150,10 +150,7 @@ export class Pipeline {
       if (refuse()) return refused
       if (current() === ticket) return Effect.void
       return Effect.async<void, Refused>((resume) => {
-        waiting.set(ticket, () => {
-          waiting.delete(ticket)
-          resume(refuse() ? refused : Effect.void)
-        })
+        this.when(ticket, waiting, current(), () => resume(refuse() ? refused : Effect.void))
         return Effect.sync(() => {
           waiting.delete(ticket)
         })

@@ -135,6 +135,8 @@ export const make = (
   }
 
   const close = (conn: Conn): Effect.Effect<void> => Scope.close(conn.scope, Exit.void)
+  /** Whether an idle connection may carry a request: within its idle deadline, and healthy. */
+  const usable = (conn: Conn, now: number): boolean => conn.idleUntil > now && conn.socket.reusable()
   const closeAll = (conns: ReadonlyArray<Conn>) =>
     conns.length === 0 ? Effect.void : Effect.forEach(conns, close, { discard: true })
 
@@ -237,7 +239,7 @@ export const make = (
       const now = clock.unsafeCurrentTimeMillis()
       while (found === undefined && p.idle.length > 0) {
         const conn = p.idle.pop() as Conn
-        if (conn.idleUntil > now && conn.socket.reusable()) found = conn
+        if (usable(conn, now)) found = conn
         else {
           p.open--
           stale.push(conn)
@@ -352,7 +354,7 @@ export const make = (
     for (const p of origins.values()) {
       for (let i = p.idle.length - 1; i >= 0; i--) {
         const conn = p.idle[i] as Conn
-        if (conn.idleUntil <= now || !conn.socket.reusable()) {
+        if (!usable(conn, now)) {
           p.idle.splice(i, 1)
           expired.push(conn)
           freeSlot(p)
@@ -375,7 +377,7 @@ export const make = (
     if (p === undefined) return undefined
     const conn = p.idle[p.idle.length - 1]
     if (conn !== undefined) {
-      if (conn.idleUntil <= clock.unsafeCurrentTimeMillis() || !conn.socket.reusable()) return undefined
+      if (!usable(conn, clock.unsafeCurrentTimeMillis())) return undefined
       p.idle.pop()
       return lease(p, conn, true, pipelinable)
     }
