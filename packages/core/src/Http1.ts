@@ -96,6 +96,16 @@ export const MAX_CHUNK_LINE_BYTES = 4096
 export const MAX_CHUNK_EXTENSION_BYTES = 16 * 1024
 
 /**
+ * The most informational (1xx) responses before the final one: 5, Go net/http's `max1xxResponses`. Their
+ * heads together must also fit in the head limit (as Go 1.24 counts them against `MaxResponseHeaderBytes`),
+ * so an endless stream of `100 Continue` ends in a `ProtocolError` instead of being read forever.
+ *
+ * @since 0.2.0
+ * @category limits
+ */
+export const MAX_INFORMATIONAL = 5
+
+/**
  * The default limits.
  *
  * @since 0.1.0
@@ -107,6 +117,7 @@ export const defaultLimits: Limits = {
   maxHeaderCount: MAX_HEADER_COUNT,
   maxChunkLineBytes: MAX_CHUNK_LINE_BYTES,
   maxChunkExtensionBytes: MAX_CHUNK_EXTENSION_BYTES,
+  maxInformational: MAX_INFORMATIONAL,
 }
 
 /**

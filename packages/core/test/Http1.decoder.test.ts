@@ -134,6 +134,16 @@ describe("Http1 response decoder: limits, at the limit and one past it", () => {
         return `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${chunk.repeat(8)}0\r\n\r\n`
       },
     },
+    {
+      limit: "informational heads",
+      constant: Http1.MAX_HEAD_BYTES,
+      // Four 103 heads adding up to n bytes (each is 33 bytes + its field value), then the final response.
+      build: (n) => {
+        const early = (k: number) => `HTTP/1.1 103 Early Hints\r\nL: ${"a".repeat(k)}\r\n\r\n`
+        const each = Math.floor(n / 4)
+        return `${early(each - 33).repeat(3)}${early(n - 3 * each - 33)}HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n`
+      },
+    },
   ]
   for (const c of cases) {
     it(`${c.limit}: ${c.constant} passes, ${c.constant + (c.limit === "chunk extensions" ? 8 : 1)} fails`, () => {

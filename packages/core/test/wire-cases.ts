@@ -259,9 +259,20 @@ export const wireCases: ReadonlyArray<WireCase> = [
     expect: { error: "ProtocolError" },
   },
   {
+    // No final response came: httplib's RemoteDisconnected, as for a close before any byte.
     name: "closed after a 1xx response",
     wire: head(["HTTP/1.1 100 Continue"]),
     eof: true,
+    expect: { error: "BadStatusLine", detail: { line: "" } },
+  },
+  {
+    name: "five 1xx responses then the final one",
+    wire: head(["HTTP/1.1 100 Continue"]).repeat(4) + head(["HTTP/1.1 103 Early Hints"]) + head(["HTTP/1.1 204 No Content"]),
+    expect: { status: 204, body: "", informational: [100, 100, 100, 100, 103] },
+  },
+  {
+    name: "a sixth 1xx response",
+    wire: head(["HTTP/1.1 100 Continue"]).repeat(6),
     expect: { error: "ProtocolError" },
   },
   {

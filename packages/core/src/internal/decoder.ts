@@ -26,6 +26,8 @@ export interface Limits {
   readonly maxHeaderCount: number
   readonly maxChunkLineBytes: number
   readonly maxChunkExtensionBytes: number
+  /** The most informational (1xx) responses before the final one. */
+  readonly maxInformational: number
 }
 
 /** Why decoding stopped; the transport turns these into `HttpError` values. */
@@ -104,6 +106,8 @@ export class ResponseDecoder {
   private extension = ""
   private extensionBytes = 0
   private informational = 0
+  /** Bytes of the 1xx heads so far: together they must fit in `maxHeadBytes`. */
+  private informationalBytes = 0
   /** Bytes received after the end of the message. */
   leftover: Uint8Array = EMPTY
 
@@ -222,7 +226,9 @@ export class ResponseDecoder {
         this.state = DONE
         return [{ _tag: "End", trailers: [] }]
       case HEAD: {
-        if (this.acc.length === 0 && this.informational === 0) return this.fail([], { _tag: "BadStatusLine", line: "" })
+        // No final status line: httplib's RemoteDisconnected, after 1xx responses too (a 100 Continue then a
+        // close has no answer to the request).
+        if (this.acc.length === 0) return this.fail([], { _tag: "BadStatusLine", line: "" })
         const lf = this.acc.indexOf(LF)
         if (lf === -1 && this.informational === 0) {
           return this.fail([], {
@@ -230,9 +236,7 @@ export class ResponseDecoder {
             line: decodeLatin1(this.acc, 0, Math.min(this.acc.length, 200)),
           })
         }
-        const reason =
-          this.acc.length === 0 ? "connection closed after a 1xx response" : "connection closed in the head"
-        return this.fail([], { _tag: "ProtocolError", reason, offset: this.offset })
+        return this.fail([], { _tag: "ProtocolError", reason: "connection closed in the head", offset: this.offset })
       }
       default:
         return this.fail([], { _tag: "IncompleteRead", received: this.received, expected: this.expected })
@@ -270,6 +274,14 @@ export class ResponseDecoder {
       if (status === 101)
         return { _tag: "ProtocolError", reason: "101 Switching Protocols was not asked for", offset: start }
       this.informational++
+      this.informationalBytes += end
+      if (this.informational > this.limits.maxInformational) {
+        const reason = `more than ${this.limits.maxInformational} informational (1xx) responses`
+        return { _tag: "ProtocolError", reason, offset: start }
+      }
+      if (this.informationalBytes > this.limits.maxHeadBytes) {
+        return { _tag: "HeaderOverflow", limit: "informational heads", max: this.limits.maxHeadBytes }
+      }
       out.push({ _tag: "Informational", status, reason, headers })
       return undefined
     }
