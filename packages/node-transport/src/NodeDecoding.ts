@@ -8,6 +8,7 @@ import * as zlib from "node:zlib"
 import { ContentDecoding, HttpError } from "@courier/core"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 
 type Make = () => zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | zlib.InflateRaw
@@ -16,59 +17,90 @@ type Make = () => zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | zlib.Infl
 const inflate = (first: number): zlib.Inflate | zlib.InflateRaw =>
   (first & 0x0f) === 0x08 ? zlib.createInflate() : zlib.createInflateRaw()
 
+/**
+ * Decodes one coding, pulled: input is written to zlib only when it has no output left to give, and output is
+ * read a piece (at most zlib's 16 KiB buffer) at a time. zlib stops inflating while its output is unread,
+ * even in the middle of an input chunk, so what is decoded ahead of the consumer — and of the size limit
+ * the Client checks piece by piece — stays within a few pieces, whatever the compression ratio.
+ */
 const through = (
   make: Make | "deflate",
   coding: string,
   body: Stream.Stream<Uint8Array, HttpError.HttpError>,
   request: HttpError.RequestInfo,
 ): Stream.Stream<Uint8Array, HttpError.HttpError> =>
-  Stream.suspend(() => {
-    let z: ReturnType<Make> | undefined
-    let out: Array<Uint8Array> = []
-    let failure: Error | undefined
-    const setup = (first: number) => {
-      const t = make === "deflate" ? inflate(first) : make()
-      t.on("data", (d: Buffer) => out.push(d))
-      t.on("error", (e: Error) => {
-        failure = e
+  Stream.unwrapScoped(
+    Effect.gen(function* () {
+      const input = yield* Stream.toPull(body)
+      let z: ReturnType<Make> | undefined
+      let writing = false
+      let inputDone = false
+      let finished = false
+      let failure: Error | undefined
+      let wake: (() => void) | undefined
+      const kick = () => {
+        const w = wake
+        wake = undefined
+        w?.()
+      }
+      yield* Effect.addFinalizer(() => Effect.sync(() => z?.destroy()))
+      const setup = (first: number) => {
+        const t = make === "deflate" ? inflate(first) : make()
+        t.on("readable", kick)
+        t.on("end", () => {
+          finished = true
+          kick()
+        })
+        t.on("error", (e: Error) => {
+          failure = e
+          kick()
+        })
+        return t
+      }
+      const bad = (e: Error) =>
+        new HttpError.DecodeError({ request, expected: `${coding} data`, reason: e.message, preview: "" })
+      /** Waits until zlib has output, has ended, failed, or has taken the last input. */
+      const settle = Effect.async<void>((resume) => {
+        wake = () => resume(Effect.void)
+        return Effect.sync(() => {
+          wake = undefined
+        })
       })
-      return t
-    }
-    const bad = (e: Error) =>
-      new HttpError.DecodeError({ request, expected: `${coding} data`, reason: e.message, preview: "" })
-    const take = (): Effect.Effect<ReadonlyArray<Uint8Array>, HttpError.HttpError> => {
-      if (failure !== undefined) return Effect.fail(bad(failure))
-      const taken = out
-      out = []
-      return Effect.succeed(taken)
-    }
-    const feed = (chunk: Uint8Array) =>
-      Effect.async<ReadonlyArray<Uint8Array>, HttpError.HttpError>((resume) => {
-        if (z === undefined) z = setup(chunk[0] ?? 0)
-        const t = z
-        if (failure !== undefined) return resume(take())
-        // On corrupt data zlib emits 'error' and may never call the write callback: whichever comes first wins.
-        let done = false
-        const finish = () => {
-          if (done) return
-          done = true
-          t.off("error", finish)
-          resume(take())
-        }
-        t.once("error", finish)
-        t.write(chunk, finish)
+      /** Writes the next input chunk, or ends zlib's input when the body has ended. */
+      const feed = Effect.matchEffect(input, {
+        onFailure: Option.match({
+          onNone: () =>
+            Effect.sync(() => {
+              inputDone = true
+              if (z === undefined) finished = true
+              else z.end()
+            }),
+          onSome: (e) => Effect.fail(e),
+        }),
+        onSuccess: (chunks) =>
+          Effect.sync(() => {
+            for (const chunk of chunks) {
+              if (chunk.length === 0) continue
+              z ??= setup(chunk[0] as number)
+              writing = true
+              z.write(chunk, () => {
+                writing = false
+                kick()
+              })
+            }
+          }),
       })
-    const end = Effect.async<ReadonlyArray<Uint8Array>, HttpError.HttpError>((resume) => {
-      if (z === undefined) return resume(Effect.succeed([]))
-      z.once("end", () => resume(take()))
-      z.once("error", (e: Error) => resume(Effect.fail(bad(e))))
-      z.end()
-    })
-    return Stream.concat(
-      Stream.mapConcatEffect(body, (chunk) => (chunk.length === 0 ? Effect.succeed([]) : feed(chunk))),
-      Stream.fromIterableEffect(end),
-    ).pipe(Stream.ensuring(Effect.sync(() => z?.destroy())))
-  })
+      const next: Effect.Effect<Uint8Array, Option.Option<HttpError.HttpError>> = Effect.suspend(() => {
+        if (failure !== undefined) return Effect.fail(Option.some(bad(failure)))
+        const out = z?.read() as Buffer | null | undefined
+        if (out !== null && out !== undefined) return Effect.succeed(out)
+        if (finished) return Effect.fail(Option.none())
+        const step = writing || inputDone ? settle : Effect.mapError(feed, Option.some)
+        return Effect.zipRight(step, next)
+      })
+      return Stream.repeatEffectOption(next)
+    }),
+  )
 
 const decoders: Record<string, Make | "deflate"> = {
   gzip: () => zlib.createGunzip(),
