@@ -89,6 +89,18 @@ export interface Options {
   /** Deadlines applied to every request; a request's own deadlines win, phase by phase. */
   readonly timeouts?: Request.Timeouts
   /**
+   * The most bytes a response body may have as received (before decompression), for requests that set
+   * none; past it the request fails with `BodyTooLarge`.
+   * @default 1 GiB for a body read into memory (`Http1.MAX_BUFFERED_BODY_BYTES`); none for a streamed one
+   */
+  readonly maxResponseBytes?: number
+  /**
+   * Send `Expect: 100-continue` (see `Request.expectContinue`): `true` for every request with a body, or a
+   * number: for byte bodies of at least that many bytes, and for stream, file and multipart bodies.
+   * @default false
+   */
+  readonly expectContinue?: boolean | number
+  /**
    * Spans for requests, attempts and redirect hops, with OpenTelemetry attribute names: `true`, `false`,
    * or `"auto"` — only when a tracer other than Effect's built-in one is installed (an OpenTelemetry layer).
    * @default "auto"

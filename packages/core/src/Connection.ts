@@ -29,7 +29,7 @@ import {
   type RequestInfo,
   ResponseNotReady,
 } from "./HttpError.js"
-import { fromFailure, ioError } from "./internal/exchange.js"
+import { fromFailure, ioError } from "./internal/failures.js"
 import { concat, encodeLatin1 } from "./internal/latin1.js"
 import * as Url from "./Url.js"
 

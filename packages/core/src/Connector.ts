@@ -66,9 +66,13 @@ export interface Socket {
   /**
    * Hands every chunk received (`undefined`: the peer closed) to `onBytes` until it returns false, or the
    * failure to `onError`; bytes received while nobody listened come first. Delivery stops when the
-   * socket is destroyed.
+   * socket is destroyed, or when the function returned is called (bytes then wait for `read` or the next
+   * `listen`).
    */
-  readonly listen?: (onBytes: (bytes: Uint8Array | undefined) => boolean, onError: (error: SocketError) => void) => void
+  readonly listen?: (
+    onBytes: (bytes: Uint8Array | undefined) => boolean,
+    onError: (error: SocketError) => void,
+  ) => () => void
 }
 
 /**

@@ -106,6 +106,16 @@ export const MAX_CHUNK_EXTENSION_BYTES = 16 * 1024
 export const MAX_INFORMATIONAL = 5
 
 /**
+ * The default limit on a response body read into memory (`Client.fetch`, the one-call API): 1 GiB, the same
+ * as the default limit on a decoded body. A streamed body has no default limit, since the reader's pace
+ * bounds its memory; `maxResponseBytes` sets one for both.
+ *
+ * @since 0.2.0
+ * @category limits
+ */
+export const MAX_BUFFERED_BODY_BYTES = 1024 * 1024 * 1024
+
+/**
  * The default limits.
  *
  * @since 0.1.0

@@ -10,6 +10,7 @@
  * @since 0.1.0
  */
 import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
@@ -22,10 +23,12 @@ import { type ConnectError, type ConnectOptions, Connector } from "./Connector.j
 import type { Limits } from "./Http1.js"
 import * as Http1 from "./Http1.js"
 import { HTTPConnectionError, type HttpError, Timeout } from "./HttpError.js"
-import { Wire } from "./internal/exchange.js"
+import { type Engine, Wire } from "./internal/exchange.js"
 import * as Pool from "./internal/pool.js"
-import { type Prepared, prepare } from "./internal/prepare.js"
+import { type PhaseTimeouts, type Prepared, prepare } from "./internal/prepare.js"
 import { router as proxyRouter } from "./internal/proxy.js"
+import { Timers } from "./internal/timers.js"
+import type * as Request from "./Request.js"
 import { info as requestInfo } from "./Request.js"
 import type { Response } from "./Response.js"
 import { Transport, type Service as TransportService } from "./Transport.js"
@@ -49,10 +52,15 @@ export interface Options {
    */
   readonly maxRequestsPerConnection?: number
   /**
-   * Give up connecting after this many milliseconds.
-   * @default 30000
+   * Give up connecting after this many milliseconds (the same as `timeouts.connect`).
+   * @default 10000
    */
   readonly connectTimeoutMillis?: number
+  /**
+   * Default deadlines for each phase below the Client; a request's own win, phase by phase. Any phase
+   * left out keeps its default from `defaultTimeouts`; `Duration.infinity` turns one off.
+   */
+  readonly timeouts?: Omit<Request.Timeouts, "total">
   /**
    * How long an idle connection is kept when the server sends no `Keep-Alive: timeout=` hint.
    * @default 4000 (undici's keepAliveTimeout)
@@ -111,6 +119,31 @@ export interface ProxyOptions {
 type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 
 /**
+ * The deadlines a request gets when neither it nor its Client sets one, so that nothing waits forever:
+ * - `connect` 10 s: undici's `connect.timeout`;
+ * - `head` 300 s and `body` 300 s (between two pieces of the body): undici's `headersTimeout` and
+ *   `bodyTimeout`;
+ * - `send` 300 s (the longest wait for the peer to take more of the request body), matching `body` for the
+ *   other direction;
+ * - `acquire` 300 s (waiting for a free connection): undici has none, httpx's pool timeout is 5 s; a
+ *   request in line waits for responses that are bounded by the head and body deadlines, so the same bound.
+ * There is no default total deadline, as in undici, requests and httpx.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const defaultTimeouts: { readonly [K in keyof Omit<Request.Timeouts, "total">]-?: number } = {
+  acquire: 300_000,
+  connect: 10_000,
+  send: 300_000,
+  head: 300_000,
+  body: 300_000,
+}
+
+const millisOf = (d: Duration.DurationInput | undefined, otherwise: number): number =>
+  d === undefined ? otherwise : Duration.toMillis(Duration.decode(d))
+
+/**
  * Connections open or opening, per origin (tag `origin`), sampled every second.
  *
  * @since 0.1.0
@@ -147,18 +180,34 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
     const connector = yield* Connector
     const scope = yield* Effect.scope
     const limits: Limits = { ...Http1.defaultLimits, ...options.limits }
-    const connectTimeout = options.connectTimeoutMillis ?? 30_000
+    const t = options.timeouts ?? {}
+    const defaults: PhaseTimeouts = {
+      acquire: millisOf(t.acquire, defaultTimeouts.acquire),
+      connect: millisOf(t.connect, options.connectTimeoutMillis ?? defaultTimeouts.connect),
+      send: millisOf(t.send, defaultTimeouts.send),
+      head: millisOf(t.head, defaultTimeouts.head),
+      body: millisOf(t.body, defaultTimeouts.body),
+    }
     const clock = yield* Effect.clock
-    const pool = Pool.make(connector, scope, clock, {
-      // 64: enough for heavy fan-out to one host while bounding sockets; undici's Pool is unbounded by default,
-      // browsers use 6. Raise it for load tests.
-      maxConnectionsPerOrigin: options.maxConnectionsPerOrigin ?? 64,
-      maxRequestsPerConnection: options.maxRequestsPerConnection ?? Number.POSITIVE_INFINITY,
-      idleTimeoutMillis: options.idleTimeoutMillis ?? 4000,
-      maxIdleTimeoutMillis: options.maxIdleTimeoutMillis ?? 600_000,
-      keepAliveMarginMillis: options.keepAliveMarginMillis ?? 1000,
-      pipelining: Math.max(1, Math.floor(options.pipelining ?? 1)),
-    })
+    const timers = new Timers(clock)
+    yield* Effect.forkScoped(timers.run)
+    const pool = Pool.make(
+      connector,
+      scope,
+      clock,
+      {
+        // 64: enough for heavy fan-out to one host while bounding sockets; undici's Pool is unbounded by default,
+        // browsers use 6. Raise it for load tests.
+        maxConnectionsPerOrigin: options.maxConnectionsPerOrigin ?? 64,
+        maxRequestsPerConnection: options.maxRequestsPerConnection ?? Number.POSITIVE_INFINITY,
+        idleTimeoutMillis: options.idleTimeoutMillis ?? 4000,
+        maxIdleTimeoutMillis: options.maxIdleTimeoutMillis ?? 600_000,
+        keepAliveMarginMillis: options.keepAliveMarginMillis ?? 1000,
+        pipelining: Math.max(1, Math.floor(options.pipelining ?? 1)),
+      },
+      timers,
+    )
+    const engine: Engine = { pool, limits, timers }
     const pipelining = options.pipelining !== undefined && options.pipelining >= 2
     // Every second: idle sockets past their deadline are closed, so servers see them go, and the pool's
     // gauges are set. Metrics are sampled here rather than on each request, which pays nothing for them.
@@ -180,16 +229,18 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
 
     const connectFailed =
       (p: Prepared) =>
-      (e: ConnectError): HttpError =>
-        e.timeout === true
-          ? new Timeout({ request: p.info, phase: "connect", millis: p.timeouts.connect ?? connectTimeout })
-          : new HTTPConnectionError({
-              request: p.info,
-              host: p.url.origin.host,
-              port: p.url.origin.port,
-              code: e.code,
-              reason: e.reason,
-            })
+      (e: ConnectError | Pool.WaitTimeout): HttpError =>
+        e._tag === "WaitTimeout"
+          ? new Timeout({ request: p.info, phase: "acquire", millis: e.millis })
+          : e.timeout === true
+            ? new Timeout({ request: p.info, phase: "connect", millis: p.timeouts.connect })
+            : new HTTPConnectionError({
+                request: p.info,
+                host: p.url.origin.host,
+                port: p.url.origin.port,
+                code: e.code,
+                reason: e.reason,
+              })
 
     /** A socket that died while idle shows as a reset or a close before any byte of the response. */
     const deadSocket = (wire: Wire, error: HttpError): boolean =>
@@ -208,7 +259,7 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
       restore: Restore,
       buffered: boolean,
     ): Effect.Effect<Response, HttpError> => {
-      const wire = new Wire(lease, p, pool, limits, buffered, p.timeouts, p.onInformational)
+      const wire = new Wire(lease, p, engine, buffered)
       return Effect.matchCauseEffect(restore(wire.run()), {
         onFailure: (cause) => {
           const closing = pool.release(lease, false)
@@ -234,12 +285,11 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
       p.replayable && !p.close && p.body._tag === "Fixed" && p.body.bytes.length === 0
 
     /** Whether a buffered request can take the fast path (see `fetchPushed`). */
-    const pushable = (p: Prepared): boolean =>
-      p.onInformational === undefined && p.timeouts.head === undefined && p.timeouts.body === undefined && p.whole
+    const pushable = (p: Prepared): boolean => p.onInformational === undefined && p.whole
 
     /** Where a request connects: its origin, the proxy it is forwarded to, or its origin through a tunnel. */
     const connectTo = (p: Prepared): readonly [Url.Origin, ConnectOptions] => {
-      const timeoutMillis = p.timeouts.connect ?? connectTimeout
+      const timeoutMillis = p.timeouts.connect
       const r = route(p.url.origin)
       if (r._tag === "Direct") return [p.url.origin, { timeoutMillis }]
       if (r._tag === "Forward") return [{ ...r.proxy.origin, key: `forward ${r.proxy.origin.key}` }, { timeoutMillis }]
@@ -257,7 +307,7 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
     ): Effect.Effect<Response, HttpError> => {
       const [origin, connect] = connectTo(p)
       const pipelinable = pipelining && buffered && mayPipeline(p)
-      const lease = pool.acquire(origin, fresh, restore, connect, pipelinable)
+      const lease = pool.acquire(origin, { fresh, restore, connect, pipelinable, waitMillis: p.timeouts.acquire })
       return Effect.isEffect(lease)
         ? Effect.flatMap(Effect.mapError(lease, connectFailed(p)), (l) => exchange(p, l, fresh, restore, buffered))
         : exchange(p, lease, fresh, restore, buffered)
@@ -265,7 +315,7 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
 
     const start = (request: Parameters<TransportService["send"]>[0], url: Parameters<TransportService["send"]>[1]) => {
       const r = route(url.origin)
-      return prepare(request, url, requestInfo(request), r._tag === "Forward" ? r.proxy : undefined)
+      return prepare(request, url, requestInfo(request), defaults, r._tag === "Forward" ? r.proxy : undefined)
     }
 
     /** The general path of a buffered request: the exchange as Effects, in an uninterruptible region. */
@@ -296,7 +346,7 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
           resume(closing === undefined ? next : Effect.zipRight(closing, next))
         }
         const start = (lease: Pool.Lease) => {
-          const wire = new Wire(lease, p, pool, limits, true, p.timeouts, undefined)
+          const wire = new Wire(lease, p, engine, true)
           const socket = lease.conn.socket
           pending = Effect.suspend(() => pool.release(lease, false) ?? Effect.void)
           if (socket.send === undefined || socket.listen === undefined) {
@@ -311,18 +361,27 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
         const idle = pool.take(origin, pipelinable)
         if (idle !== undefined) start(idle)
         else {
-          const waiter = pool.enqueue(origin, pipelinable, (grant) => {
+          const waitMillis = p.timeouts.acquire
+          const granted = (grant: Pool.Grant) => {
             if (grant !== "connect") return start(grant)
             pending = Effect.sync(() => pool.freeSlot(origin))
             resume(
               general((restore) =>
                 Effect.flatMap(
-                  Effect.mapError(pool.openGranted(origin, restore, connect, pipelinable), connectFailed(p)),
+                  Effect.mapError(
+                    pool.openGranted(origin, { fresh: false, restore, connect, pipelinable, waitMillis }),
+                    connectFailed(p),
+                  ),
                   (l) => exchange(p, l, false, restore, true),
                 ),
               ),
             )
-          })
+          }
+          const timedOut = () => {
+            pending = undefined
+            resume(Effect.fail(connectFailed(p)(new Pool.WaitTimeout({ millis: waitMillis }))))
+          }
+          const waiter = pool.enqueue(origin, pipelinable, waitMillis, granted, timedOut)
           if (waiter === undefined) return resume(fetchEffect(p))
           pending = Effect.sync(() => pool.dequeue(origin, waiter))
         }
@@ -376,7 +435,8 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
             return Effect.succeed({ conn: held.conn, reused: true, active: true, pinned: true })
           }
           const [target, connect] = connectTo(p)
-          const opening = pool.acquire(target, true, restore, connect)
+          const ask = { fresh: true, restore, connect, pipelinable: false, waitMillis: p.timeouts.acquire }
+          const opening = pool.acquire(target, ask)
           return Effect.map(
             Effect.mapError(Effect.isEffect(opening) ? opening : Effect.succeed(opening), connectFailed(p)),
             (l) => {
@@ -396,7 +456,7 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
                   if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
                   const p = prepared.right
                   return Effect.flatMap(lease(p, restore), (l) => {
-                    const wire = new Wire(l, p, holder, limits, true, p.timeouts, p.onInformational)
+                    const wire = new Wire(l, p, { ...engine, pool: holder }, true)
                     return restore(wire.run()).pipe(
                       Effect.onExit((exit) =>
                         Exit.isSuccess(exit) ? Effect.void : (holder.release(l, false) ?? Effect.void),

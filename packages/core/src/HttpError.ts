@@ -218,14 +218,16 @@ export class UnknownTransferEncoding extends Data.TaggedError("UnknownTransferEn
 }
 
 /**
- * A deadline passed. `phase` says which one: connect, waiting for the head, body idle, or the total.
+ * A deadline passed. `phase` says which one: `acquire` (waiting for a free connection), `connect` (TCP, TLS
+ * and proxy tunnel), `send` (the peer stopped taking the request body), `head` (waiting for the response
+ * head), `body` (waiting for the next piece of the body), or `total`.
  *
  * @since 0.1.0
  * @category errors
  */
 export class Timeout extends Data.TaggedError("Timeout")<{
   readonly request: RequestInfo
-  readonly phase: "connect" | "head" | "body" | "total"
+  readonly phase: "acquire" | "connect" | "send" | "head" | "body" | "total"
   readonly millis: number
 }> {
   override get message(): string {
@@ -268,7 +270,9 @@ export class DecodeError extends Data.TaggedError("DecodeError")<{
 }
 
 /**
- * A decoded (decompressed) body grew past the limit; checked chunk by chunk, so memory stays bounded.
+ * A response body grew past a limit: the body as received (`maxResponseBytes`, `decoded: false`) or as
+ * decompressed (`maxDecodedBytes`, `decoded: true`). Checked piece by piece, so memory stays bounded;
+ * `received` is how many bytes had arrived (or been decoded) when the limit was passed.
  *
  * @since 0.1.0
  * @category errors
@@ -276,9 +280,12 @@ export class DecodeError extends Data.TaggedError("DecodeError")<{
 export class BodyTooLarge extends Data.TaggedError("BodyTooLarge")<{
   readonly request: RequestInfo
   readonly limit: number
+  readonly received: number
+  readonly decoded: boolean
 }> {
   override get message(): string {
-    return `Decoded body exceeds ${this.limit} bytes: ${where(this.request)}`
+    const what = this.decoded ? "Decoded body" : "Response body"
+    return `${what} exceeds ${this.limit} bytes (${this.received} so far): ${where(this.request)}`
   }
 }
 

@@ -64,6 +64,16 @@ export interface Request extends Pipeable, Equal.Equal, Inspectable {
   readonly body: Body.Body
   /** Deadlines for each phase; absent phases have none (the connect phase has the transport's default). */
   readonly timeouts: Timeouts
+  /**
+   * The most bytes the response body may have as received (before decompression); past it the request
+   * fails with `BodyTooLarge`. Undefined: the Client's limit.
+   */
+  readonly maxResponseBytes: number | undefined
+  /**
+   * Send `Expect: 100-continue` and hold the body until the server answers `100 Continue` or a final
+   * response (RFC 9110 §10.1.1); the body is sent anyway after a short wait.
+   */
+  readonly expectContinue: boolean
   /** Called with each 1xx response (100 Continue, 103 Early Hints …) received before the final one. */
   readonly onInformational: ((informational: Informational) => Effect.Effect<void>) | undefined
   /** Called as the body is written. */
@@ -84,8 +94,11 @@ export interface Progress {
 }
 
 /**
- * Deadlines for the phases of a request; each fails the request with a `Timeout` naming its phase.
- * - `connect`: opening the connection (TCP and TLS).
+ * Deadlines for the phases of a request; each fails the request with a `Timeout` naming its phase. The
+ * HTTP/1.1 transport has a default for each phase but `total` (see `Http1Transport.defaultTimeouts`).
+ * - `acquire`: waiting for a free connection when the pool is full.
+ * - `connect`: opening the connection (TCP, TLS, a proxy's CONNECT).
+ * - `send`: the longest wait for the peer to take more of the request body.
  * - `head`: from writing the request to the end of the response head.
  * - `body`: the longest wait for the next piece of the body.
  * - `total`: the whole request; with the one-call API and `Client.fetch` that includes reading the body,
@@ -95,7 +108,9 @@ export interface Progress {
  * @category models
  */
 export interface Timeouts {
+  readonly acquire?: Duration.DurationInput
   readonly connect?: Duration.DurationInput
+  readonly send?: Duration.DurationInput
   readonly head?: Duration.DurationInput
   readonly body?: Duration.DurationInput
   readonly total?: Duration.DurationInput
@@ -120,6 +135,10 @@ export interface Options {
   readonly body?: Body.Body
   /** A total deadline (a Duration, or milliseconds), or a deadline per phase. */
   readonly timeout?: Duration.DurationInput | Timeouts
+  /** The most bytes the response body may have as received; past it the request fails with `BodyTooLarge`. */
+  readonly maxResponseBytes?: number
+  /** Send `Expect: 100-continue` and hold the body until the server answers (see `Request.expectContinue`). */
+  readonly expectContinue?: boolean
   /** Called with each 1xx response received before the final one. */
   readonly onInformational?: (informational: Informational) => Effect.Effect<void>
   /** Called as the request body is written. */
@@ -154,6 +173,8 @@ const build = (
     headers,
     body,
     timeouts: timeoutsFrom(options?.timeout),
+    maxResponseBytes: options?.maxResponseBytes,
+    expectContinue: options?.expectContinue === true,
     onInformational: options?.onInformational,
     onUploadProgress: options?.onUploadProgress,
     onDownloadProgress: options?.onDownloadProgress,
@@ -495,6 +516,34 @@ export const setTimeouts: {
   (timeouts: Timeouts): (self: Request) => Request
   (self: Request, timeouts: Timeouts): Request
 } = dual(2, (self: Request, timeouts: Timeouts) => copy(self, { timeouts: { ...self.timeouts, ...timeouts } }))
+
+/**
+ * Limits the response body, as received, to `bytes`: past it the request fails with `BodyTooLarge`, whether
+ * the body is read into memory or streamed.
+ *
+ * @example
+ * ```ts
+ * Request.get(url).pipe(Request.setMaxResponseBytes(8 * 1024 * 1024))
+ * ```
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const setMaxResponseBytes: {
+  (bytes: number): (self: Request) => Request
+  (self: Request, bytes: number): Request
+} = dual(2, (self: Request, bytes: number) => copy(self, { maxResponseBytes: bytes }))
+
+/**
+ * Sends `Expect: 100-continue` and holds the body until the server answers `100 Continue` (then the body
+ * goes), or a final response (then it is not sent, and the connection is not reused), or until a short wait
+ * passes (RFC 9110 §10.1.1: the body is sent anyway). Saves uploading a large body that the server would
+ * refuse.
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const expectContinue = (self: Request): Request => copy(self, { expectContinue: true })
 
 /**
  * Sets the hook called with each 1xx response received before the final one.

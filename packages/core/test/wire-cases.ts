@@ -267,7 +267,10 @@ export const wireCases: ReadonlyArray<WireCase> = [
   },
   {
     name: "five 1xx responses then the final one",
-    wire: head(["HTTP/1.1 100 Continue"]).repeat(4) + head(["HTTP/1.1 103 Early Hints"]) + head(["HTTP/1.1 204 No Content"]),
+    wire:
+      head(["HTTP/1.1 100 Continue"]).repeat(4) +
+      head(["HTTP/1.1 103 Early Hints"]) +
+      head(["HTTP/1.1 204 No Content"]),
     expect: { status: 204, body: "", informational: [100, 100, 100, 100, 103] },
   },
   {

@@ -72,6 +72,8 @@ const HIGH_WATER_CHUNKS = 16
 
 let nextId = 0
 
+const noop = (): void => undefined
+
 class NodeSocket implements Connector.Socket {
   readonly id = ++nextId
   private queue: Array<Uint8Array> = []
@@ -198,21 +200,26 @@ class NodeSocket implements Connector.Socket {
   readonly listen = (
     onBytes: (bytes: Uint8Array | undefined) => boolean,
     onError: (error: Connector.SocketError) => void,
-  ): void => {
+  ): (() => void) => {
     for (let chunk = this.queue.shift(); chunk !== undefined; chunk = this.queue.shift()) {
       if (this.queue.length === 0 && this.socket.isPaused()) this.socket.resume()
-      if (!onBytes(chunk)) return
+      if (!onBytes(chunk)) return noop
     }
     if (this.failure !== undefined) {
       onError(this.failure)
-      return
+      return noop
     }
     if (this.ended) {
       onBytes(undefined)
-      return
+      return noop
     }
     this.onBytes = onBytes
     this.onError = onError
+    return () => {
+      if (this.onBytes !== onBytes) return
+      this.onBytes = undefined
+      this.onError = undefined
+    }
   }
 
   write(bytes: Uint8Array): Effect.Effect<void, Connector.SocketError> {
@@ -300,7 +307,12 @@ const open = (origin: Url.Origin, options: Options, connect: Connector.ConnectOp
  * @category constructors
  */
 export const make = (options: Options = {}): Connector.Service => ({
-  connect: (origin, connect) => Effect.acquireRelease(open(origin, options, connect), (socket) => socket.destroy),
+  // Dialling stays interruptible (a deadline or Fiber.interrupt ends a connect, handshake or CONNECT that
+  // gets no answer; each step destroys its half-open socket); only adding the finalizer is not.
+  connect: (origin, connect) =>
+    Effect.uninterruptibleMask((restore) =>
+      Effect.tap(restore(open(origin, options, connect)), (socket) => Effect.addFinalizer(() => socket.destroy)),
+    ),
 })
 
 /**

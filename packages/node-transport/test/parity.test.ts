@@ -15,7 +15,7 @@ import { rawServer } from "./servers.js"
 const shape = (e: HttpError.HttpError) => ({
   _tag: e._tag,
   ...("code" in e ? { code: e.code } : {}),
-  ...("received" in e ? { received: e.received, expected: e.expected } : {}),
+  ...(e._tag === "IncompleteRead" ? { received: e.received, expected: e.expected } : {}),
   ...("phase" in e ? { phase: e.phase } : {}),
   ...("line" in e ? { line: e.line } : {}),
 })

@@ -5,57 +5,49 @@
  * connection is released the moment the decoder reports the end. Two forms: `run`, as Effects (one
  * `matchEffect` per socket read), and `push`, driven by the socket's callbacks with no Effect until the end
  * (see Http1Transport's fast path). On a pipelined connection both wait for their turns (pipeline.ts).
+ *
+ * Deadlines (`send`, `head`, `body`) are one timer per exchange on the transport's timer heap (timers.ts),
+ * checked lazily: `since` says when the present wait began, and the timer, when it fires early, moves
+ * itself to the real deadline. An expired deadline destroys the connection (or, in push form, ends the
+ * exchange at once), and every failure after it is reported as the `Timeout`. A request whose body is not
+ * in memory (upload.ts) is written while the socket is watched, so a final response that arrives early
+ * ends the upload.
  * @internal
  */
-
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Stream from "effect/Stream"
 import type { Socket, SocketError } from "../Connector.js"
 import * as Headers from "../Headers.js"
 import * as Http1 from "../Http1.js"
-import {
-  BadStatusLine,
-  EncodeError,
-  HeaderOverflow,
-  type HttpError,
-  IncompleteRead,
-  IOError,
-  ProtocolError,
-  type RequestInfo,
-  Timeout,
-  UnknownTransferEncoding,
-} from "../HttpError.js"
+import { BodyTooLarge, type HttpError, IOError, Timeout } from "../HttpError.js"
 import * as Response from "../Response.js"
-import type { Event, Failure, Head, Limits } from "./decoder.js"
+import type { Event, Head, Limits } from "./decoder.js"
+import { fromFailure, ioError } from "./failures.js"
 import { concatAll } from "./latin1.js"
 import type { Pipeline } from "./pipeline.js"
 import type { Lease, Pool } from "./pool.js"
 import type { PhaseTimeouts, Prepared } from "./prepare.js"
-
-export const ioError = (info: RequestInfo, e: SocketError): HttpError =>
-  new IOError({ request: info, code: e.code, reason: e.reason })
-
-export const fromFailure = (info: RequestInfo, f: Failure): HttpError => {
-  switch (f._tag) {
-    case "BadStatusLine":
-      return new BadStatusLine({ request: info, line: f.line })
-    case "HeaderOverflow":
-      return new HeaderOverflow({ request: info, limit: f.limit, max: f.max })
-    case "ProtocolError":
-      return new ProtocolError({ request: info, reason: f.reason, offset: f.offset })
-    case "UnknownTransferEncoding":
-      return new UnknownTransferEncoding({ request: info, encoding: f.encoding })
-    case "IncompleteRead":
-      return new IncompleteRead({ request: info, received: f.received, expected: f.expected })
-  }
-}
+import { type Timer, type Timers, timer } from "./timers.js"
+import { upload } from "./upload.js"
 
 /** A socket with the push form (`Socket.send` and `Socket.listen`). */
 export type PushSocket = Required<Pick<Socket, "send" | "listen">>
 
 /** What `Wire.push` reports: the response or failure, and the Effect that closes the connection if any. */
 type Done = (outcome: Either.Either<Response.Response, HttpError>, closing: Effect.Effect<void> | undefined) => void
+
+/** What every exchange of one transport shares. */
+export interface Engine {
+  readonly pool: Pick<Pool, "release">
+  readonly limits: Limits
+  readonly timers: Timers
+}
+
+/** The phases with a deadline inside an exchange. */
+export type Phase = "send" | "head" | "body"
+
+/** `since` when the exchange is not waiting (a streamed body nobody pulls, a request body being produced). */
+const IDLE = -1
 
 /** One response on one leased connection: the decoder, what it has produced, and the reading loops. */
 export class Wire {
@@ -73,61 +65,92 @@ export class Wire {
   response: Response.Response | undefined
   /** An earlier exchange on the pipelined connection failed before this one's response was read. */
   refused = false
+  /** The request body was not sent whole (a final response came first): the connection is not reused. */
+  abandoned = false
+  /** A `100 Continue` arrived. */
+  continued = false
+  /** Called by the decoder's events while an upload watches the socket (upload.ts). */
+  onProgress: (() => void) | undefined
+  /** Body bytes received so far, against `maxBytes`. */
+  private received = 0
+  private readonly maxBytes: number
+  private timer: Timer | undefined
+  private phase: Phase = "head"
+  /** When the present wait began (Clock millis), or IDLE. */
+  private since = IDLE
+  /** The deadline that passed, if one did: every later failure is reported as it. */
+  expired: Timeout | undefined
+  /** In push form: ends the exchange from outside the socket's callbacks (a deadline). */
+  private abort: ((error: HttpError) => void) | undefined
+  private settled = false
 
   constructor(
     readonly lease: Lease,
     readonly prepared: Prepared,
-    readonly pool: Pick<Pool, "release">,
-    limits: Limits,
+    readonly engine: Engine,
     /** Read the whole body before returning the response. */
     readonly buffered: boolean,
-    readonly timeouts: PhaseTimeouts,
-    readonly onInformational: ((i: Response.Informational) => Effect.Effect<void>) | undefined,
   ) {
-    this.decoder = new Http1.ResponseDecoder(prepared.method, limits)
+    this.decoder = new Http1.ResponseDecoder(prepared.method, engine.limits)
+    this.maxBytes = prepared.maxResponseBytes ?? (buffered ? Http1.MAX_BUFFERED_BODY_BYTES : Number.POSITIVE_INFINITY)
+  }
+
+  get timeouts(): PhaseTimeouts {
+    return this.prepared.timeouts
   }
 
   /** Writes the request, then reads until the head (streaming) or the end (buffered). */
   run(): Effect.Effect<Response.Response, HttpError> {
-    const reading =
-      this.timeouts.head === undefined && this.timeouts.body === undefined && this.onInformational === undefined
-        ? this.readLoop
-        : this.readPhased()
     const pipeline = this.lease.conn.pipeline
     const ticket = this.lease.ticket
-    if (pipeline !== undefined && ticket !== undefined) return this.runPipelined(pipeline, ticket, reading)
-    const read = Effect.map(reading, this.makeResponse)
+    if (pipeline !== undefined && ticket !== undefined) return this.runPipelined(pipeline, ticket)
     const p = this.prepared
+    if (!p.whole) return upload(this)
     // The common case, a body in memory, is one write; its failure maps to IOError in the same step.
-    if (p.whole) {
-      return Effect.matchEffect(this.lease.conn.socket.write(p.head), {
-        onFailure: (e) => Effect.fail(ioError(p.info, e)),
-        onSuccess: () => read,
-      })
-    }
-    return Effect.zipRight(this.write(), read)
+    return Effect.matchEffect(this.lease.conn.socket.write(p.head), {
+      onFailure: (e) => Effect.fail(this.failed(ioError(p.info, e))),
+      onSuccess: () => {
+        this.watch("head", true)
+        return this.readResponse()
+      },
+    })
   }
+
+  /** Reads what is still missing of the response (all of it, or up to the head), then builds it. */
+  readResponse(): Effect.Effect<Response.Response, HttpError> {
+    const reading =
+      this.failure !== undefined
+        ? this.finish(false, Effect.fail(this.failure))
+        : this.ended
+          ? (this.release() ?? Effect.void)
+          : this.head !== undefined && !this.buffered
+            ? Effect.void
+            : this.readLoop
+    const informed = this.informational === undefined ? reading : Effect.zipRight(this.informed(), reading)
+    return Effect.map(informed, this.makeResponse)
+  }
+
+  /** A failure the decoder reported while the socket was watched (upload.ts), not yet acted on. */
+  failure: HttpError | undefined
 
   /**
    * On a pipelined connection: write in ticket order, then wait for the responses ahead, then read from
    * what the previous exchange read past its end.
    */
-  private runPipelined(
-    pipeline: Pipeline,
-    ticket: number,
-    reading: Effect.Effect<void, HttpError>,
-  ): Effect.Effect<Response.Response, HttpError> {
+  private runPipelined(pipeline: Pipeline, ticket: number): Effect.Effect<Response.Response, HttpError> {
     const refuse = () => this.refuse()
     const read = Effect.suspend(() => {
+      this.watch("head", true)
       const leftover = pipeline.takeLeftover()
       const ended = leftover === undefined ? undefined : this.onBytes(leftover)
-      return ended ?? (this.head !== undefined && !this.buffered ? Effect.void : reading)
+      return ended ?? (this.head !== undefined && !this.buffered ? Effect.void : this.readLoop)
     })
+    const p = this.prepared
     return pipeline
       .writeTurn(ticket)
       .pipe(
         Effect.mapError(refuse),
-        Effect.zipRight(this.write()),
+        Effect.zipRight(Effect.mapError(this.lease.conn.socket.write(p.head), (e) => this.failed(ioError(p.info, e)))),
         Effect.zipRight(Effect.sync(() => pipeline.wrote(ticket))),
         Effect.zipRight(Effect.mapError(pipeline.readTurn(ticket), refuse)),
         Effect.zipRight(read),
@@ -135,59 +158,93 @@ export class Wire {
       )
   }
 
-  private write(): Effect.Effect<void, HttpError> {
-    const p = this.prepared
-    const socket = this.lease.conn.socket
-    const body = p.body
-    const io = (e: SocketError) => ioError(p.info, e)
-    if (body._tag === "Fixed") {
-      return Effect.mapError(
-        p.whole ? socket.write(p.head) : Effect.zipRight(socket.write(p.head), socket.write(body.bytes)),
-        io,
-      )
+  /** Starts `phase`: its deadline counts from now when `waiting`, or from the next wait. */
+  watch(phase: Phase, waiting: boolean): void {
+    this.phase = phase
+    const ms = this.timeouts[phase]
+    if (ms === Number.POSITIVE_INFINITY) return
+    const timers = this.engine.timers
+    const now = timers.now()
+    this.since = waiting ? now : IDLE
+    this.timer ??= timer(this.onDeadline)
+    const t = this.timer
+    if (t.index === -1 || t.at > now + ms) timers.schedule(t, now + ms)
+  }
+
+  /** A wait of the present phase begins (a read of a streamed body, a write of the request body). */
+  waiting(): void {
+    if (this.timer !== undefined) this.since = this.engine.timers.now()
+  }
+
+  /** The present wait ended (the caller has its bytes; the request body's next piece is being produced). */
+  idle(): void {
+    this.since = IDLE
+  }
+
+  private readonly onDeadline = (): Effect.Effect<void> | undefined => {
+    const ms = this.timeouts[this.phase]
+    if (this.settled || !this.lease.active || ms === Number.POSITIVE_INFINITY) return undefined
+    const timers = this.engine.timers
+    const now = timers.now()
+    if (this.since === IDLE || now < this.since + ms) {
+      timers.schedule(this.timer as Timer, (this.since === IDLE ? now : this.since) + ms)
+      return undefined
     }
-    const chunked = body.length === undefined
-    let sent = 0
-    const chunks = Stream.runForEach(
-      Stream.mapError(body.stream, (e) => new EncodeError({ request: p.info, reason: String(e) })),
-      (chunk) => {
-        sent += chunk.length
-        return Effect.mapError(socket.write(chunked ? Http1.encodeChunk(chunk) : chunk), io)
-      },
-    )
-    const end = Effect.suspend((): Effect.Effect<void, HttpError> => {
-      if (chunked) return Effect.mapError(socket.write(Http1.LAST_CHUNK), io)
-      return sent === body.length
-        ? Effect.void
-        : Effect.fail(
-            new EncodeError({ request: p.info, reason: `stream gave ${sent} bytes, ${body.length} announced` }),
-          )
-    })
-    return Effect.mapError(socket.write(p.head), io).pipe(Effect.zipRight(chunks), Effect.zipRight(end))
+    this.expired = new Timeout({ request: this.prepared.info, phase: this.phase, millis: ms })
+    if (this.abort !== undefined) {
+      this.abort(this.expired)
+      return undefined
+    }
+    // The fiber waiting on the socket sees it fail, and reports the Timeout.
+    this.onProgress?.()
+    return this.engine.pool.release(this.lease, false)
+  }
+
+  /** The error to report: the deadline that passed, if one did, whatever the socket said after it. */
+  failed(error: HttpError): HttpError {
+    return this.expired ?? error
+  }
+
+  /** The exchange is over: no deadline applies any more. */
+  private settle(): void {
+    this.settled = true
+    if (this.timer !== undefined) this.engine.timers.cancel(this.timer)
   }
 
   private apply(events: ReadonlyArray<Event>): HttpError | undefined {
     for (const e of events) {
-      if (e._tag === "Data") this.pending.push(e.chunk)
-      else if (e._tag === "Head") this.head = e
-      else if (e._tag === "End") {
+      if (e._tag === "Data") {
+        this.received += e.chunk.length
+        if (this.received > this.maxBytes) {
+          const limit = this.maxBytes
+          return new BodyTooLarge({ request: this.prepared.info, limit, received: this.received, decoded: false })
+        }
+        this.pending.push(e.chunk)
+      } else if (e._tag === "Head") {
+        this.head = e
+        this.watch("body", this.buffered)
+      } else if (e._tag === "End") {
         this.ended = true
         this.trailers = e.trailers
         if (this.response !== undefined && e.trailers.length > 0) {
           this.response.trailers = Headers.unsafeFromPairs(e.trailers)
         }
       } else if (e._tag === "Error") return fromFailure(this.prepared.info, e.failure)
-      else if (e._tag === "Informational" && this.onInformational !== undefined) {
-        this.informational ??= []
-        this.informational.push({ status: e.status, reason: e.reason, headers: Headers.unsafeFromPairs(e.headers) })
+      else if (e._tag === "Informational") {
+        if (e.status === 100) this.continued = true
+        if (this.prepared.onInformational !== undefined) {
+          this.informational ??= []
+          this.informational.push({ status: e.status, reason: e.reason, headers: Headers.unsafeFromPairs(e.headers) })
+        }
       }
     }
     return undefined
   }
 
   /** Gives the connection back (or destroys it) once the body has ended or failed. */
-  private finish<A>(reusable: boolean, then: Effect.Effect<A, HttpError>): Effect.Effect<A, HttpError> {
-    const closing = this.pool.release(this.lease, reusable)
+  finish<A>(reusable: boolean, then: Effect.Effect<A, HttpError>): Effect.Effect<A, HttpError> {
+    this.settle()
+    const closing = this.engine.pool.release(this.lease, reusable)
     return closing === undefined ? then : Effect.zipRight(closing, then)
   }
 
@@ -203,18 +260,24 @@ export class Wire {
   }
 
   /** Feeds bytes (undefined: the peer closed) to the decoder; returns the failure, if any. */
-  private feed(bytes: Uint8Array | undefined): HttpError | undefined {
-    if (bytes !== undefined && bytes.length > 0) this.gotBytes = true
-    return this.apply(bytes === undefined ? this.decoder.eof() : this.decoder.feed(bytes))
+  feed(bytes: Uint8Array | undefined): HttpError | undefined {
+    if (bytes !== undefined && bytes.length > 0) {
+      this.gotBytes = true
+      if (this.phase === "body" && this.since !== IDLE) this.waiting()
+    }
+    const failure = this.apply(bytes === undefined ? this.decoder.eof() : this.decoder.feed(bytes))
+    return failure === undefined ? undefined : this.failed(failure)
   }
 
   /** Gives the connection back after the last byte; returns the Effect that closes it, if it must. */
   private release(): Effect.Effect<void> | undefined {
+    this.settle()
     // On a pipelined connection, bytes past the end are the next response's: they go to the pipeline.
     const pipeline = this.lease.ticket === undefined ? undefined : this.lease.conn.pipeline
     if (pipeline !== undefined) pipeline.leftover = this.decoder.leftover
     const persistent = pipeline === undefined ? this.decoder.reusable : this.decoder.persistent
-    return this.pool.release(this.lease, persistent && !this.prepared.close, this.head?.keepAliveTimeout)
+    const reusable = persistent && !this.prepared.close && !this.abandoned
+    return this.engine.pool.release(this.lease, reusable, this.head?.keepAliveTimeout)
   }
 
   /**
@@ -227,8 +290,14 @@ export class Wire {
   push(socket: PushSocket, done: Done): void {
     const p = this.prepared
     const bytes = p.head
-    const fail = (error: HttpError) => done(Either.left(error), this.pool.release(this.lease, false))
+    const fail = (error: HttpError) => {
+      if (this.settled) return
+      this.settle()
+      done(Either.left(error), this.engine.pool.release(this.lease, false))
+    }
+    this.abort = fail
     const onBytes = (chunk: Uint8Array | undefined): boolean => {
+      if (this.settled) return false
       const failure = this.feed(chunk)
       if (failure !== undefined) fail(failure)
       else if (this.ended) {
@@ -237,13 +306,16 @@ export class Wire {
       } else return true
       return false
     }
-    const onError = (e: SocketError) => fail(ioError(p.info, e))
+    const onError = (e: SocketError) => fail(this.failed(ioError(p.info, e)))
     const pipeline = this.lease.conn.pipeline
     const ticket = this.lease.ticket
     if (pipeline === undefined || ticket === undefined) {
       const failure = socket.send(bytes)
-      if (failure === undefined) socket.listen(onBytes, onError)
-      else onError(failure)
+      if (failure !== undefined) onError(failure)
+      else {
+        this.watch("head", true)
+        socket.listen(onBytes, onError)
+      }
       return
     }
     // A lease released meanwhile (its fiber interrupted) has nothing more to do when its turn comes.
@@ -256,6 +328,7 @@ export class Wire {
       pipeline.whenReadTurn(ticket, () => {
         if (!this.lease.active) return
         if (pipeline.dead) return fail(this.refuse())
+        this.watch("head", true)
         const leftover = pipeline.takeLeftover()
         if (leftover === undefined || onBytes(leftover)) socket.listen(onBytes, onError)
       })
@@ -270,19 +343,27 @@ export class Wire {
   }
 
   private readonly onReadFailure = (e: SocketError): Effect.Effect<never, HttpError> =>
-    this.finish(false, Effect.fail(ioError(this.prepared.info, e)))
+    this.finish(false, Effect.fail(this.failed(ioError(this.prepared.info, e))))
 
-  /** The hot path: reads until the head has arrived (and in buffered mode until the end). */
+  /**
+   * Reads until the head has arrived (and in buffered mode until the end), handing 1xx responses to the
+   * request's hook as they come.
+   */
   private readonly readLoop: Effect.Effect<void, HttpError> = Effect.suspend(() =>
     Effect.matchEffect(this.lease.conn.socket.read, {
       onFailure: this.onReadFailure,
-      onSuccess: (bytes) =>
-        this.onBytes(bytes) ?? (this.head === undefined || this.buffered ? this.readLoop : Effect.void),
+      onSuccess: (bytes) => {
+        const ended = this.onBytes(bytes)
+        if (ended !== undefined)
+          return this.informational === undefined ? ended : Effect.zipRight(ended, this.informed())
+        const more = this.head === undefined || this.buffered ? this.readLoop : Effect.void
+        return this.informational === undefined ? more : Effect.zipRight(this.informed(), more)
+      },
     }),
   )
 
-  // The effects below serve deadlines, 1xx hooks and streaming bodies. They are made on first use, so a
-  // plain buffered request allocates none of them (the hot path makes one Wire per request).
+  // The effect below serves streaming bodies. It is made on first use, so a plain buffered request
+  // allocates none of it (the hot path makes one Wire per request).
   private once: Effect.Effect<void, HttpError> | undefined
 
   /** One read, fed to the decoder. */
@@ -299,42 +380,13 @@ export class Wire {
   /** Hands collected 1xx responses to the hook. */
   private informed(): Effect.Effect<void> {
     const all = this.informational
-    if (all === undefined || this.onInformational === undefined) return Effect.void
+    const hook = this.prepared.onInformational
+    if (all === undefined || hook === undefined) return Effect.void
     this.informational = undefined
-    return Effect.forEach(all, this.onInformational, { discard: true })
+    return Effect.forEach(all, hook, { discard: true })
   }
 
-  private timed<A>(effect: Effect.Effect<A, HttpError>, phase: "head" | "body", millis: number | undefined) {
-    return millis === undefined
-      ? effect
-      : Effect.timeoutFail(effect, {
-          duration: millis,
-          onTimeout: () => new Timeout({ request: this.prepared.info, phase, millis }),
-        })
-  }
-
-  /** Reads with deadlines and hooks: the head within `head`, each later read within `body`. */
-  private readPhased(): Effect.Effect<void, HttpError> {
-    const untilHead: Effect.Effect<void, HttpError> = Effect.suspend(() =>
-      this.head === undefined
-        ? Effect.zipRight(
-            Effect.zipRight(
-              this.readOnce(),
-              Effect.suspend(() => this.informed()),
-            ),
-            untilHead,
-          )
-        : Effect.void,
-    )
-    const body = this.timed(this.readOnce(), "body", this.timeouts.body)
-    const untilEnd: Effect.Effect<void, HttpError> = Effect.suspend(() =>
-      this.ended ? Effect.void : Effect.zipRight(body, untilEnd),
-    )
-    const head = this.timed(untilHead, "head", this.timeouts.head)
-    return this.buffered ? Effect.zipRight(head, untilEnd) : head
-  }
-
-  private readonly makeResponse = (): Response.Response => {
+  readonly makeResponse = (): Response.Response => {
     const head = this.head as Head
     let body: Uint8Array | Wire = this
     if (this.ended) {
@@ -357,16 +409,18 @@ export class Wire {
 
   private pulling: Effect.Effect<ReadonlyArray<Uint8Array> | undefined, HttpError> | undefined
 
-  /** The rest of the body, for a streaming Response. */
+  /** The rest of the body, for a streaming Response; the body deadline counts only while it waits. */
   get pull(): Effect.Effect<ReadonlyArray<Uint8Array> | undefined, HttpError> {
     this.pulling ??= Effect.suspend(() => {
       if (this.pending.length > 0) {
         const out = this.pending
         this.pending = []
+        this.idle()
         return Effect.succeed(out)
       }
       if (this.ended) return Effect.succeed(undefined)
-      return Effect.zipRight(this.timed(this.readOnce(), "body", this.timeouts.body), this.pull)
+      this.waiting()
+      return Effect.zipRight(this.readOnce(), this.pull)
     })
     return this.pulling
   }

@@ -10,6 +10,7 @@ import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import type * as Body from "../Body.js"
 import type { Auth, Options, Service } from "../Client.js"
 import * as ContentDecoding from "../ContentDecoding.js"
 import * as Cookies from "../Cookies.js"
@@ -97,7 +98,30 @@ export const interpret = (
       )
     }
     const timeouts = defaultTimeouts === undefined ? request.timeouts : { ...defaultTimeouts, ...request.timeouts }
-    return Either.right([copyRequest(request, { url: url.href, params: [], headers, timeouts }), url])
+    const maxResponseBytes = request.maxResponseBytes ?? options.maxResponseBytes
+    const expectContinue = request.expectContinue || wantsContinue(request.body)
+    return Either.right([
+      copyRequest(request, { url: url.href, params: [], headers, timeouts, maxResponseBytes, expectContinue }),
+      url,
+    ])
+  }
+
+  const continueAt = options.expectContinue ?? false
+  /** Whether the Client's `expectContinue` asks for `Expect: 100-continue` with this body. */
+  const wantsContinue = (body: Body.Body): boolean => {
+    if (continueAt === false || body._tag === "Empty") return false
+    if (continueAt === true) return true
+    switch (body._tag) {
+      case "Bytes":
+        return body.bytes.length >= continueAt
+      case "Stream":
+        return body.length === undefined || body.length >= continueAt
+      case "File":
+      case "Multipart":
+        return true
+      default:
+        return false
+    }
   }
 
   /** Opens file and multipart bodies as streams (with their lengths). */

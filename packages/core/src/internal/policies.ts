@@ -140,7 +140,9 @@ export const decoded = (
   let size = 0
   const bounded = Stream.mapEffect(body, (chunk) => {
     size += chunk.length
-    return size > limit ? Effect.fail(new BodyTooLarge({ request: response.request, limit })) : Effect.succeed(chunk)
+    return size > limit
+      ? Effect.fail(new BodyTooLarge({ request: response.request, limit, received: size, decoded: true }))
+      : Effect.succeed(chunk)
   })
   return Either.right(Response.withBody(response, { stream: bounded }, undefined))
 }

@@ -13,6 +13,7 @@
  * @internal
  */
 import type * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
@@ -20,6 +21,7 @@ import * as Scope from "effect/Scope"
 import { ConnectError, type ConnectOptions, type Service as ConnectorService, type Socket } from "../Connector.js"
 import type { Origin } from "../Url.js"
 import { Pipeline } from "./pipeline.js"
+import { type Timer, type Timers, timer } from "./timers.js"
 
 export interface PoolOptions {
   readonly maxConnectionsPerOrigin: number
@@ -63,10 +65,29 @@ export type Grant = Lease | "connect"
 interface Waiter {
   readonly grant: (grant: Grant) => void
   readonly pipelinable: boolean
+  /** The waiter's deadline, when it has one. */
+  readonly timer: Timer | undefined
+}
+
+/** Waiting for a free connection took longer than the request's `acquire` deadline. */
+export class WaitTimeout extends Data.TaggedError("WaitTimeout")<{ readonly millis: number }> {}
+
+/** How a request asks for a connection. */
+export interface Ask {
+  /** Never an idle or busy connection: a new one. */
+  readonly fresh: boolean
+  /** Makes the waits interruptible inside the caller's uninterruptible region. */
+  readonly restore: Restore
+  readonly connect: ConnectOptions
+  /** The request may join a busy pipelined connection. */
+  readonly pipelinable: boolean
+  /** The longest wait in line for a connection (Infinity: no limit). */
+  readonly waitMillis: number
 }
 type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 
 interface OriginPool {
+  readonly key: string
   readonly idle: Array<Conn>
   readonly waiters: Array<Waiter>
   /** Pipelined connections with exchanges in flight. */
@@ -81,13 +102,7 @@ export interface Pool {
    * back at once, as a plain Lease (the hot path); otherwise an Effect that connects or waits,
    * interruptibly through `restore`. A `pipelinable` request may join a busy connection.
    */
-  readonly acquire: (
-    origin: Origin,
-    fresh: boolean,
-    restore: Restore,
-    connect: ConnectOptions,
-    pipelinable?: boolean,
-  ) => Lease | Effect.Effect<Lease, ConnectError>
+  readonly acquire: (origin: Origin, ask: Ask) => Lease | Effect.Effect<Lease, ConnectError | WaitTimeout>
   /**
    * Gives the connection back for reuse when `reusable`, destroys it otherwise; `keepAliveHint` is the
    * server's `Keep-Alive: timeout=` in seconds. Returns the Effect that closes the connection, or
@@ -98,23 +113,25 @@ export interface Pool {
    * The callback forms, for exchanges that run outside a fiber (see `Wire.push`): `take` gives a healthy
    * idle connection, or nothing (and changes nothing); `enqueue` puts a waiter in line when every slot is
    * taken, or returns undefined when one is free; `dequeue` takes a waiter out of line; `openGranted`
-   * opens a connection in a slot granted with "connect", and `freeSlot` gives such a slot back unused.
+   * opens a connection in a slot granted with "connect", and `freeSlot` gives such a slot back unused. A
+   * waiter still in line after `waitMillis` is taken out and `onTimeout` called.
    */
   readonly take: (origin: Origin, pipelinable: boolean) => Lease | undefined
-  readonly enqueue: (origin: Origin, pipelinable: boolean, grant: (grant: Grant) => void) => object | undefined
-  readonly dequeue: (origin: Origin, waiter: object) => void
-  readonly openGranted: (
+  readonly enqueue: (
     origin: Origin,
-    restore: Restore,
-    connect: ConnectOptions,
     pipelinable: boolean,
-  ) => Effect.Effect<Lease, ConnectError>
+    waitMillis: number,
+    grant: (grant: Grant) => void,
+    onTimeout: () => void,
+  ) => object | undefined
+  readonly dequeue: (origin: Origin, waiter: object) => void
+  readonly openGranted: (origin: Origin, ask: Ask) => Effect.Effect<Lease, ConnectError>
   readonly freeSlot: (origin: Origin) => void
   /** Closes idle connections past their deadline. */
   readonly sweep: Effect.Effect<void>
   /** Counts per origin, for tests and metrics. */
   readonly stats: (key: string) => { readonly open: number; readonly idle: number; readonly waiting: number }
-  /** The origins the pool has seen. */
+  /** The origins the pool holds state for: those with connections or waiters. */
   readonly keys: () => ReadonlyArray<string>
 }
 
@@ -123,15 +140,20 @@ export const make = (
   scope: Scope.Scope,
   clock: Clock.Clock,
   options: PoolOptions,
+  timers: Timers,
 ): Pool => {
   const origins = new Map<string, OriginPool>()
   const poolFor = (key: string): OriginPool => {
     let p = origins.get(key)
     if (p === undefined) {
-      p = { idle: [], waiters: [], busy: new Set(), open: 0 }
+      p = { key, idle: [], waiters: [], busy: new Set(), open: 0 }
       origins.set(key, p)
     }
     return p
+  }
+  /** Forgets an origin with nothing open and nobody waiting, so talking to many hosts keeps memory flat. */
+  const forget = (p: OriginPool): void => {
+    if (p.open === 0 && p.waiters.length === 0 && origins.get(p.key) === p) origins.delete(p.key)
   }
 
   const close = (conn: Conn): Effect.Effect<void> => Scope.close(conn.scope, Exit.void)
@@ -143,11 +165,49 @@ export const make = (
   /** Frees a slot: the next waiter may open a connection in it. */
   const freeSlot = (p: OriginPool): void => {
     p.open--
-    const next = p.waiters.shift()
+    const next = nextWaiter(p)
     if (next !== undefined) {
       p.open++
       next.grant("connect")
-    }
+    } else forget(p)
+  }
+
+  /** Takes the first waiter out of line, its deadline with it. */
+  const nextWaiter = (p: OriginPool): Waiter | undefined => {
+    const next = p.waiters.shift()
+    if (next?.timer !== undefined) timers.cancel(next.timer)
+    return next
+  }
+
+  /** Puts a waiter in line, with a deadline when `waitMillis` is finite. */
+  const line = (
+    p: OriginPool,
+    pipelinable: boolean,
+    waitMillis: number,
+    grant: (grant: Grant) => void,
+    onTimeout: () => void,
+  ): Waiter => {
+    const deadline =
+      waitMillis === Number.POSITIVE_INFINITY
+        ? undefined
+        : timer(() => {
+            leave(p, waiter)
+            onTimeout()
+            return undefined
+          })
+    const waiter: Waiter = { grant, pipelinable, timer: deadline }
+    p.waiters.push(waiter)
+    if (deadline !== undefined) timers.schedule(deadline, timers.now() + waitMillis)
+    return waiter
+  }
+
+  /** Takes a waiter out of line (it gave up: interrupted, or past its deadline). */
+  const leave = (p: OriginPool, waiter: Waiter): void => {
+    const i = p.waiters.indexOf(waiter)
+    if (i === -1) return
+    p.waiters.splice(i, 1)
+    if (waiter.timer !== undefined) timers.cancel(waiter.timer)
+    forget(p)
   }
 
   const depth = options.pipelining
@@ -171,7 +231,7 @@ export const make = (
     const pl = conn.pipeline
     if (pl === undefined) return
     while (p.waiters[0]?.pipelinable === true && pl.accepts(depth) && fits(conn)) {
-      const w = p.waiters.shift() as Waiter
+      const w = nextWaiter(p) as Waiter
       w.grant(lease(p, conn, true, true))
     }
   }
@@ -196,10 +256,11 @@ export const make = (
     return best
   }
 
-  const open = (origin: Origin, p: OriginPool, restore: Restore, connect: ConnectOptions, pipelinable: boolean) => {
+  const open = (origin: Origin, p: OriginPool, ask: Ask) => {
+    const { connect } = ask
     const opening = connector.connect(origin, connect)
     const timed =
-      connect.timeoutMillis === undefined
+      connect.timeoutMillis === undefined || connect.timeoutMillis === Number.POSITIVE_INFINITY
         ? opening
         : Effect.timeoutFail(opening, {
             duration: connect.timeoutMillis,
@@ -211,7 +272,7 @@ export const make = (
               }),
           })
     return Effect.flatMap(Scope.fork(scope, ExecutionStrategy.sequential), (connScope) =>
-      restore(Scope.extend(timed, connScope)).pipe(
+      ask.restore(Scope.extend(timed, connScope)).pipe(
         Effect.onExit((exit) =>
           Exit.isSuccess(exit)
             ? Effect.void
@@ -223,19 +284,32 @@ export const make = (
         Effect.map((socket): Lease => {
           const pipeline = pipelining ? new Pipeline() : undefined
           const conn: Conn = { socket, scope: connScope, key: origin.key, requests: 0, idleUntil: 0, pipeline }
-          const first = lease(p, conn, false, pipelinable)
-          if (pipelinable) fill(p, conn)
+          const first = lease(p, conn, false, ask.pipelinable)
+          if (ask.pipelinable) fill(p, conn)
           return first
         }),
       ),
     )
   }
 
-  const acquire: Pool["acquire"] = (origin, fresh, restore, connect, pipelinable = false) => {
+  /** Waits in line for a connection or a free slot, within the ask's deadline. */
+  const wait = (p: OriginPool, ask: Ask): Effect.Effect<Grant, WaitTimeout> =>
+    Effect.async<Grant, WaitTimeout>((resume) => {
+      const waiter = line(
+        p,
+        ask.pipelinable && !ask.fresh,
+        ask.waitMillis,
+        (grant) => resume(Effect.succeed(grant)),
+        () => resume(Effect.fail(new WaitTimeout({ millis: ask.waitMillis }))),
+      )
+      return Effect.sync(() => leave(p, waiter))
+    })
+
+  const acquire: Pool["acquire"] = (origin, ask) => {
     const p = poolFor(origin.key)
     const stale: Array<Conn> = []
     let found: Conn | undefined
-    if (!fresh && p.idle.length > 0) {
+    if (!ask.fresh && p.idle.length > 0) {
       const now = clock.unsafeCurrentTimeMillis()
       while (found === undefined && p.idle.length > 0) {
         const conn = p.idle.pop() as Conn
@@ -246,31 +320,23 @@ export const make = (
         }
       }
     }
-    if (found !== undefined && stale.length === 0) return lease(p, found, true, pipelinable)
+    if (found !== undefined && stale.length === 0) return lease(p, found, true, ask.pipelinable)
     return Effect.suspend(() => {
       const cleanup = closeAll(stale)
-      if (found !== undefined) return Effect.as(cleanup, lease(p, found, true, pipelinable))
+      if (found !== undefined) return Effect.as(cleanup, lease(p, found, true, ask.pipelinable))
       if (p.open < options.maxConnectionsPerOrigin) {
         p.open++
-        return Effect.zipRight(cleanup, open(origin, p, restore, connect, pipelinable))
+        return Effect.zipRight(cleanup, open(origin, p, ask))
       }
       // Joining a busy connection would pass the requests already in line.
-      const busy = pipelinable && pipelining && !fresh && p.waiters.length === 0 ? joinable(p) : undefined
+      const busy = ask.pipelinable && pipelining && !ask.fresh && p.waiters.length === 0 ? joinable(p) : undefined
       if (busy !== undefined) return Effect.as(cleanup, lease(p, busy, true, true))
-      const wait = Effect.async<Grant>((resume) => {
-        const waiter: Waiter = { grant: (grant) => resume(Effect.succeed(grant)), pipelinable: pipelinable && !fresh }
-        p.waiters.push(waiter)
-        return Effect.sync(() => {
-          const i = p.waiters.indexOf(waiter)
-          if (i !== -1) p.waiters.splice(i, 1)
-        })
-      })
       return Effect.zipRight(
         cleanup,
         Effect.flatMap(
-          restore(wait),
+          ask.restore(wait(p, ask)),
           (grant): Effect.Effect<Lease, ConnectError> =>
-            grant === "connect" ? open(origin, p, restore, connect, pipelinable) : Effect.succeed(grant),
+            grant === "connect" ? open(origin, p, ask) : Effect.succeed(grant),
         ),
       )
     })
@@ -318,7 +384,7 @@ export const make = (
   /** Hands a connection with nothing in flight to the next waiter, or keeps it idle; closes it when spent. */
   const reuse = (p: OriginPool, conn: Conn, idle: number): Effect.Effect<void> | undefined => {
     if (idle > 0 && conn.requests < options.maxRequestsPerConnection && conn.socket.reusable()) {
-      const next = p.waiters.shift()
+      const next = nextWaiter(p)
       if (next !== undefined) {
         next.grant(lease(p, conn, true, next.pipelinable))
         if (next.pipelinable) fill(p, conn)
@@ -388,18 +454,15 @@ export const make = (
     return busy === undefined ? undefined : lease(p, busy, true, true)
   }
 
-  const enqueue: Pool["enqueue"] = (origin, pipelinable, grant) => {
-    const p = poolFor(origin.key)
-    if (p.open < options.maxConnectionsPerOrigin || p.idle.length > 0) return undefined
-    const waiter: Waiter = { grant, pipelinable }
-    p.waiters.push(waiter)
-    return waiter
+  const enqueue: Pool["enqueue"] = (origin, pipelinable, waitMillis, grant, onTimeout) => {
+    const p = origins.get(origin.key)
+    if (p === undefined || p.open < options.maxConnectionsPerOrigin || p.idle.length > 0) return undefined
+    return line(p, pipelinable, waitMillis, grant, onTimeout)
   }
 
   const dequeue: Pool["dequeue"] = (origin, waiter) => {
-    const waiters = poolFor(origin.key).waiters
-    const i = waiters.indexOf(waiter as Waiter)
-    if (i !== -1) waiters.splice(i, 1)
+    const p = origins.get(origin.key)
+    if (p !== undefined) leave(p, waiter as Waiter)
   }
 
   return {
@@ -408,8 +471,7 @@ export const make = (
     take,
     enqueue,
     dequeue,
-    openGranted: (origin, restore, connect, pipelinable) =>
-      open(origin, poolFor(origin.key), restore, connect, pipelinable),
+    openGranted: (origin, ask) => open(origin, poolFor(origin.key), ask),
     freeSlot: (origin) => freeSlot(poolFor(origin.key)),
     sweep,
     stats,

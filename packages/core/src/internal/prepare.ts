@@ -26,26 +26,42 @@ export interface Prepared {
   /** `head` holds the body too: one write carries the whole request. */
   readonly whole: boolean
   readonly body: Body.Encoded
+  /** The head asks for `100 Continue` before the body (`Request.expectContinue`, and there is a body). */
+  readonly expect: boolean
+  /** The request's limit on the response body as received, if it set one. */
+  readonly maxResponseBytes: number | undefined
   /** The caller asked for `Connection: close`. */
   readonly close: boolean
   /** The request may be sent again on a fresh connection if a reused one turns out to be dead. */
   readonly replayable: boolean
-  /** Phase deadlines in milliseconds (`connect` included). */
-  readonly timeouts: PhaseTimeouts & { readonly connect: number | undefined }
+  /** Phase deadlines in milliseconds; Infinity for none. */
+  readonly timeouts: PhaseTimeouts
   readonly onInformational: ((i: Response.Informational) => Effect.Effect<void>) | undefined
 }
 
-const millis = (d: Duration.DurationInput | undefined): number | undefined =>
-  d === undefined ? undefined : Duration.toMillis(Duration.decode(d))
+const millis = (d: Duration.DurationInput | undefined, otherwise: number): number =>
+  d === undefined ? otherwise : Duration.toMillis(Duration.decode(d))
 
-const timeoutsOf = (request: Request): Prepared["timeouts"] => {
+/** The request's deadlines over the transport's defaults; the defaults object itself when it sets none. */
+const timeoutsOf = (request: Request, defaults: PhaseTimeouts): PhaseTimeouts => {
   const t = request.timeouts
-  return t.connect === undefined && t.head === undefined && t.body === undefined
-    ? noPhaseTimeouts
-    : { connect: millis(t.connect), head: millis(t.head), body: millis(t.body) }
+  if (
+    t.acquire === undefined &&
+    t.connect === undefined &&
+    t.send === undefined &&
+    t.head === undefined &&
+    t.body === undefined
+  ) {
+    return defaults
+  }
+  return {
+    acquire: millis(t.acquire, defaults.acquire),
+    connect: millis(t.connect, defaults.connect),
+    send: millis(t.send, defaults.send),
+    head: millis(t.head, defaults.head),
+    body: millis(t.body, defaults.body),
+  }
 }
-
-const noPhaseTimeouts: Prepared["timeouts"] = { connect: undefined, head: undefined, body: undefined }
 
 /** Bodies up to this size go out in the same write as the head: one syscall for most requests. */
 const COALESCE_BYTES = 64 * 1024
@@ -60,6 +76,7 @@ export const prepare = (
   request: Request,
   url: Url,
   info: RequestInfo,
+  defaults: PhaseTimeouts,
   forward?: { readonly authorization: string | undefined },
 ): Either.Either<Prepared, HttpError> => {
   const encoded = Body.encode(request.body)
@@ -69,6 +86,7 @@ export const prepare = (
   let close = false
   let hasType = false
   let declaredLength: string | undefined
+  let expectAsked = request.expectContinue
   for (const entry of request.headers.entries) {
     const lower = entry[0].toLowerCase()
     // The framing is Courier's to write: a caller-set Transfer-Encoding or Upgrade would desynchronise it.
@@ -86,6 +104,11 @@ export const prepare = (
       }
       if (tokens.includes("close")) close = true
     }
+    if (lower === "expect" && entry[1].trim().toLowerCase() === "100-continue") {
+      // The caller's own `Expect: 100-continue` gets the behaviour with it.
+      expectAsked = true
+      continue
+    }
     if (lower === "content-type") hasType = true
     fields.push(entry)
   }
@@ -97,12 +120,14 @@ export const prepare = (
   if (!hasType && body.contentType !== undefined) fields.push(["Content-Type", body.contentType])
   if (length === undefined) fields.push(["Transfer-Encoding", "chunked"])
   else if (length > 0 || !bodyless.has(request.method)) fields.push(["Content-Length", String(length)])
+  const expect = expectAsked && length !== 0
+  if (expect) fields.push(["Expect", "100-continue"])
   if (forward?.authorization !== undefined && !fields.some(([k]) => k.toLowerCase() === "proxy-authorization")) {
     fields.push(["Proxy-Authorization", forward.authorization])
   }
   const target = forward === undefined ? url.target : url.href
   const head = { method: request.method, target, host: url.hostHeader, headers: fields }
-  const whole = body._tag === "Fixed" && body.bytes.length <= COALESCE_BYTES
+  const whole = body._tag === "Fixed" && body.bytes.length <= COALESCE_BYTES && !expect
   // The fast encoder checks as it goes; the careful path runs only when it gives up, for the exact reason.
   let bytes = whole ? encodeRequest(head, body.bytes) : undefined
   if (bytes === undefined) {
@@ -118,15 +143,20 @@ export const prepare = (
     head: bytes,
     whole,
     body,
+    expect,
+    maxResponseBytes: request.maxResponseBytes,
     close,
     replayable: isIdempotent(request) && body._tag === "Fixed",
-    timeouts: timeoutsOf(request),
+    timeouts: timeoutsOf(request, defaults),
     onInformational: request.onInformational,
   })
 }
 
-/** Deadlines of the head and body phases, in milliseconds. */
+/** Deadlines of the phases below the Client, in milliseconds (Infinity: none). */
 export interface PhaseTimeouts {
-  readonly head: number | undefined
-  readonly body: number | undefined
+  readonly acquire: number
+  readonly connect: number
+  readonly send: number
+  readonly head: number
+  readonly body: number
 }

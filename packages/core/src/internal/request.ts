@@ -48,7 +48,12 @@ const bodyEquals = (a: Body.Body, b: Body.Body): boolean => {
 }
 
 const timeoutsEqual = (a: Request["timeouts"], b: Request["timeouts"]) =>
-  a.connect === b.connect && a.head === b.head && a.body === b.body && a.total === b.total
+  a.acquire === b.acquire &&
+  a.connect === b.connect &&
+  a.send === b.send &&
+  a.head === b.head &&
+  a.body === b.body &&
+  a.total === b.total
 
 /** The URL with any user info replaced by `<redacted>`. */
 export const redactUrl = (url: string): string =>
@@ -97,6 +102,8 @@ const Proto = {
       Equal.equals(this.headers, that.headers) &&
       bodyEquals(this.body, that.body) &&
       timeoutsEqual(this.timeouts, that.timeouts) &&
+      this.maxResponseBytes === that.maxResponseBytes &&
+      this.expectContinue === that.expectContinue &&
       this.onInformational === that.onInformational &&
       this.onUploadProgress === that.onUploadProgress &&
       this.onDownloadProgress === that.onDownloadProgress
@@ -138,6 +145,8 @@ export const build = (fields: Fields): Request => {
   self.headers = fields.headers
   self.body = fields.body
   self.timeouts = fields.timeouts
+  self.maxResponseBytes = fields.maxResponseBytes
+  self.expectContinue = fields.expectContinue
   self.onInformational = fields.onInformational
   self.onUploadProgress = fields.onUploadProgress
   self.onDownloadProgress = fields.onDownloadProgress
@@ -152,6 +161,8 @@ export const copy = (self: Request, patch: Partial<Fields>): Request =>
     headers: patch.headers ?? self.headers,
     body: patch.body ?? self.body,
     timeouts: patch.timeouts ?? self.timeouts,
+    maxResponseBytes: "maxResponseBytes" in patch ? patch.maxResponseBytes : self.maxResponseBytes,
+    expectContinue: patch.expectContinue ?? self.expectContinue,
     onInformational: "onInformational" in patch ? patch.onInformational : self.onInformational,
     onUploadProgress: "onUploadProgress" in patch ? patch.onUploadProgress : self.onUploadProgress,
     onDownloadProgress: "onDownloadProgress" in patch ? patch.onDownloadProgress : self.onDownloadProgress,
