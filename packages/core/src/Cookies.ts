@@ -7,7 +7,7 @@
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import { CookieJar, type Cookie as ToughCookie } from "tough-cookie"
+import { CookieJar, Cookie as ToughCookie } from "tough-cookie"
 
 /**
  * The unique symbol that marks a Cookies value.
@@ -60,7 +60,43 @@ export interface Cookie {
  * @since 0.1.0
  * @category constructors
  */
-export const make = (): Jar => ({ [TypeId]: TypeId, store: new CookieJar() })
+export const make = (): Jar => ({ [TypeId]: TypeId, store: new CookieJar(undefined, { prefixSecurity: "strict" }) })
+
+/**
+ * Whether cookies may be Secure when set from `url`: https (or wss), or a loopback host — the rule
+ * tough-cookie applies when it sends Secure cookies ("potentially trustworthy" origins), so one rule serves
+ * both directions.
+ */
+const secureOrigin = (url: string): boolean => {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return false
+  }
+  if (parsed.protocol === "https:" || parsed.protocol === "wss:") return true
+  const host = parsed.hostname
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.+$/, "")
+    .toLowerCase()
+  return host === "localhost" || host.endsWith(".localhost") || /^127(\.\d{1,3}){3}$/.test(host) || host === "::1"
+}
+
+/** `__Secure-` and `__Host-` name prefixes (matched without regard to case, as RFC 6265bis asks). */
+const securePrefix = /^__(secure|host)-/i
+
+/**
+ * Why a cookie from `url` must be ignored under RFC 6265bis §5.7 beyond what tough-cookie checks: a
+ * Secure cookie, or one whose name claims a secure prefix, from an origin that is not secure — otherwise a
+ * plain-http response could plant a cookie that the https site later receives as its own.
+ */
+const insecure = (value: string, url: string): string | undefined => {
+  const cookie = ToughCookie.parse(value)
+  if (cookie === undefined || secureOrigin(url)) return undefined
+  if (cookie.secure) return "a Secure cookie may only be set from a secure origin"
+  if (securePrefix.test(cookie.key)) return "a __Secure- or __Host- cookie may only be set from a secure origin"
+  return undefined
+}
 
 const now = Clock.currentTimeMillis
 
@@ -92,6 +128,7 @@ export const setFromResponse = (jar: Jar, url: string, setCookies: ReadonlyArray
     ? Effect.void
     : Effect.map(now, (at) => {
         for (const value of setCookies) {
+          if (insecure(value, url) !== undefined) continue
           const stored = jar.store.setCookieSync(value, url, { ignoreError: true })
           if (stored !== undefined) settle(stored, at)
         }
@@ -107,6 +144,8 @@ export const set = (jar: Jar, url: string, cookie: string): Effect.Effect<void, 
   Effect.flatMap(now, (at) =>
     Effect.try({
       try: () => {
+        const refused = insecure(cookie, url)
+        if (refused !== undefined) throw new Error(refused)
         const stored = jar.store.setCookieSync(cookie, url)
         if (stored === undefined) throw new Error("the cookie was not accepted for this URL")
         settle(stored, at)

@@ -169,6 +169,21 @@ class RequestReader {
 let socketIds = 0
 
 /**
+ * How the scripted peer's connections open.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface LayerOptions {
+  /**
+   * Runs before each connection opens, as a dial would: `Effect.never` for a peer that never answers (an
+   * unreachable address, a TLS server that never completes its handshake), `Effect.sleep(…)` for a slow one
+   * (TestClock moves it).
+   */
+  readonly accept?: Effect.Effect<void>
+}
+
+/**
  * A Connector whose every connection runs `script`, and the statistics service beside it.
  *
  * @example
@@ -187,6 +202,7 @@ let socketIds = 0
  */
 export const layer = <R = never>(
   script: (peer: Peer) => Effect.Effect<void, never, R>,
+  options?: LayerOptions,
 ): Layer.Layer<Connector.Connector | ScriptedPeer, never, R> =>
   Layer.scopedContext(
     Effect.gen(function* () {
@@ -198,6 +214,7 @@ export const layer = <R = never>(
       )
       const connect: Connector.Service["connect"] = () =>
         Effect.gen(function* () {
+          if (options?.accept !== undefined) yield* options.accept
           const id = yield* Ref.updateAndGet(opened, (n) => n + 1)
           const toClient = new Pipe()
           const toPeer = new Pipe()
@@ -242,14 +259,22 @@ export const layer = <R = never>(
             reset,
           }
           yield* Effect.forkScoped(Effect.provide(script(peer), context))
+          const gone = new Connector.SocketError({ code: "EPIPE", reason: "the peer has gone" })
           const socket: Connector.Socket = {
             id: ++socketIds,
             write: (bytes) =>
-              Effect.suspend(() =>
-                toPeer.ended
-                  ? Effect.fail(new Connector.SocketError({ code: "EPIPE", reason: "the peer has gone" }))
-                  : Effect.sync(() => toPeer.push(bytes.slice())),
-              ),
+              Effect.suspend(() => (toPeer.ended ? Effect.fail(gone) : Effect.sync(() => toPeer.push(bytes.slice())))),
+            send: (bytes) => {
+              if (toPeer.ended) return gone
+              toPeer.push(bytes.slice())
+              return undefined
+            },
+            listen: (onBytes, onError) =>
+              toClient.listen((chunk, ending) => {
+                if (ending?._tag !== "Fail") return onBytes(chunk)
+                onError(new Connector.SocketError({ code: ending.code, reason: ending.reason }))
+                return false
+              }),
             read: toClient.read((e) => new Connector.SocketError({ code: e.code, reason: e.reason })),
             reusable: () => !toClient.ended && toClient.buffered === 0,
             destroy: finish({ _tag: "End" }),

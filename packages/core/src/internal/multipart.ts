@@ -8,11 +8,28 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Body from "../Body.js"
 import { Files } from "../Files.js"
+import * as Headers from "../Headers.js"
 
 const utf8 = new TextEncoder()
 
 /** WHATWG's escaping of field names and file names in Content-Disposition. */
 const quote = (s: string): string => s.replace(/"/g, "%22").replace(/\r/g, "%0D").replace(/\n/g, "%0A")
+
+/** Control characters other than CR and LF (which `quote` escapes) and tab: never written in a part's head. */
+const control = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/
+
+/**
+ * Why a part's head cannot be written as given, if so: a name or file name with a control character, or a
+ * content type that is not a valid field value (a CR LF there would add part headers of its own).
+ */
+const invalidPart = (name: string, filename: string | undefined, type: string | undefined): string | undefined => {
+  if (control.test(name)) return `multipart field name ${JSON.stringify(name)} contains a control character`
+  if (filename !== undefined && control.test(filename)) {
+    return `multipart file name ${JSON.stringify(filename)} contains a control character`
+  }
+  const reason = type === undefined ? undefined : Headers.invalidValueReason(type)
+  return reason === undefined ? undefined : `multipart Content-Type of ${JSON.stringify(name)}: ${reason}`
+}
 
 const boundaryOf = (): string => {
   const bytes = crypto.getRandomValues(new Uint8Array(12))
@@ -58,6 +75,8 @@ export const resolve = (body: Body.Body): Effect.Effect<Body.Body, string> => {
   const boundary = boundaryOf()
   const pieces: Array<Effect.Effect<Piece, string>> = []
   for (const [name, value] of body.fields) {
+    const invalid = invalidPart(name, undefined, undefined)
+    if (invalid !== undefined) return Effect.fail(invalid)
     pieces.push(
       Effect.succeed(
         bytesPiece(
@@ -69,6 +88,8 @@ export const resolve = (body: Body.Body): Effect.Effect<Body.Body, string> => {
   for (const [name, part] of body.files) {
     const filename = part.filename ?? ("path" in part ? basename(part.path) : name)
     const type = part.contentType ?? "application/octet-stream"
+    const invalid = invalidPart(name, filename, type)
+    if (invalid !== undefined) return Effect.fail(invalid)
     const head = `--${boundary}\r\nContent-Disposition: form-data; name="${quote(name)}"; filename="${quote(filename)}"\r\nContent-Type: ${type}\r\n\r\n`
     pieces.push(
       Effect.succeed(bytesPiece(utf8.encode(head))),

@@ -13,17 +13,47 @@ export class Pipe {
   private chunks: Array<Uint8Array> = []
   private ending: Ending | undefined
   private waiter: (() => void) | undefined
+  /** The push reader (see `listen`), when one listens. */
+  private listener: ((chunk: Uint8Array | undefined, ending: Ending | undefined) => boolean) | undefined
 
   push(chunk: Uint8Array): void {
     if (this.ending !== undefined || chunk.length === 0) return
     this.chunks.push(chunk)
     this.wake()
+    this.deliver()
   }
 
   end(ending: Ending): void {
     if (this.ending !== undefined) return
     this.ending = ending
     this.wake()
+    this.deliver()
+  }
+
+  /**
+   * Hands every chunk to `onChunk`, then the end (`undefined`, with how it ended), until it returns false
+   * or the returned function is called; chunks that wait are handed over first.
+   */
+  listen(onChunk: (chunk: Uint8Array | undefined, ending: Ending | undefined) => boolean): () => void {
+    this.listener = onChunk
+    this.deliver()
+    return () => {
+      if (this.listener === onChunk) this.listener = undefined
+    }
+  }
+
+  private deliver(): void {
+    let listener = this.listener
+    while (listener !== undefined) {
+      const chunk = this.chunks.shift()
+      if (chunk === undefined && this.ending === undefined) return
+      this.listener = undefined
+      const more = listener(chunk, chunk === undefined ? this.ending : undefined)
+      if (chunk === undefined) return
+      // The listener may have stopped, or listened again with another callback, from inside the call.
+      if (more && this.listener === undefined) this.listener = listener
+      listener = this.listener
+    }
   }
 
   get ended(): boolean {
