@@ -170,6 +170,25 @@ export const poolWaiting = Metric.gauge("courier.pool.requests.waiting", {
 })
 
 /**
+ * Origins the pool holds state for (connections open or opening, or requests waiting), sampled every
+ * second; an origin with neither is forgotten, so this stays flat for a client that talks to many hosts.
+ *
+ * @since 0.2.0
+ * @category metrics
+ */
+export const poolOrigins = Metric.gauge("courier.pool.origins", { description: "Origins with connections or waiters" })
+
+/**
+ * The most origins that get gauges of their own (tag `origin`): each tagged gauge stays in Effect's metric
+ * registry for good, so a client that talks to many hosts tags the first ones it sees and counts the rest
+ * only in `poolOrigins`.
+ *
+ * @since 0.2.0
+ * @category metrics
+ */
+export const MAX_TAGGED_ORIGINS = 256
+
+/**
  * Builds the transport; its connections live in the scope it is built in.
  *
  * @since 0.1.0
@@ -211,20 +230,26 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
     const pipelining = options.pipelining !== undefined && options.pipelining >= 2
     // Every second: idle sockets past their deadline are closed, so servers see them go, and the pool's
     // gauges are set. Metrics are sampled here rather than on each request, which pays nothing for them.
-    const gauges = Effect.suspend(() =>
-      Effect.forEach(
-        pool.keys(),
-        (origin) => {
-          const s = pool.stats(origin)
-          return Effect.all([
-            Metric.set(Metric.tagged(poolOpen, "origin", origin), s.open),
-            Metric.set(Metric.tagged(poolIdle, "origin", origin), s.idle),
-            Metric.set(Metric.tagged(poolWaiting, "origin", origin), s.waiting),
-          ])
-        },
-        { discard: true },
-      ),
-    )
+    const tagged = new Set<string>()
+    const gauges = Effect.suspend(() => {
+      const keys = pool.keys()
+      for (const origin of keys) if (tagged.size < MAX_TAGGED_ORIGINS) tagged.add(origin)
+      return Effect.zipRight(
+        Metric.set(poolOrigins, keys.length),
+        Effect.forEach(
+          tagged,
+          (origin) => {
+            const s = pool.stats(origin)
+            return Effect.all([
+              Metric.set(Metric.tagged(poolOpen, "origin", origin), s.open),
+              Metric.set(Metric.tagged(poolIdle, "origin", origin), s.idle),
+              Metric.set(Metric.tagged(poolWaiting, "origin", origin), s.waiting),
+            ])
+          },
+          { discard: true },
+        ),
+      )
+    })
     yield* Effect.forkScoped(Effect.repeat(Effect.zipRight(pool.sweep, gauges), Schedule.spaced("1 second")))
 
     const connectFailed =

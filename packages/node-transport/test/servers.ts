@@ -23,10 +23,10 @@ const track = (server: net.Server) => {
   return { connections: () => total, open: () => live.size, live }
 }
 
-const listen = (server: net.Server) =>
+const listen = (server: net.Server, host = "127.0.0.1") =>
   Effect.acquireRelease(
     Effect.async<number>((resume) => {
-      server.listen(0, "127.0.0.1", () => resume(Effect.succeed((server.address() as net.AddressInfo).port)))
+      server.listen(0, host, () => resume(Effect.succeed((server.address() as net.AddressInfo).port)))
     }),
     () =>
       Effect.async<void>((resume) => {
@@ -34,15 +34,15 @@ const listen = (server: net.Server) =>
       }),
   )
 
-/** A node:http server with the given handler. */
-export const httpServer = (handler: http.RequestListener) =>
+/** A node:http server with the given handler, on 127.0.0.1 or another loopback address. */
+export const httpServer = (handler: http.RequestListener, host = "127.0.0.1") =>
   Effect.gen(function* () {
     const server = http.createServer(handler)
     const t = track(server)
-    const port = yield* listen(server)
+    const port = yield* listen(server, host)
     // Registered after `listen`, so it runs before `server.close`, which waits for every connection.
     yield* Effect.addFinalizer(() => Effect.sync(() => server.closeAllConnections()))
-    return { port, url: `http://127.0.0.1:${port}`, connections: t.connections, open: t.open } satisfies Running
+    return { port, url: `http://${host}:${port}`, connections: t.connections, open: t.open } satisfies Running
   })
 
 /** A raw TCP server: `onSocket` sees every connection and writes whatever bytes a test needs. */
