@@ -10,6 +10,7 @@
  *
  * @since 0.1.0
  */
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
@@ -18,6 +19,7 @@ import * as Scope from "effect/Scope"
 import { Connector, type Socket } from "./Connector.js"
 import * as Headers from "./Headers.js"
 import * as Http1 from "./Http1.js"
+import { defaultTimeouts } from "./Http1Transport.js"
 import {
   CannotSendHeader,
   CannotSendRequest,
@@ -28,9 +30,11 @@ import {
   NotConnected,
   type RequestInfo,
   ResponseNotReady,
+  Timeout,
 } from "./HttpError.js"
 import { fromFailure, ioError } from "./internal/failures.js"
 import { concat, encodeLatin1 } from "./internal/latin1.js"
+import { millisOf } from "./internal/prepare.js"
 import * as Url from "./Url.js"
 
 /**
@@ -110,7 +114,7 @@ const redactWire = (text: string): string =>
  * @since 0.1.0
  * @category constructors
  */
-export const http = (host: string, port?: number) => make("http", host, port)
+export const http = (host: string, port?: number, options?: Options) => make("http", host, port, options)
 
 /**
  * An `https:` connection, port 443 by default; TLS settings come from the Connector (see NodeConnector's `tls`).
@@ -118,7 +122,22 @@ export const http = (host: string, port?: number) => make("http", host, port)
  * @since 0.1.0
  * @category constructors
  */
-export const https = (host: string, port?: number) => make("https", host, port)
+export const https = (host: string, port?: number, options?: Options) => make("https", host, port, options)
+
+/**
+ * Options of a connection, as httplib's `HTTPConnection(host, port, timeout)`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Options {
+  /**
+   * The deadline of every blocking step — connecting, each write, waiting for the head, each read of the
+   * body — ending in `Timeout` with the step's phase. Without it, the HTTP/1.1 transport's defaults apply
+   * (`Http1Transport.defaultTimeouts`: connect 10 s, the others 300 s), so no step waits forever.
+   */
+  readonly timeout?: Duration.DurationInput
+}
 
 /**
  * A connection with an explicit scheme.
@@ -130,6 +149,7 @@ export const make = (
   scheme: "http" | "https",
   host: string,
   port?: number,
+  options?: Options,
 ): Effect.Effect<Connection, InvalidURL, Connector | Scope.Scope> =>
   Effect.gen(function* () {
     const connector = yield* Connector
@@ -151,6 +171,21 @@ export const make = (
     let requestLine = ""
     let response: { readonly done: () => boolean } | undefined
     let debug = 0
+
+    const one = options?.timeout === undefined ? undefined : millisOf(options.timeout, 0)
+    /** Runs a blocking step within its phase's deadline. */
+    const within = <A>(
+      phase: "connect" | "send" | "head" | "body",
+      effect: Effect.Effect<A, HttpError>,
+    ): Effect.Effect<A, HttpError> => {
+      const millis = one ?? defaultTimeouts[phase]
+      return millis === Number.POSITIVE_INFINITY
+        ? effect
+        : Effect.timeoutFail(effect, {
+            duration: millis,
+            onTimeout: () => new Timeout({ request: current, phase, millis }),
+          })
+    }
 
     const log = (what: string, text: string) =>
       debug > 0 ? Effect.log(`${what}: ${JSON.stringify(redactWire(text))}`) : Effect.void
@@ -187,6 +222,7 @@ export const make = (
             }),
         ),
         Effect.asVoid,
+        (connecting) => within("connect", connecting),
       )
     })
 
@@ -194,7 +230,10 @@ export const make = (
       Effect.flatMap(connect, () =>
         socket === undefined
           ? Effect.fail(new NotConnected({ request: current }))
-          : Effect.mapError((socket as Socket).write(bytes), (e) => ioError(current, e)),
+          : within(
+              "send",
+              Effect.mapError((socket as Socket).write(bytes), (e) => ioError(current, e)),
+            ).pipe(Effect.tapError((e) => (e._tag === "Timeout" ? drop : Effect.void))),
       )
 
     const putrequest: Connection["putrequest"] = (method, target, options) =>
@@ -284,9 +323,15 @@ export const make = (
         }
         return Effect.void
       }
-      const readOnce = Effect.flatMap(
-        Effect.mapError(sock.read, (e) => ioError(info, e)),
-        feed,
+      // A read past its deadline leaves the connection mid-response: it is dropped.
+      const readOnce = Effect.suspend(() =>
+        within(
+          head === undefined ? "head" : "body",
+          Effect.mapError(sock.read, (e) => ioError(info, e)),
+        ),
+      ).pipe(
+        Effect.tapError((e) => (e._tag === "Timeout" ? drop : Effect.void)),
+        Effect.flatMap(feed),
       )
       const afterEnd = Effect.suspend(() => {
         state = "Idle"

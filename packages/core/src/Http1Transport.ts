@@ -10,7 +10,6 @@
  * @since 0.1.0
  */
 import * as Cause from "effect/Cause"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
@@ -25,7 +24,7 @@ import * as Http1 from "./Http1.js"
 import { HTTPConnectionError, type HttpError, Timeout } from "./HttpError.js"
 import { type Engine, Wire } from "./internal/exchange.js"
 import * as Pool from "./internal/pool.js"
-import { type PhaseTimeouts, type Prepared, prepare } from "./internal/prepare.js"
+import { millisOf, type PhaseTimeouts, type Prepared, prepare } from "./internal/prepare.js"
 import { router as proxyRouter } from "./internal/proxy.js"
 import { Timers } from "./internal/timers.js"
 import type * as Request from "./Request.js"
@@ -139,9 +138,6 @@ export const defaultTimeouts: { readonly [K in keyof Omit<Request.Timeouts, "tot
   head: 300_000,
   body: 300_000,
 }
-
-const millisOf = (d: Duration.DurationInput | undefined, otherwise: number): number =>
-  d === undefined ? otherwise : Duration.toMillis(Duration.decode(d))
 
 /**
  * Connections open or opening, per origin (tag `origin`), sampled every second.
@@ -287,7 +283,7 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
       const wire = new Wire(lease, p, engine, buffered)
       return Effect.matchCauseEffect(restore(wire.run()), {
         onFailure: (cause) => {
-          const closing = pool.release(lease, false)
+          const closing = wire.abandon()
           const error = Cause.failureOption(cause)
           const next: Effect.Effect<Response, HttpError> =
             !fresh &&
@@ -373,7 +369,7 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
         const start = (lease: Pool.Lease) => {
           const wire = new Wire(lease, p, engine, true)
           const socket = lease.conn.socket
-          pending = Effect.suspend(() => pool.release(lease, false) ?? Effect.void)
+          pending = Effect.suspend(() => wire.abandon() ?? Effect.void)
           if (socket.send === undefined || socket.listen === undefined) {
             return resume(general((restore) => exchange(p, lease, false, restore, true)))
           }
@@ -429,7 +425,7 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
           const body = response.body
           // A body still on the wire holds its connection: if the scope closes first, destroy it.
           return body instanceof Wire && body.lease.active
-            ? Effect.addFinalizer(() => pool.release(body.lease, false) ?? Effect.void)
+            ? Effect.addFinalizer(() => body.abandon() ?? Effect.void)
             : Effect.void
         })
       })
@@ -483,9 +479,7 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
                   return Effect.flatMap(lease(p, restore), (l) => {
                     const wire = new Wire(l, p, { ...engine, pool: holder }, true)
                     return restore(wire.run()).pipe(
-                      Effect.onExit((exit) =>
-                        Exit.isSuccess(exit) ? Effect.void : (holder.release(l, false) ?? Effect.void),
-                      ),
+                      Effect.onExit((exit) => (Exit.isSuccess(exit) ? Effect.void : (wire.abandon() ?? Effect.void))),
                     )
                   })
                 }),

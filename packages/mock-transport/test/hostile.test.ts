@@ -2,7 +2,7 @@
 // deadlines, a full pool, an early final response during an upload and Expect: 100-continue, over the
 // real codec and pool (and the push path, since the scripted peer's sockets have it).
 import { Body, Client, Http1Transport, Request, Response } from "@courier/core"
-import { ScriptedPeer } from "@courier/mock-transport"
+import { MockTransport, ScriptedPeer } from "@courier/mock-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
@@ -171,5 +171,21 @@ describe("ScriptedPeer: uploads", () => {
         expect(at - start).toBe(answers ? 300 : 1000)
       }
     }),
+  )
+})
+
+describe("MockTransport: limits as the node transport has them", () => {
+  it.effect("a reply body past maxResponseBytes is BodyTooLarge", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(Client.get("http://h/big", { maxResponseBytes: 1000 }))
+      expect(error).toMatchObject({ _tag: "BodyTooLarge", limit: 1000, decoded: false })
+      expect((yield* Client.get("http://h/big", { maxResponseBytes: 4096 })).status).toBe(200)
+    }).pipe(
+      Effect.provide(
+        Client.layer().pipe(
+          Layer.provideMerge(MockTransport.layer([{ path: "/big", reply: { status: 200, text: "x".repeat(4096) } }])),
+        ),
+      ),
+    ),
   )
 })

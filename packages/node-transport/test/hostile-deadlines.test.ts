@@ -2,8 +2,8 @@
 // answered, a proxy that never answers CONNECT), peers that never respond or stop reading, and a full pool:
 // each ends at its deadline, by the default deadlines when the client sets none, and at once on
 // interruption, over real sockets on 127.0.0.1 with time on the TestClock.
-import { Body, Client, type HttpError, Request } from "@courier/core"
-import { NodeTransport } from "@courier/node-transport"
+import { Body, Client, Connection, type HttpError, Request } from "@courier/core"
+import { NodeConnector, NodeTransport } from "@courier/node-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -166,5 +166,39 @@ describe("hostile peers: nothing hangs by default", () => {
       socket.pause()
       expect(timeoutOf(yield* advanceUntilDone(fiber, seconds(100), 40))).toEqual({ phase: "send", millis: 300_000 })
     }).pipe(Effect.provide(NodeTransport.client())),
+  )
+})
+
+describe("hostile peers: httplib's Connection ends too", () => {
+  it.scoped("with no timeout, getresponse from a server that never answers ends at the default 300 s", () =>
+    Effect.gen(function* () {
+      const server = yield* silentServer
+      const conn = yield* Connection.http(`127.0.0.1:${server.port}`)
+      yield* conn.request("GET", "/")
+      const fiber = yield* Effect.fork(Effect.flip(conn.getresponse))
+      yield* Deferred.await(server.received)
+      yield* TestClock.adjust("300 seconds")
+      expect(timeoutOf(yield* Fiber.join(fiber))).toEqual({ phase: "head", millis: 300_000 })
+    }).pipe(Effect.provide(NodeConnector.layer())),
+  )
+
+  it.scoped("with httplib's timeout, a connect that gets no answer and a stalled body end at it", () =>
+    Effect.gen(function* () {
+      const { port } = yield* unansweredPort
+      const unanswered = yield* Connection.http(`127.0.0.1:${port}`, undefined, { timeout: "1 second" })
+      const dialling = yield* Effect.fork(Effect.flip(unanswered.connect))
+      expect(timeoutOf(yield* advanceUntilDone(dialling, seconds(1)))).toEqual({ phase: "connect", millis: 1000 })
+
+      const server = yield* silentServer
+      const conn = yield* Connection.http(`127.0.0.1:${server.port}`, undefined, { timeout: "1 second" })
+      yield* conn.request("GET", "/")
+      const socket = yield* Queue.take(server.connected)
+      yield* Deferred.await(server.received)
+      socket.write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf")
+      const r = yield* conn.getresponse
+      const reading = yield* Effect.fork(Effect.flip(r.read()))
+      yield* TestClock.adjust("1 second")
+      expect(timeoutOf(yield* Fiber.join(reading))).toEqual({ phase: "body", millis: 1000 })
+    }).pipe(Effect.provide(NodeConnector.layer())),
   )
 })

@@ -205,6 +205,15 @@ export class Wire {
     return this.expired ?? error
   }
 
+  /**
+   * Gives up the exchange (its fiber interrupted, its streamed body dropped): the connection is destroyed and
+   * the deadline cancelled at once, so nothing holds the exchange until the timer would have fired.
+   */
+  abandon(): Effect.Effect<void> | undefined {
+    this.settle()
+    return this.engine.pool.release(this.lease, false)
+  }
+
   /** The exchange is over: no deadline applies any more. */
   private settle(): void {
     this.settled = true

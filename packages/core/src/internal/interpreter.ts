@@ -4,7 +4,6 @@
  * @internal
  */
 import type * as Context from "effect/Context"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
@@ -23,6 +22,7 @@ import * as Url from "../Url.js"
 import { USER_AGENT } from "../version.js"
 import { resolve as resolveBody } from "./multipart.js"
 import { decoded, discard, redirectOf, retrying } from "./policies.js"
+import { millisOf } from "./prepare.js"
 import { withDownloadProgress, withUploadProgress } from "./progress.js"
 import { copy as copyRequest } from "./request.js"
 import { attemptSpan, isTracing, requestSpan } from "./tracing.js"
@@ -38,8 +38,6 @@ const authorization = (auth: Auth): string =>
   "basic" in auth
     ? `Basic ${Encoding.encodeBase64(`${auth.basic.username}:${secret(auth.basic.password)}`)}`
     : `Bearer ${secret(auth.bearer)}`
-
-const millis = (d: Duration.DurationInput) => Duration.toMillis(Duration.decode(d))
 
 /** The execute and fetch of a Client with `options` over `transport`. */
 export const interpret = (
@@ -252,7 +250,7 @@ export const interpret = (
       const spanned = tracing === true || (tracing === "auto" && isTracing(fiber.currentTracer)) ? traced() : plain()
       const total = final.timeouts.total
       if (total === undefined) return spanned
-      const ms = millis(total)
+      const ms = millisOf(total, Number.POSITIVE_INFINITY)
       return Effect.timeoutFail(spanned, {
         duration: ms,
         onTimeout: () => new Timeout({ request: Request.info(final), phase: "total", millis: ms }),

@@ -39,7 +39,8 @@ export interface Prepared {
   readonly onInformational: ((i: Response.Informational) => Effect.Effect<void>) | undefined
 }
 
-const millis = (d: Duration.DurationInput | undefined, otherwise: number): number =>
+/** A duration in milliseconds, or `otherwise` when there is none. */
+export const millisOf = (d: Duration.DurationInput | undefined, otherwise: number): number =>
   d === undefined ? otherwise : Duration.toMillis(Duration.decode(d))
 
 /** The request's deadlines over the transport's defaults; the defaults object itself when it sets none. */
@@ -55,11 +56,11 @@ const timeoutsOf = (request: Request, defaults: PhaseTimeouts): PhaseTimeouts =>
     return defaults
   }
   return {
-    acquire: millis(t.acquire, defaults.acquire),
-    connect: millis(t.connect, defaults.connect),
-    send: millis(t.send, defaults.send),
-    head: millis(t.head, defaults.head),
-    body: millis(t.body, defaults.body),
+    acquire: millisOf(t.acquire, defaults.acquire),
+    connect: millisOf(t.connect, defaults.connect),
+    send: millisOf(t.send, defaults.send),
+    head: millisOf(t.head, defaults.head),
+    body: millisOf(t.body, defaults.body),
   }
 }
 

@@ -107,7 +107,11 @@ export const makeEngine = <R>(routes: ReadonlyArray<Route<R>>, context: Context.
             continue
           }
           const mockRequest: MockRequest = { ...incoming, params: matched.right }
-          const deadlines = { head: millisOf(request.timeouts.head), body: millisOf(request.timeouts.body) }
+          const deadlines = {
+            head: millisOf(request.timeouts.head),
+            body: millisOf(request.timeouts.body),
+            maxBytes: request.maxResponseBytes,
+          }
           const origin = { host: url.origin.host, port: url.origin.port }
 
           // Answers until one is final: an idle-close on a reused connection moves on to the next answer.

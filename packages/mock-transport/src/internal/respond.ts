@@ -43,6 +43,8 @@ export type Fault =
 export interface Deadlines {
   readonly head: number | undefined
   readonly body: number | undefined
+  /** The request's `maxResponseBytes`, if it has one. */
+  readonly maxBytes: number | undefined
 }
 
 const utf8 = new TextEncoder()
@@ -92,6 +94,22 @@ export interface Cut {
 }
 
 /** Builds the response for a reply, its body cut short by `cut` if given. */
+/** The body, failing with BodyTooLarge past `maxBytes` as the node transport does. */
+const limited = (
+  body: Stream.Stream<Uint8Array, HttpError.HttpError>,
+  maxBytes: number | undefined,
+  request: HttpError.RequestInfo,
+): Stream.Stream<Uint8Array, HttpError.HttpError> => {
+  if (maxBytes === undefined) return body
+  let received = 0
+  return Stream.mapEffect(body, (chunk) => {
+    received += chunk.length
+    return received > maxBytes
+      ? Effect.fail(new HttpError.BodyTooLarge({ request, limit: maxBytes, received, decoded: false }))
+      : Effect.succeed(chunk)
+  })
+}
+
 export const respond = (
   reply: Reply,
   request: HttpError.RequestInfo,
@@ -142,7 +160,7 @@ export const respond = (
       connection,
       body: {
         stream: Stream.concat(
-          body,
+          limited(body, deadlines.maxBytes, request),
           Stream.execute(
             Effect.sync(() => {
               if (reply.trailers !== undefined) response.trailers = Headers.fromInput(reply.trailers)
