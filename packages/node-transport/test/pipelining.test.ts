@@ -279,4 +279,28 @@ describe("pipelining", () => {
       expect(server.connections()).toBe(2)
     }).pipe(Effect.provide(pipelined(8, 2))),
   )
+
+  it.scoped("a large or streamed body on a pipelining transport is sent whole, beside pipelined GETs", () =>
+    Effect.gen(function* () {
+      const server = yield* httpServer((req, res) => {
+        let n = 0
+        req.on("data", (d: Buffer) => {
+          n += d.length
+        })
+        req.on("end", () => res.end(`${req.url} ${n}`))
+      })
+      const big = Body.bytes(new Uint8Array(200_000))
+      const streamed = Body.stream(Stream.make(new Uint8Array(70_000), new Uint8Array(30_000)))
+      const results = yield* Effect.all(
+        [
+          fetchText(`${server.url}/g1`),
+          Effect.flatMap(Client.post(`${server.url}/big`, { body: big }), Response.text),
+          fetchText(`${server.url}/g2`),
+          Effect.flatMap(Client.post(`${server.url}/streamed`, { body: streamed }), Response.text),
+        ],
+        { concurrency: "unbounded" },
+      )
+      expect(results).toEqual(["/g1 0", "/big 200000", "/g2 0", "/streamed 100000"])
+    }).pipe(Effect.provide(pipelined(4, 1))),
+  )
 })
