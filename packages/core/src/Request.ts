@@ -9,6 +9,7 @@
  */
 import * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
+import type * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
 import type * as Equal from "effect/Equal"
 import { dual } from "effect/Function"
@@ -18,9 +19,11 @@ import * as Redacted from "effect/Redacted"
 import type * as Stream from "effect/Stream"
 import * as Body from "./Body.js"
 import * as Headers from "./Headers.js"
-import type { RequestInfo } from "./HttpError.js"
+import type { HttpError, RequestInfo } from "./HttpError.js"
+import { wireHeaders as internalWireHeaders } from "./internal/prepare.js"
 import * as internal from "./internal/request.js"
 import type { Informational } from "./Response.js"
+import type * as Url from "./Url.js"
 import { type Params, paramsToPairs } from "./Url.js"
 
 /**
@@ -500,6 +503,19 @@ export const bearerToken: {
  * @category conversions
  */
 export const info = (self: Request): RequestInfo => ({ method: self.method, url: redactUrl(self.url) })
+
+/**
+ * The header fields an HTTP/1.1 transport writes for this request to `url` (resolved: the Client's base URL,
+ * params and default headers applied), in order: `Host`, the request's own, then what its body implies —
+ * `Content-Type`, `Content-Length` or `Transfer-Encoding: chunked`, `Expect`. What a server receives; test
+ * doubles use it to see a request as the wire does. Fails as sending would: `EncodeError` for a body that
+ * cannot be encoded, `InvalidHeader` for a field that cannot be written or framing the caller set.
+ *
+ * @since 0.2.0
+ * @category conversions
+ */
+export const wireHeaders = (self: Request, url: Url.Url): Either.Either<Headers.Headers, HttpError> =>
+  internalWireHeaders(self, url, info(self))
 
 /**
  * Sets deadlines for some phases, keeping the others.

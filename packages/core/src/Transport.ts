@@ -11,6 +11,7 @@
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
 import type * as Scope from "effect/Scope"
 import type { HttpError } from "./HttpError.js"
 import type { Request } from "./Request.js"
@@ -53,3 +54,13 @@ export const fromSend = (send: Service["send"]): Service => ({
   send,
   fetch: (request, url) => Effect.scoped(Effect.flatMap(send(request, url), Response.buffered)),
 })
+
+/**
+ * Which attempt of one call the transport is serving: 1, then one more for each retry the Client's policy
+ * makes. Transports read it (the mock records it in its history); it is set only on retries, so a call that
+ * is not retried pays nothing for it.
+ *
+ * @since 0.2.0
+ * @category fiber refs
+ */
+export const currentAttempt: FiberRef.FiberRef<number> = FiberRef.unsafeMake(1)

@@ -121,7 +121,7 @@ export interface Call {
   /** Clock time (ms) the request arrived and its answer was ready; TestClock time in tests. */
   readonly startedAt: number
   readonly endedAt: number
-  /** 1 for the first call with this method and URL, 2 for the next (a retry), and so on. */
+  /** Which attempt of one call this was: 1, then 2 for its first retry by the Client's policy, and so on. */
   readonly attempt: number
   /** The simulated connection that carried it, and whether it was reused (undefined if none opened). */
   readonly connection: { readonly id: number; readonly reused: boolean } | undefined

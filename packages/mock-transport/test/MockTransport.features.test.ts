@@ -1,5 +1,5 @@
 // The mock transport's features, each with a test that fails if the feature breaks.
-import { Client, Headers, Request, Response } from "@courier/core"
+import { Client, Headers, Request, Response, Retry } from "@courier/core"
 import { MockTransport } from "@courier/mock-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
@@ -124,8 +124,9 @@ describe("replies", () => {
       expect([first._tag, second._tag]).toEqual(["IOError", "HTTPConnectionError"])
       expect((yield* Client.get("http://h/flaky")).status).toBe(200)
       expect((yield* Client.get("http://h/flaky")).status).toBe(200)
+      // Four separate calls, none retried: each is its own first attempt.
       const attempts = (yield* MockTransport.callsTo("flaky")).map((c) => c.attempt)
-      expect(attempts).toEqual([1, 2, 3, 4])
+      expect(attempts).toEqual([1, 1, 1, 1])
     }).pipe(
       Effect.provide(
         over<never>([
@@ -135,6 +136,31 @@ describe("replies", () => {
             reply: [MockTransport.fault.resetBeforeHead(), MockTransport.fault.refused(), { status: 200 }],
           },
         ]),
+      ),
+    ),
+  )
+
+  it.effect("Call.attempt counts the attempts of one call: its retries, not other calls to the URL", () =>
+    Effect.gen(function* () {
+      const fiber = yield* Effect.fork(Client.get("http://h/flaky"))
+      yield* TestClock.adjust("1 minute")
+      expect((yield* Fiber.join(fiber)).status).toBe(200)
+      expect((yield* Client.get("http://h/flaky")).status).toBe(200)
+      const attempts = (yield* MockTransport.callsTo("flaky")).map((c) => c.attempt)
+      expect(attempts).toEqual([1, 2, 3, 1])
+    }).pipe(
+      Effect.provide(
+        Client.layer({ userAgent: false, retry: Retry.transient }).pipe(
+          Layer.provideMerge(
+            MockTransport.layer([
+              {
+                name: "flaky",
+                path: "/flaky",
+                reply: [MockTransport.fault.resetBeforeHead(), { status: 503 }, { status: 200 }],
+              },
+            ]),
+          ),
+        ),
       ),
     ),
   )

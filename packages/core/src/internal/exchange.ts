@@ -109,12 +109,14 @@ export class Wire {
       // A body of its own is never pipelined: the pool grants it only a connection with nothing in flight and
       // lets nothing join behind it, so its turns come at once; then it is written and read as on any other.
       const refuse = () => this.refuse()
-      return pipeline.writeTurn(ticket).pipe(
-        Effect.zipRight(Effect.sync(() => pipeline.wrote(ticket))),
-        Effect.zipRight(pipeline.readTurn(ticket)),
-        Effect.mapError(refuse),
-        Effect.zipRight(upload(this)),
-      )
+      return pipeline
+        .writeTurn(ticket)
+        .pipe(
+          Effect.zipRight(Effect.sync(() => pipeline.wrote(ticket))),
+          Effect.zipRight(pipeline.readTurn(ticket)),
+          Effect.mapError(refuse),
+          Effect.zipRight(upload(this)),
+        )
     }
     if (!p.whole) return upload(this)
     // The common case, a body in memory, is one write; its failure maps to IOError in the same step.

@@ -19,6 +19,7 @@ import { BodyTooLarge, DecodeError, type HttpError, isTransient } from "../HttpE
 import type * as Request from "../Request.js"
 import * as Response from "../Response.js"
 import { type Policy, parseRetryAfter } from "../Retry.js"
+import { currentAttempt } from "../Transport.js"
 import * as Url from "../Url.js"
 import { copy, isIdempotent } from "./request.js"
 
@@ -41,8 +42,8 @@ export const retrying = <R>(
   if (policy === undefined) return attempt
   if ((policy.methods === "idempotent" && !isIdempotent(request)) || !replayable(request.body)) return attempt
   const cap = Duration.toMillis(policy.retryAfterCap)
-  const loop = (state: unknown): Effect.Effect<Response.Response, HttpError, R> =>
-    Effect.flatMap(Effect.either(attempt), (result) => {
+  const loop = (state: unknown, n: number): Effect.Effect<Response.Response, HttpError, R> =>
+    Effect.flatMap(Effect.either(n === 1 ? attempt : Effect.locally(attempt, currentAttempt, n)), (result) => {
       const retry = Either.isLeft(result) ? isTransient(result.left) : policy.statuses.includes(result.right.status)
       if (!retry) return result
       return Effect.flatMap(Clock.currentTimeMillis, (now) =>
@@ -54,11 +55,11 @@ export const retrying = <R>(
             : undefined
           const wait = hint === undefined ? delay : Math.max(delay, Math.min(hint, cap))
           const drop = Either.isRight(result) ? discard(result.right) : Effect.void
-          return Effect.zipRight(Effect.zipRight(drop, Effect.sleep(wait)), loop(next))
+          return Effect.zipRight(Effect.zipRight(drop, Effect.sleep(wait)), loop(next, n + 1))
         }),
       )
     })
-  return loop(policy.schedule.initial)
+  return loop(policy.schedule.initial, 1)
 }
 
 const redirectStatuses = new Set([301, 302, 303, 307, 308])

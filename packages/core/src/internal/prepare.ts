@@ -8,6 +8,7 @@ import * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Body from "../Body.js"
+import * as Headers from "../Headers.js"
 import * as Http1 from "../Http1.js"
 import { EncodeError, type HttpError, InvalidHeader, type RequestInfo } from "../HttpError.js"
 import type { Request } from "../Request.js"
@@ -69,20 +70,26 @@ const COALESCE_BYTES = 64 * 1024
 
 const bodyless = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "DELETE", "CONNECT"])
 
+/** The fields of a request head after Host, as written, and what they ask of the exchange. */
+interface Fields {
+  readonly fields: Array<readonly [string, string]>
+  /** The caller asked for `Connection: close`. */
+  readonly close: boolean
+  /** `Expect: 100-continue` is sent. */
+  readonly expect: boolean
+}
+
 /**
- * Validates and encodes the request head. `forward` is the proxy an http request is forwarded through:
- * the target is then in absolute form and the proxy's credentials go in Proxy-Authorization.
+ * The fields written after Host: the request's own, less the framing (a caller-set Transfer-Encoding or
+ * Upgrade is refused, a Content-Length must agree with the body), then what the body implies — Content-Type,
+ * Content-Length or chunked framing, Expect — and the proxy's credentials when forwarded.
  */
-export const prepare = (
+const fieldsOf = (
   request: Request,
-  url: Url,
   info: RequestInfo,
-  defaults: PhaseTimeouts,
-  forward?: { readonly authorization: string | undefined },
-): Either.Either<Prepared, HttpError> => {
-  const encoded = Body.encode(request.body)
-  if (Either.isLeft(encoded)) return Either.left(new EncodeError({ request: info, reason: encoded.left }))
-  const body = encoded.right
+  body: Body.Encoded,
+  forward: { readonly authorization: string | undefined } | undefined,
+): Either.Either<Fields, HttpError> => {
   const fields: Array<readonly [string, string]> = []
   let close = false
   let hasType = false
@@ -126,6 +133,43 @@ export const prepare = (
   if (forward?.authorization !== undefined && !fields.some(([k]) => k.toLowerCase() === "proxy-authorization")) {
     fields.push(["Proxy-Authorization", forward.authorization])
   }
+  return Either.right({ fields, close, expect })
+}
+
+const encoded = (request: Request, info: RequestInfo): Either.Either<Body.Encoded, HttpError> =>
+  Either.mapLeft(Body.encode(request.body), (reason) => new EncodeError({ request: info, reason }))
+
+/**
+ * The header fields an HTTP/1.1 transport writes for `request` to `url`, in order: Host, then `fieldsOf`;
+ * checked as the head would be.
+ */
+export const wireHeaders = (request: Request, url: Url, info: RequestInfo): Either.Either<Headers.Headers, HttpError> =>
+  Either.flatMap(encoded(request, info), (body) =>
+    Either.flatMap(fieldsOf(request, info, body, undefined), ({ fields }) => {
+      const head = { method: request.method, target: url.target, host: url.hostHeader, headers: fields }
+      const invalid = Http1.invalidHead(head)
+      if (invalid !== undefined) return Either.left(new InvalidHeader({ request: info, ...invalid }))
+      return Either.right(Headers.unsafeFromPairs([["Host", url.hostHeader], ...fields]))
+    }),
+  )
+
+/**
+ * Validates and encodes the request head. `forward` is the proxy an http request is forwarded through:
+ * the target is then in absolute form and the proxy's credentials go in Proxy-Authorization.
+ */
+export const prepare = (
+  request: Request,
+  url: Url,
+  info: RequestInfo,
+  defaults: PhaseTimeouts,
+  forward?: { readonly authorization: string | undefined },
+): Either.Either<Prepared, HttpError> => {
+  const encodedBody = encoded(request, info)
+  if (Either.isLeft(encodedBody)) return Either.left(encodedBody.left)
+  const body = encodedBody.right
+  const written = fieldsOf(request, info, body, forward)
+  if (Either.isLeft(written)) return Either.left(written.left)
+  const { fields, close, expect } = written.right
   const target = forward === undefined ? url.target : url.href
   const head = { method: request.method, target, host: url.hostHeader, headers: fields }
   const whole = body._tag === "Fixed" && body.bytes.length <= COALESCE_BYTES && !expect

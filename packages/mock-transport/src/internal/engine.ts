@@ -4,12 +4,13 @@
  * Layer and adds the end-of-scope checks.
  * @internal
  */
-import { Headers, HttpError, Request, type Response, type Url } from "@courier/core"
+import { Headers, HttpError, Request, type Response, Transport, type Url } from "@courier/core"
 import * as Clock from "effect/Clock"
 import type * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as FiberRef from "effect/FiberRef"
 import * as Ref from "effect/Ref"
 import type { Answer, Call, ConnectionStats, MockRequest, Route } from "../MockTransport.js"
 import { bodyBytes } from "./body.js"
@@ -73,6 +74,8 @@ export const makeEngine = <R>(routes: ReadonlyArray<Route<R>>, context: Context.
     ): Effect.Effect<Response.Response, HttpError.HttpError> =>
       Effect.gen(function* () {
         const startedAt = yield* Clock.currentTimeMillis
+        // What a server would receive: the headers as the HTTP/1.1 transport writes them, checked as it does.
+        const headers = yield* Request.wireHeaders(request, url)
         const body = yield* bodyBytes(request)
         const parsed = new URL(url.href)
         const incoming: Incoming = {
@@ -80,14 +83,12 @@ export const makeEngine = <R>(routes: ReadonlyArray<Route<R>>, context: Context.
           url: url.href,
           path: parsed.pathname,
           query: parsed.searchParams,
-          headers: request.headers,
+          headers,
           body,
           text: new TextDecoder().decode(body),
         }
         const info = { method: request.method, url: url.href }
-        const attempt =
-          1 +
-          (yield* Ref.get(history)).filter((c) => c.request.method === info.method && c.request.url === info.url).length
+        const attempt = yield* FiberRef.get(Transport.currentAttempt)
         const record = (call: Omit<Call, "endedAt" | "attempt" | "startedAt">) =>
           Effect.flatMap(Clock.currentTimeMillis, (endedAt) =>
             Ref.update(history, (all) => [...all, { ...call, startedAt, endedAt, attempt }]),

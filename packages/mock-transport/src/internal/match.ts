@@ -39,19 +39,32 @@ const test = (pattern: ValuePattern, value: string): boolean =>
 const show = (pattern: ValuePattern): string =>
   typeof pattern === "string" ? JSON.stringify(pattern) : String(pattern)
 
-/** `/users/:id` against a path: the captured params, or undefined. */
-const matchTemplate = (template: string, path: string): Record<string, string> | undefined => {
+/** A path segment percent-decoded, or undefined when an escape is malformed (`%E0%A4%A`, `%zz`). */
+const decodeSegment = (segment: string): string | undefined => {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return undefined
+  }
+}
+
+/** `/users/:id` against a path: the captured params, or why it does not match. */
+const matchTemplate = (template: string, path: string): Either.Either<Record<string, string>, string> => {
   const want = template.split("/")
   const got = path.split("/")
-  if (want.length !== got.length) return undefined
+  const miss = Either.left(`path ${path} does not match ${template}`)
+  if (want.length !== got.length) return miss
   const params: Record<string, string> = {}
   for (let i = 0; i < want.length; i++) {
     const w = want[i] as string
     const g = got[i] as string
-    if (w.startsWith(":") && g !== "") params[w.slice(1)] = decodeURIComponent(g)
-    else if (w !== g) return undefined
+    if (w.startsWith(":") && g !== "") {
+      const value = decodeSegment(g)
+      if (value === undefined) return Either.left(`path parameter ${w} has a malformed percent-escape: ${g}`)
+      params[w.slice(1)] = value
+    } else if (w !== g) return miss
   }
-  return params
+  return Either.right(params)
 }
 
 const deepEqual = (a: unknown, b: unknown): boolean => {
@@ -97,8 +110,8 @@ export const match = (m: Matcher, request: Incoming): Either.Either<Record<strin
   let params: Record<string, string> = {}
   if (typeof m.path === "string") {
     const found = matchTemplate(m.path, request.path)
-    if (found === undefined) return Either.left(`path ${request.path} does not match ${m.path}`)
-    params = found
+    if (Either.isLeft(found)) return found
+    params = found.right
   } else if (m.path instanceof RegExp) {
     const found = m.path.exec(request.path)
     if (found === null) return Either.left(`path ${request.path} does not match ${m.path}`)
