@@ -6,7 +6,8 @@
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { Body, Client, Request, Response, Session, Url } from "@courier/core"
+import { Client, Request, Response, Session, Url } from "@courier/core"
+import { NodeFiles } from "@courier/node-transport"
 import * as Effect from "effect/Effect"
 import type * as Redacted from "effect/Redacted"
 
@@ -104,19 +105,25 @@ export const keepAlive = (base: string) =>
 
 /** Uploading a JSON file with requests.post(url, files={"file": ("colors1.json", open(...))}). */
 export const uploadFile = (base: string) =>
-  Effect.gen(function* () {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "courier-cookbook-")), "colors1.json")
-    fs.writeFileSync(
-      file,
-      `${JSON.stringify({ aliceblue: "#f0f8ff", antiquewhite: "#faebd7", aqua: "#00ffff" }, null, 2)}\n`,
-    )
-    const resp = yield* Client.post(`${base}/post`, {
-      body: Body.multipart({ files: { file: { filename: "colors1.json", path: file } } }),
-    })
-    const e = yield* echo(resp)
-    return {
-      status: resp.status,
-      uploaded: JSON.parse(e.files.file ?? "null") as unknown,
-      contentType: e.headers["Content-Type"],
-    }
-  })
+  Effect.scoped(
+    Effect.gen(function* () {
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "courier-cookbook-")), "colors1.json")
+      fs.writeFileSync(
+        file,
+        `${JSON.stringify({ aliceblue: "#f0f8ff", antiquewhite: "#faebd7", aqua: "#00ffff" }, null, 2)}\n`,
+      )
+      // open('colors1.json', 'rb'): a file handle, closed when the recipe's scope ends.
+      const handle = yield* Effect.acquireRelease(
+        Effect.promise(() => fs.promises.open(file, "r")),
+        (h) => Effect.promise(() => h.close()),
+      )
+      const opened = yield* NodeFiles.fromHandle(handle)
+      const resp = yield* Client.post(`${base}/post`, { files: { file: { filename: "colors1.json", file: opened } } })
+      const e = yield* echo(resp)
+      return {
+        status: resp.status,
+        uploaded: JSON.parse(e.files.file ?? "null") as unknown,
+        contentType: e.headers["Content-Type"],
+      }
+    }),
+  )

@@ -8,6 +8,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Client, Request, Response } from "@courier/core"
+import { NodeFiles } from "@courier/node-transport"
 import * as Effect from "effect/Effect"
 
 interface Echo {
@@ -65,12 +66,17 @@ export const others = (base: string) =>
     }
   })
 
-/** upload(url, fd, mime_type, method): a file streamed from disk with its Content-Length. */
+/** upload(url, fd, mime_type, method): an open file streamed with its Content-Length (a path works too). */
 export const upload = (base: string) =>
   Effect.gen(function* () {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "courier-zerynth-")), "firmware.bin")
     fs.writeFileSync(file, Buffer.alloc(100_000, 7))
-    const r = yield* Client.upload(`${base}/put`, file, { mimeType: "application/x-firmware", method: "PUT" })
+    const fd = yield* Effect.acquireRelease(
+      Effect.promise(() => fs.promises.open(file, "r")),
+      (h) => Effect.promise(() => h.close()),
+    )
+    const opened = yield* NodeFiles.fromHandle(fd)
+    const r = yield* Client.upload(`${base}/put`, opened, { mimeType: "application/x-firmware", method: "PUT" })
     const e = yield* echo(r)
     return {
       status: r.status,

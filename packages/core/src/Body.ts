@@ -10,6 +10,7 @@
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
+import type { OpenedFile } from "./Files.js"
 import { concatAll } from "./internal/latin1.js"
 import { encodeQuery, type Params, paramsToPairs } from "./Url.js"
 
@@ -97,7 +98,8 @@ export interface File {
 }
 
 /**
- * The content of a file part: text or bytes, a stream (with its length if known), or a local file.
+ * The content of a file part: text or bytes, a stream (with its length if known), a local file by path,
+ * or a file already open.
  *
  * @since 0.1.0
  * @category models
@@ -106,6 +108,8 @@ export type FileContent =
   | { readonly content: string | Uint8Array }
   | { readonly stream: Stream.Stream<Uint8Array, unknown>; readonly length?: number }
   | { readonly path: string }
+  /** A file already open (see `NodeFiles.fromHandle`): sent with its size, from its start, on every attempt. */
+  | { readonly file: OpenedFile }
 
 /**
  * A file part of a multipart body: the field name, and the file's name, type and content.

@@ -21,6 +21,7 @@ import type * as Scope from "effect/Scope"
 import * as Body from "./Body.js"
 import * as ContentDecoding from "./ContentDecoding.js"
 import type * as Cookies from "./Cookies.js"
+import type { OpenedFile } from "./Files.js"
 import type * as Headers from "./Headers.js"
 import type { HttpError } from "./HttpError.js"
 import { interpret } from "./internal/interpreter.js"
@@ -320,21 +321,23 @@ export const head = (url: string, options?: CallOptions) => call(Request.head(ur
 export const options = (url: string, opts?: CallOptions) => call(Request.options(url, opts), opts)
 
 /**
- * Uploads a local file (Zerynth's `upload`): streamed from disk with its size as Content-Length, as
- * `mimeType`, with POST (default) or PUT. Needs the Files service, which `NodeTransport.client` provides.
+ * Uploads a file (Zerynth's `upload`): a local path, streamed from disk, or a file already open (Zerynth's
+ * `fd`; see `NodeFiles.fromHandle`), sent from its start; either way with its size as Content-Length, as
+ * `mimeType`, with POST (default) or PUT. A path needs the Files service, which `NodeTransport.client`
+ * provides.
  *
  * @since 0.1.0
  * @category one-call API
  */
 export const upload = (
   url: string,
-  path: string,
+  file: string | OpenedFile,
   options?: CallOptions & { readonly mimeType?: string; readonly method?: "POST" | "PUT" },
-) =>
-  call(
-    Request.make(options?.method ?? "POST", url, {
-      ...options,
-      body: Body.file(path, options?.mimeType ?? "application/octet-stream"),
-    }),
-    options,
-  )
+) => {
+  const type = options?.mimeType ?? "application/octet-stream"
+  const body =
+    typeof file === "string"
+      ? Body.file(file, type)
+      : Body.stream(file.stream, { contentType: type, length: file.size, replayable: true })
+  return call(Request.make(options?.method ?? "POST", url, { ...options, body }), options)
+}

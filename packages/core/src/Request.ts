@@ -134,8 +134,13 @@ export interface Options {
   readonly data?: Params
   /** A value sent as JSON, unless `data` is also given. */
   readonly json?: unknown
-  /** Any other body; ignored when `data` or `json` is given. */
+  /** Any other body; ignored when `data`, `json` or `files` is given. */
   readonly body?: Body.Body
+  /**
+   * Files sent as `multipart/form-data` (requests' `files=`): by path, content, stream or open file, with
+   * `data`'s fields in the same body. Wins over `json` and `body`.
+   */
+  readonly files?: Readonly<Record<string, Body.FilePart>> | ReadonlyArray<readonly [string, Body.FilePart]>
   /** A total deadline (a Duration, or milliseconds), or a deadline per phase. */
   readonly timeout?: Duration.DurationInput | Timeouts
   /** The most bytes the response body may have as received; past it the request fails with `BodyTooLarge`. */
@@ -218,6 +223,11 @@ export const redactUrl: (url: string) => string = internal.redactUrl
  */
 export const bodyFromOptions = (options: Options | undefined): Body.Body => {
   if (options === undefined) return Body.empty
+  if (options.files !== undefined) {
+    return Body.multipart(
+      options.data === undefined ? { files: options.files } : { fields: options.data, files: options.files },
+    )
+  }
   if (options.data !== undefined) return Body.form(options.data)
   if (options.json !== undefined) return Body.json(options.json)
   return options.body ?? Body.empty

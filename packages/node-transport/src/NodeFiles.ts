@@ -16,24 +16,49 @@ const CHUNK = 64 * 1024
 
 const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
+/** The handle's bytes from its start, in 64 KiB pieces, by position (so each run reads it all again). */
+const readAll = (handle: fs.FileHandle): Stream.Stream<Uint8Array, string> =>
+  Stream.unfoldEffect(0, (position) =>
+    Effect.map(
+      Effect.tryPromise({ try: () => handle.read(Buffer.allocUnsafe(CHUNK), 0, CHUNK, position), catch: reason }),
+      ({ bytesRead, buffer }) =>
+        bytesRead === 0 ? Option.none() : Option.some([buffer.subarray(0, bytesRead), position + bytesRead] as const),
+    ),
+  )
+
 const read = (path: string): Stream.Stream<Uint8Array, string> =>
   Stream.unwrapScoped(
     Effect.map(
       Effect.acquireRelease(Effect.tryPromise({ try: () => fs.open(path, "r"), catch: reason }), (handle) =>
         Effect.promise(() => handle.close()),
       ),
-      (handle) =>
-        Stream.repeatEffectOption(
-          Effect.flatMap(
-            Effect.mapError(
-              Effect.tryPromise({ try: () => handle.read(Buffer.allocUnsafe(CHUNK), 0, CHUNK, null), catch: reason }),
-              Option.some,
-            ),
-            ({ bytesRead, buffer }) =>
-              bytesRead === 0 ? Effect.fail(Option.none()) : Effect.succeed(buffer.subarray(0, bytesRead)),
-          ),
-        ),
+      readAll,
     ),
+  )
+
+/**
+ * A file already open (requests' `open(path, "rb")`, Zerynth's `fd`) as an opened file for an upload or a
+ * multipart part: its size, and its bytes read from the start each time the body is sent, so a retried or
+ * redirected request sends it whole again. The handle stays the caller's to close.
+ *
+ * @example
+ * ```ts
+ * import * as fs from "node:fs/promises"
+ * import { Client } from "@courier/core"
+ * import { NodeFiles } from "@courier/node-transport"
+ * import * as Effect from "effect/Effect"
+ *
+ * const send = (handle: fs.FileHandle) =>
+ *   Effect.flatMap(NodeFiles.fromHandle(handle), (file) => Client.upload("http://localhost:8080/up", file))
+ * ```
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const fromHandle = (handle: fs.FileHandle): Effect.Effect<Files.OpenedFile, string> =>
+  Effect.map(
+    Effect.tryPromise({ try: () => handle.stat(), catch: (e) => `cannot read the open file: ${reason(e)}` }),
+    (stat) => ({ size: stat.size, stream: readAll(handle) }),
   )
 
 /**

@@ -4,7 +4,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import * as zlib from "node:zlib"
 import { Body, Client, Request, Response } from "@courier/core"
-import { NodeTransport } from "@courier/node-transport"
+import { NodeFiles, NodeTransport } from "@courier/node-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
@@ -52,6 +52,57 @@ const tmpFile = (content: string | Buffer) => {
 }
 
 const client = NodeTransport.client()
+
+/** Opens `file` for the test's scope, as requests' `open(path, "rb")` would. */
+const opened = (file: string) =>
+  Effect.acquireRelease(
+    Effect.promise(() => fs.promises.open(file, "r")),
+    (handle) => Effect.promise(() => handle.close()),
+  )
+
+describe("requests' files= and Zerynth's upload with an open file", () => {
+  it.scoped("files= sends multipart/form-data: a part from a path and one from an open file, with data's fields", () =>
+    Effect.gen(function* () {
+      const server = yield* echo
+      const onDisk = tmpFile('{"red": "#f00"}')
+      const handle = yield* opened(tmpFile('{"blue": "#00f"}'))
+      const file = yield* NodeFiles.fromHandle(handle)
+      const e = yield* Effect.flatMap(
+        Client.post(`${server.url}/colors`, {
+          data: { palette: "primary" },
+          files: {
+            first: { path: onDisk, filename: "colors1.json", contentType: "application/json" },
+            second: { file, filename: "colors2.json", contentType: "application/json" },
+          },
+        }),
+        asEcho,
+      )
+      expect(Number(e.headers["content-length"])).toBe(e.length)
+      expect(e.form).toEqual({
+        palette: "primary",
+        first: { name: "colors1.json", type: "application/json", text: '{"red": "#f00"}' },
+        second: { name: "colors2.json", type: "application/json", text: '{"blue": "#00f"}' },
+      })
+    }).pipe(Effect.provide(client)),
+  )
+
+  it.scoped("upload takes an open file as well as a path, sent whole with its size, again on a second call", () =>
+    Effect.gen(function* () {
+      const server = yield* echo
+      const handle = yield* opened(tmpFile(Buffer.alloc(200_000, "q")))
+      const file = yield* NodeFiles.fromHandle(handle)
+      for (let i = 0; i < 2; i++) {
+        const e = yield* Effect.flatMap(Client.upload(`${server.url}/up`, file, { mimeType: "text/plain" }), asEcho)
+        expect([e.method, e.headers["content-length"], e.headers["content-type"], e.length]).toEqual([
+          "POST",
+          "200000",
+          "text/plain",
+          200_000,
+        ])
+      }
+    }).pipe(Effect.provide(client)),
+  )
+})
 
 describe("request bodies", () => {
   it.scoped("multipart: fields, text content, a stream and a file path, with a computed Content-Length", () =>

@@ -55,6 +55,7 @@ const contentOf = (part: Body.FilePart): Effect.Effect<Piece, string> => {
   if ("content" in part)
     return Effect.succeed(bytesPiece(typeof part.content === "string" ? utf8.encode(part.content) : part.content))
   if ("stream" in part) return Effect.succeed({ stream: part.stream, length: part.length, replayable: false })
+  if ("file" in part) return Effect.succeed({ stream: part.file.stream, length: part.file.size, replayable: true })
   return withFiles((files) =>
     Effect.map(files.open(part.path), (f) => ({ stream: f.stream, length: f.size, replayable: true })),
   )
