@@ -7,6 +7,8 @@ import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
+import * as FiberRef from "effect/FiberRef"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Body from "../Body.js"
@@ -20,11 +22,12 @@ import * as Response from "../Response.js"
 import type { Service as TransportService } from "../Transport.js"
 import * as Url from "../Url.js"
 import { USER_AGENT } from "../version.js"
+import { requestHead, responseHead } from "./debug.js"
 import { resolve as resolveBody } from "./multipart.js"
 import { decoded, discard, redirectOf, retrying } from "./policies.js"
 import { millisOf } from "./prepare.js"
 import { withDownloadProgress, withUploadProgress } from "./progress.js"
-import { copy as copyRequest } from "./request.js"
+import { copy as copyRequest, redactUrl } from "./request.js"
 import { attemptSpan, isTracing, requestSpan } from "./tracing.js"
 
 const absolute = /^[a-z][a-z0-9+.-]*:/i
@@ -143,6 +146,8 @@ export const interpret = (
     readonly traced: boolean
     /** Read the body into memory before returning (fetch and the one-call API). */
     readonly buffer: boolean
+    /** Log each step at Debug level (decided once per request from the fiber's minimum log level). */
+    readonly debug: boolean
   }
 
   /** One attempt: the transport, in its own span when tracing. */
@@ -157,6 +162,18 @@ export const interpret = (
       ? Effect.suspend(() => attemptSpan(request, url, ++counter.attempts, hop, propagate, (r) => mode.send(r, url)))
       : mode.send(request, url)
 
+  /** The transport with each exchange logged at Debug level: heads (credentials redacted) and connection. */
+  const logged =
+    <R>(send: Mode<R>["send"]): Mode<R>["send"] =>
+    (request, url) =>
+      Effect.zipRight(
+        Effect.logDebug(requestHead(request, url)),
+        send(request, url).pipe(
+          Effect.tap((response) => Effect.logDebug(responseHead(response))),
+          Effect.tapError((error) => Effect.logDebug(`courier: ${error.message}`)),
+        ),
+      )
+
   /** One hop: cookies from the jar, the transport under the retry policy, cookies back into the jar. */
   const hopOnce = <R>(
     request: Request.Request,
@@ -165,7 +182,9 @@ export const interpret = (
     mode: Mode<R>,
   ): Effect.Effect<Response.Response, HttpError, R> => {
     const counter = { attempts: 0 }
-    if (jar === undefined) return retrying(options.retry, request, attempt(request, url, hop, counter, mode))
+    if (jar === undefined) {
+      return retrying(options.retry, request, attempt(request, url, hop, counter, mode), mode.debug)
+    }
     return Effect.flatMap(Cookies.header(jar, url.href), (cookie) => {
       const own = Option.getOrUndefined(Headers.get(request.headers, "cookie"))
       const withCookies =
@@ -173,7 +192,7 @@ export const interpret = (
           ? request
           : Request.setHeader(request, "Cookie", own === undefined ? cookie : `${own}; ${cookie}`)
       return Effect.tap(
-        retrying(options.retry, withCookies, attempt(withCookies, url, hop, counter, mode)),
+        retrying(options.retry, withCookies, attempt(withCookies, url, hop, counter, mode), mode.debug),
         (response) => Cookies.setFromResponse(jar, url.href, Headers.getAll(response.headers, "set-cookie")),
       )
     })
@@ -220,7 +239,10 @@ export const interpret = (
             Effect.fail(new TooManyRedirects({ request: Request.info(first), chain })),
           )
         }
-        return Effect.zipRight(discard(response), loop(next, nextUrl.right, hop + 1))
+        const onward = Effect.zipRight(discard(response), loop(next, nextUrl.right, hop + 1))
+        if (!mode.debug) return onward
+        const to = `${next.method} ${redactUrl(nextUrl.right.href)}`
+        return Effect.zipRight(Effect.logDebug(`courier: redirect ${response.status} -> ${to}`), onward)
       })
     return loop(first, firstUrl, 0)
   }
@@ -245,8 +267,10 @@ export const interpret = (
         simple
           ? follow(final, url, mode)
           : Effect.flatMap(Effect.map(withBody(final), withUploadProgress), (ready) => follow(ready, url, mode))
-      const traced = () => requestSpan(final, url, pipeline({ send, buffer, traced: true }))
-      const plain = () => pipeline({ send, buffer, traced: false })
+      const debug = fiber.getFiberRef(FiberRef.currentMinimumLogLevel).ordinal <= LogLevel.Debug.ordinal
+      const sending = debug ? logged(send) : send
+      const traced = () => requestSpan(final, url, pipeline({ send: sending, buffer, traced: true, debug }))
+      const plain = () => pipeline({ send: sending, buffer, traced: false, debug })
       const spanned = tracing === true || (tracing === "auto" && isTracing(fiber.currentTracer)) ? traced() : plain()
       const total = final.timeouts.total
       if (total === undefined) return spanned

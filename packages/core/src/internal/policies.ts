@@ -38,6 +38,7 @@ export const retrying = <R>(
   policy: Policy | undefined,
   request: Request.Request,
   attempt: Effect.Effect<Response.Response, HttpError, R>,
+  debug = false,
 ): Effect.Effect<Response.Response, HttpError, R> => {
   if (policy === undefined) return attempt
   if ((policy.methods === "idempotent" && !isIdempotent(request)) || !replayable(request.body)) return attempt
@@ -55,7 +56,9 @@ export const retrying = <R>(
             : undefined
           const wait = hint === undefined ? delay : Math.max(delay, Math.min(hint, cap))
           const drop = Either.isRight(result) ? discard(result.right) : Effect.void
-          return Effect.zipRight(Effect.zipRight(drop, Effect.sleep(wait)), loop(next, n + 1))
+          const why = Either.isRight(result) ? `status ${result.right.status}` : result.left._tag
+          const note = debug ? Effect.logDebug(`courier: retry ${n + 1} in ${wait} ms after ${why}`) : Effect.void
+          return Effect.zipRight(Effect.zipRight(Effect.zipRight(note, drop), Effect.sleep(wait)), loop(next, n + 1))
         }),
       )
     })

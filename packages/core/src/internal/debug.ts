@@ -1,0 +1,27 @@
+/**
+ * The lines of the Client's debug log (httplib's `set_debuglevel` for the whole client): each request head
+ * as the wire carries it and each response head, credentials redacted, with the connection that carried it.
+ * @internal
+ */
+import * as Either from "effect/Either"
+import * as Headers from "../Headers.js"
+import * as Request from "../Request.js"
+import type * as Response from "../Response.js"
+import type * as Url from "../Url.js"
+import { redactUrl } from "./request.js"
+
+const fieldLines = (headers: Headers.Headers): string =>
+  headers.entries.map(([k, v]) => `\n  ${k}: ${Headers.isSensitive(k) ? "<redacted>" : v}`).join("")
+
+/** `courier: send GET https://host/path` and the head's fields as written. */
+export const requestHead = (request: Request.Request, url: Url.Url): string => {
+  const fields = Request.wireHeaders(request, url)
+  return `courier: send ${request.method} ${redactUrl(url.href)}${Either.isRight(fields) ? fieldLines(fields.right) : ""}`
+}
+
+/** `courier: got 200 OK (HTTP/1.1, connection 3 reused)` and the head's fields. */
+export const responseHead = (response: Response.Response): string => {
+  const c = response.connection
+  const via = c === undefined ? "" : `, connection ${c.id} ${c.reused ? "reused" : "new"}`
+  return `courier: got ${response.status} ${response.reason} (${response.version}${via})${fieldLines(response.headers)}`
+}
