@@ -7,6 +7,7 @@
  *
  * @since 0.1.0
  */
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
@@ -266,6 +267,20 @@ export type Encoded =
       readonly length: number | undefined
     }
 
+/**
+ * A body could not be encoded (JSON with a cycle or a BigInt, a File or Multipart body that was not resolved
+ * first) or its stream failed while gathered by `toBytes`. The Client reports it as `EncodeError`, with the
+ * request.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class InvalidBody extends Data.TaggedError("InvalidBody")<{ readonly reason: string }> {
+  override get message(): string {
+    return `The body cannot be encoded: ${this.reason}`
+  }
+}
+
 const utf8 = new TextEncoder()
 const none: Encoded = { _tag: "Fixed", contentType: undefined, bytes: new Uint8Array(0) }
 
@@ -284,7 +299,10 @@ const stringify = (value: unknown): Either.Either<string, string> => {
  * @since 0.1.0
  * @category encoding
  */
-export const encode = (body: Body): Either.Either<Encoded, string> => {
+export const encode = (body: Body): Either.Either<Encoded, InvalidBody> =>
+  Either.mapLeft(encodeWith(body), (reason) => new InvalidBody({ reason }))
+
+const encodeWith = (body: Body): Either.Either<Encoded, string> => {
   switch (body._tag) {
     case "Empty":
       return Either.right(none)
@@ -320,7 +338,7 @@ export const encode = (body: Body): Either.Either<Encoded, string> => {
  * @since 0.1.0
  * @category encoding
  */
-export const toBytes = (body: Body): Effect.Effect<Uint8Array, string> =>
+export const toBytes = (body: Body): Effect.Effect<Uint8Array, InvalidBody> =>
   Either.match(encode(body), {
     onLeft: Effect.fail,
     onRight: (encoded) =>
@@ -328,6 +346,6 @@ export const toBytes = (body: Body): Effect.Effect<Uint8Array, string> =>
         ? Effect.succeed(encoded.bytes)
         : Stream.runCollect(encoded.stream).pipe(
             Effect.map((chunks) => concatAll(Array.from(chunks))),
-            Effect.mapError((e) => (e instanceof Error ? e.message : String(e))),
+            Effect.mapError((e) => new InvalidBody({ reason: e instanceof Error ? e.message : String(e) })),
           ),
   })

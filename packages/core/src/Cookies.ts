@@ -6,8 +6,10 @@
  * @since 0.1.0
  */
 import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import { CookieJar, Cookie as ToughCookie } from "tough-cookie"
+import { redactUrl } from "./internal/request.js"
 
 /**
  * The unique symbol that marks a Cookies value.
@@ -135,12 +137,30 @@ export const setFromResponse = (jar: Jar, url: string, setCookies: ReadonlyArray
       })
 
 /**
+ * A cookie was refused: it does not parse, does not belong to the URL's host, or breaks a rule of RFC
+ * 6265bis (a Secure or prefixed cookie from an insecure origin, a prefix's conditions). It names the
+ * cookie, never its value.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class CookieError extends Data.TaggedError("CookieError")<{
+  readonly url: string
+  readonly name: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `Cookie ${JSON.stringify(this.name)} refused for ${this.url}: ${this.reason}`
+  }
+}
+
+/**
  * Seeds the jar with a cookie for `url`, written as a `Set-Cookie` value (`"name=value; Path=/"`).
  *
  * @since 0.1.0
  * @category updating
  */
-export const set = (jar: Jar, url: string, cookie: string): Effect.Effect<void, string> =>
+export const set = (jar: Jar, url: string, cookie: string): Effect.Effect<void, CookieError> =>
   Effect.flatMap(now, (at) =>
     Effect.try({
       try: () => {
@@ -150,7 +170,12 @@ export const set = (jar: Jar, url: string, cookie: string): Effect.Effect<void, 
         if (stored === undefined) throw new Error("the cookie was not accepted for this URL")
         settle(stored, at)
       },
-      catch: (e) => (e instanceof Error ? e.message : String(e)),
+      catch: (e) =>
+        new CookieError({
+          url: redactUrl(url),
+          name: cookie.slice(0, Math.max(0, cookie.indexOf("="))).trim(),
+          reason: e instanceof Error ? e.message : String(e),
+        }),
     }),
   )
 

@@ -454,31 +454,34 @@ export type ConnectionStateError =
   | ResponseNotReady
   | NotConnected
 
-const tags: ReadonlySet<string> = new Set([
-  "InvalidURL",
-  "UnknownProtocol",
-  "InvalidHeader",
-  "EncodeError",
-  "HTTPConnectionError",
-  "IOError",
-  "BadStatusLine",
-  "IncompleteRead",
-  "HeaderOverflow",
-  "ProtocolError",
-  "UnknownTransferEncoding",
-  "Timeout",
-  "StatusError",
-  "DecodeError",
-  "BodyAlreadyRead",
-  "BodyTooLarge",
-  "TooManyRedirects",
-  "UnmatchedRequest",
-  "ImproperConnectionState",
-  "CannotSendRequest",
-  "CannotSendHeader",
-  "ResponseNotReady",
-  "NotConnected",
+/** The brand every Courier error carries: `isHttpError` checks it, not the tag, which any object may have. */
+const TypeId: unique symbol = Symbol.for("@courier/core/HttpError")
+for (const error of [
+  InvalidURL,
+  UnknownProtocol,
+  InvalidHeader,
+  EncodeError,
+  HTTPConnectionError,
+  IOError,
+  BadStatusLine,
+  IncompleteRead,
+  HeaderOverflow,
+  ProtocolError,
+  UnknownTransferEncoding,
+  Timeout,
+  StatusError,
+  DecodeError,
+  BodyAlreadyRead,
+  BodyTooLarge,
+  TooManyRedirects,
+  UnmatchedRequest,
+  ImproperConnectionState,
+  CannotSendRequest,
+  CannotSendHeader,
+  ResponseNotReady,
+  NotConnected,
 ])
+  Object.defineProperty(error.prototype, TypeId, { value: TypeId })
 
 const stateTags: ReadonlySet<string> = new Set([
   "ImproperConnectionState",
@@ -495,7 +498,7 @@ const stateTags: ReadonlySet<string> = new Set([
  * @category refinements
  */
 export const isImproperConnectionState = (u: unknown): u is Exclude<ConnectionStateError, NotConnected> =>
-  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && stateTags.has(u._tag)
+  isHttpError(u) && stateTags.has(u._tag)
 
 /**
  * Whether a value is one of Courier's errors.
@@ -503,8 +506,7 @@ export const isImproperConnectionState = (u: unknown): u is Exclude<ConnectionSt
  * @since 0.1.0
  * @category refinements
  */
-export const isHttpError = (u: unknown): u is HttpError =>
-  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && tags.has(u._tag)
+export const isHttpError = (u: unknown): u is HttpError => Predicate.hasProperty(u, TypeId)
 
 /**
  * Whether an error may succeed on a new attempt: connection failures, socket errors, timeouts, and a

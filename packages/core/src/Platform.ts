@@ -28,7 +28,7 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Body from "./Body.js"
 import * as Client from "./Client.js"
-import { HTTPConnectionError, type HttpError, IOError, isHttpError } from "./HttpError.js"
+import { EncodeError, HTTPConnectionError, type HttpError, IOError, isHttpError } from "./HttpError.js"
 import * as Request from "./Request.js"
 import * as Response from "./Response.js"
 import { Transport } from "./Transport.js"
@@ -209,6 +209,9 @@ export const transport = (
         Effect.gen(function* () {
           const info = Request.info(request)
           const encoded = Body.encode(request.body)
+          // A body that cannot be encoded is the caller's typed error, never an empty request.
+          if (Either.isLeft(encoded))
+            return yield* Effect.fail(new EncodeError({ request: info, reason: encoded.left.reason }))
           let outgoing = HttpClientRequest.make(request.method as "GET")(url.href).pipe(
             HttpClientRequest.setHeaders(Object.fromEntries(request.headers.entries)),
           )

@@ -65,5 +65,5 @@ export const cookies = (url?: string): Effect.Effect<ReadonlyArray<Cookies.Cooki
  * @since 0.1.0
  * @category cookies
  */
-export const setCookie = (url: string, cookie: string): Effect.Effect<void, string, Session> =>
+export const setCookie = (url: string, cookie: string): Effect.Effect<void, Cookies.CookieError, Session> =>
   Effect.flatMap(Session, (s) => Cookies.set(s.jar, url, cookie))

@@ -26,16 +26,23 @@ describe("Body.toBytes", () => {
     Effect.map(Body.toBytes(body), (b) => expect(text(b)).toBe(expected)),
   )
 
-  it.effect("fails with the reason when the body cannot be encoded", () =>
+  it.effect("fails with a tagged InvalidBody and the reason when the body cannot be encoded", () =>
     Effect.map(Effect.either(Body.toBytes(Body.json(cyclic()))), (r) => {
       expect(Either.isLeft(r)).toBe(true)
-      expect(Either.getLeft(r).pipe((o) => (o._tag === "Some" ? o.value : ""))).toMatch(/circular/i)
+      const error = Either.getLeft(r).pipe((o) => (o._tag === "Some" ? o.value : undefined))
+      expect(error?._tag).toBe("InvalidBody")
+      expect(error?.reason).toMatch(/circular/i)
     }),
   )
 
-  it.effect("fails with the stream's error message when reading the stream fails", () =>
-    Effect.map(Effect.flip(Body.toBytes(Body.stream(Stream.fail(new Error("disk gone"))))), (reason) =>
-      expect(reason).toBe("disk gone"),
+  it.effect("fails with a tagged InvalidBody carrying the stream's error message when reading it fails", () =>
+    Effect.map(Effect.flip(Body.toBytes(Body.stream(Stream.fail(new Error("disk gone"))))), (error) =>
+      expect([error._tag, error.reason]).toEqual(["InvalidBody", "disk gone"]),
     ),
   )
+
+  it("Body.encode fails with a tagged InvalidBody, not a string", () => {
+    const encoded = Body.encode(Body.json(cyclic()))
+    expect(Either.isLeft(encoded) && encoded.left._tag).toBe("InvalidBody")
+  })
 })

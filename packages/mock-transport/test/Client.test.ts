@@ -130,6 +130,9 @@ describe("HttpError", () => {
     expect(errors.map(HttpError.isTransient)).toEqual([true, true, false, false, false, false, true])
     expect(HttpError.isHttpError(errors[0])).toBe(true)
     expect(HttpError.isHttpError(new Error("x"))).toBe(false)
+    // A brand, not a tag: an object that only looks like one is not a Courier error.
+    expect(HttpError.isHttpError({ _tag: "Timeout", phase: "head", millis: 1 })).toBe(false)
+    expect(errors.every(HttpError.isHttpError)).toBe(true)
     expect(errors[3]?.message).toBe("Incomplete read (3 bytes of 10): POST http://h/p")
   })
 })

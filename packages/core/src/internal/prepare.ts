@@ -137,7 +137,7 @@ const fieldsOf = (
 }
 
 const encoded = (request: Request, info: RequestInfo): Either.Either<Body.Encoded, HttpError> =>
-  Either.mapLeft(Body.encode(request.body), (reason) => new EncodeError({ request: info, reason }))
+  Either.mapLeft(Body.encode(request.body), (e) => new EncodeError({ request: info, reason: e.reason }))
 
 /**
  * The header fields an HTTP/1.1 transport writes for `request` to `url`, in order: Host, then `fieldsOf`;

@@ -5,5 +5,5 @@ import * as Effect from "effect/Effect"
 export const bodyBytes = (request: Request.Request): Effect.Effect<Uint8Array, HttpError.HttpError> =>
   Effect.mapError(
     Body.toBytes(request.body),
-    (reason) => new HttpError.EncodeError({ request: { method: request.method, url: request.url }, reason }),
+    (e) => new HttpError.EncodeError({ request: { method: request.method, url: request.url }, reason: e.reason }),
   )
