@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The packages as users get them: build, pack each one, install the tarballs in a fresh folder with npm,
-# then import every entry point, run a request over the node transport and a mock, and check that
-# internal modules are not exported.
+# The packages as users get them: pack each one from a tree with no build output (the prepack step
+# builds ESM and CommonJS), install the tarballs in a fresh folder with npm, then import every entry point
+# and require it from CommonJS, run a request over the node transport and a mock, and check that internal
+# modules are not exported.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-npx --yes pnpm@10.34.9 build >/dev/null
+rm -rf packages/*/dist
 out=$(mktemp -d)
 for pkg in core node-transport mock-transport; do
   (cd "packages/$pkg" && npx --yes pnpm@10.34.9 pack --pack-destination "$out" >/dev/null)
@@ -52,3 +53,36 @@ server.close()
 console.log(`pack check: @courier/core ${VERSION} and friends install, import and run from their tarballs`)
 JS
 node smoke.mjs
+cat > smoke.cjs <<'JS'
+const http = require("node:http")
+const { Client, Request, Response, VERSION } = require("@courier/core")
+const Platform = require("@courier/core/Platform")
+const { NodeTransport } = require("@courier/node-transport")
+const { MockTransport } = require("@courier/mock-transport")
+const { Effect, Layer } = require("effect")
+
+const main = async () => {
+  const server = http.createServer((req, res) => res.end(`hello ${req.url}`))
+  await new Promise((r) => server.listen(0, "127.0.0.1", r))
+  const url = `http://127.0.0.1:${server.address().port}/required`
+  const real = await Effect.runPromise(
+    Effect.flatMap(Client.get(url), Response.text).pipe(Effect.provide(NodeTransport.client())),
+  )
+  if (real !== "hello /required") throw new Error(`node transport from CommonJS: ${real}`)
+  const mock = MockTransport.layer([{ path: "/x", reply: { status: 200, text: "mocked" } }])
+  const mocked = await Effect.runPromise(
+    Effect.flatMap(Client.fetch(Request.get("http://mock.test/x")), Response.text).pipe(
+      Effect.provide(Client.layer().pipe(Layer.provide(mock))),
+    ),
+  )
+  if (mocked !== "mocked") throw new Error(`mock transport from CommonJS: ${mocked}`)
+  if (typeof Platform.httpClient !== "function") throw new Error("Platform entry point from CommonJS")
+  server.close()
+  console.log(`pack check: @courier/core ${VERSION} and friends also require from CommonJS`)
+}
+main().catch((e) => {
+  console.error(e)
+  process.exit(1)
+})
+JS
+node smoke.cjs
