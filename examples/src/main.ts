@@ -6,6 +6,7 @@ import * as Effect from "effect/Effect"
 import { cookbook } from "./cookbook/main.js"
 import { httplib } from "./httplib/main.js"
 import { liveEvent } from "./live-event/main.js"
+import { overview } from "./overview/main.js"
 import { zerynth } from "./zerynth/main.js"
 
 const program = Effect.gen(function* () {
@@ -13,6 +14,7 @@ const program = Effect.gen(function* () {
   yield* cookbook
   yield* httplib
   yield* zerynth
+  yield* overview
 })
 
 Effect.runPromise(program).then(

@@ -1,5 +1,5 @@
-// Seeds 001 (Cookbook) and 004 (Zerynth) against the embedded demo server, over real sockets: every
-// recipe and every function, checked.
+// Seeds 001 (Cookbook) and 004 (Zerynth) against the embedded demo server, and seed 003 (the overview)
+// against an HTTPS server with a CA made at start, over real sockets: every recipe and every function, checked.
 import { NodeTransport } from "@courier/node-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -7,6 +7,8 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as R from "../src/cookbook/recipes.js"
 import { demoServer } from "../src/demo-server.js"
+import * as O from "../src/overview/main.js"
+import { secureServer } from "../src/overview/secure-server.js"
 import * as Z from "../src/zerynth/functions.js"
 
 const client = NodeTransport.client()
@@ -106,5 +108,25 @@ describe("Zerynth functions (seed 004)", () => {
       expect(yield* Z.keepAlive(url)).toEqual({ connections: 1, reused: [false, true, true] })
       expect(yield* Z.unreachable).toMatchObject({ error: "HTTPConnectionError" })
     }).pipe(Effect.provide(client)),
+  )
+})
+
+describe("the overview of requests, http.client and urllib (seed 003), over HTTPS", () => {
+  it.scoped("each of the three ways GETs /users from a server whose CA was made at start", () =>
+    Effect.gen(function* () {
+      const { ca, port, origin } = yield* secureServer
+      const users = [
+        { id: 1, name: "Ada Lovelace" },
+        { id: 2, name: "Grace Hopper" },
+      ]
+      expect(yield* O.viaRequests(origin, ca)).toEqual({ status: 200, users })
+      expect(yield* O.viaHttpClient(port, ca)).toEqual({ status: 200, users })
+      expect(yield* O.viaUrllib(origin, ca)).toEqual({ status: 200, users })
+      // The certificate is checked: without the CA the same request fails to connect.
+      const untrusted = yield* Effect.flip(
+        O.viaRequests(origin, "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----"),
+      )
+      expect(untrusted._tag).toBe("HTTPConnectionError")
+    }),
   )
 })
