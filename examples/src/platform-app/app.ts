@@ -53,7 +53,13 @@ export const flaky = (base: string) =>
 /** An endpoint that redirects twice, followed by platform's followRedirects. */
 export const redirected = (base: string) =>
   Effect.gen(function* () {
-    const client = (yield* api(base)).pipe(HttpClient.followRedirects(5))
+    // followRedirects sees the 3xx only below filterStatusOk: a client that returns redirects as they come
+    // (platform's Node client, Courier's platform layer) needs this order; fetch follows them itself.
+    const client = (yield* HttpClient.HttpClient).pipe(
+      HttpClient.mapRequest(HttpClientRequest.prependUrl(base)),
+      HttpClient.followRedirects(5),
+      HttpClient.filterStatusOk,
+    )
     return yield* Effect.flatMap(client.get("/moved"), (r) => r.text)
   }).pipe(Effect.scoped)
 

@@ -5,8 +5,9 @@
  * written against @effect/platform (request builders, `bodyJson`, `bodyStream`, `filterStatusOk`,
  * `retryTransient`, `followRedirects`, `schemaBodyJson`, streamed responses) runs unchanged over Courier's
  * node transport, and a Courier error is kept as the `cause` of platform's RequestError or ResponseError.
- * As with fetch, redirects are followed and bodies decoded, so apps written for FetchHttpClient need no
- * change; pass `{ redirects: false }` to leave redirects to platform's `followRedirects`.
+ * As platform's Node client does, it returns redirects as they come — platform's `followRedirects` follows
+ * them — and decodes compressed bodies; pass `{ redirects: n }` to have Courier follow them instead. Spans
+ * and `traceparent` are platform's: one client span per request, none of Courier's own underneath.
  *
  * `Platform.transport` goes the other way: any platform HttpClient (FetchHttpClient in browsers, Deno, Bun,
  * workers) becomes a Courier Transport, its failures mapped onto Courier's typed errors as far as fetch
@@ -44,24 +45,44 @@ const requestReason = (e: HttpError): "InvalidUrl" | "Encode" | "Transport" =>
 
 const nullBody = new Set([101, 204, 205, 304])
 
-/** A platform request body as a Courier body. */
-const bodyOf = (body: HttpBody.HttpBody): Body.Body => {
+/**
+ * A raw platform body as a Courier body: text, bytes (any typed array or `ArrayBuffer`), a `Blob`, or a web
+ * `ReadableStream`; anything else is refused with its reason rather than sent empty.
+ */
+const rawBody = (raw: unknown, contentType: string | undefined): Either.Either<Body.Body, string> => {
+  const type = contentType ?? "application/octet-stream"
+  if (typeof raw === "string") return Either.right(Body.text(raw, contentType ?? "text/plain"))
+  if (raw instanceof Uint8Array) return Either.right(Body.bytes(raw, type))
+  if (raw instanceof ArrayBuffer) return Either.right(Body.bytes(new Uint8Array(raw), type))
+  if (ArrayBuffer.isView(raw))
+    return Either.right(Body.bytes(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength), type))
+  if (raw instanceof Blob) {
+    const stream = Stream.fromReadableStream({ evaluate: () => raw.stream(), onError: (e) => e })
+    return Either.right(Body.stream(stream, { contentType: contentType ?? (raw.type || type), length: raw.size }))
+  }
+  if (raw instanceof ReadableStream) {
+    const stream = Stream.fromReadableStream({ evaluate: () => raw as ReadableStream<Uint8Array>, onError: (e) => e })
+    return Either.right(Body.stream(stream, { contentType: type }))
+  }
+  return Either.left(`a raw body of type ${raw === null ? "null" : typeof raw} cannot be sent`)
+}
+
+/** A platform request body as a Courier body, or why it cannot be sent. */
+const bodyOf = (body: HttpBody.HttpBody): Either.Either<Body.Body, string> => {
   switch (body._tag) {
     case "Empty":
-      return Body.empty
+      return Either.right(Body.empty)
     case "Uint8Array":
-      return Body.bytes(body.body, body.contentType)
+      return Either.right(Body.bytes(body.body, body.contentType))
     case "Raw":
-      return typeof body.body === "string"
-        ? Body.text(body.body, body.contentType ?? "text/plain")
-        : body.body instanceof Uint8Array
-          ? Body.bytes(body.body, body.contentType ?? "application/octet-stream")
-          : Body.empty
+      return rawBody(body.body, body.contentType)
     case "Stream":
-      return Body.stream(body.stream, {
-        contentType: body.contentType,
-        ...(body.contentLength === undefined ? {} : { length: body.contentLength }),
-      })
+      return Either.right(
+        Body.stream(body.stream, {
+          contentType: body.contentType,
+          ...(body.contentLength === undefined ? {} : { length: body.contentLength }),
+        }),
+      )
     case "FormData": {
       // The platform's own encoder frames the form; its stream becomes the body.
       const encoded = new globalThis.Response(body.formData)
@@ -70,7 +91,7 @@ const bodyOf = (body: HttpBody.HttpBody): Body.Body => {
         encoded.body === null
           ? Stream.empty
           : Stream.fromReadableStream({ evaluate: () => encoded.body as ReadableStream<Uint8Array>, onError: (e) => e })
-      return Body.stream(stream, { contentType: type })
+      return Either.right(Body.stream(stream, { contentType: type }))
     }
   }
 }
@@ -121,46 +142,70 @@ const readable = (stream: Stream.Stream<Uint8Array, HttpError>, done: () => void
 export const httpClient = (options: Client.Options = {}): Layer.Layer<HttpClient.HttpClient, never, Transport> =>
   Layer.effect(
     HttpClient.HttpClient,
-    Effect.map(Client.make({ userAgent: false, ...options }), (courier) =>
-      HttpClient.make((request, url, signal) =>
-        Effect.gen(function* () {
-          const scope = yield* Scope.make()
-          const close = () => {
-            Effect.runFork(Scope.close(scope, Exit.void))
-          }
-          signal.addEventListener("abort", close, { once: true })
-          const outgoing = Request.make(request.method, url.href, {
-            headers: Object.entries(request.headers),
-            body: bodyOf(request.body),
-          })
-          const response = yield* courier.execute(outgoing).pipe(
-            Scope.extend(scope),
-            Effect.tapErrorCause(() => Effect.sync(close)),
-            Effect.mapError(
-              (cause) =>
-                new HttpClientError.RequestError({
-                  request,
-                  reason: requestReason(cause),
-                  cause,
-                  description: cause.message,
-                }),
-            ),
-          )
-          const body =
-            nullBody.has(response.status) || request.method === "HEAD"
-              ? null
-              : readable(Response.stream(response), close)
-          if (body === null) close()
-          const headers = new globalThis.Headers()
-          for (const [k, v] of response.headers.entries) headers.append(k, v)
-          return HttpClientResponse.fromWeb(
-            request,
-            new globalThis.Response(body, { status: response.status, statusText: response.reason, headers }),
-          )
-        }),
-      ),
+    // Platform's HttpClient makes the request's client span and sends its traceparent (unless
+    // withTracerPropagation(false) says not to): Courier adds neither, so there is one of each.
+    Effect.map(
+      Client.make({ userAgent: false, redirects: false, tracing: false, propagateTraceContext: false, ...options }),
+      (courier) =>
+        HttpClient.make((request, url, signal) =>
+          Effect.gen(function* () {
+            const body = bodyOf(request.body)
+            if (Either.isLeft(body)) {
+              return yield* Effect.fail(
+                new HttpClientError.RequestError({ request, reason: "Encode", description: body.left }),
+              )
+            }
+            const scope = yield* Scope.make()
+            const close = () => {
+              Effect.runFork(Scope.close(scope, Exit.void))
+            }
+            signal.addEventListener("abort", close, { once: true })
+            const outgoing = Request.make(request.method, url.href, {
+              headers: Object.entries(request.headers),
+              body: body.right,
+            })
+            const response = yield* courier.execute(outgoing).pipe(
+              Scope.extend(scope),
+              Effect.tapErrorCause(() => Effect.sync(close)),
+              Effect.mapError(
+                (cause) =>
+                  new HttpClientError.RequestError({
+                    request,
+                    reason: requestReason(cause),
+                    cause,
+                    description: cause.message,
+                  }),
+              ),
+            )
+            const stream =
+              nullBody.has(response.status) || request.method === "HEAD"
+                ? null
+                : readable(Response.stream(response), close)
+            if (stream === null) close()
+            const headers = new globalThis.Headers()
+            for (const [k, v] of response.headers.entries) headers.append(k, v)
+            return HttpClientResponse.fromWeb(
+              request,
+              new globalThis.Response(stream, { status: response.status, statusText: response.reason, headers }),
+            )
+          }),
+        ),
     ),
   )
+
+/**
+ * Header fields as one record, for a client whose headers are a record: a repeated field's values are
+ * combined into one line (RFC 9110 §5.3; `Cookie` with "; ", RFC 6265 §5.4) instead of the last one winning.
+ */
+const combined = (entries: ReadonlyArray<readonly [string, string]>): Record<string, string> => {
+  const out: Record<string, string> = {}
+  for (const [name, value] of entries) {
+    const key = name.toLowerCase()
+    const before = out[key]
+    out[key] = before === undefined ? value : `${before}${key === "cookie" ? "; " : ", "}${value}`
+  }
+  return out
+}
 
 /** What a platform transport error was, as far as the cause chain says. */
 const connectCodes =
@@ -213,7 +258,7 @@ export const transport = (
           if (Either.isLeft(encoded))
             return yield* Effect.fail(new EncodeError({ request: info, reason: encoded.left.reason }))
           let outgoing = HttpClientRequest.make(request.method as "GET")(url.href).pipe(
-            HttpClientRequest.setHeaders(Object.fromEntries(request.headers.entries)),
+            HttpClientRequest.setHeaders(combined(request.headers.entries)),
           )
           if (Either.isRight(encoded)) {
             const e = encoded.right

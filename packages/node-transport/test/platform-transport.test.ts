@@ -36,6 +36,7 @@ const server = httpServer((req, res) => {
         url: req.url,
         body: Buffer.concat(chunks).toString(),
         cookie: req.headers.cookie ?? null,
+        accept: req.headers.accept ?? null,
       }),
     )
   })
@@ -86,6 +87,22 @@ describe("Courier over platform's FetchHttpClient", () => {
         code: "ENOTFOUND",
       })
       expect((yield* Effect.flip(Client.get(`${s.url}/cut`)))._tag).toBe("IOError")
+    }).pipe(Effect.provide(overFetch)),
+  )
+
+  it.scoped("a repeated request header is combined into one line, not cut to the last", () =>
+    Effect.gen(function* () {
+      const s = yield* server
+      const r = yield* Client.get(`${s.url}/echo`, {
+        headers: [
+          ["Accept", "text/html"],
+          ["Accept", "application/json"],
+          ["Cookie", "a=1"],
+          ["Cookie", "b=2"],
+        ],
+      })
+      const body = (yield* Response.json(r)) as { accept: string; cookie: string }
+      expect([body.accept, body.cookie]).toEqual(["text/html, application/json", "a=1; b=2"])
     }).pipe(Effect.provide(overFetch)),
   )
 })
