@@ -26,6 +26,7 @@ import type * as Headers from "./Headers.js"
 import type { HttpError } from "./HttpError.js"
 import { interpret } from "./internal/interpreter.js"
 import { inPieces } from "./internal/progress.js"
+import { requestDuration as internalRequestDuration } from "./internal/tracing.js"
 import * as Request from "./Request.js"
 import type * as Response from "./Response.js"
 import type * as Retry from "./Retry.js"
@@ -102,8 +103,10 @@ export interface Options {
    */
   readonly expectContinue?: boolean | number
   /**
-   * Spans for requests, attempts and redirect hops, with OpenTelemetry attribute names: `true`, `false`,
-   * or `"auto"` — only when a tracer other than Effect's built-in one is installed (an OpenTelemetry layer).
+   * OpenTelemetry's HTTP client conventions: a CLIENT span named `{method}` for each physical request
+   * (attempts and redirect hops, with `http.request.resend_count`) inside an INTERNAL span for the call, and
+   * the `http.client.request.duration` histogram (`Client.requestDuration`): `true`, `false`, or `"auto"` —
+   * only when a tracer other than Effect's built-in one is installed (an OpenTelemetry layer).
    * @default "auto"
    */
   readonly tracing?: boolean | "auto"
@@ -341,3 +344,13 @@ export const upload = (
       : Body.stream(file.stream, { contentType: type, length: file.size, replayable: true })
   return call(Request.make(options?.method ?? "POST", url, { ...options, body }), options)
 }
+
+/**
+ * OpenTelemetry's `http.client.request.duration`: each physical request's duration in seconds, with the
+ * conventions' bucket boundaries and attributes (method, server address and port, scheme, status code or
+ * error type, protocol version); recorded when the Client traces (see `Options.tracing`).
+ *
+ * @since 0.2.0
+ * @category metrics
+ */
+export const requestDuration = internalRequestDuration

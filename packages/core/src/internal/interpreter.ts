@@ -150,7 +150,7 @@ export const interpret = (
     readonly debug: boolean
   }
 
-  /** One attempt: the transport, in its own span when tracing. */
+  /** One physical request: the transport, in its own CLIENT span (and measured) when tracing. */
   const attempt = <R>(
     request: Request.Request,
     url: Url.Url,
@@ -159,7 +159,7 @@ export const interpret = (
     mode: Mode<R>,
   ): Effect.Effect<Response.Response, HttpError, R> =>
     mode.traced
-      ? Effect.suspend(() => attemptSpan(request, url, ++counter.attempts, hop, propagate, (r) => mode.send(r, url)))
+      ? Effect.suspend(() => attemptSpan(request, url, counter.attempts++, hop, propagate, (r) => mode.send(r, url)))
       : mode.send(request, url)
 
   /** The transport with each exchange logged at Debug level: heads (credentials redacted) and connection. */
@@ -179,9 +179,9 @@ export const interpret = (
     request: Request.Request,
     url: Url.Url,
     hop: number,
+    counter: { attempts: number },
     mode: Mode<R>,
   ): Effect.Effect<Response.Response, HttpError, R> => {
-    const counter = { attempts: 0 }
     if (jar === undefined) {
       return retrying(options.retry, request, attempt(request, url, hop, counter, mode), mode.debug)
     }
@@ -221,12 +221,14 @@ export const interpret = (
     mode: Mode<R>,
   ): Effect.Effect<Response.Response, HttpError, R> => {
     let chain: Array<string> | undefined
+    // Physical requests of this call so far, across retries and redirect hops (the spans' resend count).
+    const counter = { attempts: 0 }
     const loop = (
       request: Request.Request,
       url: Url.Url,
       hop: number,
     ): Effect.Effect<Response.Response, HttpError, R> =>
-      Effect.flatMap(hopOnce(request, url, hop, mode), (response) => {
+      Effect.flatMap(hopOnce(request, url, hop, counter, mode), (response) => {
         const next = options.redirects === false ? undefined : redirectOf(response, request, url)
         if (next === undefined) return finish(request, response, mode)
         const nextUrl = parse(next.url, next)

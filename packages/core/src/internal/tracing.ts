@@ -1,11 +1,19 @@
 /**
- * Spans for requests, with OpenTelemetry's semantic attribute names (HTTP client spans, semconv 1.26):
- * one span for the request as the caller sees it, and one per attempt and redirect hop inside it. URLs
- * carry no user info and no header values are recorded, so credentials stay out. The attempt span's
- * context goes to the server in a W3C `traceparent` header when propagation is on.
+ * Spans and the request-duration histogram, as OpenTelemetry's HTTP semantic conventions (1.26) say: each
+ * physical request — every attempt and redirect hop — is a CLIENT span named `{method}`, with
+ * `http.request.resend_count` on the resends (retries and redirects counted together), inside one INTERNAL
+ * span for the call as the caller sees it; each physical request's duration goes to the
+ * `http.client.request.duration` histogram, in seconds. URLs carry no user info and no header values are
+ * recorded, so credentials stay out. The CLIENT span's context goes to the server in a W3C `traceparent`
+ * header when propagation is on.
  * @internal
  */
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
+import * as MetricBoundaries from "effect/MetricBoundaries"
+import * as MetricLabel from "effect/MetricLabel"
 import * as Option from "effect/Option"
 import type * as Tracer from "effect/Tracer"
 
@@ -37,47 +45,101 @@ const attributes = (request: Request.Request, url: Url.Url) => ({
 
 const finished = <R>(effect: Effect.Effect<Response.Response, HttpError, R>) =>
   effect.pipe(
-    Effect.tap((response) => Effect.annotateCurrentSpan("http.response.status_code", response.status)),
+    Effect.tap((response) =>
+      Effect.annotateCurrentSpan({
+        "http.response.status_code": response.status,
+        "network.protocol.version": response.version.slice("HTTP/".length),
+      }),
+    ),
     Effect.tapError((error) => Effect.annotateCurrentSpan("error.type", error._tag)),
   )
 
-/** The span of a whole request: every attempt and hop runs inside it. */
+/**
+ * The duration of each physical HTTP request, in seconds: OpenTelemetry's `http.client.request.duration`,
+ * with its recommended bucket boundaries and attributes.
+ */
+export const requestDuration = Metric.histogram(
+  "http.client.request.duration",
+  MetricBoundaries.fromIterable([0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]),
+  "Duration of HTTP client requests, in seconds",
+)
+
+/** Records one physical request's duration, tagged as the conventions say. */
+const measured = <R>(
+  request: Request.Request,
+  url: Url.Url,
+  effect: Effect.Effect<Response.Response, HttpError, R>,
+): Effect.Effect<Response.Response, HttpError, R> =>
+  Effect.flatMap(Effect.timed(Effect.exit(effect)), ([elapsed, exit]) => {
+    const tags = {
+      "http.request.method": request.method,
+      "server.address": url.origin.host,
+      "server.port": String(url.origin.port),
+      "url.scheme": url.origin.scheme,
+      ...(exit._tag === "Success"
+        ? {
+            "http.response.status_code": String(exit.value.status),
+            "network.protocol.version": exit.value.version.slice("HTTP/".length),
+          }
+        : {
+            "error.type": Cause.failureOption(exit.cause).pipe(
+              Option.map((e) => e._tag),
+              Option.getOrElse(() => "interrupted"),
+            ),
+          }),
+    }
+    const metric = Metric.taggedWithLabels(
+      requestDuration,
+      Object.entries(tags).map(([k, v]) => MetricLabel.make(k, v)),
+    )
+    return Effect.zipRight(Metric.update(metric, Duration.toSeconds(elapsed)), exit)
+  })
+
+/** The span of the call as the caller sees it (INTERNAL): every physical request runs inside it. */
 export const requestSpan = <R>(
   request: Request.Request,
   url: Url.Url,
   effect: Effect.Effect<Response.Response, HttpError, R>,
 ): Effect.Effect<Response.Response, HttpError, R> =>
-  Effect.withSpan(finished(effect), `http.client ${request.method}`, {
-    kind: "client",
+  Effect.withSpan(finished(effect), request.method, {
+    kind: "internal",
     attributes: attributes(request, url),
   })
 
 /** The W3C trace-context value for a span (https://www.w3.org/TR/trace-context/). */
 const traceparent = (span: Tracer.Span): string => `00-${span.traceId}-${span.spanId}-${span.sampled ? "01" : "00"}`
 
-/** The span of one attempt on one hop; with `propagate`, its context goes out in `traceparent`. */
+/**
+ * The CLIENT span of one physical request: `resent` is how many went before it in the same call (retries
+ * and redirects alike), set as `http.request.resend_count` when above 0; with `propagate`, its context goes
+ * out in `traceparent`.
+ */
 export const attemptSpan = <R>(
   request: Request.Request,
   url: Url.Url,
-  attempt: number,
+  resent: number,
   hop: number,
   propagate: boolean,
   send: (request: Request.Request) => Effect.Effect<Response.Response, HttpError, R>,
 ): Effect.Effect<Response.Response, HttpError, R> =>
   Effect.withSpan(
     finished(
-      propagate
-        ? Effect.flatMap(Effect.option(Effect.currentSpan), (span) =>
-            send(Option.isSome(span) ? Request.setHeader(request, "traceparent", traceparent(span.value)) : request),
-          )
-        : send(request),
+      measured(
+        request,
+        url,
+        propagate
+          ? Effect.flatMap(Effect.option(Effect.currentSpan), (span) =>
+              send(Option.isSome(span) ? Request.setHeader(request, "traceparent", traceparent(span.value)) : request),
+            )
+          : send(request),
+      ),
     ),
-    `http.client ${request.method} attempt`,
+    request.method,
     {
       kind: "client",
       attributes: {
         ...attributes(request, url),
-        "http.request.resend_count": attempt - 1,
+        ...(resent > 0 ? { "http.request.resend_count": resent } : {}),
         "courier.redirect.hop": hop,
       },
       captureStackTrace: false,
