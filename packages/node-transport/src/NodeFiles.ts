@@ -6,8 +6,10 @@
  * @since 0.1.0
  */
 import * as fs from "node:fs/promises"
-import { Files } from "@courier/core"
+import { Files, type HttpError, Response } from "@courier/core"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
@@ -60,6 +62,61 @@ export const fromHandle = (handle: fs.FileHandle): Effect.Effect<Files.OpenedFil
     Effect.tryPromise({ try: () => handle.stat(), catch: (e) => `cannot read the open file: ${reason(e)}` }),
     (stat) => ({ size: stat.size, stream: readAll(handle) }),
   )
+
+/**
+ * A response body could not be written to a file (the folder is missing, the disk is full, …).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class WriteError extends Data.TaggedError("WriteError")<{ readonly path: string; readonly reason: string }> {
+  override get message(): string {
+    return `Cannot write ${this.path}: ${this.reason}`
+  }
+}
+
+/**
+ * Writes a response's body to the file at `path` as it streams in, piece by piece (each write awaited, so
+ * memory stays flat whatever the size), and returns the number of bytes written. The file is created or
+ * truncated; if the body fails midway, the file holds what arrived and the error says why.
+ *
+ * @example
+ * ```ts
+ * import { Client, Request } from "@courier/core"
+ * import { NodeFiles } from "@courier/node-transport"
+ * import * as Effect from "effect/Effect"
+ *
+ * const download = Effect.scoped(
+ *   Effect.flatMap(Client.execute(Request.get("https://example.com/big.iso")), NodeFiles.writeBody("/tmp/big.iso")),
+ * )
+ * ```
+ *
+ * @since 0.2.0
+ * @category writing
+ */
+export const writeBody: {
+  (path: string): (response: Response.Response) => Effect.Effect<number, HttpError.HttpError | WriteError>
+  (response: Response.Response, path: string): Effect.Effect<number, HttpError.HttpError | WriteError>
+} = dual(2, (response: Response.Response, path: string) =>
+  Effect.scoped(
+    Effect.flatMap(
+      Effect.acquireRelease(
+        Effect.tryPromise({ try: () => fs.open(path, "w"), catch: (e) => new WriteError({ path, reason: reason(e) }) }),
+        (handle) => Effect.promise(() => handle.close()),
+      ),
+      (handle) =>
+        Stream.runFoldEffect(Response.stream(response), 0, (written, chunk) =>
+          Effect.as(
+            Effect.tryPromise({
+              try: () => handle.write(chunk, 0, chunk.length),
+              catch: (e) => new WriteError({ path, reason: reason(e) }),
+            }),
+            written + chunk.length,
+          ),
+        ),
+    ),
+  ),
+)
 
 /**
  * The node:fs Files service.

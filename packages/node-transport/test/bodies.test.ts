@@ -104,6 +104,37 @@ describe("requests' files= and Zerynth's upload with an open file", () => {
   )
 })
 
+describe("NodeFiles.writeBody", () => {
+  it.scoped("writes a streamed body to a file as it arrives, and says how many bytes", () =>
+    Effect.gen(function* () {
+      const piece = Buffer.alloc(64 * 1024, "w")
+      const server = yield* httpServer((_req, res) => {
+        for (let i = 0; i < 48; i++) res.write(piece)
+        res.end("end")
+      })
+      const target = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "courier-save-")), "body.bin")
+      const written = yield* Effect.scoped(
+        Effect.flatMap(Client.execute(Request.get(server.url)), NodeFiles.writeBody(target)),
+      )
+      expect(written).toBe(48 * 64 * 1024 + 3)
+      const saved = fs.readFileSync(target)
+      expect([saved.length, saved.subarray(-3).toString()]).toEqual([written, "end"])
+    }).pipe(Effect.provide(client)),
+  )
+
+  it.scoped("a file that cannot be written is a WriteError naming the path", () =>
+    Effect.gen(function* () {
+      const server = yield* httpServer((_req, res) => res.end("x"))
+      const error = yield* Effect.flip(
+        Effect.scoped(
+          Effect.flatMap(Client.execute(Request.get(server.url)), NodeFiles.writeBody("/nonexistent/dir/f")),
+        ),
+      )
+      expect(error._tag === "WriteError" && error.path).toBe("/nonexistent/dir/f")
+    }).pipe(Effect.provide(client)),
+  )
+})
+
 describe("request bodies", () => {
   it.scoped("multipart: fields, text content, a stream and a file path, with a computed Content-Length", () =>
     Effect.gen(function* () {
