@@ -60,7 +60,7 @@ export class Timers {
     this.down(last.index)
   }
 
-  /** Scheduled timers, for tests. */
+  /** How many timers are scheduled. */
   get size(): number {
     return this.heap.length
   }
