@@ -92,9 +92,8 @@ const securePrefix = /^__(secure|host)-/i
  * Secure cookie, or one whose name claims a secure prefix, from an origin that is not secure — otherwise a
  * plain-http response could plant a cookie that the https site later receives as its own.
  */
-const insecure = (value: string, url: string): string | undefined => {
-  const cookie = ToughCookie.parse(value)
-  if (cookie === undefined || secureOrigin(url)) return undefined
+const insecure = (cookie: ToughCookie, url: string): string | undefined => {
+  if (secureOrigin(url)) return undefined
   if (cookie.secure) return "a Secure cookie may only be set from a secure origin"
   if (securePrefix.test(cookie.key)) return "a __Secure- or __Host- cookie may only be set from a secure origin"
   return undefined
@@ -130,8 +129,9 @@ export const setFromResponse = (jar: Jar, url: string, setCookies: ReadonlyArray
     ? Effect.void
     : Effect.map(now, (at) => {
         for (const value of setCookies) {
-          if (insecure(value, url) !== undefined) continue
-          const stored = jar.store.setCookieSync(value, url, { ignoreError: true })
+          const cookie = ToughCookie.parse(value)
+          if (cookie === undefined || insecure(cookie, url) !== undefined) continue
+          const stored = jar.store.setCookieSync(cookie, url, { ignoreError: true })
           if (stored !== undefined) settle(stored, at)
         }
       })
@@ -164,9 +164,11 @@ export const set = (jar: Jar, url: string, cookie: string): Effect.Effect<void, 
   Effect.flatMap(now, (at) =>
     Effect.try({
       try: () => {
-        const refused = insecure(cookie, url)
+        const parsed = ToughCookie.parse(cookie)
+        if (parsed === undefined) throw new Error("the cookie does not parse")
+        const refused = insecure(parsed, url)
         if (refused !== undefined) throw new Error(refused)
-        const stored = jar.store.setCookieSync(cookie, url)
+        const stored = jar.store.setCookieSync(parsed, url)
         if (stored === undefined) throw new Error("the cookie was not accepted for this URL")
         settle(stored, at)
       },
