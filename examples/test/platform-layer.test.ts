@@ -4,6 +4,7 @@
 // returns them.
 import * as http from "node:http"
 import type * as net from "node:net"
+import { Readable } from "node:stream"
 import * as Platform from "@courier/core/Platform"
 import { NodeTransport } from "@courier/node-transport"
 import * as HttpBody from "@effect/platform/HttpBody"
@@ -107,6 +108,7 @@ describe("Platform.httpClient with platform's client APIs", () => {
         }),
       "streamed",
     ],
+    ["a Node Readable", () => Readable.from([Buffer.from("node "), Buffer.from("stream")]), "node stream"],
   ]
   for (const [what, make, expected] of raws) {
     it.scopedLive(`a raw body of ${what} is sent whole, never empty`, () =>

@@ -46,8 +46,9 @@ const requestReason = (e: HttpError): "InvalidUrl" | "Encode" | "Transport" =>
 const nullBody = new Set([101, 204, 205, 304])
 
 /**
- * A raw platform body as a Courier body: text, bytes (any typed array or `ArrayBuffer`), a `Blob`, or a web
- * `ReadableStream`; anything else is refused with its reason rather than sent empty.
+ * A raw platform body as a Courier body: text, bytes (any typed array or `ArrayBuffer`), a `Blob`, a web
+ * `ReadableStream` or any async iterable of bytes (a Node `Readable`); anything else is refused with its
+ * reason rather than sent empty.
  */
 const rawBody = (raw: unknown, contentType: string | undefined): Either.Either<Body.Body, string> => {
   const type = contentType ?? "application/octet-stream"
@@ -62,6 +63,11 @@ const rawBody = (raw: unknown, contentType: string | undefined): Either.Either<B
   }
   if (raw instanceof ReadableStream) {
     const stream = Stream.fromReadableStream({ evaluate: () => raw as ReadableStream<Uint8Array>, onError: (e) => e })
+    return Either.right(Body.stream(stream, { contentType: type }))
+  }
+  if (typeof raw === "object" && raw !== null && Symbol.asyncIterator in raw) {
+    // A Node Readable (fs.createReadStream, say) or any async iterable of byte chunks.
+    const stream = Stream.fromAsyncIterable(raw as AsyncIterable<Uint8Array>, (e) => e)
     return Either.right(Body.stream(stream, { contentType: type }))
   }
   return Either.left(`a raw body of type ${raw === null ? "null" : typeof raw} cannot be sent`)
