@@ -4,13 +4,12 @@
  * platform's WebCrypto through @peculiar/x509. Nothing is committed, nothing is trusted beyond this run:
  * clients trust the CA by passing its PEM as `tls.ca`.
  */
-import { webcrypto } from "node:crypto"
 import * as https from "node:https"
 import type * as net from "node:net"
 import * as x509 from "@peculiar/x509"
 import * as Effect from "effect/Effect"
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto)
+x509.cryptoProvider.set(crypto)
 
 const algorithm = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" }
 const DAY = 24 * 60 * 60 * 1000
@@ -19,7 +18,7 @@ const DAY = 24 * 60 * 60 * 1000
 const makeCertificates = Effect.promise(async () => {
   const now = Date.now()
   const validity = { notBefore: new Date(now - 60_000), notAfter: new Date(now + DAY) }
-  const caKeys = await webcrypto.subtle.generateKey(algorithm, true, ["sign", "verify"])
+  const caKeys = await crypto.subtle.generateKey(algorithm, true, ["sign", "verify"])
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: "01",
     name: "CN=Courier demo CA",
@@ -31,7 +30,7 @@ const makeCertificates = Effect.promise(async () => {
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
     ],
   })
-  const serverKeys = await webcrypto.subtle.generateKey(algorithm, true, ["sign", "verify"])
+  const serverKeys = await crypto.subtle.generateKey(algorithm, true, ["sign", "verify"])
   const server = await x509.X509CertificateGenerator.create({
     serialNumber: "02",
     subject: "CN=localhost",
@@ -48,7 +47,7 @@ const makeCertificates = Effect.promise(async () => {
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
     ],
   })
-  const key = x509.PemConverter.encode(await webcrypto.subtle.exportKey("pkcs8", serverKeys.privateKey), "PRIVATE KEY")
+  const key = x509.PemConverter.encode(await crypto.subtle.exportKey("pkcs8", serverKeys.privateKey), "PRIVATE KEY")
   return { ca: ca.toString("pem"), cert: server.toString("pem"), key }
 })
 
