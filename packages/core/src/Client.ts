@@ -1,37 +1,48 @@
 /**
  * The interpreter: runs Request values over the Transport, and the one-call API built on it.
  *
- * A Client applies its policies to every request, in this order: the base URL (urljoin) and params;
- * default headers (a `User-Agent` naming Courier, the client's own, `Accept-Encoding` when it can decode;
- * the request's headers win); auth (the client's, or the URL's user info); file and multipart bodies
- * opened; then for each hop of a redirect chain the cookie jar, the retry policy and the transport; and
- * at the end content decoding and progress. `execute` returns a response whose body streams in the
- * caller's Scope; `fetch` and the one-call functions (`get`, `post`, …, in the shape of Python's requests
- * and Zerynth's module) read it into memory and need no Scope.
+ * A Client is a pipeable value: a chain of links over the transport. Each policy is a transform that adds a
+ * link (`withBaseUrl`, `withHeaders`, `withAuth`, `followRedirects`, `withCookies`, `retry`, `decompress`,
+ * `withTimeouts`, `withTracing`, `limitConcurrency`, `rateLimit` …), and so is a user's own step
+ * (`middleware`, `mapRequest`, `tapResponse`, `catchTags` …). The last transform applied sees a request
+ * first. `Client.make(options)` is the standard composition, in this order from the caller down: the base
+ * URL (urljoin); default headers (a `User-Agent` naming Courier and the client's own; the request's win);
+ * auth (the client's, or `.netrc`'s); tracing; deadlines and limits; decoding (`Accept-Encoding` and the
+ * decoded body); then redirects, and for each hop the cookie jar, the retry policy and the transport.
+ * Params, the URL's user info and file bodies are the request's own and are applied at every chain's end.
+ * `execute` returns a response whose body streams in the caller's Scope; `fetch` and the one-call
+ * functions (`get`, `post`, …, in the shape of Python's requests and Zerynth's module) read it into memory
+ * and need no Scope.
  *
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
+import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type * as Redacted from "effect/Redacted"
+import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
+import type * as AuthModule from "./Auth.js"
 import * as Body from "./Body.js"
 import * as ContentDecoding from "./ContentDecoding.js"
 import type * as Cookies from "./Cookies.js"
 import type { OpenedFile } from "./Files.js"
-import type * as Headers from "./Headers.js"
-import type { HttpError } from "./HttpError.js"
-import { interpret } from "./internal/interpreter.js"
+import * as HeadersModule from "./Headers.js"
+import type { HttpError, StatusError } from "./HttpError.js"
+import * as authFlows from "./internal/client/auth.js"
+import * as internal from "./internal/client/client.js"
+import * as shaping from "./internal/client/shaping.js"
+import * as transforms from "./internal/client/transforms.js"
 import { inPieces } from "./internal/progress.js"
 import { requestDuration as internalRequestDuration } from "./internal/tracing.js"
 import * as Request from "./Request.js"
 import type * as Response from "./Response.js"
 import type * as Retry from "./Retry.js"
 import { Transport } from "./Transport.js"
-import * as Url from "./Url.js"
+
+import { USER_AGENT } from "./version.js"
 
 export {
   /**
@@ -44,17 +55,16 @@ export {
 } from "./version.js"
 
 /**
- * Credentials sent with every request: HTTP Basic (RFC 7617) or a bearer token (RFC 6750).
+ * Credentials sent with every request: HTTP Basic (RFC 7617), a bearer token (RFC 6750), HTTP Digest
+ * (RFC 7616), or a token provider (see `Auth`).
  *
  * @since 0.1.0
  * @category models
  */
-export type Auth =
-  | { readonly basic: { readonly username: string; readonly password: string | Redacted.Redacted<string> } }
-  | { readonly bearer: string | Redacted.Redacted<string> }
+export type Auth = AuthModule.Credentials<HttpError>
 
 /**
- * Client options.
+ * Client options: `make` composes the transform of each, in the order the module's description gives.
  *
  * @since 0.1.0
  * @category models
@@ -66,9 +76,11 @@ export interface Options {
    */
   readonly baseUrl?: string
   /** Headers sent with every request; a request's own headers win. */
-  readonly headers?: Headers.Input
+  readonly headers?: HeadersModule.Input
   /** Credentials for every request, unless the request sets its own Authorization. */
   readonly auth?: Auth
+  /** Basic credentials from a `.netrc` file for requests with none (see `NodeNetrc.load`); opt-in. */
+  readonly netrc?: AuthModule.Netrc
   /** A cookie jar: cookies from responses are kept and sent back (a Session has one). */
   readonly cookies?: Cookies.Jar
   /**
@@ -123,25 +135,48 @@ export interface Options {
 }
 
 /**
- * What a Client does.
+ * A Client that fails with `E` and needs `R`: a pipeable value, transformed by the functions of this module.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface With<E, R> extends Pipeable {
+  /** Runs a request; the response body streams from the connection until the scope closes. */
+  readonly execute: (request: Request.Request) => Effect.Effect<Response.Response, E | HttpError, R | Scope.Scope>
+  /** Runs a request and reads the whole body into memory. */
+  readonly fetch: (request: Request.Request) => Effect.Effect<Response.Response, E | HttpError, R>
+  /**
+   * The same client with its requests to `url`'s origin all over one connection, held until the scope
+   * closes (Zerynth's `connection=`); its responses say `connection.pinned`. Over a transport without
+   * connections it is the same client.
+   */
+  readonly pinned: (url: string) => Effect.Effect<With<E, R>, HttpError, Scope.Scope>
+  /** The options it was made with (transforms keep them). */
+  readonly options: Options
+}
+
+/**
+ * What the Client service holds: a client that fails only with `HttpError` and needs nothing.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Service {
-  /** Runs a request; the response body streams from the connection until the scope closes. */
-  readonly execute: (request: Request.Request) => Effect.Effect<Response.Response, HttpError, Scope.Scope>
-  /** Runs a request and reads the whole body into memory. */
-  readonly fetch: (request: Request.Request) => Effect.Effect<Response.Response, HttpError>
-  /**
-   * A client whose requests to `url`'s origin all go over one connection, held until the scope closes
-   * (Zerynth's `connection=`); its responses say `connection.pinned`. Over a transport without
-   * connections it is the same client.
-   */
-  readonly pinned: (url: string) => Effect.Effect<Service, HttpError, Scope.Scope>
-  /** The options it was made with. */
-  readonly options: Options
-}
+export interface Service extends With<HttpError, never> {}
+
+/**
+ * A user's step in the chain: it sees each request and `next`, the rest of the chain, which it may call
+ * any number of times (retrying), not at all (answering from a cache or with a synthetic response), or
+ * with another request; and it may measure, log or rewrite the response. It is generic in `S`, what
+ * `next` needs besides the client's own `R` (the Scope of a streaming response), so that one middleware
+ * serves `execute` and `fetch` alike.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type Middleware<E, R, E2, R2> = <S>(
+  request: Request.Request,
+  next: (request: Request.Request) => Effect.Effect<Response.Response, E, R | S>,
+) => Effect.Effect<Response.Response, E2, R2 | S>
 
 /**
  * The Client service.
@@ -159,9 +194,53 @@ export class Client extends Context.Tag("@courier/core/Client")<Client, Service>
 const withClient = <A, E, R>(f: (client: Service) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R | Client> =>
   Effect.withFiberRuntime((fiber) => f(Context.unsafeGet(fiber.currentContext, Client)))
 
+/** The standard composition of `options`' transforms over `bare`, in the documented order (innermost first). */
+const standard = (bare: Service, options: Options, decoding: Option.Option<ContentDecoding.Service>): Service => {
+  let client: Service = bare
+  if (options.retry !== undefined) client = retry(client, options.retry)
+  if (options.cookies !== undefined) client = withCookies(client, options.cookies)
+  client = followRedirects(client, options.redirects ?? 10)
+  if (Option.isSome(decoding)) {
+    client = decompress(client, {
+      decoding: decoding.value,
+      ...(options.maxDecodedBytes === undefined ? {} : { maxDecodedBytes: options.maxDecodedBytes }),
+    })
+  }
+  if (options.expectContinue !== undefined) client = withExpectContinue(client, options.expectContinue)
+  if (options.maxResponseBytes !== undefined) client = withMaxResponseBytes(client, options.maxResponseBytes)
+  if (options.timeouts !== undefined) client = withTimeouts(client, options.timeouts)
+  client = withTracing(client, {
+    enabled: options.tracing ?? "auto",
+    propagate: options.propagateTraceContext !== false,
+  })
+  if (options.netrc !== undefined) client = withNetrc(client, options.netrc)
+  if (options.auth !== undefined) client = withAuth(client, options.auth)
+  const userAgent = options.userAgent ?? USER_AGENT
+  const own = HeadersModule.fromInput(options.headers)
+  client = withHeaders(
+    client,
+    userAgent === false || HeadersModule.has(own, "user-agent") ? own : [["User-Agent", userAgent], ...own.entries],
+  )
+  if (options.baseUrl !== undefined) client = withBaseUrl(client, options.baseUrl)
+  return client
+}
+
 /**
- * Builds a Client over the Transport in context; it uses the Files and ContentDecoding services when they
- * are there too.
+ * A Client with no policies over the Transport in context: each request goes to the transport as it is
+ * (its params, URL credentials and file bodies applied), with no default headers, redirects, cookies,
+ * retries or decoding. The start of a chain built by hand; `make` builds the standard one.
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const makeBare: Effect.Effect<Service, never, Transport> = Effect.map(
+  Effect.zip(Transport, Effect.context<never>()),
+  ([transport, context]) => internal.fromRoot({ transport, context }),
+)
+
+/**
+ * Builds the standard Client for `options` over the Transport in context; it uses the Files and
+ * ContentDecoding services when they are there too.
  *
  * @since 0.1.0
  * @category constructors
@@ -173,20 +252,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Trans
     const context = yield* Effect.context<never>()
     const decoding =
       options.decompress === false ? Option.none() : yield* Effect.serviceOption(ContentDecoding.ContentDecoding)
-    const { execute, fetch } = interpret(options, transport, context, decoding)
-
-    const pinned: Service["pinned"] = (target) =>
-      Effect.suspend(() => {
-        const url = Url.parse(target)
-        if (Either.isLeft(url)) return Effect.fail(url.left)
-        if (transport.pin === undefined) return Effect.succeed(self)
-        return Effect.flatMap(transport.pin(url.right.origin), (one) =>
-          Effect.provide(make(options), Context.add(context, Transport, one)),
-        )
-      })
-
-    const self: Service = Client.of({ execute, fetch, pinned, options })
-    return self
+    return standard(internal.fromRoot({ transport, context }, options), options, decoding)
   })
 
 /**
@@ -197,6 +263,23 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Trans
  */
 export const layer = (options: Options = {}): Layer.Layer<Client, never, Transport> =>
   Layer.effect(Client, make(options))
+
+/**
+ * A Layer that replaces the Client in context by `f` of it: how an application adds its transforms to a
+ * client made by a layer (`NodeTransport.client`, `Session.layer`).
+ *
+ * @example
+ * ```ts
+ * const AppClient = Client.layerTransform(Client.withHeaders({ "X-App": "shop" })).pipe(
+ *   Layer.provide(NodeTransport.client({ retry: Retry.transient })),
+ * )
+ * ```
+ *
+ * @since 0.3.0
+ * @category layers
+ */
+export const layerTransform = (f: (client: Service) => Service): Layer.Layer<Client, never, Client> =>
+  Layer.effect(Client, Effect.map(Client, f))
 
 /**
  * Runs a request with the Client in context; the body streams until the scope closes.
@@ -217,7 +300,7 @@ export const fetch = (request: Request.Request): Effect.Effect<Response.Response
   withClient((client) => client.fetch(request))
 
 /**
- * A client pinned to one connection to `url`'s origin for the life of the scope (see `Service.pinned`).
+ * A client pinned to one connection to `url`'s origin for the life of the scope (see `With.pinned`).
  *
  * @example
  * ```ts
@@ -231,8 +314,489 @@ export const fetch = (request: Request.Request): Effect.Effect<Response.Response
  * @since 0.1.0
  * @category execution
  */
-export const pinned = (url: string): Effect.Effect<Service, HttpError, Client | Scope.Scope> =>
+export const pinned = (url: string): Effect.Effect<With<HttpError, never>, HttpError, Client | Scope.Scope> =>
   Effect.flatMap(Client, (client) => client.pinned(url))
+
+/**
+ * Replaces each request by `f(request)` before it goes down the chain.
+ *
+ * @since 0.3.0
+ * @category transforms
+ */
+export const mapRequest: {
+  (f: (request: Request.Request) => Request.Request): <E, R>(self: With<E, R>) => With<E, R>
+  <E, R>(self: With<E, R>, f: (request: Request.Request) => Request.Request): With<E, R>
+} = dual(2, transforms.mapRequest)
+
+/**
+ * Replaces each request by the result of an Effect (signing it, say); its failure fails the call.
+ *
+ * @since 0.3.0
+ * @category transforms
+ */
+export const mapRequestEffect: {
+  <E2, R2>(
+    f: (request: Request.Request) => Effect.Effect<Request.Request, E2, R2>,
+  ): <E, R>(self: With<E, R>) => With<E | E2, R | R2>
+  <E, R, E2, R2>(
+    self: With<E, R>,
+    f: (request: Request.Request) => Effect.Effect<Request.Request, E2, R2>,
+  ): With<E | E2, R | R2>
+} = dual(2, transforms.mapRequestEffect)
+
+/**
+ * Runs `f` with each request before it is sent.
+ *
+ * @since 0.3.0
+ * @category transforms
+ */
+export const tapRequest: {
+  <E2, R2>(
+    f: (request: Request.Request) => Effect.Effect<unknown, E2, R2>,
+  ): <E, R>(self: With<E, R>) => With<E | E2, R | R2>
+  <E, R, E2, R2>(
+    self: With<E, R>,
+    f: (request: Request.Request) => Effect.Effect<unknown, E2, R2>,
+  ): With<E | E2, R | R2>
+} = dual(2, transforms.tapRequest)
+
+/**
+ * Replaces each response by `f(response)`.
+ *
+ * @since 0.3.0
+ * @category transforms
+ */
+export const mapResponse: {
+  (f: (response: Response.Response) => Response.Response): <E, R>(self: With<E, R>) => With<E, R>
+  <E, R>(self: With<E, R>, f: (response: Response.Response) => Response.Response): With<E, R>
+} = dual(2, transforms.mapResponse)
+
+/**
+ * Replaces each response by the result of an Effect.
+ *
+ * @since 0.3.0
+ * @category transforms
+ */
+export const mapResponseEffect: {
+  <E2, R2>(
+    f: (response: Response.Response) => Effect.Effect<Response.Response, E2, R2>,
+  ): <E, R>(self: With<E, R>) => With<E | E2, R | R2>
+  <E, R, E2, R2>(
+    self: With<E, R>,
+    f: (response: Response.Response) => Effect.Effect<Response.Response, E2, R2>,
+  ): With<E | E2, R | R2>
+} = dual(2, transforms.mapResponseEffect)
+
+/**
+ * Runs `f` with each response before it is returned.
+ *
+ * @since 0.3.0
+ * @category transforms
+ */
+export const tapResponse: {
+  <E2, R2>(
+    f: (response: Response.Response) => Effect.Effect<unknown, E2, R2>,
+  ): <E, R>(self: With<E, R>) => With<E | E2, R | R2>
+  <E, R, E2, R2>(
+    self: With<E, R>,
+    f: (response: Response.Response) => Effect.Effect<unknown, E2, R2>,
+  ): With<E | E2, R | R2>
+} = dual(2, transforms.tapResponse)
+
+/**
+ * Recovers from any failure of the chain below with a response, or another failure.
+ *
+ * @since 0.3.0
+ * @category error handling
+ */
+export const catchAll: {
+  <E, E2, R2>(
+    f: (error: E | HttpError) => Effect.Effect<Response.Response, E2, R2>,
+  ): <R>(self: With<E, R>) => With<E2, R | R2>
+  <E, R, E2, R2>(
+    self: With<E, R>,
+    f: (error: E | HttpError) => Effect.Effect<Response.Response, E2, R2>,
+  ): With<E2, R | R2>
+} = dual(2, transforms.catchAll)
+
+/**
+ * The `_tag`s of the tagged errors in `E`.
+ *
+ * @since 0.3.0
+ * @category error handling
+ */
+export type Tags<E> = E extends { readonly _tag: string } ? E["_tag"] : never
+
+/**
+ * Recovers from the failures with tag `tag` (`"Timeout"`, `"StatusError"` …).
+ *
+ * @since 0.3.0
+ * @category error handling
+ */
+export const catchTag: {
+  <E, K extends Tags<E | HttpError>, E2, R2>(
+    tag: K,
+    f: (error: Extract<E | HttpError, { readonly _tag: K }>) => Effect.Effect<Response.Response, E2, R2>,
+  ): <R>(self: With<E, R>) => With<Exclude<E | HttpError, { readonly _tag: K }> | E2, R | R2>
+  <E, R, K extends Tags<E | HttpError>, E2, R2>(
+    self: With<E, R>,
+    tag: K,
+    f: (error: Extract<E | HttpError, { readonly _tag: K }>) => Effect.Effect<Response.Response, E2, R2>,
+  ): With<Exclude<E | HttpError, { readonly _tag: K }> | E2, R | R2>
+} = dual(
+  3,
+  <E, R, K extends Tags<E | HttpError>, E2, R2>(
+    self: With<E, R>,
+    tag: K,
+    f: (error: Extract<E | HttpError, { readonly _tag: K }>) => Effect.Effect<Response.Response, E2, R2>,
+  ) =>
+    transforms.catchIf(self, (error): error is Extract<E | HttpError, { readonly _tag: K }> => hasTag(error, tag), f),
+)
+
+const hasTag = (u: unknown, tag: string): boolean =>
+  typeof u === "object" && u !== null && "_tag" in u && (u as { readonly _tag: unknown })._tag === tag
+
+/**
+ * Recovers from failures by tag, one handler per tag, as `Effect.catchTags`.
+ *
+ * @example
+ * ```ts
+ * const lenient = client.pipe(
+ *   Client.catchTags({
+ *     StatusError: (e) => Effect.succeed(Response.make({ ...fallbackFor(e) })),
+ *     Timeout: () => Effect.fail(new Unavailable()),
+ *   }),
+ * )
+ * ```
+ *
+ * @since 0.3.0
+ * @category error handling
+ */
+export const catchTags: {
+  <E, Cases extends TagCases<E>>(
+    cases: Cases,
+  ): <R>(self: With<E, R>) => With<CaughtError<E, Cases>, R | CaughtContext<Cases>>
+  <E, R, Cases extends TagCases<E>>(
+    self: With<E, R>,
+    cases: Cases,
+  ): With<CaughtError<E, Cases>, R | CaughtContext<Cases>>
+} = dual(
+  2,
+  <E, R, Cases extends TagCases<E>>(
+    self: With<E, R>,
+    cases: Cases,
+  ): With<CaughtError<E, Cases>, R | CaughtContext<Cases>> => {
+    // The handlers by tag, as the runtime sees them: each is called only with an error of its own tag.
+    const table = cases as unknown as Readonly<
+      Record<string, (error: unknown) => Effect.Effect<Response.Response, CaughtError<E, Cases>, CaughtContext<Cases>>>
+    >
+    const handlerOf = (error: unknown) =>
+      typeof error === "object" && error !== null && "_tag" in error && typeof error._tag === "string"
+        ? table[error._tag]
+        : undefined
+    return transforms.catchIf(
+      self,
+      (error): error is Extract<E | HttpError, { readonly _tag: keyof Cases }> => handlerOf(error) !== undefined,
+      (error) => {
+        const handler = handlerOf(error)
+        return handler === undefined ? Effect.fail(error as CaughtError<E, Cases>) : handler(error)
+      },
+    )
+  },
+)
+
+/**
+ * The handlers `catchTags` takes: at most one per tag of `E | HttpError`.
+ *
+ * @since 0.3.0
+ * @category error handling
+ */
+export type TagCases<E> = {
+  readonly [K in Tags<E | HttpError>]?: (
+    error: Extract<E | HttpError, { readonly _tag: K }>,
+  ) => Effect.Effect<Response.Response, unknown, unknown>
+}
+
+/**
+ * The failures a client has after `catchTags(cases)`: those not caught, and those the handlers fail with.
+ *
+ * @since 0.3.0
+ * @category error handling
+ */
+export type CaughtError<E, Cases> =
+  | Exclude<E | HttpError, Extract<E | HttpError, { readonly _tag: keyof Cases }>>
+  | {
+      [K in keyof Cases]: Cases[K] extends (
+        ...args: ReadonlyArray<never>
+      ) => Effect.Effect<Response.Response, infer E2, unknown>
+        ? E2
+        : never
+    }[keyof Cases]
+
+/**
+ * What a client needs after `catchTags(cases)`: what the handlers need.
+ *
+ * @since 0.3.0
+ * @category error handling
+ */
+export type CaughtContext<Cases> = {
+  [K in keyof Cases]: Cases[K] extends (
+    ...args: ReadonlyArray<never>
+  ) => Effect.Effect<Response.Response, unknown, infer R2>
+    ? R2
+    : never
+}[keyof Cases]
+
+/**
+ * Fails with `StatusError` when `accept(status)` is false (platform's `filterStatus`).
+ *
+ * @since 0.3.0
+ * @category transforms
+ */
+export const filterStatus: {
+  (accept: (status: number) => boolean): <E, R>(self: With<E, R>) => With<E | StatusError, R>
+  <E, R>(self: With<E, R>, accept: (status: number) => boolean): With<E | StatusError, R>
+} = dual(2, transforms.filterStatus)
+
+/**
+ * Fails with `StatusError` unless the status is 2xx (requests' `raise_for_status`, platform's `filterStatusOk`).
+ *
+ * @since 0.3.0
+ * @category transforms
+ */
+export const filterStatusOk = <E, R>(self: With<E, R>): With<E | StatusError | HttpError, R> =>
+  transforms.filterStatus(self, (status) => status >= 200 && status < 300)
+
+/**
+ * Adds a step of the caller's own (see `Middleware`): request signing, logging, a cache, a circuit breaker.
+ *
+ * @example
+ * ```ts
+ * const timed = client.pipe(
+ *   Client.middleware((request, next) =>
+ *     Effect.timed(next(request)).pipe(
+ *       Effect.tap(([took]) => Effect.log(`${request.method} ${request.url} took ${Duration.format(took)}`)),
+ *       Effect.map(([, response]) => response),
+ *     ),
+ *   ),
+ * )
+ * ```
+ *
+ * @since 0.3.0
+ * @category transforms
+ */
+export const middleware: {
+  <E, R, E2, R2>(f: Middleware<E | HttpError, R, E2, R2>): (self: With<E, R>) => With<E2, R2>
+  <E, R, E2, R2>(self: With<E, R>, f: Middleware<E | HttpError, R, E2, R2>): With<E2, R2>
+} = dual(2, transforms.middleware)
+
+/**
+ * Resolves relative request URLs against `base`, with urljoin semantics (see `Url.join`).
+ *
+ * @since 0.3.0
+ * @category policies
+ */
+export const withBaseUrl: {
+  (base: string): <E, R>(self: With<E, R>) => With<E, R>
+  <E, R>(self: With<E, R>, base: string): With<E, R>
+} = dual(2, transforms.withBaseUrl)
+
+/**
+ * Sends `headers` with every request; the request's own headers of the same names win.
+ *
+ * @since 0.3.0
+ * @category policies
+ */
+export const withHeaders: {
+  (headers: HeadersModule.Input): <E, R>(self: With<E, R>) => With<E, R>
+  <E, R>(self: With<E, R>, headers: HeadersModule.Input): With<E, R>
+} = dual(2, transforms.withHeaders)
+
+/**
+ * Authenticates requests that set no `Authorization` of their own (see `Auth.Credentials`): Basic or bearer
+ * as a default header; Digest answered on the server's challenge (and then up front, counting the nonce's
+ * uses); a token provider's token, fetched again and the request sent once more on a 401 when its body
+ * can be sent again.
+ *
+ * @since 0.3.0
+ * @category policies
+ */
+export const withAuth: {
+  <E2 = never, R2 = never>(
+    credentials: AuthModule.Credentials<E2, R2>,
+  ): <E, R>(self: With<E, R>) => With<E | E2, R | R2>
+  <E, R, E2 = never, R2 = never>(self: With<E, R>, credentials: AuthModule.Credentials<E2, R2>): With<E | E2, R | R2>
+} = dual(2, authFlows.withAuth)
+
+/**
+ * Sends Basic credentials from a `.netrc` (see `Auth.parseNetrc`, `NodeNetrc.load`) to the hosts it names,
+ * on requests with no `Authorization` of their own, as curl's `--netrc` and requests do.
+ *
+ * @since 0.3.0
+ * @category policies
+ */
+export const withNetrc: {
+  (netrc: AuthModule.Netrc): <E, R>(self: With<E, R>) => With<E, R>
+  <E, R>(self: With<E, R>, netrc: AuthModule.Netrc): With<E, R>
+} = dual(2, authFlows.withNetrc)
+
+/**
+ * Retries transient failures and the policy's statuses (see `Retry`): idempotent requests only unless the
+ * policy says otherwise, bodies that can be sent again only, after the schedule's delay or the server's
+ * `Retry-After` when longer (capped). Below `followRedirects` it retries each hop.
+ *
+ * @since 0.3.0
+ * @category policies
+ */
+export const retry: {
+  (policy: Retry.Policy): <E, R>(self: With<E, R>) => With<E, R>
+  <E, R>(self: With<E, R>, policy: Retry.Policy): With<E, R>
+} = dual(2, transforms.retry)
+
+/**
+ * Follows up to `max` redirects (RFC 9110 §15.4): 303 becomes GET, 301 and 302 turn a POST into a GET, 307
+ * and 308 keep method and body; credentials are dropped when a hop leaves the origin or goes from https to
+ * http; past `max`, `TooManyRedirects`. `false` returns redirects as they are.
+ *
+ * @since 0.3.0
+ * @category policies
+ */
+export const followRedirects: {
+  (max?: number | false): <E, R>(self: With<E, R>) => With<E, R>
+  <E, R>(self: With<E, R>, max?: number | false): With<E, R>
+} = dual(
+  (args) => isWith(args[0]),
+  <E, R>(self: With<E, R>, max: number | false = 10) => transforms.followRedirects(self, max),
+)
+
+/**
+ * Sends cookies from `jar` and keeps those the responses set; below `followRedirects` it does so on each hop.
+ *
+ * @since 0.3.0
+ * @category policies
+ */
+export const withCookies: {
+  (jar: Cookies.Jar): <E, R>(self: With<E, R>) => With<E, R>
+  <E, R>(self: With<E, R>, jar: Cookies.Jar): With<E, R>
+} = dual(2, transforms.withCookies)
+
+/**
+ * Asks for compressed bodies (`Accept-Encoding`) and decodes them, checking the decoded size against
+ * `maxDecodedBytes` (default 1 GiB) as it goes. The codings are those of `decoding`, or of the
+ * ContentDecoding service in the context the client was built in; with neither, responses are left as
+ * they come.
+ *
+ * @since 0.3.0
+ * @category policies
+ */
+export const decompress: {
+  (options?: DecompressOptions): <E, R>(self: With<E, R>) => With<E, R>
+  <E, R>(self: With<E, R>, options?: DecompressOptions): With<E, R>
+} = dual((args) => isWith(args[0]), transforms.decompress)
+
+/**
+ * Options of `decompress`.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface DecompressOptions {
+  readonly decoding?: ContentDecoding.Service
+  readonly maxDecodedBytes?: number
+}
+
+/**
+ * Applies `timeouts` to every request; a request's own deadlines win, phase by phase. A `total` covers
+ * everything below this transform: redirects and retries when they are below it.
+ *
+ * @since 0.3.0
+ * @category policies
+ */
+export const withTimeouts: {
+  (timeouts: Request.Timeouts): <E, R>(self: With<E, R>) => With<E, R>
+  <E, R>(self: With<E, R>, timeouts: Request.Timeouts): With<E, R>
+} = dual(2, transforms.withTimeouts)
+
+/**
+ * Limits response bodies to `limit` bytes as received, for requests that set no limit of their own.
+ *
+ * @since 0.3.0
+ * @category policies
+ */
+export const withMaxResponseBytes: {
+  (limit: number): <E, R>(self: With<E, R>) => With<E, R>
+  <E, R>(self: With<E, R>, limit: number): With<E, R>
+} = dual(2, transforms.withMaxResponseBytes)
+
+/**
+ * Sends `Expect: 100-continue` as `Options.expectContinue` describes.
+ *
+ * @since 0.3.0
+ * @category policies
+ */
+export const withExpectContinue: {
+  (when: boolean | number): <E, R>(self: With<E, R>) => With<E, R>
+  <E, R>(self: With<E, R>, when: boolean | number): With<E, R>
+} = dual(2, transforms.withExpectContinue)
+
+/**
+ * OpenTelemetry spans and the request-duration histogram, as `Options.tracing` describes: `enabled`
+ * (`true`, `false` or `"auto"`, the default) and `propagate` (`traceparent`, default true).
+ *
+ * @since 0.3.0
+ * @category policies
+ */
+export const withTracing: {
+  (options?: TracingOptions): <E, R>(self: With<E, R>) => With<E, R>
+  <E, R>(self: With<E, R>, options?: TracingOptions): With<E, R>
+} = dual((args) => isWith(args[0]), transforms.withTracing)
+
+/**
+ * Options of `withTracing`.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface TracingOptions {
+  readonly enabled?: boolean | "auto"
+  readonly propagate?: boolean
+}
+
+/**
+ * At most `max` requests in flight per origin; the others wait their turn, in order. A request holds its
+ * place until its response is done with: returned by `fetch`, or its scope closed after `execute`.
+ *
+ * @since 0.3.0
+ * @category traffic shaping
+ */
+export const limitConcurrency: {
+  (max: number): <E, R>(self: With<E, R>) => With<E, R>
+  <E, R>(self: With<E, R>, max: number): With<E, R>
+} = dual(2, shaping.limitConcurrency)
+
+/**
+ * At most `limit` requests started per `interval` per origin (a sliding window); a request past it waits.
+ * Time is the Effect Clock's, so `TestClock` drives it in tests.
+ *
+ * @since 0.3.0
+ * @category traffic shaping
+ */
+export const rateLimit: {
+  (options: {
+    readonly limit: number
+    readonly interval: Duration.DurationInput
+  }): <E, R>(self: With<E, R>) => With<E, R>
+  <E, R>(self: With<E, R>, options: { readonly limit: number; readonly interval: Duration.DurationInput }): With<E, R>
+} = dual(2, shaping.rateLimit)
+
+/**
+ * Whether `u` is a Client made by this module.
+ *
+ * @since 0.3.0
+ * @category guards
+ */
+export const isWith = (u: unknown): u is With<unknown, unknown> =>
+  typeof u === "object" && u !== null && internal.TypeId in u
 
 /**
  * Options of the one-call functions: those of `Request.make`, and Zerynth's `stream_callback`.

@@ -10,16 +10,16 @@
 import * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
-import * as Encoding from "effect/Encoding"
 import type * as Equal from "effect/Equal"
 import { dual } from "effect/Function"
 import type { Inspectable } from "effect/Inspectable"
 import type { Pipeable } from "effect/Pipeable"
-import * as Redacted from "effect/Redacted"
+import type * as Redacted from "effect/Redacted"
 import type * as Stream from "effect/Stream"
 import * as Body from "./Body.js"
 import * as Headers from "./Headers.js"
 import type { HttpError, RequestInfo } from "./HttpError.js"
+import { basicAuthorization, bearerAuthorization } from "./internal/credentials.js"
 import { wireHeaders as internalWireHeaders } from "./internal/prepare.js"
 import * as internal from "./internal/request.js"
 import type { Informational } from "./Response.js"
@@ -488,10 +488,9 @@ export const bodyStream: {
 export const basicAuth: {
   (username: string, password: string | Redacted.Redacted<string>): (self: Request) => Request
   (self: Request, username: string, password: string | Redacted.Redacted<string>): Request
-} = dual(3, (self: Request, username: string, password: string | Redacted.Redacted<string>) => {
-  const secret = Redacted.isRedacted(password) ? Redacted.value(password) : password
-  return setHeader(self, "Authorization", `Basic ${Encoding.encodeBase64(`${username}:${secret}`)}`)
-})
+} = dual(3, (self: Request, username: string, password: string | Redacted.Redacted<string>) =>
+  setHeader(self, "Authorization", basicAuthorization(username, password)),
+)
 
 /**
  * Sets a bearer token (RFC 6750); the token may be `Redacted`.
@@ -503,7 +502,7 @@ export const bearerToken: {
   (token: string | Redacted.Redacted<string>): (self: Request) => Request
   (self: Request, token: string | Redacted.Redacted<string>): Request
 } = dual(2, (self: Request, token: string | Redacted.Redacted<string>) =>
-  setHeader(self, "Authorization", `Bearer ${Redacted.isRedacted(token) ? Redacted.value(token) : token}`),
+  setHeader(self, "Authorization", bearerAuthorization(token)),
 )
 
 /**

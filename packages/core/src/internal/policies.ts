@@ -15,7 +15,7 @@ import * as Body from "../Body.js"
 import type * as ContentDecoding from "../ContentDecoding.js"
 import { MAX_CODINGS } from "../ContentDecoding.js"
 import * as Headers from "../Headers.js"
-import { BodyTooLarge, DecodeError, type HttpError, isTransient } from "../HttpError.js"
+import { BodyTooLarge, DecodeError, type HttpError, isHttpError, isTransient } from "../HttpError.js"
 import type * as Request from "../Request.js"
 import * as Response from "../Response.js"
 import { type Policy, parseRetryAfter } from "../Retry.js"
@@ -26,6 +26,9 @@ import { copy, isIdempotent } from "./request.js"
 /** Whether a body can be sent a second time: any but a stream not marked replayable. */
 export const replayable = (body: Body.Body): boolean => body._tag !== "Stream" || body.replayable
 
+const tagOf = (error: unknown): string =>
+  isHttpError(error) ? error._tag : typeof error === "object" && error !== null ? error.constructor.name : String(error)
+
 /** Reads and drops a response's body, so its connection can be reused; failures do not matter here. */
 export const discard = (response: Response.Response): Effect.Effect<void> =>
   response.body instanceof Uint8Array ? Effect.void : Effect.ignore(Response.bytes(response))
@@ -34,18 +37,20 @@ export const discard = (response: Response.Response): Effect.Effect<void> =>
  * Runs `attempt` under a retry policy: transient errors and the policy's statuses are retried while the
  * schedule continues, after the schedule's delay or the server's Retry-After if longer (capped).
  */
-export const retrying = <R>(
+export const retrying = <E, R>(
   policy: Policy | undefined,
   request: Request.Request,
-  attempt: Effect.Effect<Response.Response, HttpError, R>,
+  attempt: Effect.Effect<Response.Response, E, R>,
   debug = false,
-): Effect.Effect<Response.Response, HttpError, R> => {
+): Effect.Effect<Response.Response, E, R> => {
   if (policy === undefined) return attempt
   if ((policy.methods === "idempotent" && !isIdempotent(request)) || !replayable(request.body)) return attempt
   const cap = Duration.toMillis(policy.retryAfterCap)
-  const loop = (state: unknown, n: number): Effect.Effect<Response.Response, HttpError, R> =>
+  const loop = (state: unknown, n: number): Effect.Effect<Response.Response, E, R> =>
     Effect.flatMap(Effect.either(n === 1 ? attempt : Effect.locally(attempt, currentAttempt, n)), (result) => {
-      const retry = Either.isLeft(result) ? isTransient(result.left) : policy.statuses.includes(result.right.status)
+      const retry = Either.isLeft(result)
+        ? isHttpError(result.left) && isTransient(result.left)
+        : policy.statuses.includes(result.right.status)
       if (!retry) return result
       return Effect.flatMap(Clock.currentTimeMillis, (now) =>
         Effect.flatMap(policy.schedule.step(now, result, state), ([next, , decision]) => {
@@ -56,7 +61,7 @@ export const retrying = <R>(
             : undefined
           const wait = hint === undefined ? delay : Math.max(delay, Math.min(hint, cap))
           const drop = Either.isRight(result) ? discard(result.right) : Effect.void
-          const why = Either.isRight(result) ? `status ${result.right.status}` : result.left._tag
+          const why = Either.isRight(result) ? `status ${result.right.status}` : tagOf(result.left)
           const note = debug ? Effect.logDebug(`courier: retry ${n + 1} in ${wait} ms after ${why}`) : Effect.void
           return Effect.zipRight(Effect.zipRight(Effect.zipRight(note, drop), Effect.sleep(wait)), loop(next, n + 1))
         }),

@@ -6,8 +6,8 @@
  * @internal
  */
 import * as Either from "effect/Either"
-import * as Encoding from "effect/Encoding"
 import * as Url from "../Url.js"
+import { basicAuthorization } from "./credentials.js"
 
 export interface ProxyOptions {
   readonly http?: string | undefined
@@ -34,8 +34,7 @@ const parseProxy = (value: string | undefined): Proxy | undefined => {
   const parsed = Url.parse(value.includes("://") ? value : `http://${value}`)
   if (Either.isLeft(parsed)) return undefined
   const u = parsed.right
-  const authorization =
-    u.username === "" && u.password === "" ? undefined : `Basic ${Encoding.encodeBase64(`${u.username}:${u.password}`)}`
+  const authorization = u.username === "" && u.password === "" ? undefined : basicAuthorization(u.username, u.password)
   return { origin: u.origin, authorization }
 }
 

@@ -30,7 +30,6 @@ const builtInTracer = Effect.runSync(Effect.tracer)
  */
 export const isTracing = (tracer: Tracer.Tracer): boolean => tracer !== builtInTracer
 
-import type { HttpError } from "../HttpError.js"
 import * as Request from "../Request.js"
 import type * as Response from "../Response.js"
 import type * as Url from "../Url.js"
@@ -43,7 +42,13 @@ const attributes = (request: Request.Request, url: Url.Url) => ({
   "server.port": url.origin.port,
 })
 
-const finished = <R>(effect: Effect.Effect<Response.Response, HttpError, R>) =>
+/** The `_tag` of a tagged error, or "error" (a middleware's own failure may be anything). */
+const errorType = (error: unknown): string =>
+  typeof error === "object" && error !== null && "_tag" in error && typeof error._tag === "string"
+    ? error._tag
+    : "error"
+
+const finished = <E, R>(effect: Effect.Effect<Response.Response, E, R>) =>
   effect.pipe(
     Effect.tap((response) =>
       Effect.annotateCurrentSpan({
@@ -51,7 +56,7 @@ const finished = <R>(effect: Effect.Effect<Response.Response, HttpError, R>) =>
         "network.protocol.version": response.version.slice("HTTP/".length),
       }),
     ),
-    Effect.tapError((error) => Effect.annotateCurrentSpan("error.type", error._tag)),
+    Effect.tapError((error) => Effect.annotateCurrentSpan("error.type", errorType(error))),
   )
 
 /**
@@ -65,11 +70,11 @@ export const requestDuration = Metric.histogram(
 )
 
 /** Records one physical request's duration, tagged as the conventions say. */
-const measured = <R>(
+const measured = <E, R>(
   request: Request.Request,
   url: Url.Url,
-  effect: Effect.Effect<Response.Response, HttpError, R>,
-): Effect.Effect<Response.Response, HttpError, R> =>
+  effect: Effect.Effect<Response.Response, E, R>,
+): Effect.Effect<Response.Response, E, R> =>
   Effect.flatMap(Effect.timed(Effect.exit(effect)), ([elapsed, exit]) => {
     const tags = {
       "http.request.method": request.method,
@@ -83,7 +88,7 @@ const measured = <R>(
           }
         : {
             "error.type": Cause.failureOption(exit.cause).pipe(
-              Option.map((e) => e._tag),
+              Option.map(errorType),
               Option.getOrElse(() => "interrupted"),
             ),
           }),
@@ -96,11 +101,11 @@ const measured = <R>(
   })
 
 /** The span of the call as the caller sees it (INTERNAL): every physical request runs inside it. */
-export const requestSpan = <R>(
+export const requestSpan = <E, R>(
   request: Request.Request,
   url: Url.Url,
-  effect: Effect.Effect<Response.Response, HttpError, R>,
-): Effect.Effect<Response.Response, HttpError, R> =>
+  effect: Effect.Effect<Response.Response, E, R>,
+): Effect.Effect<Response.Response, E, R> =>
   Effect.withSpan(finished(effect), request.method, {
     kind: "internal",
     attributes: attributes(request, url),
@@ -114,14 +119,14 @@ const traceparent = (span: Tracer.Span): string => `00-${span.traceId}-${span.sp
  * and redirects alike), set as `http.request.resend_count` when above 0; with `propagate`, its context goes
  * out in `traceparent`.
  */
-export const attemptSpan = <R>(
+export const attemptSpan = <E, R>(
   request: Request.Request,
   url: Url.Url,
   resent: number,
   hop: number,
   propagate: boolean,
-  send: (request: Request.Request) => Effect.Effect<Response.Response, HttpError, R>,
-): Effect.Effect<Response.Response, HttpError, R> =>
+  send: (request: Request.Request) => Effect.Effect<Response.Response, E, R>,
+): Effect.Effect<Response.Response, E, R> =>
   Effect.withSpan(
     finished(
       measured(

@@ -1,0 +1,146 @@
+/**
+ * The Client value: a chain of handlers over a transport, pipeable, with `transform` to wrap it. The chain's
+ * last link sends over the transport; every policy and every user middleware is a link above it.
+ * @internal
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import { type Pipeable, pipeArguments } from "effect/Pipeable"
+import type * as Scope from "effect/Scope"
+import type { Options, With } from "../../Client.js"
+import * as Headers from "../../Headers.js"
+import type { HttpError } from "../../HttpError.js"
+import type * as Request from "../../Request.js"
+import type * as Response from "../../Response.js"
+import type { Service as TransportService } from "../../Transport.js"
+import * as Url from "../../Url.js"
+import { basicAuthorization } from "../credentials.js"
+import { requestHead, responseHead } from "../debug.js"
+import { copy as copyRequest } from "../request.js"
+import { attemptSpan } from "../tracing.js"
+import { type Call, execute, fetch, type Handler, openBody, urlOf } from "./call.js"
+
+/** @internal */
+export const TypeId: unique symbol = Symbol.for("@courier/core/Client")
+
+/** What the chain runs over: the transport, and the context the client was built in (Files, ContentDecoding). */
+export interface Root {
+  readonly transport: TransportService
+  readonly context: Context.Context<never>
+}
+
+/** The transport with each exchange logged at Debug level: heads (credentials redacted) and connection. */
+const logged =
+  <S>(send: (request: Request.Request, url: Url.Url) => Effect.Effect<Response.Response, HttpError, S>): typeof send =>
+  (request, url) =>
+    Effect.zipRight(
+      Effect.logDebug(requestHead(request, url)),
+      send(request, url).pipe(
+        Effect.tap((response) => Effect.logDebug(responseHead(response))),
+        Effect.tapError((error) => Effect.logDebug(`courier: ${error.message}`)),
+      ),
+    )
+
+/** Sends a request whose URL is absolute and parsed: in its CLIENT span when the call is traced. */
+const sendParsed = <S>(
+  transport: TransportService,
+  request: Request.Request,
+  url: Url.Url,
+  call: Call<S>,
+): Effect.Effect<Response.Response, HttpError, S> => {
+  const send = call.debug ? logged(call.sendWith(transport)) : call.sendWith(transport)
+  if (!call.traced) return send(request, url)
+  return Effect.suspend(() => attemptSpan(request, url, call.attempts++, call.hop, call.propagate, (r) => send(r, url)))
+}
+
+/**
+ * The chain's last link: the URL with its params parsed, the URL's user info as Basic credentials when the
+ * request has none, a body a transform left unopened opened, then the transport.
+ */
+const terminal =
+  (root: Root): Handler<HttpError, never> =>
+  (request, call) => {
+    const parsed = urlOf(request)
+    if (Either.isLeft(parsed)) return Effect.fail(parsed.left)
+    const url = parsed.right
+    let ready = request.params.length === 0 ? request : copyRequest(request, { url: url.href, params: [] })
+    if ((url.username !== "" || url.password !== "") && !Headers.has(ready.headers, "authorization")) {
+      ready = copyRequest(ready, {
+        headers: Headers.set(ready.headers, "Authorization", basicAuthorization(url.username, url.password)),
+      })
+    }
+    if (ready.body._tag === "File" || ready.body._tag === "Multipart") {
+      return Effect.flatMap(openBody(ready, root.context), (opened) => sendParsed(root.transport, opened, url, call))
+    }
+    return sendParsed(root.transport, ready, url, call)
+  }
+
+/** A Client: its chain, the context it was built in, and how to pin it (the same chain over one connection). */
+export class ClientImpl<E, R> implements With<E, R>, Pipeable {
+  readonly [TypeId]: typeof TypeId = TypeId
+  constructor(
+    readonly handler: Handler<E, R>,
+    readonly context: Context.Context<never>,
+    readonly pinnedChain: (target: string) => Effect.Effect<ClientImpl<E, R>, HttpError, Scope.Scope>,
+    readonly options: Options,
+  ) {}
+
+  readonly execute = (request: Request.Request): Effect.Effect<Response.Response, E | HttpError, R | Scope.Scope> =>
+    execute(this.handler, request, this.context)
+
+  readonly fetch = (request: Request.Request): Effect.Effect<Response.Response, E | HttpError, R> =>
+    fetch(this.handler, request, this.context)
+
+  readonly pinned = (target: string): Effect.Effect<With<E, R>, HttpError, Scope.Scope> => this.pinnedChain(target)
+
+  pipe() {
+    // biome-ignore lint/complexity/noArguments: pipeArguments takes the arguments object, as Effect's own values do
+    return pipeArguments(this, arguments)
+  }
+}
+
+/** The client with no policies over `root`: requests go to the transport as they are. */
+export const fromRoot = (root: Root, options: Options = {}): ClientImpl<HttpError, never> => {
+  const self: ClientImpl<HttpError, never> = new ClientImpl(
+    terminal(root),
+    root.context,
+    (target) =>
+      Effect.suspend(() => {
+        const url = Url.parse(target)
+        if (Either.isLeft(url)) return Effect.fail(url.left)
+        const pin = root.transport.pin
+        if (pin === undefined) return Effect.succeed(self)
+        return Effect.map(pin(url.right.origin), (one) => fromRoot({ transport: one, context: root.context }, options))
+      }),
+    options,
+  )
+  return self
+}
+
+/** A client made elsewhere (not by Courier's constructors), as the first link of a chain. */
+const foreign = <E, R>(client: With<E, R>): ClientImpl<E | HttpError, R> =>
+  new ClientImpl(
+    (request, call) => call.through(client, request),
+    Context.empty(),
+    (target) => Effect.map(client.pinned(target), foreign),
+    client.options,
+  )
+
+/**
+ * `self` with its chain wrapped by `wrap` (a transform): the new link sees each request first and calls
+ * the old chain as its `next`. A pinned client gets the same wrap over its one connection.
+ */
+export const transform = <E, R, E2, R2>(
+  self: With<E, R>,
+  wrap: (next: Handler<E | HttpError, R>, context: Context.Context<never>) => Handler<E2, R2>,
+): With<E2, R2> => {
+  const rebuilt = (base: ClientImpl<E | HttpError, R>): ClientImpl<E2, R2> =>
+    new ClientImpl(
+      wrap(base.handler, base.context),
+      base.context,
+      (target) => Effect.map(base.pinnedChain(target), rebuilt),
+      base.options,
+    )
+  return rebuilt(self instanceof ClientImpl ? self : foreign(self))
+}

@@ -1,0 +1,266 @@
+/**
+ * The Client's transforms: the general ones (map, tap, catch, filter, middleware) and each of Courier's
+ * policies as one (base URL, default headers, deadlines, limits, retries, redirects, cookies, decoding,
+ * tracing). Each is a link of the chain (see `client.ts`); the policies themselves are in `policies.ts`.
+ * @internal
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import type * as Body from "../../Body.js"
+import type { Middleware, With } from "../../Client.js"
+import * as ContentDecoding from "../../ContentDecoding.js"
+import * as Cookies from "../../Cookies.js"
+import * as Headers from "../../Headers.js"
+import { type HttpError, StatusError, Timeout, TooManyRedirects } from "../../HttpError.js"
+import * as Request from "../../Request.js"
+import * as Response from "../../Response.js"
+import type { Policy } from "../../Retry.js"
+import * as Url from "../../Url.js"
+import { decoded, discard, redirectOf, retrying } from "../policies.js"
+import { millisOf } from "../prepare.js"
+import { copy as copyRequest, redactUrl } from "../request.js"
+import { isTracing, requestSpan } from "../tracing.js"
+import { type Call, urlOf } from "./call.js"
+import { transform } from "./client.js"
+
+/** `self` with each request replaced by `f(request)`. */
+export const mapRequest = <E, R>(
+  self: With<E, R>,
+  f: (request: Request.Request) => Request.Request,
+): With<E | HttpError, R> => transform(self, (next) => (request, call) => next(f(request), call))
+
+/** `self` with each request replaced by `f(request)`, or the call failed with its error. */
+export const mapRequestEither = <E, R>(
+  self: With<E, R>,
+  f: (request: Request.Request) => Either.Either<Request.Request, HttpError>,
+): With<E | HttpError, R> =>
+  transform(self, (next) => (request, call) => {
+    const mapped = f(request)
+    return Either.isLeft(mapped) ? Effect.fail(mapped.left) : next(mapped.right, call)
+  })
+
+export const mapRequestEffect = <E, R, E2, R2>(
+  self: With<E, R>,
+  f: (request: Request.Request) => Effect.Effect<Request.Request, E2, R2>,
+): With<E | E2 | HttpError, R | R2> =>
+  transform(self, (next) => (request, call) => Effect.flatMap(f(request), (r) => next(r, call)))
+
+export const tapRequest = <E, R, E2, R2>(
+  self: With<E, R>,
+  f: (request: Request.Request) => Effect.Effect<unknown, E2, R2>,
+): With<E | E2 | HttpError, R | R2> =>
+  transform(self, (next) => (request, call) => Effect.zipRight(f(request), next(request, call)))
+
+export const mapResponse = <E, R>(
+  self: With<E, R>,
+  f: (response: Response.Response) => Response.Response,
+): With<E | HttpError, R> => transform(self, (next) => (request, call) => Effect.map(next(request, call), f))
+
+export const mapResponseEffect = <E, R, E2, R2>(
+  self: With<E, R>,
+  f: (response: Response.Response) => Effect.Effect<Response.Response, E2, R2>,
+): With<E | E2 | HttpError, R | R2> =>
+  transform(self, (next) => (request, call) => Effect.flatMap(next(request, call), f))
+
+export const tapResponse = <E, R, E2, R2>(
+  self: With<E, R>,
+  f: (response: Response.Response) => Effect.Effect<unknown, E2, R2>,
+): With<E | E2 | HttpError, R | R2> => transform(self, (next) => (request, call) => Effect.tap(next(request, call), f))
+
+export const catchAll = <E, R, E2, R2>(
+  self: With<E, R>,
+  f: (error: E | HttpError) => Effect.Effect<Response.Response, E2, R2>,
+): With<E2, R | R2> => transform(self, (next) => (request, call) => Effect.catchAll(next(request, call), f))
+
+export const catchIf = <E, R, EB extends E | HttpError, E2, R2>(
+  self: With<E, R>,
+  refinement: (error: E | HttpError) => error is EB,
+  f: (error: EB) => Effect.Effect<Response.Response, E2, R2>,
+): With<Exclude<E | HttpError, EB> | E2, R | R2> =>
+  transform(self, (next) => (request, call) => Effect.catchIf(next(request, call), refinement, f))
+
+export const middleware = <E, R, E2, R2>(self: With<E, R>, f: Middleware<E | HttpError, R, E2, R2>): With<E2, R2> =>
+  transform(self, (next) => (request, call) => f(request, (r) => next(r, call)))
+
+export const filterStatus = <E, R>(
+  self: With<E, R>,
+  accept: (status: number) => boolean,
+): With<E | StatusError | HttpError, R> =>
+  mapResponseEffect(self, (response) =>
+    accept(response.status)
+      ? Effect.succeed(response)
+      : Effect.fail(new StatusError({ request: response.request, status: response.status, reason: response.reason })),
+  )
+
+const absolute = /^[a-z][a-z0-9+.-]*:/i
+
+export const withBaseUrl = <E, R>(self: With<E, R>, base: string): With<E | HttpError, R> =>
+  mapRequestEither(self, (request) => {
+    if (absolute.test(request.url)) return Either.right(request)
+    return Either.map(Url.join(base, request.url), (url) => copyRequest(request, { url }))
+  })
+
+export const withHeaders = <E, R>(self: With<E, R>, input: Headers.Input): With<E | HttpError, R> => {
+  const defaults = Headers.fromInput(input)
+  if (defaults.entries.length === 0) return self
+  return mapRequest(self, (request) => copyRequest(request, { headers: Headers.merge(defaults, request.headers) }))
+}
+
+/** `self` sending `name: value` on each request that does not set `name` itself. */
+export const withDefaultHeader = <E, R>(self: With<E, R>, name: string, value: string): With<E | HttpError, R> =>
+  mapRequest(self, (request) =>
+    Headers.has(request.headers, name)
+      ? request
+      : copyRequest(request, { headers: Headers.append(request.headers, name, value) }),
+  )
+
+export const withTimeouts = <E, R>(self: With<E, R>, timeouts: Request.Timeouts): With<E | HttpError, R> => {
+  const total = timeouts.total
+  const ms = total === undefined ? undefined : millisOf(total, Number.POSITIVE_INFINITY)
+  return transform(self, (next) => (request, call) => {
+    const own = request.timeouts
+    const merged = copyRequest(request, { timeouts: { ...timeouts, ...own } })
+    // A total deadline of the request's own is applied where the call starts; this one covers what is below.
+    if (ms === undefined || own.total !== undefined) return next(merged, call)
+    return Effect.timeoutFail(next(merged, call), {
+      duration: ms,
+      onTimeout: () => new Timeout({ request: Request.info(merged), phase: "total", millis: ms }),
+    })
+  })
+}
+
+export const withMaxResponseBytes = <E, R>(self: With<E, R>, limit: number): With<E | HttpError, R> =>
+  mapRequest(self, (request) =>
+    request.maxResponseBytes === undefined ? copyRequest(request, { maxResponseBytes: limit }) : request,
+  )
+
+/** Whether `when` (the Client's `expectContinue`) asks for `Expect: 100-continue` with this body. */
+const wantsContinue = (when: boolean | number, body: Body.Body): boolean => {
+  if (when === false || body._tag === "Empty") return false
+  if (when === true) return true
+  switch (body._tag) {
+    case "Bytes":
+      return body.bytes.length >= when
+    case "Stream":
+      return body.length === undefined || body.length >= when
+    case "File":
+    case "Multipart":
+      return true
+    default:
+      return false
+  }
+}
+
+export const withExpectContinue = <E, R>(self: With<E, R>, when: boolean | number): With<E | HttpError, R> =>
+  mapRequest(self, (request) =>
+    request.expectContinue || !wantsContinue(when, request.body)
+      ? request
+      : copyRequest(request, { expectContinue: true }),
+  )
+
+export const retry = <E, R>(self: With<E, R>, policy: Policy): With<E | HttpError, R> =>
+  transform(self, (next) => (request, call) => retrying(policy, request, next(request, call), call.debug))
+
+export const followRedirects = <E, R>(self: With<E, R>, max: number | false): With<E | HttpError, R> => {
+  if (max === false) return self
+  return transform(self, (next) => {
+    const follow = <S>(
+      first: Request.Request,
+      call: Call<S>,
+    ): Effect.Effect<Response.Response, E | HttpError, R | S> => {
+      const firstUrl = urlOf(first)
+      if (Either.isLeft(firstUrl)) return next(first, call)
+      let chain: Array<string> | undefined
+      const loop = (
+        request: Request.Request,
+        url: Url.Url,
+        hop: number,
+      ): Effect.Effect<Response.Response, E | HttpError, R | S> =>
+        Effect.flatMap(next(request, call), (response) => {
+          const redirect = redirectOf(response, request, url)
+          if (redirect === undefined) return Effect.succeed(response)
+          const nextUrl = urlOf(redirect)
+          if (Either.isLeft(nextUrl)) return Effect.succeed(response)
+          chain ??= [firstUrl.right.href]
+          chain.push(nextUrl.right.href)
+          if (chain.length - 1 > max) {
+            return Effect.zipRight(
+              discard(response),
+              Effect.fail(new TooManyRedirects({ request: Request.info(first), chain })),
+            )
+          }
+          const onward = Effect.zipRight(
+            discard(response),
+            Effect.suspend(() => {
+              call.hop = hop + 1
+              return loop(redirect, nextUrl.right, hop + 1)
+            }),
+          )
+          if (!call.debug) return onward
+          const to = `${redirect.method} ${redactUrl(nextUrl.right.href)}`
+          return Effect.zipRight(Effect.logDebug(`courier: redirect ${response.status} -> ${to}`), onward)
+        })
+      return loop(first, firstUrl.right, 0)
+    }
+    return follow
+  })
+}
+
+export const withCookies = <E, R>(self: With<E, R>, jar: Cookies.Jar): With<E | HttpError, R> =>
+  transform(self, (next) => (request, call) => {
+    const url = urlOf(request)
+    if (Either.isLeft(url)) return next(request, call)
+    const href = url.right.href
+    return Effect.flatMap(Cookies.header(jar, href), (cookie) => {
+      const own = Option.getOrUndefined(Headers.get(request.headers, "cookie"))
+      const withJar =
+        cookie === undefined
+          ? request
+          : Request.setHeader(request, "Cookie", own === undefined ? cookie : `${own}; ${cookie}`)
+      return Effect.tap(next(withJar, call), (response) =>
+        Cookies.setFromResponse(jar, href, Headers.getAll(response.headers, "set-cookie")),
+      )
+    })
+  })
+
+export const decompress = <E, R>(
+  self: With<E, R>,
+  options: { readonly decoding?: ContentDecoding.Service; readonly maxDecodedBytes?: number } = {},
+): With<E | HttpError, R> =>
+  transform(self, (next, context) => {
+    const found = options.decoding ?? Option.getOrUndefined(Context.getOption(context, ContentDecoding.ContentDecoding))
+    if (found === undefined) return next
+    const decoding = found
+    const accept = decoding.codings.join(", ")
+    const limit = options.maxDecodedBytes ?? ContentDecoding.DEFAULT_MAX_DECODED_BYTES
+    return (request, call) => {
+      const asking = Headers.has(request.headers, "accept-encoding")
+        ? request
+        : copyRequest(request, { headers: Headers.append(request.headers, "Accept-Encoding", accept) })
+      return Effect.flatMap(next(asking, call), (response) => {
+        const d = decoded(response, decoding, limit)
+        if (Either.isLeft(d)) return Effect.fail(d.left)
+        return call.buffer && !(d.right.body instanceof Uint8Array)
+          ? Response.buffered(d.right)
+          : Effect.succeed(d.right)
+      })
+    }
+  })
+
+export const withTracing = <E, R>(
+  self: With<E, R>,
+  options: { readonly enabled?: boolean | "auto"; readonly propagate?: boolean } = {},
+): With<E | HttpError, R> => {
+  const enabled = options.enabled ?? "auto"
+  const propagate = options.propagate !== false
+  return transform(self, (next) => (request, call) => {
+    call.traced = enabled === true || (enabled === "auto" && isTracing(call.fiber.currentTracer))
+    call.propagate = propagate
+    if (!call.traced) return next(request, call)
+    const url = urlOf(request)
+    if (Either.isLeft(url)) return Effect.fail(url.left)
+    return requestSpan(request, url.right, next(request, call))
+  })
+}
