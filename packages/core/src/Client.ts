@@ -166,17 +166,18 @@ export interface Service extends With<HttpError, never> {}
 /**
  * A user's step in the chain: it sees each request and `next`, the rest of the chain, which it may call
  * any number of times (retrying), not at all (answering from a cache or with a synthetic response), or
- * with another request; and it may measure, log or rewrite the response. It is generic in `S`, what
- * `next` needs besides the client's own `R` (the Scope of a streaming response), so that one middleware
- * serves `execute` and `fetch` alike.
+ * with another request; and it may measure, log or rewrite the response. It is generic in what `next`
+ * fails with (`X`, the client's own errors besides `HttpError`) and needs (`S`, the client's requirements
+ * and, for `execute`, the Scope its streaming response lives in), so that one middleware serves every
+ * client, and `execute` and `fetch` alike; `E2` and `R2` are what the step adds.
  *
  * @since 0.3.0
  * @category models
  */
-export type Middleware<E, R, E2, R2> = <S>(
+export type Middleware<E2, R2> = <X, S>(
   request: Request.Request,
-  next: (request: Request.Request) => Effect.Effect<Response.Response, E, R | S>,
-) => Effect.Effect<Response.Response, E2, R2 | S>
+  next: (request: Request.Request) => Effect.Effect<Response.Response, X | HttpError, S>,
+) => Effect.Effect<Response.Response, X | HttpError | E2, S | R2>
 
 /**
  * The Client service.
@@ -586,8 +587,8 @@ export const filterStatusOk = <E, R>(self: With<E, R>): With<E | StatusError | H
  * @category transforms
  */
 export const middleware: {
-  <E, R, E2, R2>(f: Middleware<E | HttpError, R, E2, R2>): (self: With<E, R>) => With<E2, R2>
-  <E, R, E2, R2>(self: With<E, R>, f: Middleware<E | HttpError, R, E2, R2>): With<E2, R2>
+  <E2 = never, R2 = never>(f: Middleware<E2, R2>): <E, R>(self: With<E, R>) => With<E | E2, R | R2>
+  <E, R, E2 = never, R2 = never>(self: With<E, R>, f: Middleware<E2, R2>): With<E | E2, R | R2>
 } = dual(2, transforms.middleware)
 
 /**

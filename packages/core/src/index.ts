@@ -5,6 +5,8 @@
  * @module @courier/core
  */
 
+/** @since 0.3.0 */
+export * as Auth from "./Auth.js"
 /** @since 0.1.0 */
 export * as Body from "./Body.js"
 /** @since 0.1.0 */

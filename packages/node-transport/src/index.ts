@@ -11,5 +11,7 @@ export * as NodeConnector from "./NodeConnector.js"
 export * as NodeDecoding from "./NodeDecoding.js"
 /** @since 0.1.0 */
 export * as NodeFiles from "./NodeFiles.js"
+/** @since 0.3.0 */
+export * as NodeNetrc from "./NodeNetrc.js"
 /** @since 0.1.0 */
 export * as NodeTransport from "./NodeTransport.js"

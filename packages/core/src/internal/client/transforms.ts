@@ -81,7 +81,7 @@ export const catchIf = <E, R, EB extends E | HttpError, E2, R2>(
 ): With<Exclude<E | HttpError, EB> | E2, R | R2> =>
   transform(self, (next) => (request, call) => Effect.catchIf(next(request, call), refinement, f))
 
-export const middleware = <E, R, E2, R2>(self: With<E, R>, f: Middleware<E | HttpError, R, E2, R2>): With<E2, R2> =>
+export const middleware = <E, R, E2, R2>(self: With<E, R>, f: Middleware<E2, R2>): With<E | E2 | HttpError, R | R2> =>
   transform(self, (next) => (request, call) => f(request, (r) => next(r, call)))
 
 export const filterStatus = <E, R>(
