@@ -166,18 +166,17 @@ export interface Service extends With<HttpError, never> {}
 /**
  * A user's step in the chain: it sees each request and `next`, the rest of the chain, which it may call
  * any number of times (retrying), not at all (answering from a cache or with a synthetic response), or
- * with another request; and it may measure, log or rewrite the response. It is generic in what `next`
- * fails with (`X`, the client's own errors besides `HttpError`) and needs (`S`, the client's requirements
- * and, for `execute`, the Scope its streaming response lives in), so that one middleware serves every
- * client, and `execute` and `fetch` alike; `E2` and `R2` are what the step adds.
+ * with another request; and it may measure, log or rewrite the response. `next` runs in the context of
+ * the call (the client's services, and for `execute` the Scope the streaming response lives in), so it
+ * needs nothing; what the step's own Effect fails with and needs is the client's from then on.
  *
  * @since 0.3.0
  * @category models
  */
-export type Middleware<E2, R2> = <X, S>(
+export type Middleware<E2, R2> = (
   request: Request.Request,
-  next: (request: Request.Request) => Effect.Effect<Response.Response, X | HttpError, S>,
-) => Effect.Effect<Response.Response, X | HttpError | E2, S | R2>
+  next: (request: Request.Request) => Effect.Effect<Response.Response, HttpError>,
+) => Effect.Effect<Response.Response, E2, R2>
 
 /**
  * The Client service.
@@ -405,6 +404,19 @@ export const tapResponse: {
 } = dual(2, transforms.tapResponse)
 
 /**
+ * Runs `f` with each failure of the chain below (to log or count it); the failure goes on to the caller.
+ *
+ * @since 0.3.0
+ * @category error handling
+ */
+export const tapError: {
+  <E, E2, R2>(
+    f: (error: E | HttpError) => Effect.Effect<unknown, E2, R2>,
+  ): <R>(self: With<E, R>) => With<E | E2, R | R2>
+  <E, R, E2, R2>(self: With<E, R>, f: (error: E | HttpError) => Effect.Effect<unknown, E2, R2>): With<E | E2, R | R2>
+} = dual(2, transforms.tapError)
+
+/**
  * Recovers from any failure of the chain below with a response, or another failure.
  *
  * @since 0.3.0
@@ -570,6 +582,8 @@ export const filterStatusOk = <E, R>(self: With<E, R>): With<E | StatusError | H
 
 /**
  * Adds a step of the caller's own (see `Middleware`): request signing, logging, a cache, a circuit breaker.
+ * Its `next` fails with `HttpError`, so a middleware goes on a client whose failures are all `HttpError`s
+ * (as the Client service's are); place it before transforms that add failures of another kind.
  *
  * @example
  * ```ts
@@ -587,9 +601,24 @@ export const filterStatusOk = <E, R>(self: With<E, R>): With<E | StatusError | H
  * @category transforms
  */
 export const middleware: {
-  <E2 = never, R2 = never>(f: Middleware<E2, R2>): <E, R>(self: With<E, R>) => With<E | E2, R | R2>
-  <E, R, E2 = never, R2 = never>(self: With<E, R>, f: Middleware<E2, R2>): With<E | E2, R | R2>
-} = dual(2, transforms.middleware)
+  <F extends Middleware<unknown, unknown>>(
+    f: F,
+  ): <R>(self: With<HttpError, R>) => With<Effect.Effect.Error<ReturnType<F>>, R | Effect.Effect.Context<ReturnType<F>>>
+  <R, F extends Middleware<unknown, unknown>>(
+    self: With<HttpError, R>,
+    f: F,
+  ): With<Effect.Effect.Error<ReturnType<F>>, R | Effect.Effect.Context<ReturnType<F>>>
+} = dual(
+  2,
+  <R, F extends Middleware<unknown, unknown>>(
+    self: With<HttpError, R>,
+    f: F,
+  ): With<Effect.Effect.Error<ReturnType<F>>, R | Effect.Effect.Context<ReturnType<F>>> =>
+    transforms.middleware(
+      self,
+      f as Middleware<Effect.Effect.Error<ReturnType<F>>, Effect.Effect.Context<ReturnType<F>>>,
+    ),
+)
 
 /**
  * Resolves relative request URLs against `base`, with urljoin semantics (see `Url.join`).

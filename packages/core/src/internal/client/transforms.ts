@@ -69,6 +69,12 @@ export const tapResponse = <E, R, E2, R2>(
   f: (response: Response.Response) => Effect.Effect<unknown, E2, R2>,
 ): With<E | E2 | HttpError, R | R2> => transform(self, (next) => (request, call) => Effect.tap(next(request, call), f))
 
+export const tapError = <E, R, E2, R2>(
+  self: With<E, R>,
+  f: (error: E | HttpError) => Effect.Effect<unknown, E2, R2>,
+): With<E | E2 | HttpError, R | R2> =>
+  transform(self, (next) => (request, call) => Effect.tapError(next(request, call), f))
+
 export const catchAll = <E, R, E2, R2>(
   self: With<E, R>,
   f: (error: E | HttpError) => Effect.Effect<Response.Response, E2, R2>,
@@ -81,8 +87,19 @@ export const catchIf = <E, R, EB extends E | HttpError, E2, R2>(
 ): With<Exclude<E | HttpError, EB> | E2, R | R2> =>
   transform(self, (next) => (request, call) => Effect.catchIf(next(request, call), refinement, f))
 
-export const middleware = <E, R, E2, R2>(self: With<E, R>, f: Middleware<E2, R2>): With<E | E2 | HttpError, R | R2> =>
-  transform(self, (next) => (request, call) => f(request, (r) => next(r, call)))
+export const middleware = <R, E2, R2>(self: With<HttpError, R>, f: Middleware<E2, R2>): With<E2, R | R2> =>
+  transform(self, (next) => {
+    const step = <S>(request: Request.Request, call: Call<S>): Effect.Effect<Response.Response, E2, R | R2 | S> =>
+      f(request, (r) => Effect.provide(next(r, call), callContext<R | S>(call)))
+    return step
+  })
+
+/**
+ * The context the call started in. It holds what the chain below needs (the client's services, and the
+ * Scope of a streaming response), since the call could not have started without them; the type says so,
+ * which the fiber's context type cannot.
+ */
+const callContext = <R>(call: Call<unknown>): Context.Context<R> => call.fiber.currentContext as Context.Context<R>
 
 export const filterStatus = <E, R>(
   self: With<E, R>,

@@ -1,0 +1,57 @@
+import { Client, Request } from "@courier/core"
+import { MockTransport } from "@courier/mock-transport"
+import { expect, it } from "@effect/vitest"
+import { Clock, Data, Duration, Effect, TestClock } from "effect"
+
+class CircuitOpen extends Data.TaggedError("CircuitOpen")<{ readonly retryInMillis: number }> {}
+
+/**
+ * After `failures` failures in a row (errors or 5xx), calls fail at once with CircuitOpen for `cooldown`;
+ * then one call is let through, and its outcome closes the circuit or opens it again.
+ */
+const circuitBreaker = (failures: number, cooldown: Duration.DurationInput) => {
+  const state = { failed: 0, openUntil: 0 }
+  const record = (ok: boolean) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Effect.sync(() => {
+        state.failed = ok ? 0 : state.failed + 1
+        if (state.failed >= failures) state.openUntil = now + Duration.toMillis(cooldown)
+      }),
+    )
+  const closed = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    now < state.openUntil ? Effect.fail(new CircuitOpen({ retryInMillis: state.openUntil - now })) : Effect.void,
+  )
+  return Client.middleware((request, next) =>
+    Effect.zipRight(
+      closed,
+      next(request).pipe(
+        Effect.tap((response) => record(response.status < 500)),
+        Effect.tapError(() => record(false)),
+      ),
+    ),
+  )
+}
+
+it.effect("three failures open the circuit for 30 s; the next call after that is let through", () =>
+  Effect.gen(function* () {
+    const client = (yield* Client.makeBare).pipe(circuitBreaker(3, "30 seconds"))
+    const status = (path: string) =>
+      client.fetch(Request.get(`http://api.test${path}`)).pipe(
+        Effect.map((r) => r.status),
+        Effect.catchTag("CircuitOpen", (e) => Effect.succeed(`open ${e.retryInMillis}`)),
+      )
+    expect([yield* status("/down"), yield* status("/down"), yield* status("/down")]).toEqual([503, 503, 503])
+    yield* TestClock.adjust("10 seconds")
+    expect(yield* status("/up")).toBe("open 20000") // failed fast, the server not asked
+    yield* TestClock.adjust("20 seconds")
+    expect(yield* status("/up")).toBe(200)
+    expect((yield* MockTransport.calls).map((c) => c.request.path)).toEqual(["/down", "/down", "/down", "/up"])
+  }).pipe(
+    Effect.provide(
+      MockTransport.layer([
+        { path: "/down", reply: { status: 503 } },
+        { path: "/up", reply: { status: 200 } },
+      ]),
+    ),
+  ),
+)

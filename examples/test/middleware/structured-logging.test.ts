@@ -1,0 +1,46 @@
+import { Client, Request } from "@courier/core"
+import { MockTransport } from "@courier/mock-transport"
+import { expect, it } from "@effect/vitest"
+import { Effect, HashMap, Logger } from "effect"
+
+/** One log line per call, with method, URL, status and duration as annotations, and failures at Warning. */
+const logged = Client.middleware((request, next) =>
+  Effect.timed(next(request)).pipe(
+    Effect.tap(([took, response]) =>
+      Effect.logInfo("http call").pipe(
+        Effect.annotateLogs({ method: request.method, url: request.url, status: response.status, ms: took.toJSON() }),
+      ),
+    ),
+    Effect.tapError((error) =>
+      Effect.logWarning("http call failed").pipe(Effect.annotateLogs({ url: request.url, error: error._tag })),
+    ),
+    Effect.map(([, response]) => response),
+  ),
+)
+
+it.effect("each call is one structured log entry; a failure is logged at Warning", () =>
+  Effect.gen(function* () {
+    const entries: Array<Record<string, unknown>> = []
+    const capture = Logger.make(({ logLevel, message, annotations }) => {
+      entries.push({ level: logLevel.label, message, ...Object.fromEntries(HashMap.toEntries(annotations)) })
+    })
+    const client = (yield* Client.makeBare).pipe(logged)
+    yield* client
+      .fetch(Request.get("http://api.test/ok"))
+      .pipe(Effect.provide(Logger.replace(Logger.defaultLogger, capture)))
+    yield* Effect.flip(client.fetch(Request.get("http://api.test/down"))).pipe(
+      Effect.provide(Logger.replace(Logger.defaultLogger, capture)),
+    )
+    expect(entries.map(({ level, message, status, error }) => [level, message, status ?? error])).toEqual([
+      ["INFO", ["http call"], 200],
+      ["WARN", ["http call failed"], "HTTPConnectionError"],
+    ])
+  }).pipe(
+    Effect.provide(
+      MockTransport.layer([
+        { path: "/ok", reply: { status: 200 } },
+        { path: "/down", reply: MockTransport.fault.refused() },
+      ]),
+    ),
+  ),
+)
