@@ -243,41 +243,66 @@ const gotClient: PromiseClient = (base, shape) => {
   }
 }
 
-const courierClient = (base: string, shape: Shape): Driver => {
-  const runtime = ManagedRuntime.make(
-    NodeTransport.client({ maxConnectionsPerOrigin: shape.connections, pipelining: shape.pipelining }),
+/** The standard Client (the options path), as `NodeTransport.client` makes it. */
+const standardLayer = (shape: Shape) =>
+  NodeTransport.client({ maxConnectionsPerOrigin: shape.connections, pipelining: shape.pipelining })
+
+/** A Client with no transforms over the same transport: what the standard composition costs is the difference. */
+const bareLayer = (shape: Shape) =>
+  Layer.effect(Client.Client, Client.makeBare).pipe(
+    Layer.provide(NodeTransport.layer({ maxConnectionsPerOrigin: shape.connections, pipelining: shape.pipelining })),
   )
-  const requests = new Map<string, Request.Request>()
-  const get = (path: string) => {
-    let request = requests.get(path)
-    if (request === undefined) {
-      request = Request.get(`${base}${path}`)
-      requests.set(path, request)
+
+/** The standard Client with three user steps (a request tap, a pass-through middleware, a response map). */
+const middlewareLayer = (shape: Shape) =>
+  Client.layerTransform((client) =>
+    client.pipe(
+      Client.tapRequest(() => Effect.void),
+      Client.middleware((request, next) => next(request)),
+      Client.mapResponse((response) => response),
+    ),
+  ).pipe(Layer.provide(standardLayer(shape)))
+
+const courierClient =
+  (layer: (shape: Shape) => Layer.Layer<Client.Client>) =>
+  (base: string, shape: Shape): Driver => {
+    const runtime = ManagedRuntime.make(layer(shape))
+    const requests = new Map<string, Request.Request>()
+    const get = (path: string) => {
+      let request = requests.get(path)
+      if (request === undefined) {
+        request = Request.get(`${base}${path}`)
+        requests.set(path, request)
+      }
+      return request
     }
-    return request
-  }
-  return fiberDriver(runtime, {
-    get: (path) => Effect.map(Client.fetch(get(path)), (r) => (r.body instanceof Uint8Array ? r.body.length : 0)),
-    post: (path, body) =>
-      Effect.map(Client.fetch(Request.post(`${base}${path}`, { body: Body.bytes(body, "application/json") })), () => 0),
-    download: (path) =>
-      Effect.scoped(
-        Effect.flatMap(Client.execute(get(path)), (r) => Stream.runFold(Response.stream(r), 0, (n, c) => n + c.length)),
-      ),
-    // The sink answers with the byte count it read: checked, so a faster upload is a real one.
-    upload: (path, size) =>
-      Effect.flatMap(
-        Client.fetch(
-          Request.post(`${base}${path}`, { body: Body.stream(Stream.fromIterable(pieces(size)), { length: size }) }),
+    return fiberDriver(runtime, {
+      get: (path) => Effect.map(Client.fetch(get(path)), (r) => (r.body instanceof Uint8Array ? r.body.length : 0)),
+      post: (path, body) =>
+        Effect.map(
+          Client.fetch(Request.post(`${base}${path}`, { body: Body.bytes(body, "application/json") })),
+          () => 0,
         ),
-        (r) =>
-          Effect.flatMap(Response.text(r), (n) =>
-            n === String(size) ? Effect.succeed(size) : Effect.die(new Error(`the sink read ${n} of ${size} bytes`)),
+      download: (path) =>
+        Effect.scoped(
+          Effect.flatMap(Client.execute(get(path)), (r) =>
+            Stream.runFold(Response.stream(r), 0, (n, c) => n + c.length),
           ),
-      ),
-    close: () => runtime.dispose(),
-  })
-}
+        ),
+      // The sink answers with the byte count it read: checked, so a faster upload is a real one.
+      upload: (path, size) =>
+        Effect.flatMap(
+          Client.fetch(
+            Request.post(`${base}${path}`, { body: Body.stream(Stream.fromIterable(pieces(size)), { length: size }) }),
+          ),
+          (r) =>
+            Effect.flatMap(Response.text(r), (n) =>
+              n === String(size) ? Effect.succeed(size) : Effect.die(new Error(`the sink read ${n} of ${size} bytes`)),
+            ),
+        ),
+      close: () => runtime.dispose(),
+    })
+  }
 
 const platformClient = (layer: Layer.Layer<HttpClient.HttpClient>, base: string): Driver => {
   const runtime = ManagedRuntime.make(layer)
@@ -326,7 +351,9 @@ const promise = (make: PromiseClient) => (base: string, shape: Shape) => promise
 
 /** Every client, by the name the results use. */
 export const clients: Record<string, (base: string, shape: Shape) => Driver> = {
-  courier: courierClient,
+  courier: courierClient(standardLayer),
+  "courier (bare)": courierClient(bareLayer),
+  "courier (+3 middleware)": courierClient(middlewareLayer),
   "undici.request": promise(undiciClient),
   "node:http": promise(nodeHttpClient),
   fetch: promise(fetchClient),

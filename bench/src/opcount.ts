@@ -3,13 +3,15 @@
  * Supervisor with op supervision on, against a node:http server in this process. The request benchmarks
  * spend a large share of their time in the Effect runtime, so this count is the first thing to check when
  * a change to the request path may have made it heavier. It counts GETs and 1 KiB POSTs, one at a time and
- * 64 in flight over 16 connections.
+ * 64 in flight over 16 connections, with the standard Client; and GETs one at a time with a bare Client (no
+ * transforms) and with the standard one plus three user steps, for what composition costs.
  */
 import * as http from "node:http"
 import type * as net from "node:net"
 import { Body, Client, Request } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as RuntimeFlags from "effect/RuntimeFlags"
 import * as RuntimeFlagsPatch from "effect/RuntimeFlagsPatch"
@@ -55,6 +57,33 @@ const main = async () => {
   await count("POST 1 KiB, one at a time", post, 1)
   await count("POST 1 KiB, 64 in flight", post, 64)
   await runtime.dispose()
+  const shapes: ReadonlyArray<readonly [string, Layer.Layer<Client.Client>]> = [
+    ["bare Client", Layer.effect(Client.Client, Client.makeBare).pipe(Layer.provide(NodeTransport.layer()))],
+    [
+      "standard Client + 3 user steps",
+      Client.layerTransform((client) =>
+        client.pipe(
+          Client.tapRequest(() => Effect.void),
+          Client.middleware((request, next) => next(request)),
+          Client.mapResponse((response) => response),
+        ),
+      ).pipe(Layer.provide(NodeTransport.client())),
+    ],
+  ]
+  for (const [label, layer] of shapes) {
+    const other = ManagedRuntime.make(layer)
+    const all = Effect.forEach(Array.from({ length: REQUESTS }), () => Client.fetch(get), { discard: true })
+    await other.runPromise(all)
+    const counter = new OpCounter()
+    await other.runPromise(
+      all.pipe(
+        Effect.supervised(counter),
+        Effect.withRuntimeFlagsPatch(RuntimeFlagsPatch.enable(RuntimeFlags.OpSupervision)),
+      ),
+    )
+    process.stdout.write(`GET, one at a time, ${label}: ${(counter.ops / REQUESTS).toFixed(1)} ops/request\n`)
+    await other.dispose()
+  }
   server.close()
 }
 

@@ -8,7 +8,8 @@
  * to show the server has headroom. Results go to bench/results/latest.md and latest.svg.
  *
  * Environment: BENCH_ROUNDS (3), BENCH_MILLIS (3000), BENCH_CLIENTS and BENCH_WORKLOADS (comma-separated
- * names, to run a part), BENCH_SCALE (1: also the scaling tables).
+ * names, to run a part), BENCH_SCALE (1: also the scaling tables), BENCH_BASELINE (a git revision: its
+ * Courier runs beside today's as the client `courier@<revision>`, to measure a change in the same run).
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -22,8 +23,14 @@ import { SIZES, startNginx } from "./nginx.js"
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const MILLIS = Number(process.env.BENCH_MILLIS ?? 3000)
 const SCALE = (process.env.BENCH_SCALE ?? "1") === "1"
-const names = process.env.BENCH_CLIENTS?.split(",") ?? Object.keys(clients)
+const BASELINE = process.env.BENCH_BASELINE
+const baselineName = BASELINE === undefined ? undefined : `courier@${BASELINE}`
+const names = [
+  ...(process.env.BENCH_CLIENTS?.split(",") ?? Object.keys(clients)),
+  ...(baselineName === undefined ? [] : [baselineName]),
+]
 const dist = new URL("../dist/", import.meta.url).pathname
+const repo = new URL("../../", import.meta.url).pathname
 
 interface Workload {
   readonly id: string
@@ -38,7 +45,7 @@ interface Workload {
 }
 
 /** The clients that can pipeline requests. */
-const PIPELINING_CLIENTS = ["courier", "undici.request"]
+const PIPELINING_CLIENTS = ["courier", "undici.request", ...(baselineName === undefined ? [] : [baselineName])]
 
 const allWorkloads: ReadonlyArray<Workload> = [
   {
@@ -126,10 +133,41 @@ const bundle = () =>
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
   })
 
-const runOnce = (spec: Spec): Sample => {
-  const out = execFileSync(process.execPath, ["--expose-gc", `${dist}client.mjs`, JSON.stringify(spec)], {
-    encoding: "utf8",
+/**
+ * The benchmark's client bundled against the Courier packages of `revision` (read from git into .cache),
+ * the other packages resolved from today's node_modules: the same driver over yesterday's code.
+ */
+const bundleBaseline = async (revision: string) => {
+  const sha = execFileSync("git", ["-C", repo, "rev-parse", "--short", revision], { encoding: "utf8" }).trim()
+  const tree = `${repo}.cache/bench-baseline/${sha}/`
+  if (!fs.existsSync(tree)) {
+    fs.mkdirSync(tree, { recursive: true })
+    const archive = execFileSync("git", ["-C", repo, "archive", "--format=tar", sha, "packages"])
+    execFileSync("tar", ["-x", "-C", tree], { input: archive })
+  }
+  await build({
+    entryPoints: { "client-baseline": new URL("./client.ts", import.meta.url).pathname },
+    outdir: dist,
+    outExtension: { ".js": ".mjs" },
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    logLevel: "warning",
+    alias: {
+      "@courier/core": `${tree}packages/core/src/index.ts`,
+      "@courier/node-transport": `${tree}packages/node-transport/src/index.ts`,
+    },
+    nodePaths: [`${repo}node_modules`, `${repo}packages/core/node_modules`, `${repo}bench/node_modules`],
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
   })
+}
+
+const runOnce = (spec: Spec): Sample => {
+  const baseline = spec.client === baselineName
+  const file = baseline ? `${dist}client-baseline.mjs` : `${dist}client.mjs`
+  const args = JSON.stringify(baseline ? { ...spec, client: "courier" } : spec)
+  const out = execFileSync(process.execPath, ["--expose-gc", file, args], { encoding: "utf8" })
   return JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as Sample
 }
 
@@ -162,6 +200,7 @@ const startSink = (): Promise<{ port: number; stop: () => void }> =>
 
 const main = async () => {
   await bundle()
+  if (BASELINE !== undefined) await bundleBaseline(BASELINE)
   const server = await startNginx()
   const sink = await startSink()
   const lines: Array<string> = []

@@ -11,6 +11,7 @@ import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
+import * as Tracer from "effect/Tracer"
 
 const header = (req: MockTransport.MockRequest, name: string) => Option.getOrUndefined(Headers.get(req.headers, name))
 const paths = Effect.map(MockTransport.calls, (calls) => calls.map((c) => c.request.path))
@@ -339,5 +340,38 @@ describe("policies as transforms", () => {
         ),
       ),
     ),
+  )
+
+  it.effect(
+    "withTracing makes a call span over one CLIENT span per hop below it; propagate: false sends no traceparent",
+    () =>
+      Effect.gen(function* () {
+        const spans: Array<string> = []
+        const builtIn = yield* Effect.tracer
+        const tracer = Tracer.make({
+          span: (name, parent, context, links, startTime, kind, options) => {
+            spans.push(`${kind} ${name}`)
+            return builtIn.span(name, parent, context, links, startTime, kind, options)
+          },
+          context: builtIn.context,
+        })
+        const bare = yield* Client.makeBare
+        const traced = bare.pipe(Client.followRedirects(), Client.withTracing({ enabled: true, propagate: false }))
+        yield* traced.fetch(Request.get("http://api.test/start")).pipe(Effect.withTracer(tracer))
+        expect(spans).toEqual(["internal GET", "client GET", "client GET"])
+        const calls = yield* MockTransport.calls
+        expect(calls.map((c) => header(c.request, "traceparent"))).toEqual([undefined, undefined])
+        // "auto" (the default) makes no span under Effect's built-in tracer, and the bare client none at all.
+        yield* bare.pipe(Client.withTracing()).fetch(Request.get("http://api.test/end"))
+        yield* bare.fetch(Request.get("http://api.test/end")).pipe(Effect.withTracer(tracer))
+        expect(spans.length).toBe(3)
+      }).pipe(
+        Effect.provide(
+          MockTransport.layer([
+            { path: "/start", reply: to("/end") },
+            { path: "/end", reply: ok() },
+          ]),
+        ),
+      ),
   )
 })

@@ -90,16 +90,23 @@ export const catchIf = <E, R, EB extends E | HttpError, E2, R2>(
 export const middleware = <R, E2, R2>(self: With<HttpError, R>, f: Middleware<E2, R2>): With<E2, R | R2> =>
   transform(self, (next) => {
     const step = <S>(request: Request.Request, call: Call<S>): Effect.Effect<Response.Response, E2, R | R2 | S> =>
-      f(request, (r) => Effect.provide(next(r, call), callContext<R | S>(call)))
+      f(request, (r) => inCallContext(next(r, call), call))
     return step
   })
 
 /**
- * The context the call started in. It holds what the chain below needs (the client's services, and the
- * Scope of a streaming response), since the call could not have started without them; the type says so,
- * which the fiber's context type cannot.
+ * `effect` run in the context the call started in, which holds what the chain below needs (the client's
+ * services, and the Scope of a streaming response: the call could not have started without them). A
+ * middleware almost always runs `next` on the call's own fiber, in that very context, and then nothing is
+ * done (providing a context costs some twenty runtime operations); run anywhere else (in a scope of the
+ * middleware's own, or in another fiber with other services) the call's context is provided.
  */
-const callContext = <R>(call: Call<unknown>): Context.Context<R> => call.fiber.currentContext as Context.Context<R>
+const inCallContext = <A, E, R>(effect: Effect.Effect<A, E, R>, call: Call<unknown>): Effect.Effect<A, E> => {
+  const context = call.fiber.currentContext as Context.Context<R>
+  return Effect.withFiberRuntime((fiber) =>
+    fiber.currentContext === context ? (effect as Effect.Effect<A, E>) : Effect.provide(effect, context),
+  )
+}
 
 export const filterStatus = <E, R>(
   self: With<E, R>,
