@@ -166,6 +166,25 @@ describe("limitConcurrency", () => {
   )
 })
 
+describe("limitConcurrency below followRedirects", () => {
+  it.scoped("a redirect's place is given back once its body is read, so the next hop of the same call goes", () =>
+    Effect.gen(function* () {
+      const client = (yield* Client.makeBare).pipe(Client.limitConcurrency(1), Client.followRedirects())
+      const r = yield* client.execute(Request.get("http://a.test/start"))
+      expect(yield* Response.text(r)).toBe("landed")
+      // The body was read to its end: the place is free while this scope is still open.
+      expect((yield* client.fetch(Request.get("http://a.test/end"))).status).toBe(200)
+    }).pipe(
+      Effect.provide(
+        MockTransport.layer([
+          { path: "/start", reply: { status: 302, headers: { Location: "/end" }, text: "moved" } },
+          { path: "/end", reply: { status: 200, text: "landed" } },
+        ]),
+      ),
+    ),
+  )
+})
+
 describe("rateLimit", () => {
   it.effect("starts at most `limit` requests per interval per origin, on the clock", () =>
     Effect.gen(function* () {

@@ -8,11 +8,11 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Exit from "effect/Exit"
+import * as Stream from "effect/Stream"
 import type { With } from "../../Client.js"
 import type { HttpError } from "../../HttpError.js"
 import type * as Request from "../../Request.js"
-import type * as Response from "../../Response.js"
+import * as Response from "../../Response.js"
 import { type Call, urlOf } from "./call.js"
 import { transform } from "./client.js"
 
@@ -23,8 +23,26 @@ const originKey = (request: Request.Request): string => {
 }
 
 /**
+ * A streaming response that holds a place until its body has been read to the end (or failed), or its
+ * scope closes, whichever comes first: a redirect below the limit reads and drops its body, so the next hop
+ * gets the place back instead of waiting for a scope that outlives the chain.
+ */
+const heldUntilRead = <S>(
+  response: Response.Response,
+  leave: Effect.Effect<void>,
+  call: Call<S>,
+): Effect.Effect<Response.Response, never, S> =>
+  response.body instanceof Uint8Array
+    ? Effect.as(leave, response)
+    : Effect.as(
+        call.whenDone(leave),
+        Response.withBody(response, { stream: Stream.ensuring(Response.stream(response), leave) }),
+      )
+
+/**
  * `self` with at most `max` requests in flight per origin; the rest wait in order. A request holds its
- * place until its response is done with: returned (`fetch`) or its scope closed (`execute`).
+ * place until its response is done with: returned by `fetch`; after `execute`, its body read to the end or
+ * its scope closed.
  */
 export const limitConcurrency = <E, R>(self: With<E, R>, max: number): With<E | HttpError, R> =>
   transform(self, (next) => {
@@ -62,12 +80,18 @@ export const limitConcurrency = <E, R>(self: With<E, R>, max: number): With<E | 
     ): Effect.Effect<Response.Response, E | HttpError, R | S> => {
       const key = originKey(request)
       return Effect.uninterruptibleMask((restore) =>
-        Effect.zipRight(
-          restore(take(key)),
-          Effect.onExit(restore(next(request, call)), (exit) =>
-            Exit.isSuccess(exit) ? call.whenDone(release(key)) : release(key),
-          ),
-        ),
+        Effect.flatMap(restore(take(key)), () => {
+          let held = true
+          const leave = Effect.suspend(() => {
+            if (!held) return Effect.void
+            held = false
+            return release(key)
+          })
+          return Effect.flatMap(
+            Effect.onError(restore(next(request, call)), () => leave),
+            (response) => (call.buffer ? Effect.as(leave, response) : heldUntilRead(response, leave, call)),
+          )
+        }),
       )
     }
     return limited
