@@ -794,7 +794,8 @@ export interface TracingOptions {
 
 /**
  * At most `max` requests in flight per origin; the others wait their turn, in order. A request holds its
- * place until its response is done with: returned by `fetch`, or its scope closed after `execute`.
+ * place until its response is done with: returned by `fetch`; after `execute`, its body read to the end or
+ * its scope closed.
  *
  * @since 0.3.0
  * @category traffic shaping
