@@ -55,7 +55,7 @@ export type Credentials<E = never, R = never> =
 
 /**
  * A token provider over `fetch` (a call to a token endpoint, say): the token is cached, fetched again
- * `refreshBefore` ahead of its expiry (default 30 s) and after `invalidate`, and concurrent callers wait
+ * `refreshBefore` ahead of its expiry (default 30 s; halfway through a shorter life) and after `invalidate`, and concurrent callers wait
  * for one fetch instead of each making their own. Time is the Effect Clock's, so `TestClock` drives it.
  *
  * @example
@@ -75,8 +75,9 @@ export const tokenProvider = <E, R>(
 ): Effect.Effect<TokenProvider<E, R>> =>
   Effect.map(Effect.makeSemaphore(1), (lock) => {
     const early = Duration.toMillis(options.refreshBefore ?? "30 seconds")
-    let current: { readonly token: Redacted.Redacted<string>; readonly expiresAt: number } | undefined
-    const valid = (now: number) => (current !== undefined && now < current.expiresAt - early ? current : undefined)
+    // When to fetch again: `early` before the expiry, or halfway through a life shorter than twice that.
+    let current: { readonly token: Redacted.Redacted<string>; readonly refreshAt: number } | undefined
+    const valid = (now: number) => (current !== undefined && now < current.refreshAt ? current : undefined)
     const refresh = lock.withPermits(1)(
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
         const held = valid(now)
@@ -84,7 +85,7 @@ export const tokenProvider = <E, R>(
         return Effect.map(fetch, (fetched) => {
           const token = Redacted.isRedacted(fetched.token) ? fetched.token : Redacted.make(fetched.token)
           const life = fetched.expiresIn === undefined ? Number.POSITIVE_INFINITY : Duration.toMillis(fetched.expiresIn)
-          current = { token, expiresAt: now + life }
+          current = { token, refreshAt: now + Math.max(life - early, life / 2) }
           return token
         })
       }),

@@ -53,6 +53,24 @@ describe("a token provider", () => {
     }).pipe(Effect.provide(MockTransport.layer([{ path: "/a", reply: { status: 200 } }]))),
   )
 
+  it.effect("a token whose life is shorter than twice the margin is fetched again halfway through it", () =>
+    Effect.gen(function* () {
+      const { provider, fetched } = yield* counting("12 seconds")
+      const first = yield* Effect.fork(provider.get)
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.join(first)
+      // Asked for at 0 s, good for 12 s: the 10 s margin would leave 2 s, so it is fetched again at 6 s.
+      yield* TestClock.adjust("4 seconds")
+      yield* provider.get
+      expect(fetched.count).toBe(1)
+      yield* TestClock.adjust("1 second")
+      const second = yield* Effect.fork(provider.get)
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.join(second)
+      expect(fetched.count).toBe(2)
+    }),
+  )
+
   it.effect("a 401 invalidates the token: a new one is fetched and the request sent once more", () =>
     Effect.gen(function* () {
       const { provider, fetched } = yield* counting()
