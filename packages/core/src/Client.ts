@@ -1,5 +1,5 @@
 /**
- * The interpreter: runs Request values over the Transport, and the one-call API built on it.
+ * The Client: runs Request values over the Transport, and the one-call API built on it.
  *
  * A Client is a pipeable value: a chain of links over the transport. Each policy is a transform that adds a
  * link (`withBaseUrl`, `withHeaders`, `withAuth`, `followRedirects`, `withCookies`, `retry`, `decompress`,
@@ -41,7 +41,6 @@ import * as Request from "./Request.js"
 import type * as Response from "./Response.js"
 import type * as Retry from "./Retry.js"
 import { Transport } from "./Transport.js"
-
 import { USER_AGENT } from "./version.js"
 
 export {
