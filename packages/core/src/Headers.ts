@@ -13,6 +13,7 @@ import * as Hash from "effect/Hash"
 import { format, type Inspectable, NodeInspectSymbol } from "effect/Inspectable"
 import * as Option from "effect/Option"
 import { type Pipeable, pipeArguments } from "effect/Pipeable"
+import * as grammar from "./internal/grammar.js"
 
 /**
  * The unique symbol that marks a Headers value.
@@ -278,27 +279,13 @@ export const toRecord = (self: Headers): Record<string, string> => {
   return out
 }
 
-// RFC 9110 §5.6.2: token = 1*tchar; tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
-// "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
-const tchar = new Uint8Array(128)
-for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
-  tchar[c.charCodeAt(0)] = 1
-}
-
 /**
  * Whether a string is an RFC 9110 token (a valid header name or method).
  *
  * @since 0.1.0
  * @category predicates
  */
-export const isToken = (s: string): boolean => {
-  if (s.length === 0) return false
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if (c > 127 || tchar[c] !== 1) return false
-  }
-  return true
-}
+export const isToken = (s: string): boolean => grammar.isToken(s)
 
 /**
  * Why a header value cannot be sent, or undefined when it can: RFC 9110 §5.5 allows visible characters,
@@ -307,13 +294,4 @@ export const isToken = (s: string): boolean => {
  * @since 0.1.0
  * @category predicates
  */
-export const invalidValueReason = (value: string): string | undefined => {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i)
-    if (c === 13 || c === 10) return "value contains CR or LF"
-    if (c === 0) return "value contains NUL"
-    if ((c < 32 && c !== 9) || c === 127) return `value contains control character 0x${c.toString(16)}`
-    if (c > 255) return "value has a character outside latin1"
-  }
-  return undefined
-}
+export const invalidValueReason = (value: string): string | undefined => grammar.unsendableValueReason(value)

@@ -13,6 +13,7 @@
  */
 import * as Data from "effect/Data"
 import * as Predicate from "effect/Predicate"
+import { TRANSIENT_STATUSES } from "./internal/semantics.js"
 
 /**
  * The request an error belongs to: its method and its URL with credentials removed.
@@ -524,7 +525,7 @@ export const isTransient = (error: HttpError): boolean => {
     case "BadStatusLine":
       return error.line === ""
     case "StatusError":
-      return [408, 429, 500, 502, 503, 504].includes(error.status)
+      return TRANSIENT_STATUSES.includes(error.status)
     default:
       return false
   }

@@ -11,6 +11,7 @@
  */
 import * as Duration from "effect/Duration"
 import * as Schedule from "effect/Schedule"
+import { TRANSIENT_STATUSES as transientStatuses } from "./internal/semantics.js"
 
 /**
  * A retry policy.
@@ -35,7 +36,7 @@ export interface Policy {
  * @since 0.1.0
  * @category constants
  */
-export const TRANSIENT_STATUSES: ReadonlyArray<number> = [408, 429, 500, 502, 503, 504]
+export const TRANSIENT_STATUSES: ReadonlyArray<number> = transientStatuses
 
 /**
  * A policy from its parts; unspecified parts are those of `transient`.

@@ -17,6 +17,7 @@
  * @internal
  */
 import { checkPartial, checkPartialStatus, parseSection, sectionEnd, statusLine } from "./fields.js"
+import { chunkExtensionPattern } from "./grammar.js"
 import { concat, decodeLatin1 } from "./latin1.js"
 
 /** Limits on what the decoder will buffer; see `Http1.defaultLimits` for the defaults and their precedent. */
@@ -80,10 +81,6 @@ const FAILED = 11
 
 const CR = 13
 const LF = 10
-
-// chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ), RFC 9112 §7.1.1
-const chunkExt =
-  /^(?:[ \t]*;[ \t]*[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:[ \t]*=[ \t]*(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+|"(?:[\t\x20\x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\t\x20-\x7e\x80-\xff])*"))?)*$/
 
 const hexValue = (c: number): number =>
   c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1
@@ -403,7 +400,7 @@ export class ResponseDecoder {
       }
       case EXTENSION: {
         if (c === CR) {
-          if (!chunkExt.test(this.extension))
+          if (!chunkExtensionPattern.test(this.extension))
             return { _tag: "ProtocolError", reason: "invalid chunk extension", offset: at }
           this.state = SIZE_LF
           return undefined

@@ -4,6 +4,7 @@
  * @internal
  */
 import type { Failure, Limits, Pairs } from "./decoder.js"
+import { receivedValueForbidden, tokenPattern } from "./grammar.js"
 import { decodeLatin1 } from "./latin1.js"
 
 const CR = 13
@@ -11,9 +12,6 @@ const LF = 10
 
 /** status-line = HTTP-version SP status-code SP [ reason-phrase ]; a missing last SP is tolerated, as h11 does. */
 export const statusLine = /^HTTP\/(\d)\.(\d) (\d{3})(?: ([\t\x20-\x7e\x80-\xff]*))?$/
-const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-/** A field value may hold HTAB, SP, visible ASCII and obs-text (RFC 9110 §5.5); anything else is rejected. */
-const badValueChar = /[\x00-\x08\x0a-\x1f\x7f]/
 
 /**
  * Index just past the blank line that ends a field section starting at 0, or -1 if it has not arrived.
@@ -90,7 +88,7 @@ const parseField = (line: string, at: number, fields: Pairs): Failure | undefine
     const last = fields.pop()
     if (last === undefined) return { _tag: "ProtocolError", reason: "continuation line with no field", offset: at }
     const more = trimOws(line)
-    if (badValueChar.test(more))
+    if (receivedValueForbidden.test(more))
       return { _tag: "ProtocolError", reason: "invalid character in field value", offset: at }
     fields.push([last[0], last[1] === "" ? more : more === "" ? last[1] : `${last[1]} ${more}`])
     return undefined
@@ -98,13 +96,14 @@ const parseField = (line: string, at: number, fields: Pairs): Failure | undefine
   const colon = line.indexOf(":")
   if (colon <= 0) return { _tag: "ProtocolError", reason: "field line without a name and colon", offset: at }
   const name = line.slice(0, colon)
-  if (!token.test(name)) {
+  if (!tokenPattern.test(name)) {
     // RFC 9112 §5.1: whitespace between the name and the colon MUST be rejected.
     const ws = name.endsWith(" ") || name.endsWith("\t")
     return { _tag: "ProtocolError", reason: ws ? "whitespace before the colon" : "invalid field name", offset: at }
   }
   const value = trimOws(line.slice(colon + 1))
-  if (badValueChar.test(value)) return { _tag: "ProtocolError", reason: "invalid character in field value", offset: at }
+  if (receivedValueForbidden.test(value))
+    return { _tag: "ProtocolError", reason: "invalid character in field value", offset: at }
   fields.push([name, value])
   return undefined
 }

@@ -17,6 +17,7 @@ import type { Url } from "../Url.js"
 import { encodeRequest } from "./head.js"
 import { concat } from "./latin1.js"
 import { isIdempotent } from "./request.js"
+import { BODYLESS_METHODS } from "./semantics.js"
 
 export interface Prepared {
   readonly info: RequestInfo
@@ -67,8 +68,6 @@ const timeoutsOf = (request: Request, defaults: PhaseTimeouts): PhaseTimeouts =>
 
 /** Bodies up to this size go out in the same write as the head: one syscall for most requests. */
 const COALESCE_BYTES = 64 * 1024
-
-const bodyless = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "DELETE", "CONNECT"])
 
 /** The fields of a request head after Host, as written, and what they ask of the exchange. */
 interface Fields {
@@ -127,7 +126,7 @@ const fieldsOf = (
   }
   if (!hasType && body.contentType !== undefined) fields.push(["Content-Type", body.contentType])
   if (length === undefined) fields.push(["Transfer-Encoding", "chunked"])
-  else if (length > 0 || !bodyless.has(request.method)) fields.push(["Content-Length", String(length)])
+  else if (length > 0 || !BODYLESS_METHODS.has(request.method)) fields.push(["Content-Length", String(length)])
   const expect = expectAsked && length !== 0
   if (expect) fields.push(["Expect", "100-continue"])
   if (forward?.authorization !== undefined && !fields.some(([k]) => k.toLowerCase() === "proxy-authorization")) {

@@ -9,6 +9,7 @@ import { format, NodeInspectSymbol } from "effect/Inspectable"
 import { pipeArguments } from "effect/Pipeable"
 import type * as Body from "../Body.js"
 import type { Request } from "../Request.js"
+import { IDEMPOTENT_METHODS } from "./semantics.js"
 
 export const TypeId: unique symbol = Symbol.for("@courier/core/Request")
 
@@ -80,10 +81,8 @@ const bodySummary = (body: Body.Body): unknown => {
   }
 }
 
-const idempotentMethods = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"])
-
 /** Whether the request's method is idempotent (RFC 9110 §9.2.2). */
-export const isIdempotent = (request: Request): boolean => idempotentMethods.has(request.method)
+export const isIdempotent = (request: Request): boolean => IDEMPOTENT_METHODS.has(request.method)
 
 export const isRequest = (u: unknown): u is Request => typeof u === "object" && u !== null && TypeId in u
 

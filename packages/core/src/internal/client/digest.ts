@@ -6,6 +6,7 @@
  */
 import { md5 } from "@noble/hashes/legacy"
 import { sha256, sha512_256 } from "@noble/hashes/sha2"
+import { OWS, TCHAR } from "../grammar.js"
 
 /** A Digest challenge from `WWW-Authenticate`, with what the answer needs. */
 export interface Challenge {
@@ -39,7 +40,7 @@ const hex = (bytes: Uint8Array): string => {
 /** The auth-params of one challenge (`name=token` or `name="quoted"`), names lower-cased. */
 const paramsOf = (text: string): Map<string, string> => {
   const params = new Map<string, string>()
-  const param = /([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*=\s*(?:"((?:\\.|[^"\\])*)"|([^\s,]*))/g
+  const param = new RegExp(`([${TCHAR}]+)${OWS}=${OWS}(?:"((?:\\\\.|[^"\\\\])*)"|([^\\s,]*))`, "g")
   for (const m of text.matchAll(param)) {
     const name = (m[1] ?? "").toLowerCase()
     if (!params.has(name)) params.set(name, m[2] === undefined ? (m[3] ?? "") : m[2].replace(/\\(.)/g, "$1"))

@@ -1,0 +1,14 @@
+/**
+ * The parts of RFC 9110's semantics that Courier's rules rest on, each written once: which methods are
+ * idempotent (§9.2.2) and which send no body by default, and which statuses say "try again".
+ * @internal
+ */
+
+/** Idempotent methods (RFC 9110 §9.2.2): safe to send again after a failure. */
+export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"])
+
+/** Methods whose requests have no body by default, so an empty one needs no `Content-Length: 0`. */
+export const BODYLESS_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "DELETE", "CONNECT"])
+
+/** Statuses that say "try again": 408, 429, 500, 502, 503, 504. */
+export const TRANSIENT_STATUSES: ReadonlyArray<number> = [408, 429, 500, 502, 503, 504]
