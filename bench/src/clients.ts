@@ -263,46 +263,72 @@ const middlewareLayer = (shape: Shape) =>
     ),
   ).pipe(Layer.provide(standardLayer(shape)))
 
+/** Courier's operations: GETs of one Request value per path and POSTs read whole, streamed transfers. */
+const courierOps = (base: string): Ops<Effect.Effect<number, unknown, Client.Client>> => {
+  const requests = new Map<string, Request.Request>()
+  const get = (path: string) => {
+    let request = requests.get(path)
+    if (request === undefined) {
+      request = Request.get(`${base}${path}`)
+      requests.set(path, request)
+    }
+    return request
+  }
+  return {
+    get: (path) => Effect.map(Client.fetch(get(path)), (r) => (r.body instanceof Uint8Array ? r.body.length : 0)),
+    post: (path, body) =>
+      Effect.map(Client.fetch(Request.post(`${base}${path}`, { body: Body.bytes(body, "application/json") })), () => 0),
+    download: (path) =>
+      Effect.scoped(
+        Effect.flatMap(Client.execute(get(path)), (r) => Stream.runFold(Response.stream(r), 0, (n, c) => n + c.length)),
+      ),
+    // The sink answers with the byte count it read: checked, so a faster upload is a real one.
+    upload: (path, size) =>
+      Effect.flatMap(
+        Client.fetch(
+          Request.post(`${base}${path}`, { body: Body.stream(Stream.fromIterable(pieces(size)), { length: size }) }),
+        ),
+        (r) =>
+          Effect.flatMap(Response.text(r), (n) =>
+            n === String(size) ? Effect.succeed(size) : Effect.die(new Error(`the sink read ${n} of ${size} bytes`)),
+          ),
+      ),
+    close: () => Promise.resolve(),
+  }
+}
+
+/**
+ * The one-call API the way applications call it: a fresh request per call, `Client.get(url)` and the body,
+ * `Client.post(url, { body })` with the 1 KiB JSON body.
+ */
+const oneCallOps = (base: string): Ops<Effect.Effect<number, unknown, Client.Client>> => ({
+  ...courierOps(base),
+  get: (path) => Effect.map(Client.get(`${base}${path}`), (r) => (r.body instanceof Uint8Array ? r.body.length : 0)),
+  post: (path, body) =>
+    Effect.map(Client.post(`${base}${path}`, { body: Body.bytes(body, "application/json") }), (r) =>
+      r.body instanceof Uint8Array ? r.body.length : 0,
+    ),
+})
+
 const courierClient =
-  (layer: (shape: Shape) => Layer.Layer<Client.Client>) =>
+  (layer: (shape: Shape) => Layer.Layer<Client.Client>, ops = courierOps) =>
   (base: string, shape: Shape): Driver => {
     const runtime = ManagedRuntime.make(layer(shape))
-    const requests = new Map<string, Request.Request>()
-    const get = (path: string) => {
-      let request = requests.get(path)
-      if (request === undefined) {
-        request = Request.get(`${base}${path}`)
-        requests.set(path, request)
-      }
-      return request
-    }
-    return fiberDriver(runtime, {
-      get: (path) => Effect.map(Client.fetch(get(path)), (r) => (r.body instanceof Uint8Array ? r.body.length : 0)),
-      post: (path, body) =>
-        Effect.map(
-          Client.fetch(Request.post(`${base}${path}`, { body: Body.bytes(body, "application/json") })),
-          () => 0,
-        ),
-      download: (path) =>
-        Effect.scoped(
-          Effect.flatMap(Client.execute(get(path)), (r) =>
-            Stream.runFold(Response.stream(r), 0, (n, c) => n + c.length),
-          ),
-        ),
-      // The sink answers with the byte count it read: checked, so a faster upload is a real one.
-      upload: (path, size) =>
-        Effect.flatMap(
-          Client.fetch(
-            Request.post(`${base}${path}`, { body: Body.stream(Stream.fromIterable(pieces(size)), { length: size }) }),
-          ),
-          (r) =>
-            Effect.flatMap(Response.text(r), (n) =>
-              n === String(size) ? Effect.succeed(size) : Effect.die(new Error(`the sink read ${n} of ${size} bytes`)),
-            ),
-        ),
-      close: () => runtime.dispose(),
-    })
+    return fiberDriver(runtime, { ...ops(base), close: () => runtime.dispose() })
   }
+
+/** Each call started with its own `runPromise` on a ManagedRuntime, as a web handler starts it. */
+const courierPerCall = (base: string, shape: Shape): Driver => {
+  const runtime = ManagedRuntime.make(standardLayer(shape))
+  const ops = oneCallOps(base)
+  return promiseDriver({
+    get: (path) => runtime.runPromise(ops.get(path)),
+    post: (path, body) => runtime.runPromise(ops.post(path, body)),
+    download: (path) => runtime.runPromise(ops.download(path)),
+    upload: (path, size) => runtime.runPromise(ops.upload(path, size)),
+    close: () => runtime.dispose(),
+  })
+}
 
 const platformClient = (layer: Layer.Layer<HttpClient.HttpClient>, base: string): Driver => {
   const runtime = ManagedRuntime.make(layer)
@@ -354,6 +380,8 @@ export const clients: Record<string, (base: string, shape: Shape) => Driver> = {
   courier: courierClient(standardLayer),
   "courier (bare)": courierClient(bareLayer),
   "courier (+3 middleware)": courierClient(middlewareLayer),
+  "courier (one-call, fibers)": courierClient(standardLayer, oneCallOps),
+  "courier (one-call, runPromise)": courierPerCall,
   "undici.request": promise(undiciClient),
   "node:http": promise(nodeHttpClient),
   fetch: promise(fetchClient),

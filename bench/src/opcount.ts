@@ -27,6 +27,23 @@ class OpCounter extends Supervisor.AbstractSupervisor<number> {
 
 const REQUESTS = 2000
 
+/** Runs `requests` once to warm up, then again under the counter; prints the operations per request. */
+const report = async (
+  runtime: ManagedRuntime.ManagedRuntime<Client.Client, never>,
+  label: string,
+  requests: Effect.Effect<void, unknown, Client.Client>,
+) => {
+  await runtime.runPromise(requests)
+  const counter = new OpCounter()
+  await runtime.runPromise(
+    requests.pipe(
+      Effect.supervised(counter),
+      Effect.withRuntimeFlagsPatch(RuntimeFlagsPatch.enable(RuntimeFlags.OpSupervision)),
+    ),
+  )
+  process.stdout.write(`${label}: ${(counter.ops / REQUESTS).toFixed(1)} ops/request\n`)
+}
+
 const main = async () => {
   const server = http.createServer((req, res) => {
     req.resume()
@@ -37,25 +54,23 @@ const main = async () => {
   const runtime = ManagedRuntime.make(NodeTransport.client({ maxConnectionsPerOrigin: 16 }))
   const get = Request.get(`${base}/get`)
   const post = () => Request.post(`${base}/post`, { body: Body.bytes(new Uint8Array(1024), "application/json") })
-  const count = async (label: string, request: () => Request.Request, inFlight: number) => {
-    const all = Effect.forEach(Array.from({ length: REQUESTS }), () => Client.fetch(request()), {
+  const many = (request: () => Request.Request, inFlight: number) =>
+    Effect.forEach(Array.from({ length: REQUESTS }), () => Client.fetch(request()), {
       concurrency: inFlight,
       discard: true,
     })
-    await runtime.runPromise(all)
-    const counter = new OpCounter()
-    await runtime.runPromise(
-      all.pipe(
-        Effect.supervised(counter),
-        Effect.withRuntimeFlagsPatch(RuntimeFlagsPatch.enable(RuntimeFlags.OpSupervision)),
-      ),
-    )
-    process.stdout.write(`${label}: ${(counter.ops / REQUESTS).toFixed(1)} ops/request\n`)
-  }
-  await count("GET, one at a time", () => get, 1)
-  await count("GET, 64 in flight", () => get, 64)
-  await count("POST 1 KiB, one at a time", post, 1)
-  await count("POST 1 KiB, 64 in flight", post, 64)
+  await report(
+    runtime,
+    "GET, one at a time",
+    many(() => get, 1),
+  )
+  await report(
+    runtime,
+    "GET, 64 in flight",
+    many(() => get, 64),
+  )
+  await report(runtime, "POST 1 KiB, one at a time", many(post, 1))
+  await report(runtime, "POST 1 KiB, 64 in flight", many(post, 64))
   await runtime.dispose()
   const shapes: ReadonlyArray<readonly [string, Layer.Layer<Client.Client>]> = [
     ["bare Client", Layer.effect(Client.Client, Client.makeBare).pipe(Layer.provide(NodeTransport.layer()))],
@@ -72,16 +87,11 @@ const main = async () => {
   ]
   for (const [label, layer] of shapes) {
     const other = ManagedRuntime.make(layer)
-    const all = Effect.forEach(Array.from({ length: REQUESTS }), () => Client.fetch(get), { discard: true })
-    await other.runPromise(all)
-    const counter = new OpCounter()
-    await other.runPromise(
-      all.pipe(
-        Effect.supervised(counter),
-        Effect.withRuntimeFlagsPatch(RuntimeFlagsPatch.enable(RuntimeFlags.OpSupervision)),
-      ),
+    await report(
+      other,
+      `GET, one at a time, ${label}`,
+      many(() => get, 1),
     )
-    process.stdout.write(`GET, one at a time, ${label}: ${(counter.ops / REQUESTS).toFixed(1)} ops/request\n`)
     await other.dispose()
   }
   server.close()

@@ -117,20 +117,25 @@ interface Sample {
   readonly rssPeak: number
 }
 
+/** How every bundle is built: one ESM file per entry point for Node 20, CommonJS dependencies required. */
+const bundling = {
+  outdir: dist,
+  outExtension: { ".js": ".mjs" },
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  logLevel: "warning",
+  banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+} as const
+
 const bundle = () =>
   build({
+    ...bundling,
     entryPoints: {
       client: new URL("./client.ts", import.meta.url).pathname,
       sink: new URL("./sink.ts", import.meta.url).pathname,
     },
-    outdir: dist,
-    outExtension: { ".js": ".mjs" },
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    logLevel: "warning",
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
   })
 
 /**
@@ -146,20 +151,13 @@ const bundleBaseline = async (revision: string) => {
     execFileSync("tar", ["-x", "-C", tree], { input: archive })
   }
   await build({
+    ...bundling,
     entryPoints: { "client-baseline": new URL("./client.ts", import.meta.url).pathname },
-    outdir: dist,
-    outExtension: { ".js": ".mjs" },
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    logLevel: "warning",
     alias: {
       "@courier/core": `${tree}packages/core/src/index.ts`,
       "@courier/node-transport": `${tree}packages/node-transport/src/index.ts`,
     },
     nodePaths: [`${repo}node_modules`, `${repo}packages/core/node_modules`, `${repo}bench/node_modules`],
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
   })
 }
 

@@ -6,33 +6,20 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { Auth, Body, Client, Request, Response } from "@courier/core"
 import { NodeNetrc, NodeTransport } from "@courier/node-transport"
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
-import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { available, GUNICORN, HTTPBIN, httpbin } from "./external.js"
+import { httpbinForSuite } from "./external.js"
 import { httpServer } from "./servers.js"
 
-const run = available("httpbin", [GUNICORN, HTTPBIN])
-let scope: Scope.CloseableScope | undefined
-let base = ""
+const bin = httpbinForSuite()
 
-beforeAll(async () => {
-  if (!run) return
-  scope = await Effect.runPromise(Scope.make())
-  base = await Effect.runPromise(Scope.extend(httpbin, scope))
-}, 30_000)
-afterAll(async () => {
-  if (scope !== undefined) await Effect.runPromise(Scope.close(scope, Exit.void))
-})
-
-describe.runIf(run)("Digest against httpbin", () => {
+describe.runIf(bin.run)("Digest against httpbin", () => {
   it.effect.each(["MD5", "SHA-256", "SHA-512"])("answers httpbin's %s challenge and is let in", (algorithm) =>
     Effect.gen(function* () {
       const client = (yield* Client.Client).pipe(Client.withAuth({ digest: { username: "user", password: "pass" } }))
-      const url = `${base}/digest-auth/auth/user/pass/${algorithm}`
+      const url = `${bin.base}/digest-auth/auth/user/pass/${algorithm}`
       const r = yield* client.fetch(Request.get(url))
       if (algorithm === "SHA-512") {
         // httpbin's SHA-512 is not RFC 7616's SHA-512-256: the flow does not answer it and returns the 401.
@@ -47,14 +34,14 @@ describe.runIf(run)("Digest against httpbin", () => {
   it.effect("wrong credentials come back as httpbin's 401 after one answer, not a loop", () =>
     Effect.gen(function* () {
       const client = (yield* Client.Client).pipe(Client.withAuth({ digest: { username: "user", password: "nope" } }))
-      const r = yield* client.fetch(Request.get(`${base}/digest-auth/auth/user/pass/MD5`))
+      const r = yield* client.fetch(Request.get(`${bin.base}/digest-auth/auth/user/pass/MD5`))
       expect(r.status).toBe(401)
     }).pipe(Effect.provide(NodeTransport.client())),
   )
 
   it.effect("works from the options path too, with a Redacted password", () =>
     Effect.gen(function* () {
-      const r = yield* Client.get(`${base}/digest-auth/auth/user/pass/SHA-256`)
+      const r = yield* Client.get(`${bin.base}/digest-auth/auth/user/pass/SHA-256`)
       expect(r.status).toBe(200)
     }).pipe(
       Effect.provide(NodeTransport.client({ auth: { digest: { username: "user", password: Redacted.make("pass") } } })),

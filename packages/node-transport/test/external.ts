@@ -8,7 +8,10 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
+import { afterAll, beforeAll } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
 
 const exists = (file: string) => fs.existsSync(file)
 
@@ -102,3 +105,27 @@ export const httpbin = Effect.gen(function* () {
   yield* run("httpbin", GUNICORN, ["-b", `127.0.0.1:${port}`, "-w", "2", "--log-level", "warning", "httpbin:app"], port)
   return `http://127.0.0.1:${port}`
 })
+
+/**
+ * httpbin for the tests of one file: started before them when it is installed and stopped after them;
+ * `base` is its URL once started, `run` whether the suite can run (see `available`).
+ */
+export const httpbinForSuite = () => {
+  const run = available("httpbin", [GUNICORN, HTTPBIN])
+  let scope: Scope.CloseableScope | undefined
+  let base = ""
+  beforeAll(async () => {
+    if (!run) return
+    scope = await Effect.runPromise(Scope.make())
+    base = await Effect.runPromise(Scope.extend(httpbin, scope))
+  }, 30_000)
+  afterAll(async () => {
+    if (scope !== undefined) await Effect.runPromise(Scope.close(scope, Exit.void))
+  })
+  return {
+    run,
+    get base() {
+      return base
+    },
+  }
+}

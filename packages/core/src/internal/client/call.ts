@@ -63,24 +63,26 @@ export type Handler<E, R> = <S>(request: Request.Request, call: Call<S>) => Effe
 const isDebug = (fiber: Fiber.RuntimeFiber<unknown, unknown>): boolean =>
   fiber.getFiberRef(FiberRef.currentMinimumLogLevel).ordinal <= LogLevel.Debug.ordinal
 
-const streaming = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Call<Scope.Scope> => ({
+/** What the two modes differ in: how the transport and a whole client are asked, and when a release runs. */
+type Mode<S> = Pick<Call<S>, "buffer" | "sendWith" | "through" | "whenDone">
+
+const streamingMode: Mode<Scope.Scope> = {
   buffer: false,
   sendWith: (transport) => transport.send,
   through: (client, request) => client.execute(request),
   whenDone: (release) => Effect.asVoid(Effect.addFinalizer(() => release)),
-  fiber,
-  debug: isDebug(fiber),
-  traced: false,
-  propagate: false,
-  hop: 0,
-  attempts: 0,
-})
+}
 
-const buffered = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Call<never> => ({
+const bufferedMode: Mode<never> = {
   buffer: true,
   sendWith: (transport) => transport.fetch,
   through: (client, request) => client.fetch(request),
   whenDone: (release) => release,
+}
+
+/** A new call in `mode`, started on `fiber`. */
+const callOf = <S>(mode: Mode<S>, fiber: Fiber.RuntimeFiber<unknown, unknown>): Call<S> => ({
+  ...mode,
   fiber,
   debug: isDebug(fiber),
   traced: false,
@@ -158,10 +160,10 @@ const start = <E, R, S>(
   handler: Handler<E, R>,
   request: Request.Request,
   context: Context.Context<never>,
-  makeCall: (fiber: Fiber.RuntimeFiber<unknown, unknown>) => Call<S>,
+  mode: Mode<S>,
 ): Effect.Effect<Response.Response, E | HttpError, R | S> =>
   Effect.withFiberRuntime((fiber) => {
-    const call = makeCall(fiber)
+    const call = callOf(mode, fiber)
     const simple =
       request.body._tag !== "File" && request.body._tag !== "Multipart" && request.onUploadProgress === undefined
     const sent = simple
@@ -179,11 +181,11 @@ export const execute = <E, R>(
   handler: Handler<E, R>,
   request: Request.Request,
   context: Context.Context<never>,
-): Effect.Effect<Response.Response, E | HttpError, R | Scope.Scope> => start(handler, request, context, streaming)
+): Effect.Effect<Response.Response, E | HttpError, R | Scope.Scope> => start(handler, request, context, streamingMode)
 
 /** Runs `request` down `handler` and reads the response into memory. */
 export const fetch = <E, R>(
   handler: Handler<E, R>,
   request: Request.Request,
   context: Context.Context<never>,
-): Effect.Effect<Response.Response, E | HttpError, R> => start(handler, request, context, buffered)
+): Effect.Effect<Response.Response, E | HttpError, R> => start(handler, request, context, bufferedMode)
