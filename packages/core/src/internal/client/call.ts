@@ -82,7 +82,11 @@ const bufferedMode: Mode<never> = {
 
 /** A new call in `mode`, started on `fiber`. */
 const callOf = <S>(mode: Mode<S>, fiber: Fiber.RuntimeFiber<unknown, unknown>): Call<S> => ({
-  ...mode,
+  // Copied field by field: an object spread here made requests cost about 50 µs more CPU (64 in flight, same-run baseline).
+  buffer: mode.buffer,
+  sendWith: mode.sendWith,
+  through: mode.through,
+  whenDone: mode.whenDone,
   fiber,
   debug: isDebug(fiber),
   traced: false,
