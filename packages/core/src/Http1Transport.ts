@@ -25,7 +25,7 @@ import { HTTPConnectionError, type HttpError, Timeout } from "./HttpError.js"
 import { type Engine, Wire } from "./internal/exchange.js"
 import * as Pool from "./internal/pool.js"
 import { millisOf, type PhaseTimeouts, type Prepared, prepare } from "./internal/prepare.js"
-import { router as proxyRouter } from "./internal/proxy.js"
+import { type ProxyOptions as InternalProxyOptions, router as proxyRouter } from "./internal/proxy.js"
 import { Timers } from "./internal/timers.js"
 import type * as Request from "./Request.js"
 import { info as requestInfo } from "./Request.js"
@@ -100,20 +100,7 @@ export interface Options {
  * @since 0.1.0
  * @category models
  */
-export interface ProxyOptions {
-  /** The proxy for `http:` URLs, e.g. `http://user:pass@proxy.internal:3128`. */
-  readonly http?: string | undefined
-  /** The proxy for `https:` URLs (a CONNECT tunnel). */
-  readonly https?: string | undefined
-  /** Hosts reached directly: `example.com` (and its subdomains), `.example.com`, `host:port`, or `*`. */
-  readonly noProxy?: ReadonlyArray<string> | undefined
-  /**
-   * Send requests to loopback addresses (localhost, 127/8, ::1) through the proxy too; by default they go
-   * directly, as in Go's net/http.
-   * @default false
-   */
-  readonly proxyLoopback?: boolean | undefined
-}
+export interface ProxyOptions extends InternalProxyOptions {}
 
 type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 

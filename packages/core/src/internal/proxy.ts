@@ -9,10 +9,19 @@ import * as Either from "effect/Either"
 import * as Url from "../Url.js"
 import { basicAuthorization } from "./credentials.js"
 
+/** Proxy settings; `Http1Transport.ProxyOptions` is this, documented for users. */
 export interface ProxyOptions {
+  /** The proxy for `http:` URLs, e.g. `http://user:pass@proxy.internal:3128`. */
   readonly http?: string | undefined
+  /** The proxy for `https:` URLs (a CONNECT tunnel). */
   readonly https?: string | undefined
+  /** Hosts reached directly: `example.com` (and its subdomains), `.example.com`, `host:port`, or `*`. */
   readonly noProxy?: ReadonlyArray<string> | undefined
+  /**
+   * Send requests to loopback addresses (localhost, 127/8, ::1) through the proxy too; by default they go
+   * directly, as in Go's net/http.
+   * @default false
+   */
   readonly proxyLoopback?: boolean | undefined
 }
 

@@ -4,16 +4,17 @@
  * Layer and adds the end-of-scope checks.
  * @internal
  */
+
 import { Headers, HttpError, Request, type Response, Transport, type Url } from "@courier/core"
 import * as Clock from "effect/Clock"
 import type * as Context from "effect/Context"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as FiberRef from "effect/FiberRef"
 import * as Ref from "effect/Ref"
 import type { Answer, Call, ConnectionStats, MockRequest, Route } from "../MockTransport.js"
 import { bodyBytes } from "./body.js"
+import { millisOf } from "./duration.js"
 import { type Incoming, match } from "./match.js"
 import { type Fault, faultCut, faultError, type Reply, respond } from "./respond.js"
 
@@ -38,9 +39,6 @@ export const routeName = (route: Route<unknown>): string =>
   `${route.method === undefined ? "*" : typeof route.method === "string" ? route.method : route.method.join("|")} ${String(route.path)}`
 
 const isFault = (answer: Reply | Fault): answer is Fault => "_tag" in answer && answer._tag === "Fault"
-
-const millisOf = (d: Duration.DurationInput | undefined) =>
-  d === undefined ? undefined : Duration.toMillis(Duration.decode(d))
 
 /** Builds the engine for `routes`; handlers run with `context`. @internal */
 export const makeEngine = <R>(routes: ReadonlyArray<Route<R>>, context: Context.Context<R>): Effect.Effect<Engine> =>

@@ -6,9 +6,10 @@
  * @internal
  */
 import { Headers, HttpError, Response } from "@courier/core"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
+import { millisOf } from "./duration.js"
 
 /** A reply as a value. Give at most one of `text`, `json`, `bytes`, `chunks` and `stream`. */
 export interface Reply {
@@ -74,7 +75,7 @@ const pieces = (
   return { parts: Stream.empty, type: undefined, length: 0 }
 }
 
-const millis = (d: Duration.DurationInput | undefined) => (d === undefined ? 0 : Duration.toMillis(Duration.decode(d)))
+const millis = (d: Duration.DurationInput | undefined): number => millisOf(d) ?? 0
 
 /** Sleeps `ms` on the Effect Clock, failing with a Timeout if the phase's deadline is shorter. */
 const wait = (ms: number, deadline: number | undefined, phase: "head" | "body", request: HttpError.RequestInfo) => {
