@@ -252,6 +252,24 @@ describe("policies as transforms", () => {
     ),
   )
 
+  it.effect("a retry above followRedirects starts each run from the first hop: the redirect limit counts one run", () =>
+    Effect.gen(function* () {
+      const client = (yield* Client.makeBare).pipe(
+        Client.followRedirects(1),
+        Client.retry(Retry.make({ schedule: Schedule.recurs(3) })),
+      )
+      expect((yield* client.fetch(Request.get("http://api.test/a"))).status).toBe(200)
+      expect(yield* paths).toEqual(["/a", "/b", "/a", "/b", "/a", "/b"])
+    }).pipe(
+      Effect.provide(
+        MockTransport.layer([
+          { path: "/a", reply: to("/b") },
+          { path: "/b", reply: [{ status: 503 }, { status: 503 }, ok()] },
+        ]),
+      ),
+    ),
+  )
+
   it.effect("withCookies below followRedirects keeps each hop's cookies; above it, only the last response's", () =>
     Effect.gen(function* () {
       const bare = yield* Client.makeBare

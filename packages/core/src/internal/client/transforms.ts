@@ -196,37 +196,38 @@ export const followRedirects = <E, R>(self: With<E, R>, max: number | false): Wi
     ): Effect.Effect<Response.Response, E | HttpError, R | S> => {
       const firstUrl = urlOf(first)
       if (Either.isLeft(firstUrl)) return next(first, call)
-      let chain: Array<string> | undefined
+      // Nothing here is kept between runs: a retry above this transform runs the chain again from hop 0.
+      const send = (request: Request.Request, hop: number) =>
+        call.traced
+          ? Effect.suspend(() => {
+              call.hop = hop
+              return next(request, call)
+            })
+          : next(request, call)
       const loop = (
         request: Request.Request,
         url: Url.Url,
         hop: number,
+        chain: ReadonlyArray<string>,
       ): Effect.Effect<Response.Response, E | HttpError, R | S> =>
-        Effect.flatMap(next(request, call), (response) => {
+        Effect.flatMap(send(request, hop), (response) => {
           const redirect = redirectOf(response, request, url)
           if (redirect === undefined) return Effect.succeed(response)
           const nextUrl = urlOf(redirect)
           if (Either.isLeft(nextUrl)) return Effect.succeed(response)
-          chain ??= [firstUrl.right.href]
-          chain.push(nextUrl.right.href)
-          if (chain.length - 1 > max) {
+          const visited = [...chain, nextUrl.right.href]
+          if (visited.length - 1 > max) {
             return Effect.zipRight(
               discard(response),
-              Effect.fail(new TooManyRedirects({ request: Request.info(first), chain })),
+              Effect.fail(new TooManyRedirects({ request: Request.info(first), chain: visited })),
             )
           }
-          const onward = Effect.zipRight(
-            discard(response),
-            Effect.suspend(() => {
-              call.hop = hop + 1
-              return loop(redirect, nextUrl.right, hop + 1)
-            }),
-          )
+          const onward = Effect.zipRight(discard(response), loop(redirect, nextUrl.right, hop + 1, visited))
           if (!call.debug) return onward
           const to = `${redirect.method} ${redactUrl(nextUrl.right.href)}`
           return Effect.zipRight(Effect.logDebug(`courier: redirect ${response.status} -> ${to}`), onward)
         })
-      return loop(first, firstUrl.right, 0)
+      return loop(first, firstUrl.right, 0, [firstUrl.right.href])
     }
     return follow
   })
