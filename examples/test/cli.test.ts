@@ -1,66 +1,42 @@
 // The courier CLI: in-process over a real node:http server, and once as a real process for stdout and exit code.
 import { execFile } from "node:child_process"
-import * as http from "node:http"
-import type * as net from "node:net"
 import * as zlib from "node:zlib"
 import { NodeTransport } from "@courier/node-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { run } from "../src/cli/cli.js"
 import { demoServer } from "../src/demo-server.js"
+import { loopback } from "./loopback.js"
 
-const server = Effect.acquireRelease(
-  Effect.async<{ url: string; close: () => void }>((resume) => {
-    const s = http.createServer((req, res) => {
-      let body = ""
-      req.on("data", (d: Buffer) => {
-        body += d.toString()
-      })
-      req.on("end", () => {
-        if (req.url === "/slow") return setTimeout(() => res.end("late"), 2000)
-        res.writeHead(201, "Made", [
-          ["X-First", "1"],
-          ["content-type", "application/json"],
-          ["X-First", "2"],
-        ])
-        res.end(JSON.stringify({ method: req.method, headers: req.headers, body }))
-      })
-    })
-    s.listen(0, "127.0.0.1", () =>
-      resume(
-        Effect.succeed({ url: `http://127.0.0.1:${(s.address() as net.AddressInfo).port}`, close: () => s.close() }),
-      ),
-    )
-  }),
-  (s) =>
-    Effect.sync(() => {
-      s.close()
-    }),
-)
+const server = loopback((req, res) => {
+  let body = ""
+  req.on("data", (d: Buffer) => {
+    body += d.toString()
+  })
+  req.on("end", () => {
+    if (req.url === "/slow") return setTimeout(() => res.end("late"), 2000)
+    res.writeHead(201, "Made", [
+      ["X-First", "1"],
+      ["content-type", "application/json"],
+      ["X-First", "2"],
+    ])
+    res.end(JSON.stringify({ method: req.method, headers: req.headers, body }))
+  })
+})
 
 const cli = (argv: ReadonlyArray<string>) => run(argv).pipe(Effect.provide(NodeTransport.client()))
 
 /** Gzips what it says, and redirects /hop to the same server under another host name (another origin). */
-const hops = Effect.acquireRelease(
-  Effect.async<{ url: string; close: () => void }>((resume) => {
-    const s = http.createServer((req, res) => {
-      const port = (s.address() as net.AddressInfo).port
-      if (req.url === "/hop") {
-        res.writeHead(302, { Location: `http://localhost:${port}/seen` })
-        return res.end()
-      }
-      const body = zlib.gzipSync(JSON.stringify({ authorization: req.headers.authorization ?? null }))
-      res.writeHead(200, { "Content-Encoding": "gzip", "Content-Type": "application/json" })
-      res.end(body)
-    })
-    s.listen(0, "127.0.0.1", () =>
-      resume(
-        Effect.succeed({ url: `http://127.0.0.1:${(s.address() as net.AddressInfo).port}`, close: () => s.close() }),
-      ),
-    )
-  }),
-  (s) => Effect.sync(() => s.close()),
-)
+const hops = loopback((req, res) => {
+  const port = req.socket.localPort
+  if (req.url === "/hop") {
+    res.writeHead(302, { Location: `http://localhost:${port}/seen` })
+    return res.end()
+  }
+  const body = zlib.gzipSync(JSON.stringify({ authorization: req.headers.authorization ?? null }))
+  res.writeHead(200, { "Content-Encoding": "gzip", "Content-Type": "application/json" })
+  res.end(body)
+})
 
 describe("courier CLI", () => {
   it.scoped("decompresses bodies and drops credentials when a redirect leaves the origin", () =>

@@ -1,7 +1,5 @@
 // A fixture app written only against @effect/platform's HttpClient passes its own tests over Courier — and,
 // as a control, over platform's FetchHttpClient. Courier's typed errors stay reachable as the cause.
-import * as http from "node:http"
-import type * as net from "node:net"
 import * as zlib from "node:zlib"
 import * as Platform from "@courier/core/Platform"
 import { NodeTransport } from "@courier/node-transport"
@@ -12,60 +10,51 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as App from "../src/platform-app/app.js"
+import { loopback } from "./loopback.js"
 
-const server = Effect.acquireRelease(
-  Effect.async<{ url: string; server: http.Server }>((resume) => {
-    let flaky = 0
-    const s = http.createServer((req, res) => {
-      const chunks: Array<Buffer> = []
-      req.on("data", (d: Buffer) => chunks.push(d))
-      req.on("end", () => {
-        const body = Buffer.concat(chunks)
-        const json = (status: number, value: unknown) => {
-          const text = zlib.gzipSync(JSON.stringify(value))
-          res.writeHead(status, { "Content-Type": "application/json", "Content-Encoding": "gzip" })
-          res.end(text)
-        }
-        if (req.url === "/todos/1") return json(200, { id: 1, title: "write tests", done: false })
-        if (req.url === "/todos/2") return json(200, { id: 2, title: 42 })
-        if (req.url === "/todos/404") return json(404, { error: "none" })
-        if (req.url === "/todos" && req.method === "POST") return json(201, JSON.parse(body.toString()))
-        if (req.url === "/upload") return res.end(`got ${body.length} bytes`)
-        if (req.url === "/flaky") {
-          if (++flaky % 3 !== 0) {
-            res.writeHead(503)
-            return res.end()
-          }
-          return res.end("finally")
-        }
-        if (req.url === "/moved") {
-          res.writeHead(302, { Location: "/moved-again" })
+const server = Effect.suspend(() => {
+  let flaky = 0
+  return loopback((req, res) => {
+    const chunks: Array<Buffer> = []
+    req.on("data", (d: Buffer) => chunks.push(d))
+    req.on("end", () => {
+      const body = Buffer.concat(chunks)
+      const json = (status: number, value: unknown) => {
+        const text = zlib.gzipSync(JSON.stringify(value))
+        res.writeHead(status, { "Content-Type": "application/json", "Content-Encoding": "gzip" })
+        res.end(text)
+      }
+      if (req.url === "/todos/1") return json(200, { id: 1, title: "write tests", done: false })
+      if (req.url === "/todos/2") return json(200, { id: 2, title: 42 })
+      if (req.url === "/todos/404") return json(404, { error: "none" })
+      if (req.url === "/todos" && req.method === "POST") return json(201, JSON.parse(body.toString()))
+      if (req.url === "/upload") return res.end(`got ${body.length} bytes`)
+      if (req.url === "/flaky") {
+        if (++flaky % 3 !== 0) {
+          res.writeHead(503)
           return res.end()
         }
-        if (req.url === "/moved-again") {
-          res.writeHead(301, { Location: "/landing" })
-          return res.end()
-        }
-        if (req.url === "/landing") return res.end("landed")
-        if (req.url === "/lines") {
-          res.writeHead(200, { "Content-Type": "text/plain" })
-          for (let i = 0; i < 100; i++) res.write(`line ${i}\n`)
-          return res.end()
-        }
-        res.writeHead(404)
-        res.end()
-      })
+        return res.end("finally")
+      }
+      if (req.url === "/moved") {
+        res.writeHead(302, { Location: "/moved-again" })
+        return res.end()
+      }
+      if (req.url === "/moved-again") {
+        res.writeHead(301, { Location: "/landing" })
+        return res.end()
+      }
+      if (req.url === "/landing") return res.end("landed")
+      if (req.url === "/lines") {
+        res.writeHead(200, { "Content-Type": "text/plain" })
+        for (let i = 0; i < 100; i++) res.write(`line ${i}\n`)
+        return res.end()
+      }
+      res.writeHead(404)
+      res.end()
     })
-    s.listen(0, "127.0.0.1", () =>
-      resume(Effect.succeed({ url: `http://127.0.0.1:${(s.address() as net.AddressInfo).port}`, server: s })),
-    )
-  }),
-  ({ server }) =>
-    Effect.sync(() => {
-      server.closeAllConnections()
-      server.close()
-    }),
-)
+  })
+})
 
 const overCourier = Platform.httpClient().pipe(
   Layer.provide(Layer.merge(NodeTransport.layer(), NodeTransport.platform)),

@@ -2,8 +2,6 @@
 // raw bodies of every kind are sent, a body that cannot be is a typed error, platform's span and
 // traceparent are the only ones, and redirects come back to platform's followRedirects as its Node client
 // returns them.
-import * as http from "node:http"
-import type * as net from "node:net"
 import { Readable } from "node:stream"
 import * as Platform from "@courier/core/Platform"
 import { NodeTransport } from "@courier/node-transport"
@@ -16,6 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Tracer from "effect/Tracer"
+import { loopback } from "./loopback.js"
 
 interface Seen {
   readonly traceparent: ReadonlyArray<string>
@@ -24,35 +23,23 @@ interface Seen {
 }
 
 /** Answers 302 on /moved, and otherwise what it received: traceparent headers, content type and body. */
-const server = Effect.acquireRelease(
-  Effect.async<{ url: string; server: http.Server }>((resume) => {
-    const s = http.createServer((req, res) => {
-      if (req.url === "/moved") {
-        res.writeHead(302, { Location: "/landed" })
-        res.end()
-        return
-      }
-      const chunks: Array<Buffer> = []
-      req.on("data", (d: Buffer) => chunks.push(d))
-      req.on("end", () => {
-        const seen: Seen = {
-          traceparent: req.headersDistinct.traceparent ?? [],
-          type: req.headers["content-type"],
-          body: Buffer.concat(chunks).toString(),
-        }
-        res.end(JSON.stringify(seen))
-      })
-    })
-    s.listen(0, "127.0.0.1", () =>
-      resume(Effect.succeed({ url: `http://127.0.0.1:${(s.address() as net.AddressInfo).port}`, server: s })),
-    )
-  }),
-  ({ server }) =>
-    Effect.sync(() => {
-      server.closeAllConnections()
-      server.close()
-    }),
-)
+const server = loopback((req, res) => {
+  if (req.url === "/moved") {
+    res.writeHead(302, { Location: "/landed" })
+    res.end()
+    return
+  }
+  const chunks: Array<Buffer> = []
+  req.on("data", (d: Buffer) => chunks.push(d))
+  req.on("end", () => {
+    const seen: Seen = {
+      traceparent: req.headersDistinct.traceparent ?? [],
+      type: req.headers["content-type"],
+      body: Buffer.concat(chunks).toString(),
+    }
+    res.end(JSON.stringify(seen))
+  })
+})
 
 const layer = Platform.httpClient().pipe(Layer.provide(Layer.merge(NodeTransport.layer(), NodeTransport.platform)))
 
