@@ -19,15 +19,9 @@ import type { Call } from "./call.js"
 import { urlOf } from "./call.js"
 import { transform } from "./client.js"
 import { answer, type Challenge, challengeOf, clientNonce } from "./digest.js"
-import { mapRequest } from "./transforms.js"
+import { mapRequest, withDefaultHeader } from "./transforms.js"
 
 const hasAuthorization = (request: Request.Request): boolean => Headers.has(request.headers, "authorization")
-
-/** `self` sending `value` as `Authorization` on each request that has none. */
-const withAuthorization = <E, R>(self: With<E, R>, value: string): With<E | HttpError, R> =>
-  mapRequest(self, (request) =>
-    hasAuthorization(request) ? request : Request.setHeader(request, "Authorization", value),
-  )
 
 /** Whether a 401 may be answered by sending the request again. */
 const mayResend = (request: Request.Request, response: Response.Response): boolean =>
@@ -126,9 +120,13 @@ export const withAuth = <E, R, E2, R2>(
   credentials: Credentials<E2, R2>,
 ): With<E | E2 | HttpError, R | R2> => {
   if ("basic" in credentials) {
-    return withAuthorization(self, basicAuthorization(credentials.basic.username, credentials.basic.password))
+    return withDefaultHeader(
+      self,
+      "Authorization",
+      basicAuthorization(credentials.basic.username, credentials.basic.password),
+    )
   }
-  if ("bearer" in credentials) return withAuthorization(self, bearerAuthorization(credentials.bearer))
+  if ("bearer" in credentials) return withDefaultHeader(self, "Authorization", bearerAuthorization(credentials.bearer))
   if ("digest" in credentials) return withDigest(self, credentials.digest)
   return withTokenProvider(self, credentials.token)
 }

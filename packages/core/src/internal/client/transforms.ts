@@ -132,13 +132,15 @@ export const withHeaders = <E, R>(self: With<E, R>, input: Headers.Input): With<
   return mapRequest(self, (request) => copyRequest(request, { headers: Headers.merge(defaults, request.headers) }))
 }
 
+/** `request` with `name: value` added, unless it sets `name` itself. */
+const withDefault = (request: Request.Request, name: string, value: string): Request.Request =>
+  Headers.has(request.headers, name)
+    ? request
+    : copyRequest(request, { headers: Headers.append(request.headers, name, value) })
+
 /** `self` sending `name: value` on each request that does not set `name` itself. */
 export const withDefaultHeader = <E, R>(self: With<E, R>, name: string, value: string): With<E | HttpError, R> =>
-  mapRequest(self, (request) =>
-    Headers.has(request.headers, name)
-      ? request
-      : copyRequest(request, { headers: Headers.append(request.headers, name, value) }),
-  )
+  mapRequest(self, (request) => withDefault(request, name, value))
 
 export const withTimeouts = <E, R>(self: With<E, R>, timeouts: Request.Timeouts): With<E | HttpError, R> => {
   const total = timeouts.total
@@ -261,10 +263,7 @@ export const decompress = <E, R>(
     const accept = decoding.codings.join(", ")
     const limit = options.maxDecodedBytes ?? ContentDecoding.DEFAULT_MAX_DECODED_BYTES
     return (request, call) => {
-      const asking = Headers.has(request.headers, "accept-encoding")
-        ? request
-        : copyRequest(request, { headers: Headers.append(request.headers, "Accept-Encoding", accept) })
-      return Effect.flatMap(next(asking, call), (response) => {
+      return Effect.flatMap(next(withDefault(request, "Accept-Encoding", accept), call), (response) => {
         const d = decoded(response, decoding, limit)
         if (Either.isLeft(d)) return Effect.fail(d.left)
         return call.buffer && !(d.right.body instanceof Uint8Array)
