@@ -32,9 +32,9 @@ import {
   ResponseNotReady,
   Timeout,
 } from "./HttpError.js"
-import { fromFailure, ioError } from "./internal/failures.js"
-import { concat, encodeLatin1 } from "./internal/latin1.js"
-import { millisOf } from "./internal/prepare.js"
+import { concat, encodeLatin1 } from "./internal/bytes.js"
+import { fromFailure, ioError } from "./internal/engine/failures.js"
+import { millisOf } from "./internal/engine/prepare.js"
 import * as Url from "./Url.js"
 
 /**

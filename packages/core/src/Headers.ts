@@ -13,7 +13,7 @@ import * as Hash from "effect/Hash"
 import { format, type Inspectable, NodeInspectSymbol } from "effect/Inspectable"
 import * as Option from "effect/Option"
 import { type Pipeable, pipeArguments } from "effect/Pipeable"
-import * as grammar from "./internal/grammar.js"
+import * as grammar from "./internal/http1/grammar.js"
 
 /**
  * The unique symbol that marks a Headers value.

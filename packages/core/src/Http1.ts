@@ -9,8 +9,9 @@
  * @since 0.1.0
  */
 import * as Headers from "./Headers.js"
-import { type Limits, ResponseDecoder } from "./internal/decoder.js"
-import { concat, encodeLatin1 } from "./internal/latin1.js"
+import { concat, encodeLatin1 } from "./internal/bytes.js"
+import { ResponseDecoder } from "./internal/http1/decoder.js"
+import type { Limits } from "./internal/http1/model.js"
 
 export type {
   /**
@@ -41,7 +42,7 @@ export type {
    * @category models
    */
   Limits,
-} from "./internal/decoder.js"
+} from "./internal/http1/model.js"
 export {
   /**
    * The response decoder: `feed(bytes)` and `eof()` return events; `done`, `reusable` and `leftover` tell

@@ -19,7 +19,7 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Headers from "./Headers.js"
 import { BodyAlreadyRead, DecodeError, type HttpError, type RequestInfo, StatusError } from "./HttpError.js"
-import { concatAll } from "./internal/latin1.js"
+import { concatAll } from "./internal/bytes.js"
 
 /**
  * The unique symbol that marks a Response value.

@@ -3,7 +3,7 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
 import * as Stream from "effect/Stream"
-import { pieces } from "../src/internal/progress.js"
+import { pieces } from "../src/internal/client/progress.js"
 
 describe("pieces (onChunk's cutting)", () => {
   it("gives pieces of exactly the size, the last shorter, and the same bytes, however the input is cut", () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
-import { Pipeline } from "../src/internal/pipeline.js"
+import { Pipeline } from "../src/internal/engine/pipeline.js"
 
 /** Runs `turn` in a fiber and says whether it has finished after the scheduler has run. */
 const started = (turn: Effect.Effect<void, unknown>) =>

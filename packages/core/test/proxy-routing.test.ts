@@ -1,7 +1,7 @@
 import { Url } from "@courier/core"
 import { describe, expect, it } from "@effect/vitest"
 import * as Either from "effect/Either"
-import { router } from "../src/internal/proxy.js"
+import { router } from "../src/internal/engine/proxy.js"
 
 const origin = (u: string) => Either.getOrThrow(Url.parse(u)).origin
 const route = router({

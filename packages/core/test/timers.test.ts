@@ -3,7 +3,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as TestClock from "effect/TestClock"
-import { type Timer, Timers, timer } from "../src/internal/timers.js"
+import { type Timer, Timers, timer } from "../src/internal/engine/timers.js"
 
 /** A seeded generator (mulberry32), so a failing case can be replayed. */
 const random = (seed: number) => () => {

@@ -14,11 +14,11 @@ import type { HttpError } from "../../HttpError.js"
 import * as Request from "../../Request.js"
 import type * as Response from "../../Response.js"
 import { basicAuthorization, bearerAuthorization, secret } from "../credentials.js"
-import { discard, replayable } from "../policies.js"
 import type { Call } from "./call.js"
 import { urlOf } from "./call.js"
 import { transform } from "./client.js"
 import { answer, type Challenge, challengeOf, clientNonce } from "./digest.js"
+import { discard, replayable } from "./policies.js"
 import { mapRequest, withDefaultHeader } from "./transforms.js"
 
 const hasAuthorization = (request: Request.Request): boolean => Headers.has(request.headers, "authorization")

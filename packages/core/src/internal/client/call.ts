@@ -20,10 +20,10 @@ import * as Request from "../../Request.js"
 import * as Response from "../../Response.js"
 import type { Service as TransportService } from "../../Transport.js"
 import * as Url from "../../Url.js"
-import { resolve as resolveBody } from "../multipart.js"
-import { millisOf } from "../prepare.js"
-import { withDownloadProgress, withUploadProgress } from "../progress.js"
+import { millisOf } from "../engine/prepare.js"
 import { copy as copyRequest } from "../request.js"
+import { resolve as resolveBody } from "./multipart.js"
+import { withDownloadProgress, withUploadProgress } from "./progress.js"
 
 /** What a transform below the caller sees of one call. */
 export interface Call<S> {

@@ -16,10 +16,10 @@ import type * as Response from "../../Response.js"
 import type { Service as TransportService } from "../../Transport.js"
 import * as Url from "../../Url.js"
 import { basicAuthorization } from "../credentials.js"
-import { requestHead, responseHead } from "../debug.js"
 import { copy as copyRequest } from "../request.js"
-import { attemptSpan } from "../tracing.js"
 import { type Call, execute, fetch, type Handler, openBody, urlOf } from "./call.js"
+import { requestHead, responseHead } from "./debug.js"
+import { attemptSpan } from "./tracing.js"
 
 /** @internal */
 export const TypeId: unique symbol = Symbol.for("@courier/core/Client")

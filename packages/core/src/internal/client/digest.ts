@@ -6,7 +6,7 @@
  */
 import { md5 } from "@noble/hashes/legacy"
 import { sha256, sha512_256 } from "@noble/hashes/sha2"
-import { OWS, TCHAR } from "../grammar.js"
+import { OWS, TCHAR } from "../http1/grammar.js"
 
 /** A Digest challenge from `WWW-Authenticate`, with what the answer needs. */
 export interface Challenge {

@@ -18,12 +18,12 @@ import * as Request from "../../Request.js"
 import * as Response from "../../Response.js"
 import type { Policy } from "../../Retry.js"
 import * as Url from "../../Url.js"
-import { decoded, discard, redirectOf, retrying } from "../policies.js"
-import { millisOf } from "../prepare.js"
+import { millisOf } from "../engine/prepare.js"
 import { copy as copyRequest, redactUrl } from "../request.js"
-import { isTracing, requestSpan } from "../tracing.js"
 import { type Call, urlOf } from "./call.js"
 import { transform } from "./client.js"
+import { decoded, discard, redirectOf, retrying } from "./policies.js"
+import { isTracing, requestSpan } from "./tracing.js"
 
 /** `self` with each request replaced by `f(request)`. */
 export const mapRequest = <E, R>(

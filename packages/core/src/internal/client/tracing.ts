@@ -30,9 +30,9 @@ const builtInTracer = Effect.runSync(Effect.tracer)
  */
 export const isTracing = (tracer: Tracer.Tracer): boolean => tracer !== builtInTracer
 
-import * as Request from "../Request.js"
-import type * as Response from "../Response.js"
-import type * as Url from "../Url.js"
+import * as Request from "../../Request.js"
+import type * as Response from "../../Response.js"
+import type * as Url from "../../Url.js"
 
 const attributes = (request: Request.Request, url: Url.Url) => ({
   "http.request.method": request.method,

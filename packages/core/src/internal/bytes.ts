@@ -1,4 +1,4 @@
-/** Byte helpers shared by the codec: latin1 both ways and concatenation. @internal */
+/** Bytes: latin1 both ways, concatenation, and slab allocation for outgoing heads. @internal */
 
 // WHATWG's "latin1" label is windows-1252, which differs from ISO-8859-1 only for bytes 0x80-0x9F, and
 // every differing byte decodes to a char above U+00FF. So: decode natively, and if any such char appears,

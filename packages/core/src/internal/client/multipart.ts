@@ -6,9 +6,9 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import * as Body from "../Body.js"
-import { Files } from "../Files.js"
-import * as Headers from "../Headers.js"
+import * as Body from "../../Body.js"
+import { Files } from "../../Files.js"
+import * as Headers from "../../Headers.js"
 
 const utf8 = new TextEncoder()
 

@@ -2,7 +2,7 @@
  * The errors of an exchange: a socket failure as `IOError`, and each decoder failure as its `HttpError`.
  * @internal
  */
-import type { SocketError } from "../Connector.js"
+import type { SocketError } from "../../Connector.js"
 import {
   BadStatusLine,
   HeaderOverflow,
@@ -12,8 +12,8 @@ import {
   ProtocolError,
   type RequestInfo,
   UnknownTransferEncoding,
-} from "../HttpError.js"
-import type { Failure } from "./decoder.js"
+} from "../../HttpError.js"
+import type { Failure } from "../http1/model.js"
 
 export const ioError = (info: RequestInfo, e: SocketError): HttpError =>
   new IOError({ request: info, code: e.code, reason: e.reason })

@@ -8,9 +8,9 @@
  * @internal
  */
 
-import * as Headers from "../Headers.js"
-import type { RequestHead } from "../Http1.js"
-import { allocate } from "./latin1.js"
+import * as Headers from "../../Headers.js"
+import type { RequestHead } from "../../Http1.js"
+import { allocate } from "../bytes.js"
 
 const HTTP11 = " HTTP/1.1\r\n"
 const HOST = "Host: "

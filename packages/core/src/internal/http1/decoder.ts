@@ -16,52 +16,11 @@
  * Bytes that follow a complete message stay in `leftover`: a connection holding any is not reused.
  * @internal
  */
+
+import { concat, decodeLatin1 } from "../bytes.js"
 import { checkPartial, checkPartialStatus, parseSection, sectionEnd, statusLine } from "./fields.js"
 import { chunkExtensionPattern } from "./grammar.js"
-import { concat, decodeLatin1 } from "./latin1.js"
-
-/** Limits on what the decoder will buffer; see `Http1.defaultLimits` for the defaults and their precedent. */
-export interface Limits {
-  readonly maxHeadBytes: number
-  readonly maxLineBytes: number
-  readonly maxHeaderCount: number
-  readonly maxChunkLineBytes: number
-  readonly maxChunkExtensionBytes: number
-  /** The most informational (1xx) responses before the final one. */
-  readonly maxInformational: number
-}
-
-/** Why decoding stopped; the transport turns these into `HttpError` values. */
-export type Failure =
-  | { readonly _tag: "BadStatusLine"; readonly line: string }
-  | { readonly _tag: "HeaderOverflow"; readonly limit: string; readonly max: number }
-  | { readonly _tag: "ProtocolError"; readonly reason: string; readonly offset: number }
-  | { readonly _tag: "UnknownTransferEncoding"; readonly encoding: string }
-  | { readonly _tag: "IncompleteRead"; readonly received: number; readonly expected: number | undefined }
-
-export type Pairs = Array<readonly [string, string]>
-
-export interface Head {
-  readonly _tag: "Head"
-  readonly version: 10 | 11
-  readonly status: number
-  readonly reason: string
-  readonly headers: Pairs
-  /** Whether the connection may carry another request once this response has ended. */
-  readonly keepAlive: boolean
-  /** The announced body length, when the body is Content-Length framed (0 for bodiless responses). */
-  readonly contentLength: number | undefined
-  /** The server's `Keep-Alive: timeout=N` hint, in seconds, if it sent one. */
-  readonly keepAliveTimeout: number | undefined
-}
-
-export type Event =
-  | Head
-  | { readonly _tag: "Informational"; readonly status: number; readonly reason: string; readonly headers: Pairs }
-  | { readonly _tag: "Data"; readonly chunk: Uint8Array }
-  | { readonly _tag: "End"; readonly trailers: Pairs }
-  | { readonly _tag: "NeedData" }
-  | { readonly _tag: "Error"; readonly failure: Failure }
+import type { Event, Failure, Head, Limits, Pairs } from "./model.js"
 
 const NEED_DATA: Event = { _tag: "NeedData" }
 const EMPTY = new Uint8Array(0)

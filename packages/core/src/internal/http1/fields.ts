@@ -3,9 +3,10 @@
  * and parsing field lines. Pure functions over bytes; the decoder owns the state. RFC 9112 §2.2, §5.
  * @internal
  */
-import type { Failure, Limits, Pairs } from "./decoder.js"
+
+import { decodeLatin1 } from "../bytes.js"
 import { receivedValueForbidden, tokenPattern } from "./grammar.js"
-import { decodeLatin1 } from "./latin1.js"
+import type { Failure, Limits, Pairs } from "./model.js"
 
 const CR = 13
 const LF = 10

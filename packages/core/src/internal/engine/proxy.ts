@@ -6,8 +6,8 @@
  * @internal
  */
 import * as Either from "effect/Either"
-import * as Url from "../Url.js"
-import { basicAuthorization } from "./credentials.js"
+import * as Url from "../../Url.js"
+import { basicAuthorization } from "../credentials.js"
 
 /** Proxy settings; `Http1Transport.ProxyOptions` is this, documented for users. */
 export interface ProxyOptions {

@@ -6,12 +6,12 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as Body from "../Body.js"
-import type { HttpError } from "../HttpError.js"
-import type * as Request from "../Request.js"
-import * as Response from "../Response.js"
-import { concat } from "./latin1.js"
-import { copy as copyRequest } from "./request.js"
+import * as Body from "../../Body.js"
+import type { HttpError } from "../../HttpError.js"
+import type * as Request from "../../Request.js"
+import * as Response from "../../Response.js"
+import { concat } from "../bytes.js"
+import { copy as copyRequest } from "../request.js"
 
 /** Reports download progress as the body streams. */
 export const withDownloadProgress = (
