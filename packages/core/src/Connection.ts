@@ -35,6 +35,7 @@ import {
 import { concat, encodeLatin1 } from "./internal/bytes.js"
 import { fromFailure, ioError } from "./internal/engine/failures.js"
 import { millisOf } from "./internal/engine/prepare.js"
+import { read as socketRead, write as socketWrite } from "./internal/engine/socket.js"
 import * as Url from "./Url.js"
 
 /**
@@ -232,7 +233,7 @@ export const make = (
           ? Effect.fail(new NotConnected({ request: current }))
           : within(
               "send",
-              Effect.mapError((socket as Socket).write(bytes), (e) => ioError(current, e)),
+              Effect.mapError(socketWrite(socket as Socket, bytes), (e) => ioError(current, e)),
             ).pipe(Effect.tapError((e) => (e._tag === "Timeout" ? drop : Effect.void))),
       )
 
@@ -327,7 +328,7 @@ export const make = (
       const readOnce = Effect.suspend(() =>
         within(
           head === undefined ? "head" : "body",
-          Effect.mapError(sock.read, (e) => ioError(info, e)),
+          Effect.mapError(socketRead(sock), (e) => ioError(info, e)),
         ),
       ).pipe(
         Effect.tapError((e) => (e._tag === "Timeout" ? drop : Effect.void)),

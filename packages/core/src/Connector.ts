@@ -1,9 +1,10 @@
 /**
  * The byte-level seam under the HTTP/1.1 transport: a Connector opens sockets to an origin.
  *
- * A `Socket` is the smallest interface the codec needs — write bytes, read the next chunk or the end,
- * say whether it is still fit for another request, and destroy it. The node transport implements it over
- * node:net and node:tls; the mock transport's scripted peer implements it in memory. Errors here know
+ * A `Socket` is the smallest interface the engine needs — send bytes, wait until more may be sent, listen
+ * for the chunks received and the end, say whether it is still fit for another request, and destroy it.
+ * The node transport implements it over node:net and node:tls; the mock transport's scripted peer
+ * implements it in memory; `fromPull` builds one from any socket read and written with Effects. Errors here know
  * nothing of requests: the transport maps `ConnectError` to `HTTPConnectionError` and `SocketError` to
  * `IOError`, adding the request they belong to.
  *
@@ -11,7 +12,8 @@
  */
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
+import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
 import type { Origin } from "./Url.js"
 
@@ -40,7 +42,9 @@ export class SocketError extends Data.TaggedError("SocketError")<{
 }> {}
 
 /**
- * An open, bidirectional byte stream.
+ * An open, bidirectional byte stream, in push form: bytes are sent with a call and received through a
+ * listener, so an exchange runs on the socket's own callbacks with no Effect per read or write. A socket
+ * that can only be read and written with Effects becomes one with `fromPull`.
  *
  * @since 0.1.0
  * @category models
@@ -48,31 +52,47 @@ export class SocketError extends Data.TaggedError("SocketError")<{
 export interface Socket {
   /** A number unique among the sockets of one connector, for history and logs. */
   readonly id: number
-  /** Writes bytes; resolves once they are handed to the OS (or buffered below its high-water mark). */
-  readonly write: (bytes: Uint8Array) => Effect.Effect<void, SocketError>
-  /** The next bytes received, or `undefined` when the peer has closed its side. */
-  readonly read: Effect.Effect<Uint8Array | undefined, SocketError>
+  /** Writes bytes at once, or returns the failure if the socket cannot take them. */
+  readonly send: (bytes: Uint8Array) => SocketError | undefined
+  /**
+   * Calls `ready` once the socket holds few enough unsent bytes to take more — at once when it does now —
+   * or with the failure if it dies first; the function returned cancels the wait. A writer of a large
+   * body waits on it between pieces, so memory stays bounded when the peer reads slowly.
+   */
+  readonly whenWritable: (ready: (failure: SocketError | undefined) => void) => () => void
+  /**
+   * Hands every chunk received (`undefined`: the peer closed) to `onBytes` until it returns false, or the
+   * failure to `onError`; bytes received while nobody listened come first. Delivery stops when the
+   * socket is destroyed, or when the function returned is called (bytes then wait for the next `listen`).
+   */
+  readonly listen: (
+    onBytes: (bytes: Uint8Array | undefined) => boolean,
+    onError: (error: SocketError) => void,
+  ) => () => void
   /** Whether the socket can carry another request: open, not ended by the peer, no unread bytes. */
   readonly reusable: () => boolean
   /** Closes the socket at once, dropping anything unsent. */
   readonly destroy: Effect.Effect<void>
-  /**
-   * Optional, with `listen`: the push form, for sockets that can do better than one Effect per write and
-   * read. The HTTP/1.1 transport uses it for requests whose body is in memory and whose response is read
-   * whole. `send` writes at once (as `write` would), returning the failure if the socket cannot take the
-   * bytes.
-   */
-  readonly send?: (bytes: Uint8Array) => SocketError | undefined
-  /**
-   * Hands every chunk received (`undefined`: the peer closed) to `onBytes` until it returns false, or the
-   * failure to `onError`; bytes received while nobody listened come first. Delivery stops when the
-   * socket is destroyed, or when the function returned is called (bytes then wait for `read` or the next
-   * `listen`).
-   */
-  readonly listen?: (
-    onBytes: (bytes: Uint8Array | undefined) => boolean,
-    onError: (error: SocketError) => void,
-  ) => () => void
+}
+
+/**
+ * A socket read and written with Effects, the form most byte streams offer; `fromPull` turns it into a
+ * `Socket`.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface PullSocket {
+  /** A number unique among the sockets of one connector. */
+  readonly id: number
+  /** Writes bytes; succeeds once the socket has taken them. */
+  readonly write: (bytes: Uint8Array) => Effect.Effect<void, SocketError>
+  /** The next bytes received, or `undefined` when the peer has closed its side. */
+  readonly read: Effect.Effect<Uint8Array | undefined, SocketError>
+  /** Whether the socket can carry another request. */
+  readonly reusable: () => boolean
+  /** Closes the socket at once. */
+  readonly destroy: Effect.Effect<void>
 }
 
 /**
@@ -108,3 +128,124 @@ export interface Service {
  * @category tags
  */
 export class Connector extends Context.Tag("@courier/core/Connector")<Connector, Service>() {}
+
+/** What ended a pull socket's received stream: the peer's close, or a failure. */
+type Ending = { readonly _tag: "Closed" } | { readonly _tag: "Failed"; readonly error: SocketError }
+
+const noop = (): void => undefined
+
+/**
+ * Builds a `Socket` from a `PullSocket`: a fiber in the scope reads only while someone listens, so a
+ * reader that stops applies back-pressure, and writes go out one after another in the order sent.
+ *
+ * @since 0.4.0
+ * @category constructors
+ */
+export const fromPull = (pull: PullSocket): Effect.Effect<Socket, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const runtime = yield* Effect.runtime<never>()
+    const run = Runtime.runCallback(runtime)
+    const received: Array<Uint8Array> = []
+    let ending: Ending | undefined
+    let listener: { onBytes: (bytes: Uint8Array | undefined) => boolean; onError: (e: SocketError) => void } | undefined
+    let reading: (() => void) | undefined
+    const unsent: Array<Uint8Array> = []
+    let writing: (() => void) | undefined
+    let writeFailure: SocketError | undefined
+    const writable: Array<(failure: SocketError | undefined) => void> = []
+    let destroyed = false
+
+    /** Hands what was received to the listener, then reads more while it still listens. */
+    const deliver = (): void => {
+      while (listener !== undefined) {
+        const chunk = received.shift()
+        const l = listener
+        if (chunk !== undefined) {
+          listener = undefined
+          if (l.onBytes(chunk) && listener === undefined) listener = l
+          continue
+        }
+        if (ending === undefined) {
+          readNext()
+          return
+        }
+        listener = undefined
+        if (ending._tag === "Closed") l.onBytes(undefined)
+        else l.onError(ending.error)
+        return
+      }
+    }
+    const readNext = (): void => {
+      if (reading !== undefined || ending !== undefined || destroyed) return
+      reading = run(pull.read, {
+        onExit: (exit) => {
+          reading = undefined
+          if (exit._tag === "Success") {
+            if (exit.value === undefined) ending = { _tag: "Closed" }
+            else received.push(exit.value)
+          } else if (exit.cause._tag === "Fail") ending = { _tag: "Failed", error: exit.cause.error }
+          else if (!destroyed) ending = { _tag: "Closed" }
+          deliver()
+        },
+      })
+    }
+    /** Writes what was sent, one write at a time, in order; then wakes the writers waiting for room. */
+    const flush = (): void => {
+      const next = unsent.shift()
+      if (next === undefined || writeFailure !== undefined || destroyed) {
+        for (const ready of writable.splice(0)) ready(writeFailure)
+        return
+      }
+      writing = run(pull.write(next), {
+        onExit: (exit) => {
+          writing = undefined
+          if (exit._tag === "Failure") {
+            writeFailure =
+              exit.cause._tag === "Fail"
+                ? exit.cause.error
+                : new SocketError({ code: "EPIPE", reason: "socket is closed" })
+            unsent.length = 0
+          }
+          flush()
+        },
+      })
+    }
+    const socket: Socket = {
+      id: pull.id,
+      send: (bytes) => {
+        if (writeFailure !== undefined) return writeFailure
+        unsent.push(bytes)
+        if (writing === undefined) flush()
+        return undefined
+      },
+      whenWritable: (ready) => {
+        if (writing === undefined && unsent.length === 0) {
+          ready(writeFailure)
+          return noop
+        }
+        writable.push(ready)
+        return () => {
+          const i = writable.indexOf(ready)
+          if (i !== -1) writable.splice(i, 1)
+        }
+      },
+      listen: (onBytes, onError) => {
+        const mine = { onBytes, onError }
+        listener = mine
+        deliver()
+        return () => {
+          if (listener === mine) listener = undefined
+        }
+      },
+      reusable: () => ending === undefined && received.length === 0 && writeFailure === undefined && pull.reusable(),
+      destroy: Effect.suspend(() => {
+        destroyed = true
+        listener = undefined
+        reading?.()
+        writing?.()
+        return pull.destroy
+      }),
+    }
+    yield* Effect.addFinalizer(() => socket.destroy)
+    return socket
+  })

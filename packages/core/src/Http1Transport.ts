@@ -9,23 +9,22 @@
  *
  * @since 0.1.0
  */
-import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
-import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import { type ConnectError, type ConnectOptions, Connector } from "./Connector.js"
 import type { Limits } from "./Http1.js"
 import * as Http1 from "./Http1.js"
 import { HTTPConnectionError, type HttpError, Timeout } from "./HttpError.js"
-import { type Engine, Wire } from "./internal/engine/exchange.js"
+import { type Engine, Exchange, type Mode } from "./internal/engine/exchange.js"
+import { pinned } from "./internal/engine/pinned.js"
 import * as Pool from "./internal/engine/pool.js"
 import { millisOf, type PhaseTimeouts, type Prepared, prepare } from "./internal/engine/prepare.js"
 import { type ProxyOptions as InternalProxyOptions, router as proxyRouter } from "./internal/engine/proxy.js"
+import { abandon, concluded, run, Streamed } from "./internal/engine/run.js"
 import { Timers } from "./internal/engine/timers.js"
 import type * as Request from "./Request.js"
 import { info as requestInfo } from "./Request.js"
@@ -101,8 +100,6 @@ export interface Options {
  * @category models
  */
 export interface ProxyOptions extends InternalProxyOptions {}
-
-type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 
 /**
  * The deadlines a request gets when neither it nor its Client sets one, so that nothing waits forever:
@@ -196,7 +193,6 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
     const pool = Pool.make(
       connector,
       scope,
-      clock,
       {
         // 64: enough for heavy fan-out to one host while bounding sockets; undici's Pool is unbounded by default,
         // browsers use 6. Raise it for load tests.
@@ -250,50 +246,11 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
                 reason: e.reason,
               })
 
-    /** A socket that died while idle shows as a reset or a close before any byte of the response. */
-    const deadSocket = (wire: Wire, error: HttpError): boolean =>
-      !wire.gotBytes && (error._tag === "IOError" || (error._tag === "BadStatusLine" && error.line === ""))
-
-    /**
-     * Runs one exchange on a lease. Called inside the caller's uninterruptible region, so one
-     * matchCauseEffect does what onExit and catchAll would (each with a mask of its own): on any failure or
-     * interruption the connection is destroyed, and a dead reused socket is retried once on a fresh one,
-     * as is a request refused by a failed pipeline.
-     */
-    const exchange = (
-      p: Prepared,
-      lease: Pool.Lease,
-      fresh: boolean,
-      restore: Restore,
-      buffered: boolean,
-    ): Effect.Effect<Response, HttpError> => {
-      const wire = new Wire(lease, p, engine, buffered)
-      return Effect.matchCauseEffect(restore(wire.run()), {
-        onFailure: (cause) => {
-          const closing = wire.abandon()
-          const error = Cause.failureOption(cause)
-          const next: Effect.Effect<Response, HttpError> =
-            !fresh &&
-            p.replayable &&
-            Option.isSome(error) &&
-            !Cause.isInterrupted(cause) &&
-            (wire.refused || (lease.reused && deadSocket(wire, error.value)))
-              ? attempt(p, true, restore, buffered)
-              : Effect.failCause(cause)
-          return closing === undefined ? next : Effect.zipRight(closing, next)
-        },
-        onSuccess: Effect.succeed,
-      })
-    }
-
     const route = proxyRouter(options.proxy)
 
     /** Whether a request read whole may be pipelined: idempotent, no body, no `Connection: close`. */
     const mayPipeline = (p: Prepared): boolean =>
       p.replayable && !p.close && p.body._tag === "Fixed" && p.body.bytes.length === 0
-
-    /** Whether a buffered request can take the fast path (see `fetchPushed`). */
-    const pushable = (p: Prepared): boolean => p.onInformational === undefined && p.whole
 
     /** Where a request connects: its origin, the proxy it is forwarded to, or its origin through a tunnel. */
     const connectTo = (p: Prepared): readonly [Url.Origin, ConnectOptions] => {
@@ -307,175 +264,70 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
       ]
     }
 
-    const attempt = (
-      p: Prepared,
-      fresh: boolean,
-      restore: Restore,
-      buffered: boolean,
-    ): Effect.Effect<Response, HttpError> => {
-      const [origin, connect] = connectTo(p)
-      const pipelinable = pipelining && buffered && mayPipeline(p)
-      const lease = pool.acquire(origin, { fresh, restore, connect, pipelinable, waitMillis: p.timeouts.acquire })
-      return Effect.isEffect(lease)
-        ? Effect.flatMap(Effect.mapError(lease, connectFailed(p)), (l) => exchange(p, l, fresh, restore, buffered))
-        : exchange(p, lease, fresh, restore, buffered)
-    }
+    /**
+     * One attempt at a request: a connection from the pool, then the exchange on it. A request that finds a
+     * connection, or gets one while it waits in line, runs as the socket's callbacks inside one
+     * `Effect.async`, and its request is written the moment the connection is handed to it, without waking
+     * its fiber. A granted slot is opened as an Effect (the Connector's), then the exchange runs the same
+     * way. A dead reused socket, or a request a failed pipeline refused, is sent once more on a fresh
+     * connection (`Exchange.retryable`). Interrupting the fiber leaves the line, gives back the slot, or
+     * abandons the exchange, whichever it is at.
+     */
+    const attempt = (p: Prepared, mode: Mode, fresh: boolean): Effect.Effect<Response, HttpError> =>
+      Effect.async<Response, HttpError>((resume) => {
+        const [origin, connect] = connectTo(p)
+        const pipelinable = pipelining && mode === "buffered" && mayPipeline(p)
+        const ask: Pool.Ask = { fresh, connect, pipelinable, waitMillis: p.timeouts.acquire }
+        const retry = fresh ? () => undefined : () => attempt(p, mode, true)
+        let cancel: Effect.Effect<void> = Effect.void
+        const granted = (grant: Pool.Grant): void => {
+          if (grant._tag === "Lease") {
+            const ex = new Exchange(grant.lease, p, engine, mode)
+            cancel = abandon(ex)
+            if (p.whole) ex.start((outcome) => resume(concluded(ex, outcome, retry)))
+            else resume(run(ex, retry))
+            return
+          }
+          cancel = Effect.sync(() => pool.freeSlot(origin))
+          resume(
+            Effect.uninterruptibleMask((restore) =>
+              Effect.flatMap(Effect.mapError(pool.open(origin, ask, restore), connectFailed(p)), (lease) =>
+                restore(run(new Exchange(lease, p, engine, mode), retry)),
+              ),
+            ),
+          )
+        }
+        const timedOut = () => resume(Effect.fail(connectFailed(p)(new Pool.WaitTimeout({ millis: ask.waitMillis }))))
+        const waiting = pool.request(origin, ask, granted, timedOut)
+        if (waiting !== undefined) cancel = Effect.sync(() => pool.cancel(origin, waiting))
+        return Effect.suspend(() => cancel)
+      })
 
     const start = (request: Parameters<TransportService["send"]>[0], url: Parameters<TransportService["send"]>[1]) => {
       const r = route(url.origin)
       return prepare(request, url, requestInfo(request), defaults, r._tag === "Forward" ? r.proxy : undefined)
     }
 
-    /** The general path of a buffered request: the exchange as Effects, in an uninterruptible region. */
-    const fetchEffect = (p: Prepared) => Effect.uninterruptibleMask((restore) => attempt(p, false, restore, true))
-
-    /**
-     * The fast path of a buffered request: one `Effect.async` for the whole exchange, driven by the
-     * socket's callbacks (`Wire.push`). A request that finds no idle connection waits in the pool's line as
-     * a callback, and its request is written the moment a connection is handed to it, without waking its
-     * fiber; with pipelining it may join a busy connection the same way. Whatever needs Effects
-     * (connecting, a retry on a fresh connection, a socket without the push form) continues on the general
-     * path. `pending` is what the canceller runs if the fiber is
-     * interrupted: leaving the line, destroying the connection mid-exchange, or giving back a slot.
-     */
-    const fetchPushed = (p: Prepared, pipelinable: boolean): Effect.Effect<Response, HttpError> =>
-      Effect.async<Response, HttpError>((resume) => {
-        const [origin, connect] = connectTo(p)
-        let pending: Effect.Effect<void> | undefined
-        const general = (run: (restore: Restore) => Effect.Effect<Response, HttpError>) =>
-          Effect.uninterruptibleMask((restore) =>
-            Effect.suspend(() => {
-              pending = undefined
-              return run(restore)
-            }),
-          )
-        const then = (closing: Effect.Effect<void> | undefined, next: Effect.Effect<Response, HttpError>) => {
-          pending = closing
-          resume(closing === undefined ? next : Effect.zipRight(closing, next))
-        }
-        const start = (lease: Pool.Lease) => {
-          const wire = new Wire(lease, p, engine, true)
-          const socket = lease.conn.socket
-          pending = Effect.suspend(() => wire.abandon() ?? Effect.void)
-          if (socket.send === undefined || socket.listen === undefined) {
-            return resume(general((restore) => exchange(p, lease, false, restore, true)))
-          }
-          wire.push({ send: socket.send, listen: socket.listen }, (outcome, closing) => {
-            if (Either.isRight(outcome)) return then(closing, Effect.succeed(outcome.right))
-            const retry = p.replayable && (wire.refused || (lease.reused && deadSocket(wire, outcome.left)))
-            then(closing, retry ? general((restore) => attempt(p, true, restore, true)) : Effect.fail(outcome.left))
-          })
-        }
-        const idle = pool.take(origin, pipelinable)
-        if (idle !== undefined) start(idle)
-        else {
-          const waitMillis = p.timeouts.acquire
-          const granted = (grant: Pool.Grant) => {
-            if (grant !== "connect") return start(grant)
-            pending = Effect.sync(() => pool.freeSlot(origin))
-            resume(
-              general((restore) =>
-                Effect.flatMap(
-                  Effect.mapError(
-                    pool.openGranted(origin, { fresh: false, restore, connect, pipelinable, waitMillis }),
-                    connectFailed(p),
-                  ),
-                  (l) => exchange(p, l, false, restore, true),
-                ),
-              ),
-            )
-          }
-          const timedOut = () => {
-            pending = undefined
-            resume(Effect.fail(connectFailed(p)(new Pool.WaitTimeout({ millis: waitMillis }))))
-          }
-          const waiter = pool.enqueue(origin, pipelinable, waitMillis, granted, timedOut)
-          if (waiter === undefined) return resume(fetchEffect(p))
-          pending = Effect.sync(() => pool.dequeue(origin, waiter))
-        }
-        return Effect.suspend(() => pending ?? Effect.void)
-      })
-
     const fetch: TransportService["fetch"] = (request, url) =>
       Effect.suspend(() => {
         const prepared = start(request, url)
-        if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
-        const p = prepared.right
-        return pushable(p) ? fetchPushed(p, pipelining && mayPipeline(p)) : fetchEffect(p)
+        return Either.isLeft(prepared) ? Effect.fail(prepared.left) : attempt(prepared.right, "buffered", false)
       })
 
     const send: TransportService["send"] = (request, url) =>
       Effect.uninterruptibleMask((restore) => {
         const prepared = start(request, url)
         if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
-        return Effect.tap(attempt(prepared.right, false, restore, false), (response) => {
+        return Effect.tap(restore(attempt(prepared.right, "streaming", false)), (response) => {
           const body = response.body
           // A body still on the wire holds its connection: if the scope closes first, destroy it.
-          return body instanceof Wire && body.lease.active
-            ? Effect.addFinalizer(() => body.abandon() ?? Effect.void)
+          return body instanceof Streamed && body.exchange.lease.active
+            ? Effect.addFinalizer(() => abandon(body.exchange))
             : Effect.void
         })
       })
 
-    /**
-     * A pinned transport: one connection, opened on the first request, carries every request in turn (a
-     * semaphore keeps them in order); a connection the server closes is replaced on the next request. Its
-     * responses are read whole, since the next request needs the connection. At the end of the scope the
-     * connection goes back to the pool.
-     */
-    const pin = (origin: Url.Origin): Effect.Effect<TransportService, never, Scope.Scope> =>
-      Effect.gen(function* () {
-        const turn = yield* Effect.makeSemaphore(1)
-        let held: Pool.Lease | undefined
-        let used = 0
-        const holder: Pick<Pool.Pool, "release"> = {
-          release: (lease, reusable) => {
-            lease.active = false
-            if (reusable || held === undefined) return undefined
-            const dead = held
-            held = undefined
-            return pool.release(dead, false)
-          },
-        }
-        const lease = (p: Prepared, restore: Restore): Effect.Effect<Pool.Lease, HttpError> => {
-          if (held !== undefined) {
-            used++
-            return Effect.succeed({ conn: held.conn, reused: true, active: true, pinned: true })
-          }
-          const [target, connect] = connectTo(p)
-          const ask = { fresh: true, restore, connect, pipelinable: false, waitMillis: p.timeouts.acquire }
-          const opening = pool.acquire(target, ask)
-          return Effect.map(
-            Effect.mapError(Effect.isEffect(opening) ? opening : Effect.succeed(opening), connectFailed(p)),
-            (l) => {
-              held = l
-              used = 1
-              return { conn: l.conn, reused: false, active: true, pinned: true }
-            },
-          )
-        }
-        // Requests to another origin are not pinned: they take the pool as usual.
-        const run: TransportService["fetch"] = (request, url) =>
-          url.origin.key !== origin.key
-            ? fetch(request, url)
-            : turn.withPermits(1)(
-                Effect.uninterruptibleMask((restore) => {
-                  const prepared = start(request, url)
-                  if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
-                  const p = prepared.right
-                  return Effect.flatMap(lease(p, restore), (l) => {
-                    const wire = new Wire(l, p, { ...engine, pool: holder }, true)
-                    return restore(wire.run()).pipe(
-                      Effect.onExit((exit) => (Exit.isSuccess(exit) ? Effect.void : (wire.abandon() ?? Effect.void))),
-                    )
-                  })
-                }),
-              )
-        yield* Effect.addFinalizer(() =>
-          Effect.suspend(() => (held === undefined ? Effect.void : (pool.release(held, used > 0) ?? Effect.void))),
-        )
-        return Transport.of({ send: run, fetch: run })
-      })
+    const pin = (origin: Url.Origin) => pinned({ pool, engine, origin, fetch, start, connectTo, connectFailed })
 
     return Transport.of({ send, fetch, pin })
   })

@@ -1,86 +1,100 @@
 // The ticket order of a pipelined connection, without sockets: who may write, who may read, who is refused.
 import { describe, expect, it } from "@effect/vitest"
-import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as Fiber from "effect/Fiber"
 import { Pipeline } from "../src/internal/engine/pipeline.js"
 
-/** Runs `turn` in a fiber and says whether it has finished after the scheduler has run. */
-const started = (turn: Effect.Effect<void, unknown>) =>
-  Effect.gen(function* () {
-    const fiber = yield* Effect.fork(Effect.either(turn))
-    yield* Effect.yieldNow()
-    return fiber
-  })
-
-const finished = <A, E>(fiber: Fiber.RuntimeFiber<A, E>) => Effect.map(Fiber.poll(fiber), (o) => o._tag === "Some")
+/** Records the order in which turns come, and whether the connection was dead when each came. */
+const recorder = (pl: Pipeline) => {
+  const log: Array<string> = []
+  return {
+    log,
+    write: (ticket: number) => pl.whenWriteTurn(ticket, () => log.push(`${pl.dead ? "refused" : "write"} ${ticket}`)),
+    read: (ticket: number) => pl.whenReadTurn(ticket, () => log.push(`${pl.dead ? "refused" : "read"} ${ticket}`)),
+  }
+}
 
 describe("Pipeline", () => {
-  it.effect("a later ticket writes only after the earlier one has, whichever fiber runs first", () =>
-    Effect.gen(function* () {
-      const pl = new Pipeline()
-      const first = pl.issue()
-      const second = pl.issue()
-      const waiting = yield* started(pl.writeTurn(second))
-      expect(yield* finished(waiting)).toBe(false)
-      yield* pl.writeTurn(first)
-      pl.wrote(first)
-      expect(yield* Fiber.join(waiting)).toEqual(Either.right(undefined))
-    }),
-  )
+  it("a later ticket writes only after the earlier one has, whichever asks first", () => {
+    const pl = new Pipeline()
+    const first = pl.issue(true)
+    const second = pl.issue(true)
+    const r = recorder(pl)
+    r.write(second)
+    expect(r.log).toEqual([])
+    r.write(first)
+    expect(r.log).toEqual(["write 0"])
+    pl.wrote(first)
+    expect(r.log).toEqual(["write 0", "write 1"])
+  })
 
-  it.effect("responses are read in ticket order", () =>
-    Effect.gen(function* () {
-      const pl = new Pipeline()
-      const [a, b, c] = [pl.issue(), pl.issue(), pl.issue()]
-      const third = yield* started(pl.readTurn(c))
-      const second = yield* started(pl.readTurn(b))
-      yield* pl.readTurn(a)
-      expect(pl.read(a)).toBe(true)
-      yield* Effect.yieldNow()
-      expect(yield* finished(second)).toBe(true)
-      expect(yield* finished(third)).toBe(false)
-      expect(pl.read(b)).toBe(true)
-      expect(yield* Fiber.join(third)).toEqual(Either.right(undefined))
-    }),
-  )
+  it("responses are read in ticket order", () => {
+    const pl = new Pipeline()
+    const [a, b, c] = [pl.issue(true), pl.issue(true), pl.issue(true)]
+    const r = recorder(pl)
+    r.read(c)
+    r.read(b)
+    r.read(a)
+    expect(r.log).toEqual(["read 0"])
+    expect(pl.finish(a, "reuse")).toBe("Busy")
+    expect(r.log).toEqual(["read 0", "read 1"])
+    expect(pl.finish(b, "reuse")).toBe("Busy")
+    expect(r.log).toEqual(["read 0", "read 1", "read 2"])
+    expect(pl.finish(c, "reuse")).toBe("Idle")
+  })
 
-  it.effect("an exchange abandoned behind others closes the pipeline to new writes and dooms it at its turn", () =>
-    Effect.gen(function* () {
-      const pl = new Pipeline()
-      const [a, b, c] = [pl.issue(), pl.issue(), pl.issue()]
-      const behind = yield* started(pl.readTurn(c))
-      expect(pl.abandon(b)).toBe(false)
-      expect(pl.accepts(8)).toBe(false)
-      expect(Either.isLeft(yield* Effect.either(pl.writeTurn(c)))).toBe(true)
-      // The one ahead still reads; when the abandoned one's turn comes, the connection must die.
-      yield* pl.readTurn(a)
-      expect(pl.read(a)).toBe(false)
-      pl.kill()
-      const exit = yield* Fiber.join(behind)
-      expect(Either.isLeft(exit)).toBe(true)
-    }),
-  )
+  it("an exchange abandoned behind others closes the pipeline to new writes and dooms it at its turn", () => {
+    const pl = new Pipeline()
+    const [a, b, c] = [pl.issue(true), pl.issue(true), pl.issue(true)]
+    const r = recorder(pl)
+    r.read(c)
+    expect(pl.finish(b, "destroy")).toBe("Nothing")
+    expect(pl.closing).toBe(true)
+    expect(pl.accepts(8)).toBe(false)
+    // The one ahead still reads; when the abandoned one's turn comes, the connection must die.
+    expect(pl.finish(a, "reuse")).toBe("Kill")
+    pl.kill()
+    expect(r.log).toEqual(["refused 2"])
+  })
 
   it("an exchange that gives up while it reads asks for the connection to be killed at once", () => {
     const pl = new Pipeline()
-    const a = pl.issue()
-    pl.issue()
-    expect(pl.abandon(a)).toBe(true)
+    const a = pl.issue(true)
+    pl.issue(true)
+    expect(pl.finish(a, "destroy")).toBe("Kill")
   })
 
-  it.effect("once nothing is in flight, the order starts again from the first ticket", () =>
-    Effect.gen(function* () {
-      const pl = new Pipeline()
-      const a = pl.issue()
-      yield* pl.writeTurn(a)
-      pl.wrote(a)
-      pl.read(a)
-      pl.inFlight--
-      pl.reset()
-      expect(pl.issue()).toBe(0)
-      yield* pl.writeTurn(0)
-      yield* pl.readTurn(0)
-    }),
-  )
+  it("nothing more is decided for exchanges that finish after the connection died", () => {
+    const pl = new Pipeline()
+    const [a, b] = [pl.issue(true), pl.issue(true)]
+    pl.kill()
+    expect(pl.finish(a, "reuse")).toBe("Nothing")
+    expect(pl.finish(b, "destroy")).toBe("Nothing")
+    expect(pl.inFlight).toBe(0)
+  })
+
+  it("bytes past the last response kill the connection once nothing is in flight", () => {
+    const pl = new Pipeline()
+    const a = pl.issue(true)
+    pl.leftover = new Uint8Array([72])
+    expect(pl.finish(a, "reuse")).toBe("Kill")
+  })
+
+  it("a request others may not join stops the joining until nothing is in flight", () => {
+    const pl = new Pipeline()
+    const a = pl.issue(false)
+    expect(pl.accepts(8)).toBe(false)
+    expect(pl.finish(a, "reuse")).toBe("Idle")
+    expect(pl.accepts(8)).toBe(true)
+  })
+
+  it("once nothing is in flight, the order starts again from the first ticket", () => {
+    const pl = new Pipeline()
+    const a = pl.issue(true)
+    pl.wrote(a)
+    expect(pl.finish(a, "reuse")).toBe("Idle")
+    expect(pl.issue(true)).toBe(0)
+    const r = recorder(pl)
+    r.write(0)
+    r.read(0)
+    expect(r.log).toEqual(["write 0", "read 0"])
+  })
 })

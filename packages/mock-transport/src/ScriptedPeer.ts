@@ -168,6 +168,8 @@ class RequestReader {
 
 let socketIds = 0
 
+const noop = (): void => undefined
+
 /**
  * How the scripted peer's connections open.
  *
@@ -262,12 +264,15 @@ export const layer = <R = never>(
           const gone = new Connector.SocketError({ code: "EPIPE", reason: "the peer has gone" })
           const socket: Connector.Socket = {
             id: ++socketIds,
-            write: (bytes) =>
-              Effect.suspend(() => (toPeer.ended ? Effect.fail(gone) : Effect.sync(() => toPeer.push(bytes.slice())))),
             send: (bytes) => {
               if (toPeer.ended) return gone
               toPeer.push(bytes.slice())
               return undefined
+            },
+            // The peer's side is memory: it takes whatever is sent, and the script reads it at its pace.
+            whenWritable: (ready) => {
+              ready(toPeer.ended ? gone : undefined)
+              return noop
             },
             listen: (onBytes, onError) =>
               toClient.listen((chunk, ending) => {
@@ -275,7 +280,6 @@ export const layer = <R = never>(
                 onError(new Connector.SocketError({ code: ending.code, reason: ending.reason }))
                 return false
               }),
-            read: toClient.read((e) => new Connector.SocketError({ code: e.code, reason: e.reason })),
             reusable: () => !toClient.ended && toClient.buffered === 0,
             destroy: finish({ _tag: "End" }),
           }

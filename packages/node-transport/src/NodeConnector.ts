@@ -2,9 +2,9 @@
  * Sockets for Courier over node:net and node:tls.
  *
  * TLS verifies certificates by default and sends SNI (never for an IP literal) and ALPN `http/1.1`. TCP
- * no-delay and keep-alive are on. Reads are pulled (`read`) or pushed to a listener (`listen`): bytes that
- * arrive while nobody reads are queued, and the socket is paused when the queue grows, so a slow reader
- * applies back-pressure to the server.
+ * no-delay and keep-alive are on. Bytes are pushed to a listener (`listen`); bytes that arrive while nobody
+ * listens are queued, and the socket is paused when the queue grows, so a slow reader applies back-pressure
+ * to the server.
  *
  * @since 0.1.0
  */
@@ -79,7 +79,6 @@ class NodeSocket implements Connector.Socket {
   private queue: Array<Uint8Array> = []
   private ended = false
   private failure: Connector.SocketError | undefined
-  private waiter: ((effect: Effect.Effect<Uint8Array | undefined, Connector.SocketError>) => void) | undefined
   /** Small writes waiting for the end of the event-loop turn. */
   private batched: Array<Uint8Array> = []
   private corked = false
@@ -96,61 +95,35 @@ class NodeSocket implements Connector.Socket {
         else if (this.onBytes === undefined) this.onError = undefined
         return
       }
-      const waiter = this.waiter
-      if (waiter !== undefined) {
-        this.waiter = undefined
-        waiter(Effect.succeed(chunk))
-        return
-      }
       this.queue.push(chunk)
       if (this.queue.length >= HIGH_WATER_CHUNKS) socket.pause()
     })
     socket.on("end", () => {
       this.ended = true
-      this.wake(Effect.succeed(undefined))
+      this.wake()
     })
     socket.on("error", (e: NodeJS.ErrnoException) => {
       this.failure = new Connector.SocketError({ code: e.code ?? "EIO", reason: e.message })
-      this.wake(Effect.fail(this.failure))
+      this.wake()
     })
     socket.on("close", () => {
       if (!this.ended && this.failure === undefined) {
         this.failure = new Connector.SocketError({ code: "ECONNRESET", reason: "socket closed" })
       }
-      this.wake(this.failure === undefined ? Effect.succeed(undefined) : Effect.fail(this.failure))
+      this.wake()
     })
   }
 
-  private wake(effect: Effect.Effect<Uint8Array | undefined, Connector.SocketError>): void {
+  /** Tells the listener, if any, that the stream ended or failed. */
+  private wake(): void {
     const onBytes = this.onBytes
     const onError = this.onError
-    if (onBytes !== undefined && onError !== undefined) {
-      this.onBytes = undefined
-      this.onError = undefined
-      if (this.failure === undefined) onBytes(undefined)
-      else onError(this.failure)
-      return
-    }
-    const waiter = this.waiter
-    this.waiter = undefined
-    waiter?.(effect)
+    if (onBytes === undefined || onError === undefined) return
+    this.onBytes = undefined
+    this.onError = undefined
+    if (this.failure === undefined) onBytes(undefined)
+    else onError(this.failure)
   }
-
-  readonly read: Effect.Effect<Uint8Array | undefined, Connector.SocketError> = Effect.suspend(() => {
-    const chunk = this.queue.shift()
-    if (chunk !== undefined) {
-      if (this.queue.length === 0 && this.socket.isPaused()) this.socket.resume()
-      return Effect.succeed(chunk)
-    }
-    if (this.failure !== undefined) return Effect.fail(this.failure)
-    if (this.ended) return Effect.succeed(undefined)
-    return Effect.async<Uint8Array | undefined, Connector.SocketError>((resume) => {
-      this.waiter = resume
-      return Effect.sync(() => {
-        this.waiter = undefined
-      })
-    })
-  })
 
   /** Why nothing can be written now, if so. */
   private unwritable(): Connector.SocketError | undefined {
@@ -189,8 +162,8 @@ class NodeSocket implements Connector.Socket {
     this.socket.write(bytes)
   }
 
-  // The push form: one call per write and one callback per chunk instead of an Effect for each, so no
-  // fiber is resumed until the caller has what it waits for.
+  // One call per write and one callback per chunk instead of an Effect for each, so no fiber is resumed
+  // until the caller has what it waits for.
   readonly send = (bytes: Uint8Array): Connector.SocketError | undefined => {
     const failure = this.unwritable()
     if (failure === undefined) this.put(bytes)
@@ -222,29 +195,24 @@ class NodeSocket implements Connector.Socket {
     }
   }
 
-  write(bytes: Uint8Array): Effect.Effect<void, Connector.SocketError> {
-    return Effect.suspend(() => {
-      const failure = this.unwritable()
-      if (failure !== undefined) return Effect.fail(failure)
-      this.put(bytes)
-      // Wait for the kernel only past 1 MiB buffered rather than Node's 16 KiB high-water mark: a streamed
-      // body of 64 KiB pieces would otherwise wait for 'drain' after every piece (upload bench: +20% MiB/s).
-      if (this.socket.writableLength <= WRITE_BUFFER_BYTES) return Effect.void
-      // Above the high-water mark: wait for the kernel to take the bytes (back-pressure for big bodies).
-      return Effect.async<void, Connector.SocketError>((resume) => {
-        const done = () => {
-          this.socket.off("drain", done)
-          this.socket.off("close", done)
-          resume(this.failure === undefined ? Effect.void : Effect.fail(this.failure))
-        }
-        this.socket.on("drain", done)
-        this.socket.on("close", done)
-        return Effect.sync(() => {
-          this.socket.off("drain", done)
-          this.socket.off("close", done)
-        })
-      })
-    })
+  // Wait for the kernel only past 1 MiB buffered rather than Node's 16 KiB high-water mark: a streamed body
+  // of 64 KiB pieces would otherwise wait for 'drain' after every piece (upload bench: +20% MiB/s).
+  readonly whenWritable = (ready: (failure: Connector.SocketError | undefined) => void): (() => void) => {
+    if (this.failure !== undefined || this.socket.writableLength <= WRITE_BUFFER_BYTES) {
+      ready(this.failure ?? this.unwritable())
+      return noop
+    }
+    const done = () => {
+      cancel()
+      ready(this.failure)
+    }
+    const cancel = () => {
+      this.socket.off("drain", done)
+      this.socket.off("close", done)
+    }
+    this.socket.on("drain", done)
+    this.socket.on("close", done)
+    return cancel
   }
 
   private readonly uncork = (): void => {

@@ -1,40 +1,45 @@
 /**
- * One request/response exchange over a leased connection, for a request already prepared (prepare.ts):
- * write the head with the body, then feed socket bytes to the decoder. In buffered mode reading runs to
- * the end of the body; in streaming mode it stops at the head and the Response pulls the rest. The
- * connection is released the moment the decoder reports the end. Two forms: `run`, as Effects (one
- * `matchEffect` per socket read), and `push`, driven by the socket's callbacks with no Effect until the end
- * (see Http1Transport's fast path). On a pipelined connection both wait for their turns (pipeline.ts).
+ * One request/response exchange on a leased connection, as a callback state machine — theory of operation.
+ *
+ * The exchange writes a prepared request (prepare.ts) and feeds what the socket delivers to the decoder.
+ * It runs on the socket's callbacks only: no Effect runs inside it, so one object serves every way of
+ * calling it, and the Effect form (run.ts) is a thin `Effect.async` around it. States:
+ *
+ *   Queued ──► Sending ──► Head ──► Body ──► Ended
+ *      │          │          │        │
+ *      └──────────┴──────────┴────────┴────► Failed
+ *
+ * - Queued: on a pipelined connection, waiting for its turn to write (pipeline.ts).
+ * - Sending: a body not in memory is being written (upload.ts drives it, and feeds what arrives meanwhile).
+ * - Head: the request is written; no final head yet. 1xx heads are collected for the request's hook.
+ * - Body: the head arrived. A buffered exchange reads on to the end; a streaming one hands the head out
+ *   and reads only while its body is pulled.
+ * - Ended: the last byte arrived; the connection went back to the pool (or was closed, if not reusable).
+ * - Failed: the peer broke the protocol, the socket failed, a deadline passed, or the caller gave up; the
+ *   connection is destroyed.
  *
  * Deadlines (`send`, `head`, `body`) are one timer per exchange on the transport's timer heap (timers.ts),
  * checked lazily: `since` says when the present wait began, and the timer, when it fires early, moves
- * itself to the real deadline. An expired deadline destroys the connection (or, in push form, ends the
- * exchange at once), and every failure after it is reported as the `Timeout`. A request whose body is not
- * in memory (upload.ts) is written while the socket is watched, so a final response that arrives early
- * ends the upload.
+ * itself to the real deadline. A deadline that passes fails the exchange, and every failure after it is
+ * reported as the `Timeout`.
+ *
+ * What the connection's fate needs (closing a socket) is an Effect value handed back to the caller, never
+ * run here.
  * @internal
  */
-import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
+import type * as Effect from "effect/Effect"
 import type { Socket, SocketError } from "../../Connector.js"
 import * as Headers from "../../Headers.js"
-import * as Http1 from "../../Http1.js"
+import { MAX_BUFFERED_BODY_BYTES } from "../../Http1.js"
 import { BodyTooLarge, type HttpError, IOError, Timeout } from "../../HttpError.js"
 import * as Response from "../../Response.js"
 import { concatAll } from "../bytes.js"
+import { ResponseDecoder } from "../http1/decoder.js"
 import type { Event, Head, Limits } from "../http1/model.js"
 import { fromFailure, ioError } from "./failures.js"
-import type { Pipeline } from "./pipeline.js"
-import type { Lease, Pool } from "./pool.js"
+import type { Fate, Lease, Pool } from "./pool.js"
 import type { PhaseTimeouts, Prepared } from "./prepare.js"
 import { type Timer, type Timers, timer } from "./timers.js"
-import { upload } from "./upload.js"
-
-/** A socket with the push form (`Socket.send` and `Socket.listen`). */
-export type PushSocket = Required<Pick<Socket, "send" | "listen">>
-
-/** What `Wire.push` reports: the response or failure, and the Effect that closes the connection if any. */
-type Done = (outcome: Either.Either<Response.Response, HttpError>, closing: Effect.Effect<void> | undefined) => void
 
 /** What every exchange of one transport shares. */
 export interface Engine {
@@ -43,142 +48,329 @@ export interface Engine {
   readonly timers: Timers
 }
 
+/** Read the whole body before answering (`fetch`), or answer at the head and read the body as pulled. */
+export type Mode = "buffered" | "streaming"
+
+export type State = "Queued" | "Sending" | "Head" | "Body" | "Ended" | "Failed"
+
 /** The phases with a deadline inside an exchange. */
 export type Phase = "send" | "head" | "body"
+
+/** The Effect that closes the connection, when it must be closed; undefined when there is nothing to wait for. */
+export type Closing = Effect.Effect<void> | undefined
+
+/** How an exchange ends for the one waiting on its response. */
+export type Outcome =
+  | { readonly _tag: "Answered"; readonly closing: Closing }
+  | { readonly _tag: "Failed"; readonly error: HttpError; readonly closing: Closing }
+
+/** What a pull of a streamed body gets. */
+export type Pulled =
+  | { readonly _tag: "Chunks"; readonly chunks: ReadonlyArray<Uint8Array>; readonly closing: Closing }
+  | { readonly _tag: "End" }
+  | { readonly _tag: "Failed"; readonly error: HttpError; readonly closing: Closing }
+
+/** Whether a phase's deadline counts from now, or from the next wait (`waiting`). */
+type Clocked = "from now" | "from the next wait"
 
 /** `since` when the exchange is not waiting (a streamed body nobody pulls, a request body being produced). */
 const IDLE = -1
 
-/** One response on one leased connection: the decoder, what it has produced, and the reading loops. */
-export class Wire {
-  readonly decoder: Http1.ResponseDecoder
+const phaseOf = (state: State): Phase | undefined => {
+  switch (state) {
+    case "Sending":
+      return "send"
+    case "Head":
+      return "head"
+    case "Body":
+      return "body"
+    case "Queued":
+    case "Ended":
+    case "Failed":
+      return undefined
+  }
+}
+
+/** A socket failure, or an end before any byte: what a socket the server closed while idle shows. */
+const deadSocketSign = (error: HttpError): boolean =>
+  error._tag === "IOError" || (error._tag === "BadStatusLine" && error.line === "")
+
+export class Exchange {
+  state: State = "Head"
+  readonly decoder: ResponseDecoder
   head: Head | undefined
   /** Body chunks decoded but not yet handed out. */
-  pending: Array<Uint8Array> = []
-  ended = false
+  private pending: Array<Uint8Array> = []
   trailers: ReadonlyArray<readonly [string, string]> = []
   /** 1xx responses not yet handed to the request's hook. */
   informational: Array<Response.Informational> | undefined
-  /** Whether any response byte arrived: before that, a dead reused socket may be retried. */
-  gotBytes = false
-  /** The response once built, so trailers that arrive later reach it. */
-  response: Response.Response | undefined
-  /** An earlier exchange on the pipelined connection failed before this one's response was read. */
-  refused = false
-  /** The request body was not sent whole (a final response came first): the connection is not reused. */
-  abandoned = false
   /** A `100 Continue` arrived. */
   continued = false
-  /** Called by the decoder's events while an upload watches the socket (upload.ts). */
-  onProgress: (() => void) | undefined
+  /** The request body was not sent whole (a final response came first): the connection is not reused. */
+  abandoned = false
+  /** The response once built, so trailers that arrive later reach it. */
+  response: Response.Response | undefined
+  /** Whether any response byte arrived: before that, a dead reused socket may be retried. */
+  private gotBytes = false
+  /** An earlier exchange on the pipelined connection failed before this one's response was read. */
+  private refused = false
+  /** The failure, once failed: every later report repeats it. */
+  failure: HttpError | undefined
   /** Body bytes received so far, against `maxBytes`. */
   private received = 0
   private readonly maxBytes: number
   private timer: Timer | undefined
-  private phase: Phase = "head"
   /** When the present wait began (Clock millis), or IDLE. */
   private since = IDLE
-  /** The deadline that passed, if one did: every later failure is reported as it. */
-  expired: Timeout | undefined
-  /** In push form: ends the exchange from outside the socket's callbacks (a deadline). */
-  private abort: ((error: HttpError) => void) | undefined
-  private settled = false
+  /** Who waits for the response (`start`, `receive`), or for the body's next chunks (`pull`). */
+  private reply: ((outcome: Outcome) => void) | undefined
+  private puller: ((pulled: Pulled) => void) | undefined
+  /** Stops the socket's delivery to this exchange. */
+  private unlisten: (() => void) | undefined
+  /** Told of every decoder event while an upload watches the socket (upload.ts). */
+  onProgress: (() => void) | undefined
 
   constructor(
     readonly lease: Lease,
     readonly prepared: Prepared,
     readonly engine: Engine,
-    /** Read the whole body before returning the response. */
-    readonly buffered: boolean,
+    readonly mode: Mode,
   ) {
-    this.decoder = new Http1.ResponseDecoder(prepared.method, engine.limits)
-    this.maxBytes = prepared.maxResponseBytes ?? (buffered ? Http1.MAX_BUFFERED_BODY_BYTES : Number.POSITIVE_INFINITY)
+    this.decoder = new ResponseDecoder(prepared.method, engine.limits)
+    this.maxBytes =
+      prepared.maxResponseBytes ?? (mode === "buffered" ? MAX_BUFFERED_BODY_BYTES : Number.POSITIVE_INFINITY)
+  }
+
+  get socket(): Socket {
+    return this.lease.conn.socket
   }
 
   get timeouts(): PhaseTimeouts {
     return this.prepared.timeouts
   }
 
-  /** Writes the request, then reads until the head (streaming) or the end (buffered). */
-  run(): Effect.Effect<Response.Response, HttpError> {
-    const pipeline = this.lease.conn.pipeline
-    const ticket = this.lease.ticket
-    const p = this.prepared
-    if (pipeline !== undefined && ticket !== undefined) {
-      if (p.whole) return this.runPipelined(pipeline, ticket)
-      // A body of its own is never pipelined: the pool grants it only a connection with nothing in flight and
-      // lets nothing join behind it, so its turns come at once; then it is written and read as on any other.
-      const refuse = () => this.refuse()
-      return pipeline
-        .writeTurn(ticket)
-        .pipe(
-          Effect.zipRight(Effect.sync(() => pipeline.wrote(ticket))),
-          Effect.zipRight(pipeline.readTurn(ticket)),
-          Effect.mapError(refuse),
-          Effect.zipRight(upload(this)),
-        )
-    }
-    if (!p.whole) return upload(this)
-    // The common case, a body in memory, is one write; its failure maps to IOError in the same step.
-    return Effect.matchEffect(this.lease.conn.socket.write(p.head), {
-      onFailure: (e) => Effect.fail(this.failed(ioError(p.info, e))),
-      onSuccess: () => {
-        this.watch("head", true)
-        return this.readResponse()
-      },
-    })
+  /** Whether the body has ended. */
+  get ended(): boolean {
+    return this.state === "Ended"
   }
-
-  /** Reads what is still missing of the response (all of it, or up to the head), then builds it. */
-  readResponse(): Effect.Effect<Response.Response, HttpError> {
-    const reading =
-      this.failure !== undefined
-        ? this.finish(false, Effect.fail(this.failure))
-        : this.ended
-          ? (this.release() ?? Effect.void)
-          : this.head !== undefined && !this.buffered
-            ? Effect.void
-            : this.readLoop
-    const informed = this.informational === undefined ? reading : Effect.zipRight(this.informed(), reading)
-    return Effect.map(informed, this.makeResponse)
-  }
-
-  /** A failure the decoder reported while the socket was watched (upload.ts), not yet acted on. */
-  failure: HttpError | undefined
 
   /**
-   * On a pipelined connection: write in ticket order, then wait for the responses ahead, then read from
-   * what the previous exchange read past its end.
+   * Whether a failed request may be sent again on a fresh connection: it is replayable and either a failed
+   * pipeline refused it, or its reused connection turned out dead before any byte of the response.
    */
-  private runPipelined(pipeline: Pipeline, ticket: number): Effect.Effect<Response.Response, HttpError> {
-    const refuse = () => this.refuse()
-    const read = Effect.suspend(() => {
-      this.watch("head", true)
-      const leftover = pipeline.takeLeftover()
-      const ended = leftover === undefined ? undefined : this.onBytes(leftover)
-      return ended ?? (this.head !== undefined && !this.buffered ? Effect.void : this.readLoop)
-    })
-    const p = this.prepared
-    return pipeline
-      .writeTurn(ticket)
-      .pipe(
-        Effect.mapError(refuse),
-        Effect.zipRight(Effect.mapError(this.lease.conn.socket.write(p.head), (e) => this.failed(ioError(p.info, e)))),
-        Effect.zipRight(Effect.sync(() => pipeline.wrote(ticket))),
-        Effect.zipRight(Effect.mapError(pipeline.readTurn(ticket), refuse)),
-        Effect.zipRight(read),
-        Effect.map(this.makeResponse),
-      )
+  get retryable(): boolean {
+    const e = this.failure
+    return (
+      e !== undefined &&
+      this.prepared.replayable &&
+      (this.refused || (this.lease.reused && !this.gotBytes && deadSocketSign(e)))
+    )
   }
 
-  /** Starts `phase`: its deadline counts from now when `waiting`, or from the next wait. */
-  watch(phase: Phase, waiting: boolean): void {
-    this.phase = phase
-    const ms = this.timeouts[phase]
+  /**
+   * Writes a request held whole in memory (on a pipelined connection, in its turn), then reads until the
+   * head (streaming) or the end (buffered); `done` is called once.
+   */
+  start(done: (outcome: Outcome) => void): void {
+    this.reply = done
+    const pipeline = this.lease.conn.pipeline
+    const ticket = this.lease.ticket
+    if (pipeline === undefined || ticket === undefined) {
+      if (this.write()) this.read()
+      return
+    }
+    this.state = "Queued"
+    // A lease released meanwhile (the caller gave up) has nothing more to do when its turn comes.
+    pipeline.whenWriteTurn(ticket, () => {
+      if (!this.lease.active) return
+      if (pipeline.dead || pipeline.closing) return this.report(this.refuse())
+      if (!this.write()) return
+      pipeline.wrote(ticket)
+      this.state = "Queued"
+      pipeline.whenReadTurn(ticket, () => {
+        if (!this.lease.active) return
+        if (pipeline.dead) return this.report(this.refuse())
+        this.enter("Head", "from now")
+        const leftover = pipeline.takeLeftover()
+        if (leftover === undefined || this.onBytes(leftover)) this.listen()
+      })
+    })
+  }
+
+  /** Sends the prepared bytes (the head, with the body when whole). */
+  private write(): boolean {
+    const failure = this.socket.send(this.prepared.head)
+    if (failure !== undefined) {
+      this.onError(failure)
+      return false
+    }
+    return true
+  }
+
+  private read(): void {
+    this.enter("Head", "from now")
+    this.listen()
+  }
+
+  /** After an upload: reads what is still missing (up to the head, or to the end); `done` is called once. */
+  receive(done: (outcome: Outcome) => void): void {
+    if (this.state === "Failed") {
+      done({ _tag: "Failed", error: this.failure as HttpError, closing: undefined })
+      return
+    }
+    this.reply = done
+    if (this.failure !== undefined) {
+      this.report(this.failure)
+      return
+    }
+    if (this.state === "Sending") {
+      // What arrived during the upload was only decoded: the end, if it came, now releases the connection.
+      if (this.decoder.done) this.release()
+      else if (this.head === undefined) this.enter("Head", "from now")
+      else this.enter("Body", this.mode === "buffered" ? "from now" : "from the next wait")
+    }
+    if (!this.settledForReply()) this.listen()
+  }
+
+  /** Starts watching the socket for this exchange. */
+  private listen(): void {
+    this.unlisten = this.socket.listen(this.onBytes, this.onError)
+  }
+
+  /** The next chunks of a streamed body: at once if some are decoded, else when they arrive. */
+  pull(deliver: (pulled: Pulled) => void): () => void {
+    if (this.pending.length > 0) {
+      const chunks = this.pending
+      this.pending = []
+      this.since = IDLE
+      deliver({ _tag: "Chunks", chunks, closing: undefined })
+      return noop
+    }
+    if (this.state === "Failed") {
+      deliver({ _tag: "Failed", error: this.failure ?? this.gone(), closing: undefined })
+      return noop
+    }
+    if (this.ended) {
+      deliver({ _tag: "End" })
+      return noop
+    }
+    this.puller = deliver
+    this.waiting()
+    this.listen()
+    return () => {
+      if (this.puller !== deliver) return
+      this.puller = undefined
+      this.since = IDLE
+      this.unlisten?.()
+    }
+  }
+
+  private readonly onBytes = (chunk: Uint8Array | undefined): boolean => {
+    if (this.state === "Ended" || this.state === "Failed") return false
+    const failure = this.feed(chunk)
+    if (failure !== undefined) {
+      this.report(failure)
+      return false
+    }
+    if (this.reply !== undefined) return !this.settledForReply()
+    if (this.puller !== undefined && (this.pending.length > 0 || this.ended)) {
+      const deliver = this.puller
+      this.puller = undefined
+      const closing = this.ended ? this.lastClosing : undefined
+      this.lastClosing = undefined
+      const chunks = this.pending
+      this.pending = []
+      this.since = IDLE
+      deliver(chunks.length > 0 ? { _tag: "Chunks", chunks, closing } : { _tag: "End" })
+      return false
+    }
+    return true
+  }
+
+  private readonly onError = (e: SocketError): void => {
+    this.report(ioError(this.prepared.info, e))
+  }
+
+  /**
+   * Answers the waiting caller if what it waits for is there (the head when streaming, the end when
+   * buffered); returns whether it did.
+   */
+  private settledForReply(): boolean {
+    const reply = this.reply
+    if (reply === undefined) return false
+    if (this.state === "Ended" || (this.mode === "streaming" && this.head !== undefined)) {
+      this.reply = undefined
+      const closing = this.lastClosing
+      this.lastClosing = undefined
+      reply({ _tag: "Answered", closing })
+      return true
+    }
+    return false
+  }
+
+  /** The Effect that closes the connection after the last byte, until someone is handed it. */
+  private lastClosing: Closing
+
+  /** Feeds bytes (undefined: the peer closed) to the decoder; returns the failure, if any. */
+  feed(bytes: Uint8Array | undefined): HttpError | undefined {
+    if (bytes !== undefined && bytes.length > 0) {
+      this.gotBytes = true
+      if (this.state === "Body" && this.since !== IDLE) this.waiting()
+    }
+    return this.apply(bytes === undefined ? this.decoder.eof() : this.decoder.feed(bytes))
+  }
+
+  private apply(events: ReadonlyArray<Event>): HttpError | undefined {
+    for (const e of events) {
+      switch (e._tag) {
+        case "Data": {
+          this.received += e.chunk.length
+          if (this.received > this.maxBytes) {
+            const limit = this.maxBytes
+            return new BodyTooLarge({ request: this.prepared.info, limit, received: this.received, decoded: false })
+          }
+          this.pending.push(e.chunk)
+          break
+        }
+        case "Head": {
+          this.head = e
+          if (this.state !== "Sending") this.enter("Body", this.mode === "buffered" ? "from now" : "from the next wait")
+          break
+        }
+        case "End": {
+          this.trailers = e.trailers
+          if (this.response !== undefined && e.trailers.length > 0) {
+            this.response.trailers = Headers.unsafeFromPairs(e.trailers)
+          }
+          if (this.state !== "Sending") this.release()
+          break
+        }
+        case "Error":
+          return fromFailure(this.prepared.info, e.failure)
+        case "Informational": {
+          if (e.status === 100) this.continued = true
+          if (this.prepared.onInformational !== undefined) {
+            this.informational ??= []
+            this.informational.push({ status: e.status, reason: e.reason, headers: Headers.unsafeFromPairs(e.headers) })
+          }
+          break
+        }
+        case "NeedData":
+          break
+      }
+    }
+    this.onProgress?.()
+    return undefined
+  }
+
+  /** Enters a state with a deadline, which counts from now or from the next wait. */
+  enter(state: "Sending" | "Head" | "Body", clocked: Clocked): void {
+    this.state = state
+    const ms = this.timeouts[phaseOf(state) as Phase]
     if (ms === Number.POSITIVE_INFINITY) return
     const timers = this.engine.timers
     const now = timers.now()
-    this.since = waiting ? now : IDLE
+    this.since = clocked === "from now" ? now : IDLE
     this.timer ??= timer(this.onDeadline)
     const t = this.timer
     if (t.index === -1 || t.at > now + ms) timers.schedule(t, now + ms)
@@ -194,167 +386,92 @@ export class Wire {
     this.since = IDLE
   }
 
-  private readonly onDeadline = (): Effect.Effect<void> | undefined => {
-    const ms = this.timeouts[this.phase]
-    if (this.settled || !this.lease.active || ms === Number.POSITIVE_INFINITY) return undefined
+  private readonly onDeadline = (): Closing => {
+    const phase = phaseOf(this.state)
+    if (phase === undefined || !this.lease.active) return undefined
+    const ms = this.timeouts[phase]
     const timers = this.engine.timers
     const now = timers.now()
     if (this.since === IDLE || now < this.since + ms) {
       timers.schedule(this.timer as Timer, (this.since === IDLE ? now : this.since) + ms)
       return undefined
     }
-    this.expired = new Timeout({ request: this.prepared.info, phase: this.phase, millis: ms })
-    if (this.abort !== undefined) {
-      this.abort(this.expired)
-      return undefined
-    }
-    // The fiber waiting on the socket sees it fail, and reports the Timeout.
-    this.onProgress?.()
-    return this.engine.pool.release(this.lease, false)
-  }
-
-  /** The error to report: the deadline that passed, if one did, whatever the socket said after it. */
-  failed(error: HttpError): HttpError {
-    return this.expired ?? error
+    return this.report(new Timeout({ request: this.prepared.info, phase, millis: ms }))
   }
 
   /**
-   * Gives up the exchange (its fiber interrupted, its streamed body dropped): the connection is destroyed and
-   * the deadline cancelled at once, so nothing holds the exchange until the timer would have fired.
+   * Fails the exchange: the connection is destroyed, and the one waiting, if any, is told with the Effect
+   * that closes it; with nobody waiting, that Effect is returned (the timer driver runs it) and the failure
+   * kept for the next to ask.
    */
-  abandon(): Effect.Effect<void> | undefined {
-    this.settle()
-    return this.engine.pool.release(this.lease, false)
-  }
-
-  /** The exchange is over: no deadline applies any more. */
-  private settle(): void {
-    this.settled = true
-    if (this.timer !== undefined) this.engine.timers.cancel(this.timer)
-  }
-
-  private apply(events: ReadonlyArray<Event>): HttpError | undefined {
-    for (const e of events) {
-      if (e._tag === "Data") {
-        this.received += e.chunk.length
-        if (this.received > this.maxBytes) {
-          const limit = this.maxBytes
-          return new BodyTooLarge({ request: this.prepared.info, limit, received: this.received, decoded: false })
-        }
-        this.pending.push(e.chunk)
-      } else if (e._tag === "Head") {
-        this.head = e
-        this.watch("body", this.buffered)
-      } else if (e._tag === "End") {
-        this.ended = true
-        this.trailers = e.trailers
-        if (this.response !== undefined && e.trailers.length > 0) {
-          this.response.trailers = Headers.unsafeFromPairs(e.trailers)
-        }
-      } else if (e._tag === "Error") return fromFailure(this.prepared.info, e.failure)
-      else if (e._tag === "Informational") {
-        if (e.status === 100) this.continued = true
-        if (this.prepared.onInformational !== undefined) {
-          this.informational ??= []
-          this.informational.push({ status: e.status, reason: e.reason, headers: Headers.unsafeFromPairs(e.headers) })
-        }
-      }
+  report(error: HttpError): Closing {
+    if (this.state === "Failed" || this.state === "Ended") return undefined
+    this.failure = error
+    const closing = this.settle("Failed")
+    const reply = this.reply
+    const puller = this.puller
+    this.reply = undefined
+    this.puller = undefined
+    if (reply !== undefined) reply({ _tag: "Failed", error, closing })
+    else if (puller !== undefined) puller({ _tag: "Failed", error, closing })
+    else {
+      this.onProgress?.()
+      return closing
     }
     return undefined
   }
 
-  /** Gives the connection back (or destroys it) once the body has ended or failed. */
-  finish<A>(reusable: boolean, then: Effect.Effect<A, HttpError>): Effect.Effect<A, HttpError> {
-    this.settle()
-    const closing = this.engine.pool.release(this.lease, reusable)
-    return closing === undefined ? then : Effect.zipRight(closing, then)
-  }
-
   /**
-   * Feeds one read's bytes (undefined: the peer closed) to the decoder. Returns what ends the reading —
-   * the failure, or the release after the last byte — or undefined when more bytes are needed.
+   * Gives up the exchange (its caller interrupted, its streamed body dropped): the connection is destroyed
+   * and the deadline cancelled at once. Returns the Effect that closes the connection.
    */
-  private onBytes(bytes: Uint8Array | undefined): Effect.Effect<void, HttpError> | undefined {
-    const failure = this.feed(bytes)
-    if (failure !== undefined) return this.finish(false, Effect.fail(failure))
-    if (this.ended) return this.release() ?? Effect.void
-    return undefined
+  abandon(): Closing {
+    if (this.state === "Failed" || this.state === "Ended") return undefined
+    this.reply = undefined
+    this.puller = undefined
+    return this.settle("Failed")
   }
 
-  /** Feeds bytes (undefined: the peer closed) to the decoder; returns the failure, if any. */
-  feed(bytes: Uint8Array | undefined): HttpError | undefined {
-    if (bytes !== undefined && bytes.length > 0) {
-      this.gotBytes = true
-      if (this.phase === "body" && this.since !== IDLE) this.waiting()
-    }
-    const failure = this.apply(bytes === undefined ? this.decoder.eof() : this.decoder.feed(bytes))
-    return failure === undefined ? undefined : this.failed(failure)
-  }
-
-  /** Gives the connection back after the last byte; returns the Effect that closes it, if it must. */
-  private release(): Effect.Effect<void> | undefined {
-    this.settle()
+  /** The body ended: the connection goes back to the pool, or is closed if it may not be reused. */
+  private release(): void {
     // On a pipelined connection, bytes past the end are the next response's: they go to the pipeline.
     const pipeline = this.lease.ticket === undefined ? undefined : this.lease.conn.pipeline
     if (pipeline !== undefined) pipeline.leftover = this.decoder.leftover
     const persistent = pipeline === undefined ? this.decoder.reusable : this.decoder.persistent
     const reusable = persistent && !this.prepared.close && !this.abandoned
-    return this.engine.pool.release(this.lease, reusable, this.head?.keepAliveTimeout)
+    this.lastClosing = this.settle("Ended", reusable ? "reuse" : "destroy")
+  }
+
+  /** Ends the exchange: no deadline applies any more, delivery stops, and the lease is given up. */
+  private settle(state: "Ended" | "Failed", fate: Fate = "destroy"): Closing {
+    this.state = state
+    if (this.timer !== undefined) this.engine.timers.cancel(this.timer)
+    this.unlisten?.()
+    this.unlisten = undefined
+    return this.engine.pool.release(this.lease, fate, fate === "reuse" ? this.head?.keepAliveTimeout : undefined)
   }
 
   /**
-   * The exchange in push form, over `Socket.send` and `Socket.listen`: no Effect runs until it ends, and
-   * `done` gets the response or the failure, with the Effect that closes the connection when it must be
-   * closed. On a pipelined connection the turns are waited for with callbacks. Measured against the
-   * Effect form (`run`): 36 -> 21 Effect operations per sequential GET, and with requests that wait in the
-   * pool's line as callbacks (Http1Transport), the c64 benchmark went from 35k to 47k req/s.
+   * Ends an upload that failed (a body stream that failed, a write that failed): a failure reported
+   * meanwhile, a passed deadline say, wins. Returns what to report, with the Effect that closes the
+   * connection.
    */
-  push(socket: PushSocket, done: Done): void {
-    const p = this.prepared
-    const bytes = p.head
-    const fail = (error: HttpError) => {
-      if (this.settled) return
-      this.settle()
-      done(Either.left(error), this.engine.pool.release(this.lease, false))
-    }
-    this.abort = fail
-    const onBytes = (chunk: Uint8Array | undefined): boolean => {
-      if (this.settled) return false
-      const failure = this.feed(chunk)
-      if (failure !== undefined) fail(failure)
-      else if (this.ended) {
-        const closing = this.release()
-        done(Either.right(this.makeResponse()), closing)
-      } else return true
-      return false
-    }
-    const onError = (e: SocketError) => fail(this.failed(ioError(p.info, e)))
-    const pipeline = this.lease.conn.pipeline
+  failUpload(error: HttpError): { readonly error: HttpError; readonly closing: Closing } {
+    const reported = this.failure ?? error
+    this.failure = reported
+    return { error: reported, closing: this.state === "Failed" ? undefined : this.settle("Failed") }
+  }
+
+  /** On a pipelined connection, the upload is written: the next request may write. */
+  wrote(): void {
     const ticket = this.lease.ticket
-    if (pipeline === undefined || ticket === undefined) {
-      const failure = socket.send(bytes)
-      if (failure !== undefined) onError(failure)
-      else {
-        this.watch("head", true)
-        socket.listen(onBytes, onError)
-      }
-      return
-    }
-    // A lease released meanwhile (its fiber interrupted) has nothing more to do when its turn comes.
-    pipeline.whenWriteTurn(ticket, () => {
-      if (!this.lease.active) return
-      if (pipeline.dead || pipeline.closing) return fail(this.refuse())
-      const failure = socket.send(bytes)
-      if (failure !== undefined) return onError(failure)
-      pipeline.wrote(ticket)
-      pipeline.whenReadTurn(ticket, () => {
-        if (!this.lease.active) return
-        if (pipeline.dead) return fail(this.refuse())
-        this.watch("head", true)
-        const leftover = pipeline.takeLeftover()
-        if (leftover === undefined || onBytes(leftover)) socket.listen(onBytes, onError)
-      })
-    })
+    if (ticket !== undefined) this.lease.conn.pipeline?.wrote(ticket)
+  }
+
+  /** The failure of a pull after the exchange was abandoned (its scope closed, say). */
+  private gone(): HttpError {
+    const reason = "the response was abandoned before its body was read"
+    return new IOError({ request: this.prepared.info, code: "ECONNABORTED", reason })
   }
 
   /** The failure of an exchange whose pipelined connection died before its response was read. */
@@ -364,57 +481,14 @@ export class Wire {
     return new IOError({ request: this.prepared.info, code: "ECONNABORTED", reason })
   }
 
-  private readonly onReadFailure = (e: SocketError): Effect.Effect<never, HttpError> =>
-    this.finish(false, Effect.fail(this.failed(ioError(this.prepared.info, e))))
-
-  /**
-   * Reads until the head has arrived (and in buffered mode until the end), handing 1xx responses to the
-   * request's hook as they come.
-   */
-  private readonly readLoop: Effect.Effect<void, HttpError> = Effect.suspend(() =>
-    Effect.matchEffect(this.lease.conn.socket.read, {
-      onFailure: this.onReadFailure,
-      onSuccess: (bytes) => {
-        const ended = this.onBytes(bytes)
-        if (ended !== undefined)
-          return this.informational === undefined ? ended : Effect.zipRight(ended, this.informed())
-        const more = this.head === undefined || this.buffered ? this.readLoop : Effect.void
-        return this.informational === undefined ? more : Effect.zipRight(this.informed(), more)
-      },
-    }),
-  )
-
-  // The effect below serves streaming bodies. It is made on first use, so a plain buffered request
-  // allocates none of it (the hot path makes one Wire per request).
-  private once: Effect.Effect<void, HttpError> | undefined
-
-  /** One read, fed to the decoder. */
-  private readOnce(): Effect.Effect<void, HttpError> {
-    this.once ??= Effect.suspend(() =>
-      Effect.matchEffect(this.lease.conn.socket.read, {
-        onFailure: this.onReadFailure,
-        onSuccess: (bytes) => this.onBytes(bytes) ?? Effect.void,
-      }),
-    )
-    return this.once
-  }
-
-  /** Hands collected 1xx responses to the hook. */
-  private informed(): Effect.Effect<void> {
-    const all = this.informational
-    const hook = this.prepared.onInformational
-    if (all === undefined || hook === undefined) return Effect.void
-    this.informational = undefined
-    return Effect.forEach(all, hook, { discard: true })
-  }
-
-  readonly makeResponse = (): Response.Response => {
+  /** Builds the response; `streamed` is the body's reader when the body has not ended. */
+  respond(streamed: Response.BodyReader | undefined): Response.Response {
     const head = this.head as Head
-    let body: Uint8Array | Wire = this
-    if (this.ended) {
+    let body: Uint8Array | Response.BodyReader
+    if (this.ended || streamed === undefined) {
       body = concatAll(this.pending)
       this.pending = []
-    }
+    } else body = streamed
     this.response = Response.make({
       request: this.prepared.info,
       status: head.status,
@@ -424,26 +498,10 @@ export class Wire {
       contentLength: head.contentLength,
       trailers: this.trailers,
       body,
-      connection: { id: this.lease.conn.socket.id, reused: this.lease.reused, pinned: this.lease.pinned === true },
+      connection: { id: this.socket.id, reused: this.lease.reused, pinned: this.lease.pinned === true },
     })
     return this.response
   }
-
-  private pulling: Effect.Effect<ReadonlyArray<Uint8Array> | undefined, HttpError> | undefined
-
-  /** The rest of the body, for a streaming Response; the body deadline counts only while it waits. */
-  get pull(): Effect.Effect<ReadonlyArray<Uint8Array> | undefined, HttpError> {
-    this.pulling ??= Effect.suspend(() => {
-      if (this.pending.length > 0) {
-        const out = this.pending
-        this.pending = []
-        this.idle()
-        return Effect.succeed(out)
-      }
-      if (this.ended) return Effect.succeed(undefined)
-      this.waiting()
-      return Effect.zipRight(this.readOnce(), this.pull)
-    })
-    return this.pulling
-  }
 }
+
+const noop = (): void => undefined

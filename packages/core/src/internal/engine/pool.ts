@@ -10,9 +10,13 @@
  * request that may be pipelined joins a busy connection once every connection allowed is open, rather
  * than wait; a request that may not be takes only a connection with nothing in flight, and nothing joins
  * behind it.
+ *
+ * The rules live in one callback form (`request`, `cancel`, `release`): a request that finds a connection
+ * gets it at once, with no Effect; one that waits is called back when a connection or a slot frees up.
+ * Only opening a socket and closing one are Effects (the Connector's and the Scope's). `acquire`, for
+ * callers in a fiber, is `request` wrapped in `Effect.async`, with the opening of a granted slot after it.
  * @internal
  */
-import type * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
@@ -60,9 +64,12 @@ export interface Lease {
 }
 
 /** What a waiter gets: a connection, or a free slot to open one in (the slot is then the waiter's). */
-export type Grant = Lease | "connect"
+export type Grant = { readonly _tag: "Lease"; readonly lease: Lease } | { readonly _tag: "Slot" }
 
-interface Waiter {
+/** What becomes of a connection when its lease is given back. */
+export type Fate = "reuse" | "destroy"
+
+interface Waiter extends Waiting {
   readonly grant: (grant: Grant) => void
   readonly pipelinable: boolean
   /** The waiter's deadline, when it has one. */
@@ -76,15 +83,12 @@ export class WaitTimeout extends Data.TaggedError("WaitTimeout")<{ readonly mill
 export interface Ask {
   /** Never an idle or busy connection: a new one. */
   readonly fresh: boolean
-  /** Makes the waits interruptible inside the caller's uninterruptible region. */
-  readonly restore: Restore
   readonly connect: ConnectOptions
   /** The request may join a busy pipelined connection. */
   readonly pipelinable: boolean
   /** The longest wait in line for a connection (Infinity: no limit). */
   readonly waitMillis: number
 }
-type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 
 interface OriginPool {
   readonly key: string
@@ -98,35 +102,35 @@ interface OriginPool {
 
 export interface Pool {
   /**
-   * A connection for `origin`; with `fresh`, never an idle or busy one. A healthy idle connection comes
-   * back at once, as a plain Lease (the hot path); otherwise an Effect that connects or waits,
-   * interruptibly through `restore`. A `pipelinable` request may join a busy connection.
+   * Asks for a connection for `origin`; with `ask.fresh`, never an idle or busy one. A healthy idle
+   * connection (or, for a pipelinable request, a busy one it may join) or a free slot to open one in is
+   * granted at once: `granted` is called before `request` returns, which returns undefined. Otherwise the
+   * request waits in line: `granted` is called when a connection or a slot frees up, or `timedOut` after
+   * `ask.waitMillis`, and the place in line is returned, for `cancel`.
    */
-  readonly acquire: (origin: Origin, ask: Ask) => Lease | Effect.Effect<Lease, ConnectError | WaitTimeout>
-  /**
-   * Gives the connection back for reuse when `reusable`, destroys it otherwise; `keepAliveHint` is the
-   * server's `Keep-Alive: timeout=` in seconds. Returns the Effect that closes the connection, or
-   * undefined when there is nothing to wait for.
-   */
-  readonly release: (lease: Lease, reusable: boolean, keepAliveHint?: number) => Effect.Effect<void> | undefined
-  /**
-   * The callback forms, for exchanges that run outside a fiber (see `Wire.push`): `take` gives a healthy
-   * idle connection, or nothing (and changes nothing); `enqueue` puts a waiter in line when every slot is
-   * taken, or returns undefined when one is free; `dequeue` takes a waiter out of line; `openGranted`
-   * opens a connection in a slot granted with "connect", and `freeSlot` gives such a slot back unused. A
-   * waiter still in line after `waitMillis` is taken out and `onTimeout` called.
-   */
-  readonly take: (origin: Origin, pipelinable: boolean) => Lease | undefined
-  readonly enqueue: (
+  readonly request: (
     origin: Origin,
-    pipelinable: boolean,
-    waitMillis: number,
-    grant: (grant: Grant) => void,
-    onTimeout: () => void,
-  ) => object | undefined
-  readonly dequeue: (origin: Origin, waiter: object) => void
-  readonly openGranted: (origin: Origin, ask: Ask) => Effect.Effect<Lease, ConnectError>
+    ask: Ask,
+    granted: (grant: Grant) => void,
+    timedOut: () => void,
+  ) => Waiting | undefined
+  /** Takes a request out of line (it gave up); nothing if it has been granted meanwhile. */
+  readonly cancel: (origin: Origin, waiting: Waiting) => void
+  /**
+   * Opens a connection in a slot granted by `request`; the dial is interruptible through `restore`, and a
+   * dial that fails or is interrupted gives the slot back.
+   */
+  readonly open: (origin: Origin, ask: Ask, restore: Restore) => Effect.Effect<Lease, ConnectError>
+  /** Gives back a slot granted by `request` and not used. */
   readonly freeSlot: (origin: Origin) => void
+  /** `request`, then `open` for a slot, as an Effect: for callers in a fiber (the pinned transport). */
+  readonly acquire: (origin: Origin, ask: Ask, restore: Restore) => Effect.Effect<Lease, ConnectError | WaitTimeout>
+  /**
+   * Gives the connection back (`reuse`) or destroys it; `keepAliveHint` is the server's `Keep-Alive:
+   * timeout=` in seconds. Returns the Effect that closes the connection, or undefined when there is
+   * nothing to wait for.
+   */
+  readonly release: (lease: Lease, fate: Fate, keepAliveHint?: number) => Effect.Effect<void> | undefined
   /** Closes idle connections past their deadline. */
   readonly sweep: Effect.Effect<void>
   /** Counts per origin, for tests and metrics. */
@@ -135,13 +139,16 @@ export interface Pool {
   readonly keys: () => ReadonlyArray<string>
 }
 
-export const make = (
-  connector: ConnectorService,
-  scope: Scope.Scope,
-  clock: Clock.Clock,
-  options: PoolOptions,
-  timers: Timers,
-): Pool => {
+/** A place in an origin's line. */
+export interface Waiting {
+  readonly _tag: "Waiting"
+}
+
+type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+
+const SLOT: Grant = { _tag: "Slot" }
+
+export const make = (connector: ConnectorService, scope: Scope.Scope, options: PoolOptions, timers: Timers): Pool => {
   const origins = new Map<string, OriginPool>()
   const poolFor = (key: string): OriginPool => {
     let p = origins.get(key)
@@ -159,8 +166,6 @@ export const make = (
   const close = (conn: Conn): Effect.Effect<void> => Scope.close(conn.scope, Exit.void)
   /** Whether an idle connection may carry a request: within its idle deadline, and healthy. */
   const usable = (conn: Conn, now: number): boolean => conn.idleUntil > now && conn.socket.reusable()
-  const closeAll = (conns: ReadonlyArray<Conn>) =>
-    conns.length === 0 ? Effect.void : Effect.forEach(conns, close, { discard: true })
 
   /** Frees a slot: the next waiter may open a connection in it. */
   const freeSlot = (p: OriginPool): void => {
@@ -168,7 +173,7 @@ export const make = (
     const next = nextWaiter(p)
     if (next !== undefined) {
       p.open++
-      next.grant("connect")
+      next.grant(SLOT)
     } else forget(p)
   }
 
@@ -195,7 +200,7 @@ export const make = (
             onTimeout()
             return undefined
           })
-    const waiter: Waiter = { grant, pipelinable, timer: deadline }
+    const waiter: Waiter = { _tag: "Waiting", grant, pipelinable, timer: deadline }
     p.waiters.push(waiter)
     if (deadline !== undefined) timers.schedule(deadline, timers.now() + waitMillis)
     return waiter
@@ -217,10 +222,13 @@ export const make = (
   const lease = (p: OriginPool, conn: Conn, reused: boolean, pipelinable: boolean): Lease => {
     const pl = conn.pipeline
     if (pl === undefined) return { conn, reused, active: true }
-    if (pl.inFlight === 0) pl.joinable = pipelinable
     p.busy.add(conn)
-    return { conn, reused, active: true, ticket: pl.issue() }
+    return { conn, reused, active: true, ticket: pl.issue(pipelinable) }
   }
+  const granting = (p: OriginPool, conn: Conn, reused: boolean, pipelinable: boolean): Grant => ({
+    _tag: "Lease",
+    lease: lease(p, conn, reused, pipelinable),
+  })
 
   /**
    * Grants free places in `conn`'s pipeline to the waiting requests at the head of the line, while they
@@ -232,7 +240,7 @@ export const make = (
     if (pl === undefined) return
     while (p.waiters[0]?.pipelinable === true && pl.accepts(depth) && fits(conn)) {
       const w = nextWaiter(p) as Waiter
-      w.grant(lease(p, conn, true, true))
+      w.grant(granting(p, conn, true, true))
     }
   }
 
@@ -256,7 +264,44 @@ export const make = (
     return best
   }
 
-  const open = (origin: Origin, p: OriginPool, ask: Ask) => {
+  /** The newest healthy idle connection; stale ones found on the way are closed by the timer driver. */
+  const takeIdle = (p: OriginPool): Conn | undefined => {
+    const now = timers.now()
+    for (let conn = p.idle.pop(); conn !== undefined; conn = p.idle.pop()) {
+      if (usable(conn, now)) return conn
+      p.open--
+      timers.defer(close(conn))
+    }
+    return undefined
+  }
+
+  const request: Pool["request"] = (origin, ask, granted, timedOut) => {
+    const p = poolFor(origin.key)
+    const idle = ask.fresh ? undefined : takeIdle(p)
+    let grant: Grant | undefined
+    if (idle !== undefined) grant = granting(p, idle, true, ask.pipelinable)
+    else if (p.open < options.maxConnectionsPerOrigin) {
+      p.open++
+      grant = SLOT
+    } else {
+      // Joining a busy connection would pass the requests already in line.
+      const busy = ask.pipelinable && pipelining && !ask.fresh && p.waiters.length === 0 ? joinable(p) : undefined
+      if (busy !== undefined) grant = granting(p, busy, true, true)
+    }
+    if (grant !== undefined) {
+      granted(grant)
+      return undefined
+    }
+    return line(p, ask.pipelinable && !ask.fresh, ask.waitMillis, granted, timedOut)
+  }
+
+  const cancel: Pool["cancel"] = (origin, waiting) => {
+    const p = origins.get(origin.key)
+    if (p !== undefined) leave(p, waiting as Waiter)
+  }
+
+  const open: Pool["open"] = (origin, ask, restore) => {
+    const p = poolFor(origin.key)
     const { connect } = ask
     const opening = connector.connect(origin, connect)
     const timed =
@@ -271,76 +316,58 @@ export const make = (
                 timeout: true,
               }),
           })
-    return Effect.flatMap(Scope.fork(scope, ExecutionStrategy.sequential), (connScope) =>
-      ask.restore(Scope.extend(timed, connScope)).pipe(
-        Effect.onExit((exit) =>
-          Exit.isSuccess(exit)
-            ? Effect.void
-            : Effect.zipRight(
-                Scope.close(connScope, Exit.void),
-                Effect.sync(() => freeSlot(p)),
-              ),
+    return Effect.uninterruptibleMask((mask) =>
+      Effect.flatMap(Scope.fork(scope, ExecutionStrategy.sequential), (connScope) =>
+        mask(restore(Scope.extend(timed, connScope))).pipe(
+          Effect.onExit((exit) =>
+            Exit.isSuccess(exit)
+              ? Effect.void
+              : Effect.zipRight(
+                  Scope.close(connScope, Exit.void),
+                  Effect.sync(() => freeSlot(p)),
+                ),
+          ),
+          Effect.map((socket): Lease => {
+            const pipeline = pipelining ? new Pipeline() : undefined
+            const conn: Conn = { socket, scope: connScope, key: origin.key, requests: 0, idleUntil: 0, pipeline }
+            const first = lease(p, conn, false, ask.pipelinable)
+            if (ask.pipelinable) fill(p, conn)
+            return first
+          }),
         ),
-        Effect.map((socket): Lease => {
-          const pipeline = pipelining ? new Pipeline() : undefined
-          const conn: Conn = { socket, scope: connScope, key: origin.key, requests: 0, idleUntil: 0, pipeline }
-          const first = lease(p, conn, false, ask.pipelinable)
-          if (ask.pipelinable) fill(p, conn)
-          return first
-        }),
       ),
     )
   }
 
-  /** Waits in line for a connection or a free slot, within the ask's deadline. */
-  const wait = (p: OriginPool, ask: Ask): Effect.Effect<Grant, WaitTimeout> =>
-    Effect.async<Grant, WaitTimeout>((resume) => {
-      const waiter = line(
-        p,
-        ask.pipelinable && !ask.fresh,
-        ask.waitMillis,
-        (grant) => resume(Effect.succeed(grant)),
-        () => resume(Effect.fail(new WaitTimeout({ millis: ask.waitMillis }))),
-      )
-      return Effect.sync(() => leave(p, waiter))
-    })
+  /** Gives back a grant that arrived for a caller interrupted before it could use it. */
+  const giveBack = (origin: Origin, grant: Grant): Effect.Effect<void> =>
+    grant._tag === "Slot"
+      ? Effect.sync(() => freeSlot(poolFor(origin.key)))
+      : Effect.suspend(() => release(grant.lease, "destroy") ?? Effect.void)
 
-  const acquire: Pool["acquire"] = (origin, ask) => {
-    const p = poolFor(origin.key)
-    const stale: Array<Conn> = []
-    let found: Conn | undefined
-    if (!ask.fresh && p.idle.length > 0) {
-      const now = clock.unsafeCurrentTimeMillis()
-      while (found === undefined && p.idle.length > 0) {
-        const conn = p.idle.pop() as Conn
-        if (usable(conn, now)) found = conn
-        else {
-          p.open--
-          stale.push(conn)
-        }
-      }
-    }
-    if (found !== undefined && stale.length === 0) return lease(p, found, true, ask.pipelinable)
-    return Effect.suspend(() => {
-      const cleanup = closeAll(stale)
-      if (found !== undefined) return Effect.as(cleanup, lease(p, found, true, ask.pipelinable))
-      if (p.open < options.maxConnectionsPerOrigin) {
-        p.open++
-        return Effect.zipRight(cleanup, open(origin, p, ask))
-      }
-      // Joining a busy connection would pass the requests already in line.
-      const busy = ask.pipelinable && pipelining && !ask.fresh && p.waiters.length === 0 ? joinable(p) : undefined
-      if (busy !== undefined) return Effect.as(cleanup, lease(p, busy, true, true))
-      return Effect.zipRight(
-        cleanup,
-        Effect.flatMap(
-          ask.restore(wait(p, ask)),
-          (grant): Effect.Effect<Lease, ConnectError> =>
-            grant === "connect" ? open(origin, p, ask) : Effect.succeed(grant),
-        ),
+  const acquire: Pool["acquire"] = (origin, ask, restore) =>
+    Effect.suspend(() => {
+      let unused: Grant | undefined
+      const wait = Effect.async<Grant, WaitTimeout>((resume) => {
+        const waiting = request(
+          origin,
+          ask,
+          (grant) => {
+            unused = grant
+            resume(Effect.succeed(grant))
+          },
+          () => resume(Effect.fail(new WaitTimeout({ millis: ask.waitMillis }))),
+        )
+        return waiting === undefined ? undefined : Effect.sync(() => cancel(origin, waiting))
+      })
+      return restore(wait).pipe(
+        Effect.onInterrupt(() => (unused === undefined ? Effect.void : giveBack(origin, unused))),
+        Effect.flatMap((grant) => {
+          unused = undefined
+          return grant._tag === "Lease" ? Effect.succeed(grant.lease) : open(origin, ask, restore)
+        }),
       )
     })
-  }
 
   /** How long a connection may stay idle: the server's hint less the margin, capped, or the default. */
   const idleFor = (hintSeconds: number | undefined): number =>
@@ -356,40 +383,15 @@ export const make = (
     return close(conn)
   }
 
-  /** The end of one exchange on a pipelined connection (see Pipeline for the rules). */
-  const releasePipelined = (
-    p: OriginPool,
-    held: Lease,
-    pl: Pipeline,
-    reusable: boolean,
-    idle: number,
-  ): Effect.Effect<void> | undefined => {
-    const conn = held.conn
-    pl.inFlight--
-    if (pl.dead) return undefined
-    const ticket = held.ticket as number
-    if (!reusable) return pl.abandon(ticket) ? kill(p, conn, pl) : undefined
-    conn.requests++
-    if (!pl.read(ticket)) return kill(p, conn, pl)
-    if (pl.inFlight > 0) {
-      fill(p, conn)
-      return undefined
-    }
-    p.busy.delete(conn)
-    pl.reset()
-    if (pl.leftover.length > 0 || pl.closing) return kill(p, conn, pl)
-    return reuse(p, conn, idle)
-  }
-
   /** Hands a connection with nothing in flight to the next waiter, or keeps it idle; closes it when spent. */
   const reuse = (p: OriginPool, conn: Conn, idle: number): Effect.Effect<void> | undefined => {
     if (idle > 0 && conn.requests < options.maxRequestsPerConnection && conn.socket.reusable()) {
       const next = nextWaiter(p)
       if (next !== undefined) {
-        next.grant(lease(p, conn, true, next.pipelinable))
+        next.grant(granting(p, conn, true, next.pipelinable))
         if (next.pipelinable) fill(p, conn)
       } else {
-        conn.idleUntil = clock.unsafeCurrentTimeMillis() + idle
+        conn.idleUntil = timers.now() + idle
         p.idle.push(conn)
       }
       return undefined
@@ -399,23 +401,35 @@ export const make = (
     return close(conn)
   }
 
-  const release: Pool["release"] = (held, reusable, keepAliveHint) => {
+  const release: Pool["release"] = (held, fate, keepAliveHint) => {
     if (!held.active) return undefined
     held.active = false
     const conn = held.conn
     const p = poolFor(conn.key)
-    const idle = idleFor(keepAliveHint)
-    if (conn.pipeline !== undefined && held.ticket !== undefined) {
-      return releasePipelined(p, held, conn.pipeline, reusable, idle)
+    const pl = conn.pipeline
+    if (pl !== undefined && held.ticket !== undefined) {
+      if (fate === "reuse" && !pl.dead) conn.requests++
+      switch (pl.finish(held.ticket, fate)) {
+        case "Nothing":
+          return undefined
+        case "Busy":
+          fill(p, conn)
+          return undefined
+        case "Kill":
+          return kill(p, conn, pl)
+        case "Idle":
+          p.busy.delete(conn)
+          return reuse(p, conn, idleFor(keepAliveHint))
+      }
     }
     conn.requests++
-    if (reusable) return reuse(p, conn, idle)
+    if (fate === "reuse") return reuse(p, conn, idleFor(keepAliveHint))
     freeSlot(p)
     return close(conn)
   }
 
   const sweep: Pool["sweep"] = Effect.suspend(() => {
-    const now = clock.unsafeCurrentTimeMillis()
+    const now = timers.now()
     const expired: Array<Conn> = []
     for (const p of origins.values()) {
       for (let i = p.idle.length - 1; i >= 0; i--) {
@@ -427,7 +441,7 @@ export const make = (
         }
       }
     }
-    return closeAll(expired)
+    return expired.length === 0 ? Effect.void : Effect.forEach(expired, close, { discard: true })
   })
 
   const stats: Pool["stats"] = (key) => {
@@ -437,42 +451,13 @@ export const make = (
       : { open: p.open, idle: p.idle.length, waiting: p.waiters.length }
   }
 
-  // A stale idle connection is left for `acquire`, which closes it; so is a free slot.
-  const take: Pool["take"] = (origin, pipelinable) => {
-    const p = origins.get(origin.key)
-    if (p === undefined) return undefined
-    const conn = p.idle[p.idle.length - 1]
-    if (conn !== undefined) {
-      if (!usable(conn, clock.unsafeCurrentTimeMillis())) return undefined
-      p.idle.pop()
-      return lease(p, conn, true, pipelinable)
-    }
-    const busy =
-      pipelinable && pipelining && p.open >= options.maxConnectionsPerOrigin && p.waiters.length === 0
-        ? joinable(p)
-        : undefined
-    return busy === undefined ? undefined : lease(p, busy, true, true)
-  }
-
-  const enqueue: Pool["enqueue"] = (origin, pipelinable, waitMillis, grant, onTimeout) => {
-    const p = origins.get(origin.key)
-    if (p === undefined || p.open < options.maxConnectionsPerOrigin || p.idle.length > 0) return undefined
-    return line(p, pipelinable, waitMillis, grant, onTimeout)
-  }
-
-  const dequeue: Pool["dequeue"] = (origin, waiter) => {
-    const p = origins.get(origin.key)
-    if (p !== undefined) leave(p, waiter as Waiter)
-  }
-
   return {
+    request,
+    cancel,
+    open,
+    freeSlot: (origin) => freeSlot(poolFor(origin.key)),
     acquire,
     release,
-    take,
-    enqueue,
-    dequeue,
-    openGranted: (origin, ask) => open(origin, poolFor(origin.key), ask),
-    freeSlot: (origin) => freeSlot(poolFor(origin.key)),
     sweep,
     stats,
     keys: () => [...origins.keys()],

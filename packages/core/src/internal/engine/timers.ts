@@ -27,6 +27,8 @@ export class Timers {
   /** When the driver wakes next (Infinity: only when woken). */
   private target = Number.POSITIVE_INFINITY
   private wake: (() => void) | undefined
+  /** Effects handed over by `defer`, for the driver to run. */
+  private deferred: Array<Effect.Effect<void>> = []
 
   constructor(private readonly clock: Clock.Clock) {}
 
@@ -46,6 +48,17 @@ export class Timers {
       this.wake = undefined
       wake?.()
     }
+  }
+
+  /**
+   * Runs `effect` on the driver fiber as soon as it wakes: how the engine, which runs no Effect itself,
+   * closes a socket that nobody waits for (a stale idle connection found on the way).
+   */
+  defer(effect: Effect.Effect<void>): void {
+    this.deferred.push(effect)
+    const wake = this.wake
+    this.wake = undefined
+    wake?.()
   }
 
   cancel(t: Timer): void {
@@ -100,7 +113,8 @@ export class Timers {
   /** Fires every timer that is due, then sleeps until the next one or until an earlier one is added. */
   private readonly step: Effect.Effect<void> = Effect.suspend(() => {
     const now = this.now()
-    const effects: Array<Effect.Effect<void>> = []
+    const effects = this.deferred
+    this.deferred = []
     while (this.heap.length > 0 && (this.heap[0] as Timer).at <= now) {
       const t = this.heap[0] as Timer
       this.cancel(t)
@@ -110,6 +124,7 @@ export class Timers {
     const next = this.heap.length === 0 ? Number.POSITIVE_INFINITY : (this.heap[0] as Timer).at
     this.target = next
     const woken = Effect.async<void>((resume) => {
+      if (this.deferred.length > 0) return resume(Effect.void)
       this.wake = () => resume(Effect.void)
       return Effect.sync(() => {
         this.wake = undefined

@@ -5,17 +5,19 @@
  * the next write meets once the server closes. With `Expect: 100-continue` the body waits for the `100`, a
  * final response, or CONTINUE_WAIT_MILLIS, whichever comes first (RFC 9110 §10.1.1). The write side has
  * the `send` deadline: the longest wait for the socket to take the next piece.
+ *
+ * The body is an Effect Stream, so this part of the exchange runs in a fiber; what it leaves (the head, an
+ * early answer, a failure) is then read by the exchange's callback form (run.ts).
  * @internal
  */
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
 import type { SocketError } from "../../Connector.js"
 import * as Http1 from "../../Http1.js"
 import { EncodeError, type HttpError } from "../../HttpError.js"
-import type * as Response from "../../Response.js"
-import type { Wire } from "./exchange.js"
+import type { Exchange } from "./exchange.js"
 import { ioError } from "./failures.js"
+import { write } from "./socket.js"
 import { timer } from "./timers.js"
 
 /**
@@ -29,27 +31,30 @@ const PIECE_BYTES = 1024 * 1024
 
 const noop = (): void => undefined
 
+/** How the upload ended: the body went out whole, the server answered first, or it failed. */
+export type Uploaded =
+  | { readonly _tag: "Sent" }
+  | { readonly _tag: "Answered" }
+  | { readonly _tag: "Failed"; readonly error: HttpError }
+
 /** Writes the request body, piece by piece, each write within the `send` deadline. */
-const writeBody = (wire: Wire): Effect.Effect<void, HttpError> => {
-  const p = wire.prepared
-  const socket = wire.lease.conn.socket
-  const io = (e: SocketError) => wire.failed(ioError(p.info, e))
+const writeBody = (ex: Exchange): Effect.Effect<void, HttpError> => {
+  const p = ex.prepared
   const put = (bytes: Uint8Array) =>
     Effect.suspend(() => {
-      wire.waiting()
-      return Effect.mapBoth(socket.write(bytes), { onFailure: io, onSuccess: () => wire.idle() })
+      ex.waiting()
+      return Effect.mapBoth(write(ex.socket, bytes), {
+        onFailure: (e: SocketError) => ex.failure ?? ioError(p.info, e),
+        onSuccess: () => ex.idle(),
+      })
     })
   const body = p.body
-  const start = Effect.sync(() => wire.watch("send", false))
   if (body._tag === "Fixed") {
     const pieces = Math.ceil(body.bytes.length / PIECE_BYTES)
-    return Effect.zipRight(
-      start,
-      Effect.forEach(
-        Array.from({ length: pieces }, (_, i) => i * PIECE_BYTES),
-        (at) => put(body.bytes.subarray(at, at + PIECE_BYTES)),
-        { discard: true },
-      ),
+    return Effect.forEach(
+      Array.from({ length: pieces }, (_, i) => i * PIECE_BYTES),
+      (at) => put(body.bytes.subarray(at, at + PIECE_BYTES)),
+      { discard: true },
     )
   }
   const chunked = body.length === undefined
@@ -67,14 +72,14 @@ const writeBody = (wire: Wire): Effect.Effect<void, HttpError> => {
       ? Effect.void
       : Effect.fail(new EncodeError({ request: p.info, reason: `stream gave ${sent} bytes, ${body.length} announced` }))
   })
-  return start.pipe(Effect.zipRight(chunks), Effect.zipRight(end))
+  return Effect.zipRight(chunks, end)
 }
 
 /** Waits for `100 Continue` (seen by the watcher, which calls `onContinue`) or CONTINUE_WAIT_MILLIS. */
-const awaitContinue = (wire: Wire, watcher: { onContinue: () => void }): Effect.Effect<void> =>
+const awaitContinue = (ex: Exchange, watcher: { onContinue: () => void }): Effect.Effect<void> =>
   Effect.async<void>((resume) => {
-    if (wire.continued) return resume(Effect.void)
-    const timers = wire.engine.timers
+    if (ex.continued) return resume(Effect.void)
+    const timers = ex.engine.timers
     const t = timer(() => {
       resume(Effect.void)
       return undefined
@@ -91,69 +96,55 @@ const awaitContinue = (wire: Wire, watcher: { onContinue: () => void }): Effect.
     })
   })
 
-/** What the upload's end leaves: read the response (it may have come early), or fail. */
-const afterUpload = (
-  wire: Wire,
-  outcome: Either.Either<boolean, HttpError>,
-): Effect.Effect<Response.Response, HttpError> => {
-  const failure = wire.expired ?? wire.failure
-  if (failure !== undefined) return wire.finish(false, Effect.fail(failure))
-  if (Either.isLeft(outcome)) {
-    // A write that failed after a final response arrived (the server answered, then closed): the answer.
-    if (wire.head === undefined || outcome.left._tag !== "IOError") return wire.finish(false, Effect.fail(outcome.left))
-    wire.abandoned = true
-  } else if (!outcome.right) wire.abandoned = true
-  if (wire.head === undefined) wire.watch("head", true)
-  return wire.readResponse()
-}
-
-/** Writes the head, then the body while watching for an early answer, then reads the response. */
-export const upload = (wire: Wire): Effect.Effect<Response.Response, HttpError> =>
+/**
+ * Writes the head, then the body while watching the socket for an early answer. Never fails: how it ended
+ * is the outcome, and a failure the decoder or a deadline reported meanwhile is the exchange's `failure`.
+ */
+export const upload = (ex: Exchange): Effect.Effect<Uploaded> =>
   Effect.suspend(() => {
-    const p = wire.prepared
-    const socket = wire.lease.conn.socket
-    const head = Effect.mapError(socket.write(p.head), (e) => wire.failed(ioError(p.info, e)))
-    if (socket.listen === undefined) {
-      // A socket that cannot be watched: the whole request, then the response.
-      return head.pipe(
-        Effect.zipRight(writeBody(wire)),
-        Effect.zipRight(Effect.sync(() => wire.watch("head", true))),
-        Effect.zipRight(wire.readResponse()),
-      )
-    }
+    const p = ex.prepared
+    ex.enter("Sending", "from the next wait")
+    const head = Effect.mapError(write(ex.socket, p.head), (e) => ex.failure ?? ioError(p.info, e))
     const watcher = { onContinue: noop }
     let answer: () => void = noop
-    // Feeds what arrives to the decoder; stops at a final head (the rest is read once the upload ends).
-    const onBytes = (bytes: Uint8Array | undefined): boolean => {
-      const failure = wire.feed(bytes)
-      if (failure !== undefined) wire.failure = failure
-      if (wire.continued) watcher.onContinue()
-      if (failure === undefined && wire.head === undefined) return true
-      answer()
-      return false
-    }
-    const onError = (e: SocketError) => {
-      wire.failure = wire.failed(ioError(p.info, e))
-      answer()
-    }
-    // Resolves when the server answers (or fails, or a deadline passes) before the body is written.
-    const answered = Effect.async<boolean>((resume) => {
-      if (wire.failure !== undefined || wire.head !== undefined) return resume(Effect.succeed(false))
-      answer = () => resume(Effect.succeed(false))
-      wire.onProgress = answer
+    // What arrives is fed to the decoder; a final head (or a failure) ends the watch, and the rest is read
+    // once the upload ends.
+    const stop = ex.socket.listen(
+      (bytes) => {
+        const failure = ex.feed(bytes)
+        if (failure !== undefined) ex.failure ??= failure
+        if (ex.continued) watcher.onContinue()
+        if (failure === undefined && ex.head === undefined) return true
+        answer()
+        return false
+      },
+      (e) => {
+        ex.failure ??= ioError(p.info, e)
+        answer()
+      },
+    )
+    // Resolves when the server answers (or the exchange fails, a deadline included) before the body is out.
+    const answered = Effect.async<Uploaded>((resume) => {
+      if (ex.failure !== undefined || ex.head !== undefined) return resume(Effect.succeed({ _tag: "Answered" }))
+      answer = () => resume(Effect.succeed({ _tag: "Answered" }))
+      ex.onProgress = () => {
+        if (ex.failure !== undefined) answer()
+      }
       return Effect.sync(() => {
         answer = noop
-        wire.onProgress = undefined
+        ex.onProgress = undefined
       })
     })
-    const stop = socket.listen(onBytes, onError)
-    const body = p.expect ? Effect.zipRight(awaitContinue(wire, watcher), writeBody(wire)) : writeBody(wire)
-    return head.pipe(
-      Effect.zipRight(Effect.raceFirst(Effect.as(body, true), answered)),
-      Effect.either,
-      Effect.flatMap((outcome) => {
+    const body = p.expect ? Effect.zipRight(awaitContinue(ex, watcher), writeBody(ex)) : writeBody(ex)
+    const sent: Effect.Effect<Uploaded> = Effect.zipRight(head, body).pipe(
+      Effect.as<Uploaded>({ _tag: "Sent" }),
+      Effect.catchAll((error) => Effect.succeed<Uploaded>({ _tag: "Failed", error })),
+    )
+    return Effect.ensuring(
+      Effect.raceFirst(sent, answered),
+      Effect.sync(() => {
         stop()
-        return afterUpload(wire, outcome)
+        ex.onProgress = undefined
       }),
     )
   })

@@ -1,0 +1,85 @@
+/**
+ * A pinned transport: one connection, opened on the first request, carries every request to its origin in
+ * turn (a semaphore keeps them in order); a connection the server closes is replaced on the next request.
+ * Its responses are read whole, since the next request needs the connection. At the end of the scope the
+ * connection goes back to the pool. Requests to another origin are not pinned: they take the pool as usual.
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import type * as Scope from "effect/Scope"
+import type { ConnectError, ConnectOptions } from "../../Connector.js"
+import type { HttpError } from "../../HttpError.js"
+import { Transport, type Service as TransportService } from "../../Transport.js"
+import type * as Url from "../../Url.js"
+import { type Engine, Exchange } from "./exchange.js"
+import type { Lease, Pool, WaitTimeout } from "./pool.js"
+import type { Prepared } from "./prepare.js"
+import { run } from "./run.js"
+
+/** What a pinned transport borrows from the transport that pins it. */
+export interface Pinning {
+  readonly pool: Pool
+  readonly engine: Engine
+  readonly origin: Url.Origin
+  /** The transport's own fetch, for requests to other origins. */
+  readonly fetch: TransportService["fetch"]
+  readonly start: (...args: Parameters<TransportService["fetch"]>) => Either.Either<Prepared, HttpError>
+  readonly connectTo: (p: Prepared) => readonly [Url.Origin, ConnectOptions]
+  readonly connectFailed: (p: Prepared) => (e: ConnectError | WaitTimeout) => HttpError
+}
+
+type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+
+const noRetry = () => undefined
+
+export const pinned = (pinning: Pinning): Effect.Effect<TransportService, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const { pool, origin } = pinning
+    const turn = yield* Effect.makeSemaphore(1)
+    let held: Lease | undefined
+    let used = 0
+    // Exchanges give their lease back here: the held connection stays, unless it may not be reused.
+    const holder: Engine["pool"] = {
+      release: (lease, fate) => {
+        lease.active = false
+        if (fate === "reuse" || held === undefined) return undefined
+        const dead = held
+        held = undefined
+        return pool.release(dead, "destroy")
+      },
+    }
+    const engine: Engine = { ...pinning.engine, pool: holder }
+    const lease = (p: Prepared, restore: Restore): Effect.Effect<Lease, HttpError> => {
+      if (held !== undefined) {
+        used++
+        return Effect.succeed({ conn: held.conn, reused: true, active: true, pinned: true })
+      }
+      const [target, connect] = pinning.connectTo(p)
+      const ask = { fresh: true, connect, pipelinable: false, waitMillis: p.timeouts.acquire }
+      return Effect.map(Effect.mapError(pool.acquire(target, ask, restore), pinning.connectFailed(p)), (l) => {
+        held = l
+        used = 1
+        return { conn: l.conn, reused: false, active: true, pinned: true }
+      })
+    }
+    const fetch: TransportService["fetch"] = (request, url) =>
+      url.origin.key !== origin.key
+        ? pinning.fetch(request, url)
+        : turn.withPermits(1)(
+            Effect.uninterruptibleMask((restore) => {
+              const prepared = pinning.start(request, url)
+              if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
+              const p = prepared.right
+              return Effect.flatMap(lease(p, restore), (l) =>
+                restore(run(new Exchange(l, p, engine, "buffered"), noRetry)),
+              )
+            }),
+          )
+    yield* Effect.addFinalizer(() =>
+      Effect.suspend(() =>
+        held === undefined ? Effect.void : (pool.release(held, used > 0 ? "reuse" : "destroy") ?? Effect.void),
+      ),
+    )
+    return Transport.of({ send: fetch, fetch })
+  })

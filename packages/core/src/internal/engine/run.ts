@@ -1,0 +1,112 @@
+/**
+ * The Effect form of an exchange: `Effect.async` around the callback machine (exchange.ts), the upload of
+ * a body not in memory (upload.ts) before it, the request's hook for 1xx responses, and the reader of a
+ * streamed body. Interrupting the fiber abandons the exchange, which destroys its connection.
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import type { HttpError } from "../../HttpError.js"
+import type * as Response from "../../Response.js"
+import type { Closing, Exchange, Outcome } from "./exchange.js"
+import { upload } from "./upload.js"
+
+/** `then`, after closing the connection when it must be closed. */
+export const afterClosing = <A, E>(closing: Closing, then: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  closing === undefined ? then : Effect.zipRight(closing, then)
+
+/** The body of a streamed response: each pull is one wait on the exchange's callbacks. */
+export class Streamed {
+  constructor(readonly exchange: Exchange) {}
+
+  readonly pull: Effect.Effect<ReadonlyArray<Uint8Array> | undefined, HttpError> = Effect.async((resume) => {
+    const cancel = this.exchange.pull((pulled) => {
+      switch (pulled._tag) {
+        case "Chunks":
+          return resume(afterClosing(pulled.closing, Effect.succeed(pulled.chunks)))
+        case "End":
+          return resume(Effect.succeed(undefined))
+        case "Failed":
+          return resume(afterClosing(pulled.closing, Effect.fail(pulled.error)))
+      }
+    })
+    return Effect.sync(cancel)
+  })
+}
+
+/** Hands the 1xx responses collected to the request's hook, in order. */
+const informed = (ex: Exchange): Effect.Effect<void> | undefined => {
+  const all = ex.informational
+  const hook = ex.prepared.onInformational
+  if (all === undefined || hook === undefined) return undefined
+  ex.informational = undefined
+  return Effect.forEach(all, hook, { discard: true })
+}
+
+/** The response an outcome stands for, or its failure, after the connection's closing. */
+export const settle = (ex: Exchange, outcome: Outcome): Effect.Effect<Response.Response, HttpError> => {
+  if (outcome._tag === "Failed") return afterClosing(outcome.closing, Effect.fail(outcome.error))
+  const response = ex.respond(ex.ended ? undefined : new Streamed(ex))
+  const hooks = informed(ex)
+  return afterClosing(outcome.closing, hooks === undefined ? Effect.succeed(response) : Effect.as(hooks, response))
+}
+
+/** Gives up the exchange, closing its connection. */
+export const abandon = (ex: Exchange): Effect.Effect<void> => Effect.suspend(() => ex.abandon() ?? Effect.void)
+
+/** Reads the response after an upload. */
+const receive = (ex: Exchange): Effect.Effect<Response.Response, HttpError> =>
+  Effect.async((resume) => {
+    ex.receive((outcome) => resume(settle(ex, outcome)))
+    return abandon(ex)
+  })
+
+/** Uploads a body not in memory, then reads the response (which may have come first). */
+const uploadThenReceive = (ex: Exchange): Effect.Effect<Response.Response, HttpError> =>
+  Effect.flatMap(upload(ex), (uploaded): Effect.Effect<Response.Response, HttpError> => {
+    switch (uploaded._tag) {
+      case "Sent":
+        ex.wrote()
+        return receive(ex)
+      case "Answered":
+        // The server answered before the body was out: the rest is abandoned, and the connection with it.
+        ex.abandoned = true
+        return receive(ex)
+      case "Failed": {
+        // A write that failed after a final response arrived (the server answered, then closed): the answer.
+        if (ex.failure === undefined && ex.head !== undefined && uploaded.error._tag === "IOError") {
+          ex.abandoned = true
+          return receive(ex)
+        }
+        const { error, closing } = ex.failUpload(uploaded.error)
+        return afterClosing(closing, Effect.fail(error))
+      }
+    }
+  }).pipe(Effect.onInterrupt(() => abandon(ex)))
+
+/**
+ * The exchange as an Effect: a request in memory is one `Effect.async` over the callbacks; a body not in
+ * memory is uploaded first. A failure the exchange calls retryable goes to `retry` (the transport sends
+ * the request again on a fresh connection, or declines with undefined).
+ */
+export const run = (
+  ex: Exchange,
+  retry: () => Effect.Effect<Response.Response, HttpError> | undefined,
+): Effect.Effect<Response.Response, HttpError> => {
+  if (!ex.prepared.whole) {
+    return Effect.catchAll(uploadThenReceive(ex), (e) => (ex.retryable ? retry() : undefined) ?? Effect.fail(e))
+  }
+  return Effect.async((resume) => {
+    ex.start((outcome) => resume(concluded(ex, outcome, retry)))
+    return abandon(ex)
+  })
+}
+
+/** What an exchange's outcome leads to: the response, the failure, or the retry it calls for. */
+export const concluded = (
+  ex: Exchange,
+  outcome: Outcome,
+  retry: () => Effect.Effect<Response.Response, HttpError> | undefined,
+): Effect.Effect<Response.Response, HttpError> => {
+  const again = outcome._tag === "Failed" && ex.retryable ? retry() : undefined
+  return again === undefined ? settle(ex, outcome) : afterClosing(outcome.closing, again)
+}

@@ -1,0 +1,76 @@
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { describe, expect, it } from "@effect/vitest"
+
+// The layers of core's internals (docs/ARCHITECTURE.md, "Layout"): the client's policies run over the
+// engine (connections, exchanges, the pool), which runs over the HTTP/1.1 codec. Imports go down only.
+const src = path.join(import.meta.dirname, "../src")
+const internal = path.join(src, "internal")
+
+const files = (dir: string): Array<string> =>
+  fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) =>
+      e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : [],
+    )
+
+interface Import {
+  readonly target: string
+  /** `import type`: erased at run time. */
+  readonly typeOnly: boolean
+}
+
+const importsOf = (file: string): Array<Import> =>
+  [...fs.readFileSync(file, "utf8").matchAll(/import(\s+type)?[^"]*?from\s*"(\.{1,2}\/[^"]+)"/g)].map((m) => ({
+    target: path.resolve(path.dirname(file), (m[2] as string).replace(/\.js$/, ".ts")),
+    typeOnly: m[1] !== undefined,
+  }))
+
+const graph = new Map(files(src).map((f) => [f, importsOf(f)]))
+/** A public module (src/*.ts), whose types its own implementation in internal/ may name. */
+const isPublic = (f: string) => path.dirname(f) === src
+const name = (f: string) => path.relative(src, f)
+const layerOf = (f: string): number | undefined =>
+  f.startsWith(path.join(internal, "http1") + path.sep)
+    ? 0
+    : f.startsWith(path.join(internal, "engine") + path.sep)
+      ? 1
+      : f.startsWith(path.join(internal, "client") + path.sep)
+        ? 2
+        : undefined
+
+describe("core's internal layout", () => {
+  it("has each layer in its folder, with files in each", () => {
+    for (const layer of ["http1", "engine", "client"]) {
+      expect(files(path.join(internal, layer)).length).toBeGreaterThan(0)
+    }
+  })
+
+  it("imports run one way only: client → engine → http1", () => {
+    const upward: Array<string> = []
+    for (const [file, imports] of graph) {
+      const from = layerOf(file)
+      if (from === undefined) continue
+      for (const { target } of imports) {
+        const to = layerOf(target)
+        if (to !== undefined && to > from) upward.push(`${name(file)} -> ${name(target)}`)
+      }
+    }
+    expect(upward).toEqual([])
+  })
+
+  // A public module's implementation may name the module's types (`import type`, erased at run time), as in
+  // Effect's own packages; every other pair of files that import each other is a circle.
+  it("has no two-file import circles", () => {
+    const circles: Array<string> = []
+    const counts = (from: string, to: Import) => !(to.typeOnly && isPublic(to.target) && !isPublic(from))
+    for (const [file, imports] of graph) {
+      for (const edge of imports) {
+        if (file > edge.target || !counts(file, edge)) continue
+        const back = graph.get(edge.target)?.find((i) => i.target === file && counts(edge.target, i))
+        if (back !== undefined) circles.push(`${name(file)} <-> ${name(edge.target)}`)
+      }
+    }
+    expect(circles).toEqual([])
+  })
+})
