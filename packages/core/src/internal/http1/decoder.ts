@@ -19,24 +19,42 @@
 
 import { concat, decodeLatin1 } from "../bytes.js"
 import { checkPartial, checkPartialStatus, parseSection, sectionEnd, statusLine } from "./fields.js"
+import { delimitersOf, framingOf, persistsAfter } from "./framing.js"
 import { chunkExtensionPattern } from "./grammar.js"
 import type { Event, Failure, Head, Limits, Pairs } from "./model.js"
 
 const NEED_DATA: Event = { _tag: "NeedData" }
 const EMPTY = new Uint8Array(0)
 
-const HEAD = 0
-const LENGTH = 1
-const CLOSE = 2
-const SIZE = 3
-const EXTENSION = 4
-const SIZE_LF = 5
-const BODY = 6
-const BODY_CR = 7
-const BODY_LF = 8
-const TRAILER = 9
-const DONE = 10
-const FAILED = 11
+/** Where the decoder is in the message (see the theory of operation above). */
+type State =
+  | "Head"
+  | "Length"
+  | "Close"
+  | "Size"
+  | "Extension"
+  | "SizeLf"
+  | "Body"
+  | "BodyCr"
+  | "BodyLf"
+  | "Trailer"
+  | "Done"
+  | "Failed"
+
+/** The states that read chunk framing one byte at a time. */
+type ChunkFraming = "Size" | "Extension" | "SizeLf" | "BodyCr" | "BodyLf"
+
+/** The failure for framing that `framingOf` refused. */
+const refusal = (reason: "Smuggling" | "UnknownCoding" | "BadLength", value: string, offset: number): Failure => {
+  switch (reason) {
+    case "Smuggling":
+      return { _tag: "ProtocolError", reason: "both Transfer-Encoding and Content-Length", offset }
+    case "UnknownCoding":
+      return { _tag: "UnknownTransferEncoding", encoding: value }
+    case "BadLength":
+      return { _tag: "ProtocolError", reason: `invalid Content-Length ${JSON.stringify(value)}`, offset }
+  }
+}
 
 const CR = 13
 const LF = 10
@@ -45,7 +63,7 @@ const hexValue = (c: number): number =>
   c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1
 
 export class ResponseDecoder {
-  private state = HEAD
+  private state: State = "Head"
   private failure: Event | undefined
   /** Bytes of an unfinished head or trailer section, and the stream offset of its first byte. */
   private acc: Uint8Array = EMPTY
@@ -74,23 +92,23 @@ export class ResponseDecoder {
 
   /** Whether the message is complete. */
   get done(): boolean {
-    return this.state === DONE
+    return this.state === "Done"
   }
 
   /** Whether the message ended and the peer keeps the connection open. */
   get persistent(): boolean {
-    return this.state === DONE && this.keepAlive
+    return this.state === "Done" && this.keepAlive
   }
 
   /** Whether the connection may be reused: the message ended, the peer allows it, and nothing trails it. */
   get reusable(): boolean {
-    return this.state === DONE && this.keepAlive && this.leftover.length === 0
+    return this.state === "Done" && this.keepAlive && this.leftover.length === 0
   }
 
   /** Feeds the next bytes of the response. */
   feed(chunk: Uint8Array): Array<Event> {
     if (this.failure !== undefined) return [this.failure]
-    if (this.state === DONE) {
+    if (this.state === "Done") {
       this.leftover = concat(this.leftover, chunk)
       return []
     }
@@ -101,9 +119,9 @@ export class ResponseDecoder {
     this.offset += chunk.length
     while (true) {
       switch (this.state) {
-        case HEAD:
-        case TRAILER: {
-          const trailer = this.state === TRAILER
+        case "Head":
+        case "Trailer": {
+          const trailer = this.state === "Trailer"
           let section = data.subarray(pos)
           let start = base + pos
           if (this.acc.length > 0) {
@@ -130,7 +148,7 @@ export class ResponseDecoder {
           if (this.done) return this.finish(out, data.subarray(pos))
           break
         }
-        case LENGTH: {
+        case "Length": {
           if (pos === data.length) return this.need(out)
           const n = Math.min(this.remaining, data.length - pos)
           out.push({ _tag: "Data", chunk: data.subarray(pos, pos + n) })
@@ -138,36 +156,44 @@ export class ResponseDecoder {
           this.remaining -= n
           this.received += n
           if (this.remaining === 0) {
-            this.state = DONE
+            this.state = "Done"
             out.push({ _tag: "End", trailers: [] })
             return this.finish(out, data.subarray(pos))
           }
           break
         }
-        case CLOSE: {
+        case "Close": {
           if (pos < data.length) {
             this.received += data.length - pos
             out.push({ _tag: "Data", chunk: data.subarray(pos) })
           }
           return this.need(out)
         }
-        case BODY: {
+        case "Body": {
           if (pos === data.length) return this.need(out)
           const n = Math.min(this.remaining, data.length - pos)
           out.push({ _tag: "Data", chunk: data.subarray(pos, pos + n) })
           pos += n
           this.remaining -= n
           this.received += n
-          if (this.remaining === 0) this.state = BODY_CR
+          if (this.remaining === 0) this.state = "BodyCr"
           break
         }
-        default: {
-          // Size, Extension, SizeLf, BodyCr, BodyLf: the chunk framing, one byte at a time.
+        case "Size":
+        case "Extension":
+        case "SizeLf":
+        case "BodyCr":
+        case "BodyLf": {
+          // The chunk framing, one byte at a time.
           if (pos === data.length) return this.need(out)
-          const failure = this.framingByte(data[pos] as number, base + pos)
+          const failure = this.framingByte(this.state, data[pos] as number, base + pos)
           pos++
           if (failure !== undefined) return this.fail(out, failure)
+          break
         }
+        case "Failed":
+          // Unreachable: a failure returns as it is reported.
+          return out
       }
     }
   }
@@ -176,12 +202,12 @@ export class ResponseDecoder {
   eof(): Array<Event> {
     if (this.failure !== undefined) return [this.failure]
     switch (this.state) {
-      case DONE:
+      case "Done":
         return []
-      case CLOSE:
-        this.state = DONE
+      case "Close":
+        this.state = "Done"
         return [{ _tag: "End", trailers: [] }]
-      case HEAD: {
+      case "Head": {
         // No final status line: httplib's RemoteDisconnected, after 1xx responses too (a 100 Continue then a
         // close has no answer to the request).
         if (this.acc.length === 0) return this.fail([], { _tag: "BadStatusLine", line: "" })
@@ -194,8 +220,18 @@ export class ResponseDecoder {
         }
         return this.fail([], { _tag: "ProtocolError", reason: "connection closed in the head", offset: this.offset })
       }
-      default:
+      case "Length":
+      case "Size":
+      case "Extension":
+      case "SizeLf":
+      case "Body":
+      case "BodyCr":
+      case "BodyLf":
+      case "Trailer":
         return this.fail([], { _tag: "IncompleteRead", received: this.received, expected: this.expected })
+      case "Failed":
+        // Unreachable: the failure was returned above.
+        return []
     }
   }
 
@@ -210,7 +246,7 @@ export class ResponseDecoder {
   }
 
   private fail(out: Array<Event>, failure: Failure): Array<Event> {
-    this.state = FAILED
+    this.state = "Failed"
     this.failure = { _tag: "Error", failure }
     out.push(this.failure)
     return out
@@ -244,7 +280,7 @@ export class ResponseDecoder {
     return this.frame(version, status, reason, headers, start, out)
   }
 
-  /** Chooses the body framing: RFC 9112 §6.3, rules numbered as there. */
+  /** Applies the framing `framingOf` chooses (framing.ts), and the persistence the head asks for. */
   private frame(
     version: 10 | 11,
     status: number,
@@ -253,29 +289,9 @@ export class ResponseDecoder {
     start: number,
     out: Array<Event>,
   ): Failure | undefined {
-    let te: string | undefined
-    let cl: string | undefined
-    let connection = ""
-    let keepAliveTimeout: number | undefined
-    for (const [name, value] of headers) {
-      // Compare lengths first: most fields are none of these, and lower-casing every name allocates.
-      const n = name.length
-      if (n === 17 && name.toLowerCase() === "transfer-encoding") te = te === undefined ? value : `${te}, ${value}`
-      else if (n === 14 && name.toLowerCase() === "content-length") cl = cl === undefined ? value : `${cl}, ${value}`
-      else if (n === 10) {
-        const lower = name.toLowerCase()
-        if (lower === "connection") connection += `,${value.toLowerCase()}`
-        else if (lower === "keep-alive") {
-          const hint = /(?:^|[,\s])timeout\s*=\s*(\d{1,9})/i.exec(value)
-          if (hint !== null) keepAliveTimeout = Number(hint[1])
-        }
-      }
-    }
-    if (connection === "") this.keepAlive = version === 11
-    else {
-      const tokens = connection.split(",").map((t) => t.trim())
-      this.keepAlive = version === 11 ? !tokens.includes("close") : tokens.includes("keep-alive")
-    }
+    const delimiters = delimitersOf(headers)
+    this.keepAlive = persistsAfter(version, delimiters)
+    const framing = framingOf({ status, delimiters }, { method: this.method })
     const head = (contentLength: number | undefined): Head => ({
       _tag: "Head",
       version,
@@ -284,63 +300,50 @@ export class ResponseDecoder {
       headers,
       keepAlive: this.keepAlive,
       contentLength,
-      keepAliveTimeout,
+      keepAliveTimeout: delimiters.keepAliveTimeout,
     })
-    // 1. A response to HEAD, and any 1xx, 204 or 304 response, ends with the head.
-    if (this.method === "HEAD" || status === 204 || status === 304) {
-      this.state = DONE
-      out.push(head(0), { _tag: "End", trailers: [] })
-      return undefined
+    switch (framing._tag) {
+      case "None":
+        this.state = "Done"
+        out.push(head(0), { _tag: "End", trailers: [] })
+        return undefined
+      case "Chunked":
+        this.state = "Size"
+        out.push(head(undefined))
+        return undefined
+      case "Length":
+        this.expected = framing.length
+        this.remaining = framing.length
+        out.push(head(framing.length))
+        if (framing.length === 0) {
+          this.state = "Done"
+          out.push({ _tag: "End", trailers: [] })
+        } else this.state = "Length"
+        return undefined
+      case "UntilClose":
+        // The end of the body is the end of the connection, which therefore cannot be reused.
+        this.keepAlive = false
+        this.state = "Close"
+        out.push(head(undefined))
+        return undefined
+      case "Refused":
+        return refusal(framing.reason, framing.value, start)
     }
-    // 3. Transfer-Encoding with Content-Length is a smuggling vector: strict clients reject it.
-    if (te !== undefined && cl !== undefined) {
-      return { _tag: "ProtocolError", reason: "both Transfer-Encoding and Content-Length", offset: start }
-    }
-    // 4. Transfer-Encoding: Courier decodes only a single final `chunked` (see docs/ARCHITECTURE.md).
-    if (te !== undefined) {
-      const codings = te.split(",").map((t) => t.trim().toLowerCase())
-      if (codings.length !== 1 || codings[0] !== "chunked") return { _tag: "UnknownTransferEncoding", encoding: te }
-      this.state = SIZE
-      out.push(head(undefined))
-      return undefined
-    }
-    // 5/6. Content-Length: repeated values must agree and be plain digits.
-    if (cl !== undefined) {
-      const values = cl.includes(",") ? new Set(cl.split(",").map((t) => t.trim())) : new Set([cl])
-      const [only] = values
-      if (values.size !== 1 || only === undefined || !/^\d{1,15}$/.test(only)) {
-        return { _tag: "ProtocolError", reason: `invalid Content-Length ${JSON.stringify(cl)}`, offset: start }
-      }
-      const length = Number(only)
-      this.expected = length
-      this.remaining = length
-      out.push(head(length))
-      if (length === 0) {
-        this.state = DONE
-        out.push({ _tag: "End", trailers: [] })
-      } else this.state = LENGTH
-      return undefined
-    }
-    // 8. Otherwise the body runs until the server closes the connection, which therefore cannot be reused.
-    this.keepAlive = false
-    this.state = CLOSE
-    out.push(head(undefined))
-    return undefined
   }
 
   private onTrailer(section: Uint8Array, end: number, start: number, out: Array<Event>): Failure | undefined {
     const parsed = parseSection(section, end, start, this.limits, false)
     if ("_tag" in parsed) return parsed
     const trailers = parsed.fields
-    this.state = DONE
+    this.state = "Done"
     out.push({ _tag: "End", trailers })
     return undefined
   }
 
   /** One byte of chunk framing (chunk-size line, or the CRLF after chunk data). */
-  private framingByte(c: number, at: number): Failure | undefined {
-    switch (this.state) {
-      case SIZE: {
+  private framingByte(state: ChunkFraming, c: number, at: number): Failure | undefined {
+    switch (state) {
+      case "Size": {
         const d = hexValue(c)
         if (d !== -1) {
           this.size = this.size * 16 + d
@@ -349,45 +352,45 @@ export class ResponseDecoder {
           return this.countLine()
         }
         if (this.lineBytes === 0) return { _tag: "ProtocolError", reason: "invalid chunk size", offset: at }
-        if (c === CR) this.state = SIZE_LF
+        if (c === CR) this.state = "SizeLf"
         else if (c === 59 || c === 32 || c === 9) {
-          this.state = EXTENSION
+          this.state = "Extension"
           this.extension = String.fromCharCode(c)
           return this.countExtension()
         } else return { _tag: "ProtocolError", reason: "invalid chunk size", offset: at }
         return undefined
       }
-      case EXTENSION: {
+      case "Extension": {
         if (c === CR) {
           if (!chunkExtensionPattern.test(this.extension))
             return { _tag: "ProtocolError", reason: "invalid chunk extension", offset: at }
-          this.state = SIZE_LF
+          this.state = "SizeLf"
           return undefined
         }
         if (c === LF) return { _tag: "ProtocolError", reason: "chunk line must end with CRLF", offset: at }
         this.extension += String.fromCharCode(c)
         return this.countExtension()
       }
-      case SIZE_LF: {
+      case "SizeLf": {
         if (c !== LF) return { _tag: "ProtocolError", reason: "chunk line must end with CRLF", offset: at }
         this.lineBytes = 0
         this.extension = ""
-        if (this.size === 0) this.state = TRAILER
+        if (this.size === 0) this.state = "Trailer"
         else {
           this.remaining = this.size
-          this.state = BODY
+          this.state = "Body"
         }
         this.size = 0
         return undefined
       }
-      case BODY_CR: {
+      case "BodyCr": {
         if (c !== CR) return { _tag: "ProtocolError", reason: "chunk data must end with CRLF", offset: at }
-        this.state = BODY_LF
+        this.state = "BodyLf"
         return undefined
       }
-      default: {
+      case "BodyLf": {
         if (c !== LF) return { _tag: "ProtocolError", reason: "chunk data must end with CRLF", offset: at }
-        this.state = SIZE
+        this.state = "Size"
         return undefined
       }
     }

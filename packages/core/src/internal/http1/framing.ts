@@ -1,0 +1,92 @@
+/**
+ * How a response's body is delimited (RFC 9112 §6.3) and whether its connection persists (§9.3), each
+ * decided by a pure function of the head and the request; the decoder then applies what they say.
+ * @internal
+ */
+import type { Pairs } from "./model.js"
+
+/** The fields that decide framing and persistence, gathered in one pass over the head. */
+export interface Delimiters {
+  /** Every Transfer-Encoding value, joined with ", ". */
+  readonly transferEncoding: string | undefined
+  /** Every Content-Length value, joined with ", ". */
+  readonly contentLength: string | undefined
+  /** Every Connection token, lower-cased, each after a comma. */
+  readonly connection: string
+  /** The server's `Keep-Alive: timeout=N` hint, in seconds. */
+  readonly keepAliveTimeout: number | undefined
+}
+
+/** How the body is delimited, or why it cannot be. */
+export type Framing =
+  /** No body: a response to HEAD, a 204 or a 304 (rule 1). */
+  | { readonly _tag: "None" }
+  /** Chunked transfer coding (rule 4). */
+  | { readonly _tag: "Chunked" }
+  /** Exactly `length` bytes (rules 5 and 6). */
+  | { readonly _tag: "Length"; readonly length: number }
+  /** Until the server closes the connection (rule 8). */
+  | { readonly _tag: "UntilClose" }
+  /** Framing that a strict client refuses. */
+  | { readonly _tag: "Refused"; readonly reason: "Smuggling" | "UnknownCoding" | "BadLength"; readonly value: string }
+
+export const delimitersOf = (headers: Pairs): Delimiters => {
+  let transferEncoding: string | undefined
+  let contentLength: string | undefined
+  let connection = ""
+  let keepAliveTimeout: number | undefined
+  for (const [name, value] of headers) {
+    // Compare lengths first: most fields are none of these, and lower-casing every name allocates.
+    const n = name.length
+    if (n === 17 && name.toLowerCase() === "transfer-encoding") {
+      transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`
+    } else if (n === 14 && name.toLowerCase() === "content-length") {
+      contentLength = contentLength === undefined ? value : `${contentLength}, ${value}`
+    } else if (n === 10) {
+      const lower = name.toLowerCase()
+      if (lower === "connection") connection += `,${value.toLowerCase()}`
+      else if (lower === "keep-alive") {
+        const hint = /(?:^|[,\s])timeout\s*=\s*(\d{1,9})/i.exec(value)
+        if (hint !== null) keepAliveTimeout = Number(hint[1])
+      }
+    }
+  }
+  return { transferEncoding, contentLength, connection, keepAliveTimeout }
+}
+
+/** Whether the connection may carry another exchange after this response, as its head says. */
+export const persistsAfter = (version: 10 | 11, d: Delimiters): boolean => {
+  if (d.connection === "") return version === 11
+  const tokens = d.connection.split(",").map((t) => t.trim())
+  return version === 11 ? !tokens.includes("close") : tokens.includes("keep-alive")
+}
+
+/** Chooses the body's framing: RFC 9112 §6.3, rules numbered as there. */
+export const framingOf = (
+  head: { readonly status: number; readonly delimiters: Delimiters },
+  request: { readonly method: string },
+): Framing => {
+  const { transferEncoding: te, contentLength: cl } = head.delimiters
+  // 1. A response to HEAD, and any 1xx, 204 or 304 response, ends with the head.
+  if (request.method === "HEAD" || head.status === 204 || head.status === 304) return { _tag: "None" }
+  // 3. Transfer-Encoding with Content-Length is a smuggling vector: strict clients reject it.
+  if (te !== undefined && cl !== undefined) return { _tag: "Refused", reason: "Smuggling", value: te }
+  // 4. Transfer-Encoding: Courier decodes only a single final `chunked` (see docs/ARCHITECTURE.md).
+  if (te !== undefined) {
+    const codings = te.split(",").map((t) => t.trim().toLowerCase())
+    return codings.length === 1 && codings[0] === "chunked"
+      ? { _tag: "Chunked" }
+      : { _tag: "Refused", reason: "UnknownCoding", value: te }
+  }
+  // 5/6. Content-Length: repeated values must agree and be plain digits.
+  if (cl !== undefined) {
+    const values = cl.includes(",") ? new Set(cl.split(",").map((t) => t.trim())) : new Set([cl])
+    const [only] = values
+    if (values.size !== 1 || only === undefined || !/^\d{1,15}$/.test(only)) {
+      return { _tag: "Refused", reason: "BadLength", value: cl }
+    }
+    return { _tag: "Length", length: Number(only) }
+  }
+  // 8. Otherwise the body runs until the server closes the connection.
+  return { _tag: "UntilClose" }
+}
