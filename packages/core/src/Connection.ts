@@ -13,29 +13,12 @@
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as ExecutionStrategy from "effect/ExecutionStrategy"
-import * as Exit from "effect/Exit"
-import * as Scope from "effect/Scope"
-import { Connector, type Socket } from "./Connector.js"
+import type * as Scope from "effect/Scope"
+import { Connector } from "./Connector.js"
 import * as Headers from "./Headers.js"
-import * as Http1 from "./Http1.js"
-import { defaultTimeouts } from "./Http1Transport.js"
-import {
-  CannotSendHeader,
-  CannotSendRequest,
-  HTTPConnectionError,
-  type HttpError,
-  InvalidHeader,
-  InvalidURL,
-  NotConnected,
-  type RequestInfo,
-  ResponseNotReady,
-  Timeout,
-} from "./HttpError.js"
-import { concat, encodeLatin1 } from "./internal/bytes.js"
-import { fromFailure, ioError } from "./internal/engine/failures.js"
+import { type HttpError, InvalidURL } from "./HttpError.js"
+import { bytesOf, HttpConnection } from "./internal/client/connection.js"
 import { millisOf } from "./internal/engine/prepare.js"
-import { read as socketRead, write as socketWrite } from "./internal/engine/socket.js"
 import * as Url from "./Url.js"
 
 /**
@@ -98,16 +81,8 @@ export interface Connection {
   readonly close: Effect.Effect<void>
 }
 
-type State = "Idle" | "Request-started" | "Request-sent" | "Closed"
-
-const utf8 = new TextEncoder()
-const bytesOf = (data: string | Uint8Array): Uint8Array => (typeof data === "string" ? utf8.encode(data) : data)
-
-/** Redacts sensitive header values in wire text for the debug log. */
-const redactWire = (text: string): string =>
-  text.replace(/^([^:\r\n]+):[ \t]*(.*)$/gm, (line, name: string) =>
-    Headers.isSensitive(name) ? `${name}: <redacted>` : line,
-  )
+/** Methods whose request gets `Content-Length: 0` without a body, as httplib sends. */
+const SIZED_METHODS: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH"])
 
 /**
  * An `http:` connection to `host` (`host:port` accepted), port 80 by default, as `HTTPConnection(host, port)`.
@@ -163,249 +138,41 @@ export const make = (
           : new InvalidURL({ request: { method: "-", url: host }, input: host, reason: "bad host" }),
       )
     }
-    const url = parsed.right
-    const origin = url.origin
-    let socket: Socket | undefined
-    let state: State = "Idle"
-    let current: RequestInfo = { method: "-", url: url.href }
-    let lines: Array<readonly [string, string]> = []
-    let requestLine = ""
-    let response: { readonly done: () => boolean } | undefined
-    let debug = 0
-
-    const one = options?.timeout === undefined ? undefined : millisOf(options.timeout, 0)
-    /** Runs a blocking step within its phase's deadline. */
-    const within = <A>(
-      phase: "connect" | "send" | "head" | "body",
-      effect: Effect.Effect<A, HttpError>,
-    ): Effect.Effect<A, HttpError> => {
-      const millis = one ?? defaultTimeouts[phase]
-      return millis === Number.POSITIVE_INFINITY
-        ? effect
-        : Effect.timeoutFail(effect, {
-            duration: millis,
-            onTimeout: () => new Timeout({ request: current, phase, millis }),
-          })
-    }
-
-    const log = (what: string, text: string) =>
-      debug > 0 ? Effect.log(`${what}: ${JSON.stringify(redactWire(text))}`) : Effect.void
-
-    // Each socket gets a scope of its own inside the connection's, closed with it.
-    let socketScope: Scope.CloseableScope | undefined
-    const drop = Effect.suspend(() => {
-      const s = socketScope
-      socket = undefined
-      socketScope = undefined
-      return s === undefined ? Effect.void : Scope.close(s, Exit.void)
-    })
-
-    const connect: Connection["connect"] = Effect.suspend(() => {
-      if (socket !== undefined) return Effect.void
-      return Scope.fork(scope, ExecutionStrategy.sequential).pipe(
-        Effect.flatMap((child) =>
-          Scope.extend(connector.connect(origin, {}), child).pipe(
-            Effect.tap((s) => {
-              socket = s
-              socketScope = child
-            }),
-            Effect.tapError(() => Scope.close(child, Exit.void)),
-          ),
-        ),
-        Effect.mapError(
-          (e): HttpError =>
-            new HTTPConnectionError({
-              request: current,
-              host: origin.host,
-              port: origin.port,
-              code: e.code,
-              reason: e.reason,
-            }),
-        ),
-        Effect.asVoid,
-        (connecting) => within("connect", connecting),
-      )
-    })
-
-    const write = (bytes: Uint8Array): Effect.Effect<void, HttpError> =>
-      Effect.flatMap(connect, () =>
-        socket === undefined
-          ? Effect.fail(new NotConnected({ request: current }))
-          : within(
-              "send",
-              Effect.mapError(socketWrite(socket as Socket, bytes), (e) => ioError(current, e)),
-            ).pipe(Effect.tapError((e) => (e._tag === "Timeout" ? drop : Effect.void))),
-      )
-
-    const putrequest: Connection["putrequest"] = (method, target, options) =>
-      Effect.suspend((): Effect.Effect<void, HttpError> => {
-        current = { method, url: `${origin.scheme}://${url.hostHeader}${target}` }
-        if (response !== undefined && !response.done()) {
-          return Effect.fail(new CannotSendRequest({ request: current, state: "Response-unread" }))
-        }
-        if (state !== "Idle" && state !== "Closed")
-          return Effect.fail(new CannotSendRequest({ request: current, state }))
-        const invalid = Http1.invalidHead({ method, target, host: url.hostHeader, headers: [] })
-        if (invalid !== undefined) return Effect.fail(new InvalidHeader({ request: current, ...invalid }))
-        state = "Request-started"
-        response = undefined
-        requestLine = `${method} ${target} HTTP/1.1\r\n`
-        lines = []
-        if (options?.skipHost !== true) lines.push(["Host", url.hostHeader])
-        if (options?.skipAcceptEncoding !== true) lines.push(["Accept-Encoding", "identity"])
-        return Effect.void
-      })
-
-    const putheader: Connection["putheader"] = (name, ...values) =>
-      Effect.suspend((): Effect.Effect<void, HttpError> => {
-        if (state !== "Request-started") return Effect.fail(new CannotSendHeader({ request: current, state }))
-        const value = values.map(String).join(", ")
-        if (!Headers.isToken(name)) {
-          return Effect.fail(new InvalidHeader({ request: current, name, reason: "name is not a token" }))
-        }
-        const reason = Headers.invalidValueReason(value)
-        if (reason !== undefined) return Effect.fail(new InvalidHeader({ request: current, name, reason }))
-        lines.push([name, value])
-        return Effect.void
-      })
-
-    const endheaders: Connection["endheaders"] = (body) =>
-      Effect.suspend(() => {
-        if (state !== "Request-started") return Effect.fail(new CannotSendHeader({ request: current, state }))
-        state = "Request-sent"
-        const head = `${requestLine}${lines.map(([k, v]) => `${k}: ${v}\r\n`).join("")}\r\n`
-        const bytes = body === undefined ? encodeLatin1(head) : concat(encodeLatin1(head), bytesOf(body))
-        return Effect.zipRight(log("send", head), write(bytes))
-      })
-
-    const send: Connection["send"] = (data) =>
-      Effect.suspend(() =>
-        state === "Request-sent" || state === "Request-started"
-          ? write(bytesOf(data))
-          : Effect.fail(new CannotSendRequest({ request: current, state })),
-      )
-
-    const request: Connection["request"] = (method, target, body, headers) =>
-      Effect.gen(function* () {
-        const given = Headers.fromInput(headers)
-        yield* putrequest(method, target, {
-          skipHost: Headers.has(given, "host"),
-          skipAcceptEncoding: Headers.has(given, "accept-encoding"),
-        })
-        for (const [k, v] of given.entries) yield* putheader(k, v)
-        const bytes = body === undefined ? undefined : bytesOf(body)
-        if (
-          !Headers.has(given, "content-length") &&
-          (bytes !== undefined || ["POST", "PUT", "PATCH"].includes(method))
-        ) {
-          yield* putheader("Content-Length", bytes?.length ?? 0)
-        }
-        yield* endheaders(bytes)
-      })
-
-    const getresponse: Connection["getresponse"] = Effect.suspend(() => {
-      if (state === "Closed") return Effect.fail(new NotConnected({ request: current }))
-      if (state !== "Request-sent" || response !== undefined) {
-        return Effect.fail(new ResponseNotReady({ request: current, state }))
-      }
-      const sock = socket
-      if (sock === undefined) return Effect.fail(new NotConnected({ request: current }))
-      const info = current
-      const decoder = Http1.makeDecoder(info.method)
-      let head: Http1.Head | undefined
-      let buffered: Uint8Array = new Uint8Array(0)
-      let ended = false
-      const feed = (bytes: Uint8Array | undefined): Effect.Effect<void, HttpError> => {
-        for (const e of bytes === undefined ? decoder.eof() : decoder.feed(bytes)) {
-          if (e._tag === "Head") head = e
-          else if (e._tag === "Data") buffered = concat(buffered, e.chunk)
-          else if (e._tag === "End") ended = true
-          else if (e._tag === "Error") return Effect.fail(fromFailure(info, e.failure))
-        }
-        return Effect.void
-      }
-      // A read past its deadline leaves the connection mid-response: it is dropped.
-      const readOnce = Effect.suspend(() =>
-        within(
-          head === undefined ? "head" : "body",
-          Effect.mapError(socketRead(sock), (e) => ioError(info, e)),
-        ),
-      ).pipe(
-        Effect.tapError((e) => (e._tag === "Timeout" ? drop : Effect.void)),
-        Effect.flatMap(feed),
-      )
-      const afterEnd = Effect.suspend(() => {
-        state = "Idle"
-        return decoder.reusable ? Effect.void : drop
-      })
-      const untilHead: Effect.Effect<void, HttpError> = Effect.suspend(() =>
-        head === undefined ? Effect.zipRight(readOnce, untilHead) : Effect.void,
-      )
-      const read = (amt?: number): Effect.Effect<Uint8Array, HttpError> =>
-        Effect.suspend(() => {
-          const enough = amt !== undefined && buffered.length >= amt
-          if (!enough && !ended) return Effect.zipRight(readOnce, read(amt))
-          const n = amt === undefined ? buffered.length : Math.min(amt, buffered.length)
-          const out = buffered.subarray(0, n)
-          buffered = buffered.subarray(n)
-          return ended && buffered.length === 0 ? Effect.as(afterEnd, out) : Effect.succeed(out)
-        })
-      return Effect.gen(function* () {
-        yield* untilHead
-        const h = head as Http1.Head
-        yield* log(
-          "reply",
-          `HTTP/${h.version === 10 ? "1.0" : "1.1"} ${h.status} ${h.reason}\r\n${h.headers.map(([k, v]) => `${k}: ${v}\r\n`).join("")}`,
-        )
-        const headers = Headers.unsafeFromPairs(h.headers)
-        const r: ConnectionResponse = {
-          status: h.status,
-          reason: h.reason,
-          version: h.version,
-          headers,
-          read,
-          getheader: (name, fallback) =>
-            Headers.get(headers, name).pipe((o) => (o._tag === "Some" ? o.value : fallback)),
-          getheaders: () => headers.entries,
-          isclosed: () => ended && buffered.length === 0,
-        }
-        response = { done: r.isclosed }
-        if (ended && buffered.length === 0) yield* afterEnd
-        return r
-      }).pipe(
-        Effect.tapError(() =>
-          Effect.suspend(() => {
-            state = "Idle"
-            response = undefined
-            return drop
-          }),
-        ),
-      )
-    })
-
-    // Closing with a request in flight leaves "Closed": its getresponse is NotConnected; a new request reconnects.
-    const close: Connection["close"] = Effect.suspend(() => {
-      state = state === "Request-sent" && response === undefined ? "Closed" : "Idle"
-      response = undefined
-      return drop
-    })
-
-    yield* Effect.addFinalizer(() => close)
-
+    const conn = new HttpConnection(
+      connector,
+      scope,
+      parsed.right,
+      options?.timeout === undefined ? undefined : millisOf(options.timeout, 0),
+    )
+    yield* Effect.addFinalizer(() => conn.close)
+    const bytes = (body: string | Uint8Array | undefined) => (body === undefined ? undefined : bytesOf(body))
     return {
-      host: origin.host,
-      port: origin.port,
-      connect,
-      request,
-      putrequest,
-      putheader,
-      endheaders,
-      send,
-      getresponse,
+      host: conn.url.origin.host,
+      port: conn.url.origin.port,
+      connect: conn.connect,
+      request: (method, target, body, headers) =>
+        Effect.gen(function* () {
+          const given = Headers.fromInput(headers)
+          yield* conn.putrequest(method, target, {
+            skipHost: Headers.has(given, "host"),
+            skipAcceptEncoding: Headers.has(given, "accept-encoding"),
+          })
+          for (const [k, v] of given.entries) yield* conn.putheader(k, [v])
+          const payload = bytes(body)
+          if (!Headers.has(given, "content-length") && (payload !== undefined || SIZED_METHODS.has(method))) {
+            yield* conn.putheader("Content-Length", [payload?.length ?? 0])
+          }
+          yield* conn.endheaders(payload)
+        }),
+      putrequest: (method, target, options) => conn.putrequest(method, target, options),
+      putheader: (name, ...values) => conn.putheader(name, values),
+      endheaders: (body) => conn.endheaders(body),
+      send: (data) => conn.send(data),
+      getresponse: conn.getresponse,
       setDebugLevel: (level) =>
         Effect.sync(() => {
-          debug = level
+          conn.debug = level
         }),
-      close,
+      close: conn.close,
     } satisfies Connection
   })
