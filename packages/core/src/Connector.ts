@@ -15,6 +15,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
+import { PullAdapter } from "./internal/engine/pull.js"
 import type { Origin } from "./Url.js"
 
 /**
@@ -129,11 +130,6 @@ export interface Service {
  */
 export class Connector extends Context.Tag("@courier/core/Connector")<Connector, Service>() {}
 
-/** What ended a pull socket's received stream: the peer's close, or a failure. */
-type Ending = { readonly _tag: "Closed" } | { readonly _tag: "Failed"; readonly error: SocketError }
-
-const noop = (): void => undefined
-
 /**
  * Builds a `Socket` from a `PullSocket`: a fiber in the scope reads only while someone listens, so a
  * reader that stops applies back-pressure, and writes go out one after another in the order sent.
@@ -141,111 +137,12 @@ const noop = (): void => undefined
  * @since 0.4.0
  * @category constructors
  */
-export const fromPull = (pull: PullSocket): Effect.Effect<Socket, never, Scope.Scope> =>
-  Effect.gen(function* () {
-    const runtime = yield* Effect.runtime<never>()
-    const run = Runtime.runCallback(runtime)
-    const received: Array<Uint8Array> = []
-    let ending: Ending | undefined
-    let listener: { onBytes: (bytes: Uint8Array | undefined) => boolean; onError: (e: SocketError) => void } | undefined
-    let reading: (() => void) | undefined
-    const unsent: Array<Uint8Array> = []
-    let writing: (() => void) | undefined
-    let writeFailure: SocketError | undefined
-    const writable: Array<(failure: SocketError | undefined) => void> = []
-    let destroyed = false
-
-    /** Hands what was received to the listener, then reads more while it still listens. */
-    const deliver = (): void => {
-      while (listener !== undefined) {
-        const chunk = received.shift()
-        const l = listener
-        if (chunk !== undefined) {
-          listener = undefined
-          if (l.onBytes(chunk) && listener === undefined) listener = l
-          continue
-        }
-        if (ending === undefined) {
-          readNext()
-          return
-        }
-        listener = undefined
-        if (ending._tag === "Closed") l.onBytes(undefined)
-        else l.onError(ending.error)
-        return
-      }
-    }
-    const readNext = (): void => {
-      if (reading !== undefined || ending !== undefined || destroyed) return
-      reading = run(pull.read, {
-        onExit: (exit) => {
-          reading = undefined
-          if (exit._tag === "Success") {
-            if (exit.value === undefined) ending = { _tag: "Closed" }
-            else received.push(exit.value)
-          } else if (exit.cause._tag === "Fail") ending = { _tag: "Failed", error: exit.cause.error }
-          else if (!destroyed) ending = { _tag: "Closed" }
-          deliver()
-        },
-      })
-    }
-    /** Writes what was sent, one write at a time, in order; then wakes the writers waiting for room. */
-    const flush = (): void => {
-      const next = unsent.shift()
-      if (next === undefined || writeFailure !== undefined || destroyed) {
-        for (const ready of writable.splice(0)) ready(writeFailure)
-        return
-      }
-      writing = run(pull.write(next), {
-        onExit: (exit) => {
-          writing = undefined
-          if (exit._tag === "Failure") {
-            writeFailure =
-              exit.cause._tag === "Fail"
-                ? exit.cause.error
-                : new SocketError({ code: "EPIPE", reason: "socket is closed" })
-            unsent.length = 0
-          }
-          flush()
-        },
-      })
-    }
-    const socket: Socket = {
-      id: pull.id,
-      send: (bytes) => {
-        if (writeFailure !== undefined) return writeFailure
-        unsent.push(bytes)
-        if (writing === undefined) flush()
-        return undefined
-      },
-      whenWritable: (ready) => {
-        if (writing === undefined && unsent.length === 0) {
-          ready(writeFailure)
-          return noop
-        }
-        writable.push(ready)
-        return () => {
-          const i = writable.indexOf(ready)
-          if (i !== -1) writable.splice(i, 1)
-        }
-      },
-      listen: (onBytes, onError) => {
-        const mine = { onBytes, onError }
-        listener = mine
-        deliver()
-        return () => {
-          if (listener === mine) listener = undefined
-        }
-      },
-      reusable: () => ending === undefined && received.length === 0 && writeFailure === undefined && pull.reusable(),
-      destroy: Effect.suspend(() => {
-        destroyed = true
-        listener = undefined
-        reading?.()
-        writing?.()
-        return pull.destroy
-      }),
-    }
-    yield* Effect.addFinalizer(() => socket.destroy)
-    return socket
+export const fromPull = (socket: PullSocket): Effect.Effect<Socket, never, Scope.Scope> =>
+  Effect.flatMap(Effect.runtime<never>(), (runtime) => {
+    const closed = () => new SocketError({ code: "EPIPE", reason: "socket is closed" })
+    const adapter = new PullAdapter(socket, Runtime.runCallback(runtime), closed)
+    return Effect.as(
+      Effect.addFinalizer(() => adapter.destroy),
+      adapter,
+    )
   })

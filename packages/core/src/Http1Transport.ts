@@ -10,27 +10,21 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
-import { type ConnectError, type ConnectOptions, Connector } from "./Connector.js"
+import { Connector } from "./Connector.js"
 import type { Limits } from "./Http1.js"
 import * as Http1 from "./Http1.js"
-import { HTTPConnectionError, type HttpError, Timeout } from "./HttpError.js"
-import { type Engine, Exchange, type Mode } from "./internal/engine/exchange.js"
-import { pinned } from "./internal/engine/pinned.js"
+import { Dispatcher } from "./internal/engine/dispatch.js"
+import type { Engine } from "./internal/engine/exchange.js"
 import * as Pool from "./internal/engine/pool.js"
-import { millisOf, type PhaseTimeouts, type Prepared, prepare } from "./internal/engine/prepare.js"
+import { millisOf, type PhaseTimeouts } from "./internal/engine/prepare.js"
 import { type ProxyOptions as InternalProxyOptions, router as proxyRouter } from "./internal/engine/proxy.js"
-import { abandon, concluded, run, Streamed } from "./internal/engine/run.js"
 import { Timers } from "./internal/engine/timers.js"
 import type * as Request from "./Request.js"
-import { info as requestInfo } from "./Request.js"
-import type { Response } from "./Response.js"
 import { Transport, type Service as TransportService } from "./Transport.js"
-import type * as Url from "./Url.js"
 
 /**
  * Options of the HTTP/1.1 transport.
@@ -168,6 +162,30 @@ export const poolOrigins = Metric.gauge("courier.pool.origins", { description: "
  */
 export const MAX_TAGGED_ORIGINS = 256
 
+/** Sets the pool's gauges: origins in all, and open, idle and waiting for the first MAX_TAGGED_ORIGINS origins. */
+const sampler = (pool: Pool.Pool): Effect.Effect<void> => {
+  const tagged = new Set<string>()
+  return Effect.suspend(() => {
+    const keys = pool.keys()
+    for (const origin of keys) if (tagged.size < MAX_TAGGED_ORIGINS) tagged.add(origin)
+    return Effect.zipRight(
+      Metric.set(poolOrigins, keys.length),
+      Effect.forEach(
+        tagged,
+        (origin) => {
+          const s = pool.stats(origin)
+          return Effect.all([
+            Metric.set(Metric.tagged(poolOpen, "origin", origin), s.open),
+            Metric.set(Metric.tagged(poolIdle, "origin", origin), s.idle),
+            Metric.set(Metric.tagged(poolWaiting, "origin", origin), s.waiting),
+          ])
+        },
+        { discard: true },
+      ),
+    )
+  })
+}
+
 /**
  * Builds the transport; its connections live in the scope it is built in.
  *
@@ -206,130 +224,19 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
       timers,
     )
     const engine: Engine = { pool, limits, timers }
-    const pipelining = options.pipelining !== undefined && options.pipelining >= 2
     // Every second: idle sockets past their deadline are closed, so servers see them go, and the pool's
     // gauges are set. Metrics are sampled here rather than on each request, which pays nothing for them.
-    const tagged = new Set<string>()
-    const gauges = Effect.suspend(() => {
-      const keys = pool.keys()
-      for (const origin of keys) if (tagged.size < MAX_TAGGED_ORIGINS) tagged.add(origin)
-      return Effect.zipRight(
-        Metric.set(poolOrigins, keys.length),
-        Effect.forEach(
-          tagged,
-          (origin) => {
-            const s = pool.stats(origin)
-            return Effect.all([
-              Metric.set(Metric.tagged(poolOpen, "origin", origin), s.open),
-              Metric.set(Metric.tagged(poolIdle, "origin", origin), s.idle),
-              Metric.set(Metric.tagged(poolWaiting, "origin", origin), s.waiting),
-            ])
-          },
-          { discard: true },
-        ),
-      )
-    })
+    const gauges = sampler(pool)
     yield* Effect.forkScoped(Effect.repeat(Effect.zipRight(pool.sweep, gauges), Schedule.spaced("1 second")))
 
-    const connectFailed =
-      (p: Prepared) =>
-      (e: ConnectError | Pool.WaitTimeout): HttpError =>
-        e._tag === "WaitTimeout"
-          ? new Timeout({ request: p.info, phase: "acquire", millis: e.millis })
-          : e.timeout === true
-            ? new Timeout({ request: p.info, phase: "connect", millis: p.timeouts.connect })
-            : new HTTPConnectionError({
-                request: p.info,
-                host: p.url.origin.host,
-                port: p.url.origin.port,
-                code: e.code,
-                reason: e.reason,
-              })
-
-    const route = proxyRouter(options.proxy)
-
-    /** Whether a request read whole may be pipelined: idempotent, no body, no `Connection: close`. */
-    const mayPipeline = (p: Prepared): boolean =>
-      p.replayable && !p.close && p.body._tag === "Fixed" && p.body.bytes.length === 0
-
-    /** Where a request connects: its origin, the proxy it is forwarded to, or its origin through a tunnel. */
-    const connectTo = (p: Prepared): readonly [Url.Origin, ConnectOptions] => {
-      const timeoutMillis = p.timeouts.connect
-      const r = route(p.url.origin)
-      if (r._tag === "Direct") return [p.url.origin, { timeoutMillis }]
-      if (r._tag === "Forward") return [{ ...r.proxy.origin, key: `forward ${r.proxy.origin.key}` }, { timeoutMillis }]
-      return [
-        { ...p.url.origin, key: `${p.url.origin.key} via ${r.proxy.origin.key}` },
-        { timeoutMillis, tunnel: { proxy: r.proxy.origin, authorization: r.proxy.authorization } },
-      ]
-    }
-
-    /**
-     * One attempt at a request: a connection from the pool, then the exchange on it. A request that finds a
-     * connection, or gets one while it waits in line, runs as the socket's callbacks inside one
-     * `Effect.async`, and its request is written the moment the connection is handed to it, without waking
-     * its fiber. A granted slot is opened as an Effect (the Connector's), then the exchange runs the same
-     * way. A dead reused socket, or a request a failed pipeline refused, is sent once more on a fresh
-     * connection (`Exchange.retryable`). Interrupting the fiber leaves the line, gives back the slot, or
-     * abandons the exchange, whichever it is at.
-     */
-    const attempt = (p: Prepared, mode: Mode, fresh: boolean): Effect.Effect<Response, HttpError> =>
-      Effect.async<Response, HttpError>((resume) => {
-        const [origin, connect] = connectTo(p)
-        const pipelinable = pipelining && mode === "buffered" && mayPipeline(p)
-        const ask: Pool.Ask = { fresh, connect, pipelinable, waitMillis: p.timeouts.acquire }
-        const retry = fresh ? () => undefined : () => attempt(p, mode, true)
-        let cancel: Effect.Effect<void> = Effect.void
-        const granted = (grant: Pool.Grant): void => {
-          if (grant._tag === "Lease") {
-            const ex = new Exchange(grant.lease, p, engine, mode)
-            cancel = abandon(ex)
-            if (p.whole) ex.start((outcome) => resume(concluded(ex, outcome, retry)))
-            else resume(run(ex, retry))
-            return
-          }
-          cancel = Effect.sync(() => pool.freeSlot(origin))
-          resume(
-            Effect.uninterruptibleMask((restore) =>
-              Effect.flatMap(Effect.mapError(pool.open(origin, ask, restore), connectFailed(p)), (lease) =>
-                restore(run(new Exchange(lease, p, engine, mode), retry)),
-              ),
-            ),
-          )
-        }
-        const timedOut = () => resume(Effect.fail(connectFailed(p)(new Pool.WaitTimeout({ millis: ask.waitMillis }))))
-        const waiting = pool.request(origin, ask, granted, timedOut)
-        if (waiting !== undefined) cancel = Effect.sync(() => pool.cancel(origin, waiting))
-        return Effect.suspend(() => cancel)
-      })
-
-    const start = (request: Parameters<TransportService["send"]>[0], url: Parameters<TransportService["send"]>[1]) => {
-      const r = route(url.origin)
-      return prepare(request, url, requestInfo(request), defaults, r._tag === "Forward" ? r.proxy : undefined)
-    }
-
-    const fetch: TransportService["fetch"] = (request, url) =>
-      Effect.suspend(() => {
-        const prepared = start(request, url)
-        return Either.isLeft(prepared) ? Effect.fail(prepared.left) : attempt(prepared.right, "buffered", false)
-      })
-
-    const send: TransportService["send"] = (request, url) =>
-      Effect.uninterruptibleMask((restore) => {
-        const prepared = start(request, url)
-        if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
-        return Effect.tap(restore(attempt(prepared.right, "streaming", false)), (response) => {
-          const body = response.body
-          // A body still on the wire holds its connection: if the scope closes first, destroy it.
-          return body instanceof Streamed && body.exchange.lease.active
-            ? Effect.addFinalizer(() => abandon(body.exchange))
-            : Effect.void
-        })
-      })
-
-    const pin = (origin: Url.Origin) => pinned({ pool, engine, origin, fetch, start, connectTo, connectFailed })
-
-    return Transport.of({ send, fetch, pin })
+    const dispatcher = new Dispatcher({
+      pool,
+      engine,
+      defaults,
+      route: proxyRouter(options.proxy),
+      pipelining: options.pipelining !== undefined && options.pipelining >= 2,
+    })
+    return Transport.of({ send: dispatcher.send, fetch: dispatcher.fetch, pin: dispatcher.pin })
   })
 
 /**

@@ -40,182 +40,230 @@ export const routeName = (route: Route<unknown>): string =>
 
 const isFault = (answer: Reply | Fault): answer is Fault => "_tag" in answer && answer._tag === "Fault"
 
+/** What one call carries through its routing: the request, where it goes, and how it is recorded. */
+interface CallContext {
+  readonly request: Request.Request
+  readonly url: Url.Url
+  readonly info: HttpError.RequestInfo
+  readonly origin: { readonly host: string; readonly port: number }
+  readonly pinned: { id: number | undefined } | undefined
+  readonly deadlines: {
+    readonly head: number | undefined
+    readonly body: number | undefined
+    readonly maxBytes: number | undefined
+  }
+  readonly record: (call: Omit<Call, "endedAt" | "attempt" | "startedAt">) => Effect.Effect<void>
+}
+
+type Connection = { readonly id: number; readonly reused: boolean }
+
+/** What a server would receive: the headers as the HTTP/1.1 transport writes them, checked as it does. */
+const incomingOf = (request: Request.Request, url: Url.Url): Effect.Effect<Incoming, HttpError.HttpError> =>
+  Effect.gen(function* () {
+    const headers = yield* Request.wireHeaders(request, url)
+    const body = yield* bodyBytes(request)
+    const parsed = new URL(url.href)
+    return {
+      method: request.method,
+      url: url.href,
+      path: parsed.pathname,
+      query: parsed.searchParams,
+      headers,
+      body,
+      text: new TextDecoder().decode(body),
+    }
+  })
+
+const closes = (h: Headers.Headers) =>
+  /\bclose\b/i.test(Headers.get(h, "connection").pipe((o) => (o._tag === "Some" ? o.value : "")))
+
+class MockEngine<R> implements Engine {
+  readonly used: Array<number>
+  private readonly idle = new Map<string, Array<number>>()
+  private readonly counts = { opened: 0, reused: 0 }
+
+  constructor(
+    private readonly routes: ReadonlyArray<Route<R>>,
+    private readonly context: Context.Context<R>,
+    readonly history: Ref.Ref<ReadonlyArray<Call>>,
+  ) {
+    this.used = routes.map(() => 0)
+  }
+
+  readonly stats = (): ConnectionStats => ({ ...this.counts })
+
+  readonly giveBack = (key: string, id: number): void => {
+    this.idle.set(key, [...(this.idle.get(key) ?? []), id])
+  }
+
+  /** An idle simulated connection to the origin, or a new one. */
+  private take(key: string): Connection {
+    const id = this.idle.get(key)?.pop()
+    if (id !== undefined) {
+      this.counts.reused++
+      return { id, reused: true }
+    }
+    this.counts.opened++
+    return { id: this.counts.opened, reused: false }
+  }
+
+  /** The connection a call is carried on: the pinned one, or one from the idle set. */
+  private connect(ctx: CallContext): Connection {
+    if (ctx.pinned?.id !== undefined) {
+      this.counts.reused++
+      return { id: ctx.pinned.id, reused: true }
+    }
+    const connection = this.take(ctx.url.origin.key)
+    if (ctx.pinned !== undefined) ctx.pinned.id = connection.id
+    return connection
+  }
+
+  /** The route's next answer: its list in order, the last one repeated. */
+  private answerFor(i: number): Answer<R> {
+    const route = this.routes[i] as Route<R>
+    const list = Array.isArray(route.reply) ? (route.reply as ReadonlyArray<Answer<R>>) : [route.reply as Answer<R>]
+    return list[Math.min(this.used[i] as number, list.length - 1)] as Answer<R>
+  }
+
+  readonly send = (
+    request: Request.Request,
+    url: Url.Url,
+    pinned?: { id: number | undefined },
+  ): Effect.Effect<Response.Response, HttpError.HttpError> =>
+    Effect.gen(this, function* () {
+      const startedAt = yield* Clock.currentTimeMillis
+      const incoming = yield* incomingOf(request, url)
+      const attempt = yield* FiberRef.get(Transport.currentAttempt)
+      const ctx: CallContext = {
+        request,
+        url,
+        info: { method: request.method, url: url.href },
+        origin: { host: url.origin.host, port: url.origin.port },
+        pinned,
+        deadlines: {
+          head: millisOf(request.timeouts.head),
+          body: millisOf(request.timeouts.body),
+          maxBytes: request.maxResponseBytes,
+        },
+        record: (call) =>
+          Effect.flatMap(Clock.currentTimeMillis, (endedAt) =>
+            Ref.update(this.history, (all) => [...all, { ...call, startedAt, endedAt, attempt }]),
+          ),
+      }
+      const reasons: Array<string> = []
+      for (let i = 0; i < this.routes.length; i++) {
+        const route = this.routes[i] as Route<R>
+        const name = routeName(route)
+        if (route.times !== undefined && (this.used[i] as number) >= route.times) {
+          reasons.push(`${name}: already answered ${route.times} time(s)`)
+          continue
+        }
+        const matched = match(route, incoming)
+        if (Either.isRight(matched)) return yield* this.serve(ctx, i, name, { ...incoming, params: matched.right })
+        reasons.push(`${name}: ${matched.left}`)
+      }
+      const error = new HttpError.UnmatchedRequest({ request: ctx.info, reasons })
+      const unmatched = { ...incoming, params: {} }
+      yield* ctx.record({ request: unmatched, route: undefined, outcome: { error: error._tag }, connection: undefined })
+      return yield* Effect.fail(error)
+    })
+
+  /** Answers with route `i` until an answer is final: an idle-close on a reused connection moves on. */
+  private serve(
+    ctx: CallContext,
+    i: number,
+    name: string,
+    mockRequest: MockRequest,
+  ): Effect.Effect<Response.Response, HttpError.HttpError> {
+    return Effect.gen(this, function* () {
+      const fail = (error: HttpError.HttpError, connection: Connection | undefined) =>
+        Effect.zipRight(
+          ctx.record({ request: mockRequest, route: name, outcome: { error: error._tag }, connection }),
+          Effect.fail(error),
+        )
+      let connection: Connection | undefined
+      while (true) {
+        const answer = this.answerFor(i)
+        this.used[i] = (this.used[i] as number) + 1
+        const resolved = yield* (
+          typeof answer === "function" ? Effect.provide(answer(mockRequest), this.context) : Effect.succeed(answer)
+        ).pipe(
+          Effect.tapError((e) =>
+            ctx.record({ request: mockRequest, route: name, outcome: { error: e._tag }, connection }),
+          ),
+        )
+        if (isFault(resolved) && ["refused", "dns", "tls"].includes(resolved.kind)) {
+          return yield* fail(faultError(resolved.kind, ctx.info, ctx.origin), undefined)
+        }
+        connection = this.connect(ctx)
+        if (isFault(resolved) && resolved.kind === "idleClose") {
+          const replayable = Request.isIdempotent(ctx.request) && ctx.request.body._tag !== "Stream"
+          if (replayable) {
+            connection = undefined
+            continue
+          }
+          return yield* fail(faultError("idleClose", ctx.info, ctx.origin), { id: connection.id, reused: true })
+        }
+        return yield* this.reply(ctx, resolved, connection, mockRequest, name)
+      }
+    })
+  }
+
+  /** The response (or typed fault) of a final answer on `conn`, recorded. */
+  private reply(
+    ctx: CallContext,
+    resolved: Reply | Fault,
+    conn: Connection,
+    mockRequest: MockRequest,
+    name: string,
+  ): Effect.Effect<Response.Response, HttpError.HttpError> {
+    return Effect.gen(this, function* () {
+      const recordError = (e: HttpError.HttpError) =>
+        ctx.record({ request: mockRequest, route: name, outcome: { error: e._tag }, connection: conn })
+      const connectionInfo = { id: conn.id, reused: conn.reused, pinned: ctx.pinned !== undefined }
+      let cut: ReturnType<typeof faultCut> | undefined
+      let reply: Reply
+      if (!isFault(resolved)) reply = resolved
+      else {
+        switch (resolved.kind) {
+          case "stall": {
+            // A silent server: only the head deadline (here) or the total one (in the Client) ends it.
+            const head = ctx.deadlines.head
+            if (head === undefined) return yield* Effect.never
+            yield* Effect.sleep(head)
+            const error = new HttpError.Timeout({ request: ctx.info, phase: "head", millis: head })
+            return yield* Effect.zipRight(recordError(error), Effect.fail(error))
+          }
+          case "resetAfter":
+          case "closeMidBody":
+            cut = faultCut(resolved, ctx.info)
+            reply = resolved.reply
+            break
+          case "resetBeforeHead":
+          case "refused":
+          case "dns":
+          case "tls":
+          case "idleClose": {
+            // The connection faults reach here only as resets before the head (serve handles the others).
+            const error = faultError(resolved.kind, ctx.info, ctx.origin)
+            return yield* Effect.zipRight(recordError(error), Effect.fail(error))
+          }
+        }
+      }
+      const response = yield* respond(reply, ctx.info, ctx.deadlines, connectionInfo, cut).pipe(
+        Effect.tapError(recordError),
+      )
+      yield* ctx.record({ request: mockRequest, route: name, outcome: { status: response.status }, connection: conn })
+      if (cut !== undefined) return response
+      const keep = !closes(ctx.request.headers) && !closes(response.headers)
+      if (ctx.pinned !== undefined) {
+        if (!keep) ctx.pinned.id = undefined
+      } else if (keep) this.giveBack(ctx.url.origin.key, conn.id)
+      return response
+    })
+  }
+}
+
 /** Builds the engine for `routes`; handlers run with `context`. @internal */
 export const makeEngine = <R>(routes: ReadonlyArray<Route<R>>, context: Context.Context<R>): Effect.Effect<Engine> =>
-  Effect.gen(function* () {
-    const history = yield* Ref.make<ReadonlyArray<Call>>([])
-    const used = routes.map(() => 0)
-    const idle = new Map<string, Array<number>>()
-    const stats = { opened: 0, reused: 0 }
-
-    const take = (key: string): { id: number; reused: boolean } => {
-      const id = idle.get(key)?.pop()
-      if (id !== undefined) {
-        stats.reused++
-        return { id, reused: true }
-      }
-      stats.opened++
-      return { id: stats.opened, reused: false }
-    }
-    const giveBack = (key: string, id: number) => idle.set(key, [...(idle.get(key) ?? []), id])
-
-    const answerFor = (i: number): Answer<R> => {
-      const route = routes[i] as Route<R>
-      const list = Array.isArray(route.reply) ? (route.reply as ReadonlyArray<Answer<R>>) : [route.reply as Answer<R>]
-      return list[Math.min(used[i] as number, list.length - 1)] as Answer<R>
-    }
-
-    const send = (
-      request: Request.Request,
-      url: Url.Url,
-      pinned?: { id: number | undefined },
-    ): Effect.Effect<Response.Response, HttpError.HttpError> =>
-      Effect.gen(function* () {
-        const startedAt = yield* Clock.currentTimeMillis
-        // What a server would receive: the headers as the HTTP/1.1 transport writes them, checked as it does.
-        const headers = yield* Request.wireHeaders(request, url)
-        const body = yield* bodyBytes(request)
-        const parsed = new URL(url.href)
-        const incoming: Incoming = {
-          method: request.method,
-          url: url.href,
-          path: parsed.pathname,
-          query: parsed.searchParams,
-          headers,
-          body,
-          text: new TextDecoder().decode(body),
-        }
-        const info = { method: request.method, url: url.href }
-        const attempt = yield* FiberRef.get(Transport.currentAttempt)
-        const record = (call: Omit<Call, "endedAt" | "attempt" | "startedAt">) =>
-          Effect.flatMap(Clock.currentTimeMillis, (endedAt) =>
-            Ref.update(history, (all) => [...all, { ...call, startedAt, endedAt, attempt }]),
-          )
-
-        const reasons: Array<string> = []
-        for (let i = 0; i < routes.length; i++) {
-          const route = routes[i] as Route<R>
-          const name = routeName(route)
-          if (route.times !== undefined && (used[i] as number) >= route.times) {
-            reasons.push(`${name}: already answered ${route.times} time(s)`)
-            continue
-          }
-          const matched = match(route, incoming)
-          if (Either.isLeft(matched)) {
-            reasons.push(`${name}: ${matched.left}`)
-            continue
-          }
-          const mockRequest: MockRequest = { ...incoming, params: matched.right }
-          const deadlines = {
-            head: millisOf(request.timeouts.head),
-            body: millisOf(request.timeouts.body),
-            maxBytes: request.maxResponseBytes,
-          }
-          const origin = { host: url.origin.host, port: url.origin.port }
-
-          // Answers until one is final: an idle-close on a reused connection moves on to the next answer.
-          let connection: { id: number; reused: boolean } | undefined
-          while (true) {
-            const answer = answerFor(i)
-            used[i] = (used[i] as number) + 1
-            const resolved = yield* (
-              typeof answer === "function" ? Effect.provide(answer(mockRequest), context) : Effect.succeed(answer)
-            ).pipe(
-              Effect.tapError((e) =>
-                record({ request: mockRequest, route: name, outcome: { error: e._tag }, connection }),
-              ),
-            )
-            if (isFault(resolved) && ["refused", "dns", "tls"].includes(resolved.kind)) {
-              const error = faultError(resolved.kind, info, origin)
-              yield* record({
-                request: mockRequest,
-                route: name,
-                outcome: { error: error._tag },
-                connection: undefined,
-              })
-              return yield* Effect.fail(error)
-            }
-            if (pinned?.id !== undefined) {
-              stats.reused++
-              connection = { id: pinned.id, reused: true }
-            } else {
-              connection = take(url.origin.key)
-              if (pinned !== undefined) pinned.id = connection.id
-            }
-            if (isFault(resolved) && resolved.kind === "idleClose") {
-              const replayable = Request.isIdempotent(request) && request.body._tag !== "Stream"
-              if (!connection.reused) connection = { id: connection.id, reused: true }
-              if (replayable) {
-                connection = undefined
-                continue
-              }
-              const error = faultError("idleClose", info, origin)
-              yield* record({ request: mockRequest, route: name, outcome: { error: error._tag }, connection })
-              return yield* Effect.fail(error)
-            }
-            const conn = connection
-            const connectionInfo = { id: conn.id, reused: conn.reused, pinned: pinned !== undefined }
-            if (isFault(resolved)) {
-              if (resolved.kind === "stall") {
-                // A silent server: only the head deadline (here) or the total one (in the Client) ends it.
-                if (deadlines.head === undefined) return yield* Effect.never
-                yield* Effect.sleep(deadlines.head)
-                const error = new HttpError.Timeout({ request: info, phase: "head", millis: deadlines.head })
-                yield* record({ request: mockRequest, route: name, outcome: { error: error._tag }, connection: conn })
-                return yield* Effect.fail(error)
-              }
-              if (resolved.kind === "resetBeforeHead") {
-                const error = faultError("resetBeforeHead", info, origin)
-                yield* record({ request: mockRequest, route: name, outcome: { error: error._tag }, connection: conn })
-                return yield* Effect.fail(error)
-              }
-              if (resolved.kind === "resetAfter" || resolved.kind === "closeMidBody") {
-                const response = yield* respond(
-                  resolved.reply,
-                  info,
-                  deadlines,
-                  connectionInfo,
-                  faultCut(resolved, info),
-                )
-                yield* record({
-                  request: mockRequest,
-                  route: name,
-                  outcome: { status: response.status },
-                  connection: conn,
-                })
-                return response
-              }
-            }
-            const reply = resolved as Reply
-            const response = yield* respond(reply, info, deadlines, connectionInfo).pipe(
-              Effect.tapError((e) =>
-                record({ request: mockRequest, route: name, outcome: { error: e._tag }, connection: conn }),
-              ),
-            )
-            yield* record({
-              request: mockRequest,
-              route: name,
-              outcome: { status: response.status },
-              connection: conn,
-            })
-            const closes = (h: Headers.Headers) =>
-              /\bclose\b/i.test(Headers.get(h, "connection").pipe((o) => (o._tag === "Some" ? o.value : "")))
-            const keep = !closes(request.headers) && !closes(response.headers)
-            if (pinned !== undefined) {
-              if (!keep) pinned.id = undefined
-            } else if (keep) giveBack(url.origin.key, conn.id)
-            return response
-          }
-        }
-        const error = new HttpError.UnmatchedRequest({ request: info, reasons })
-        yield* record({
-          request: { ...incoming, params: {} },
-          route: undefined,
-          outcome: { error: error._tag },
-          connection: undefined,
-        })
-        return yield* Effect.fail(error)
-      })
-
-    return { send, giveBack, history, used, stats: () => ({ ...stats }) }
-  })
+  Effect.map(Ref.make<ReadonlyArray<Call>>([]), (history) => new MockEngine(routes, context, history))

@@ -22,10 +22,13 @@ import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
-import { ConnectError, type ConnectOptions, type Service as ConnectorService, type Socket } from "../../Connector.js"
+import { ConnectError, type ConnectOptions, type Service as ConnectorService } from "../../Connector.js"
 import type { Origin } from "../../Url.js"
+import { type Conn, type Grant, type Lease, OriginState, type Waiter, type Waiting } from "./origin.js"
 import { Pipeline } from "./pipeline.js"
-import { type Timer, type Timers, timer } from "./timers.js"
+import type { Timers } from "./timers.js"
+
+export type { Conn, Grant, Lease, Waiting } from "./origin.js"
 
 export interface PoolOptions {
   readonly maxConnectionsPerOrigin: number
@@ -40,41 +43,8 @@ export interface PoolOptions {
   readonly pipelining: number
 }
 
-export interface Conn {
-  readonly socket: Socket
-  readonly scope: Scope.CloseableScope
-  readonly key: string
-  requests: number
-  /** Clock time after which this idle connection may not be reused. */
-  idleUntil: number
-  /** The order of exchanges, when the pool pipelines. */
-  readonly pipeline: Pipeline | undefined
-}
-
-/** A connection held by one request. `reused` says whether it served an earlier request. */
-export interface Lease {
-  readonly conn: Conn
-  readonly reused: boolean
-  /** False once the lease has been released or discarded: later calls are no-ops. */
-  active: boolean
-  /** Held by a pinned client for a sequence of requests rather than by one request. */
-  readonly pinned?: boolean
-  /** The lease's place in its connection's pipeline, when the pool pipelines. */
-  readonly ticket?: number
-}
-
-/** What a waiter gets: a connection, or a free slot to open one in (the slot is then the waiter's). */
-export type Grant = { readonly _tag: "Lease"; readonly lease: Lease } | { readonly _tag: "Slot" }
-
 /** What becomes of a connection when its lease is given back. */
 export type Fate = "reuse" | "destroy"
-
-interface Waiter extends Waiting {
-  readonly grant: (grant: Grant) => void
-  readonly pipelinable: boolean
-  /** The waiter's deadline, when it has one. */
-  readonly timer: Timer | undefined
-}
 
 /** Waiting for a free connection took longer than the request's `acquire` deadline. */
 export class WaitTimeout extends Data.TaggedError("WaitTimeout")<{ readonly millis: number }> {}
@@ -90,15 +60,7 @@ export interface Ask {
   readonly waitMillis: number
 }
 
-interface OriginPool {
-  readonly key: string
-  readonly idle: Array<Conn>
-  readonly waiters: Array<Waiter>
-  /** Pipelined connections with exchanges in flight. */
-  readonly busy: Set<Conn>
-  /** Connections open or opening, idle included. */
-  open: number
-}
+type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 
 export interface Pool {
   /**
@@ -139,199 +101,168 @@ export interface Pool {
   readonly keys: () => ReadonlyArray<string>
 }
 
-/** A place in an origin's line. */
-export interface Waiting {
-  readonly _tag: "Waiting"
-}
-
-type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
-
 const SLOT: Grant = { _tag: "Slot" }
 
-export const make = (connector: ConnectorService, scope: Scope.Scope, options: PoolOptions, timers: Timers): Pool => {
-  const origins = new Map<string, OriginPool>()
-  const poolFor = (key: string): OriginPool => {
-    let p = origins.get(key)
+export const make = (connector: ConnectorService, scope: Scope.Scope, options: PoolOptions, timers: Timers): Pool =>
+  new ConnectionPool(connector, scope, options, timers)
+
+class ConnectionPool implements Pool {
+  private readonly origins = new Map<string, OriginState>()
+  private readonly depth: number
+  private readonly pipelining: boolean
+
+  constructor(
+    private readonly connector: ConnectorService,
+    private readonly scope: Scope.Scope,
+    private readonly options: PoolOptions,
+    private readonly timers: Timers,
+  ) {
+    this.depth = options.pipelining
+    this.pipelining = options.pipelining > 1
+  }
+
+  private stateOf(key: string): OriginState {
+    let p = this.origins.get(key)
     if (p === undefined) {
-      p = { key, idle: [], waiters: [], busy: new Set(), open: 0 }
-      origins.set(key, p)
+      p = new OriginState(key, this.timers)
+      this.origins.set(key, p)
     }
     return p
   }
+
   /** Forgets an origin with nothing open and nobody waiting, so talking to many hosts keeps memory flat. */
-  const forget = (p: OriginPool): void => {
-    if (p.open === 0 && p.waiters.length === 0 && origins.get(p.key) === p) origins.delete(p.key)
+  private forget(p: OriginState): void {
+    if (p.empty && this.origins.get(p.key) === p) this.origins.delete(p.key)
   }
 
-  const close = (conn: Conn): Effect.Effect<void> => Scope.close(conn.scope, Exit.void)
+  private close(conn: Conn): Effect.Effect<void> {
+    return Scope.close(conn.scope, Exit.void)
+  }
+
   /** Whether an idle connection may carry a request: within its idle deadline, and healthy. */
-  const usable = (conn: Conn, now: number): boolean => conn.idleUntil > now && conn.socket.reusable()
+  private usable(conn: Conn, now: number): boolean {
+    return conn.idleUntil > now && conn.socket.reusable()
+  }
 
   /** Frees a slot: the next waiter may open a connection in it. */
-  const freeSlot = (p: OriginPool): void => {
+  private free(p: OriginState): void {
     p.open--
-    const next = nextWaiter(p)
+    const next = p.next()
     if (next !== undefined) {
       p.open++
       next.grant(SLOT)
-    } else forget(p)
+    } else this.forget(p)
   }
-
-  /** Takes the first waiter out of line, its deadline with it. */
-  const nextWaiter = (p: OriginPool): Waiter | undefined => {
-    const next = p.waiters.shift()
-    if (next?.timer !== undefined) timers.cancel(next.timer)
-    return next
-  }
-
-  /** Puts a waiter in line, with a deadline when `waitMillis` is finite. */
-  const line = (
-    p: OriginPool,
-    pipelinable: boolean,
-    waitMillis: number,
-    grant: (grant: Grant) => void,
-    onTimeout: () => void,
-  ): Waiter => {
-    const deadline =
-      waitMillis === Number.POSITIVE_INFINITY
-        ? undefined
-        : timer(() => {
-            leave(p, waiter)
-            onTimeout()
-            return undefined
-          })
-    const waiter: Waiter = { _tag: "Waiting", grant, pipelinable, timer: deadline }
-    p.waiters.push(waiter)
-    if (deadline !== undefined) timers.schedule(deadline, timers.now() + waitMillis)
-    return waiter
-  }
-
-  /** Takes a waiter out of line (it gave up: interrupted, or past its deadline). */
-  const leave = (p: OriginPool, waiter: Waiter): void => {
-    const i = p.waiters.indexOf(waiter)
-    if (i === -1) return
-    p.waiters.splice(i, 1)
-    if (waiter.timer !== undefined) timers.cancel(waiter.timer)
-    forget(p)
-  }
-
-  const depth = options.pipelining
-  const pipelining = depth > 1
 
   /** A lease on `conn`; on a pipelined connection it takes a ticket, and the connection counts as busy. */
-  const lease = (p: OriginPool, conn: Conn, reused: boolean, pipelinable: boolean): Lease => {
+  private lease(p: OriginState, conn: Conn, reused: boolean, pipelinable: boolean): Lease {
     const pl = conn.pipeline
     if (pl === undefined) return { conn, reused, active: true }
     p.busy.add(conn)
     return { conn, reused, active: true, ticket: pl.issue(pipelinable) }
   }
-  const granting = (p: OriginPool, conn: Conn, reused: boolean, pipelinable: boolean): Grant => ({
-    _tag: "Lease",
-    lease: lease(p, conn, reused, pipelinable),
-  })
+
+  private granting(p: OriginState, conn: Conn, reused: boolean, pipelinable: boolean): Grant {
+    return { _tag: "Lease", lease: this.lease(p, conn, reused, pipelinable) }
+  }
+
+  /** Whether `conn` may take one more request under `maxRequestsPerConnection`. */
+  private fits(conn: Conn): boolean {
+    return conn.requests + (conn.pipeline?.inFlight ?? 0) < this.options.maxRequestsPerConnection
+  }
+
+  private readonly mayJoin = (conn: Conn, pl: Pipeline): boolean => pl.accepts(this.depth) && this.fits(conn)
 
   /**
    * Grants free places in `conn`'s pipeline to the waiting requests at the head of the line, while they
    * may be pipelined. A request that may not stops the filling: connections then drain until one is free
    * for it, so a stream of pipelined GETs cannot starve a POST that waits.
    */
-  const fill = (p: OriginPool, conn: Conn): void => {
+  private fill(p: OriginState, conn: Conn): void {
     const pl = conn.pipeline
     if (pl === undefined) return
-    while (p.waiters[0]?.pipelinable === true && pl.accepts(depth) && fits(conn)) {
-      const w = nextWaiter(p) as Waiter
-      w.grant(granting(p, conn, true, true))
+    while (p.waiters[0]?.pipelinable === true && this.mayJoin(conn, pl)) {
+      const w = p.next() as Waiter
+      w.grant(this.granting(p, conn, true, true))
     }
-  }
-
-  /** Whether `conn` may take one more request under `maxRequestsPerConnection`. */
-  const fits = (conn: Conn): boolean =>
-    conn.requests + (conn.pipeline?.inFlight ?? 0) < options.maxRequestsPerConnection
-
-  /** The busy connection with the fewest requests in flight that a pipelinable request may join. */
-  const joinable = (p: OriginPool): Conn | undefined => {
-    let best: Conn | undefined
-    for (const conn of p.busy) {
-      const pl = conn.pipeline as Pipeline
-      if (
-        pl.accepts(depth) &&
-        fits(conn) &&
-        (best === undefined || pl.inFlight < (best.pipeline as Pipeline).inFlight)
-      ) {
-        best = conn
-      }
-    }
-    return best
   }
 
   /** The newest healthy idle connection; stale ones found on the way are closed by the timer driver. */
-  const takeIdle = (p: OriginPool): Conn | undefined => {
-    const now = timers.now()
+  private takeIdle(p: OriginState): Conn | undefined {
+    const now = this.timers.now()
     for (let conn = p.idle.pop(); conn !== undefined; conn = p.idle.pop()) {
-      if (usable(conn, now)) return conn
+      if (this.usable(conn, now)) return conn
       p.open--
-      timers.defer(close(conn))
+      this.timers.defer(this.close(conn))
     }
     return undefined
   }
 
-  const request: Pool["request"] = (origin, ask, granted, timedOut) => {
-    const p = poolFor(origin.key)
-    const idle = ask.fresh ? undefined : takeIdle(p)
-    let grant: Grant | undefined
-    if (idle !== undefined) grant = granting(p, idle, true, ask.pipelinable)
-    else if (p.open < options.maxConnectionsPerOrigin) {
+  /** What `request` can grant at once, if anything. */
+  private grantNow(p: OriginState, ask: Ask): Grant | undefined {
+    const idle = ask.fresh ? undefined : this.takeIdle(p)
+    if (idle !== undefined) return this.granting(p, idle, true, ask.pipelinable)
+    if (p.open < this.options.maxConnectionsPerOrigin) {
       p.open++
-      grant = SLOT
-    } else {
-      // Joining a busy connection would pass the requests already in line.
-      const busy = ask.pipelinable && pipelining && !ask.fresh && p.waiters.length === 0 ? joinable(p) : undefined
-      if (busy !== undefined) grant = granting(p, busy, true, true)
+      return SLOT
     }
-    if (grant !== undefined) {
-      granted(grant)
-      return undefined
-    }
-    return line(p, ask.pipelinable && !ask.fresh, ask.waitMillis, granted, timedOut)
+    // Joining a busy connection would pass the requests already in line.
+    if (!ask.pipelinable || !this.pipelining || ask.fresh || p.waiters.length > 0) return undefined
+    const busy = p.joinable(this.mayJoin)
+    return busy === undefined ? undefined : this.granting(p, busy, true, true)
   }
 
-  const cancel: Pool["cancel"] = (origin, waiting) => {
-    const p = origins.get(origin.key)
-    if (p !== undefined) leave(p, waiting as Waiter)
+  readonly request: Pool["request"] = (origin, ask, granted, timedOut) => {
+    const p = this.stateOf(origin.key)
+    const grant = this.grantNow(p, ask)
+    if (grant === undefined) {
+      return p.line(ask.pipelinable && !ask.fresh, ask.waitMillis, granted, () => {
+        this.forget(p)
+        timedOut()
+      })
+    }
+    granted(grant)
+    return undefined
   }
 
-  const open: Pool["open"] = (origin, ask, restore) => {
-    const p = poolFor(origin.key)
-    const { connect } = ask
-    const opening = connector.connect(origin, connect)
-    const timed =
-      connect.timeoutMillis === undefined || connect.timeoutMillis === Number.POSITIVE_INFINITY
-        ? opening
-        : Effect.timeoutFail(opening, {
-            duration: connect.timeoutMillis,
-            onTimeout: () =>
-              new ConnectError({
-                code: "ETIMEDOUT",
-                reason: `no connection in ${connect.timeoutMillis} ms`,
-                timeout: true,
-              }),
-          })
+  readonly cancel: Pool["cancel"] = (origin, waiting) => {
+    const p = this.origins.get(origin.key)
+    if (p === undefined) return
+    p.leave(waiting as Waiter)
+    this.forget(p)
+  }
+
+  readonly freeSlot: Pool["freeSlot"] = (origin) => this.free(this.stateOf(origin.key))
+
+  /** The Connector's dial, within the connect deadline. */
+  private dial(origin: Origin, connect: ConnectOptions) {
+    const opening = this.connector.connect(origin, connect)
+    const millis = connect.timeoutMillis
+    if (millis === undefined || millis === Number.POSITIVE_INFINITY) return opening
+    return Effect.timeoutFail(opening, {
+      duration: millis,
+      onTimeout: () => new ConnectError({ code: "ETIMEDOUT", reason: `no connection in ${millis} ms`, timeout: true }),
+    })
+  }
+
+  readonly open: Pool["open"] = (origin, ask, restore) => {
+    const p = this.stateOf(origin.key)
     return Effect.uninterruptibleMask((mask) =>
-      Effect.flatMap(Scope.fork(scope, ExecutionStrategy.sequential), (connScope) =>
-        mask(restore(Scope.extend(timed, connScope))).pipe(
+      Effect.flatMap(Scope.fork(this.scope, ExecutionStrategy.sequential), (connScope) =>
+        mask(restore(Scope.extend(this.dial(origin, ask.connect), connScope))).pipe(
           Effect.onExit((exit) =>
             Exit.isSuccess(exit)
               ? Effect.void
               : Effect.zipRight(
                   Scope.close(connScope, Exit.void),
-                  Effect.sync(() => freeSlot(p)),
+                  Effect.sync(() => this.free(p)),
                 ),
           ),
           Effect.map((socket): Lease => {
-            const pipeline = pipelining ? new Pipeline() : undefined
+            const pipeline = this.pipelining ? new Pipeline() : undefined
             const conn: Conn = { socket, scope: connScope, key: origin.key, requests: 0, idleUntil: 0, pipeline }
-            const first = lease(p, conn, false, ask.pipelinable)
-            if (ask.pipelinable) fill(p, conn)
+            const first = this.lease(p, conn, false, ask.pipelinable)
+            if (ask.pipelinable) this.fill(p, conn)
             return first
           }),
         ),
@@ -340,126 +271,121 @@ export const make = (connector: ConnectorService, scope: Scope.Scope, options: P
   }
 
   /** Gives back a grant that arrived for a caller interrupted before it could use it. */
-  const giveBack = (origin: Origin, grant: Grant): Effect.Effect<void> =>
-    grant._tag === "Slot"
-      ? Effect.sync(() => freeSlot(poolFor(origin.key)))
-      : Effect.suspend(() => release(grant.lease, "destroy") ?? Effect.void)
+  private giveBack(origin: Origin, grant: Grant): Effect.Effect<void> {
+    return grant._tag === "Slot"
+      ? Effect.sync(() => this.free(this.stateOf(origin.key)))
+      : Effect.suspend(() => this.release(grant.lease, "destroy") ?? Effect.void)
+  }
 
-  const acquire: Pool["acquire"] = (origin, ask, restore) =>
+  readonly acquire: Pool["acquire"] = (origin, ask, restore) =>
     Effect.suspend(() => {
       let unused: Grant | undefined
       const wait = Effect.async<Grant, WaitTimeout>((resume) => {
-        const waiting = request(
-          origin,
-          ask,
-          (grant) => {
-            unused = grant
-            resume(Effect.succeed(grant))
-          },
-          () => resume(Effect.fail(new WaitTimeout({ millis: ask.waitMillis }))),
-        )
-        return waiting === undefined ? undefined : Effect.sync(() => cancel(origin, waiting))
+        const granted = (grant: Grant) => {
+          unused = grant
+          resume(Effect.succeed(grant))
+        }
+        const timedOut = () => resume(Effect.fail(new WaitTimeout({ millis: ask.waitMillis })))
+        const waiting = this.request(origin, ask, granted, timedOut)
+        return waiting === undefined ? undefined : Effect.sync(() => this.cancel(origin, waiting))
       })
       return restore(wait).pipe(
-        Effect.onInterrupt(() => (unused === undefined ? Effect.void : giveBack(origin, unused))),
+        Effect.onInterrupt(() => (unused === undefined ? Effect.void : this.giveBack(origin, unused))),
         Effect.flatMap((grant) => {
           unused = undefined
-          return grant._tag === "Lease" ? Effect.succeed(grant.lease) : open(origin, ask, restore)
+          return grant._tag === "Lease" ? Effect.succeed(grant.lease) : this.open(origin, ask, restore)
         }),
       )
     })
 
   /** How long a connection may stay idle: the server's hint less the margin, capped, or the default. */
-  const idleFor = (hintSeconds: number | undefined): number =>
-    hintSeconds === undefined
-      ? options.idleTimeoutMillis
-      : Math.min(options.maxIdleTimeoutMillis, hintSeconds * 1000 - options.keepAliveMarginMillis)
+  private idleFor(hintSeconds: number | undefined): number {
+    const o = this.options
+    return hintSeconds === undefined
+      ? o.idleTimeoutMillis
+      : Math.min(o.maxIdleTimeoutMillis, hintSeconds * 1000 - o.keepAliveMarginMillis)
+  }
 
   /** Destroys a pipelined connection: every exchange still waiting on it is refused. */
-  const kill = (p: OriginPool, conn: Conn, pl: Pipeline): Effect.Effect<void> => {
+  private kill(p: OriginState, conn: Conn, pl: Pipeline): Effect.Effect<void> {
     pl.kill()
     p.busy.delete(conn)
-    freeSlot(p)
-    return close(conn)
+    this.free(p)
+    return this.close(conn)
   }
 
   /** Hands a connection with nothing in flight to the next waiter, or keeps it idle; closes it when spent. */
-  const reuse = (p: OriginPool, conn: Conn, idle: number): Effect.Effect<void> | undefined => {
-    if (idle > 0 && conn.requests < options.maxRequestsPerConnection && conn.socket.reusable()) {
-      const next = nextWaiter(p)
+  private reuse(p: OriginState, conn: Conn, idle: number): Effect.Effect<void> | undefined {
+    if (idle > 0 && conn.requests < this.options.maxRequestsPerConnection && conn.socket.reusable()) {
+      const next = p.next()
       if (next !== undefined) {
-        next.grant(granting(p, conn, true, next.pipelinable))
-        if (next.pipelinable) fill(p, conn)
+        next.grant(this.granting(p, conn, true, next.pipelinable))
+        if (next.pipelinable) this.fill(p, conn)
       } else {
-        conn.idleUntil = timers.now() + idle
+        conn.idleUntil = this.timers.now() + idle
         p.idle.push(conn)
       }
       return undefined
     }
-    if (conn.pipeline !== undefined) return kill(p, conn, conn.pipeline)
-    freeSlot(p)
-    return close(conn)
+    if (conn.pipeline !== undefined) return this.kill(p, conn, conn.pipeline)
+    this.free(p)
+    return this.close(conn)
   }
 
-  const release: Pool["release"] = (held, fate, keepAliveHint) => {
+  /** The end of one exchange on a pipelined connection: the pipeline says what becomes of it. */
+  private releasePipelined(p: OriginState, conn: Conn, pl: Pipeline, ticket: number, fate: Fate, idle: number) {
+    if (fate === "reuse" && !pl.dead) conn.requests++
+    switch (pl.finish(ticket, fate)) {
+      case "Nothing":
+        return undefined
+      case "Busy":
+        this.fill(p, conn)
+        return undefined
+      case "Kill":
+        return this.kill(p, conn, pl)
+      case "Idle":
+        p.busy.delete(conn)
+        return this.reuse(p, conn, idle)
+    }
+  }
+
+  readonly release: Pool["release"] = (held, fate, keepAliveHint) => {
     if (!held.active) return undefined
     held.active = false
     const conn = held.conn
-    const p = poolFor(conn.key)
-    const pl = conn.pipeline
-    if (pl !== undefined && held.ticket !== undefined) {
-      if (fate === "reuse" && !pl.dead) conn.requests++
-      switch (pl.finish(held.ticket, fate)) {
-        case "Nothing":
-          return undefined
-        case "Busy":
-          fill(p, conn)
-          return undefined
-        case "Kill":
-          return kill(p, conn, pl)
-        case "Idle":
-          p.busy.delete(conn)
-          return reuse(p, conn, idleFor(keepAliveHint))
-      }
+    const p = this.stateOf(conn.key)
+    const idle = this.idleFor(keepAliveHint)
+    if (conn.pipeline !== undefined && held.ticket !== undefined) {
+      return this.releasePipelined(p, conn, conn.pipeline, held.ticket, fate, idle)
     }
     conn.requests++
-    if (fate === "reuse") return reuse(p, conn, idleFor(keepAliveHint))
-    freeSlot(p)
-    return close(conn)
+    if (fate === "reuse") return this.reuse(p, conn, idle)
+    this.free(p)
+    return this.close(conn)
   }
 
-  const sweep: Pool["sweep"] = Effect.suspend(() => {
-    const now = timers.now()
+  readonly sweep: Pool["sweep"] = Effect.suspend(() => {
+    const now = this.timers.now()
     const expired: Array<Conn> = []
-    for (const p of origins.values()) {
+    for (const p of this.origins.values()) {
       for (let i = p.idle.length - 1; i >= 0; i--) {
         const conn = p.idle[i] as Conn
-        if (!usable(conn, now)) {
+        if (!this.usable(conn, now)) {
           p.idle.splice(i, 1)
           expired.push(conn)
-          freeSlot(p)
+          this.free(p)
         }
       }
     }
-    return expired.length === 0 ? Effect.void : Effect.forEach(expired, close, { discard: true })
+    return expired.length === 0 ? Effect.void : Effect.forEach(expired, (c) => this.close(c), { discard: true })
   })
 
-  const stats: Pool["stats"] = (key) => {
-    const p = origins.get(key)
+  readonly stats: Pool["stats"] = (key) => {
+    const p = this.origins.get(key)
     return p === undefined
       ? { open: 0, idle: 0, waiting: 0 }
       : { open: p.open, idle: p.idle.length, waiting: p.waiters.length }
   }
 
-  return {
-    request,
-    cancel,
-    open,
-    freeSlot: (origin) => freeSlot(poolFor(origin.key)),
-    acquire,
-    release,
-    sweep,
-    stats,
-    keys: () => [...origins.keys()],
-  }
+  readonly keys: Pool["keys"] = () => [...this.origins.keys()]
 }
