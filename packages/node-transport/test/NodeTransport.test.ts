@@ -3,12 +3,14 @@
 import { Client, HttpError, Request, Response } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
 import { describe, expect, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import * as TestClock from "effect/TestClock"
 import { httpServer, rawServer, scriptedServer } from "./servers.js"
 
 const echoServer = httpServer((req, res) => {
@@ -96,7 +98,7 @@ describe("NodeTransport over node:http", () => {
       )
       expect(server.open()).toBeGreaterThan(0)
       yield* Scope.close(scope, Exit.void)
-      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 50)))
+      yield* server.untilOpen(0)
       expect(server.open()).toBe(0)
     }),
   )
@@ -120,52 +122,63 @@ describe("NodeTransport over node:http", () => {
 
   it.scoped("an interrupted request frees its connection", () =>
     Effect.gen(function* () {
+      const arrived = yield* Deferred.make<void>()
       const server = yield* httpServer((req, res) => {
-        if (req.url === "/slow") return // never answers
+        if (req.url === "/slow") return Deferred.unsafeDone(arrived, Exit.void) // never answers
         res.end("ok")
       })
       const fiber = yield* Effect.fork(Client.get(`${server.url}/slow`))
-      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 50)))
+      yield* Deferred.await(arrived)
       yield* Fiber.interrupt(fiber)
-      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 50)))
+      yield* server.untilOpen(0)
       expect(server.open()).toBe(0)
       expect((yield* Client.get(`${server.url}/fast`)).status).toBe(200)
     }).pipe(Effect.provide(client)),
   )
 })
 
-describe("NodeTransport timeouts against real sockets (short real delays)", () => {
-  it.scopedLive("a server slow to answer is Timeout(head), and its socket is closed", () =>
+// Deadlines run on the Effect Clock: over real sockets, TestClock moves time once the server has said it
+// reached the state the test needs.
+describe("NodeTransport timeouts against real sockets, on TestClock", () => {
+  it.scoped("a server slow to answer is Timeout(head), and its socket is closed", () =>
     Effect.gen(function* () {
-      const server = yield* httpServer((_req, res) => {
-        setTimeout(() => res.end("late"), 500)
-      })
-      const error = yield* Effect.flip(Client.get(server.url, { timeout: { head: "50 millis" } }))
+      const arrived = yield* Deferred.make<void>()
+      const server = yield* httpServer(() => Deferred.unsafeDone(arrived, Exit.void))
+      const fiber = yield* Effect.fork(Client.get(server.url, { timeout: { head: "50 millis" } }))
+      yield* Deferred.await(arrived)
+      yield* TestClock.adjust("50 millis")
+      const error = yield* Effect.flip(Fiber.join(fiber))
       expect(error).toMatchObject({ _tag: "Timeout", phase: "head", millis: 50 })
-      yield* Effect.sleep("30 millis")
+      yield* server.untilOpen(0)
       expect(server.open()).toBe(0)
     }).pipe(Effect.provide(client)),
   )
 
-  it.scopedLive("a body that stalls is Timeout(body)", () =>
+  it.scoped("a body that stalls is Timeout(body)", () =>
     Effect.gen(function* () {
       const server = yield* httpServer((_req, res) => {
         res.writeHead(200, { "Content-Length": "100" })
         res.write("first part")
       })
-      const error = yield* Effect.flip(Client.get(server.url, { timeout: { body: "50 millis" } }))
-      expect(error).toMatchObject({ _tag: "Timeout", phase: "body" })
+      // The response's head has arrived when execute returns; then the body stalls.
+      const response = yield* Client.execute(Request.get(server.url, { timeout: { body: "50 millis" } }))
+      const reading = yield* Effect.fork(Response.text(response))
+      yield* TestClock.adjust("50 millis")
+      expect(yield* Effect.flip(Fiber.join(reading))).toMatchObject({ _tag: "Timeout", phase: "body" })
     }).pipe(Effect.provide(client)),
   )
 
-  it.scopedLive("a total deadline covers reading the body", () =>
+  it.scoped("a total deadline covers reading the body", () =>
     Effect.gen(function* () {
+      const arrived = yield* Deferred.make<void>()
       const server = yield* httpServer((_req, res) => {
         res.writeHead(200, { "Content-Length": "4" })
-        res.write("ab")
-        setTimeout(() => res.end("cd"), 300)
+        res.write("ab", () => Deferred.unsafeDone(arrived, Exit.void))
       })
-      const error = yield* Effect.flip(Client.get(server.url, { timeout: 100 }))
+      const fiber = yield* Effect.fork(Client.get(server.url, { timeout: 100 }))
+      yield* Deferred.await(arrived)
+      yield* TestClock.adjust("100 millis")
+      const error = yield* Effect.flip(Fiber.join(fiber))
       expect(error).toMatchObject({ _tag: "Timeout", phase: "total", millis: 100 })
     }).pipe(Effect.provide(client)),
   )
@@ -220,12 +233,13 @@ describe("NodeTransport against misbehaving raw TCP servers", () => {
       // Answers one request per connection while claiming keep-alive, then closes the idle socket.
       const server = yield* rawServer((socket) => {
         socket.once("data", () => {
-          socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", () => setTimeout(() => socket.end(), 5))
+          socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", () => socket.end())
         })
         socket.on("error", () => undefined)
       })
       expect((yield* Client.get(server.url)).status).toBe(200)
-      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 30)))
+      // The server's socket is closed once the client has seen the end and closed its side too.
+      yield* server.untilOpen(0)
       expect((yield* Client.get(server.url)).status).toBe(200)
       expect(server.connections()).toBe(2)
     }).pipe(Effect.provide(client)),

@@ -36,31 +36,43 @@ export const freePort = () =>
     })
   })
 
-/** Waits until something accepts connections on the port, for up to 10 seconds. */
-const ready = (port: number, proc: ChildProcess, name: string) =>
+/** Where a server says it is ready: a line on its stderr, or a line in its log file. */
+type Announcement = { readonly stderr: RegExp } | { readonly file: string; readonly line: RegExp }
+
+/** Waits for the process to announce that it listens, or fails if it exits first. */
+const announced = (proc: ChildProcess, name: string, said: Announcement) =>
   Effect.async<void, Error>((resume) => {
-    const started = Date.now()
-    const tryOnce = () => {
-      if (proc.exitCode !== null) return resume(Effect.fail(new Error(`${name} exited with ${proc.exitCode}`)))
-      const socket = net.connect(port, "127.0.0.1")
-      socket.once("connect", () => {
-        socket.destroy()
-        resume(Effect.void)
-      })
-      socket.once("error", () => {
-        socket.destroy()
-        if (Date.now() - started > 10_000) resume(Effect.fail(new Error(`${name} did not start on ${port}`)))
-        else setTimeout(tryOnce, 50)
-      })
+    let stop = (): void => undefined
+    let done = false
+    const finish = (error?: Error) => {
+      if (done) return
+      done = true
+      stop()
+      resume(error === undefined ? Effect.void : Effect.fail(error))
     }
-    tryOnce()
+    proc.once("exit", (code) => finish(new Error(`${name} exited with ${code} before it listened`)))
+    let text = ""
+    // stderr is read for as long as the process runs, so a chatty server never blocks on a full pipe.
+    proc.stderr?.on("data", (d: Buffer) => {
+      if (done) return
+      text += d.toString()
+      if ("stderr" in said && said.stderr.test(text)) finish()
+    })
+    if ("file" in said) {
+      const check = () => {
+        if (exists(said.file) && said.line.test(fs.readFileSync(said.file, "utf8"))) finish()
+      }
+      const watcher = fs.watch(path.dirname(said.file), check)
+      stop = () => watcher.close()
+      check()
+    }
   })
 
-const run = (name: string, command: string, args: ReadonlyArray<string>, port: number) =>
+const run = (name: string, command: string, args: ReadonlyArray<string>, said: Announcement) =>
   Effect.acquireRelease(
     Effect.flatMap(
       Effect.sync(() => spawn(command, args, { stdio: ["ignore", "ignore", "pipe"] })),
-      (proc) => Effect.as(Effect.orDie(ready(port, proc, name)), proc),
+      (proc) => Effect.as(Effect.orDie(announced(proc, name, said)), proc),
     ),
     (proc) =>
       Effect.async<void>((resume) => {
@@ -92,7 +104,10 @@ export const tinyproxy = (auth?: { readonly user: string; readonly password: str
     if (process.getuid?.() === 0) config.push("User nobody", "Group nogroup")
     fs.chmodSync(dir, 0o777)
     fs.writeFileSync(path.join(dir, "tinyproxy.conf"), `${config.join("\n")}\n`)
-    yield* run("tinyproxy", TINYPROXY, ["-d", "-c", path.join(dir, "tinyproxy.conf")], port)
+    yield* run("tinyproxy", TINYPROXY, ["-d", "-c", path.join(dir, "tinyproxy.conf")], {
+      file: log,
+      line: /Accepting connections/,
+    })
     return { url: `http://127.0.0.1:${port}`, log: () => (exists(log) ? fs.readFileSync(log, "utf8") : "") }
   })
 
@@ -102,7 +117,8 @@ export const HTTPBIN = "/usr/lib/python3/dist-packages/httpbin/__init__.py"
 /** httpbin served by gunicorn on 127.0.0.1; gives its base URL. */
 export const httpbin = Effect.gen(function* () {
   const port = yield* freePort()
-  yield* run("httpbin", GUNICORN, ["-b", `127.0.0.1:${port}`, "-w", "2", "--log-level", "warning", "httpbin:app"], port)
+  const args = ["-b", `127.0.0.1:${port}`, "-w", "2", "--log-level", "info", "httpbin:app"]
+  yield* run("httpbin", GUNICORN, args, { stderr: /Listening at: / })
   return `http://127.0.0.1:${port}`
 })
 

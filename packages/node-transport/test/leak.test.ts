@@ -106,9 +106,8 @@ describe("no leaks under chaos", () => {
         // The pool still holds idle keep-alive sockets: closing the layer's scope is what must end them.
         expect(server.open()).toBeGreaterThan(0)
         yield* Scope.close(scope, Exit.void)
-        // Give the server's event loop a moment to see the last FINs.
-        for (let i = 0; i < 50 && server.open() > 0; i++)
-          yield* Effect.promise(() => new Promise((r) => setTimeout(r, 20)))
+        // The server says when it has seen the last of them close.
+        yield* server.untilOpen(0)
         expect(server.open()).toBe(0)
         const alive = (yield* supervisor.value).filter((f) => f.unsafePoll() === null)
         expect(alive).toEqual([])

@@ -26,7 +26,6 @@ const overMock = (fault: MockTransport.Fault, first?: MockTransport.Reply) =>
   )
 
 const node = NodeTransport.client()
-const sleep = (ms: number) => Effect.promise(() => new Promise((r) => setTimeout(r, ms)))
 
 /** Runs `request` over the node transport against a server, and over the mock with `fault`. */
 const both = (
@@ -159,7 +158,6 @@ describe("node transport and mock transport fail alike", () => {
         { status: 200, text: "ok" },
       )
       expect(s).toEqual({ _tag: "BadStatusLine", line: "" })
-      yield* sleep(1)
     }),
   )
 })

@@ -74,7 +74,11 @@ const pipelined = (depth: number, connections = 1) =>
 
 const fetchText = (url: string) => Effect.flatMap(Client.fetch(Request.get(url)), Response.text)
 
-const pause = (ms: number) => Effect.promise(() => new Promise((r) => setTimeout(r, ms)))
+/** Waits until the fiber is blocked on a callback (here: a place in the pool's line); no real time passes. */
+const suspended = <A, E>(fiber: Fiber.RuntimeFiber<A, E>): Effect.Effect<void> =>
+  Effect.flatMap(Fiber.status(fiber), (s) =>
+    s._tag === "Suspended" ? Effect.void : Effect.zipRight(Effect.yieldNow(), suspended(fiber)),
+  )
 
 describe("pipelining", () => {
   // The server answers only once three requests wait on one connection: without pipelining the client
@@ -186,25 +190,34 @@ describe("pipelining", () => {
     "requests that may be pipelined do not pass one that may not: a waiting POST is sent before later GETs",
     () =>
       Effect.gen(function* () {
-        // Answers one request every 3 ms, so each response frees one place in the pipeline at a time.
-        let next = 0
-        const server = yield* recordingServer((peer) => {
-          next = Math.max(next, Date.now()) + 3
-          setTimeout(() => reply(peer), next - Date.now())
+        // Holds the first four GETs until the POST and the later GETs wait in line, then answers each
+        // request as it comes, so each response frees one place in the pipeline at a time.
+        const fourIn = yield* Deferred.make<void>()
+        const first4: { peer?: Peer } = {}
+        const server = yield* recordingServer((peer, _received, log) => {
+          if (log.length > 4) reply(peer)
+          else if (log.length === 4) {
+            first4.peer = peer
+            Deferred.unsafeDone(fourIn, Exit.void)
+          }
         })
         const get = (p: string) => fetchText(`${server.url}${p}`)
         const first = yield* Effect.fork(
           Effect.forEach(["/g1", "/g2", "/g3", "/g4"], get, { concurrency: "unbounded" }),
         )
-        yield* pause(2)
+        yield* Deferred.await(fourIn)
         const post = yield* Effect.fork(Client.fetch(Request.post(`${server.url}/post`, { body: Body.text("x") })))
-        yield* pause(1)
-        const later = yield* Effect.fork(
-          Effect.forEach(["/g5", "/g6", "/g7", "/g8", "/g9"], get, { concurrency: "unbounded" }),
-        )
+        yield* suspended(post)
+        const later: Array<Fiber.RuntimeFiber<string, unknown>> = []
+        for (const p of ["/g5", "/g6", "/g7", "/g8", "/g9"]) {
+          const fiber = yield* Effect.fork(get(p))
+          yield* suspended(fiber)
+          later.push(fiber)
+        }
+        for (let i = 0; i < 4; i++) reply(first4.peer as Peer)
         yield* Fiber.join(first)
         yield* Fiber.join(post)
-        expect(yield* Fiber.join(later)).toEqual(["/g5", "/g6", "/g7", "/g8", "/g9"])
+        expect(yield* Effect.forEach(later, Fiber.join)).toEqual(["/g5", "/g6", "/g7", "/g8", "/g9"])
         const order = server.log.map((r) => r.path)
         expect(order.indexOf("/post")).toBeLessThan(order.indexOf("/g5"))
         expect(server.log.find((r) => r.path === "/post")?.outstanding).toBe(0)

@@ -1,31 +1,46 @@
 // The transport's fast path for buffered requests (an exchange driven by socket callbacks, and requests
 // that wait in the pool's line as callbacks), over real sockets: interruption, retries and hand-offs.
 import type * as http from "node:http"
-import { Client, Response } from "@courier/core"
+import { Client, type HttpError, Response } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
 import { describe, expect, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import { httpServer, rawServer } from "./servers.js"
 
 const oneConnection = NodeTransport.client({ maxConnectionsPerOrigin: 1 })
 
-const pause = (ms: number) => Effect.promise(() => new Promise((r) => setTimeout(r, ms)))
+/**
+ * Waits until the fiber is suspended: blocked on a callback (a place in the pool's line, a socket that has
+ * not answered), which in these tests is the state the next step needs. No real time passes.
+ */
+const suspended = <A, E>(fiber: Fiber.RuntimeFiber<A, E>): Effect.Effect<void> =>
+  Effect.flatMap(Fiber.status(fiber), (s) =>
+    s._tag === "Suspended" ? Effect.void : Effect.zipRight(Effect.yieldNow(), suspended(fiber)),
+  )
 
-/** A node:http server that holds /hold until `release()` and answers anything else at once; it logs paths. */
+/**
+ * A node:http server that holds /hold until `release()` and answers anything else at once; it logs paths,
+ * and `held` is done once /hold has arrived.
+ */
 const holdingServer = Effect.gen(function* () {
   const seen: Array<string> = []
   const held: Array<http.ServerResponse> = []
+  const arrived = yield* Deferred.make<void>()
   const server = yield* httpServer((req, res) => {
     seen.push(req.url ?? "")
     req.resume()
-    if (req.url === "/hold") held.push(res)
-    else res.end(req.url)
+    if (req.url === "/hold") {
+      held.push(res)
+      Deferred.unsafeDone(arrived, Exit.void)
+    } else res.end(req.url)
   })
   const release = () => {
     for (const res of held.splice(0)) res.end("held")
   }
-  return { ...server, seen, release }
+  return { ...server, seen, release, held: Deferred.await(arrived) }
 })
 
 describe("buffered requests on the fast path", () => {
@@ -33,9 +48,9 @@ describe("buffered requests on the fast path", () => {
     Effect.gen(function* () {
       const server = yield* holdingServer
       const first = yield* Effect.fork(Client.get(`${server.url}/hold`))
-      yield* pause(20)
+      yield* server.held
       const waiting = yield* Effect.fork(Client.get(`${server.url}/never`))
-      yield* pause(10)
+      yield* suspended(waiting)
       yield* Fiber.interrupt(waiting)
       server.release()
       expect((yield* Fiber.join(first)).status).toBe(200)
@@ -49,16 +64,17 @@ describe("buffered requests on the fast path", () => {
     Effect.gen(function* () {
       const server = yield* holdingServer
       const first = yield* Effect.fork(Client.get(`${server.url}/hold`))
-      yield* pause(20)
-      const rest = yield* Effect.fork(
-        Effect.forEach(["/1", "/2", "/3"], (p) => Effect.flatMap(Client.get(`${server.url}${p}`), Response.text), {
-          concurrency: "unbounded",
-        }),
-      )
-      yield* pause(10)
+      yield* server.held
+      // Each joins the line after the one before it.
+      const rest: Array<Fiber.RuntimeFiber<string, HttpError.HttpError>> = []
+      for (const p of ["/1", "/2", "/3"]) {
+        const fiber = yield* Effect.fork(Effect.flatMap(Client.get(`${server.url}${p}`), Response.text))
+        yield* suspended(fiber)
+        rest.push(fiber)
+      }
       server.release()
       yield* Fiber.join(first)
-      expect(yield* Fiber.join(rest)).toEqual(["/1", "/2", "/3"])
+      expect(yield* Effect.forEach(rest, Fiber.join)).toEqual(["/1", "/2", "/3"])
       expect(server.seen).toEqual(["/hold", "/1", "/2", "/3"])
       expect(server.connections()).toBe(1)
     }).pipe(Effect.provide(oneConnection)),
@@ -69,9 +85,9 @@ describe("buffered requests on the fast path", () => {
       const server = yield* holdingServer
       expect((yield* Client.get(`${server.url}/warm`)).status).toBe(200)
       const fiber = yield* Effect.fork(Client.get(`${server.url}/hold`))
-      yield* pause(20)
+      yield* server.held
       yield* Fiber.interrupt(fiber)
-      yield* pause(20)
+      yield* server.untilOpen(0)
       expect(server.open()).toBe(0)
       expect((yield* Client.get(`${server.url}/next`)).status).toBe(200)
       expect(server.connections()).toBe(2)
@@ -97,17 +113,25 @@ describe("buffered requests on the fast path", () => {
 
   it.scoped("a request waiting in line opens a connection of its own when the busy one is closed", () =>
     Effect.gen(function* () {
+      const arrived: Array<Deferred.Deferred<void>> = [yield* Deferred.make<void>(), yield* Deferred.make<void>()]
+      const answers: Array<() => void> = []
       const server = yield* rawServer((socket) => {
         socket.on("error", () => undefined)
         socket.once("data", () => {
-          setTimeout(() => socket.end("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 3\r\n\r\nbye"), 20)
+          answers.push(() => socket.end("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 3\r\n\r\nbye"))
+          Deferred.unsafeDone(arrived[answers.length - 1] as Deferred.Deferred<void>, Exit.void)
         })
       })
-      const [a, b] = yield* Effect.all(
-        [Effect.flatMap(Client.get(server.url), Response.text), Effect.flatMap(Client.get(server.url), Response.text)],
-        { concurrency: "unbounded" },
-      )
-      expect([a, b]).toEqual(["bye", "bye"])
+      const get = Effect.flatMap(Client.get(server.url), Response.text)
+      const a = yield* Effect.fork(get)
+      yield* Deferred.await(arrived[0] as Deferred.Deferred<void>)
+      const b = yield* Effect.fork(get)
+      // The second waits in line for the only connection; the server then answers and closes it.
+      yield* suspended(b)
+      answers[0]?.()
+      yield* Deferred.await(arrived[1] as Deferred.Deferred<void>)
+      answers[1]?.()
+      expect([yield* Fiber.join(a), yield* Fiber.join(b)]).toEqual(["bye", "bye"])
       expect(server.connections()).toBe(2)
     }).pipe(Effect.provide(oneConnection)),
   )

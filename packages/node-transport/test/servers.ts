@@ -10,17 +10,37 @@ export interface Running {
   readonly connections: () => number
   /** Server-side sockets open right now. */
   readonly open: () => number
+  /** Waits until at most `n` server-side sockets are open: the signal a test waits on instead of a sleep. */
+  readonly untilOpen: (n: number) => Effect.Effect<void>
 }
 
 const track = (server: net.Server) => {
   let total = 0
   const live = new Set<net.Socket>()
+  const waiters = new Set<{ readonly n: number; readonly wake: () => void }>()
+  const check = () => {
+    for (const w of waiters) {
+      if (live.size > w.n) continue
+      waiters.delete(w)
+      w.wake()
+    }
+  }
   server.on("connection", (s: net.Socket) => {
     total++
     live.add(s)
-    s.on("close", () => live.delete(s))
+    s.on("close", () => {
+      live.delete(s)
+      check()
+    })
   })
-  return { connections: () => total, open: () => live.size, live }
+  const untilOpen = (n: number) =>
+    Effect.async<void>((resume) => {
+      const w = { n, wake: () => resume(Effect.void) }
+      waiters.add(w)
+      check()
+      return Effect.sync(() => waiters.delete(w))
+    })
+  return { connections: () => total, open: () => live.size, untilOpen, live }
 }
 
 const listen = (server: net.Server, host = "127.0.0.1") =>
@@ -42,7 +62,13 @@ export const httpServer = (handler: http.RequestListener, host = "127.0.0.1") =>
     const port = yield* listen(server, host)
     // Registered after `listen`, so it runs before `server.close`, which waits for every connection.
     yield* Effect.addFinalizer(() => Effect.sync(() => server.closeAllConnections()))
-    return { port, url: `http://${host}:${port}`, connections: t.connections, open: t.open } satisfies Running
+    return {
+      port,
+      url: `http://${host}:${port}`,
+      connections: t.connections,
+      open: t.open,
+      untilOpen: t.untilOpen,
+    } satisfies Running
   })
 
 /** A raw TCP server: `onSocket` sees every connection and writes whatever bytes a test needs. */
@@ -56,7 +82,13 @@ export const rawServer = (onSocket: (socket: net.Socket) => void) =>
         for (const s of t.live) s.destroy()
       }),
     )
-    return { port, url: `http://127.0.0.1:${port}`, connections: t.connections, open: t.open } satisfies Running
+    return {
+      port,
+      url: `http://127.0.0.1:${port}`,
+      connections: t.connections,
+      open: t.open,
+      untilOpen: t.untilOpen,
+    } satisfies Running
   })
 
 /** Replies once to the first request head with `reply`, then does what `after` says. */
