@@ -3,10 +3,17 @@ import { execFile } from "node:child_process"
 import * as zlib from "node:zlib"
 import { NodeTransport } from "@courier/node-transport"
 import { describe, expect, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as TestClock from "effect/TestClock"
 import { run } from "../src/cli/cli.js"
 import { demoServer } from "../src/demo-server.js"
 import { loopback } from "./loopback.js"
+
+/** Told when a request for /slow has arrived (it is never answered). */
+const slowArrived: Array<() => void> = []
 
 const server = loopback((req, res) => {
   let body = ""
@@ -14,7 +21,10 @@ const server = loopback((req, res) => {
     body += d.toString()
   })
   req.on("end", () => {
-    if (req.url === "/slow") return setTimeout(() => res.end("late"), 2000)
+    if (req.url === "/slow") {
+      for (const told of slowArrived.splice(0)) told()
+      return
+    }
     res.writeHead(201, "Made", [
       ["X-First", "1"],
       ["content-type", "application/json"],
@@ -117,13 +127,19 @@ describe("courier CLI", () => {
     }),
   )
 
-  it.scopedLive("a typed error is one JSON object with the error's tag, and exit code 1", () =>
+  it.scoped("a typed error is one JSON object with the error's tag, and exit code 1", () =>
     Effect.gen(function* () {
       const refused = yield* cli(["GET", "http://127.0.0.1:1/", "--json"])
       expect(refused.exitCode).toBe(1)
       expect(JSON.parse(refused.stdout)).toMatchObject({ ok: false, error: "HTTPConnectionError" })
       const { url } = yield* server
-      const slow = yield* cli(["GET", `${url}/slow`, "--timeout", "100", "--json"])
+      // The deadline runs on TestClock, moved once the server has the request it will never answer.
+      const arrived = yield* Deferred.make<void>()
+      slowArrived.push(() => Deferred.unsafeDone(arrived, Exit.void))
+      const fiber = yield* Effect.fork(cli(["GET", `${url}/slow`, "--timeout", "100", "--json"]))
+      yield* Deferred.await(arrived)
+      yield* TestClock.adjust("100 millis")
+      const slow = yield* Fiber.join(fiber)
       expect(JSON.parse(slow.stdout)).toMatchObject({ ok: false, error: "Timeout" })
       const bad = yield* cli(["GET", "ftp://x/", "--json"])
       expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, error: "UnknownProtocol" })
