@@ -19,6 +19,7 @@ import * as Headers from "./Headers.js"
 import { type HttpError, InvalidURL } from "./HttpError.js"
 import { bytesOf, HttpConnection } from "./internal/client/connection.js"
 import { millisOf } from "./internal/engine/prepare.js"
+import { METHODS_EXPECTING_BODY } from "./internal/semantics.js"
 import * as Url from "./Url.js"
 
 /**
@@ -80,9 +81,6 @@ export interface Connection {
   /** Closes the socket; a later request opens a new one. */
   readonly close: Effect.Effect<void>
 }
-
-/** Methods whose request gets `Content-Length: 0` without a body, as httplib sends. */
-const SIZED_METHODS: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH"])
 
 /**
  * An `http:` connection to `host` (`host:port` accepted), port 80 by default, as `HTTPConnection(host, port)`.
@@ -159,7 +157,7 @@ export const make = (
           })
           for (const [k, v] of given.entries) yield* conn.putheader(k, [v])
           const payload = bytes(body)
-          if (!Headers.has(given, "content-length") && (payload !== undefined || SIZED_METHODS.has(method))) {
+          if (!Headers.has(given, "content-length") && (payload !== undefined || METHODS_EXPECTING_BODY.has(method))) {
             yield* conn.putheader("Content-Length", [payload?.length ?? 0])
           }
           yield* conn.endheaders(payload)

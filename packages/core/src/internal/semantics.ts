@@ -1,6 +1,7 @@
 /**
  * The parts of RFC 9110's semantics that Courier's rules rest on, each written once: which methods are
- * idempotent (§9.2.2) and which send no body by default, and which statuses say "try again".
+ * idempotent (§9.2.2), which send no body by default and which are expected to send one, and which statuses
+ * say "try again".
  * @internal
  */
 
@@ -9,6 +10,12 @@ export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "
 
 /** Methods whose requests have no body by default, so an empty one needs no `Content-Length: 0`. */
 export const BODYLESS_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "DELETE", "CONNECT"])
+
+/**
+ * Methods whose requests are expected to carry a body, so that httplib's `request` sends
+ * `Content-Length: 0` when none is given (its `_METHODS_EXPECTING_BODY`).
+ */
+export const METHODS_EXPECTING_BODY: ReadonlySet<string> = new Set(["PATCH", "POST", "PUT"])
 
 /** Statuses that say "try again": 408, 429, 500, 502, 503, 504. */
 export const TRANSIENT_STATUSES: ReadonlyArray<number> = [408, 429, 500, 502, 503, 504]
