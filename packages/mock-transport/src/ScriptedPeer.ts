@@ -170,6 +170,32 @@ let socketIds = 0
 
 const noop = (): void => undefined
 
+/** The client's end of an in-memory connection: what it sends goes to `toPeer`, it hears `toClient`. */
+const clientSocket = (toClient: Pipe, toPeer: Pipe, destroy: Effect.Effect<void>): Connector.Socket => {
+  const gone = new Connector.SocketError({ code: "EPIPE", reason: "the peer has gone" })
+  return {
+    id: ++socketIds,
+    send: (bytes) => {
+      if (toPeer.ended) return gone
+      toPeer.push(bytes.slice())
+      return undefined
+    },
+    // The peer's side is memory: it takes whatever is sent, and the script reads it at its pace.
+    whenWritable: (ready) => {
+      ready(toPeer.ended ? gone : undefined)
+      return noop
+    },
+    listen: (onBytes, onError) =>
+      toClient.listen((chunk, ending) => {
+        if (ending?._tag !== "Fail") return onBytes(chunk)
+        onError(new Connector.SocketError({ code: ending.code, reason: ending.reason }))
+        return false
+      }),
+    reusable: () => !toClient.ended && toClient.buffered === 0,
+    destroy,
+  }
+}
+
 /**
  * How the scripted peer's connections open.
  *
@@ -261,28 +287,7 @@ export const layer = <R = never>(
             reset,
           }
           yield* Effect.forkScoped(Effect.provide(script(peer), context))
-          const gone = new Connector.SocketError({ code: "EPIPE", reason: "the peer has gone" })
-          const socket: Connector.Socket = {
-            id: ++socketIds,
-            send: (bytes) => {
-              if (toPeer.ended) return gone
-              toPeer.push(bytes.slice())
-              return undefined
-            },
-            // The peer's side is memory: it takes whatever is sent, and the script reads it at its pace.
-            whenWritable: (ready) => {
-              ready(toPeer.ended ? gone : undefined)
-              return noop
-            },
-            listen: (onBytes, onError) =>
-              toClient.listen((chunk, ending) => {
-                if (ending?._tag !== "Fail") return onBytes(chunk)
-                onError(new Connector.SocketError({ code: ending.code, reason: ending.reason }))
-                return false
-              }),
-            reusable: () => !toClient.ended && toClient.buffered === 0,
-            destroy: finish({ _tag: "End" }),
-          }
+          const socket = clientSocket(toClient, toPeer, finish({ _tag: "End" }))
           yield* Effect.addFinalizer(() => socket.destroy)
           return socket
         })

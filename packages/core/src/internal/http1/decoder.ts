@@ -150,11 +150,7 @@ export class ResponseDecoder {
         }
         case "Length": {
           if (pos === data.length) return this.need(out)
-          const n = Math.min(this.remaining, data.length - pos)
-          out.push({ _tag: "Data", chunk: data.subarray(pos, pos + n) })
-          pos += n
-          this.remaining -= n
-          this.received += n
+          pos = this.counted(data, pos, out)
           if (this.remaining === 0) {
             this.state = "Done"
             out.push({ _tag: "End", trailers: [] })
@@ -171,11 +167,7 @@ export class ResponseDecoder {
         }
         case "Body": {
           if (pos === data.length) return this.need(out)
-          const n = Math.min(this.remaining, data.length - pos)
-          out.push({ _tag: "Data", chunk: data.subarray(pos, pos + n) })
-          pos += n
-          this.remaining -= n
-          this.received += n
+          pos = this.counted(data, pos, out)
           if (this.remaining === 0) this.state = "BodyCr"
           break
         }
@@ -233,6 +225,15 @@ export class ResponseDecoder {
         // Unreachable: the failure was returned above.
         return []
     }
+  }
+
+  /** Hands out up to `remaining` bytes of `data` from `pos` (a length or a chunk); returns where it stopped. */
+  private counted(data: Uint8Array, pos: number, out: Array<Event>): number {
+    const n = Math.min(this.remaining, data.length - pos)
+    out.push({ _tag: "Data", chunk: data.subarray(pos, pos + n) })
+    this.remaining -= n
+    this.received += n
+    return pos + n
   }
 
   private need(out: Array<Event>): Array<Event> {
