@@ -50,8 +50,8 @@ export interface Options {
  * Writes up to this size are batched: kept per socket and flushed together once per event-loop turn
  * (setImmediate). Loopback writes cost most when they wake an idle server; with one request written as
  * each response arrives, the server woke for every write. Batched, it wakes once for all the requests
- * written in a turn. Measured on the c64 benchmark: 29k -> 36k req/s, client CPU 36 -> 29 µs/request;
- * sequential requests unchanged. Larger writes go out at once, after anything already pending.
+ * written in a turn (what it saved: docs/ARCHITECTURE.md, "Measured choices"). Larger writes go out at
+ * once, after anything already pending.
  */
 const BATCH_BYTES = 16 * 1024
 
@@ -138,8 +138,6 @@ class NodeSocket implements Connector.Socket {
    * Hands bytes to the socket: small ones are batched until the end of the event-loop turn; larger ones
    * go after anything batched, and those made in one tick (a streamed body's pieces, up to
    * WRITE_BUFFER_BYTES) leave in one writev when the tick ends, as node:http's OutgoingMessage does.
-   * Measured on the 64 MiB upload bench: about 1.7 -> 3.5 GiB/s (2x node:http), with one 64 KiB syscall
-   * each before.
    */
   private put(bytes: Uint8Array): void {
     if (bytes.length <= BATCH_BYTES) {
@@ -196,7 +194,7 @@ class NodeSocket implements Connector.Socket {
   }
 
   // Wait for the kernel only past 1 MiB buffered rather than Node's 16 KiB high-water mark: a streamed body
-  // of 64 KiB pieces would otherwise wait for 'drain' after every piece (upload bench: +20% MiB/s).
+  // of 64 KiB pieces would otherwise wait for 'drain' after every piece.
   readonly whenWritable = (ready: (failure: Connector.SocketError | undefined) => void): (() => void) => {
     if (this.failure !== undefined || this.socket.writableLength <= WRITE_BUFFER_BYTES) {
       ready(this.failure ?? this.unwritable())

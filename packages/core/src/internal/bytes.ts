@@ -2,7 +2,7 @@
 
 // WHATWG's "latin1" label is windows-1252, which differs from ISO-8859-1 only for bytes 0x80-0x9F, and
 // every differing byte decodes to a char above U+00FF. So: decode natively, and if any such char appears,
-// decode exactly by hand. Measured 5x faster than String.fromCharCode.apply on a 170-byte head.
+// decode exactly by hand (the measurement is in docs/ARCHITECTURE.md, "Hot path").
 const windows1252 = new TextDecoder("windows-1252")
 const beyondLatin1 = /[\u0100-\uffff]/
 
@@ -26,8 +26,7 @@ const nonAscii = /[^\x00-\x7f]/
 
 /**
  * Encodes a string whose chars are all ≤ 0xFF (validated by the caller) as latin1 bytes. ASCII — nearly
- * every request head — goes through the native encoder, where UTF-8 and latin1 agree; measured 2% of the
- * client's CPU per request with the loop alone.
+ * every request head — goes through the native encoder, where UTF-8 and latin1 agree.
  */
 export const encodeLatin1 = (s: string): Uint8Array => {
   if (!nonAscii.test(s)) return utf8.encode(s)
@@ -37,8 +36,8 @@ export const encodeLatin1 = (s: string): Uint8Array => {
 }
 
 // V8 keeps typed arrays of up to 64 bytes on its heap; a larger one gets a backing store of its own, which
-// costs about 0.7 µs to allocate (measured on Node 20, against 30 ns for a view on an existing buffer).
-// Request heads are larger, so they are carved from shared slabs, as Node's Buffer pool does.
+// costs far more to allocate than a view on an existing buffer (docs/ARCHITECTURE.md, "Hot path"). Request
+// heads are larger, so they are carved from shared slabs, as Node's Buffer pool does.
 const SLAB_BYTES = 64 * 1024
 const SLAB_MAX = 4 * 1024
 let slab = new ArrayBuffer(SLAB_BYTES)

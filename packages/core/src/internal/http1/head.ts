@@ -2,9 +2,7 @@
  * The request head and a small body encoded in one pass: the bytes are written straight into one buffer
  * sized for both, and every char is checked on the way. It gives up (undefined) at the first char it does
  * not accept, and the caller falls back to `Http1.invalidHead` (for the exact reason) and
- * `Http1.encodeHead`. Measured on the c64 benchmark (CPU profile): validating, building a string,
- * encoding it and joining the body took about 6% of the client's samples; this takes under 3%, half of
- * the gain from writing into a slab view (see `allocate`) rather than a fresh Uint8Array.
+ * `Http1.encodeHead`. Why one pass, and what it saved: docs/ARCHITECTURE.md, "Measured choices".
  * @internal
  */
 
