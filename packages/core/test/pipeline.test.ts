@@ -15,8 +15,8 @@ const recorder = (pl: Pipeline) => {
 describe("Pipeline", () => {
   it("a later ticket writes only after the earlier one has, whichever asks first", () => {
     const pl = new Pipeline()
-    const first = pl.issue(true)
-    const second = pl.issue(true)
+    const first = pl.issue("others may join")
+    const second = pl.issue("others may join")
     const r = recorder(pl)
     r.write(second)
     expect(r.log).toEqual([])
@@ -28,7 +28,7 @@ describe("Pipeline", () => {
 
   it("responses are read in ticket order", () => {
     const pl = new Pipeline()
-    const [a, b, c] = [pl.issue(true), pl.issue(true), pl.issue(true)]
+    const [a, b, c] = [pl.issue("others may join"), pl.issue("others may join"), pl.issue("others may join")]
     const r = recorder(pl)
     r.read(c)
     r.read(b)
@@ -43,7 +43,7 @@ describe("Pipeline", () => {
 
   it("an exchange abandoned behind others closes the pipeline to new writes and dooms it at its turn", () => {
     const pl = new Pipeline()
-    const [a, b, c] = [pl.issue(true), pl.issue(true), pl.issue(true)]
+    const [a, b, c] = [pl.issue("others may join"), pl.issue("others may join"), pl.issue("others may join")]
     const r = recorder(pl)
     r.read(c)
     expect(pl.finish(b, "destroy")).toBe("Nothing")
@@ -57,14 +57,14 @@ describe("Pipeline", () => {
 
   it("an exchange that gives up while it reads asks for the connection to be killed at once", () => {
     const pl = new Pipeline()
-    const a = pl.issue(true)
-    pl.issue(true)
+    const a = pl.issue("others may join")
+    pl.issue("others may join")
     expect(pl.finish(a, "destroy")).toBe("Kill")
   })
 
   it("nothing more is decided for exchanges that finish after the connection died", () => {
     const pl = new Pipeline()
-    const [a, b] = [pl.issue(true), pl.issue(true)]
+    const [a, b] = [pl.issue("others may join"), pl.issue("others may join")]
     pl.kill()
     expect(pl.finish(a, "reuse")).toBe("Nothing")
     expect(pl.finish(b, "destroy")).toBe("Nothing")
@@ -73,14 +73,14 @@ describe("Pipeline", () => {
 
   it("bytes past the last response kill the connection once nothing is in flight", () => {
     const pl = new Pipeline()
-    const a = pl.issue(true)
+    const a = pl.issue("others may join")
     pl.leftover = new Uint8Array([72])
     expect(pl.finish(a, "reuse")).toBe("Kill")
   })
 
   it("a request others may not join stops the joining until nothing is in flight", () => {
     const pl = new Pipeline()
-    const a = pl.issue(false)
+    const a = pl.issue("nothing may join")
     expect(pl.accepts(8)).toBe(false)
     expect(pl.finish(a, "reuse")).toBe("Idle")
     expect(pl.accepts(8)).toBe(true)
@@ -88,10 +88,10 @@ describe("Pipeline", () => {
 
   it("once nothing is in flight, the order starts again from the first ticket", () => {
     const pl = new Pipeline()
-    const a = pl.issue(true)
+    const a = pl.issue("others may join")
     pl.wrote(a)
     expect(pl.finish(a, "reuse")).toBe("Idle")
-    expect(pl.issue(true)).toBe(0)
+    expect(pl.issue("others may join")).toBe(0)
     const r = recorder(pl)
     r.write(0)
     r.read(0)

@@ -75,13 +75,14 @@ export class Dispatcher {
    * connection (`Exchange.retryable`). Interrupting the fiber leaves the line, gives back the slot, or
    * abandons the exchange, whichever it is at.
    */
-  private attempt(p: Prepared, mode: Mode, fresh: boolean): Effect.Effect<Response, HttpError> {
+  private attempt(p: Prepared, mode: Mode, connection: "any" | "fresh"): Effect.Effect<Response, HttpError> {
     return Effect.async<Response, HttpError>((resume) => {
       const { pool, engine } = this
       const [origin, connect] = this.connectTo(p)
       const pipelinable = this.options.pipelining && mode === "buffered" && this.mayPipeline(p)
+      const fresh = connection === "fresh"
       const ask: Pool.Ask = { fresh, connect, pipelinable, waitMillis: p.timeouts.acquire }
-      const retry = fresh ? () => undefined : () => this.attempt(p, mode, true)
+      const retry = fresh ? () => undefined : () => this.attempt(p, mode, "fresh")
       let cancel: Effect.Effect<void> = Effect.void
       const granted = (grant: Pool.Grant): void => {
         if (grant._tag === "Lease") {
@@ -117,14 +118,14 @@ export class Dispatcher {
   readonly fetch: TransportService["fetch"] = (request, url) =>
     Effect.suspend(() => {
       const prepared = this.start(request, url)
-      return Either.isLeft(prepared) ? Effect.fail(prepared.left) : this.attempt(prepared.right, "buffered", false)
+      return Either.isLeft(prepared) ? Effect.fail(prepared.left) : this.attempt(prepared.right, "buffered", "any")
     })
 
   readonly send: TransportService["send"] = (request, url) =>
     Effect.uninterruptibleMask((restore) => {
       const prepared = this.start(request, url)
       if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
-      return Effect.tap(restore(this.attempt(prepared.right, "streaming", false)), (response) => {
+      return Effect.tap(restore(this.attempt(prepared.right, "streaming", "any")), (response) => {
         const body = response.body
         // A body still on the wire holds its connection: if the scope closes first, destroy it.
         return body instanceof Streamed && body.exchange.lease.active

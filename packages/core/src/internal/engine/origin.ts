@@ -68,20 +68,25 @@ export class OriginState {
 
   /**
    * Puts a waiter in line, with a deadline when `waitMillis` is finite: past it the waiter leaves the line
-   * and `onTimeout` is called.
+   * and `timedOut` is called.
    */
-  line(pipelinable: boolean, waitMillis: number, grant: (grant: Grant) => void, onTimeout: () => void): Waiter {
+  line(w: {
+    readonly pipelinable: boolean
+    readonly waitMillis: number
+    readonly granted: (grant: Grant) => void
+    readonly timedOut: () => void
+  }): Waiter {
     const deadline =
-      waitMillis === Number.POSITIVE_INFINITY
+      w.waitMillis === Number.POSITIVE_INFINITY
         ? undefined
         : timer(() => {
             this.leave(waiter)
-            onTimeout()
+            w.timedOut()
             return undefined
           })
-    const waiter: Waiter = { _tag: "Waiting", grant, pipelinable, timer: deadline }
+    const waiter: Waiter = { _tag: "Waiting", grant: w.granted, pipelinable: w.pipelinable, timer: deadline }
     this.waiters.push(waiter)
-    if (deadline !== undefined) this.timers.schedule(deadline, this.timers.now() + waitMillis)
+    if (deadline !== undefined) this.timers.schedule(deadline, this.timers.now() + w.waitMillis)
     return waiter
   }
 

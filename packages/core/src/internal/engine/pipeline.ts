@@ -26,6 +26,9 @@ export type AfterExchange =
   /** The connection must be destroyed, refusing every exchange still waiting on it. */
   | "Kill"
 
+/** Whether requests may be pipelined behind the one a ticket is issued for. */
+export type Behind = "others may join" | "nothing may join"
+
 export class Pipeline {
   private inFlightCount = 0
   /** False while the connection carries a request that others may not be pipelined behind. */
@@ -59,10 +62,10 @@ export class Pipeline {
 
   /**
    * The next ticket, for a lease being granted. The first ticket on an idle connection says whether
-   * others may join behind it (`joinable`: an idempotent request read whole).
+   * others may join behind it (an idempotent request read whole may be joined).
    */
-  issue(joinable: boolean): number {
-    if (this.inFlightCount === 0) this.joinable = joinable
+  issue(behind: Behind): number {
+    if (this.inFlightCount === 0) this.joinable = behind === "others may join"
     this.inFlightCount++
     return this.issued++
   }

@@ -103,6 +103,12 @@ export interface Pool {
 
 const SLOT: Grant = { _tag: "Slot" }
 
+/** How a lease is made: on a new or a reused connection, for a request that may be pipelined or not. */
+interface LeaseOf {
+  readonly conn: "new" | "reused"
+  readonly pipelinable: boolean
+}
+
 export const make = (connector: ConnectorService, scope: Scope.Scope, options: PoolOptions, timers: Timers): Pool =>
   new ConnectionPool(connector, scope, options, timers)
 
@@ -154,16 +160,20 @@ class ConnectionPool implements Pool {
     } else this.forget(p)
   }
 
-  /** A lease on `conn`; on a pipelined connection it takes a ticket, and the connection counts as busy. */
-  private lease(p: OriginState, conn: Conn, reused: boolean, pipelinable: boolean): Lease {
+  /**
+   * A lease on `conn` (`reused` when it served a request before); on a pipelined connection it takes a
+   * ticket, and the connection counts as busy.
+   */
+  private lease(p: OriginState, conn: Conn, how: LeaseOf): Lease {
     const pl = conn.pipeline
+    const reused = how.conn === "reused"
     if (pl === undefined) return { conn, reused, active: true }
     p.busy.add(conn)
-    return { conn, reused, active: true, ticket: pl.issue(pipelinable) }
+    return { conn, reused, active: true, ticket: pl.issue(how.pipelinable ? "others may join" : "nothing may join") }
   }
 
-  private granting(p: OriginState, conn: Conn, reused: boolean, pipelinable: boolean): Grant {
-    return { _tag: "Lease", lease: this.lease(p, conn, reused, pipelinable) }
+  private granting(p: OriginState, conn: Conn, how: LeaseOf): Grant {
+    return { _tag: "Lease", lease: this.lease(p, conn, how) }
   }
 
   /** Whether `conn` may take one more request under `maxRequestsPerConnection`. */
@@ -183,7 +193,7 @@ class ConnectionPool implements Pool {
     if (pl === undefined) return
     while (p.waiters[0]?.pipelinable === true && this.mayJoin(conn, pl)) {
       const w = p.next() as Waiter
-      w.grant(this.granting(p, conn, true, true))
+      w.grant(this.granting(p, conn, { conn: "reused", pipelinable: true }))
     }
   }
 
@@ -201,7 +211,7 @@ class ConnectionPool implements Pool {
   /** What `request` can grant at once, if anything. */
   private grantNow(p: OriginState, ask: Ask): Grant | undefined {
     const idle = ask.fresh ? undefined : this.takeIdle(p)
-    if (idle !== undefined) return this.granting(p, idle, true, ask.pipelinable)
+    if (idle !== undefined) return this.granting(p, idle, { conn: "reused", pipelinable: ask.pipelinable })
     if (p.open < this.options.maxConnectionsPerOrigin) {
       p.open++
       return SLOT
@@ -209,16 +219,21 @@ class ConnectionPool implements Pool {
     // Joining a busy connection would pass the requests already in line.
     if (!ask.pipelinable || !this.pipelining || ask.fresh || p.waiters.length > 0) return undefined
     const busy = p.joinable(this.mayJoin)
-    return busy === undefined ? undefined : this.granting(p, busy, true, true)
+    return busy === undefined ? undefined : this.granting(p, busy, { conn: "reused", pipelinable: true })
   }
 
   readonly request: Pool["request"] = (origin, ask, granted, timedOut) => {
     const p = this.stateOf(origin.key)
     const grant = this.grantNow(p, ask)
     if (grant === undefined) {
-      return p.line(ask.pipelinable && !ask.fresh, ask.waitMillis, granted, () => {
-        this.forget(p)
-        timedOut()
+      return p.line({
+        pipelinable: ask.pipelinable && !ask.fresh,
+        waitMillis: ask.waitMillis,
+        granted,
+        timedOut: () => {
+          this.forget(p)
+          timedOut()
+        },
       })
     }
     granted(grant)
@@ -261,7 +276,7 @@ class ConnectionPool implements Pool {
           Effect.map((socket): Lease => {
             const pipeline = this.pipelining ? new Pipeline() : undefined
             const conn: Conn = { socket, scope: connScope, key: origin.key, requests: 0, idleUntil: 0, pipeline }
-            const first = this.lease(p, conn, false, ask.pipelinable)
+            const first = this.lease(p, conn, { conn: "new", pipelinable: ask.pipelinable })
             if (ask.pipelinable) this.fill(p, conn)
             return first
           }),
@@ -319,7 +334,7 @@ class ConnectionPool implements Pool {
     if (idle > 0 && conn.requests < this.options.maxRequestsPerConnection && conn.socket.reusable()) {
       const next = p.next()
       if (next !== undefined) {
-        next.grant(this.granting(p, conn, true, next.pipelinable))
+        next.grant(this.granting(p, conn, { conn: "reused", pipelinable: next.pipelinable }))
         if (next.pipelinable) this.fill(p, conn)
       } else {
         conn.idleUntil = this.timers.now() + idle

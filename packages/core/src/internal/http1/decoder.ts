@@ -128,7 +128,7 @@ export class ResponseDecoder {
             section = concat(this.acc, section)
             start = this.accStart
           }
-          const end = sectionEnd(section, this.scanFrom, trailer)
+          const end = sectionEnd(section, this.scanFrom, trailer ? "trailer" : "head")
           if (end === -1) {
             const failure = (trailer ? undefined : checkPartialStatus(section)) ?? checkPartial(section, this.limits)
             if (failure !== undefined) return this.fail(out, failure)
@@ -254,7 +254,7 @@ export class ResponseDecoder {
   }
 
   private onHead(section: Uint8Array, end: number, start: number, out: Array<Event>): Failure | undefined {
-    const parsed = parseSection(section, end, start, this.limits, true)
+    const parsed = parseSection(section, end, start, this.limits, "head")
     if ("_tag" in parsed) return parsed
     const first = parsed.first
     const match = statusLine.exec(first)
@@ -333,7 +333,7 @@ export class ResponseDecoder {
   }
 
   private onTrailer(section: Uint8Array, end: number, start: number, out: Array<Event>): Failure | undefined {
-    const parsed = parseSection(section, end, start, this.limits, false)
+    const parsed = parseSection(section, end, start, this.limits, "trailer")
     if ("_tag" in parsed) return parsed
     const trailers = parsed.fields
     this.state = "Done"

@@ -6,7 +6,7 @@
 
 import { decodeLatin1 } from "../bytes.js"
 import { receivedValueForbidden, tokenPattern } from "./grammar.js"
-import type { Failure, Limits, Pairs } from "./model.js"
+import type { Failure, Limits, Pairs, SectionKind } from "./model.js"
 
 const CR = 13
 const LF = 10
@@ -16,11 +16,11 @@ export const statusLine = /^HTTP\/(\d)\.(\d) (\d{3})(?: ([\t\x20-\x7e\x80-\xff]*
 
 /**
  * Index just past the blank line that ends a field section starting at 0, or -1 if it has not arrived.
- * A bare LF is accepted as a line end (RFC 9112 §2.2 allows a recipient to). `emptyAllowed`: the section
- * may be empty (trailers), so a blank first line ends it.
+ * A bare LF is accepted as a line end (RFC 9112 §2.2 allows a recipient to). A trailer section may be
+ * empty, so there a blank first line ends it.
  */
-export const sectionEnd = (bytes: Uint8Array, from: number, emptyAllowed: boolean): number => {
-  if (emptyAllowed && from === 0) {
+export const sectionEnd = (bytes: Uint8Array, from: number, kind: SectionKind): number => {
+  if (kind === "trailer" && from === 0) {
     if (bytes[0] === LF) return 1
     if (bytes[0] === CR && bytes[1] === LF) return 2
   }
@@ -42,14 +42,14 @@ export interface Section {
 /**
  * Parses a complete section (bytes [0, end) of `section`, `start` its stream offset) in one pass over its
  * latin1 text: line limits, bare CRs, field syntax, obs-fold (replaced by one space, RFC 9112 §5.2) and
- * the field count. With `withFirst`, the first line is returned as is (the status line).
+ * the field count. A head's first line is returned as is (the status line); a trailer section has none.
  */
 export const parseSection = (
   section: Uint8Array,
   end: number,
   start: number,
   limits: Limits,
-  withFirst: boolean,
+  kind: SectionKind,
 ): Section | Failure => {
   if (end > limits.maxHeadBytes) return { _tag: "HeaderOverflow", limit: "head size", max: limits.maxHeadBytes }
   const text = decodeLatin1(section, 0, end)
@@ -69,7 +69,7 @@ export const parseSection = (
     const cr = line.indexOf("\r")
     if (cr !== -1) return { _tag: "ProtocolError", reason: "bare CR in a field section", offset: at + cr }
     from = lf + 1
-    if (withFirst && index++ === 0) {
+    if (kind === "head" && index++ === 0) {
       first = line
       continue
     }

@@ -46,3 +46,6 @@ export type Event =
   | { readonly _tag: "End"; readonly trailers: Pairs }
   | { readonly _tag: "NeedData" }
   | { readonly _tag: "Error"; readonly failure: Failure }
+
+/** The two field sections of a response: its head (status line, then fields) and its trailers. */
+export type SectionKind = "head" | "trailer"
