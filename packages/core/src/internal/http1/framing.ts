@@ -54,11 +54,20 @@ export const delimitersOf = (headers: Pairs): Delimiters => {
   return { transferEncoding, contentLength, connection, keepAliveTimeout }
 }
 
+/** A Connection token among the comma-separated ones (`connection` is lower-cased, each after a comma). */
+const closeToken = /,[ \t]*close[ \t]*(?=,|$)/
+const keepAliveToken = /,[ \t]*keep-alive[ \t]*(?=,|$)/
+
 /** Whether the connection may carry another exchange after this response, as its head says. */
 export const persistsAfter = (version: 10 | 11, d: Delimiters): boolean => {
   if (d.connection === "") return version === 11
-  const tokens = d.connection.split(",").map((t) => t.trim())
-  return version === 11 ? !tokens.includes("close") : tokens.includes("keep-alive")
+  return version === 11 ? !closeToken.test(d.connection) : keepAliveToken.test(d.connection)
+}
+
+/** The one value repeated Content-Length values agree on, or undefined when they differ. */
+const agreed = (values: string): string | undefined => {
+  const all = new Set(values.split(",").map((v) => v.trim()))
+  return all.size === 1 ? [...all][0] : undefined
 }
 
 /** Chooses the body's framing: RFC 9112 §6.3, rules numbered as there. */
@@ -80,11 +89,9 @@ export const framingOf = (
   }
   // 5/6. Content-Length: repeated values must agree and be plain digits.
   if (cl !== undefined) {
-    const values = cl.includes(",") ? new Set(cl.split(",").map((t) => t.trim())) : new Set([cl])
-    const [only] = values
-    if (values.size !== 1 || only === undefined || !/^\d{1,15}$/.test(only)) {
-      return { _tag: "Refused", reason: "BadLength", value: cl }
-    }
+    // Most heads have one plain value: checked without splitting.
+    const only = cl.includes(",") ? agreed(cl) : cl
+    if (only === undefined || !/^\d{1,15}$/.test(only)) return { _tag: "Refused", reason: "BadLength", value: cl }
     return { _tag: "Length", length: Number(only) }
   }
   // 8. Otherwise the body runs until the server closes the connection.
