@@ -1,5 +1,6 @@
 // The node transport against real servers on 127.0.0.1: node:http for well-behaved exchanges, raw TCP
 // servers for what node:http would never send.
+import type * as net from "node:net"
 import { Client, HttpError, Request, Response } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
 import { describe, expect, it } from "@effect/vitest"
@@ -222,8 +223,16 @@ describe("NodeTransport against misbehaving raw TCP servers", () => {
 
   it.scoped("a reset after the head is IOError", () =>
     Effect.gen(function* () {
-      const server = yield* scriptedServer("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npart", "reset")
-      const error = yield* Effect.flip(Client.get(server.url))
+      const sockets: Array<net.Socket> = []
+      const server = yield* rawServer((socket) => {
+        socket.on("error", () => undefined)
+        sockets.push(socket)
+        socket.once("data", () => socket.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npart"))
+      })
+      // The head has arrived when execute returns; only then does the server reset.
+      const response = yield* Client.execute(Request.get(server.url))
+      for (const s of sockets) s.resetAndDestroy()
+      const error = yield* Effect.flip(Response.text(response))
       expect(error).toMatchObject({ _tag: "IOError", code: "ECONNRESET" })
     }).pipe(Effect.provide(client)),
   )

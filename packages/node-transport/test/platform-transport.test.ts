@@ -26,8 +26,7 @@ const server = httpServer((req, res) => {
     }
     if (req.url === "/cut") {
       res.writeHead(200, { "Content-Length": "100" })
-      res.write("only some")
-      return setTimeout(() => res.socket?.destroy(), 20)
+      return res.write("only some", () => res.socket?.destroy())
     }
     res.writeHead(200, { "Content-Type": "application/json" })
     res.end(

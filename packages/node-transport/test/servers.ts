@@ -91,8 +91,8 @@ export const rawServer = (onSocket: (socket: net.Socket) => void) =>
     } satisfies Running
   })
 
-/** Replies once to the first request head with `reply`, then does what `after` says. */
-export const scriptedServer = (reply: string | Buffer, after: "close" | "keep" | "reset" = "close") =>
+/** Replies once to the first request head with `reply`, then closes its side or keeps the socket open. */
+export const scriptedServer = (reply: string | Buffer, after: "close" | "keep" = "close") =>
   rawServer((socket) => {
     let seen = ""
     socket.on("data", (d) => {
@@ -101,8 +101,6 @@ export const scriptedServer = (reply: string | Buffer, after: "close" | "keep" |
       seen = ""
       socket.write(reply, () => {
         if (after === "close") socket.end()
-        // A reset straight from the write callback reaches the client as a clean end; let the bytes land first.
-        else if (after === "reset") setTimeout(() => socket.resetAndDestroy(), 10)
       })
     })
     socket.on("error", () => undefined)
