@@ -17,9 +17,10 @@ import type * as Scope from "effect/Scope"
 import { Connector } from "./Connector.js"
 import type { Limits } from "./Http1.js"
 import * as Http1 from "./Http1.js"
+import { Connections } from "./internal/engine/connections.js"
 import { Dispatcher } from "./internal/engine/dispatch.js"
 import type { Engine } from "./internal/engine/exchange.js"
-import * as Pool from "./internal/engine/pool.js"
+import type * as Pool from "./internal/engine/pool.js"
 import { millisOf, type PhaseTimeouts } from "./internal/engine/prepare.js"
 import { type ProxyOptions as InternalProxyOptions, router as proxyRouter } from "./internal/engine/proxy.js"
 import { Timers } from "./internal/engine/timers.js"
@@ -208,7 +209,7 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
     const clock = yield* Effect.clock
     const timers = new Timers(clock)
     yield* Effect.forkScoped(timers.run)
-    const pool = Pool.make(
+    const connections = new Connections(
       connector,
       scope,
       {
@@ -223,14 +224,15 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
       },
       timers,
     )
+    const pool = connections.pool
     const engine: Engine = { pool, limits, timers }
     // Every second: idle sockets past their deadline are closed, so servers see them go, and the pool's
     // gauges are set. Metrics are sampled here rather than on each request, which pays nothing for them.
     const gauges = sampler(pool)
-    yield* Effect.forkScoped(Effect.repeat(Effect.zipRight(pool.sweep, gauges), Schedule.spaced("1 second")))
+    yield* Effect.forkScoped(Effect.repeat(Effect.zipRight(connections.sweep, gauges), Schedule.spaced("1 second")))
 
     const dispatcher = new Dispatcher({
-      pool,
+      connections,
       engine,
       defaults,
       route: proxyRouter(options.proxy),

@@ -14,15 +14,16 @@ import { info as requestInfo } from "../../Request.js"
 import type { Response } from "../../Response.js"
 import type { Service as TransportService } from "../../Transport.js"
 import type * as Url from "../../Url.js"
+import { type Connections, WaitTimeout } from "./connections.js"
 import { type Engine, Exchange, type Mode } from "./exchange.js"
 import { pinned } from "./pinned.js"
-import * as Pool from "./pool.js"
+import type * as Pool from "./pool.js"
 import { type PhaseTimeouts, type Prepared, prepare } from "./prepare.js"
 import type { Route } from "./proxy.js"
 import { abandon, concluded, run, Streamed } from "./run.js"
 
 export interface DispatcherOptions {
-  readonly pool: Pool.Pool
+  readonly connections: Connections
   readonly engine: Engine
   /** The transport's default deadlines, phase by phase. */
   readonly defaults: PhaseTimeouts
@@ -32,17 +33,17 @@ export interface DispatcherOptions {
 }
 
 export class Dispatcher {
-  readonly pool: Pool.Pool
+  readonly connections: Connections
   readonly engine: Engine
 
   constructor(private readonly options: DispatcherOptions) {
-    this.pool = options.pool
+    this.connections = options.connections
     this.engine = options.engine
   }
 
   readonly connectFailed =
     (p: Prepared) =>
-    (e: ConnectError | Pool.WaitTimeout): HttpError => {
+    (e: ConnectError | WaitTimeout): HttpError => {
       if (e._tag === "WaitTimeout") return new Timeout({ request: p.info, phase: "acquire", millis: e.millis })
       if (e.timeout === true) return new Timeout({ request: p.info, phase: "connect", millis: p.timeouts.connect })
       const { host, port } = p.url.origin
@@ -77,7 +78,8 @@ export class Dispatcher {
    */
   private attempt(p: Prepared, mode: Mode, connection: "any" | "fresh"): Effect.Effect<Response, HttpError> {
     return Effect.async<Response, HttpError>((resume) => {
-      const { pool, engine } = this
+      const { connections, engine } = this
+      const pool = connections.pool
       const [origin, connect] = this.connectTo(p)
       const pipelinable = this.options.pipelining && mode === "buffered" && this.mayPipeline(p)
       const fresh = connection === "fresh"
@@ -95,14 +97,13 @@ export class Dispatcher {
         cancel = Effect.sync(() => pool.freeSlot(origin))
         resume(
           Effect.uninterruptibleMask((restore) =>
-            Effect.flatMap(Effect.mapError(pool.open(origin, ask, restore), this.connectFailed(p)), (lease) =>
+            Effect.flatMap(Effect.mapError(connections.open(origin, ask, restore), this.connectFailed(p)), (lease) =>
               restore(run(new Exchange(lease, p, engine, mode), retry)),
             ),
           ),
         )
       }
-      const timedOut = () =>
-        resume(Effect.fail(this.connectFailed(p)(new Pool.WaitTimeout({ millis: ask.waitMillis }))))
+      const timedOut = () => resume(Effect.fail(this.connectFailed(p)(new WaitTimeout({ millis: ask.waitMillis }))))
       const waiting = pool.request(origin, ask, granted, timedOut)
       if (waiting !== undefined) cancel = Effect.sync(() => pool.cancel(origin, waiting))
       return Effect.suspend(() => cancel)
@@ -136,7 +137,7 @@ export class Dispatcher {
 
   readonly pin = (origin: Url.Origin): Effect.Effect<TransportService, never, Scope.Scope> =>
     pinned({
-      pool: this.pool,
+      connections: this.connections,
       engine: this.engine,
       origin,
       fetch: this.fetch,

@@ -12,14 +12,15 @@ import type { ConnectError, ConnectOptions } from "../../Connector.js"
 import type { HttpError } from "../../HttpError.js"
 import { Transport, type Service as TransportService } from "../../Transport.js"
 import type * as Url from "../../Url.js"
+import type { Connections, WaitTimeout } from "./connections.js"
 import { type Engine, Exchange } from "./exchange.js"
-import type { Lease, Pool, WaitTimeout } from "./pool.js"
+import type { Lease } from "./pool.js"
 import type { Prepared } from "./prepare.js"
 import { run } from "./run.js"
 
 /** What a pinned transport borrows from the transport that pins it. */
 export interface Pinning {
-  readonly pool: Pool
+  readonly connections: Connections
   readonly engine: Engine
   readonly origin: Url.Origin
   /** The transport's own fetch, for requests to other origins. */
@@ -35,7 +36,8 @@ const noRetry = () => undefined
 
 export const pinned = (pinning: Pinning): Effect.Effect<TransportService, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const { pool, origin } = pinning
+    const { connections, origin } = pinning
+    const pool = connections.pool
     const turn = yield* Effect.makeSemaphore(1)
     let held: Lease | undefined
     let used = 0
@@ -57,7 +59,7 @@ export const pinned = (pinning: Pinning): Effect.Effect<TransportService, never,
       }
       const [target, connect] = pinning.connectTo(p)
       const ask = { fresh: true, connect, pipelinable: false, waitMillis: p.timeouts.acquire }
-      return Effect.map(Effect.mapError(pool.acquire(target, ask, restore), pinning.connectFailed(p)), (l) => {
+      return Effect.map(Effect.mapError(connections.acquire(target, ask, restore), pinning.connectFailed(p)), (l) => {
         held = l
         used = 1
         return { conn: l.conn, reused: false, active: true, pinned: true }

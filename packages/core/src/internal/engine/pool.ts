@@ -11,18 +11,16 @@
  * than wait; a request that may not be takes only a connection with nothing in flight, and nothing joins
  * behind it.
  *
- * The rules live in one callback form (`request`, `cancel`, `release`): a request that finds a connection
- * gets it at once, with no Effect; one that waits is called back when a connection or a slot frees up.
- * Only opening a socket and closing one are Effects (the Connector's and the Scope's). `acquire`, for
- * callers in a fiber, is `request` wrapped in `Effect.async`, with the opening of a granted slot after it.
+ * The rules live here as plain calls (`request`, `cancel`, `release`, `admit`, `expire`): a request that
+ * finds a connection gets it at once; one that waits is called back when a connection or a slot frees up.
+ * Nothing here runs an Effect: opening a socket, the Effect form `acquire` and the sweep are the binding's
+ * (connections.ts), and closing a connection is an Effect value built by the `close` the pool is given,
+ * handed back to whoever must run it.
  * @internal
  */
-import * as Data from "effect/Data"
-import * as Effect from "effect/Effect"
-import * as ExecutionStrategy from "effect/ExecutionStrategy"
-import * as Exit from "effect/Exit"
-import * as Scope from "effect/Scope"
-import { ConnectError, type ConnectOptions, type Service as ConnectorService } from "../../Connector.js"
+import type * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import type { ConnectOptions, Socket } from "../../Connector.js"
 import type { Origin } from "../../Url.js"
 import { type Conn, type Grant, type Lease, OriginState, type Waiter, type Waiting } from "./origin.js"
 import { Pipeline } from "./pipeline.js"
@@ -46,9 +44,6 @@ export interface PoolOptions {
 /** What becomes of a connection when its lease is given back. */
 export type Fate = "reuse" | "destroy"
 
-/** Waiting for a free connection took longer than the request's `acquire` deadline. */
-export class WaitTimeout extends Data.TaggedError("WaitTimeout")<{ readonly millis: number }> {}
-
 /** How a request asks for a connection. */
 export interface Ask {
   /** Never an idle or busy connection: a new one. */
@@ -59,8 +54,6 @@ export interface Ask {
   /** The longest wait in line for a connection (Infinity: no limit). */
   readonly waitMillis: number
 }
-
-type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 
 export interface Pool {
   /**
@@ -78,23 +71,21 @@ export interface Pool {
   ) => Waiting | undefined
   /** Takes a request out of line (it gave up); nothing if it has been granted meanwhile. */
   readonly cancel: (origin: Origin, waiting: Waiting) => void
-  /**
-   * Opens a connection in a slot granted by `request`; the dial is interruptible through `restore`, and a
-   * dial that fails or is interrupted gives the slot back.
-   */
-  readonly open: (origin: Origin, ask: Ask, restore: Restore) => Effect.Effect<Lease, ConnectError>
-  /** Gives back a slot granted by `request` and not used. */
+  /** Gives back a slot granted by `request` and not used (its dial failed, or its caller gave up). */
   readonly freeSlot: (origin: Origin) => void
-  /** `request`, then `open` for a slot, as an Effect: for callers in a fiber (the pinned transport). */
-  readonly acquire: (origin: Origin, ask: Ask, restore: Restore) => Effect.Effect<Lease, ConnectError | WaitTimeout>
+  /**
+   * Takes in a connection opened in a slot granted by `request`, and leases it to the request that opened
+   * it (and, for a pipelinable one, to the pipelinable requests waiting behind it).
+   */
+  readonly admit: (origin: Origin, socket: Socket, scope: Scope.CloseableScope, ask: Ask) => Lease
   /**
    * Gives the connection back (`reuse`) or destroys it; `keepAliveHint` is the server's `Keep-Alive:
    * timeout=` in seconds. Returns the Effect that closes the connection, or undefined when there is
    * nothing to wait for.
    */
   readonly release: (lease: Lease, fate: Fate, keepAliveHint?: number) => Effect.Effect<void> | undefined
-  /** Closes idle connections past their deadline. */
-  readonly sweep: Effect.Effect<void>
+  /** Takes the idle connections past their deadline (or no longer healthy) out of the pool, for closing. */
+  readonly expire: () => ReadonlyArray<Conn>
   /** Counts per origin, for tests and metrics. */
   readonly stats: (key: string) => { readonly open: number; readonly idle: number; readonly waiting: number }
   /** The origins the pool holds state for: those with connections or waiters. */
@@ -109,8 +100,9 @@ interface LeaseOf {
   readonly pipelinable: boolean
 }
 
-export const make = (connector: ConnectorService, scope: Scope.Scope, options: PoolOptions, timers: Timers): Pool =>
-  new ConnectionPool(connector, scope, options, timers)
+/** Builds a pool; `close` builds the Effect that closes a connection, for its caller to run. */
+export const make = (options: PoolOptions, timers: Timers, close: (conn: Conn) => Effect.Effect<void>): Pool =>
+  new ConnectionPool(options, timers, close)
 
 class ConnectionPool implements Pool {
   private readonly origins = new Map<string, OriginState>()
@@ -118,10 +110,9 @@ class ConnectionPool implements Pool {
   private readonly pipelining: boolean
 
   constructor(
-    private readonly connector: ConnectorService,
-    private readonly scope: Scope.Scope,
     private readonly options: PoolOptions,
     private readonly timers: Timers,
+    private readonly close: (conn: Conn) => Effect.Effect<void>,
   ) {
     this.depth = options.pipelining
     this.pipelining = options.pipelining > 1
@@ -139,10 +130,6 @@ class ConnectionPool implements Pool {
   /** Forgets an origin with nothing open and nobody waiting, so talking to many hosts keeps memory flat. */
   private forget(p: OriginState): void {
     if (p.empty && this.origins.get(p.key) === p) this.origins.delete(p.key)
-  }
-
-  private close(conn: Conn): Effect.Effect<void> {
-    return Scope.close(conn.scope, Exit.void)
   }
 
   /** Whether an idle connection may carry a request: within its idle deadline, and healthy. */
@@ -249,69 +236,14 @@ class ConnectionPool implements Pool {
 
   readonly freeSlot: Pool["freeSlot"] = (origin) => this.free(this.stateOf(origin.key))
 
-  /** The Connector's dial, within the connect deadline. */
-  private dial(origin: Origin, connect: ConnectOptions) {
-    const opening = this.connector.connect(origin, connect)
-    const millis = connect.timeoutMillis
-    if (millis === undefined || millis === Number.POSITIVE_INFINITY) return opening
-    return Effect.timeoutFail(opening, {
-      duration: millis,
-      onTimeout: () => new ConnectError({ code: "ETIMEDOUT", reason: `no connection in ${millis} ms`, timeout: true }),
-    })
-  }
-
-  readonly open: Pool["open"] = (origin, ask, restore) => {
+  readonly admit: Pool["admit"] = (origin, socket, scope, ask) => {
     const p = this.stateOf(origin.key)
-    return Effect.uninterruptibleMask((mask) =>
-      Effect.flatMap(Scope.fork(this.scope, ExecutionStrategy.sequential), (connScope) =>
-        mask(restore(Scope.extend(this.dial(origin, ask.connect), connScope))).pipe(
-          Effect.onExit((exit) =>
-            Exit.isSuccess(exit)
-              ? Effect.void
-              : Effect.zipRight(
-                  Scope.close(connScope, Exit.void),
-                  Effect.sync(() => this.free(p)),
-                ),
-          ),
-          Effect.map((socket): Lease => {
-            const pipeline = this.pipelining ? new Pipeline() : undefined
-            const conn: Conn = { socket, scope: connScope, key: origin.key, requests: 0, idleUntil: 0, pipeline }
-            const first = this.lease(p, conn, { conn: "new", pipelinable: ask.pipelinable })
-            if (ask.pipelinable) this.fill(p, conn)
-            return first
-          }),
-        ),
-      ),
-    )
+    const pipeline = this.pipelining ? new Pipeline() : undefined
+    const conn: Conn = { socket, scope, key: origin.key, requests: 0, idleUntil: 0, pipeline }
+    const first = this.lease(p, conn, { conn: "new", pipelinable: ask.pipelinable })
+    if (ask.pipelinable) this.fill(p, conn)
+    return first
   }
-
-  /** Gives back a grant that arrived for a caller interrupted before it could use it. */
-  private giveBack(origin: Origin, grant: Grant): Effect.Effect<void> {
-    return grant._tag === "Slot"
-      ? Effect.sync(() => this.free(this.stateOf(origin.key)))
-      : Effect.suspend(() => this.release(grant.lease, "destroy") ?? Effect.void)
-  }
-
-  readonly acquire: Pool["acquire"] = (origin, ask, restore) =>
-    Effect.suspend(() => {
-      let unused: Grant | undefined
-      const wait = Effect.async<Grant, WaitTimeout>((resume) => {
-        const granted = (grant: Grant) => {
-          unused = grant
-          resume(Effect.succeed(grant))
-        }
-        const timedOut = () => resume(Effect.fail(new WaitTimeout({ millis: ask.waitMillis })))
-        const waiting = this.request(origin, ask, granted, timedOut)
-        return waiting === undefined ? undefined : Effect.sync(() => this.cancel(origin, waiting))
-      })
-      return restore(wait).pipe(
-        Effect.onInterrupt(() => (unused === undefined ? Effect.void : this.giveBack(origin, unused))),
-        Effect.flatMap((grant) => {
-          unused = undefined
-          return grant._tag === "Lease" ? Effect.succeed(grant.lease) : this.open(origin, ask, restore)
-        }),
-      )
-    })
 
   /** How long a connection may stay idle: the server's hint less the margin, capped, or the default. */
   private idleFor(hintSeconds: number | undefined): number {
@@ -379,7 +311,7 @@ class ConnectionPool implements Pool {
     return this.close(conn)
   }
 
-  readonly sweep: Pool["sweep"] = Effect.suspend(() => {
+  readonly expire: Pool["expire"] = () => {
     const now = this.timers.now()
     const expired: Array<Conn> = []
     for (const p of this.origins.values()) {
@@ -392,8 +324,8 @@ class ConnectionPool implements Pool {
         }
       }
     }
-    return expired.length === 0 ? Effect.void : Effect.forEach(expired, (c) => this.close(c), { discard: true })
-  })
+    return expired
+  }
 
   readonly stats: Pool["stats"] = (key) => {
     const p = this.origins.get(key)
