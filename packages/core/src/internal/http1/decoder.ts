@@ -41,6 +41,13 @@ type State =
   | "Done"
   | "Failed"
 
+/** Where decoding goes on: the bytes, the stream offset of their first, and the position in them. */
+interface Cursor {
+  readonly data: Uint8Array
+  readonly base: number
+  readonly pos: number
+}
+
 /** The states that read chunk framing one byte at a time. */
 type ChunkFraming = "Size" | "Extension" | "SizeLf" | "BodyCr" | "BodyLf"
 
@@ -121,31 +128,11 @@ export class ResponseDecoder {
       switch (this.state) {
         case "Head":
         case "Trailer": {
-          const trailer = this.state === "Trailer"
-          let section = data.subarray(pos)
-          let start = base + pos
-          if (this.acc.length > 0) {
-            section = concat(this.acc, section)
-            start = this.accStart
-          }
-          const end = sectionEnd(section, this.scanFrom, trailer ? "trailer" : "head")
-          if (end === -1) {
-            const failure = (trailer ? undefined : checkPartialStatus(section)) ?? checkPartial(section, this.limits)
-            if (failure !== undefined) return this.fail(out, failure)
-            this.acc = section.slice()
-            this.accStart = start
-            this.scanFrom = Math.max(0, section.length - 2)
-            out.push(NEED_DATA)
-            return out
-          }
-          this.acc = EMPTY
-          this.scanFrom = 0
-          data = section
-          base = start
-          pos = end
-          const failure = trailer ? this.onTrailer(section, end, start, out) : this.onHead(section, end, start, out)
-          if (failure !== undefined) return this.fail(out, failure)
-          if (this.done) return this.finish(out, data.subarray(pos))
+          const next = this.section(data, base, pos, out)
+          if (Array.isArray(next)) return next
+          data = next.data
+          base = next.base
+          pos = next.pos
           break
         }
         case "Length": {
@@ -188,6 +175,36 @@ export class ResponseDecoder {
           return out
       }
     }
+  }
+
+  /**
+   * A head or trailer section from `pos`, joined to what an earlier chunk left unfinished. Returns where
+   * decoding goes on, or the events to return now: more data needed, a failure, or the message's end.
+   */
+  private section(data: Uint8Array, base: number, pos: number, out: Array<Event>): Cursor | Array<Event> {
+    const trailer = this.state === "Trailer"
+    let section = data.subarray(pos)
+    let start = base + pos
+    if (this.acc.length > 0) {
+      section = concat(this.acc, section)
+      start = this.accStart
+    }
+    const end = sectionEnd(section, this.scanFrom, trailer ? "trailer" : "head")
+    if (end === -1) {
+      const failure = (trailer ? undefined : checkPartialStatus(section)) ?? checkPartial(section, this.limits)
+      if (failure !== undefined) return this.fail(out, failure)
+      this.acc = section.slice()
+      this.accStart = start
+      this.scanFrom = Math.max(0, section.length - 2)
+      out.push(NEED_DATA)
+      return out
+    }
+    this.acc = EMPTY
+    this.scanFrom = 0
+    const failure = trailer ? this.onTrailer(section, end, start, out) : this.onHead(section, end, start, out)
+    if (failure !== undefined) return this.fail(out, failure)
+    if (this.done) return this.finish(out, section.subarray(end))
+    return { data: section, base: start, pos: end }
   }
 
   /** Tells the decoder that the peer closed the connection. */
