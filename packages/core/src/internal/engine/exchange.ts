@@ -106,8 +106,8 @@ export class Exchange {
   informational: Array<Response.Informational> | undefined
   /** A `100 Continue` arrived. */
   continued = false
-  /** The request body was not sent whole (a final response came first): the connection is not reused. */
-  abandoned = false
+  /** The request body was cut short (a final response came first): the connection is not reused. */
+  bodyCut = false
   /** The response once built, so trailers that arrive later reach it. */
   response: Response.Response | undefined
   /** Whether any response byte arrived: before that, a dead reused socket may be retried. */
@@ -438,7 +438,7 @@ export class Exchange {
     const pipeline = this.lease.ticket === undefined ? undefined : this.lease.conn.pipeline
     if (pipeline !== undefined) pipeline.leftover = this.decoder.leftover
     const persistent = pipeline === undefined ? this.decoder.reusable : this.decoder.persistent
-    const reusable = persistent && !this.prepared.close && !this.abandoned
+    const reusable = persistent && !this.prepared.close && !this.bodyCut
     this.lastClosing = this.settle("Ended", reusable ? "reuse" : "destroy")
   }
 

@@ -43,7 +43,7 @@ export class Pipeline {
   private reading = 0
   private readonly writers = new Map<number, () => void>()
   private readonly readers = new Map<number, () => void>()
-  private readonly abandoned = new Set<number>()
+  private readonly givenUp = new Set<number>()
 
   /** Leases granted on the connection and not yet finished. */
   get inFlight(): number {
@@ -79,7 +79,7 @@ export class Pipeline {
   wrote(ticket: number): void {
     if (ticket !== this.writing) return
     this.writing++
-    while (this.abandoned.has(this.writing)) this.writing++
+    while (this.givenUp.has(this.writing)) this.writing++
     this.writers.get(this.writing)?.()
   }
 
@@ -104,7 +104,7 @@ export class Pipeline {
   private read(ticket: number): boolean {
     if (ticket !== this.reading) return true
     this.reading++
-    if (this.abandoned.has(this.reading)) return false
+    if (this.givenUp.has(this.reading)) return false
     this.readers.get(this.reading)?.()
     return true
   }
@@ -116,7 +116,7 @@ export class Pipeline {
   private abandon(ticket: number): boolean {
     if (ticket <= this.reading) return true
     this.closingFlag = true
-    this.abandoned.add(ticket)
+    this.givenUp.add(ticket)
     if (ticket === this.writing) this.wrote(ticket)
     return false
   }

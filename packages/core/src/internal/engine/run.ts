@@ -43,7 +43,7 @@ const informed = (ex: Exchange): Effect.Effect<void> | undefined => {
 }
 
 /** The response an outcome stands for, or its failure, after the connection's closing. */
-export const settle = (ex: Exchange, outcome: Outcome): Effect.Effect<Response.Response, HttpError> => {
+export const responseOf = (ex: Exchange, outcome: Outcome): Effect.Effect<Response.Response, HttpError> => {
   if (outcome._tag === "Failed") return afterClosing(outcome.closing, Effect.fail(outcome.error))
   const response = ex.respond(ex.ended ? undefined : new Streamed(ex))
   const hooks = informed(ex)
@@ -56,7 +56,7 @@ export const abandon = (ex: Exchange): Effect.Effect<void> => Effect.suspend(() 
 /** Reads the response after an upload. */
 const receive = (ex: Exchange): Effect.Effect<Response.Response, HttpError> =>
   Effect.async((resume) => {
-    ex.receive((outcome) => resume(settle(ex, outcome)))
+    ex.receive((outcome) => resume(responseOf(ex, outcome)))
     return abandon(ex)
   })
 
@@ -68,13 +68,13 @@ const uploadThenReceive = (ex: Exchange): Effect.Effect<Response.Response, HttpE
         ex.wrote()
         return receive(ex)
       case "Answered":
-        // The server answered before the body was out: the rest is abandoned, and the connection with it.
-        ex.abandoned = true
+        // The server answered before the body was out: the body is cut short, and the connection closed.
+        ex.bodyCut = true
         return receive(ex)
       case "Failed": {
         // A write that failed after a final response arrived (the server answered, then closed): the answer.
         if (ex.failure === undefined && ex.head !== undefined && uploaded.error._tag === "IOError") {
-          ex.abandoned = true
+          ex.bodyCut = true
           return receive(ex)
         }
         const { error, closing } = ex.failUpload(uploaded.error)
@@ -108,5 +108,5 @@ export const concluded = (
   retry: () => Effect.Effect<Response.Response, HttpError> | undefined,
 ): Effect.Effect<Response.Response, HttpError> => {
   const again = outcome._tag === "Failed" && ex.retryable ? retry() : undefined
-  return again === undefined ? settle(ex, outcome) : afterClosing(outcome.closing, again)
+  return again === undefined ? responseOf(ex, outcome) : afterClosing(outcome.closing, again)
 }

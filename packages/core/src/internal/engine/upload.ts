@@ -1,7 +1,7 @@
 /**
  * Writing a request whose body is not in memory in one piece (a stream, or bytes over 64 KiB). The body goes
  * out while the socket is watched, so a final response that comes first (413, 401, 403 …) ends the upload
- * and is returned — the rest of the body abandoned, the connection not reused — instead of the EPIPE that
+ * and is returned — the rest of the body cut short, the connection not reused — instead of the EPIPE that
  * the next write meets once the server closes. With `Expect: 100-continue` the body waits for the `100`, a
  * final response, or CONTINUE_WAIT_MILLIS, whichever comes first (RFC 9110 §10.1.1). The write side has
  * the `send` deadline: the longest wait for the socket to take the next piece.
