@@ -481,15 +481,21 @@ export class Exchange {
     return new IOError({ request: this.prepared.info, code: "ECONNABORTED", reason })
   }
 
-  /** Builds the response; `streamed` is the body's reader when the body has not ended. */
+  /**
+   * Builds the response; `streamed` is the body's reader when the body has not ended. An exchange that is
+   * over keeps nothing of it: the last callback that holds the exchange can outlive it by a scavenge, and
+   * the head and response it pointed to were then promoted to the old generation (see docs/ARCHITECTURE.md,
+   * "Measured choices").
+   */
   respond(streamed: Response.BodyReader | undefined): Response.Response {
     const head = this.head as Head
+    const over = this.ended || streamed === undefined
     let body: Uint8Array | Response.BodyReader
-    if (this.ended || streamed === undefined) {
+    if (over) {
       body = concatAll(this.pending)
       this.pending = []
     } else body = streamed
-    this.response = Response.make({
+    const response = Response.make({
       request: this.prepared.info,
       status: head.status,
       reason: head.reason,
@@ -500,7 +506,10 @@ export class Exchange {
       body,
       connection: { id: this.socket.id, reused: this.lease.reused, pinned: this.lease.pinned === true },
     })
-    return this.response
+    // A streamed body's trailers arrive later and need the response; an exchange that is over needs nothing.
+    if (over) this.head = undefined
+    else this.response = response
+    return response
   }
 }
 
