@@ -7,9 +7,8 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
+import { latin1 } from "../../core/test/decode.js"
 import { type WireCase, wireCases } from "../../core/test/wire-cases.js"
-
-const latin1 = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0))
 
 /** How the peer delivers the case's bytes on its n-th answer: split at n, or byte by byte past the end. */
 const deliver = (peer: ScriptedPeer.Peer, bytes: Uint8Array, n: number) =>

@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
-import { httpServer, rawServer } from "./servers.js"
+import { httpServer, rawServer, suspended } from "./servers.js"
 
 interface Received {
   readonly method: string
@@ -73,12 +73,6 @@ const pipelined = (depth: number, connections = 1) =>
   NodeTransport.client({ pipelining: depth, maxConnectionsPerOrigin: connections })
 
 const fetchText = (url: string) => Effect.flatMap(Client.fetch(Request.get(url)), Response.text)
-
-/** Waits until the fiber is blocked on a callback (here: a place in the pool's line); no real time passes. */
-const suspended = <A, E>(fiber: Fiber.RuntimeFiber<A, E>): Effect.Effect<void> =>
-  Effect.flatMap(Fiber.status(fiber), (s) =>
-    s._tag === "Suspended" ? Effect.void : Effect.zipRight(Effect.yieldNow(), suspended(fiber)),
-  )
 
 describe("pipelining", () => {
   // The server answers only once three requests wait on one connection: without pipelining the client

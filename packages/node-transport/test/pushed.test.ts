@@ -8,18 +8,9 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import { httpServer, rawServer } from "./servers.js"
+import { httpServer, rawServer, suspended } from "./servers.js"
 
 const oneConnection = NodeTransport.client({ maxConnectionsPerOrigin: 1 })
-
-/**
- * Waits until the fiber is suspended: blocked on a callback (a place in the pool's line, a socket that has
- * not answered), which in these tests is the state the next step needs. No real time passes.
- */
-const suspended = <A, E>(fiber: Fiber.RuntimeFiber<A, E>): Effect.Effect<void> =>
-  Effect.flatMap(Fiber.status(fiber), (s) =>
-    s._tag === "Suspended" ? Effect.void : Effect.zipRight(Effect.yieldNow(), suspended(fiber)),
-  )
 
 /**
  * A node:http server that holds /hold until `release()` and answers anything else at once; it logs paths,

@@ -2,6 +2,7 @@
 import * as http from "node:http"
 import * as net from "node:net"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 
 export interface Running {
   readonly port: number
@@ -105,3 +106,12 @@ export const scriptedServer = (reply: string | Buffer, after: "close" | "keep" =
     })
     socket.on("error", () => undefined)
   })
+
+/**
+ * Waits until the fiber is suspended: blocked on a callback (a place in the pool's line, a socket that has
+ * not answered), which is the state the next step of a test needs. No real time passes.
+ */
+export const suspended = <A, E>(fiber: Fiber.RuntimeFiber<A, E>): Effect.Effect<void> =>
+  Effect.flatMap(Fiber.status(fiber), (s) =>
+    s._tag === "Suspended" ? Effect.void : Effect.zipRight(Effect.yieldNow(), suspended(fiber)),
+  )

@@ -186,7 +186,6 @@ export class Exchange {
       if (pipeline.dead || pipeline.closing) return this.report(this.refuse())
       if (!this.write()) return
       pipeline.wrote(ticket)
-      this.state = "Queued"
       pipeline.whenReadTurn(ticket, () => {
         if (!this.lease.active) return
         if (pipeline.dead) return this.report(this.refuse())
