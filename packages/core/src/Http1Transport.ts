@@ -15,17 +15,18 @@ import * as Metric from "effect/Metric"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import { Connector } from "./Connector.js"
+import * as Deadlines from "./Deadlines.js"
 import type { Limits } from "./Http1.js"
 import * as Http1 from "./Http1.js"
 import { Connections } from "./internal/engine/connections.js"
 import { Dispatcher } from "./internal/engine/dispatch.js"
 import type { Engine } from "./internal/engine/exchange.js"
 import type * as Pool from "./internal/engine/pool.js"
-import { millisOf, type PhaseTimeouts } from "./internal/engine/prepare.js"
 import { type ProxyOptions as InternalProxyOptions, router as proxyRouter } from "./internal/engine/proxy.js"
 import { Timers } from "./internal/engine/timers.js"
 import type * as Request from "./Request.js"
 import { Transport, type Service as TransportService } from "./Transport.js"
+import type * as Url from "./Url.js"
 
 /**
  * Options of the HTTP/1.1 transport.
@@ -119,6 +120,37 @@ export const defaultTimeouts: { readonly [K in keyof Omit<Request.Timeouts, "tot
 }
 
 /**
+ * The deadlines a transport built with `options` gives requests that set none: `defaultTimeouts`, then
+ * `connectTimeoutMillis`, then `timeouts`, phase by phase. Other transports over sockets (the node
+ * transport's HTTP/2) take the same options and use this.
+ *
+ * @since 0.4.0
+ * @category constructors
+ */
+export const phaseDefaults = (options: Pick<Options, "timeouts" | "connectTimeoutMillis">): Deadlines.Phases =>
+  Deadlines.phases(options.timeouts, {
+    ...defaultTimeouts,
+    connect: options.connectTimeoutMillis ?? defaultTimeouts.connect,
+  })
+
+/**
+ * How the proxy settings route requests to an origin: `"direct"`, `"forward"` (an http request sent to the
+ * proxy) or `"tunnel"` (a CONNECT tunnel through it), by the rules of `Options.proxy`.
+ *
+ * @since 0.4.0
+ * @category proxies
+ */
+export const proxyRoute = (
+  proxy: ProxyOptions | undefined,
+): ((origin: Url.Origin) => "direct" | "forward" | "tunnel") => {
+  const route = proxyRouter(proxy)
+  return (origin) => {
+    const r = route(origin)
+    return r._tag === "Direct" ? "direct" : r._tag === "Forward" ? "forward" : "tunnel"
+  }
+}
+
+/**
  * Connections open or opening, per origin (tag `origin`), sampled every second.
  *
  * @since 0.1.0
@@ -198,14 +230,7 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
     const connector = yield* Connector
     const scope = yield* Effect.scope
     const limits: Limits = { ...Http1.defaultLimits, ...options.limits }
-    const t = options.timeouts ?? {}
-    const defaults: PhaseTimeouts = {
-      acquire: millisOf(t.acquire, defaultTimeouts.acquire),
-      connect: millisOf(t.connect, options.connectTimeoutMillis ?? defaultTimeouts.connect),
-      send: millisOf(t.send, defaultTimeouts.send),
-      head: millisOf(t.head, defaultTimeouts.head),
-      body: millisOf(t.body, defaultTimeouts.body),
-    }
+    const defaults = phaseDefaults(options)
     const clock = yield* Effect.clock
     const timers = new Timers(clock)
     yield* Effect.forkScoped(timers.run)

@@ -412,6 +412,30 @@ export class NotConnected extends Data.TaggedError("NotConnected")<{
 }
 
 /**
+ * An HTTP/2 stream was reset: by the server (`RST_STREAM`), or because the server closed the connection
+ * with `GOAWAY` before answering it. `code` is the HTTP/2 error code's name (RFC 9113 §7), for example
+ * `REFUSED_STREAM`, `CANCEL`, `INTERNAL_ERROR` or `ENHANCE_YOUR_CALM`. A refused stream was not processed
+ * by the server; the transport sends it again by itself when its body can be sent again, so one reaches the
+ * caller only once those tries are spent.
+ *
+ * @since 0.4.0
+ * @category errors
+ */
+export class StreamReset extends Data.TaggedError("StreamReset")<{
+  readonly request: RequestInfo
+  /** The HTTP/2 error code's name. */
+  readonly code: string
+  /** The HTTP/2 error code. */
+  readonly errorCode: number
+  /** The reset came with the server's `GOAWAY`, which closes the whole connection. */
+  readonly goaway: boolean
+}> {
+  override get message(): string {
+    return `HTTP/2 stream reset by the server (${this.code}${this.goaway ? ", GOAWAY" : ""}): ${where(this.request)}`
+  }
+}
+
+/**
  * Any Courier error.
  *
  * @since 0.1.0
@@ -441,6 +465,7 @@ export type HttpError =
   | CannotSendHeader
   | ResponseNotReady
   | NotConnected
+  | StreamReset
 
 /**
  * The connection-state errors (httplib's `ImproperConnectionState` and its subclasses), and `NotConnected`.
@@ -481,6 +506,7 @@ for (const error of [
   CannotSendHeader,
   ResponseNotReady,
   NotConnected,
+  StreamReset,
 ])
   Object.defineProperty(error.prototype, TypeId, { value: TypeId })
 
@@ -510,8 +536,9 @@ export const isImproperConnectionState = (u: unknown): u is Exclude<ConnectionSt
 export const isHttpError = (u: unknown): u is HttpError => Predicate.hasProperty(u, TypeId)
 
 /**
- * Whether an error may succeed on a new attempt: connection failures, socket errors, timeouts, and a
- * connection closed before a status line. Protocol violations and the caller's mistakes are not.
+ * Whether an error may succeed on a new attempt: connection failures, socket errors, timeouts, a
+ * connection closed before a status line, and an HTTP/2 stream the server refused or dropped with its
+ * connection (`GOAWAY`). Protocol violations and the caller's mistakes are not.
  *
  * @since 0.1.0
  * @category refinements
@@ -524,6 +551,8 @@ export const isTransient = (error: HttpError): boolean => {
       return true
     case "BadStatusLine":
       return error.line === ""
+    case "StreamReset":
+      return error.goaway || error.code === "REFUSED_STREAM"
     case "StatusError":
       return TRANSIENT_STATUSES.includes(error.status)
     default:

@@ -9,7 +9,7 @@
  */
 import * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
-import type * as Either from "effect/Either"
+import * as Either from "effect/Either"
 import type * as Equal from "effect/Equal"
 import { dual } from "effect/Function"
 import type { Inspectable } from "effect/Inspectable"
@@ -20,7 +20,7 @@ import * as Body from "./Body.js"
 import * as Headers from "./Headers.js"
 import type { HttpError, RequestInfo } from "./HttpError.js"
 import { basicAuthorization, bearerAuthorization } from "./internal/credentials.js"
-import { wireHeaders as internalWireHeaders } from "./internal/engine/prepare.js"
+import { wire as internalWire } from "./internal/engine/prepare.js"
 import * as internal from "./internal/request.js"
 import type { Informational } from "./Response.js"
 import type * as Url from "./Url.js"
@@ -524,7 +524,21 @@ export const info = (self: Request): RequestInfo => ({ method: self.method, url:
  * @category conversions
  */
 export const wireHeaders = (self: Request, url: Url.Url): Either.Either<Headers.Headers, HttpError> =>
-  internalWireHeaders(self, url, info(self))
+  Either.map(internalWire(self, url, info(self)), (w) => w.headers)
+
+/**
+ * What goes on the wire for this request to `url`: the header fields of `wireHeaders` and the body encoded
+ * (in memory, or a stream with its length when known). Transports that do their own framing, such as the
+ * HTTP/2 one, start from it; it fails as `wireHeaders` does.
+ *
+ * @since 0.4.0
+ * @category conversions
+ */
+export const wire = (
+  self: Request,
+  url: Url.Url,
+): Either.Either<{ readonly headers: Headers.Headers; readonly body: Body.Encoded }, HttpError> =>
+  internalWire(self, url, info(self))
 
 /**
  * Sets deadlines for some phases, keeping the others.

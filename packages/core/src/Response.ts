@@ -74,6 +74,15 @@ export interface ConnectionInfo {
 }
 
 /**
+ * The protocol a response came over: HTTP/1.0 or HTTP/1.1 on the HTTP/1 codec, HTTP/2 over a multiplexed
+ * connection.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export type Version = "HTTP/1.0" | "HTTP/1.1" | "HTTP/2"
+
+/**
  * The response.
  *
  * @since 0.1.0
@@ -85,7 +94,7 @@ export interface Response extends Inspectable, Pipeable {
   readonly request: RequestInfo
   readonly status: number
   readonly reason: string
-  readonly version: "HTTP/1.0" | "HTTP/1.1"
+  readonly version: Version
   readonly headers: Headers.Headers
   /** The announced body length, if the server sent Content-Length. */
   readonly contentLength: number | undefined
@@ -107,7 +116,7 @@ export interface Init {
   readonly request: RequestInfo
   readonly status: number
   readonly reason?: string
-  readonly version?: "HTTP/1.0" | "HTTP/1.1"
+  readonly version?: Version
   readonly headers?: Headers.Input
   readonly contentLength?: number | undefined
   readonly trailers?: Headers.Input

@@ -19,6 +19,8 @@ export * as Connector from "./Connector.js"
 export * as ContentDecoding from "./ContentDecoding.js"
 /** @since 0.1.0 */
 export * as Cookies from "./Cookies.js"
+/** @since 0.4.0 */
+export * as Deadlines from "./Deadlines.js"
 /** @since 0.1.0 */
 export * as Files from "./Files.js"
 /** @since 0.1.0 */

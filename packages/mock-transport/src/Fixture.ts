@@ -41,7 +41,7 @@ export const Entry = Schema.Struct({
   response: Schema.Struct({
     status: Schema.Number,
     reason: Schema.String,
-    version: Schema.Literal("HTTP/1.0", "HTTP/1.1"),
+    version: Schema.Literal("HTTP/1.0", "HTTP/1.1", "HTTP/2"),
     headers: Schema.Array(Pair),
     bodyBase64: Schema.String,
   }),

@@ -1,16 +1,63 @@
 /**
- * Courier's transport for Node: the HTTP/1.1 transport of @courier/core over node:net and node:tls.
+ * Courier's transport for Node: HTTP/2 over node:http2 where the server agrees to it, and the HTTP/1.1
+ * transport of @courier/core over node:net and node:tls everywhere else.
+ *
+ * Over TLS the connection offers ALPN `h2, http/1.1` and speaks what the server picks: one HTTP/2 session per
+ * origin carries many requests at once, and HTTP/1.1 origins get the keep-alive pool. In clear text it speaks
+ * HTTP/1.1, or h2c with prior knowledge when `httpVersion` is `"2"`. Requests through a proxy use HTTP/1.1.
  *
  * @since 0.1.0
  */
-import { Client, type ContentDecoding, type Files, Http1Transport, Session, type Transport } from "@courier/core"
+import {
+  Client,
+  Connector,
+  type ContentDecoding,
+  type Files,
+  Http1Transport,
+  Session,
+  Transport,
+  type Url,
+} from "@courier/core"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import * as Http2 from "./internal/h2/service.js"
+import { UseHttp1 } from "./internal/h2/transport.js"
+import { NodeSocket } from "./internal/socket.js"
 import * as NodeConnector from "./NodeConnector.js"
 import * as NodeDecoding from "./NodeDecoding.js"
 import * as NodeFiles from "./NodeFiles.js"
 
 /**
- * Options: those of the HTTP/1.1 transport (pool, limits, connect timeout) and TLS.
+ * HTTP/2 settings.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface Http2Options {
+  /**
+   * The most requests one HTTP/2 connection carries at once; the server's
+   * `SETTINGS_MAX_CONCURRENT_STREAMS` lowers it. A request beyond it waits, or opens another connection
+   * while the origin has fewer than `maxConnectionsPerOrigin`.
+   * @default 100 (undici's default)
+   */
+  readonly maxConcurrentStreams?: number
+  /**
+   * Bytes the server may send on one stream before the reader takes them (the stream's flow-control
+   * window): what a slow reader can leave in memory per response.
+   * @default 1048576 (1 MiB)
+   */
+  readonly streamWindowBytes?: number
+  /**
+   * Bytes the server may send on one connection, all streams together, before readers take them.
+   * @default 16777216 (16 MiB)
+   */
+  readonly connectionWindowBytes?: number
+}
+
+/**
+ * Options: those of the HTTP/1.1 transport (pool, limits, deadlines), TLS, the HTTP version and HTTP/2's.
+ * `maxConnectionsPerOrigin`, `idleTimeoutMillis` and the deadlines apply to HTTP/2 connections too.
  *
  * @since 0.1.0
  * @category models
@@ -22,6 +69,16 @@ export interface Options extends Omit<Http1Transport.Options, "proxy">, NodeConn
    * @default "env"
    */
   readonly proxy?: Http1Transport.ProxyOptions | "env" | false
+  /**
+   * Which HTTP to speak. `"auto"`: over TLS, offer `h2` and `http/1.1` by ALPN and speak what the server
+   * picks; in clear text, HTTP/1.1. `"1.1"`: HTTP/1.1 only. `"2"`: HTTP/2 only — over TLS a server that
+   * does not pick `h2` fails to connect (`HTTPConnectionError`, code `ERR_HTTP2_NOT_NEGOTIATED`), and in
+   * clear text it is h2c with prior knowledge (RFC 9113 §3.3).
+   * @default "auto"
+   */
+  readonly httpVersion?: "auto" | "1.1" | "2"
+  /** HTTP/2 settings. */
+  readonly http2?: Http2Options
 }
 
 /**
@@ -44,6 +101,75 @@ const transportOptions = (options: Options): Http1Transport.Options => {
   return { ...rest, proxy: proxy === undefined || proxy === "env" ? proxyFromEnv() : proxy }
 }
 
+/** The node Connector, except that an https connection takes the socket an HTTP/2 dial left for it, if any. */
+const handingOver = (base: Connector.Service, handoff: Http2.Handoff): Connector.Service => ({
+  connect: (origin, options) =>
+    Effect.suspend(() => {
+      const socket = options.tunnel === undefined && origin.scheme === "https" ? handoff.take(origin.key) : undefined
+      if (socket === undefined) return base.connect(origin, options)
+      const adopted = new NodeSocket(socket)
+      return Effect.as(
+        Effect.addFinalizer(() => adopted.destroy),
+        adopted,
+      )
+    }),
+})
+
+const isUseHttp1 = (e: unknown): e is UseHttp1 => e instanceof UseHttp1
+
+/**
+ * Builds the transport over node sockets; its connections live in the scope it is built in.
+ *
+ * @since 0.4.0
+ * @category constructors
+ */
+export const make = (options: Options = {}): Effect.Effect<Transport.Service, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const version = options.httpVersion ?? "auto"
+    const h1Options = transportOptions(options)
+    const base = NodeConnector.make(options)
+    if (version === "1.1") {
+      return yield* Effect.provideService(Http1Transport.make(h1Options), Connector.Connector, base)
+    }
+    const h2 = yield* Http2.make({
+      connector: options,
+      windows: {
+        streamWindowBytes: options.http2?.streamWindowBytes ?? 1024 * 1024,
+        connectionWindowBytes: options.http2?.connectionWindowBytes ?? 16 * 1024 * 1024,
+      },
+      maxSessionsPerOrigin: Math.max(1, options.maxConnectionsPerOrigin ?? 64),
+      maxStreamsPerSession: Math.max(1, options.http2?.maxConcurrentStreams ?? 100),
+      idleTimeoutMillis: options.idleTimeoutMillis ?? 4000,
+      fallback: version === "auto",
+      defaults: Http1Transport.phaseDefaults(options),
+    })
+    const h1 = yield* Effect.provideService(
+      Http1Transport.make(h1Options),
+      Connector.Connector,
+      handingOver(base, h2.handoff),
+    )
+    const route = Http1Transport.proxyRoute(h1Options.proxy)
+    const overHttp2 = (url: Url.Url): boolean =>
+      route(url.origin) === "direct" &&
+      (url.origin.scheme === "https" ? !h2.pool.speaksHttp1(url.origin.key) : version === "2")
+    const service: Transport.Service = {
+      fetch: (request, url) =>
+        overHttp2(url)
+          ? Effect.catchIf(h2.fetch(request, url), isUseHttp1, () => h1.fetch(request, url))
+          : h1.fetch(request, url),
+      send: (request, url) =>
+        overHttp2(url)
+          ? Effect.catchIf(h2.send(request, url), isUseHttp1, () => h1.send(request, url))
+          : h1.send(request, url),
+      // A pinned client keeps one HTTP/1.1 connection; over HTTP/2 its requests share the origin's session.
+      pin: (origin) =>
+        version === "2" || (origin.scheme === "https" && !h2.pool.speaksHttp1(origin.key))
+          ? Effect.succeed(service)
+          : (h1.pin as NonNullable<Transport.Service["pin"]>)(origin),
+    }
+    return service
+  })
+
 /**
  * The Transport over node sockets; closing its scope closes every connection.
  *
@@ -51,7 +177,7 @@ const transportOptions = (options: Options): Http1Transport.Options => {
  * @category layers
  */
 export const layer = (options: Options = {}): Layer.Layer<Transport.Transport> =>
-  Http1Transport.layer(transportOptions(options)).pipe(Layer.provide(NodeConnector.layer(options)))
+  Layer.scoped(Transport.Transport, make(options))
 
 /**
  * The platform services a Client uses on Node: file bodies from node:fs, decompression by node:zlib.

@@ -1,5 +1,5 @@
 /**
- * Dialling for the node Connector: TCP, TLS (verification on, SNI for host names only, ALPN http/1.1) and
+ * Dialling for the node Connector: TCP, TLS (verification on, SNI for host names only, ALPN as asked) and
  * CONNECT tunnels through a proxy. Each step is an interruptible Effect that destroys its socket when
  * interrupted or failed.
  * @internal
@@ -96,7 +96,16 @@ export const tunnel = (socket: net.Socket, origin: Url.Origin, authorization: st
     })
   })
 
-export const secure = (origin: Url.Origin, options: Options, socket: net.Socket | undefined) =>
+/**
+ * TLS to `origin`, over `socket` when given (a tunnel), offering the application protocols `alpn` in order
+ * of preference; the protocol the server chose is the socket's `alpnProtocol`.
+ */
+export const secure = (
+  origin: Url.Origin,
+  options: Options,
+  socket: net.Socket | undefined,
+  alpn: ReadonlyArray<string> = ["http/1.1"],
+) =>
   Effect.suspend(() => {
     const t = options.tls ?? {}
     const name = t.servername ?? origin.host
@@ -104,7 +113,7 @@ export const secure = (origin: Url.Origin, options: Options, socket: net.Socket 
       ...(socket === undefined ? { host: origin.host, port: origin.port } : { socket }),
       // RFC 6066 §3: SNI carries host names only, never IP literals.
       ...(net.isIP(name) === 0 ? { servername: name } : {}),
-      ALPNProtocols: ["http/1.1"],
+      ALPNProtocols: [...alpn],
       rejectUnauthorized: t.rejectUnauthorized ?? true,
       ...(t.ca === undefined ? {} : { ca: t.ca as string | Buffer | Array<string | Buffer> }),
       ...(t.cert === undefined ? {} : { cert: t.cert }),

@@ -4,7 +4,6 @@
  * memory of up to 64 KiB is encoded with the head, so one write carries both.
  * @internal
  */
-import * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Body from "../../Body.js"
@@ -18,6 +17,7 @@ import { concat } from "../bytes.js"
 import { encodeRequest } from "../http1/head.js"
 import { isIdempotent } from "../request.js"
 import { BODYLESS_METHODS } from "../semantics.js"
+import { millisOf, type PhaseMillis, phasesOf } from "./timers.js"
 
 export interface Prepared {
   readonly info: RequestInfo
@@ -39,31 +39,6 @@ export interface Prepared {
   /** Phase deadlines in milliseconds; Infinity for none. */
   readonly timeouts: PhaseTimeouts
   readonly onInformational: ((i: Response.Informational) => Effect.Effect<void>) | undefined
-}
-
-/** A duration in milliseconds, or `otherwise` when there is none. */
-export const millisOf = (d: Duration.DurationInput | undefined, otherwise: number): number =>
-  d === undefined ? otherwise : Duration.toMillis(Duration.decode(d))
-
-/** The request's deadlines over the transport's defaults; the defaults object itself when it sets none. */
-const timeoutsOf = (request: Request, defaults: PhaseTimeouts): PhaseTimeouts => {
-  const t = request.timeouts
-  if (
-    t.acquire === undefined &&
-    t.connect === undefined &&
-    t.send === undefined &&
-    t.head === undefined &&
-    t.body === undefined
-  ) {
-    return defaults
-  }
-  return {
-    acquire: millisOf(t.acquire, defaults.acquire),
-    connect: millisOf(t.connect, defaults.connect),
-    send: millisOf(t.send, defaults.send),
-    head: millisOf(t.head, defaults.head),
-    body: millisOf(t.body, defaults.body),
-  }
 }
 
 /** Bodies up to this size go out in the same write as the head: one syscall for most requests. */
@@ -140,15 +115,19 @@ const encoded = (request: Request, info: RequestInfo): Either.Either<Body.Encode
 
 /**
  * The header fields an HTTP/1.1 transport writes for `request` to `url`, in order: Host, then `fieldsOf`;
- * checked as the head would be.
+ * checked as the head would be; with the body they describe.
  */
-export const wireHeaders = (request: Request, url: Url, info: RequestInfo): Either.Either<Headers.Headers, HttpError> =>
+export const wire = (
+  request: Request,
+  url: Url,
+  info: RequestInfo,
+): Either.Either<{ readonly headers: Headers.Headers; readonly body: Body.Encoded }, HttpError> =>
   Either.flatMap(encoded(request, info), (body) =>
     Either.flatMap(fieldsOf(request, info, body, undefined), ({ fields }) => {
       const head = { method: request.method, target: url.target, host: url.hostHeader, headers: fields }
       const invalid = Http1.invalidHead(head)
       if (invalid !== undefined) return Either.left(new InvalidHeader({ request: info, ...invalid }))
-      return Either.right(Headers.unsafeFromPairs([["Host", url.hostHeader], ...fields]))
+      return Either.right({ headers: Headers.unsafeFromPairs([["Host", url.hostHeader], ...fields]), body })
     }),
   )
 
@@ -191,16 +170,12 @@ export const prepare = (
     maxResponseBytes: request.maxResponseBytes,
     close,
     replayable: isIdempotent(request) && body._tag === "Fixed",
-    timeouts: timeoutsOf(request, defaults),
+    timeouts: phasesOf(request.timeouts, defaults),
     onInformational: request.onInformational,
   })
 }
 
 /** Deadlines of the phases below the Client, in milliseconds (Infinity: none). */
-export interface PhaseTimeouts {
-  readonly acquire: number
-  readonly connect: number
-  readonly send: number
-  readonly head: number
-  readonly body: number
-}
+export type PhaseTimeouts = PhaseMillis
+
+export { millisOf }

@@ -10,6 +10,41 @@
 import type * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type { Timeouts } from "../../Request.js"
+
+/** A duration in milliseconds, or `otherwise` when there is none. */
+export const millisOf = (d: Duration.DurationInput | undefined, otherwise: number): number =>
+  d === undefined ? otherwise : Duration.toMillis(Duration.decode(d))
+
+/** Deadlines of the phases below the Client, in milliseconds (Infinity: none). */
+export interface PhaseMillis {
+  readonly acquire: number
+  readonly connect: number
+  readonly send: number
+  readonly head: number
+  readonly body: number
+}
+
+/** Each phase's deadline: the one `t` sets, else the default; `defaults` itself when `t` sets none. */
+export const phasesOf = (t: Omit<Timeouts, "total"> | undefined, defaults: PhaseMillis): PhaseMillis => {
+  if (
+    t === undefined ||
+    (t.acquire === undefined &&
+      t.connect === undefined &&
+      t.send === undefined &&
+      t.head === undefined &&
+      t.body === undefined)
+  ) {
+    return defaults
+  }
+  return {
+    acquire: millisOf(t.acquire, defaults.acquire),
+    connect: millisOf(t.connect, defaults.connect),
+    send: millisOf(t.send, defaults.send),
+    head: millisOf(t.head, defaults.head),
+    body: millisOf(t.body, defaults.body),
+  }
+}
 
 export interface Timer {
   /** Clock time, in milliseconds, at which it fires. */

@@ -1,0 +1,361 @@
+/**
+ * One request on an HTTP/2 stream, as a callback state machine: Head (waiting for the response's head),
+ * Body (its body arriving), Ended, or Failed. node:http2 (nghttp2) does the framing and the flow control;
+ * this reads the stream as undici does, pausing it while the reader is behind, so that nghttp2 stops
+ * returning window to the peer and the peer stops sending: a slow reader holds at most the stream's window
+ * plus one queue of this exchange's, never the whole body.
+ *
+ * A stream the peer refused (`RST_STREAM` with `REFUSED_STREAM`, or above the last stream id of its
+ * `GOAWAY`) was never processed, so it fails with `Refused` for the binding to send again; every other
+ * reset is a `StreamReset`, a broken connection an `IOError`.
+ * @internal
+ */
+import * as http2 from "node:http2"
+import { type Body, type Deadlines, Headers, Http1, HttpError, Response } from "@courier/core"
+import type * as Effect from "effect/Effect"
+import type { Session } from "./pool.js"
+
+const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = http2.constants
+
+/** HTTP/2 error codes by number (RFC 9113 §7). */
+const ERROR_CODES: ReadonlyArray<string> = [
+  "NO_ERROR",
+  "PROTOCOL_ERROR",
+  "INTERNAL_ERROR",
+  "FLOW_CONTROL_ERROR",
+  "SETTINGS_TIMEOUT",
+  "STREAM_CLOSED",
+  "FRAME_SIZE_ERROR",
+  "REFUSED_STREAM",
+  "CANCEL",
+  "COMPRESSION_ERROR",
+  "CONNECT_ERROR",
+  "ENHANCE_YOUR_CALM",
+  "INADEQUATE_SECURITY",
+  "HTTP_1_1_REQUIRED",
+]
+
+/** The name of an HTTP/2 error code. */
+export const errorName = (code: number): string => ERROR_CODES[code] ?? `UNKNOWN_${code}`
+
+/** Pause the stream once this much of its body waits for the reader. */
+const QUEUE_BYTES = 64 * 1024
+
+/** Deadlines of one request, in milliseconds (Infinity: none). */
+export interface Timeouts {
+  readonly acquire: number
+  readonly connect: number
+  readonly send: number
+  readonly head: number
+  readonly body: number
+}
+
+/** A request ready for a stream. */
+export interface Prepared {
+  readonly info: HttpError.RequestInfo
+  readonly headers: http2.OutgoingHttpHeaders
+  readonly body: Body.Encoded
+  /** No body at all: the HEADERS frame ends the stream. */
+  readonly empty: boolean
+  /** The body can be sent again (it is in memory), so a refused stream may be retried. */
+  readonly replayable: boolean
+  readonly timeouts: Timeouts
+  /** The request's limit on body bytes received, if it set one. */
+  readonly maxBytes: number | undefined
+  readonly onInformational: ((i: Response.Informational) => Effect.Effect<void>) | undefined
+}
+
+/** The stream was never processed by the peer: safe to send again; `error` is what to report otherwise. */
+export class Refused {
+  readonly _tag = "Refused"
+  constructor(readonly error: HttpError.HttpError) {}
+}
+
+export type Failure = HttpError.HttpError | Refused
+
+export type Mode = "buffered" | "streaming"
+
+type State = "Head" | "Body" | "Ended" | "Failed"
+
+const pairsOf = (raw: ReadonlyArray<string>): Array<readonly [string, string]> => {
+  const pairs: Array<readonly [string, string]> = []
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string
+    if (name.charCodeAt(0) !== 58 /* ':' */) pairs.push([name, raw[i + 1] as string])
+  }
+  return pairs
+}
+
+const fieldsOf = (headers: http2.IncomingHttpHeaders): Array<readonly [string, string]> => {
+  const pairs: Array<readonly [string, string]> = []
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.startsWith(":") || value === undefined) continue
+    if (Array.isArray(value)) for (const v of value) pairs.push([name, v])
+    else pairs.push([name, String(value)])
+  }
+  return pairs
+}
+
+export class Exchange {
+  state: State = "Head"
+  readonly stream: http2.ClientHttp2Stream
+  private readonly chunks: Array<Uint8Array> = []
+  private queued = 0
+  private received = 0
+  private failure: Failure | undefined
+  private response: Response.Response | undefined
+  private deadline: Deadlines.Deadline | undefined
+  private readonly maxBytes: number
+  /** The 1xx responses received, for the binding to hand to the request's hook. */
+  informational: Array<Response.Informational> | undefined
+  /** Waiting for the head (or, when buffered, the whole response). */
+  private onResponse: ((outcome: Response.Response | Failure) => void) | undefined
+  /** A reader waiting for more of the body. */
+  private onPull: ((outcome: ReadonlyArray<Uint8Array> | undefined | Failure) => void) | undefined
+
+  constructor(
+    readonly session: Session,
+    readonly prepared: Prepared,
+    private readonly deadlines: Deadlines.Deadlines,
+    readonly mode: Mode,
+    private readonly released: (session: Session) => void,
+  ) {
+    this.maxBytes =
+      prepared.maxBytes ?? (mode === "buffered" ? Http1.MAX_BUFFERED_BODY_BYTES : Number.POSITIVE_INFINITY)
+    // `request` throws for a session that is closing or out of stream ids; the caller catches it.
+    this.stream = session.session.request(prepared.headers, { endStream: prepared.empty })
+    this.listen()
+  }
+
+  /** Starts waiting for the response: its head when streaming, the whole of it when buffered. */
+  start(onResponse: (outcome: Response.Response | Failure) => void): void {
+    this.onResponse = onResponse
+    this.arm(this.prepared.timeouts.head, "head")
+    if (this.prepared.body._tag === "Fixed" && !this.prepared.empty) this.stream.end(this.prepared.body.bytes)
+  }
+
+  private listen(): void {
+    const s = this.stream
+    s.on("response", (headers: http2.IncomingHttpHeaders, _flags: number, raw: Array<string>) =>
+      this.head(headers, raw),
+    )
+    s.on("headers", (headers: http2.IncomingHttpHeaders) => {
+      if (this.prepared.onInformational === undefined || this.state !== "Head") return
+      const status = Number(headers[":status"])
+      this.informational ??= []
+      this.informational.push({ status, reason: "", headers: Headers.unsafeFromPairs(fieldsOf(headers)) })
+    })
+    s.on("data", (chunk: Buffer) => this.data(chunk))
+    s.on("trailers", (headers: http2.IncomingHttpHeaders) => {
+      if (this.response !== undefined) this.response.trailers = Headers.unsafeFromPairs(fieldsOf(headers))
+    })
+    s.on("end", () => this.end())
+    s.on("error", () => undefined)
+    s.on("close", () => this.closed())
+  }
+
+  private head(headers: http2.IncomingHttpHeaders, raw: Array<string>): void {
+    if (this.state !== "Head") return
+    const status = Number(headers[":status"])
+    const length = headers["content-length"]
+    this.response = Response.make({
+      request: this.prepared.info,
+      status,
+      version: "HTTP/2",
+      headers: Headers.unsafeFromPairs(pairsOf(raw)),
+      contentLength: length === undefined ? undefined : Number(length),
+      connection: { id: this.session.id, reused: this.session.served > 1, pinned: false },
+    })
+    this.state = "Body"
+    this.disarm()
+    if (this.mode === "streaming") {
+      const onResponse = this.onResponse
+      this.onResponse = undefined
+      onResponse?.(this.response)
+    } else {
+      this.arm(this.prepared.timeouts.body, "body")
+    }
+  }
+
+  private data(chunk: Buffer): void {
+    if (this.state !== "Body") return
+    this.received += chunk.length
+    if (this.received > this.maxBytes) {
+      const limit = this.maxBytes
+      this.fail(
+        new HttpError.BodyTooLarge({ request: this.prepared.info, limit, received: this.received, decoded: false }),
+      )
+      return
+    }
+    this.chunks.push(chunk)
+    this.queued += chunk.length
+    if (this.mode === "buffered") {
+      this.arm(this.prepared.timeouts.body, "body")
+      return
+    }
+    const onPull = this.onPull
+    if (onPull !== undefined) {
+      this.onPull = undefined
+      this.disarm()
+      onPull(this.drain())
+    } else if (this.queued >= QUEUE_BYTES) {
+      this.stream.pause()
+    }
+  }
+
+  private end(): void {
+    if (this.state !== "Body") return
+    this.state = "Ended"
+    this.disarm()
+    const response = this.response as Response.Response
+    if (this.mode === "buffered") {
+      response.body = this.chunks.length === 1 ? (this.chunks[0] as Uint8Array) : Buffer.concat(this.chunks)
+      this.chunks.length = 0
+      const onResponse = this.onResponse
+      this.onResponse = undefined
+      onResponse?.(response)
+      return
+    }
+    const onPull = this.onPull
+    if (onPull !== undefined) {
+      this.onPull = undefined
+      onPull(this.chunks.length > 0 ? this.drain() : undefined)
+    }
+  }
+
+  /** The stream closed: its room goes back to the session; a close before the end is a failure. */
+  private closed(): void {
+    this.disarm()
+    this.released(this.session)
+    if (this.state === "Ended" || this.state === "Failed") return
+    this.fail(this.closeFailure())
+  }
+
+  /** Why the stream closed early: refused (never processed), reset, or the connection failed. */
+  private closeFailure(): Failure {
+    const info = this.prepared.info
+    const code = this.stream.rstCode ?? 0
+    const id = this.stream.id
+    const beyondGoaway = id === undefined || id > this.session.lastStreamId
+    const goaway = this.session.goawayCode !== undefined
+    if (this.state === "Head" && (code === NGHTTP2_REFUSED_STREAM || (goaway && beyondGoaway))) {
+      const errorCode = code === 0 ? NGHTTP2_REFUSED_STREAM : code
+      return new Refused(new HttpError.StreamReset({ request: info, code: errorName(errorCode), errorCode, goaway }))
+    }
+    if (goaway && this.session.goawayCode !== 0) {
+      const errorCode = this.session.goawayCode as number
+      return new HttpError.StreamReset({ request: info, code: errorName(errorCode), errorCode, goaway })
+    }
+    if (code !== 0) return new HttpError.StreamReset({ request: info, code: errorName(code), errorCode: code, goaway })
+    if (this.state === "Body") {
+      return new HttpError.IncompleteRead({
+        request: info,
+        received: this.received,
+        expected: this.response?.contentLength,
+      })
+    }
+    return new HttpError.IOError({ request: info, code: "ECONNRESET", reason: "the HTTP/2 connection closed" })
+  }
+
+  /** Fails the exchange, tells whoever waits, and resets the stream if it is still open. */
+  fail(failure: Failure): void {
+    if (this.state === "Ended" || this.state === "Failed") return
+    this.state = "Failed"
+    this.failure = failure
+    this.disarm()
+    this.chunks.length = 0
+    if (!this.stream.closed) this.stream.close(NGHTTP2_CANCEL)
+    const onResponse = this.onResponse
+    const onPull = this.onPull
+    this.onResponse = undefined
+    this.onPull = undefined
+    onResponse?.(failure)
+    onPull?.(failure)
+  }
+
+  /** The caller gave up (interrupted, or the scope closed mid-body): `RST_STREAM(CANCEL)` frees the stream at once. */
+  abandon(): void {
+    this.onResponse = undefined
+    this.onPull = undefined
+    if (this.state === "Ended" || this.state === "Failed") return
+    this.state = "Failed"
+    this.disarm()
+    this.chunks.length = 0
+    if (!this.stream.closed) this.stream.close(NGHTTP2_CANCEL)
+  }
+
+  /** The next chunks of a streamed body, `undefined` at its end, or the failure. */
+  pull(onPull: (outcome: ReadonlyArray<Uint8Array> | undefined | Failure) => void): void {
+    if (this.chunks.length > 0) onPull(this.drain())
+    else if (this.state === "Ended") onPull(undefined)
+    else if (this.state === "Failed") onPull(this.failure as Failure)
+    else this.wait(onPull)
+  }
+
+  private wait(onPull: (outcome: ReadonlyArray<Uint8Array> | undefined | Failure) => void): void {
+    this.onPull = onPull
+    this.arm(this.prepared.timeouts.body, "body")
+    if (this.stream.isPaused()) this.stream.resume()
+  }
+
+  private drain(): ReadonlyArray<Uint8Array> {
+    const out = this.chunks.splice(0)
+    this.queued = 0
+    if (this.stream.isPaused() && this.state === "Body") this.stream.resume()
+    return out
+  }
+
+  /** The response, once its head arrived. */
+  get answer(): Response.Response | undefined {
+    return this.response
+  }
+
+  get ended(): boolean {
+    return this.state === "Ended" || this.state === "Failed"
+  }
+
+  private arm(millis: number, phase: "head" | "body" | "send"): void {
+    this.deadlines.cancel(this.deadline)
+    this.deadline = this.deadlines.after(millis, () => {
+      this.deadline = undefined
+      this.fail(new HttpError.Timeout({ request: this.prepared.info, phase, millis }))
+    })
+  }
+
+  private disarm(): void {
+    this.deadlines.cancel(this.deadline)
+    this.deadline = undefined
+  }
+
+  /** Waits until the stream takes more of the upload, with the send deadline; `ready(false)` when it closed. */
+  whenWritable(ready: (open: boolean) => void): () => void {
+    const s = this.stream
+    if (!s.writableNeedDrain) {
+      ready(!s.closed && !s.destroyed)
+      return () => undefined
+    }
+    const timer = this.deadlines.after(this.prepared.timeouts.send, () => {
+      cancel()
+      this.fail(
+        new HttpError.Timeout({ request: this.prepared.info, phase: "send", millis: this.prepared.timeouts.send }),
+      )
+      ready(false)
+    })
+    const drained = () => {
+      cancel()
+      ready(true)
+    }
+    const gone = () => {
+      cancel()
+      ready(false)
+    }
+    const cancel = () => {
+      this.deadlines.cancel(timer)
+      s.off("drain", drained)
+      s.off("close", gone)
+    }
+    s.on("drain", drained)
+    s.on("close", gone)
+    return cancel
+  }
+}

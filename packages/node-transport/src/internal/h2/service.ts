@@ -1,0 +1,146 @@
+/**
+ * The HTTP/2 transport: the session pool, its dialling, and `fetch`/`send` over it. A request that finds the
+ * origin speaks HTTP/1.1 (ALPN) fails with `UseHttp1`; the router sends it over the HTTP/1.1 transport, whose
+ * connector takes the socket the dial already opened (`Handoff`), so the first request pays one handshake.
+ * @internal
+ */
+import type * as tls from "node:tls"
+import { Connector, Deadlines, type HttpError, type Response, type Url } from "@courier/core"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as FiberSet from "effect/FiberSet"
+import type * as Scope from "effect/Scope"
+import type { Options as ConnectorOptions } from "../../NodeConnector.js"
+import type { Exchange, Mode } from "./exchange.js"
+import { SessionPool } from "./pool.js"
+import { type Binding, dial, exchange, prepare, pull, type UseHttp1, type Windows } from "./transport.js"
+
+/** How long a TLS socket whose server chose HTTP/1.1 waits for the HTTP/1.1 transport to take it. */
+const HANDOFF_MILLIS = 10_000
+
+/** Sockets dialled for HTTP/2 whose servers chose HTTP/1.1, waiting for the HTTP/1.1 transport. */
+export class Handoff {
+  private readonly parked = new Map<string, tls.TLSSocket>()
+
+  constructor(private readonly deadlines: Deadlines.Deadlines) {}
+
+  /** Keeps `socket` for the next HTTP/1.1 connection to its origin; one per origin, for a bounded time. */
+  park(key: string, socket: tls.TLSSocket): void {
+    this.parked.get(key)?.destroy()
+    this.parked.set(key, socket)
+    const drop = () => {
+      if (this.parked.get(key) === socket) this.parked.delete(key)
+    }
+    socket.once("close", drop)
+    this.deadlines.after(HANDOFF_MILLIS, () => {
+      if (this.parked.get(key) !== socket) return
+      drop()
+      socket.destroy()
+    })
+  }
+
+  /** The socket parked for the origin, if one is open. */
+  take(key: string): tls.TLSSocket | undefined {
+    const socket = this.parked.get(key)
+    this.parked.delete(key)
+    return socket === undefined || socket.destroyed ? undefined : socket
+  }
+
+  /** Destroys every parked socket. */
+  clear(): void {
+    for (const socket of this.parked.values()) socket.destroy()
+    this.parked.clear()
+  }
+}
+
+export interface Http2Options {
+  readonly connector: ConnectorOptions
+  readonly windows: Windows
+  readonly maxSessionsPerOrigin: number
+  readonly maxStreamsPerSession: number
+  readonly idleTimeoutMillis: number
+  /** Offer HTTP/1.1 too over TLS, handing such sockets over; otherwise only h2 is offered. */
+  readonly fallback: boolean
+  readonly defaults: Deadlines.Phases
+}
+
+export interface Http2 {
+  readonly fetch: (
+    request: Parameters<typeof prepare>[0],
+    url: Url.Url,
+  ) => Effect.Effect<Response.Response, HttpError.HttpError | UseHttp1>
+  readonly send: (
+    request: Parameters<typeof prepare>[0],
+    url: Url.Url,
+  ) => Effect.Effect<Response.Response, HttpError.HttpError | UseHttp1, Scope.Scope>
+  readonly pool: SessionPool
+  readonly handoff: Handoff
+}
+
+/** Builds the HTTP/2 transport; its sessions close when the scope closes. */
+export const make = (o: Http2Options): Effect.Effect<Http2, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const deadlines = yield* Deadlines.make
+    const run = yield* FiberSet.makeRuntime<never>()
+    const handoff = new Handoff(deadlines)
+    const fallback = o.fallback
+      ? (origin: Url.Origin, socket: tls.TLSSocket) => handoff.park(origin.key, socket)
+      : undefined
+    const pool: SessionPool = new SessionPool(
+      {
+        maxSessionsPerOrigin: o.maxSessionsPerOrigin,
+        maxStreamsPerSession: o.maxStreamsPerSession,
+        idleTimeoutMillis: o.idleTimeoutMillis,
+        maxHttp1Origins: 1024,
+      },
+      deadlines,
+      (origin, connectMillis) =>
+        void run(
+          dial(origin, { tls: o.connector, windows: o.windows, fallback }).pipe(
+            Effect.timeoutFail({
+              duration: connectMillis,
+              onTimeout: () =>
+                new Connector.ConnectError({ code: "ETIMEDOUT", reason: "connect timed out", timeout: true }),
+            }),
+            Effect.match({
+              onSuccess: (dialled) => pool.dialled(origin, dialled),
+              onFailure: (error) => pool.failed(origin, error),
+            }),
+          ),
+        ),
+    )
+    const binding: Binding = { pool, deadlines, fork: (effect) => void run(effect) }
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        handoff.clear()
+        for (const s of pool.all()) s.session.destroy()
+      }),
+    )
+
+    const start = (request: Parameters<typeof prepare>[0], url: Url.Url, mode: Mode) =>
+      Effect.suspend(() => {
+        const p = prepare(request, url, o.defaults)
+        return Either.isLeft(p) ? Effect.fail(p.left) : exchange(binding, p.right, url, mode)
+      })
+
+    const streamed = (ex: Exchange): Response.Response => {
+      const response = ex.answer as Response.Response
+      if (!ex.ended) response.body = { pull: pull(ex) }
+      return response
+    }
+
+    return {
+      pool,
+      handoff,
+      fetch: (request, url) => Effect.map(start(request, url, "buffered"), (ex) => ex.answer as Response.Response),
+      send: (request, url) =>
+        Effect.uninterruptibleMask((restore) =>
+          Effect.flatMap(restore(start(request, url, "streaming")), (ex) =>
+            Effect.as(
+              Effect.addFinalizer(() => Effect.sync(() => ex.abandon())),
+              streamed(ex),
+            ),
+          ),
+        ),
+    }
+  })

@@ -1,0 +1,292 @@
+/**
+ * The HTTP/2 transport's binding to Effect: a request is prepared from `Request.wire` (the same checks as
+ * HTTP/1.1, then the fields HTTP/2 forbids dropped and the pseudo-headers added), takes a stream from the
+ * session pool, and runs as an `Exchange` inside one `Effect.async`. A refused stream is sent again, up to
+ * `MAX_REFUSED` times, when its body is in memory. Dialling runs here: TLS with ALPN (or TCP for h2c), then
+ * an http2 session over that socket, handed to the pool once the peer's first SETTINGS arrived.
+ * @internal
+ */
+
+import * as http2 from "node:http2"
+import type * as net from "node:net"
+import type * as tls from "node:tls"
+import { Connector, Deadlines, HttpError, Request, type Response, type Url } from "@courier/core"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Stream from "effect/Stream"
+import type { Options as ConnectorOptions } from "../../NodeConnector.js"
+import { secure, tcp } from "../dial.js"
+import { Exchange, type Failure, type Mode, type Prepared, Refused } from "./exchange.js"
+import { type Dialled, type Grant, Session, type SessionPool, type Waiter } from "./pool.js"
+
+/** How many times a refused stream is sent again. */
+const MAX_REFUSED = 2
+
+/** Fields that belong to an HTTP/1.1 connection and are malformed in HTTP/2 (RFC 9113 §8.2.2), and Host, which becomes `:authority`. */
+const DROPPED: ReadonlySet<string> = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "host",
+  "expect",
+])
+
+/** Flow-control windows and limits of the sessions. */
+export interface Windows {
+  /** Bytes the peer may send on one stream before the reader takes them. */
+  readonly streamWindowBytes: number
+  /** Bytes the peer may send on the whole connection before readers take them. */
+  readonly connectionWindowBytes: number
+}
+
+/** The request as HTTP/2 fields, or the reason it cannot be sent. */
+export const prepare = (
+  request: Request.Request,
+  url: Url.Url,
+  defaults: Deadlines.Phases,
+): Either.Either<Prepared, HttpError.HttpError> =>
+  Either.map(Request.wire(request, url), ({ headers, body }) => {
+    const fields: http2.OutgoingHttpHeaders = {
+      ":method": request.method,
+      ":scheme": url.origin.scheme,
+      ":authority": url.hostHeader,
+      ":path": url.target,
+    }
+    for (const [name, value] of headers.entries) {
+      const lower = name.toLowerCase()
+      if (DROPPED.has(lower)) continue
+      if (lower === "te" && value.trim().toLowerCase() !== "trailers") continue
+      const had = fields[lower]
+      fields[lower] = had === undefined ? value : Array.isArray(had) ? [...had, value] : [String(had), value]
+    }
+    const empty = body._tag === "Fixed" ? body.bytes.length === 0 : body.length === 0
+    return {
+      info: Request.info(request),
+      headers: fields,
+      body,
+      empty,
+      replayable: body._tag === "Fixed",
+      timeouts: Deadlines.phases(request.timeouts, defaults),
+      maxBytes: request.maxResponseBytes,
+      onInformational: request.onInformational,
+    }
+  })
+
+/** The origin spoke HTTP/1.1 when dialled: the request goes over the HTTP/1.1 transport instead. */
+export class UseHttp1 {
+  readonly _tag = "UseHttp1"
+}
+
+export interface Binding {
+  readonly pool: SessionPool
+  readonly deadlines: Deadlines.Deadlines
+  /** Runs an Effect in the transport's scope (dials, uploads). */
+  readonly fork: <A, E>(effect: Effect.Effect<A, E>) => void
+}
+
+const connectFailed = (p: Prepared, url: Url.Url, e: Connector.ConnectError): HttpError.HttpError =>
+  e.timeout === true
+    ? new HttpError.Timeout({ request: p.info, phase: "connect", millis: p.timeouts.connect })
+    : new HttpError.HTTPConnectionError({
+        request: p.info,
+        host: url.origin.host,
+        port: url.origin.port,
+        code: e.code,
+        reason: e.reason,
+      })
+
+/** The outcome as an Effect, after the 1xx responses went to the request's hook. */
+const settle = (ex: Exchange, outcome: Response.Response | Failure): Effect.Effect<Exchange, Failure> => {
+  if (outcome instanceof Refused || HttpError.isHttpError(outcome)) return Effect.fail(outcome)
+  const all = ex.informational
+  const hook = ex.prepared.onInformational
+  if (all === undefined || hook === undefined) return Effect.succeed(ex)
+  ex.informational = undefined
+  return Effect.as(Effect.forEach(all, hook, { discard: true }), ex)
+}
+
+/** Sends a streamed body in pieces, each once the stream has room; a failing body resets the stream. */
+const upload = (ex: Exchange, body: Stream.Stream<Uint8Array, unknown>): Effect.Effect<void> =>
+  Stream.runForEach(body, (chunk) =>
+    Effect.async<void, "closed">((resume) => {
+      if (ex.ended || ex.stream.closed) return resume(Effect.fail("closed"))
+      ex.stream.write(chunk)
+      const cancel = ex.whenWritable((open) => resume(open ? Effect.void : Effect.fail("closed")))
+      return Effect.sync(cancel)
+    }),
+  ).pipe(
+    Effect.matchEffect({
+      onSuccess: () => Effect.sync(() => ex.stream.end()),
+      onFailure: (e) =>
+        Effect.sync(() => {
+          if (e === "closed") return
+          const reason = e instanceof Error ? e.message : String(e)
+          ex.fail(new HttpError.EncodeError({ request: ex.prepared.info, reason: `the body stream failed: ${reason}` }))
+        }),
+    }),
+  )
+
+/**
+ * One attempt: a stream from the pool (at once, or after waiting in line with the acquire deadline), then
+ * the exchange on it. Interruption leaves the line or cancels the stream.
+ */
+export const attempt = (
+  b: Binding,
+  p: Prepared,
+  url: Url.Url,
+  mode: Mode,
+): Effect.Effect<Exchange, HttpError.HttpError | Refused | UseHttp1> =>
+  Effect.async((resume) => {
+    let cancel: () => void = () => undefined
+    const run = (session: Session) => {
+      let ex: Exchange
+      try {
+        ex = new Exchange(session, p, b.deadlines, mode, (s) => b.pool.release(s))
+      } catch (e) {
+        b.pool.release(session)
+        session.draining = true
+        const reason = e instanceof Error ? e.message : String(e)
+        return resume(Effect.fail(new Refused(new HttpError.IOError({ request: p.info, code: "ERR_HTTP2", reason }))))
+      }
+      cancel = () => ex.abandon()
+      ex.start((outcome) => resume(settle(ex, outcome)))
+      if (p.body._tag === "Streamed") b.fork(upload(ex, p.body.stream))
+    }
+    const grant = (g: Grant) => {
+      b.deadlines.cancel(deadline)
+      if (g._tag === "Stream") return run(g.session)
+      if (g._tag === "Http1") return resume(Effect.fail(new UseHttp1()))
+      resume(Effect.fail(connectFailed(p, url, g.error)))
+    }
+    const waiter: Waiter = { grant, connectMillis: p.timeouts.connect }
+    let deadline: Deadlines.Deadline | undefined
+    const got = b.pool.request(url.origin, waiter)
+    if (got instanceof Session) {
+      run(got)
+    } else {
+      cancel = () => {
+        b.deadlines.cancel(deadline)
+        b.pool.cancel(url.origin.key, waiter)
+      }
+      deadline = b.deadlines.after(p.timeouts.acquire, () => {
+        b.pool.cancel(url.origin.key, waiter)
+        resume(Effect.fail(new HttpError.Timeout({ request: p.info, phase: "acquire", millis: p.timeouts.acquire })))
+      })
+    }
+    return Effect.sync(() => cancel())
+  })
+
+/** Attempts until one is not refused, or the body cannot be sent again, or `MAX_REFUSED` retries are spent. */
+export const exchange = (
+  b: Binding,
+  p: Prepared,
+  url: Url.Url,
+  mode: Mode,
+  retries = 0,
+): Effect.Effect<Exchange, HttpError.HttpError | UseHttp1> =>
+  Effect.catchIf(
+    attempt(b, p, url, mode),
+    (e): e is Refused => e instanceof Refused,
+    (refused) =>
+      p.replayable && retries < MAX_REFUSED ? exchange(b, p, url, mode, retries + 1) : Effect.fail(refused.error),
+  )
+
+/** The next chunks of a streamed body. */
+export const pull = (ex: Exchange): Effect.Effect<ReadonlyArray<Uint8Array> | undefined, HttpError.HttpError> =>
+  Effect.async((resume) => {
+    ex.pull((outcome) =>
+      resume(
+        outcome instanceof Refused
+          ? Effect.fail(outcome.error)
+          : outcome === undefined || Array.isArray(outcome)
+            ? Effect.succeed(outcome as ReadonlyArray<Uint8Array> | undefined)
+            : Effect.fail(outcome as HttpError.HttpError),
+      ),
+    )
+    return Effect.sync(() => ex.abandon())
+  })
+
+// ---------------------------------------------------------------------------------------------------------
+// Dialling
+
+/** An http2 session over `socket`, once the peer's first SETTINGS arrived. */
+const session = (
+  origin: Url.Origin,
+  socket: net.Socket,
+  windows: Windows,
+): Effect.Effect<http2.ClientHttp2Session, Connector.ConnectError> =>
+  Effect.async((resume) => {
+    const s = http2.connect(
+      `${origin.scheme}://${origin.host.includes(":") ? `[${origin.host}]` : origin.host}:${origin.port}`,
+      {
+        createConnection: () => socket,
+        settings: { enablePush: false, initialWindowSize: windows.streamWindowBytes },
+      },
+    )
+    const fail = (code: string, reason: string) => {
+      cleanup()
+      s.destroy()
+      resume(Effect.fail(new Connector.ConnectError({ code, reason })))
+    }
+    const onError = (e: NodeJS.ErrnoException) => fail(e.code ?? "ERR_HTTP2", e.message)
+    const onClose = () => fail("ECONNRESET", "the server closed the HTTP/2 connection before its settings")
+    const onSettings = () => {
+      cleanup()
+      s.setLocalWindowSize(windows.connectionWindowBytes)
+      resume(Effect.succeed(s))
+    }
+    const cleanup = () => {
+      s.off("error", onError)
+      s.off("close", onClose)
+      s.off("remoteSettings", onSettings)
+    }
+    s.once("error", onError)
+    s.once("close", onClose)
+    s.once("remoteSettings", onSettings)
+    return Effect.sync(() => {
+      cleanup()
+      s.destroy()
+    })
+  })
+
+export interface DialOptions {
+  readonly tls: ConnectorOptions
+  readonly windows: Windows
+  /** Over TLS: also offer HTTP/1.1, and hand the socket to `park` when the server picks it. */
+  readonly fallback: ((origin: Url.Origin, socket: tls.TLSSocket) => void) | undefined
+}
+
+/** Dials `origin` for HTTP/2: ALPN on TLS, prior knowledge on cleartext. */
+export const dial = (origin: Url.Origin, o: DialOptions): Effect.Effect<Dialled, Connector.ConnectError> => {
+  if (origin.scheme === "http") {
+    return Effect.map(
+      Effect.flatMap(tcp(origin.host, origin.port), (socket) => session(origin, socket, o.windows)),
+      (s) => ({
+        _tag: "H2" as const,
+        session: s,
+      }),
+    )
+  }
+  const fallback = o.fallback
+  const alpn = fallback === undefined ? ["h2"] : ["h2", "http/1.1"]
+  return Effect.flatMap(
+    secure(origin, o.tls, undefined, alpn),
+    (socket): Effect.Effect<Dialled, Connector.ConnectError> => {
+      if (socket.alpnProtocol === "h2")
+        return Effect.map(session(origin, socket, o.windows), (s) => ({ _tag: "H2" as const, session: s }))
+      if (fallback !== undefined) {
+        fallback(origin, socket)
+        return Effect.succeed({ _tag: "Http1" as const })
+      }
+      socket.destroy()
+      return Effect.fail(
+        new Connector.ConnectError({
+          code: "ERR_HTTP2_NOT_NEGOTIATED",
+          reason: `the server did not agree to HTTP/2 (ALPN: ${socket.alpnProtocol === false ? "none" : socket.alpnProtocol})`,
+        }),
+      )
+    },
+  )
+}

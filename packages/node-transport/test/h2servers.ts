@@ -1,0 +1,115 @@
+/** HTTP/2 servers on 127.0.0.1 for the node transport's tests: node:http2 over TLS (the repo's test CA) or h2c. */
+import * as fs from "node:fs"
+import * as http2 from "node:http2"
+import * as https from "node:https"
+import type * as net from "node:net"
+import type * as tls from "node:tls"
+import * as Effect from "effect/Effect"
+
+export const fixture = (name: string) => fs.readFileSync(new URL(`./fixtures/tls/${name}`, import.meta.url))
+
+/** Trust for the test CA: what a client needs to reach these servers by the name `localhost`. */
+export const trust = { tls: { ca: fixture("ca.crt") } } as const
+
+export interface H2Running {
+  readonly port: number
+  /** `https://localhost:port` over TLS, `http://127.0.0.1:port` for h2c. */
+  readonly url: string
+  /** Connections accepted (TLS or TCP), whatever protocol they then spoke. */
+  readonly connections: () => number
+  /** HTTP/2 sessions opened. */
+  readonly sessions: () => number
+}
+
+export type Offer = "h2" | "h2 and http/1.1" | "h2c"
+
+/**
+ * A node:http2 server. `onStream` answers HTTP/2 streams; HTTP/1.1 requests, when offered, get the compat
+ * handler's answer: the protocol and path as JSON.
+ */
+export const h2Server = (
+  offer: Offer,
+  onStream: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void = answerVersion,
+  settings: http2.Settings = {},
+) =>
+  Effect.gen(function* () {
+    const server =
+      offer === "h2c"
+        ? http2.createServer({ settings })
+        : http2.createSecureServer({
+            key: fixture("server.key"),
+            cert: fixture("server.crt"),
+            allowHTTP1: offer === "h2 and http/1.1",
+            settings,
+          })
+    let connections = 0
+    let sessions = 0
+    const sockets = new Set<net.Socket>()
+    server.on(offer === "h2c" ? "connection" : "secureConnection", (s: net.Socket) => {
+      connections++
+      sockets.add(s)
+      s.on("close", () => sockets.delete(s))
+    })
+    const live = new Set<http2.ServerHttp2Session>()
+    server.on("session", (s: http2.ServerHttp2Session) => {
+      sessions++
+      live.add(s)
+      s.on("close", () => live.delete(s))
+    })
+    server.on("stream", onStream)
+    server.on("request", (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
+      if (req.httpVersion === "2.0") return
+      res.setHeader("content-type", "application/json")
+      res.end(JSON.stringify({ version: req.httpVersion, path: req.url }))
+    })
+    const port = yield* Effect.acquireRelease(
+      Effect.async<number>((resume) => {
+        server.listen(0, "127.0.0.1", () => resume(Effect.succeed((server.address() as net.AddressInfo).port)))
+      }),
+      () =>
+        Effect.async<void>((resume) => {
+          for (const s of live) s.destroy()
+          for (const s of sockets) s.destroy()
+          server.close(() => resume(Effect.void))
+        }),
+    )
+    const url = offer === "h2c" ? `http://127.0.0.1:${port}` : `https://localhost:${port}`
+    return { port, url, connections: () => connections, sessions: () => sessions } satisfies H2Running
+  })
+
+/** Answers every stream 200 with the protocol, path and method as JSON. */
+export function answerVersion(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
+  stream.respond({ ":status": 200, "content-type": "application/json" })
+  stream.end(JSON.stringify({ version: "2.0", path: headers[":path"], method: headers[":method"] }))
+}
+
+/** An HTTPS server that offers only HTTP/1.1 by ALPN, answering like `h2Server`'s HTTP/1.1 handler. */
+export const http1OnlyServer = Effect.gen(function* () {
+  let connections = 0
+  const server = https.createServer(
+    { key: fixture("server.key"), cert: fixture("server.crt"), ALPNProtocols: ["http/1.1"] },
+    (req, res) => {
+      res.setHeader("content-type", "application/json")
+      res.end(JSON.stringify({ version: req.httpVersion, path: req.url }))
+    },
+  )
+  server.on("secureConnection", (_s: tls.TLSSocket) => {
+    connections++
+  })
+  const port = yield* Effect.acquireRelease(
+    Effect.async<number>((resume) => {
+      server.listen(0, "127.0.0.1", () => resume(Effect.succeed((server.address() as net.AddressInfo).port)))
+    }),
+    () =>
+      Effect.async<void>((resume) => {
+        server.closeAllConnections()
+        server.close(() => resume(Effect.void))
+      }),
+  )
+  return {
+    port,
+    url: `https://localhost:${port}`,
+    connections: () => connections,
+    sessions: () => 0,
+  } satisfies H2Running
+})

@@ -1,0 +1,207 @@
+// HTTP/2 through the node transport against node:http2 servers on 127.0.0.1: ALPN negotiation, h2c,
+// multiplexing under the server's stream limit, GOAWAY, RST_STREAM and cancellation.
+import * as http2 from "node:http2"
+import { Client, HttpError, Response } from "@courier/core"
+import { NodeTransport } from "@courier/node-transport"
+import { describe, expect, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import { h2Server, http1OnlyServer, type Offer, trust } from "./h2servers.js"
+
+const { NGHTTP2_REFUSED_STREAM, NGHTTP2_INTERNAL_ERROR, NGHTTP2_CANCEL } = http2.constants
+
+const get = (url: string, options: NodeTransport.Options = {}) =>
+  Effect.flatMap(Client.get(url), (r) =>
+    Effect.map(Response.json(r), (body) => ({ r, body: body as { version: string } })),
+  ).pipe(Effect.provide(NodeTransport.client({ ...trust, ...options })))
+
+describe("HTTP/2 negotiation", () => {
+  const cases: ReadonlyArray<{
+    readonly server: Offer | "http/1.1"
+    readonly httpVersion: NodeTransport.Options["httpVersion"]
+    readonly version: Response.Version
+  }> = [
+    { server: "h2 and http/1.1", httpVersion: undefined, version: "HTTP/2" },
+    { server: "h2", httpVersion: undefined, version: "HTTP/2" },
+    { server: "http/1.1", httpVersion: undefined, version: "HTTP/1.1" },
+    { server: "h2 and http/1.1", httpVersion: "1.1", version: "HTTP/1.1" },
+    { server: "h2 and http/1.1", httpVersion: "2", version: "HTTP/2" },
+    { server: "h2c", httpVersion: "2", version: "HTTP/2" },
+  ]
+  for (const c of cases) {
+    it.scoped(`a server offering ${c.server}, asked for ${c.httpVersion ?? "auto"}: ${c.version}`, () =>
+      Effect.gen(function* () {
+        const server = c.server === "http/1.1" ? yield* http1OnlyServer : yield* h2Server(c.server)
+        const { r, body } = yield* get(
+          `${server.url}/which`,
+          c.httpVersion === undefined ? {} : { httpVersion: c.httpVersion },
+        )
+        expect(r.version).toBe(c.version)
+        expect(body.version).toBe(c.version === "HTTP/2" ? "2.0" : "1.1")
+        expect(server.connections()).toBe(1)
+      }),
+    )
+  }
+
+  it.scoped("an HTTP/1.1 server asked for HTTP/2 only is an HTTPConnectionError that says so", () =>
+    Effect.gen(function* () {
+      const server = yield* http1OnlyServer
+      const error = yield* Effect.flip(get(`${server.url}/`, { httpVersion: "2" }))
+      expect(error._tag).toBe("HTTPConnectionError")
+    }),
+  )
+
+  it.scoped("an origin found to speak HTTP/1.1 is remembered: later requests take the keep-alive pool", () =>
+    Effect.gen(function* () {
+      const server = yield* http1OnlyServer
+      const versions = yield* Effect.forEach([1, 2, 3], () =>
+        Effect.flatMap(Client.get(`${server.url}/again`), (r) => Effect.as(Response.text(r), r.version)),
+      ).pipe(Effect.provide(NodeTransport.client(trust)))
+      expect(versions).toEqual(["HTTP/1.1", "HTTP/1.1", "HTTP/1.1"])
+      expect(server.connections()).toBe(1)
+    }),
+  )
+
+  it.scoped("pseudo-headers are hidden and the server's fields come in order", () =>
+    Effect.gen(function* () {
+      const server = yield* h2Server("h2", (stream) => {
+        stream.respond({ ":status": 201, "x-one": "1", "set-cookie": ["a=1", "b=2"] })
+        stream.end("made")
+      })
+      const r = yield* Client.get(`${server.url}/`).pipe(Effect.provide(NodeTransport.client(trust)))
+      expect(r.status).toBe(201)
+      expect(r.headers.entries.filter(([k]) => k !== "date")).toEqual([
+        ["x-one", "1"],
+        ["set-cookie", "a=1"],
+        ["set-cookie", "b=2"],
+      ])
+      expect(r.headers.entries.some(([k]) => k.startsWith(":"))).toBe(false)
+    }),
+  )
+})
+
+describe("HTTP/2 multiplexing", () => {
+  /** A server that holds every stream until `hold` have arrived, then answers them all. */
+  const holding = (hold: number, settings: http2.Settings = {}) => {
+    const held: Array<http2.ServerHttp2Stream> = []
+    return h2Server(
+      "h2",
+      (stream) => {
+        held.push(stream)
+        if (held.length < hold) return
+        for (const s of held.splice(0)) {
+          s.respond({ ":status": 200 })
+          s.end("ok")
+        }
+      },
+      settings,
+    )
+  }
+
+  it.scoped("requests in flight share one connection", () =>
+    Effect.gen(function* () {
+      const server = yield* holding(20)
+      const statuses = yield* Effect.forEach(
+        Array.from({ length: 20 }),
+        () => Effect.map(Client.get(`${server.url}/`), (r) => r.status),
+        { concurrency: "unbounded" },
+      ).pipe(Effect.provide(NodeTransport.client(trust)))
+      expect(statuses).toEqual(Array.from({ length: 20 }, () => 200))
+      expect(server.sessions()).toBe(1)
+    }),
+  )
+
+  it.scoped("another connection opens only when the server's SETTINGS_MAX_CONCURRENT_STREAMS runs out", () =>
+    Effect.gen(function* () {
+      const server = yield* holding(20, { maxConcurrentStreams: 5 })
+      const statuses = yield* Effect.forEach(
+        Array.from({ length: 20 }),
+        () => Effect.map(Client.get(`${server.url}/`), (r) => r.status),
+        { concurrency: "unbounded" },
+      ).pipe(Effect.provide(NodeTransport.client(trust)))
+      expect(statuses.length).toBe(20)
+      expect(server.sessions()).toBe(4)
+    }),
+  )
+})
+
+describe("HTTP/2 resets", () => {
+  it.scoped("a stream the server refuses is sent again, and succeeds", () =>
+    Effect.gen(function* () {
+      let seen = 0
+      const server = yield* h2Server("h2", (stream) => {
+        if (++seen === 1) return stream.close(NGHTTP2_REFUSED_STREAM)
+        stream.respond({ ":status": 200 })
+        stream.end("second time")
+      })
+      const r = yield* Client.post(`${server.url}/`, { json: { a: 1 } }).pipe(
+        Effect.provide(NodeTransport.client(trust)),
+      )
+      expect(yield* Response.text(r)).toBe("second time")
+      expect(seen).toBe(2)
+    }),
+  )
+
+  it.scoped("a server that keeps refusing: StreamReset REFUSED_STREAM once the tries are spent", () =>
+    Effect.gen(function* () {
+      let seen = 0
+      const server = yield* h2Server("h2", (stream) => {
+        seen++
+        stream.close(NGHTTP2_REFUSED_STREAM)
+      })
+      const error = yield* Effect.flip(Client.get(`${server.url}/`).pipe(Effect.provide(NodeTransport.client(trust))))
+      expect(error).toBeInstanceOf(HttpError.StreamReset)
+      expect(error).toMatchObject({ code: "REFUSED_STREAM", errorCode: 7 })
+      expect(HttpError.isTransient(error)).toBe(true)
+      expect(seen).toBe(3)
+    }),
+  )
+
+  it.scoped("any other reset is a StreamReset with the code's name", () =>
+    Effect.gen(function* () {
+      const server = yield* h2Server("h2", (stream) => stream.close(NGHTTP2_INTERNAL_ERROR))
+      const error = yield* Effect.flip(Client.get(`${server.url}/`).pipe(Effect.provide(NodeTransport.client(trust))))
+      expect(error).toMatchObject({ _tag: "StreamReset", code: "INTERNAL_ERROR", goaway: false })
+    }),
+  )
+
+  it.scoped("GOAWAY: requests above its last stream id are sent again on a new connection", () =>
+    Effect.gen(function* () {
+      const held: Array<http2.ServerHttp2Stream> = []
+      const server = yield* h2Server("h2", (stream) => {
+        if (server_sessions() > 1) {
+          stream.respond({ ":status": 200 })
+          return stream.end("from the new connection")
+        }
+        held.push(stream)
+        if (held.length < 2) return
+        const [first] = held as [http2.ServerHttp2Stream]
+        first.session?.goaway(0, first.id)
+        first.respond({ ":status": 200 })
+        first.end("from the old connection")
+      })
+      const server_sessions = server.sessions
+      const bodies = yield* Effect.forEach([1, 2], () => Effect.flatMap(Client.get(`${server.url}/`), Response.text), {
+        concurrency: "unbounded",
+      }).pipe(Effect.provide(NodeTransport.client(trust)))
+      expect([...bodies].sort()).toEqual(["from the new connection", "from the old connection"])
+      expect(server.sessions()).toBe(2)
+    }),
+  )
+
+  it.scoped("interrupting a request resets its stream with CANCEL at once", () =>
+    Effect.gen(function* () {
+      const arrived = yield* Deferred.make<void>()
+      const closed = yield* Deferred.make<number>()
+      const server = yield* h2Server("h2", (stream) => {
+        stream.on("close", () => Deferred.unsafeDone(closed, Effect.succeed(stream.rstCode)))
+        Deferred.unsafeDone(arrived, Effect.void)
+      })
+      const fiber = yield* Effect.fork(Client.get(`${server.url}/`).pipe(Effect.provide(NodeTransport.client(trust))))
+      yield* Deferred.await(arrived)
+      yield* Fiber.interrupt(fiber)
+      expect(yield* Deferred.await(closed)).toBe(NGHTTP2_CANCEL)
+    }),
+  )
+})
