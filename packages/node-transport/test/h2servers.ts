@@ -57,11 +57,14 @@ export const h2Server = (
       s.on("close", () => live.delete(s))
     })
     server.on("stream", onStream)
-    server.on("request", (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
-      if (req.httpVersion === "2.0") return
-      res.setHeader("content-type", "application/json")
-      res.end(JSON.stringify({ version: req.httpVersion, path: req.url }))
-    })
+    // Only where HTTP/1.1 is offered: node's compat layer also wraps every HTTP/2 stream once this is set.
+    if (offer === "h2 and http/1.1") {
+      server.on("request", (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
+        if (req.httpVersion === "2.0") return
+        res.setHeader("content-type", "application/json")
+        res.end(JSON.stringify({ version: req.httpVersion, path: req.url }))
+      })
+    }
     const port = yield* Effect.acquireRelease(
       Effect.async<number>((resume) => {
         server.listen(0, "127.0.0.1", () => resume(Effect.succeed((server.address() as net.AddressInfo).port)))
