@@ -2,70 +2,13 @@
 import { Client, Headers, Http1Transport, Retry } from "@courier/core"
 import { MockTransport, ScriptedPeer } from "@courier/mock-transport"
 import { describe, expect, it } from "@effect/vitest"
-import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import type * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as TestClock from "effect/TestClock"
-import * as Tracer from "effect/Tracer"
-
-interface Recorded {
-  readonly name: string
-  readonly spanId: string
-  readonly traceId: string
-  readonly parentId: string | undefined
-  readonly kind: Tracer.SpanKind
-  readonly attributes: Map<string, unknown>
-  ended: boolean
-}
-
-/** A tracer that keeps every span it makes. */
-const recording = () => {
-  const spans: Array<Recorded> = []
-  let next = 0
-  const tracer = Tracer.make({
-    span(name, parent, context: Context.Context<never>, links, _start, kind) {
-      const parentSpan = Option.getOrUndefined(parent)
-      const record: Recorded = {
-        name,
-        spanId: (++next).toString(16).padStart(16, "0"),
-        traceId: parentSpan?.traceId ?? "0af7651916cd43dd8448eb211c80319c",
-        parentId: parentSpan?.spanId,
-        kind,
-        attributes: new Map(),
-        ended: false,
-      }
-      spans.push(record)
-      const span: Tracer.Span = {
-        _tag: "Span",
-        name,
-        spanId: record.spanId,
-        traceId: record.traceId,
-        parent,
-        context,
-        status: { _tag: "Started", startTime: 0n },
-        attributes: record.attributes,
-        links,
-        sampled: true,
-        kind,
-        end: (_t: bigint, _exit: Exit.Exit<unknown, unknown>) => {
-          record.ended = true
-        },
-        attribute: (k, v) => {
-          record.attributes.set(k, v)
-        },
-        event: () => undefined,
-        addLinks: () => undefined,
-      }
-      return span
-    },
-    context: (f) => f(),
-  })
-  return { tracer, spans }
-}
+import { recording } from "./recording.js"
 
 const routes: ReadonlyArray<MockTransport.Route> = [
   { path: "/start", reply: { status: 302, headers: { Location: "/flaky" } } },

@@ -2,7 +2,7 @@
 // a reader that stops stalls its stream at the window, an upload waits for the server's window, and the
 // phase deadlines run on TestClock as over HTTP/1.1.
 import type * as http2 from "node:http2"
-import { Client, Request, Response } from "@courier/core"
+import { Body, Client, Request, Response } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
@@ -80,7 +80,7 @@ describe("HTTP/2 flow control", () => {
         }),
       )
       const request = Request.post(`${server.url}/up`).pipe(
-        Request.setBody({ _tag: "Stream", stream: body, contentType: "application/octet-stream", length: undefined }),
+        Request.setBody(Body.stream(body)),
         Request.setTimeouts({ send: "1 second" }),
       )
       const fiber = yield* Effect.fork(
@@ -112,15 +112,8 @@ describe("HTTP/2 flow control", () => {
       })
       const pieces = Chunk.makeBy(64, () => new Uint8Array(PIECE))
       const request = Request.post(`${server.url}/up`).pipe(
-        Request.setBody({
-          _tag: "Stream",
-          stream: Stream.fromChunk(pieces),
-          contentType: "application/octet-stream",
-          length: 64 * PIECE,
-        }),
+        Request.setBody(Body.stream(Stream.fromChunk(pieces), { length: 64 * PIECE })),
       )
-      const r = yield* Client.execute(request).pipe(Effect.scoped, Effect.provide(NodeTransport.client(trust)))
-      expect(r.status).toBe(200)
       const body = yield* Effect.scoped(
         Effect.flatMap(Client.execute(request), Response.json).pipe(Effect.provide(NodeTransport.client(trust))),
       )
