@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/TestClock"
+import { fixturePath, h2Server } from "../../packages/node-transport/test/h2servers.js"
 import { run } from "../src/cli/cli.js"
 import { demoServer } from "../src/demo-server.js"
 import { loopback } from "./loopback.js"
@@ -173,6 +174,44 @@ describe("courier CLI", () => {
       expect(result.code).toBe(1)
       expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: "HTTPConnectionError" })
       expect(url).toContain("127.0.0.1")
+    }),
+  )
+
+  /** Runs the CLI as a process with `args`; NODE_EXTRA_CA_CERTS trusts the test CA. */
+  const courier = (args: ReadonlyArray<string>) =>
+    Effect.async<{ code: number; stdout: string }>((resume) => {
+      execFile(
+        process.execPath,
+        ["--import", "tsx", "src/cli/main.ts", ...args],
+        {
+          cwd: new URL("..", import.meta.url).pathname,
+          env: { ...process.env, NODE_EXTRA_CA_CERTS: fixturePath("ca.crt") },
+        },
+        (error, stdout) => resume(Effect.succeed({ code: error?.code === undefined ? 0 : Number(error.code), stdout })),
+      )
+    })
+
+  const overHttp2: ReadonlyArray<{ readonly offer: "h2 and http/1.1" | "h2c"; readonly flags: ReadonlyArray<string> }> =
+    [
+      { offer: "h2 and http/1.1", flags: [] },
+      { offer: "h2c", flags: ["--http2-prior-knowledge"] },
+    ]
+  for (const c of overHttp2) {
+    it.scoped(`as a process, to a server offering ${c.offer}: --json says HTTP/2`, () =>
+      Effect.gen(function* () {
+        const server = yield* h2Server(c.offer)
+        const result = yield* courier(["GET", `${server.url}/cli`, "--json", ...c.flags])
+        expect(result.code).toBe(0)
+        expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, status: 200, version: "HTTP/2" })
+      }),
+    )
+  }
+
+  it.scoped("--http1.1 keeps a server offering both on HTTP/1.1", () =>
+    Effect.gen(function* () {
+      const server = yield* h2Server("h2 and http/1.1")
+      const result = yield* courier(["GET", `${server.url}/cli`, "--json", "--http1.1"])
+      expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, version: "HTTP/1.1" })
     }),
   )
 })

@@ -1,6 +1,7 @@
 /**
  * The courier CLI, as a function from arguments to output: `courier METHOD URL [-H 'Name: value']...
- * [--data k=v]... [--json-body '{...}'] [--timeout ms] [--json]`. The entry point (main.ts) prints and exits.
+ * [--data k=v]... [--json-body '{...}'] [--timeout ms] [--http1.1 | --http2-prior-knowledge] [--json]`. The entry
+ * point (main.ts) prints and exits; over TLS it speaks HTTP/2 when the server agrees (ALPN).
  *
  * People get curl-like output: the status line, the headers as received, a blank line and the body. With
  * `--json` exactly one JSON object goes to stdout: `{"ok":true,"status",…,"headers":[[name,value]…],
@@ -24,10 +25,12 @@ export interface Args {
   readonly jsonBody: unknown
   readonly timeoutMillis: number | undefined
   readonly json: boolean
+  /** `--http1.1` or `--http2-prior-knowledge` (curl's names); otherwise ALPN decides over TLS. */
+  readonly httpVersion: "auto" | "1.1" | "2"
 }
 
 export const usage =
-  "usage: courier METHOD URL [-H 'Name: value']... [--data k=v]... [--json-body '{...}'] [--timeout ms] [--json]"
+  "usage: courier METHOD URL [-H 'Name: value']... [--data k=v]... [--json-body '{...}'] [--timeout ms] [--http1.1 | --http2-prior-knowledge] [--json]"
 
 /** Parses the arguments; the left side says what is wrong. */
 export const parseArgs = (argv: ReadonlyArray<string>): Either.Either<Args, string> => {
@@ -37,10 +40,13 @@ export const parseArgs = (argv: ReadonlyArray<string>): Either.Either<Args, stri
   let jsonBody: unknown
   let timeoutMillis: number | undefined
   let json = false
+  let httpVersion: Args["httpVersion"] = "auto"
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string
     const value = () => argv[++i]
     if (arg === "--json") json = true
+    else if (arg === "--http1.1") httpVersion = "1.1"
+    else if (arg === "--http2-prior-knowledge") httpVersion = "2"
     else if (arg === "-H" || arg === "--header") {
       const h = value()
       const colon = h?.indexOf(":") ?? -1
@@ -67,7 +73,7 @@ export const parseArgs = (argv: ReadonlyArray<string>): Either.Either<Args, stri
   }
   const [method, url, ...rest] = positional
   if (method === undefined || url === undefined || rest.length > 0) return Either.left("expected METHOD and URL")
-  return Either.right({ method: method.toUpperCase(), url, headers, data, jsonBody, timeoutMillis, json })
+  return Either.right({ method: method.toUpperCase(), url, headers, data, jsonBody, timeoutMillis, json, httpVersion })
 }
 
 const base64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString("base64")

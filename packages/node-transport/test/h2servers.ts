@@ -6,7 +6,10 @@ import type * as net from "node:net"
 import type * as tls from "node:tls"
 import * as Effect from "effect/Effect"
 
-export const fixture = (name: string) => fs.readFileSync(new URL(`./fixtures/tls/${name}`, import.meta.url))
+/** The path of a file of the repo's test CA (fixtures/tls). */
+export const fixturePath = (name: string): string => new URL(`./fixtures/tls/${name}`, import.meta.url).pathname
+
+export const fixture = (name: string) => fs.readFileSync(fixturePath(name))
 
 /** Trust for the test CA: what a client needs to reach these servers by the name `localhost`. */
 export const trust = { tls: { ca: fixture("ca.crt") } } as const
