@@ -412,6 +412,29 @@ export class NotConnected extends Data.TaggedError("NotConnected")<{
 }
 
 /**
+ * The names of HTTP/2's error codes, indexed by code (RFC 9113 §7).
+ *
+ * @since 0.4.0
+ * @category constants
+ */
+export const HTTP2_ERROR_CODES: ReadonlyArray<string> = [
+  "NO_ERROR",
+  "PROTOCOL_ERROR",
+  "INTERNAL_ERROR",
+  "FLOW_CONTROL_ERROR",
+  "SETTINGS_TIMEOUT",
+  "STREAM_CLOSED",
+  "FRAME_SIZE_ERROR",
+  "REFUSED_STREAM",
+  "CANCEL",
+  "COMPRESSION_ERROR",
+  "CONNECT_ERROR",
+  "ENHANCE_YOUR_CALM",
+  "INADEQUATE_SECURITY",
+  "HTTP_1_1_REQUIRED",
+]
+
+/**
  * An HTTP/2 stream was reset: by the server (`RST_STREAM`), or because the server closed the connection
  * with `GOAWAY` before answering it. `code` is the HTTP/2 error code's name (RFC 9113 §7), for example
  * `REFUSED_STREAM`, `CANCEL`, `INTERNAL_ERROR` or `ENHANCE_YOUR_CALM`. A refused stream was not processed
@@ -430,6 +453,11 @@ export class StreamReset extends Data.TaggedError("StreamReset")<{
   /** The reset came with the server's `GOAWAY`, which closes the whole connection. */
   readonly goaway: boolean
 }> {
+  /** The reset for an error code, by number: its name from `HTTP2_ERROR_CODES`. */
+  static of(request: RequestInfo, errorCode: number, goaway: boolean): StreamReset {
+    return new StreamReset({ request, code: HTTP2_ERROR_CODES[errorCode] ?? `UNKNOWN_${errorCode}`, errorCode, goaway })
+  }
+
   override get message(): string {
     return `HTTP/2 stream reset by the server (${this.code}${this.goaway ? ", GOAWAY" : ""}): ${where(this.request)}`
   }

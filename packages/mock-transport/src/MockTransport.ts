@@ -161,6 +161,13 @@ export interface Options {
    * @default false
    */
   readonly allowUnmatched?: boolean
+  /**
+   * The protocol the simulated server speaks. Over `"HTTP/2"` responses say so, carry no
+   * `Transfer-Encoding`, and every request to an origin shares one simulated connection (until a `goaway`
+   * fault closes it), as the node transport multiplexes them.
+   * @default "HTTP/1.1"
+   */
+  readonly version?: "HTTP/1.1" | "HTTP/2"
 }
 
 /**
@@ -189,6 +196,19 @@ export const fault = {
    * connection (and gets the route's next answer), any other fails with `BadStatusLine` (empty line).
    */
   idleClose: (): Fault => ({ _tag: "Fault", kind: "idleClose" }),
+  /**
+   * HTTP/2: the server refuses the stream (`RST_STREAM` with `REFUSED_STREAM`), so it was never processed.
+   * A request whose body is in memory is sent again, up to twice (and gets the route's next answers); then,
+   * or for a streamed body, `StreamReset` with code `REFUSED_STREAM`.
+   */
+  refusedStream: (): Fault => ({ _tag: "Fault", kind: "refusedStream" }),
+  /**
+   * HTTP/2: the server closes the connection with `GOAWAY` before processing the stream. It is sent again
+   * on a new connection as for `refusedStream`; when the tries are spent, `StreamReset` with `goaway` true.
+   */
+  goaway: (): Fault => ({ _tag: "Fault", kind: "goaway" }),
+  /** HTTP/2: the server resets the stream with the error code named (RFC 9113 §7): `StreamReset`. */
+  resetStream: (code = "INTERNAL_ERROR"): Fault => ({ _tag: "Fault", kind: "resetStream", code }),
 } as const
 
 /**
@@ -259,7 +279,7 @@ export const layer = <R = never>(
   Layer.scopedContext(
     Effect.gen(function* () {
       const context = yield* Effect.context<R>()
-      const { send, giveBack, history, used, stats } = yield* makeEngine(routes, context)
+      const { send, giveBack, history, used, stats } = yield* makeEngine(routes, context, options.version ?? "HTTP/1.1")
 
       // When the layer's scope closes: required routes never called, and unmatched requests, fail the test.
       yield* Effect.addFinalizer(() =>

@@ -326,3 +326,77 @@ describe("checks when the layer's scope closes", () => {
     }),
   )
 })
+
+describe("answering as HTTP/2", () => {
+  it.effect("responses say HTTP/2, carry no Transfer-Encoding, and one origin's requests share one connection", () =>
+    Effect.gen(function* () {
+      const rs = yield* Effect.forEach([1, 2, 3], () => Client.get("https://api.test/v"), { concurrency: "unbounded" })
+      expect(rs.map((r) => r.version)).toEqual(["HTTP/2", "HTTP/2", "HTTP/2"])
+      expect(rs.every((r) => !Headers.has(r.headers, "transfer-encoding"))).toBe(true)
+      expect(new Set(rs.map((r) => r.connection?.id)).size).toBe(1)
+      expect(yield* Effect.flatMap(MockTransport.MockTransport, (m) => m.connections)).toEqual({ opened: 1, reused: 2 })
+    }).pipe(
+      Effect.provide(
+        over([{ path: "/v", reply: { status: 200, chunks: ["a", "b"], trailers: { x: "1" } } }], {
+          version: "HTTP/2",
+        }),
+      ),
+    ),
+  )
+
+  it.effect("a refused stream is sent again, as the node transport does, and gets the route's next answer", () =>
+    Effect.gen(function* () {
+      const r = yield* Client.post("https://api.test/r", { json: { a: 1 } })
+      expect(yield* text(r)).toBe("second")
+      const calls = yield* Effect.flatMap(MockTransport.MockTransport, (m) => m.calls)
+      expect(calls.map((c) => c.outcome)).toEqual([{ status: 200 }])
+    }).pipe(
+      Effect.provide(
+        over([{ path: "/r", reply: [MockTransport.fault.refusedStream(), { status: 200, text: "second" }] }], {
+          version: "HTTP/2",
+        }),
+      ),
+    ),
+  )
+
+  it.effect("GOAWAY: the request goes again on a new connection; a streamed body cannot, and fails", () =>
+    Effect.gen(function* () {
+      const r = yield* Client.get("https://api.test/g")
+      expect([r.status, r.connection?.id]).toEqual([200, 2])
+      const streamed = Request.post("https://api.test/s").pipe(
+        Request.setBody({
+          _tag: "Stream",
+          stream: Stream.make(new Uint8Array(1)),
+          contentType: "application/octet-stream",
+          length: 1,
+          replayable: false,
+        }),
+      )
+      const error = yield* Effect.flip(Effect.scoped(Client.execute(streamed)))
+      expect(error).toMatchObject({ _tag: "StreamReset", code: "REFUSED_STREAM", goaway: true })
+    }).pipe(
+      Effect.provide(
+        over(
+          [
+            { path: "/g", reply: [MockTransport.fault.goaway(), { status: 200 }] },
+            { path: "/s", reply: MockTransport.fault.goaway() },
+          ],
+          { version: "HTTP/2" },
+        ),
+      ),
+    ),
+  )
+
+  it.effect("a reset stream is a StreamReset with the code named, not retried", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(Client.get("https://api.test/x"))
+      expect(error).toMatchObject({ _tag: "StreamReset", code: "ENHANCE_YOUR_CALM", errorCode: 11, goaway: false })
+    }).pipe(
+      Effect.provide(
+        over([{ path: "/x", reply: [MockTransport.fault.resetStream("ENHANCE_YOUR_CALM"), { status: 200 }] }], {
+          version: "HTTP/2",
+        }),
+      ),
+    ),
+  )
+})

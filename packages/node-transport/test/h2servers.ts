@@ -34,6 +34,7 @@ export const h2Server = (
   offer: Offer,
   onStream: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void = answerVersion,
   settings: http2.Settings = {},
+  onSession: (session: http2.ServerHttp2Session) => void = () => undefined,
 ) =>
   Effect.gen(function* () {
     const server =
@@ -57,9 +58,14 @@ export const h2Server = (
     server.on("session", (s: http2.ServerHttp2Session) => {
       sessions++
       live.add(s)
+      onSession(s)
       s.on("close", () => live.delete(s))
     })
-    server.on("stream", onStream)
+    server.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
+      // A stream the test resets or the client cancels reports it as an error; the test looks at rstCode.
+      stream.on("error", () => undefined)
+      onStream(stream, headers)
+    })
     // Only where HTTP/1.1 is offered: node's compat layer also wraps every HTTP/2 stream once this is set.
     if (offer === "h2 and http/1.1") {
       server.on("request", (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {

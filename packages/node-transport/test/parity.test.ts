@@ -1,6 +1,7 @@
 // Fault parity: for each failure the mock transport can simulate, the node transport meets the same failure
 // from a real server on 127.0.0.1, and both must give the same typed error.
 import * as fs from "node:fs"
+import * as http2 from "node:http2"
 import * as https from "node:https"
 import type * as net from "node:net"
 import { Client, type HttpError } from "@courier/core"
@@ -9,6 +10,7 @@ import { NodeTransport } from "@courier/node-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import { h2Server, trust } from "./h2servers.js"
 import { rawServer } from "./servers.js"
 
 /** The parts of an error that must agree between the two transports. */
@@ -18,6 +20,7 @@ const shape = (e: HttpError.HttpError) => ({
   ...(e._tag === "IncompleteRead" ? { received: e.received, expected: e.expected } : {}),
   ...("phase" in e ? { phase: e.phase } : {}),
   ...("line" in e ? { line: e.line } : {}),
+  ...(e._tag === "StreamReset" ? { goaway: e.goaway } : {}),
 })
 
 const overMock = (fault: MockTransport.Fault, first?: MockTransport.Reply) =>
@@ -160,4 +163,56 @@ describe("node transport and mock transport fail alike", () => {
       expect(s).toEqual({ _tag: "BadStatusLine", line: "" })
     }),
   )
+})
+
+describe("over HTTP/2, node transport and mock transport fail alike", () => {
+  const { NGHTTP2_REFUSED_STREAM, NGHTTP2_INTERNAL_ERROR, NGHTTP2_NO_ERROR } = http2.constants
+  const cases: ReadonlyArray<{
+    readonly name: string
+    readonly onStream: (stream: http2.ServerHttp2Stream) => void
+    readonly onSession?: (session: http2.ServerHttp2Session) => void
+    readonly fault: MockTransport.Fault
+    readonly expected: object
+  }> = [
+    {
+      name: "a stream refused every time it is sent",
+      onStream: (stream) => stream.close(NGHTTP2_REFUSED_STREAM),
+      fault: MockTransport.fault.refusedStream(),
+      expected: { _tag: "StreamReset", code: "REFUSED_STREAM", goaway: false },
+    },
+    {
+      // Sent as each connection opens, before any stream: node's server would otherwise name the stream
+      // it last received as processed.
+      name: "GOAWAY before the stream is processed, on every connection",
+      onStream: () => undefined,
+      onSession: (session) => session.goaway(NGHTTP2_NO_ERROR, 0),
+      fault: MockTransport.fault.goaway(),
+      expected: { _tag: "StreamReset", code: "REFUSED_STREAM", goaway: true },
+    },
+    {
+      name: "a stream reset with INTERNAL_ERROR",
+      onStream: (stream) => stream.close(NGHTTP2_INTERNAL_ERROR),
+      fault: MockTransport.fault.resetStream("INTERNAL_ERROR"),
+      expected: { _tag: "StreamReset", code: "INTERNAL_ERROR", goaway: false },
+    },
+  ]
+  for (const c of cases) {
+    it.scoped(c.name, () =>
+      Effect.gen(function* () {
+        const server = yield* h2Server("h2", c.onStream, {}, c.onSession)
+        const real = yield* Effect.flip(Client.get(`${server.url}/`).pipe(Effect.provide(NodeTransport.client(trust))))
+        const mocked = yield* Effect.flip(
+          Client.get("https://mock.test/").pipe(
+            Effect.provide(
+              Client.layer().pipe(
+                Layer.provideMerge(MockTransport.layer([{ path: "/", reply: c.fault }], { version: "HTTP/2" })),
+              ),
+            ),
+          ),
+        )
+        expect(shape(real)).toEqual(c.expected)
+        expect(shape(mocked)).toEqual(shape(real))
+      }),
+    )
+  }
 })

@@ -77,15 +77,21 @@ const incomingOf = (request: Request.Request, url: Url.Url): Effect.Effect<Incom
 const closes = (h: Headers.Headers) =>
   /\bclose\b/i.test(Headers.get(h, "connection").pipe((o) => (o._tag === "Some" ? o.value : "")))
 
+/** How many times a refused HTTP/2 stream is sent again, as in the node transport. */
+const MAX_REFUSED = 2
+
 class MockEngine<R> implements Engine {
   readonly used: Array<number>
   private readonly idle = new Map<string, Array<number>>()
+  /** Over HTTP/2: the one connection each origin's requests share. */
+  private readonly shared = new Map<string, number>()
   private readonly counts = { opened: 0, reused: 0 }
 
   constructor(
     private readonly routes: ReadonlyArray<Route<R>>,
     private readonly context: Context.Context<R>,
     readonly history: Ref.Ref<ReadonlyArray<Call>>,
+    private readonly version: "HTTP/1.1" | "HTTP/2",
   ) {
     this.used = routes.map(() => 0)
   }
@@ -93,11 +99,22 @@ class MockEngine<R> implements Engine {
   readonly stats = (): ConnectionStats => ({ ...this.counts })
 
   readonly giveBack = (key: string, id: number): void => {
+    if (this.version === "HTTP/2") return
     this.idle.set(key, [...(this.idle.get(key) ?? []), id])
   }
 
-  /** An idle simulated connection to the origin, or a new one. */
+  /** An idle simulated connection to the origin (over HTTP/2, its shared one), or a new one. */
   private take(key: string): Connection {
+    if (this.version === "HTTP/2") {
+      const id = this.shared.get(key)
+      if (id !== undefined) {
+        this.counts.reused++
+        return { id, reused: true }
+      }
+      this.counts.opened++
+      this.shared.set(key, this.counts.opened)
+      return { id: this.counts.opened, reused: false }
+    }
     const id = this.idle.get(key)?.pop()
     if (id !== undefined) {
       this.counts.reused++
@@ -182,6 +199,7 @@ class MockEngine<R> implements Engine {
           Effect.fail(error),
         )
       let connection: Connection | undefined
+      let refused = 0
       while (true) {
         const answer = this.answerFor(i)
         this.used[i] = (this.used[i] as number) + 1
@@ -192,7 +210,7 @@ class MockEngine<R> implements Engine {
             ctx.record({ request: mockRequest, route: name, outcome: { error: e._tag }, connection }),
           ),
         )
-        if (isFault(resolved) && ["refused", "dns", "tls"].includes(resolved.kind)) {
+        if (isFault(resolved) && (resolved.kind === "refused" || resolved.kind === "dns" || resolved.kind === "tls")) {
           return yield* fail(faultError(resolved.kind, ctx.info, ctx.origin), undefined)
         }
         connection = this.connect(ctx)
@@ -203,6 +221,15 @@ class MockEngine<R> implements Engine {
             continue
           }
           return yield* fail(faultError("idleClose", ctx.info, ctx.origin), { id: connection.id, reused: true })
+        }
+        if (isFault(resolved) && (resolved.kind === "refusedStream" || resolved.kind === "goaway")) {
+          // Never processed: sent again, as the node transport does, when the body is in memory.
+          if (resolved.kind === "goaway") this.shared.delete(ctx.url.origin.key)
+          if (ctx.request.body._tag !== "Stream" && refused++ < MAX_REFUSED) {
+            connection = undefined
+            continue
+          }
+          return yield* fail(faultError(resolved.kind, ctx.info, ctx.origin), connection)
         }
         return yield* this.reply(ctx, resolved, connection, mockRequest, name)
       }
@@ -239,18 +266,30 @@ class MockEngine<R> implements Engine {
             cut = faultCut(resolved, ctx.info)
             reply = resolved.reply
             break
+          case "resetStream": {
+            const code = HttpError.HTTP2_ERROR_CODES.indexOf(resolved.code)
+            const error = new HttpError.StreamReset({
+              request: ctx.info,
+              code: resolved.code,
+              errorCode: code,
+              goaway: false,
+            })
+            return yield* Effect.zipRight(recordError(error), Effect.fail(error))
+          }
           case "resetBeforeHead":
           case "refused":
           case "dns":
           case "tls":
-          case "idleClose": {
+          case "idleClose":
+          case "refusedStream":
+          case "goaway": {
             // The connection faults reach here only as resets before the head (serve handles the others).
             const error = faultError(resolved.kind, ctx.info, ctx.origin)
             return yield* Effect.zipRight(recordError(error), Effect.fail(error))
           }
         }
       }
-      const response = yield* respond(reply, ctx.info, ctx.deadlines, connectionInfo, cut).pipe(
+      const response = yield* respond(reply, ctx.info, ctx.deadlines, connectionInfo, this.version, cut).pipe(
         Effect.tapError(recordError),
       )
       yield* ctx.record({ request: mockRequest, route: name, outcome: { status: response.status }, connection: conn })
@@ -265,5 +304,9 @@ class MockEngine<R> implements Engine {
 }
 
 /** Builds the engine for `routes`; handlers run with `context`. @internal */
-export const makeEngine = <R>(routes: ReadonlyArray<Route<R>>, context: Context.Context<R>): Effect.Effect<Engine> =>
-  Effect.map(Ref.make<ReadonlyArray<Call>>([]), (history) => new MockEngine(routes, context, history))
+export const makeEngine = <R>(
+  routes: ReadonlyArray<Route<R>>,
+  context: Context.Context<R>,
+  version: "HTTP/1.1" | "HTTP/2",
+): Effect.Effect<Engine> =>
+  Effect.map(Ref.make<ReadonlyArray<Call>>([]), (history) => new MockEngine(routes, context, history, version))

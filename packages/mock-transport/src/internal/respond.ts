@@ -31,7 +31,11 @@ export interface Reply {
 
 /** The network failures a route can simulate; each gives the error the node transport gives. */
 export type Fault =
-  | { readonly _tag: "Fault"; readonly kind: "refused" | "dns" | "tls" | "resetBeforeHead" | "stall" | "idleClose" }
+  | {
+      readonly _tag: "Fault"
+      readonly kind: "refused" | "dns" | "tls" | "resetBeforeHead" | "stall" | "idleClose" | "refusedStream" | "goaway"
+    }
+  | { readonly _tag: "Fault"; readonly kind: "resetStream"; readonly code: string }
   | {
       readonly _tag: "Fault"
       readonly kind: "resetAfter" | "closeMidBody"
@@ -49,6 +53,8 @@ export interface Deadlines {
 }
 
 const utf8 = new TextEncoder()
+
+const REFUSED_STREAM = HttpError.HTTP2_ERROR_CODES.indexOf("REFUSED_STREAM")
 const asBytes = (x: string | Uint8Array): Uint8Array => (typeof x === "string" ? utf8.encode(x) : x)
 
 /** The body's pieces and its default content type. */
@@ -116,6 +122,7 @@ export const respond = (
   request: HttpError.RequestInfo,
   deadlines: Deadlines,
   connection: Response.ConnectionInfo,
+  version: "HTTP/1.1" | "HTTP/2",
   cut?: Cut,
 ): Effect.Effect<Response.Response, HttpError.HttpError> =>
   Effect.gen(function* () {
@@ -127,7 +134,7 @@ export const respond = (
     const framing = reply.trailers !== undefined || length === undefined ? "chunked" : "length"
     if (framing === "length" && !Headers.has(headers, "content-length")) {
       headers = Headers.set(headers, "Content-Length", String(length))
-    } else if (framing === "chunked" && !Headers.has(headers, "transfer-encoding")) {
+    } else if (framing === "chunked" && version === "HTTP/1.1" && !Headers.has(headers, "transfer-encoding")) {
       headers = Headers.set(headers, "Transfer-Encoding", "chunked")
     }
     const gap = millis(reply.chunkDelay)
@@ -155,7 +162,8 @@ export const respond = (
     const response = Response.make({
       request,
       status: reply.status,
-      reason: reply.reason ?? "",
+      reason: version === "HTTP/2" ? "" : (reply.reason ?? ""),
+      version,
       headers,
       contentLength: framing === "length" ? length : undefined,
       connection,
@@ -175,7 +183,7 @@ export const respond = (
 
 /** The error the node transport gives when the connection fails at this point of a fault. */
 export const faultError = (
-  kind: Fault["kind"],
+  kind: Exclude<Fault["kind"], "resetStream">,
   request: HttpError.RequestInfo,
   origin: { readonly host: string; readonly port: number },
 ): HttpError.HttpError => {
@@ -203,6 +211,10 @@ export const faultError = (
       })
     case "idleClose":
       return new HttpError.BadStatusLine({ request, line: "" })
+    case "refusedStream":
+      return HttpError.StreamReset.of(request, REFUSED_STREAM, false)
+    case "goaway":
+      return HttpError.StreamReset.of(request, REFUSED_STREAM, true)
     default:
       return new HttpError.IOError({ request, code: "ECONNRESET", reason: "read ECONNRESET" })
   }

@@ -17,27 +17,6 @@ import type { Session } from "./pool.js"
 
 const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = http2.constants
 
-/** HTTP/2 error codes by number (RFC 9113 §7). */
-const ERROR_CODES: ReadonlyArray<string> = [
-  "NO_ERROR",
-  "PROTOCOL_ERROR",
-  "INTERNAL_ERROR",
-  "FLOW_CONTROL_ERROR",
-  "SETTINGS_TIMEOUT",
-  "STREAM_CLOSED",
-  "FRAME_SIZE_ERROR",
-  "REFUSED_STREAM",
-  "CANCEL",
-  "COMPRESSION_ERROR",
-  "CONNECT_ERROR",
-  "ENHANCE_YOUR_CALM",
-  "INADEQUATE_SECURITY",
-  "HTTP_1_1_REQUIRED",
-]
-
-/** The name of an HTTP/2 error code. */
-export const errorName = (code: number): string => ERROR_CODES[code] ?? `UNKNOWN_${code}`
-
 /** Pause the stream once this much of its body waits for the reader. */
 const QUEUE_BYTES = 64 * 1024
 
@@ -124,6 +103,7 @@ export class Exchange {
       prepared.maxBytes ?? (mode === "buffered" ? Http1.MAX_BUFFERED_BODY_BYTES : Number.POSITIVE_INFINITY)
     // `request` throws for a session that is closing or out of stream ids; the caller catches it.
     this.stream = session.session.request(prepared.headers, { endStream: prepared.empty })
+    session.open.add(this)
     this.listen()
   }
 
@@ -226,6 +206,7 @@ export class Exchange {
   /** The stream closed: its room goes back to the session; a close before the end is a failure. */
   private closed(): void {
     this.disarm()
+    this.session.open.delete(this)
     this.released(this.session)
     if (this.state === "Ended" || this.state === "Failed") return
     this.fail(this.closeFailure())
@@ -240,13 +221,12 @@ export class Exchange {
     const goaway = this.session.goawayCode !== undefined
     if (this.state === "Head" && (code === NGHTTP2_REFUSED_STREAM || (goaway && beyondGoaway))) {
       const errorCode = code === 0 ? NGHTTP2_REFUSED_STREAM : code
-      return new Refused(new HttpError.StreamReset({ request: info, code: errorName(errorCode), errorCode, goaway }))
+      return new Refused(HttpError.StreamReset.of(info, errorCode, goaway))
     }
     if (goaway && this.session.goawayCode !== 0) {
-      const errorCode = this.session.goawayCode as number
-      return new HttpError.StreamReset({ request: info, code: errorName(errorCode), errorCode, goaway })
+      return HttpError.StreamReset.of(info, this.session.goawayCode as number, goaway)
     }
-    if (code !== 0) return new HttpError.StreamReset({ request: info, code: errorName(code), errorCode: code, goaway })
+    if (code !== 0) return HttpError.StreamReset.of(info, code, goaway)
     if (this.state === "Body") {
       return new HttpError.IncompleteRead({
         request: info,
@@ -255,6 +235,17 @@ export class Exchange {
       })
     }
     return new HttpError.IOError({ request: info, code: "ECONNRESET", reason: "the HTTP/2 connection closed" })
+  }
+
+  /**
+   * The session received GOAWAY: a stream above its last id was not processed and will never be answered,
+   * so it is refused now (and its stream reset) for the binding to send again on another connection.
+   */
+  goaway(lastStreamId: number): void {
+    const id = this.stream.id
+    if (this.state !== "Head" || (id !== undefined && id <= lastStreamId)) return
+    const errorCode = http2.constants.NGHTTP2_REFUSED_STREAM
+    this.fail(new Refused(HttpError.StreamReset.of(this.prepared.info, errorCode, true)))
   }
 
   /** Fails the exchange, tells whoever waits, and resets the stream if it is still open. */

@@ -31,6 +31,8 @@ export class Session {
   /** The GOAWAY's error code, if one came. */
   goawayCode: number | undefined
   idle: Deadlines.Deadline | undefined
+  /** The exchanges with a stream open on it, told when a GOAWAY leaves their stream unprocessed. */
+  readonly open = new Set<{ readonly goaway: (lastStreamId: number) => void }>()
 
   constructor(
     readonly id: number,
@@ -227,6 +229,7 @@ export class SessionPool {
       s.draining = true
       s.lastStreamId = lastStreamId
       s.goawayCode = code
+      for (const ex of [...s.open]) ex.goaway(lastStreamId)
       this.drop(s)
     })
     session.on("close", () => {

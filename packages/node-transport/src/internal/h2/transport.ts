@@ -145,10 +145,15 @@ export const attempt = (
       try {
         ex = new Exchange(session, p, b.deadlines, mode, (s) => b.pool.release(s))
       } catch (e) {
+        // The session closed under us (a GOAWAY, say) before the stream could open: it was never sent.
         b.pool.release(session)
         session.draining = true
         const reason = e instanceof Error ? e.message : String(e)
-        return resume(Effect.fail(new Refused(new HttpError.IOError({ request: p.info, code: "ERR_HTTP2", reason }))))
+        const error =
+          session.goawayCode === undefined
+            ? new HttpError.IOError({ request: p.info, code: "ERR_HTTP2_INVALID_SESSION", reason })
+            : HttpError.StreamReset.of(p.info, http2.constants.NGHTTP2_REFUSED_STREAM, true)
+        return resume(Effect.fail(new Refused(error)))
       }
       cancel = () => ex.abandon()
       ex.start((outcome) => resume(settle(ex, outcome)))
