@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the interop tests run against: httpbin served by gunicorn, and tinyproxy.
+# Installs the Debian packages the interop tests run against: httpbin served by gunicorn, tinyproxy, and
+# nginx (HTTP/2 over TLS).
 # Needs root (CI and these machines run as root); does nothing when they are already there.
 set -euo pipefail
 need=()
-for pkg in python3-httpbin python3-brotli gunicorn tinyproxy; do
+for pkg in python3-httpbin python3-brotli gunicorn tinyproxy nginx-light; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -eq 0 ]; then
@@ -14,3 +15,5 @@ echo "test dependencies: installing ${need[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# The nginx package starts a system nginx on port 80; the tests run their own.
+pkill -x nginx 2>/dev/null || true

@@ -1,5 +1,5 @@
 /**
- * Real servers from Debian for the interop tests — tinyproxy, and httpbin under gunicorn — started on
+ * Real servers from Debian for the interop tests — tinyproxy, httpbin under gunicorn, and nginx — started on
  * 127.0.0.1 for the life of a scope. `scripts/install-test-deps.sh` installs them (CI runs it). When one is
  * missing, its suite is skipped with instructions, except under CI, where a missing server is a failure.
  */
@@ -36,7 +36,7 @@ export const freePort = () =>
     })
   })
 
-/** Where a server says it is ready: a line on its stderr, or a line in its log file. */
+/** Where a server says it is ready: a line on its stderr, or a line in a file it writes (a log, a pid file). */
 type Announcement = { readonly stderr: RegExp } | { readonly file: string; readonly line: RegExp }
 
 /** Waits for the process to announce that it listens, or fails if it exits first. */
@@ -145,3 +145,55 @@ export const httpbinForSuite = () => {
     },
   }
 }
+
+export const NGINX = "/usr/sbin/nginx"
+
+/** The repo's test certificate for `localhost` (fixtures/tls), for TLS servers. */
+const tlsFixture = (name: string) => new URL(`./fixtures/tls/${name}`, import.meta.url).pathname
+
+/**
+ * nginx on 127.0.0.1 over TLS with the repo's test certificate: `h2` offers HTTP/2 and HTTP/1.1 by ALPN
+ * (at most 8 streams per connection), `http1` HTTP/1.1 only. Routes: `/protocol` answers nginx's
+ * `$server_protocol`, `/connection` its connection serial number, `/big` is 8 MiB. Debian 12 carries nginx
+ * 1.22, which turns HTTP/2 on with `listen … http2` (the `http2 on` directive came in 1.25.1).
+ */
+export const nginx = Effect.gen(function* () {
+  const [h2, http1] = [yield* freePort(), yield* freePort()]
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "courier-nginx-"))
+  fs.mkdirSync(path.join(dir, "www"))
+  fs.writeFileSync(path.join(dir, "www", "big"), Buffer.alloc(8 * 1024 * 1024, 0x63))
+  fs.chmodSync(dir, 0o755)
+  const site = (port: number, http2: boolean) => `
+  server {
+    listen 127.0.0.1:${port} ssl${http2 ? " http2" : ""};
+    ssl_certificate ${tlsFixture("server.crt")};
+    ssl_certificate_key ${tlsFixture("server.key")};
+    http2_max_concurrent_streams 8;
+    root ${dir}/www;
+    location = /protocol { default_type text/plain; return 200 "$server_protocol"; }
+    location = /connection { default_type text/plain; return 200 "$connection"; }
+  }`
+  const pid = path.join(dir, "nginx.pid")
+  const conf = `
+daemon off;
+master_process off;
+worker_processes 1;
+error_log ${dir}/error.log warn;
+pid ${pid};
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  ${site(h2, true)}
+  ${site(http1, false)}
+}
+`
+  fs.writeFileSync(path.join(dir, "nginx.conf"), conf)
+  // nginx writes its pid file once its sockets listen.
+  yield* run("nginx", NGINX, ["-p", dir, "-c", path.join(dir, "nginx.conf")], { file: pid, line: /\d+/ })
+  return { h2: `https://localhost:${h2}`, http1: `https://localhost:${http1}` }
+})
