@@ -15,6 +15,8 @@ export interface Spec {
   readonly inFlight: number
   /** Requests per connection at once (HTTP/1.1 pipelining); absent or 1: off. */
   readonly pipelining?: number
+  /** HTTP/2 over TLS to `https://localhost:port`, trusting this CA file. */
+  readonly h2CA?: string
 }
 
 const spec = JSON.parse(process.argv[2] ?? "{}") as Spec
@@ -37,10 +39,12 @@ const op = <F>(ops: Ops<F>): F => {
 const main = async () => {
   const make = clients[spec.client]
   if (make === undefined) throw new Error(`unknown client ${spec.client}`)
-  const driver = make(`http://127.0.0.1:${spec.port}`, {
+  const base = spec.h2CA === undefined ? `http://127.0.0.1:${spec.port}` : `https://localhost:${spec.port}`
+  const driver = make(base, {
     connections: spec.connections,
     inFlight: spec.inFlight,
     pipelining: spec.pipelining ?? 1,
+    ...(spec.h2CA === undefined ? {} : { h2: { ca: spec.h2CA } }),
   })
   await driver.run(op, spec.inFlight, performance.now() + Math.min(1000, spec.millis / 3))
   global.gc?.()

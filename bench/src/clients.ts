@@ -3,6 +3,7 @@
  * a body, download a path streaming it, upload a streamed body of a given size. Promise clients are driven
  * by async loops; Effect clients by fibers in one runtime, as Effect programs run them.
  */
+import * as fs from "node:fs"
 import * as http from "node:http"
 import { Readable } from "node:stream"
 import { Body, Client, Request, Response } from "@courier/core"
@@ -97,6 +98,8 @@ export interface Shape {
   readonly inFlight: number
   /** Requests per connection at once; only the clients that pipeline (Courier, undici) use it. */
   readonly pipelining: number
+  /** HTTP/2 over TLS, trusting the CA at this path; only the clients that speak h2 (Courier, undici) use it. */
+  readonly h2?: { readonly ca: string }
 }
 
 const PIECE = 64 * 1024
@@ -114,7 +117,11 @@ const drain = async (body: AsyncIterable<Uint8Array>): Promise<number> => {
 }
 
 const undiciClient: PromiseClient = (base, shape) => {
-  const pool = new Pool(base, { connections: shape.connections, pipelining: shape.pipelining })
+  const pool = new Pool(base, {
+    connections: shape.connections,
+    pipelining: shape.pipelining,
+    ...(shape.h2 === undefined ? {} : { allowH2: true, connect: { ca: fs.readFileSync(shape.h2.ca) } }),
+  })
   return {
     get: async (path) => (await (await pool.request({ path, method: "GET" })).body.arrayBuffer()).byteLength,
     post: async (path, body) =>
@@ -243,15 +250,19 @@ const gotClient: PromiseClient = (base, shape) => {
   }
 }
 
+/** The transport options of a shape: its connections, pipelining, and the CA to trust over HTTP/2. */
+const transportOptions = (shape: Shape): NodeTransport.Options => ({
+  maxConnectionsPerOrigin: shape.connections,
+  pipelining: shape.pipelining,
+  ...(shape.h2 === undefined ? {} : { tls: { ca: fs.readFileSync(shape.h2.ca) } }),
+})
+
 /** The standard Client (the options path), as `NodeTransport.client` makes it. */
-const standardLayer = (shape: Shape) =>
-  NodeTransport.client({ maxConnectionsPerOrigin: shape.connections, pipelining: shape.pipelining })
+const standardLayer = (shape: Shape) => NodeTransport.client(transportOptions(shape))
 
 /** A Client with no transforms over the same transport: what the standard composition costs is the difference. */
 const bareLayer = (shape: Shape) =>
-  Layer.effect(Client.Client, Client.makeBare).pipe(
-    Layer.provide(NodeTransport.layer({ maxConnectionsPerOrigin: shape.connections, pipelining: shape.pipelining })),
-  )
+  Layer.effect(Client.Client, Client.makeBare).pipe(Layer.provide(NodeTransport.layer(transportOptions(shape))))
 
 /** The standard Client with three user steps (a request tap, a pass-through middleware, a response map). */
 const middlewareLayer = (shape: Shape) =>

@@ -1,6 +1,7 @@
 /**
  * The benchmark's server: nginx from Debian (installed by `bench/install.sh` when missing), one worker
- * process, on a free loopback port, with a temporary config and files. Routes: GET /small (a 51-byte JSON
+ * process, on a free loopback port (and the same routes over TLS with HTTP/2 on another), with a temporary
+ * config and files. Routes: GET /small (a 51-byte JSON
  * body), POST /post and POST /upload (bodies read and discarded), GET /download (64 MiB), GET /size/N
  * (N bytes, for the scaling table).
  */
@@ -41,8 +42,15 @@ const ready = (port: number): Promise<void> =>
     attempt()
   })
 
+/** The repo's test certificate for `localhost`, which the HTTP/2 server presents; clients trust `CA`. */
+const tls = (name: string) =>
+  new URL(`../../packages/node-transport/test/fixtures/tls/${name}`, import.meta.url).pathname
+export const CA = tls("ca.crt")
+
 export interface Server {
   readonly port: number
+  /** The same routes over TLS with HTTP/2 (ALPN h2), at `https://localhost:h2Port`. */
+  readonly h2Port: number
   readonly version: string
   readonly stop: () => void
 }
@@ -56,6 +64,7 @@ export const startNginx = async (): Promise<Server> => {
   for (const size of SIZES) fs.writeFileSync(path.join(www, "size", String(size)), Buffer.alloc(size, 0x62))
   fs.chmodSync(dir, 0o755)
   const port = await freePort()
+  const h2Port = await freePort()
   const small = JSON.stringify({ ok: true, message: "hello from the bench server" })
   const conf = `
 worker_processes 1;
@@ -85,14 +94,26 @@ http {
     location = /upload { default_type text/plain; return 200 'ok'; }
     location / { default_type application/octet-stream; }
   }
+  server {
+    listen 127.0.0.1:${h2Port} ssl http2;
+    ssl_certificate ${tls("server.crt")};
+    ssl_certificate_key ${tls("server.key")};
+    root ${www};
+    location = /small { default_type application/json; return 200 '${small}'; }
+    location = /post { default_type text/plain; return 200 'ok'; }
+    location = /upload { default_type text/plain; return 200 'ok'; }
+    location / { default_type application/octet-stream; }
+  }
 }
 `
   fs.writeFileSync(path.join(dir, "nginx.conf"), conf)
   const proc: ChildProcess = spawn(NGINX, ["-c", path.join(dir, "nginx.conf"), "-p", dir], { stdio: "ignore" })
   await ready(port)
+  await ready(h2Port)
   const version = spawnSync(NGINX, ["-v"], { encoding: "utf8" }).stderr.trim().replace("nginx version: ", "")
   return {
     port,
+    h2Port,
     version,
     stop: () => {
       proc.kill("SIGTERM")

@@ -1,6 +1,7 @@
 /**
  * `pnpm bench`: Courier against undici.request, node:http, fetch, axios, got and @effect/platform's
- * HttpClient (over its undici and node:http layers), on loopback, against nginx.
+ * HttpClient (over its undici and node:http layers), on loopback, against nginx; and over HTTP/2 with TLS,
+ * Courier against undici with `allowH2`.
  *
  * Every run is its own process running esbuild-bundled JavaScript, so no client pays for on-the-fly
  * TypeScript. Rounds interleave the clients (each round runs every client once per workload, in a rotated
@@ -18,7 +19,7 @@ import { build } from "esbuild"
 import { barChart } from "./chart.js"
 import type { Spec } from "./client.js"
 import { clients } from "./clients.js"
-import { SIZES, startNginx } from "./nginx.js"
+import { CA, SIZES, startNginx } from "./nginx.js"
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const MILLIS = Number(process.env.BENCH_MILLIS ?? 3000)
@@ -42,10 +43,19 @@ interface Workload {
   readonly throughput: boolean
   /** Requests per connection at once; the workload then runs only the clients that pipeline. */
   readonly pipelining?: number
+  /** Over TLS with HTTP/2; the workload then runs only the clients that speak it. */
+  readonly h2?: boolean
 }
 
 /** The clients that can pipeline requests. */
 const PIPELINING_CLIENTS = ["courier", "undici.request", ...(baselineName === undefined ? [] : [baselineName])]
+
+/** The clients that speak HTTP/2 (undici with allowH2); a baseline from before it would not. */
+const H2_CLIENTS = ["courier", "courier (one-call fibers)", "courier (one-call runPromise)", "undici.request"]
+
+/** Whether `client` runs workload `w`. */
+const runs = (w: Workload, client: string): boolean =>
+  (w.pipelining === undefined || PIPELINING_CLIENTS.includes(client)) && (w.h2 !== true || H2_CLIENTS.includes(client))
 
 const allWorkloads: ReadonlyArray<Workload> = [
   {
@@ -93,6 +103,26 @@ const allWorkloads: ReadonlyArray<Workload> = [
     connections: 1,
     inFlight: 1,
     throughput: true,
+  },
+  {
+    id: "h2c64",
+    label: "HTTP/2 over TLS: 64 in flight, 1 connection",
+    op: "get",
+    path: "/small",
+    connections: 1,
+    inFlight: 64,
+    throughput: false,
+    h2: true,
+  },
+  {
+    id: "h2download",
+    label: "HTTP/2 over TLS: 64 MiB download, streamed",
+    op: "download",
+    path: "/download",
+    connections: 1,
+    inFlight: 1,
+    throughput: true,
+    h2: true,
   },
   {
     id: "upload",
@@ -210,12 +240,13 @@ const main = async () => {
       for (const w of workloads) {
         const order = names.map((_, i) => names[(i + round) % names.length] as string)
         for (const client of order) {
-          if (w.pipelining !== undefined && !PIPELINING_CLIENTS.includes(client)) continue
+          if (!runs(w, client)) continue
           const spec: Spec = {
             client,
             op: w.op,
             path: w.path,
-            port: w.op === "upload" ? sink.port : server.port,
+            port: w.op === "upload" ? sink.port : w.h2 === true ? server.h2Port : server.port,
+            ...(w.h2 === true ? { h2CA: CA } : {}),
             millis: MILLIS,
             connections: w.connections,
             inFlight: w.inFlight,
@@ -255,7 +286,7 @@ const main = async () => {
       )
       const values: Array<{ client: string; ratio: number }> = []
       for (const client of names) {
-        if (w.pipelining !== undefined && !PIPELINING_CLIENTS.includes(client)) continue
+        if (!runs(w, client)) continue
         const ss = samples.get(`${w.id}|${client}`) ?? []
         if (ss.length === 0) {
           lines.push(`| ${client} | failed | | | |`)

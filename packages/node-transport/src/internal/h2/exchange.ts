@@ -85,6 +85,8 @@ export class Exchange {
   private response: Response.Response | undefined
   private deadline: Deadlines.Deadline | undefined
   private readonly maxBytes: number
+  /** A delivery to the waiting reader is scheduled for the end of this turn. */
+  private delivering = false
   /** The 1xx responses received, for the binding to hand to the request's hook. */
   informational: Array<Response.Informational> | undefined
   /** Waiting for the head (or, when buffered, the whole response). */
@@ -173,14 +175,25 @@ export class Exchange {
       this.arm(this.prepared.timeouts.body, "body")
       return
     }
-    const onPull = this.onPull
-    if (onPull !== undefined) {
-      this.onPull = undefined
+    if (this.onPull !== undefined) {
       this.disarm()
-      onPull(this.drain())
+      // One socket read carries many DATA frames, each delivered in its own callback: the reader gets them
+      // together once the read is done, rather than waking once per frame (8 KiB from nginx).
+      if (!this.delivering) {
+        this.delivering = true
+        setImmediate(this.deliver)
+      }
     } else if (this.queued >= QUEUE_BYTES) {
       this.stream.pause()
     }
+  }
+
+  private readonly deliver = (): void => {
+    this.delivering = false
+    const onPull = this.onPull
+    if (onPull === undefined || this.chunks.length === 0) return
+    this.onPull = undefined
+    onPull(this.drain())
   }
 
   private end(): void {
