@@ -53,6 +53,11 @@ export class SocketError extends Data.TaggedError("SocketError")<{
 export interface Socket {
   /** A number unique among the sockets of one connector, for history and logs. */
   readonly id: number
+  /**
+   * The application protocol TLS negotiated by ALPN (`"http/1.1"`, `"h2"`), when it negotiated one.
+   * @since 0.4.0
+   */
+  readonly protocol?: string | undefined
   /** Writes bytes at once, or returns the failure if the socket cannot take them. */
   readonly send: (bytes: Uint8Array) => SocketError | undefined
   /**

@@ -22,6 +22,8 @@ export interface H2Running {
   readonly connections: () => number
   /** HTTP/2 sessions opened. */
   readonly sessions: () => number
+  /** Destroys every connection's socket at once: no GOAWAY, the way a crashed server or a reset drops it. */
+  readonly drop: () => void
 }
 
 export type Offer = "h2" | "h2 and http/1.1" | "h2c"
@@ -86,7 +88,10 @@ export const h2Server = (
         }),
     )
     const url = offer === "h2c" ? `http://127.0.0.1:${port}` : `https://localhost:${port}`
-    return { port, url, connections: () => connections, sessions: () => sessions } satisfies H2Running
+    const drop = () => {
+      for (const s of sockets) s.destroy()
+    }
+    return { port, url, connections: () => connections, sessions: () => sessions, drop } satisfies H2Running
   })
 
 /** Answers every stream 200 with the protocol, path and method as JSON. */
@@ -123,5 +128,6 @@ export const http1OnlyServer = Effect.gen(function* () {
     url: `https://localhost:${port}`,
     connections: () => connections,
     sessions: () => 0,
+    drop: () => server.closeAllConnections(),
   } satisfies H2Running
 })

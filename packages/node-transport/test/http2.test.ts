@@ -205,3 +205,26 @@ describe("HTTP/2 resets", () => {
     }),
   )
 })
+
+describe("HTTP/2 connection failures", () => {
+  it.scoped("a connection reset before the head is an IOError", () =>
+    Effect.gen(function* () {
+      const server = yield* h2Server("h2", () => server.drop())
+      const error = yield* Effect.flip(Client.get(`${server.url}/`).pipe(Effect.provide(NodeTransport.client(trust))))
+      expect(error._tag).toBe("IOError")
+    }),
+  )
+
+  it.scoped("a connection lost in the middle of the body is an IncompleteRead with the bytes received", () =>
+    Effect.gen(function* () {
+      const server = yield* h2Server("h2", (stream) => {
+        stream.respond({ ":status": 200, "content-length": "10" })
+        stream.write("0123", () => server.drop())
+      })
+      const error = yield* Effect.flip(
+        Effect.flatMap(Client.get(`${server.url}/`), Response.text).pipe(Effect.provide(NodeTransport.client(trust))),
+      )
+      expect(error).toMatchObject({ _tag: "IncompleteRead", received: 4, expected: 10 })
+    }),
+  )
+})

@@ -3,8 +3,8 @@
 import * as fs from "node:fs"
 import * as https from "node:https"
 import type * as net from "node:net"
-import { Client, Response } from "@courier/core"
-import { NodeTransport } from "@courier/node-transport"
+import { Client, Response, Url } from "@courier/core"
+import { NodeConnector, NodeTransport } from "@courier/node-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 
@@ -99,6 +99,17 @@ describe("NodeTransport over TLS", () => {
         Effect.provide(NodeTransport.client({ tls: { ca: fixture("ca.crt") } })),
       )
       expect(yield* Response.text(r)).toBe("secure /ip")
+    }),
+  )
+})
+
+describe("the node Connector over TLS", () => {
+  it.scoped("reports the protocol ALPN negotiated", () =>
+    Effect.gen(function* () {
+      const { port } = yield* httpsServerWith({ ALPNProtocols: ["http/1.1"] })
+      const url = yield* Url.parse(`https://localhost:${port}/`)
+      const socket = yield* NodeConnector.make({ tls: { ca: fixture("ca.crt") } }).connect(url.origin, {})
+      expect(socket.protocol).toBe("http/1.1")
     }),
   )
 })

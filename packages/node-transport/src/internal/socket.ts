@@ -4,6 +4,7 @@
  * @internal
  */
 import type * as net from "node:net"
+import type * as tls from "node:tls"
 import { Connector } from "@courier/core"
 import * as Effect from "effect/Effect"
 
@@ -37,6 +38,7 @@ const noop = (): void => undefined
 
 export class NodeSocket implements Connector.Socket {
   readonly id = ++nextId
+  readonly protocol: string | undefined
   private queue: Array<Uint8Array> = []
   private ended = false
   private failure: Connector.SocketError | undefined
@@ -48,6 +50,8 @@ export class NodeSocket implements Connector.Socket {
   private onError: ((error: Connector.SocketError) => void) | undefined
 
   constructor(private readonly socket: net.Socket) {
+    const alpn = (socket as tls.TLSSocket).alpnProtocol
+    this.protocol = typeof alpn === "string" ? alpn : undefined
     socket.on("data", (chunk: Buffer) => {
       const onBytes = this.onBytes
       if (onBytes !== undefined) {

@@ -85,6 +85,8 @@ export class Exchange {
   private response: Response.Response | undefined
   private deadline: Deadlines.Deadline | undefined
   private readonly maxBytes: number
+  /** What node reported when the stream failed: a reset, or the connection's own failure. */
+  private streamError: NodeJS.ErrnoException | undefined
   /** A delivery to the waiting reader is scheduled for the end of this turn. */
   private delivering = false
   /** The 1xx responses received, for the binding to hand to the request's hook. */
@@ -132,7 +134,9 @@ export class Exchange {
       if (this.response !== undefined) this.response.trailers = Headers.unsafeFromPairs(fieldsOf(headers))
     })
     s.on("end", () => this.end())
-    s.on("error", () => undefined)
+    s.on("error", (e: NodeJS.ErrnoException) => {
+      this.streamError = e
+    })
     s.on("close", () => this.closed())
   }
 
@@ -198,9 +202,17 @@ export class Exchange {
 
   private end(): void {
     if (this.state !== "Body") return
+    const response = this.response as Response.Response
+    // RFC 9113 §8.1.1: a body shorter than its content-length is malformed; node ends the stream when the
+    // connection goes, so this is where a cut body shows.
+    const expected = response.contentLength
+    const bodiless = this.prepared.headers[":method"] === "HEAD" || response.status === 204 || response.status === 304
+    if (expected !== undefined && !bodiless && this.received !== expected) {
+      this.fail(new HttpError.IncompleteRead({ request: this.prepared.info, received: this.received, expected }))
+      return
+    }
     this.state = "Ended"
     this.disarm()
-    const response = this.response as Response.Response
     if (this.mode === "buffered") {
       response.body = this.chunks.length === 1 ? (this.chunks[0] as Uint8Array) : Buffer.concat(this.chunks)
       this.chunks.length = 0
@@ -230,16 +242,19 @@ export class Exchange {
     const info = this.prepared.info
     const code = this.stream.rstCode ?? 0
     const id = this.stream.id
-    const beyondGoaway = id === undefined || id > this.session.lastStreamId
     const goaway = this.session.goawayCode !== undefined
-    if (this.state === "Head" && (code === NGHTTP2_REFUSED_STREAM || (goaway && beyondGoaway))) {
-      const errorCode = code === 0 ? NGHTTP2_REFUSED_STREAM : code
-      return new Refused(HttpError.StreamReset.of(info, errorCode, goaway))
+    if (
+      this.state === "Head" &&
+      (code === NGHTTP2_REFUSED_STREAM || (goaway && (id === undefined || id > this.session.lastStreamId)))
+    ) {
+      return new Refused(HttpError.StreamReset.of(info, code === 0 ? NGHTTP2_REFUSED_STREAM : code, goaway))
     }
-    if (goaway && this.session.goawayCode !== 0) {
+    if (goaway && this.session.goawayCode !== 0)
       return HttpError.StreamReset.of(info, this.session.goawayCode as number, goaway)
-    }
-    if (code !== 0) return HttpError.StreamReset.of(info, code, goaway)
+    // A reset the peer sent reaches the stream while its connection lives on; a connection that failed
+    // (reset, closed, cut) takes the stream with it, and node then fills in a code of its own.
+    const connectionLost = this.streamError?.code !== "ERR_HTTP2_STREAM_ERROR" && this.session.session.destroyed
+    if (code !== 0 && !connectionLost) return HttpError.StreamReset.of(info, code, goaway)
     if (this.state === "Body") {
       return new HttpError.IncompleteRead({
         request: info,
@@ -247,7 +262,13 @@ export class Exchange {
         expected: this.response?.contentLength,
       })
     }
-    return new HttpError.IOError({ request: info, code: "ECONNRESET", reason: "the HTTP/2 connection closed" })
+    const e = this.streamError
+    const reason = e === undefined || e.code === "ERR_HTTP2_STREAM_ERROR" ? "the HTTP/2 connection closed" : e.message
+    return new HttpError.IOError({
+      request: info,
+      code: e?.errno === undefined ? "ECONNRESET" : (e.code ?? "ECONNRESET"),
+      reason,
+    })
   }
 
   /**
