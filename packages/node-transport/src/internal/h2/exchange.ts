@@ -85,6 +85,8 @@ export class Exchange {
   private response: Response.Response | undefined
   private deadline: Deadlines.Deadline | undefined
   private readonly maxBytes: number
+  /** Called once the stream has closed, whatever the outcome (the binding stops the upload). */
+  afterClose: (() => void) | undefined
   /** What node reported when the stream failed: a reset, or the connection's own failure. */
   private streamError: NodeJS.ErrnoException | undefined
   /** A delivery to the waiting reader is scheduled for the end of this turn. */
@@ -233,6 +235,7 @@ export class Exchange {
     this.disarm()
     this.session.open.delete(this)
     this.released(this.session)
+    this.afterClose?.()
     if (this.state === "Ended" || this.state === "Failed") return
     this.fail(this.closeFailure())
   }

@@ -109,7 +109,7 @@ export const make = (o: Http2Options): Effect.Effect<Http2, never, Scope.Scope> 
           ),
         ),
     )
-    const binding: Binding = { pool, deadlines, fork: (effect) => void run(effect) }
+    const binding: Binding = { pool, deadlines, fork: (effect) => run(effect) }
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
         handoff.clear()

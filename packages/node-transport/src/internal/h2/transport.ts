@@ -13,6 +13,8 @@ import type * as tls from "node:tls"
 import { Connector, Deadlines, HttpError, Request, type Response, type Url } from "@courier/core"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import type * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import * as Stream from "effect/Stream"
 import type { Options as ConnectorOptions } from "../../NodeConnector.js"
 import { secure, tcp } from "../dial.js"
@@ -83,7 +85,7 @@ export interface Binding {
   readonly pool: SessionPool
   readonly deadlines: Deadlines.Deadlines
   /** Runs an Effect in the transport's scope (dials, uploads). */
-  readonly fork: <A, E>(effect: Effect.Effect<A, E>) => void
+  readonly fork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.RuntimeFiber<A, E>
 }
 
 const connectFailed = (p: Prepared, url: Url.Url, e: Connector.ConnectError): HttpError.HttpError =>
@@ -96,6 +98,28 @@ const connectFailed = (p: Prepared, url: Url.Url, e: Connector.ConnectError): Ht
         code: e.code,
         reason: e.reason,
       })
+
+/** Errors of `request` that mean the session cannot take a stream now; the request was never sent. */
+const SESSION_GONE: ReadonlySet<string> = new Set([
+  "ERR_HTTP2_INVALID_SESSION",
+  "ERR_HTTP2_GOAWAY_SESSION",
+  "ERR_HTTP2_OUT_OF_STREAMS",
+])
+
+/**
+ * Why a stream could not be opened: the session closed under the request (a GOAWAY, say), which is refused
+ * and tried again elsewhere, or node would not send this request at all.
+ */
+const unopened = (session: Session, p: Prepared, e: NodeJS.ErrnoException): Failure => {
+  const code = e.code ?? "ERR_HTTP2"
+  if (!SESSION_GONE.has(code)) return new HttpError.IOError({ request: p.info, code, reason: e.message })
+  session.draining = true
+  return new Refused(
+    session.goawayCode === undefined
+      ? new HttpError.IOError({ request: p.info, code, reason: e.message })
+      : HttpError.StreamReset.of(p.info, http2.constants.NGHTTP2_REFUSED_STREAM, true),
+  )
+}
 
 /** The outcome as an Effect, after the 1xx responses went to the request's hook. */
 const settle = (ex: Exchange, outcome: Response.Response | Failure): Effect.Effect<Exchange, Failure> => {
@@ -145,19 +169,16 @@ export const attempt = (
       try {
         ex = new Exchange(session, p, b.deadlines, mode, (s) => b.pool.release(s))
       } catch (e) {
-        // The session closed under us (a GOAWAY, say) before the stream could open: it was never sent.
         b.pool.release(session)
-        session.draining = true
-        const reason = e instanceof Error ? e.message : String(e)
-        const error =
-          session.goawayCode === undefined
-            ? new HttpError.IOError({ request: p.info, code: "ERR_HTTP2_INVALID_SESSION", reason })
-            : HttpError.StreamReset.of(p.info, http2.constants.NGHTTP2_REFUSED_STREAM, true)
-        return resume(Effect.fail(new Refused(error)))
+        return resume(Effect.fail(unopened(session, p, e as NodeJS.ErrnoException)))
       }
       cancel = () => ex.abandon()
       ex.start((outcome) => resume(settle(ex, outcome)))
-      if (p.body._tag === "Streamed") b.fork(upload(ex, p.body.stream))
+      if (p.body._tag === "Streamed") {
+        const uploading = b.fork(upload(ex, p.body.stream))
+        // A body whose source waits (or never ends) stops with its stream.
+        ex.afterClose = () => uploading.unsafeInterruptAsFork(FiberId.none)
+      }
     }
     const grant = (g: Grant) => {
       b.deadlines.cancel(deadline)
