@@ -2,7 +2,7 @@
 // progress, streaming, tracing and the platform interop, against a node:http2 server over TLS.
 import type * as http2 from "node:http2"
 import * as zlib from "node:zlib"
-import { Client, Request, Response, Retry } from "@courier/core"
+import { Body, Client, Request, Response, Retry } from "@courier/core"
 import * as Platform from "@courier/core/Platform"
 import { NodeTransport } from "@courier/node-transport"
 import * as HttpClient from "@effect/platform/HttpClient"
@@ -114,6 +114,20 @@ describe("the Client over HTTP/2", () => {
         Effect.flatMap(Client.execute(request), (r) => Stream.runFold(Response.stream(r), 0, (n, c) => n + c.length)),
       ).pipe(Effect.provide(client()))
       expect(received).toBe(BIG)
+      expect(seen.at(-1)).toBe(BIG)
+    }),
+  )
+
+  it.scoped("upload progress counts to the whole body", () =>
+    Effect.gen(function* () {
+      const server = yield* h2Server("h2", routes())
+      const seen: Array<number> = []
+      const request = Request.post(`${server.url}/echo`, {
+        body: Body.stream(Stream.make(new Uint8Array(BIG / 2), new Uint8Array(BIG / 2)), { length: BIG }),
+        onUploadProgress: (p) => Effect.sync(() => seen.push(p.transferred)),
+      })
+      const r = yield* Client.fetch(request).pipe(Effect.provide(client()))
+      expect(r.status).toBe(200)
       expect(seen.at(-1)).toBe(BIG)
     }),
   )

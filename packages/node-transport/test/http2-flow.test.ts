@@ -12,13 +12,11 @@ import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import { h2Server, trust } from "./h2servers.js"
+import { advanceUntilDone } from "./hostile.js"
 
 const WINDOW = 256 * 1024
 const BODY = 8 * 1024 * 1024
 const PIECE = 16 * 1024
-
-/** One turn of the event loop, for real sockets to move while TestClock stands still. */
-const turn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
 
 describe("HTTP/2 flow control", () => {
   it.scoped("a reader that stops stalls the server at the window; reading on gets the whole body", () =>
@@ -87,11 +85,7 @@ describe("HTTP/2 flow control", () => {
         Client.execute(request).pipe(Effect.scoped, Effect.provide(NodeTransport.client(trust))),
       )
       yield* Deferred.await(arrived)
-      while (fiber.unsafePoll() === null) {
-        yield* TestClock.adjust("1 second")
-        yield* turn
-      }
-      const error = yield* Effect.flip(Fiber.join(fiber))
+      const error = yield* Effect.flip(advanceUntilDone(fiber, "1 second"))
       expect(error).toMatchObject({ _tag: "Timeout", phase: "send" })
       // The server's 64 KiB stream window and the stream's buffer, not the endless body.
       expect(pulled * PIECE).toBeLessThan(1024 * 1024)
@@ -154,11 +148,7 @@ describe("HTTP/2 deadlines, on TestClock", () => {
           Effect.provide(NodeTransport.client(trust)),
         ),
       )
-      while (fiber.unsafePoll() === null) {
-        yield* TestClock.adjust("50 millis")
-        yield* turn
-      }
-      expect(yield* Effect.flip(Fiber.join(fiber))).toMatchObject({ _tag: "Timeout", phase: "body" })
+      expect(yield* Effect.flip(advanceUntilDone(fiber, "50 millis"))).toMatchObject({ _tag: "Timeout", phase: "body" })
     }),
   )
 

@@ -7,7 +7,11 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Queue from "effect/Queue"
+import * as TestClock from "effect/TestClock"
 import { h2Server, http1OnlyServer, type Offer, trust } from "./h2servers.js"
+import { silentServer } from "./hostile.js"
+import { suspended } from "./servers.js"
 
 const { NGHTTP2_REFUSED_STREAM, NGHTTP2_INTERNAL_ERROR, NGHTTP2_CANCEL } = http2.constants
 
@@ -225,6 +229,76 @@ describe("HTTP/2 connection failures", () => {
         Effect.flatMap(Client.get(`${server.url}/`), Response.text).pipe(Effect.provide(NodeTransport.client(trust))),
       )
       expect(error).toMatchObject({ _tag: "IncompleteRead", received: 4, expected: 10 })
+    }),
+  )
+})
+
+describe("HTTP/2 streams and waiting", () => {
+  /** A server allowing one stream per connection: it holds the first stream (`held` says it arrived) and answers the others. */
+  const oneStream = () =>
+    Effect.gen(function* () {
+      const held = yield* Deferred.make<void>()
+      let seen = 0
+      const server = yield* h2Server(
+        "h2",
+        (stream) => {
+          if (++seen === 1) return Deferred.unsafeDone(held, Effect.void)
+          stream.respond({ ":status": 200 })
+          stream.end("next")
+        },
+        { maxConcurrentStreams: 1 },
+      )
+      return { ...server, held }
+    })
+
+  it.scoped("an interrupted request frees its stream at once: the next takes it on the same connection", () =>
+    Effect.gen(function* () {
+      const server = yield* oneStream()
+      const layer = NodeTransport.client({ ...trust, maxConnectionsPerOrigin: 1 })
+      yield* Effect.gen(function* () {
+        const first = yield* Effect.fork(Client.get(`${server.url}/held`))
+        yield* Deferred.await(server.held)
+        yield* Fiber.interrupt(first)
+        const r = yield* Client.get(`${server.url}/next`)
+        expect(yield* Response.text(r)).toBe("next")
+      }).pipe(Effect.provide(layer))
+      expect(server.sessions()).toBe(1)
+    }),
+  )
+
+  it.scoped("a request waiting for a stream ends at the acquire deadline", () =>
+    Effect.gen(function* () {
+      const server = yield* oneStream()
+      const layer = NodeTransport.client({ ...trust, maxConnectionsPerOrigin: 1, timeouts: { acquire: "1 second" } })
+      yield* Effect.gen(function* () {
+        yield* Effect.fork(Client.get(`${server.url}/held`))
+        yield* Deferred.await(server.held)
+        const waiting = yield* Effect.fork(Effect.flip(Client.get(`${server.url}/waits`)))
+        yield* suspended(waiting)
+        yield* TestClock.adjust("1 second")
+        expect(yield* Fiber.join(waiting)).toMatchObject({ _tag: "Timeout", phase: "acquire", millis: 1000 })
+      }).pipe(Effect.provide(layer))
+    }),
+  )
+
+  it.scoped("a TLS handshake that gets no answer ends at the connect deadline; interrupted, its socket closes", () =>
+    Effect.gen(function* () {
+      const server = yield* silentServer
+      const layer = NodeTransport.client({ ...trust, timeouts: { connect: "2 seconds" } })
+      yield* Effect.gen(function* () {
+        const byDeadline = yield* Effect.fork(Effect.flip(Client.get(`https://127.0.0.1:${server.port}/`)))
+        yield* Queue.take(server.connected)
+        yield* TestClock.adjust("2 seconds")
+        expect(yield* Fiber.join(byDeadline)).toMatchObject({ _tag: "Timeout", phase: "connect", millis: 2000 })
+        // The layer lives on: the dial of a request interrupted while it is the only one waiting stops.
+        const interrupted = yield* Effect.fork(Client.get(`https://127.0.0.1:${server.port}/`))
+        const socket = yield* Queue.take(server.connected)
+        yield* Fiber.interrupt(interrupted)
+        yield* Effect.async<void>((resume) => {
+          if (socket.destroyed || socket.readableEnded) resume(Effect.void)
+          else socket.once("close", () => resume(Effect.void))
+        })
+      }).pipe(Effect.provide(layer))
     }),
   )
 })

@@ -63,7 +63,8 @@ export interface Waiter {
 class OriginSessions {
   readonly sessions: Array<Session> = []
   readonly waiters: Array<Waiter> = []
-  dialling = false
+  /** Stops the dial in progress, if one is. */
+  dialling: (() => void) | undefined
 
   constructor(readonly origin: Url.Origin) {}
 }
@@ -89,8 +90,11 @@ export class SessionPool {
   constructor(
     private readonly options: PoolOptions,
     private readonly deadlines: Deadlines.Deadlines,
-    /** Starts a dial to the origin; its outcome comes back through `dialled` or `failed`. */
-    private readonly start: (origin: Url.Origin, connectMillis: number) => void,
+    /**
+     * Starts a dial to the origin; its outcome comes back through `dialled` or `failed`, unless the function
+     * returned stops it first.
+     */
+    private readonly start: (origin: Url.Origin, connectMillis: number) => () => void,
   ) {}
 
   /** Whether the origin's server chose HTTP/1.1 when last dialled. */
@@ -118,6 +122,12 @@ export class SessionPool {
     if (state === undefined) return
     const i = state.waiters.indexOf(waiter)
     if (i !== -1) state.waiters.splice(i, 1)
+    // Nobody is left to use the session being dialled, and none is open: stop dialling.
+    if (state.waiters.length === 0 && state.sessions.length === 0 && state.dialling !== undefined) {
+      const stop = state.dialling
+      state.dialling = undefined
+      stop()
+    }
     this.forgetIfEmpty(state)
   }
 
@@ -146,7 +156,7 @@ export class SessionPool {
   /** The dial to `origin` succeeded: a new session (or word that the origin is HTTP/1.1). */
   dialled(origin: Url.Origin, outcome: Dialled): void {
     const state = this.stateOf(origin)
-    state.dialling = false
+    state.dialling = undefined
     if (outcome._tag === "Http1") {
       this.rememberHttp1(origin.key)
       for (let w = state.waiters.shift(); w !== undefined; w = state.waiters.shift()) w.grant({ _tag: "Http1" })
@@ -162,7 +172,7 @@ export class SessionPool {
   /** The dial to `origin` failed: those in line get the failure when no session is left to wait for. */
   failed(origin: Url.Origin, error: Connector.ConnectError): void {
     const state = this.stateOf(origin)
-    state.dialling = false
+    state.dialling = undefined
     if (state.sessions.some((s) => !s.draining)) return
     for (let w = state.waiters.shift(); w !== undefined; w = state.waiters.shift()) w.grant({ _tag: "Failed", error })
     this.forgetIfEmpty(state)
@@ -213,9 +223,8 @@ export class SessionPool {
   }
 
   private dialIfNeeded(state: OriginSessions, connectMillis: number): void {
-    if (state.dialling || state.sessions.length >= this.options.maxSessionsPerOrigin) return
-    state.dialling = true
-    this.start(state.origin, connectMillis)
+    if (state.dialling !== undefined || state.sessions.length >= this.options.maxSessionsPerOrigin) return
+    state.dialling = this.start(state.origin, connectMillis)
   }
 
   /** Follows the session's settings, GOAWAY and end. */
@@ -253,7 +262,7 @@ export class SessionPool {
   }
 
   private forgetIfEmpty(state: OriginSessions): void {
-    if (state.sessions.length === 0 && state.waiters.length === 0 && !state.dialling) {
+    if (state.sessions.length === 0 && state.waiters.length === 0 && state.dialling === undefined) {
       this.origins.delete(state.origin.key)
     }
   }

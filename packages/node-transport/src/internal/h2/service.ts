@@ -8,6 +8,7 @@ import type * as tls from "node:tls"
 import { Connector, Deadlines, type HttpError, type Response, type Url } from "@courier/core"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as FiberId from "effect/FiberId"
 import * as FiberSet from "effect/FiberSet"
 import type * as Scope from "effect/Scope"
 import type { Options as ConnectorOptions } from "../../NodeConnector.js"
@@ -94,8 +95,8 @@ export const make = (o: Http2Options): Effect.Effect<Http2, never, Scope.Scope> 
         maxHttp1Origins: 1024,
       },
       deadlines,
-      (origin, connectMillis) =>
-        void run(
+      (origin, connectMillis) => {
+        const dialling = run(
           dial(origin, { tls: o.connector, windows: o.windows, fallback }).pipe(
             Effect.timeoutFail({
               duration: connectMillis,
@@ -107,7 +108,10 @@ export const make = (o: Http2Options): Effect.Effect<Http2, never, Scope.Scope> 
               onFailure: (error) => pool.failed(origin, error),
             }),
           ),
-        ),
+        )
+        // Interrupting the dial destroys its half-open socket (each step of `dial` does).
+        return () => dialling.unsafeInterruptAsFork(FiberId.none)
+      },
     )
     const binding: Binding = { pool, deadlines, fork: (effect) => run(effect) }
     yield* Effect.addFinalizer(() =>

@@ -285,34 +285,31 @@ export interface DialOptions {
 }
 
 /** Dials `origin` for HTTP/2: ALPN on TLS, prior knowledge on cleartext. */
-export const dial = (origin: Url.Origin, o: DialOptions): Effect.Effect<Dialled, Connector.ConnectError> => {
-  if (origin.scheme === "http") {
-    return Effect.map(
-      Effect.flatMap(tcp(origin.host, origin.port), (socket) => session(origin, socket, o.windows)),
-      (s) => ({
-        _tag: "H2" as const,
-        session: s,
-      }),
-    )
-  }
-  const fallback = o.fallback
-  const alpn = fallback === undefined ? ["h2"] : ["h2", "http/1.1"]
-  return Effect.flatMap(
-    secure(origin, o.tls, undefined, alpn),
-    (socket): Effect.Effect<Dialled, Connector.ConnectError> => {
-      if (socket.alpnProtocol === "h2")
-        return Effect.map(session(origin, socket, o.windows), (s) => ({ _tag: "H2" as const, session: s }))
+export const dial = (origin: Url.Origin, o: DialOptions): Effect.Effect<Dialled, Connector.ConnectError> =>
+  // Each step is interruptible and destroys its own socket; between steps nothing is interruptible, so a
+  // socket handed from one step to the next is always either in use or destroyed.
+  Effect.uninterruptibleMask((restore) => {
+    const h2 = (socket: net.Socket) =>
+      restore(session(origin, socket, o.windows)).pipe(
+        Effect.map((s): Dialled => ({ _tag: "H2", session: s })),
+        Effect.onInterrupt(() => Effect.sync(() => socket.destroy())),
+      )
+    if (origin.scheme === "http") return Effect.flatMap(restore(tcp(origin.host, origin.port)), h2)
+    const fallback = o.fallback
+    const alpn = fallback === undefined ? ["h2"] : ["h2", "http/1.1"]
+    return Effect.flatMap(restore(secure(origin, o.tls, undefined, alpn)), (socket) => {
+      if (socket.alpnProtocol === "h2") return h2(socket)
       if (fallback !== undefined) {
         fallback(origin, socket)
-        return Effect.succeed({ _tag: "Http1" as const })
+        return Effect.succeed<Dialled>({ _tag: "Http1" })
       }
       socket.destroy()
+      const offered = socket.alpnProtocol === false ? "none" : socket.alpnProtocol
       return Effect.fail(
         new Connector.ConnectError({
           code: "ERR_HTTP2_NOT_NEGOTIATED",
-          reason: `the server did not agree to HTTP/2 (ALPN: ${socket.alpnProtocol === false ? "none" : socket.alpnProtocol})`,
+          reason: `the server did not agree to HTTP/2 (ALPN: ${offered})`,
         }),
       )
-    },
-  )
-}
+    })
+  })
