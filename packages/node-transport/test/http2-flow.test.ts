@@ -114,6 +114,26 @@ describe("HTTP/2 flow control", () => {
       expect(body).toEqual({ n: 64 * PIECE, length: String(64 * PIECE) })
     }),
   )
+
+  it.scoped("an empty streamed body ends the stream with the request's head", () =>
+    Effect.gen(function* () {
+      const server = yield* h2Server("h2", (stream, headers) => {
+        let n = 0
+        stream.on("data", (c: Buffer) => {
+          n += c.length
+        })
+        stream.on("end", () => {
+          stream.respond({ ":status": 200 })
+          stream.end(JSON.stringify({ n, length: headers["content-length"] ?? null }))
+        })
+      })
+      const request = Request.post(`${server.url}/up`).pipe(Request.setBody(Body.stream(Stream.empty, { length: 0 })))
+      const body = yield* Effect.scoped(
+        Effect.flatMap(Client.execute(request), Response.json).pipe(Effect.provide(NodeTransport.client(trust))),
+      )
+      expect(body).toEqual({ n: 0, length: "0" })
+    }),
+  )
 })
 
 describe("HTTP/2 deadlines, on TestClock", () => {

@@ -183,11 +183,6 @@ export class SessionPool {
     return [...this.origins.values()].flatMap((o) => o.sessions)
   }
 
-  /** Sessions open to the origin, for tests and gauges. */
-  sessionsOf(key: string): ReadonlyArray<Session> {
-    return this.origins.get(key)?.sessions ?? []
-  }
-
   /** Streams a session may carry: the peer's limit (the binding hands sessions over once it is known), capped. */
   private capacityOf(settings: http2.Settings): number {
     return Math.max(0, Math.min(this.options.maxStreamsPerSession, settings.maxConcurrentStreams ?? 100))

@@ -174,7 +174,7 @@ export const attempt = (
       }
       cancel = () => ex.abandon()
       ex.start((outcome) => resume(settle(ex, outcome)))
-      if (p.body._tag === "Streamed") {
+      if (p.body._tag === "Streamed" && !p.empty) {
         const uploading = b.fork(upload(ex, p.body.stream))
         // A body whose source waits (or never ends) stops with its stream.
         ex.afterClose = () => uploading.unsafeInterruptAsFork(FiberId.none)
