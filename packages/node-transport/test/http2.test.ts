@@ -11,7 +11,7 @@ import * as Queue from "effect/Queue"
 import * as TestClock from "effect/TestClock"
 import { h2Server, http1OnlyServer, type Offer, trust } from "./h2servers.js"
 import { silentServer } from "./hostile.js"
-import { suspended } from "./servers.js"
+import { httpServer, suspended } from "./servers.js"
 
 const { NGHTTP2_REFUSED_STREAM, NGHTTP2_INTERNAL_ERROR, NGHTTP2_CANCEL } = http2.constants
 
@@ -299,6 +299,41 @@ describe("HTTP/2 streams and waiting", () => {
           else socket.once("close", () => resume(Effect.void))
         })
       }).pipe(Effect.provide(layer))
+    }),
+  )
+})
+
+describe("HTTP/2 against peers that misbehave", () => {
+  it.scoped("an endless body stops at maxResponseBytes with BodyTooLarge, and its stream is reset", () =>
+    Effect.gen(function* () {
+      const reset = yield* Deferred.make<number>()
+      const server = yield* h2Server("h2", (stream) => {
+        stream.on("close", () => Deferred.unsafeDone(reset, Effect.succeed(stream.rstCode)))
+        stream.respond({ ":status": 200 })
+        const piece = Buffer.alloc(16 * 1024, 0x65)
+        const pump = () => {
+          while (!stream.closed && stream.write(piece));
+          if (!stream.closed) stream.once("drain", pump)
+        }
+        pump()
+      })
+      const error = yield* Effect.flip(
+        Client.get(`${server.url}/endless`, { maxResponseBytes: 1024 * 1024 }).pipe(
+          Effect.provide(NodeTransport.client(trust)),
+        ),
+      )
+      expect(error).toMatchObject({ _tag: "BodyTooLarge", limit: 1024 * 1024 })
+      expect(yield* Deferred.await(reset)).toBe(NGHTTP2_CANCEL)
+    }),
+  )
+
+  it.scoped("h2c asked of an HTTP/1.1 server is an HTTPConnectionError, not a hang", () =>
+    Effect.gen(function* () {
+      const server = yield* httpServer((_req, res) => res.end("one point one"))
+      const error = yield* Effect.flip(
+        Client.get(`${server.url}/`).pipe(Effect.provide(NodeTransport.client({ httpVersion: "2" }))),
+      )
+      expect(error._tag).toBe("HTTPConnectionError")
     }),
   )
 })
