@@ -5,6 +5,7 @@ import * as https from "node:https"
 import type * as net from "node:net"
 import type * as tls from "node:tls"
 import * as Effect from "effect/Effect"
+import { listen } from "./servers.js"
 
 /** The path of a file of the repo's test CA (fixtures/tls). */
 export const fixturePath = (name: string): string => new URL(`./fixtures/tls/${name}`, import.meta.url).pathname
@@ -76,16 +77,13 @@ export const h2Server = (
         res.end(JSON.stringify({ version: req.httpVersion, path: req.url }))
       })
     }
-    const port = yield* Effect.acquireRelease(
-      Effect.async<number>((resume) => {
-        server.listen(0, "127.0.0.1", () => resume(Effect.succeed((server.address() as net.AddressInfo).port)))
+    const port = yield* listen(server)
+    // Registered after `listen`, so it runs first: `close` waits for every connection to end.
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        for (const s of live) s.destroy()
+        for (const s of sockets) s.destroy()
       }),
-      () =>
-        Effect.async<void>((resume) => {
-          for (const s of live) s.destroy()
-          for (const s of sockets) s.destroy()
-          server.close(() => resume(Effect.void))
-        }),
     )
     const url = offer === "h2c" ? `http://127.0.0.1:${port}` : `https://localhost:${port}`
     const drop = () => {
@@ -113,16 +111,8 @@ export const http1OnlyServer = Effect.gen(function* () {
   server.on("secureConnection", (_s: tls.TLSSocket) => {
     connections++
   })
-  const port = yield* Effect.acquireRelease(
-    Effect.async<number>((resume) => {
-      server.listen(0, "127.0.0.1", () => resume(Effect.succeed((server.address() as net.AddressInfo).port)))
-    }),
-    () =>
-      Effect.async<void>((resume) => {
-        server.closeAllConnections()
-        server.close(() => resume(Effect.void))
-      }),
-  )
+  const port = yield* listen(server)
+  yield* Effect.addFinalizer(() => Effect.sync(() => server.closeAllConnections()))
   return {
     port,
     url: `https://localhost:${port}`,

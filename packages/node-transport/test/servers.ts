@@ -44,7 +44,8 @@ const track = (server: net.Server) => {
   return { connections: () => total, open: () => live.size, untilOpen, live }
 }
 
-const listen = (server: net.Server, host = "127.0.0.1") =>
+/** Listens on a free port of `host` until the scope closes; gives the port. */
+export const listen = (server: net.Server, host = "127.0.0.1") =>
   Effect.acquireRelease(
     Effect.async<number>((resume) => {
       server.listen(0, host, () => resume(Effect.succeed((server.address() as net.AddressInfo).port)))

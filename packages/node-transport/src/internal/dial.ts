@@ -13,27 +13,39 @@ import type { Options } from "../NodeConnector.js"
 const connectError = (e: NodeJS.ErrnoException): Connector.ConnectError =>
   new Connector.ConnectError({ code: e.code ?? "ECONNECT", reason: e.message })
 
-/** Waits for `event` on a connecting socket; an error first fails, and interruption destroys the socket. */
-const settle = <S extends net.Socket>(socket: S, event: "connect" | "secureConnect") =>
+/** What `settle` waits on: a connecting socket, or an HTTP/2 session waiting for its peer's settings. */
+interface Connecting extends NodeJS.EventEmitter {
+  destroy(): unknown
+}
+
+/**
+ * Waits for `event` on something connecting; an error, or a close (`closed` says what it means), fails
+ * first, and interruption destroys it.
+ */
+export const settle = <S extends Connecting>(target: S, event: string, closed = "the connection closed") =>
   Effect.async<S, Connector.ConnectError>((resume) => {
-    const onError = (e: NodeJS.ErrnoException) => {
+    const fail = (error: Connector.ConnectError) => {
       cleanup()
-      socket.destroy()
-      resume(Effect.fail(connectError(e)))
+      target.destroy()
+      resume(Effect.fail(error))
     }
+    const onError = (e: NodeJS.ErrnoException) => fail(connectError(e))
+    const onClose = () => fail(new Connector.ConnectError({ code: "ECONNRESET", reason: closed }))
     const onReady = () => {
       cleanup()
-      resume(Effect.succeed(socket))
+      resume(Effect.succeed(target))
     }
     const cleanup = () => {
-      socket.off("error", onError)
-      socket.off(event, onReady)
+      target.off("error", onError)
+      target.off("close", onClose)
+      target.off(event, onReady)
     }
-    socket.once("error", onError)
-    socket.once(event, onReady)
+    target.once("error", onError)
+    target.once("close", onClose)
+    target.once(event, onReady)
     return Effect.sync(() => {
       cleanup()
-      socket.destroy()
+      target.destroy()
     })
   })
 

@@ -17,7 +17,7 @@ import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as Stream from "effect/Stream"
 import type { Options as ConnectorOptions } from "../../NodeConnector.js"
-import { secure, tcp } from "../dial.js"
+import { secure, settle, tcp } from "../dial.js"
 import { Exchange, type Failure, type Mode, type Prepared, Refused } from "./exchange.js"
 import { type Dialled, type Grant, Session, type SessionPool, type Waiter } from "./pool.js"
 
@@ -122,7 +122,7 @@ const unopened = (session: Session, p: Prepared, e: NodeJS.ErrnoException): Fail
 }
 
 /** The outcome as an Effect, after the 1xx responses went to the request's hook. */
-const settle = (ex: Exchange, outcome: Response.Response | Failure): Effect.Effect<Exchange, Failure> => {
+const outcomeOf = (ex: Exchange, outcome: Response.Response | Failure): Effect.Effect<Exchange, Failure> => {
   if (outcome instanceof Refused || HttpError.isHttpError(outcome)) return Effect.fail(outcome)
   const all = ex.informational
   const hook = ex.prepared.onInformational
@@ -173,7 +173,7 @@ export const attempt = (
         return resume(Effect.fail(unopened(session, p, e as NodeJS.ErrnoException)))
       }
       cancel = () => ex.abandon()
-      ex.start((outcome) => resume(settle(ex, outcome)))
+      ex.start((outcome) => resume(outcomeOf(ex, outcome)))
       if (p.body._tag === "Streamed" && !p.empty) {
         const uploading = b.fork(upload(ex, p.body.stream))
         // A body whose source waits (or never ends) stops with its stream.
@@ -243,38 +243,15 @@ const session = (
   socket: net.Socket,
   windows: Windows,
 ): Effect.Effect<http2.ClientHttp2Session, Connector.ConnectError> =>
-  Effect.async((resume) => {
-    const s = http2.connect(
-      `${origin.scheme}://${origin.host.includes(":") ? `[${origin.host}]` : origin.host}:${origin.port}`,
-      {
-        createConnection: () => socket,
-        settings: { enablePush: false, initialWindowSize: windows.streamWindowBytes },
-      },
-    )
-    const fail = (code: string, reason: string) => {
-      cleanup()
-      s.destroy()
-      resume(Effect.fail(new Connector.ConnectError({ code, reason })))
-    }
-    const onError = (e: NodeJS.ErrnoException) => fail(e.code ?? "ERR_HTTP2", e.message)
-    const onClose = () => fail("ECONNRESET", "the server closed the HTTP/2 connection before its settings")
-    const onSettings = () => {
-      cleanup()
-      s.setLocalWindowSize(windows.connectionWindowBytes)
-      resume(Effect.succeed(s))
-    }
-    const cleanup = () => {
-      s.off("error", onError)
-      s.off("close", onClose)
-      s.off("remoteSettings", onSettings)
-    }
-    s.once("error", onError)
-    s.once("close", onClose)
-    s.once("remoteSettings", onSettings)
-    return Effect.sync(() => {
-      cleanup()
-      s.destroy()
+  Effect.suspend(() => {
+    const host = origin.host.includes(":") ? `[${origin.host}]` : origin.host
+    const s = http2.connect(`${origin.scheme}://${host}:${origin.port}`, {
+      createConnection: () => socket,
+      settings: { enablePush: false, initialWindowSize: windows.streamWindowBytes },
     })
+    return Effect.tap(settle(s, "remoteSettings", "the server closed the HTTP/2 connection before its settings"), () =>
+      s.setLocalWindowSize(windows.connectionWindowBytes),
+    )
   })
 
 export interface DialOptions {
