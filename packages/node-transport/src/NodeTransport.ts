@@ -44,7 +44,8 @@ export interface Http2Options {
   readonly maxConcurrentStreams?: number
   /**
    * Bytes the server may send on one stream before the reader takes them (the stream's flow-control
-   * window): what a slow reader can leave in memory per response.
+   * window): what a slow reader can leave in memory per response. Kept within HTTP/2's bounds, 65535 to
+   * 2^31-1, as is `connectionWindowBytes`.
    * @default 1048576 (1 MiB)
    */
   readonly streamWindowBytes?: number
@@ -117,6 +118,14 @@ const handingOver = (base: Connector.Service, handoff: Http2.Handoff): Connector
 
 const isUseHttp1 = (e: unknown): e is UseHttp1 => e instanceof UseHttp1
 
+/** HTTP/2's bounds on a flow-control window (RFC 9113 §6.9.1–6.9.2). */
+const MIN_WINDOW = 65_535
+const MAX_WINDOW = 2 ** 31 - 1
+
+/** An integer option kept within what the protocol allows; `otherwise` when it is unset or not a number. */
+const within = (value: number | undefined, min: number, max: number, otherwise: number): number =>
+  value === undefined || Number.isNaN(value) ? otherwise : Math.min(max, Math.max(min, Math.floor(value)))
+
 /**
  * Builds the transport over node sockets; its connections live in the scope it is built in.
  *
@@ -134,12 +143,12 @@ export const make = (options: Options = {}): Effect.Effect<Transport.Service, ne
     const h2 = yield* Http2.make({
       connector: options,
       windows: {
-        streamWindowBytes: options.http2?.streamWindowBytes ?? 1024 * 1024,
-        connectionWindowBytes: options.http2?.connectionWindowBytes ?? 16 * 1024 * 1024,
+        streamWindowBytes: within(options.http2?.streamWindowBytes, MIN_WINDOW, MAX_WINDOW, 1024 * 1024),
+        connectionWindowBytes: within(options.http2?.connectionWindowBytes, MIN_WINDOW, MAX_WINDOW, 16 * 1024 * 1024),
       },
-      maxSessionsPerOrigin: Math.max(1, options.maxConnectionsPerOrigin ?? 64),
-      maxStreamsPerSession: Math.max(1, options.http2?.maxConcurrentStreams ?? 100),
-      idleTimeoutMillis: options.idleTimeoutMillis ?? 4000,
+      maxSessionsPerOrigin: within(options.maxConnectionsPerOrigin, 1, Number.MAX_SAFE_INTEGER, 64),
+      maxStreamsPerSession: within(options.http2?.maxConcurrentStreams, 1, MAX_WINDOW, 100),
+      idleTimeoutMillis: within(options.idleTimeoutMillis, 0, Number.MAX_SAFE_INTEGER, 4000),
       fallback: version === "auto",
       defaults: Http1Transport.phaseDefaults(options),
     })

@@ -67,6 +67,16 @@ describe("HTTP/2 negotiation", () => {
     }),
   )
 
+  it.scoped("HTTP/2 settings outside the protocol's bounds are kept within them, not thrown", () =>
+    Effect.gen(function* () {
+      const server = yield* h2Server("h2")
+      const { r } = yield* get(`${server.url}/`, {
+        http2: { streamWindowBytes: 1, connectionWindowBytes: 2 ** 40, maxConcurrentStreams: Number.NaN },
+      })
+      expect(r.version).toBe("HTTP/2")
+    }),
+  )
+
   it.scoped("pseudo-headers are hidden and the server's fields come in order", () =>
     Effect.gen(function* () {
       const server = yield* h2Server("h2", (stream) => {
