@@ -134,19 +134,29 @@ export const phaseDefaults = (options: Pick<Options, "timeouts" | "connectTimeou
   })
 
 /**
- * How the proxy settings route requests to an origin: `"direct"`, `"forward"` (an http request sent to the
- * proxy) or `"tunnel"` (a CONNECT tunnel through it), by the rules of `Options.proxy`.
+ * How the proxy settings route requests to an origin, by the rules of `Options.proxy`: directly, forwarded
+ * to a proxy (an http request sent to it in absolute form), or through a CONNECT tunnel opened on it, with
+ * the proxy's `Proxy-Authorization` when its URL carries credentials.
  *
  * @since 0.4.0
  * @category proxies
  */
-export const proxyRoute = (
-  proxy: ProxyOptions | undefined,
-): ((origin: Url.Origin) => "direct" | "forward" | "tunnel") => {
+export type ProxyRoute =
+  | { readonly _tag: "Direct" }
+  | { readonly _tag: "Forward"; readonly proxy: Url.Origin; readonly authorization: string | undefined }
+  | { readonly _tag: "Tunnel"; readonly proxy: Url.Origin; readonly authorization: string | undefined }
+
+/**
+ * The route of each origin under the proxy settings (see `ProxyRoute`).
+ *
+ * @since 0.4.0
+ * @category proxies
+ */
+export const proxyRoute = (proxy: ProxyOptions | undefined): ((origin: Url.Origin) => ProxyRoute) => {
   const route = proxyRouter(proxy)
   return (origin) => {
     const r = route(origin)
-    return r._tag === "Direct" ? "direct" : r._tag === "Forward" ? "forward" : "tunnel"
+    return r._tag === "Direct" ? r : { _tag: r._tag, proxy: r.proxy.origin, authorization: r.proxy.authorization }
   }
 }
 

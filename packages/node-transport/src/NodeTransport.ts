@@ -4,7 +4,8 @@
  *
  * Over TLS the connection offers ALPN `h2, http/1.1` and speaks what the server picks: one HTTP/2 session per
  * origin carries many requests at once, and HTTP/1.1 origins get the keep-alive pool. In clear text it speaks
- * HTTP/1.1, or h2c with prior knowledge when `httpVersion` is `"2"`. Requests through a proxy use HTTP/1.1.
+ * HTTP/1.1, or h2c with prior knowledge when `httpVersion` is `"2"`. Requests forwarded through a proxy use
+ * HTTP/1.1; an https origin reached through a CONNECT tunnel negotiates inside it like any other.
  *
  * @since 0.1.0
  */
@@ -106,7 +107,7 @@ const transportOptions = (options: Options): Http1Transport.Options => {
 const handingOver = (base: Connector.Service, handoff: Http2.Handoff): Connector.Service => ({
   connect: (origin, options) =>
     Effect.suspend(() => {
-      const socket = options.tunnel === undefined && origin.scheme === "https" ? handoff.take(origin.key) : undefined
+      const socket = origin.scheme === "https" ? handoff.take(origin.key) : undefined
       if (socket === undefined) return base.connect(origin, options)
       const adopted = new NodeSocket(socket)
       return Effect.as(
@@ -140,6 +141,7 @@ export const make = (options: Options = {}): Effect.Effect<Transport.Service, ne
     if (version === "1.1") {
       return yield* Effect.provideService(Http1Transport.make(h1Options), Connector.Connector, base)
     }
+    const route = Http1Transport.proxyRoute(h1Options.proxy)
     const h2 = yield* Http2.make({
       connector: options,
       windows: {
@@ -150,6 +152,10 @@ export const make = (options: Options = {}): Effect.Effect<Transport.Service, ne
       maxStreamsPerSession: within(options.http2?.maxConcurrentStreams, 1, MAX_WINDOW, 100),
       idleTimeoutMillis: within(options.idleTimeoutMillis, 0, Number.MAX_SAFE_INTEGER, 4000),
       fallback: version === "auto",
+      tunnelOf: (origin) => {
+        const r = route(origin)
+        return r._tag === "Tunnel" ? r : undefined
+      },
       defaults: Http1Transport.phaseDefaults(options),
     })
     const h1 = yield* Effect.provideService(
@@ -157,9 +163,9 @@ export const make = (options: Options = {}): Effect.Effect<Transport.Service, ne
       Connector.Connector,
       handingOver(base, h2.handoff),
     )
-    const route = Http1Transport.proxyRoute(h1Options.proxy)
+    // Forwarding through a proxy is HTTP/1.1; a CONNECT tunnel carries whatever TLS negotiates inside it.
     const overHttp2 = (url: Url.Url): boolean =>
-      route(url.origin) === "direct" &&
+      route(url.origin)._tag !== "Forward" &&
       (url.origin.scheme === "https" ? !h2.pool.speaksHttp1(url.origin.key) : version === "2")
     const service: Transport.Service = {
       fetch: (request, url) =>

@@ -8,6 +8,7 @@ import { NodeTransport } from "@courier/node-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { available, TINYPROXY, tinyproxy } from "./external.js"
+import { h2Server, http1OnlyServer, trust } from "./h2servers.js"
 import { httpServer } from "./servers.js"
 
 const target = httpServer((req, res) => {
@@ -73,6 +74,22 @@ describe.runIf(available("tinyproxy", [TINYPROXY]))("proxies (tinyproxy)", () =>
       )
       expect(text).toBe("secret page")
       expect(proxy.log()).toContain(`CONNECT localhost:${port}`)
+    }),
+  )
+
+  it.scopedLive("through a CONNECT tunnel, ALPN picks HTTP/2 where the origin offers it, HTTP/1.1 where not", () =>
+    Effect.gen(function* () {
+      const proxy = yield* tinyproxy()
+      const client = NodeTransport.client({ proxy: { https: proxy.url, proxyLoopback: true }, ...trust })
+      const both = yield* h2Server("h2 and http/1.1")
+      const only1 = yield* http1OnlyServer
+      const versions = yield* Effect.forEach([both.url, only1.url, only1.url], (url) =>
+        Effect.flatMap(Client.get(`${url}/tunnelled`), (r) => Effect.as(Response.text(r), r.version)),
+      ).pipe(Effect.provide(client))
+      expect(versions).toEqual(["HTTP/2", "HTTP/1.1", "HTTP/1.1"])
+      // The HTTP/1.1 origin's tunnel, opened to negotiate, carried its requests: one CONNECT each.
+      const connects = (port: number) => proxy.log().split(`CONNECT localhost:${port}`).length - 1
+      expect([connects(both.port), connects(only1.port)]).toEqual([1, 1])
     }),
   )
 

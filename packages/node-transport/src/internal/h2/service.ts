@@ -14,7 +14,7 @@ import type * as Scope from "effect/Scope"
 import type { Options as ConnectorOptions } from "../../NodeConnector.js"
 import type { Exchange, Mode } from "./exchange.js"
 import { SessionPool } from "./pool.js"
-import { type Binding, dial, exchange, prepare, pull, type UseHttp1, type Windows } from "./transport.js"
+import { type Binding, dial, exchange, prepare, pull, type Tunnel, type UseHttp1, type Windows } from "./transport.js"
 
 /** How long a TLS socket whose server chose HTTP/1.1 waits for the HTTP/1.1 transport to take it. */
 const HANDOFF_MILLIS = 10_000
@@ -62,6 +62,8 @@ export interface Http2Options {
   readonly idleTimeoutMillis: number
   /** Offer HTTP/1.1 too over TLS, handing such sockets over; otherwise only h2 is offered. */
   readonly fallback: boolean
+  /** The CONNECT tunnel an https origin is reached through, if the proxy settings route it through one. */
+  readonly tunnelOf: (origin: Url.Origin) => Tunnel | undefined
   readonly defaults: Deadlines.Phases
 }
 
@@ -84,8 +86,12 @@ export const make = (o: Http2Options): Effect.Effect<Http2, never, Scope.Scope> 
     const deadlines = yield* Deadlines.make
     const run = yield* FiberSet.makeRuntime<never>()
     const handoff = new Handoff(deadlines)
+    // Parked under the key the HTTP/1.1 pool gives the connection: the origin's, and the proxy's for a tunnel.
     const fallback = o.fallback
-      ? (origin: Url.Origin, socket: tls.TLSSocket) => handoff.park(origin.key, socket)
+      ? (origin: Url.Origin, socket: tls.TLSSocket) => {
+          const via = o.tunnelOf(origin)
+          handoff.park(via === undefined ? origin.key : `${origin.key} via ${via.proxy.key}`, socket)
+        }
       : undefined
     const pool: SessionPool = new SessionPool(
       {
@@ -97,7 +103,7 @@ export const make = (o: Http2Options): Effect.Effect<Http2, never, Scope.Scope> 
       deadlines,
       (origin, connectMillis) => {
         const dialling = run(
-          dial(origin, { tls: o.connector, windows: o.windows, fallback }).pipe(
+          dial(origin, { tls: o.connector, windows: o.windows, fallback, tunnel: o.tunnelOf(origin) }).pipe(
             Effect.timeoutFail({
               duration: connectMillis,
               onTimeout: () =>

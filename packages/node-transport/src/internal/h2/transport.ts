@@ -17,7 +17,7 @@ import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as Stream from "effect/Stream"
 import type { Options as ConnectorOptions } from "../../NodeConnector.js"
-import { secure, settle, tcp } from "../dial.js"
+import { secure, settle, tcp, tunnel } from "../dial.js"
 import { Exchange, type Failure, type Mode, type Prepared, Refused } from "./exchange.js"
 import { type Dialled, type Grant, Session, type SessionPool, type Waiter } from "./pool.js"
 
@@ -254,14 +254,22 @@ const session = (
     )
   })
 
+/** A CONNECT tunnel through a proxy, as the proxy settings route an https origin. */
+export interface Tunnel {
+  readonly proxy: Url.Origin
+  readonly authorization: string | undefined
+}
+
 export interface DialOptions {
   readonly tls: ConnectorOptions
   readonly windows: Windows
-  /** Over TLS: also offer HTTP/1.1, and hand the socket to `park` when the server picks it. */
+  /** Over TLS: also offer HTTP/1.1, and hand the socket over when the server picks it. */
   readonly fallback: ((origin: Url.Origin, socket: tls.TLSSocket) => void) | undefined
+  /** Reach the origin through this tunnel; TLS then runs inside it. */
+  readonly tunnel: Tunnel | undefined
 }
 
-/** Dials `origin` for HTTP/2: ALPN on TLS, prior knowledge on cleartext. */
+/** Dials `origin` for HTTP/2: ALPN on TLS (inside a CONNECT tunnel when routed through a proxy), prior knowledge on cleartext. */
 export const dial = (origin: Url.Origin, o: DialOptions): Effect.Effect<Dialled, Connector.ConnectError> =>
   // Each step is interruptible and destroys its own socket; between steps nothing is interruptible, so a
   // socket handed from one step to the next is always either in use or destroyed.
@@ -274,7 +282,16 @@ export const dial = (origin: Url.Origin, o: DialOptions): Effect.Effect<Dialled,
     if (origin.scheme === "http") return Effect.flatMap(restore(tcp(origin.host, origin.port)), h2)
     const fallback = o.fallback
     const alpn = fallback === undefined ? ["h2"] : ["h2", "http/1.1"]
-    return Effect.flatMap(restore(secure(origin, o.tls, undefined, alpn)), (socket) => {
+    const via = o.tunnel
+    const secured =
+      via === undefined
+        ? restore(secure(origin, o.tls, undefined, alpn))
+        : Effect.flatMap(restore(tcp(via.proxy.host, via.proxy.port)), (raw) =>
+            Effect.flatMap(restore(tunnel(raw, origin, via.authorization)), (open) =>
+              restore(secure(origin, o.tls, open, alpn)),
+            ),
+          )
+    return Effect.flatMap(secured, (socket) => {
       if (socket.alpnProtocol === "h2") return h2(socket)
       if (fallback !== undefined) {
         fallback(origin, socket)
