@@ -164,23 +164,20 @@ export const make = (options: Options = {}): Effect.Effect<Transport.Service, ne
       handingOver(base, h2.handoff),
     )
     // Forwarding through a proxy is HTTP/1.1; a CONNECT tunnel carries whatever TLS negotiates inside it.
-    const overHttp2 = (url: Url.Url): boolean =>
-      route(url.origin)._tag !== "Forward" &&
-      (url.origin.scheme === "https" ? !h2.pool.speaksHttp1(url.origin.key) : version === "2")
+    const overHttp2 = (origin: Url.Origin): boolean =>
+      route(origin)._tag !== "Forward" &&
+      (origin.scheme === "https" ? !h2.pool.speaksHttp1(origin.key) : version === "2")
     const service: Transport.Service = {
       fetch: (request, url) =>
-        overHttp2(url)
+        overHttp2(url.origin)
           ? Effect.catchIf(h2.fetch(request, url), isUseHttp1, () => h1.fetch(request, url))
           : h1.fetch(request, url),
       send: (request, url) =>
-        overHttp2(url)
+        overHttp2(url.origin)
           ? Effect.catchIf(h2.send(request, url), isUseHttp1, () => h1.send(request, url))
           : h1.send(request, url),
-      // A pinned client keeps one HTTP/1.1 connection; over HTTP/2 its requests share the origin's session.
-      pin: (origin) =>
-        version === "2" || (origin.scheme === "https" && !h2.pool.speaksHttp1(origin.key))
-          ? Effect.succeed(service)
-          : (h1.pin as NonNullable<Transport.Service["pin"]>)(origin),
+      // A pinned client keeps one HTTP/1.1 connection; over HTTP/2 its requests share the origin's sessions.
+      pin: (origin) => (overHttp2(origin) || h1.pin === undefined ? Effect.succeed(service) : h1.pin(origin)),
     }
     return service
   })

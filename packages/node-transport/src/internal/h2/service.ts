@@ -5,7 +5,7 @@
  * @internal
  */
 import type * as tls from "node:tls"
-import { Connector, Deadlines, type HttpError, type Response, type Url } from "@courier/core"
+import { Connector, Deadlines, type HttpError, type Request, type Response, type Url } from "@courier/core"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as FiberId from "effect/FiberId"
@@ -69,11 +69,11 @@ export interface Http2Options {
 
 export interface Http2 {
   readonly fetch: (
-    request: Parameters<typeof prepare>[0],
+    request: Request.Request,
     url: Url.Url,
   ) => Effect.Effect<Response.Response, HttpError.HttpError | UseHttp1>
   readonly send: (
-    request: Parameters<typeof prepare>[0],
+    request: Request.Request,
     url: Url.Url,
   ) => Effect.Effect<Response.Response, HttpError.HttpError | UseHttp1, Scope.Scope>
   readonly pool: SessionPool
@@ -127,7 +127,7 @@ export const make = (o: Http2Options): Effect.Effect<Http2, never, Scope.Scope> 
       }),
     )
 
-    const start = (request: Parameters<typeof prepare>[0], url: Url.Url, mode: Mode) =>
+    const start = (request: Request.Request, url: Url.Url, mode: Mode) =>
       Effect.suspend(() => {
         const p = prepare(request, url, o.defaults)
         return Either.isLeft(p) ? Effect.fail(p.left) : exchange(binding, p.right, url, mode)
