@@ -21,7 +21,6 @@ import * as Http1 from "./Http1.js"
 import { Connections } from "./internal/engine/connections.js"
 import { Dispatcher } from "./internal/engine/dispatch.js"
 import type { Engine } from "./internal/engine/exchange.js"
-import type * as Pool from "./internal/engine/pool.js"
 import { type ProxyOptions as InternalProxyOptions, router as proxyRouter } from "./internal/engine/proxy.js"
 import { Timers } from "./internal/engine/timers.js"
 import type * as Request from "./Request.js"
@@ -205,14 +204,35 @@ export const poolOrigins = Metric.gauge("courier.pool.origins", { description: "
  */
 export const MAX_TAGGED_ORIGINS = 256
 
-/** Sets the pool's gauges: origins in all, and open, idle and waiting for the first MAX_TAGGED_ORIGINS origins. */
-const sampler = (pool: Pool.Pool): Effect.Effect<void> => {
+/**
+ * What a pool tells its gauges: the origins it holds state for, and per origin its connections open or
+ * opening, the idle ones, and the requests waiting.
+ *
+ * @since 0.4.0
+ * @category metrics
+ */
+export interface PoolStats {
+  readonly keys: () => ReadonlyArray<string>
+  readonly stats: (origin: string) => { readonly open: number; readonly idle: number; readonly waiting: number }
+}
+
+/**
+ * One sampling of a pool's gauges: `poolOrigins`, and `poolOpen`, `poolIdle` and `poolWaiting` tagged with
+ * the origin for the first `MAX_TAGGED_ORIGINS` origins it has seen. Another transport's pool (the node
+ * transport's HTTP/2 sessions) samples its own with `protocol`, which tags its `poolOrigins` apart so the
+ * two counts do not overwrite each other; its origins are not the HTTP/1.1 pool's.
+ *
+ * @since 0.4.0
+ * @category metrics
+ */
+export const sampleGauges = (pool: PoolStats, protocol?: string): Effect.Effect<void> => {
   const tagged = new Set<string>()
+  const origins = protocol === undefined ? poolOrigins : Metric.tagged(poolOrigins, "protocol", protocol)
   return Effect.suspend(() => {
     const keys = pool.keys()
     for (const origin of keys) if (tagged.size < MAX_TAGGED_ORIGINS) tagged.add(origin)
     return Effect.zipRight(
-      Metric.set(poolOrigins, keys.length),
+      Metric.set(origins, keys.length),
       Effect.forEach(
         tagged,
         (origin) => {
@@ -263,7 +283,7 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
     const engine: Engine = { pool, limits, timers }
     // Every second: idle sockets past their deadline are closed, so servers see them go, and the pool's
     // gauges are set. Metrics are sampled here rather than on each request, which pays nothing for them.
-    const gauges = sampler(pool)
+    const gauges = sampleGauges(pool)
     yield* Effect.forkScoped(Effect.repeat(Effect.zipRight(connections.sweep, gauges), Schedule.spaced("1 second")))
 
     const dispatcher = new Dispatcher({

@@ -1,12 +1,13 @@
 // HTTP/2 through the node transport against node:http2 servers on 127.0.0.1: ALPN negotiation, h2c,
 // multiplexing under the server's stream limit, GOAWAY, RST_STREAM and cancellation.
 import * as http2 from "node:http2"
-import { Client, HttpError, Response } from "@courier/core"
+import { Client, Http1Transport, HttpError, Response } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Metric from "effect/Metric"
 import * as Queue from "effect/Queue"
 import * as TestClock from "effect/TestClock"
 import { h2Server, http1OnlyServer, type Offer, trust } from "./h2servers.js"
@@ -344,6 +345,26 @@ describe("HTTP/2 against peers that misbehave", () => {
         Client.get(`${server.url}/`).pipe(Effect.provide(NodeTransport.client({ httpVersion: "2" }))),
       )
       expect(error._tag).toBe("HTTPConnectionError")
+    }),
+  )
+})
+
+describe("HTTP/2 pool gauges", () => {
+  it.scoped("sessions are sampled into the pool's gauges every second, their origins counted apart", () =>
+    Effect.gen(function* () {
+      const server = yield* h2Server("h2")
+      yield* Effect.gen(function* () {
+        yield* Client.get(`${server.url}/`)
+        yield* TestClock.adjust("1 second")
+        const origin = server.url
+        const value = (gauge: Metric.Metric.Gauge<number>) =>
+          Effect.map(Metric.value(Metric.tagged(gauge, "origin", origin)), (s) => s.value)
+        expect(yield* value(Http1Transport.poolOpen)).toBe(1)
+        expect(yield* value(Http1Transport.poolIdle)).toBe(1)
+        expect(yield* value(Http1Transport.poolWaiting)).toBe(0)
+        const h2Origins = yield* Metric.value(Metric.tagged(Http1Transport.poolOrigins, "protocol", "h2"))
+        expect(h2Origins.value).toBe(1)
+      }).pipe(Effect.provide(NodeTransport.client(trust)))
     }),
   )
 })

@@ -178,6 +178,18 @@ export class SessionPool {
     this.forgetIfEmpty(state)
   }
 
+  /** Origins with sessions, a dial or requests in line (the gauges' keys). */
+  readonly keys = (): ReadonlyArray<string> => [...this.origins.keys()]
+
+  /** An origin's sessions open or being dialled, its idle ones, and the requests waiting for a stream. */
+  readonly stats = (key: string): { readonly open: number; readonly idle: number; readonly waiting: number } => {
+    const state = this.origins.get(key)
+    if (state === undefined) return { open: 0, idle: 0, waiting: 0 }
+    const idle = state.sessions.filter((s) => s.active === 0).length
+    const open = state.sessions.length + (state.dialling === undefined ? 0 : 1)
+    return { open, idle, waiting: state.waiters.length }
+  }
+
   /** Every session, for closing the pool. */
   all(): Array<Session> {
     return [...this.origins.values()].flatMap((o) => o.sessions)

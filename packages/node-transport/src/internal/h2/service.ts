@@ -5,11 +5,20 @@
  * @internal
  */
 import type * as tls from "node:tls"
-import { Connector, Deadlines, type HttpError, type Request, type Response, type Url } from "@courier/core"
+import {
+  Connector,
+  Deadlines,
+  Http1Transport,
+  type HttpError,
+  type Request,
+  type Response,
+  type Url,
+} from "@courier/core"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as FiberId from "effect/FiberId"
 import * as FiberSet from "effect/FiberSet"
+import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type { Options as ConnectorOptions } from "../../NodeConnector.js"
 import type { Exchange, Mode } from "./exchange.js"
@@ -120,6 +129,8 @@ export const make = (o: Http2Options): Effect.Effect<Http2, never, Scope.Scope> 
       },
     )
     const binding: Binding = { pool, deadlines, fork: (effect) => run(effect) }
+    // The pool gauges every second, as for HTTP/1.1; HTTP/2 origins are counted apart (tag protocol=h2).
+    yield* Effect.forkScoped(Effect.repeat(Http1Transport.sampleGauges(pool, "h2"), Schedule.spaced("1 second")))
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
         handoff.clear()
