@@ -193,6 +193,7 @@ export const routes = (fixture: Fixture): ReadonlyArray<MockTransport.Route> =>
       reply: {
         status: entry.response.status,
         reason: entry.response.reason,
+        version: entry.response.version,
         headers: entry.response.headers,
         bytes: unb64(entry.response.bodyBase64),
       },

@@ -10,6 +10,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import { h2Server, trust } from "./h2servers.js"
 import { httpServer } from "./servers.js"
 
 const tmp = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "courier-fixture-")), "api.json")
@@ -40,6 +41,22 @@ const recordTo = (file: string) =>
   Client.layer().pipe(Layer.provide(Fixture.record(file).pipe(Layer.provide(NodeTransport.layer()))))
 
 describe("record and replay", () => {
+  it.scoped("an HTTP/2 exchange replays as HTTP/2", () =>
+    Effect.gen(function* () {
+      const file = tmp()
+      const server = yield* h2Server("h2")
+      const recording = Client.layer().pipe(
+        Layer.provide(Fixture.record(file).pipe(Layer.provide(NodeTransport.layer(trust)))),
+      )
+      const live = yield* Client.get(`${server.url}/two`).pipe(Effect.provide(recording))
+      const replayed = yield* Client.get(`${server.url}/two`).pipe(
+        Effect.provide(Client.layer().pipe(Layer.provideMerge(Fixture.replay(file)))),
+      )
+      expect([live.version, replayed.version]).toEqual(["HTTP/2", "HTTP/2"])
+      expect(yield* Response.json(replayed)).toEqual(yield* Response.json(live))
+    }),
+  )
+
   it.scoped("records real exchanges with credentials redacted, and replays them without the server", () =>
     Effect.gen(function* () {
       const file = tmp()

@@ -15,6 +15,8 @@ import { millisOf } from "./duration.js"
 export interface Reply {
   readonly status: number
   readonly reason?: string
+  /** The protocol this reply comes over, when it is not the layer's (a replayed recording keeps its own). */
+  readonly version?: Response.Version
   readonly headers?: Headers.Input
   readonly text?: string
   readonly json?: unknown
@@ -134,7 +136,11 @@ export const respond = (
     const framing = reply.trailers !== undefined || length === undefined ? "chunked" : "length"
     if (framing === "length" && !Headers.has(headers, "content-length")) {
       headers = Headers.set(headers, "Content-Length", String(length))
-    } else if (framing === "chunked" && version === "HTTP/1.1" && !Headers.has(headers, "transfer-encoding")) {
+    } else if (
+      framing === "chunked" &&
+      (reply.version ?? version) !== "HTTP/2" &&
+      !Headers.has(headers, "transfer-encoding")
+    ) {
       headers = Headers.set(headers, "Transfer-Encoding", "chunked")
     }
     const gap = millis(reply.chunkDelay)
@@ -162,8 +168,8 @@ export const respond = (
     const response = Response.make({
       request,
       status: reply.status,
-      reason: version === "HTTP/2" ? "" : (reply.reason ?? ""),
-      version,
+      reason: (reply.version ?? version) === "HTTP/2" ? "" : (reply.reason ?? ""),
+      version: reply.version ?? version,
       headers,
       contentLength: framing === "length" ? length : undefined,
       connection,
