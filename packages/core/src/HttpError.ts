@@ -435,9 +435,11 @@ export const HTTP2_ERROR_CODES: ReadonlyArray<string> = [
 ]
 
 /**
- * An HTTP/2 stream was reset: by the server (`RST_STREAM`), or because the server closed the connection
- * with `GOAWAY` before answering it. `code` is the HTTP/2 error code's name (RFC 9113 §7), for example
- * `REFUSED_STREAM`, `CANCEL`, `INTERNAL_ERROR` or `ENHANCE_YOUR_CALM`. A refused stream was not processed
+ * An HTTP/2 stream was reset: by the server (`RST_STREAM`), because the server closed the connection with
+ * `GOAWAY` before answering it, or by the client's HTTP/2 layer when the response's head broke its limits
+ * (`ENHANCE_YOUR_CALM` for too many header fields, `FRAME_SIZE_ERROR` or `COMPRESSION_ERROR` for too large
+ * a head). `code` is the HTTP/2 error code's name (RFC 9113 §7), for example `REFUSED_STREAM`, `CANCEL`,
+ * `INTERNAL_ERROR` or `ENHANCE_YOUR_CALM`. A refused stream was not processed
  * by the server; the transport sends it again by itself when its body can be sent again, so one reaches the
  * caller only once those tries are spent.
  *
@@ -459,7 +461,7 @@ export class StreamReset extends Data.TaggedError("StreamReset")<{
   }
 
   override get message(): string {
-    return `HTTP/2 stream reset by the server (${this.code}${this.goaway ? ", GOAWAY" : ""}): ${where(this.request)}`
+    return `HTTP/2 stream reset (${this.code}${this.goaway ? ", GOAWAY from the server" : ""}): ${where(this.request)}`
   }
 }
 

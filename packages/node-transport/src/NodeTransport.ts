@@ -14,6 +14,7 @@ import {
   Connector,
   type ContentDecoding,
   type Files,
+  Http1,
   Http1Transport,
   Session,
   Transport,
@@ -147,6 +148,8 @@ export const make = (options: Options = {}): Effect.Effect<Transport.Service, ne
       windows: {
         streamWindowBytes: within(options.http2?.streamWindowBytes, MIN_WINDOW, MAX_WINDOW, 1024 * 1024),
         connectionWindowBytes: within(options.http2?.connectionWindowBytes, MIN_WINDOW, MAX_WINDOW, 16 * 1024 * 1024),
+        maxHeaderCount: within(options.limits?.maxHeaderCount, 1, MAX_WINDOW, Http1.defaultLimits.maxHeaderCount),
+        maxHeadBytes: within(options.limits?.maxHeadBytes, 1024, MAX_WINDOW, Http1.defaultLimits.maxHeadBytes),
       },
       maxSessionsPerOrigin: within(options.maxConnectionsPerOrigin, 1, Number.MAX_SAFE_INTEGER, 64),
       maxStreamsPerSession: within(options.http2?.maxConcurrentStreams, 1, MAX_WINDOW, 100),

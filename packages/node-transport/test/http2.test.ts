@@ -368,3 +368,26 @@ describe("HTTP/2 pool gauges", () => {
     }),
   )
 })
+
+describe("HTTP/2 response heads and the limits", () => {
+  /** Answers with `count` header fields of 10 bytes each. */
+  const manyFields = (count: number) =>
+    h2Server("h2", (stream) => {
+      const fields: http2.OutgoingHttpHeaders = { ":status": 200 }
+      for (let i = 0; i < count; i++) fields[`x-field-${i}`] = "0123456789"
+      stream.respond(fields)
+      stream.end("ok")
+    })
+
+  it.scoped("a head past maxHeaderCount resets its stream; a higher limit lets it through", () =>
+    Effect.gen(function* () {
+      const server = yield* manyFields(150)
+      const error = yield* Effect.flip(Client.get(`${server.url}/`).pipe(Effect.provide(NodeTransport.client(trust))))
+      expect(error).toMatchObject({ _tag: "StreamReset", code: "ENHANCE_YOUR_CALM", goaway: false })
+      const r = yield* Client.get(`${server.url}/`).pipe(
+        Effect.provide(NodeTransport.client({ ...trust, limits: { maxHeaderCount: 200 } })),
+      )
+      expect(r.headers.entries.filter(([k]) => k.startsWith("x-field-")).length).toBe(150)
+    }),
+  )
+})

@@ -41,6 +41,10 @@ export interface Windows {
   readonly streamWindowBytes: number
   /** Bytes the peer may send on the whole connection before readers take them. */
   readonly connectionWindowBytes: number
+  /** The most header fields in a response head (HTTP/1.1's `maxHeaderCount`). */
+  readonly maxHeaderCount: number
+  /** The most bytes of a response head, as HPACK counts them (HTTP/1.1's `maxHeadBytes`). */
+  readonly maxHeadBytes: number
 }
 
 /** The request as HTTP/2 fields, or the reason it cannot be sent. */
@@ -247,7 +251,14 @@ const session = (
     const host = origin.host.includes(":") ? `[${origin.host}]` : origin.host
     const s = http2.connect(`${origin.scheme}://${host}:${origin.port}`, {
       createConnection: () => socket,
-      settings: { enablePush: false, initialWindowSize: windows.streamWindowBytes },
+      // The response head's limits are HTTP/1.1's; nghttp2 resets a stream past them (ENHANCE_YOUR_CALM for
+      // too many fields, a size error for too large a head). The pseudo-header `:status` counts as one more.
+      maxHeaderListPairs: windows.maxHeaderCount + 1,
+      settings: {
+        enablePush: false,
+        initialWindowSize: windows.streamWindowBytes,
+        maxHeaderListSize: windows.maxHeadBytes,
+      },
     })
     return Effect.tap(settle(s, "remoteSettings", "the server closed the HTTP/2 connection before its settings"), () =>
       s.setLocalWindowSize(windows.connectionWindowBytes),
