@@ -15,7 +15,7 @@ const say = (line: string) => Console.log(`  ${line}`)
 export const viaRequests = (origin: string, ca: string) =>
   Effect.gen(function* () {
     const response = yield* Client.get(`${origin}/users`)
-    return { status: response.status, users: yield* Response.json(response) }
+    return { status: response.status, version: response.version, users: yield* Response.json(response) }
   }).pipe(Effect.provide(NodeTransport.client({ tls: { ca } })))
 
 /** conn = http.client.HTTPSConnection(host); conn.request('GET', '/users'); response = conn.getresponse() */
@@ -32,17 +32,17 @@ export const viaHttpClient = (port: number, ca: string) =>
 export const viaUrllib = (origin: string, ca: string) =>
   Effect.gen(function* () {
     const response = yield* Client.fetch(Request.get(`${origin}/users`))
-    return { status: response.status, users: yield* Response.json(response) }
+    return { status: response.status, version: response.version, users: yield* Response.json(response) }
   }).pipe(Effect.provide(NodeTransport.client({ tls: { ca } })))
 
 export const overview = Effect.gen(function* () {
   yield* Console.log("\n== Seed 003: requests, http.client and urllib, over HTTPS ==")
   const { ca, port, origin } = yield* secureServer
-  yield* say(`HTTPS server on ${origin}, its certificate signed by a CA made at start`)
+  yield* say(`HTTPS server on ${origin} (HTTP/2 and HTTP/1.1 by ALPN), its certificate signed by a CA made at start`)
   const a = yield* viaRequests(origin, ca)
-  yield* say(`requests.get -> ${a.status}, ${JSON.stringify(a.users)}`)
+  yield* say(`requests.get -> ${a.status} over ${a.version}, ${JSON.stringify(a.users)}`)
   const b = yield* viaHttpClient(port, ca)
   yield* say(`HTTPSConnection request/getresponse -> ${b.status}, ${JSON.stringify(b.users)}`)
   const c = yield* viaUrllib(origin, ca)
-  yield* say(`urlopen -> ${c.status}, ${JSON.stringify(c.users)}`)
+  yield* say(`urlopen -> ${c.status} over ${c.version}, ${JSON.stringify(c.users)}`)
 }).pipe(Effect.scoped)

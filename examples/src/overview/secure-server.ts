@@ -2,9 +2,10 @@
  * An HTTPS server on 127.0.0.1 for the seed 003 scenario, with a certificate authority made at start: a CA
  * and a server certificate for localhost and 127.0.0.1 (ECDSA P-256, valid for a day), signed with the
  * platform's WebCrypto through @peculiar/x509. Nothing is committed, nothing is trusted beyond this run:
- * clients trust the CA by passing its PEM as `tls.ca`.
+ * clients trust the CA by passing its PEM as `tls.ca`. It speaks HTTP/2 and HTTP/1.1, chosen by ALPN, as
+ * most HTTPS servers do: Courier's Client gets HTTP/2, httplib's Connection (HTTP/1.1 by nature) gets 1.1.
  */
-import * as https from "node:https"
+import * as http2 from "node:http2"
 import type * as net from "node:net"
 import * as x509 from "@peculiar/x509"
 import * as Effect from "effect/Effect"
@@ -59,7 +60,7 @@ const users = [
 /** The HTTPS server, closed with the scope: `/users` answers a JSON list; `ca` is the PEM to trust. */
 export const secureServer = Effect.gen(function* () {
   const { ca, cert, key } = yield* makeCertificates
-  const server = https.createServer({ cert, key }, (req, res) => {
+  const server = http2.createSecureServer({ cert, key, allowHTTP1: true }, (req, res) => {
     if (req.url === "/users") {
       res.writeHead(200, { "Content-Type": "application/json" })
       res.end(JSON.stringify(users))
@@ -68,13 +69,18 @@ export const secureServer = Effect.gen(function* () {
     res.writeHead(404, { "Content-Type": "text/plain" })
     res.end("not found")
   })
+  const sockets = new Set<net.Socket>()
+  server.on("secureConnection", (socket: net.Socket) => {
+    sockets.add(socket)
+    socket.on("close", () => sockets.delete(socket))
+  })
   const port = yield* Effect.acquireRelease(
     Effect.async<number>((resume) => {
       server.listen(0, "127.0.0.1", () => resume(Effect.succeed((server.address() as net.AddressInfo).port)))
     }),
     () =>
       Effect.async<void>((resume) => {
-        server.closeAllConnections()
+        for (const socket of sockets) socket.destroy()
         server.close(() => resume(Effect.void))
       }),
   )
