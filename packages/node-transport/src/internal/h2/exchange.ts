@@ -1,9 +1,9 @@
 /**
  * One request on an HTTP/2 stream, as a callback state machine: Head (waiting for the response's head),
  * Body (its body arriving), Ended, or Failed. node:http2 (nghttp2) does the framing and the flow control;
- * this reads the stream as undici does, pausing it while the reader is behind, so that nghttp2 stops
- * returning window to the peer and the peer stops sending: a slow reader holds at most the stream's window
- * plus one queue of this exchange's, never the whole body.
+ * this reads the stream and pauses it while the reader is behind, so that node stops consuming, nghttp2
+ * stops returning window to the peer, and the peer stops sending: a slow reader holds at most the stream's
+ * window plus one queue of this exchange's, never the whole body.
  *
  * A stream the peer refused (`RST_STREAM` with `REFUSED_STREAM`, or above the last stream id of its
  * `GOAWAY`) was never processed, so it fails with `Refused` for the binding to send again; every other
@@ -20,15 +20,6 @@ const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = http2.constants
 /** Pause the stream once this much of its body waits for the reader. */
 const QUEUE_BYTES = 64 * 1024
 
-/** Deadlines of one request, in milliseconds (Infinity: none). */
-export interface Timeouts {
-  readonly acquire: number
-  readonly connect: number
-  readonly send: number
-  readonly head: number
-  readonly body: number
-}
-
 /** A request ready for a stream. */
 export interface Prepared {
   readonly info: HttpError.RequestInfo
@@ -38,7 +29,8 @@ export interface Prepared {
   readonly empty: boolean
   /** The body can be sent again (it is in memory), so a refused stream may be retried. */
   readonly replayable: boolean
-  readonly timeouts: Timeouts
+  /** Deadlines of each phase, in milliseconds (Infinity: none). */
+  readonly timeouts: Deadlines.Phases
   /** The request's limit on body bytes received, if it set one. */
   readonly maxBytes: number | undefined
   readonly onInformational: ((i: Response.Informational) => Effect.Effect<void>) | undefined
