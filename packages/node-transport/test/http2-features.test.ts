@@ -5,12 +5,14 @@ import * as zlib from "node:zlib"
 import { Body, Client, Request, Response, Retry } from "@courier/core"
 import * as Platform from "@courier/core/Platform"
 import { NodeTransport } from "@courier/node-transport"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
+import { Agent, fetch as undiciFetch } from "undici"
 import { recording } from "../../mock-transport/test/recording.js"
 import { h2Server, trust } from "./h2servers.js"
 
@@ -139,6 +141,25 @@ describe("the Client over HTTP/2", () => {
       yield* Client.get(`${server.url}/echo`).pipe(Effect.withTracer(tracer), Effect.provide(client()))
       const attempts = spans.filter((s) => s.kind === "client")
       expect(attempts.map((s) => s.attributes.get("network.protocol.version"))).toEqual(["2"])
+    }),
+  )
+
+  it.scoped("Courier's requests run over @effect/platform's HttpClient when that client speaks HTTP/2", () =>
+    Effect.gen(function* () {
+      const server = yield* h2Server("h2", routes())
+      // Platform's fetch client, its fetch undici's with HTTP/2 allowed: the server offers nothing else.
+      const dispatcher = new Agent({ allowH2: true, connect: { ca: trust.tls.ca } })
+      yield* Effect.addFinalizer(() => Effect.promise(() => dispatcher.close()))
+      const h2Fetch: typeof globalThis.fetch = (input, init) =>
+        undiciFetch(input as string, { ...(init as object), dispatcher }) as unknown as Promise<globalThis.Response>
+      const overPlatform = Client.layer().pipe(
+        Layer.provide(Platform.transport()),
+        Layer.provide(FetchHttpClient.layer.pipe(Layer.provide(Layer.succeed(FetchHttpClient.Fetch, h2Fetch)))),
+      )
+      const body = yield* Effect.flatMap(Client.post(`${server.url}/echo`, { json: { a: 1 } }), Response.json).pipe(
+        Effect.provide(overPlatform),
+      )
+      expect(body).toMatchObject({ method: "POST", body: '{"a":1}' })
     }),
   )
 
