@@ -334,7 +334,7 @@ export class Exchange {
     return this.state === "Ended" || this.state === "Failed"
   }
 
-  private arm(millis: number, phase: "head" | "body" | "send"): void {
+  private arm(millis: number, phase: "head" | "body"): void {
     this.deadlines.cancel(this.deadline)
     this.deadline = this.deadlines.after(millis, () => {
       this.deadline = undefined

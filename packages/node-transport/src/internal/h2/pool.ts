@@ -22,8 +22,6 @@ export class Session {
   active = 0
   /** Streams it has carried. */
   served = 0
-  /** Streams it may carry at once: the peer's limit, capped. */
-  capacity: number
   /** It received GOAWAY or closed: it takes no new streams. */
   draining = false
   /** The last stream id the peer said it processed, once it sent GOAWAY. */
@@ -38,10 +36,9 @@ export class Session {
     readonly id: number,
     readonly key: string,
     readonly session: http2.ClientHttp2Session,
-    capacity: number,
-  ) {
-    this.capacity = capacity
-  }
+    /** Streams it may carry at once: the peer's limit, capped. */
+    public capacity: number,
+  ) {}
 
   get hasRoom(): boolean {
     return !this.draining && this.active < this.capacity && !this.session.closed && !this.session.destroyed
