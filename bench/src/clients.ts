@@ -341,6 +341,41 @@ const courierPerCall = (base: string, shape: Shape): Driver => {
   })
 }
 
+/**
+ * The Effect runtime's own share: undici.request wrapped in `Effect.promise`, each call started with
+ * `runPromise` on a ManagedRuntime (or run as fibers). No HTTP work is added, so what it loses against
+ * undici.request is what any Effect client pays for the call style: the floor under Courier's numbers.
+ */
+const undiciInEffect =
+  (style: "runPromise" | "fibers") =>
+  (base: string, shape: Shape): Driver => {
+    const undici = undiciClient(base, shape)
+    const runtime = ManagedRuntime.make(Layer.empty)
+    const wrap =
+      <A extends ReadonlyArray<unknown>>(f: (...args: A) => Promise<number>) =>
+      (...args: A) =>
+        Effect.promise(() => f(...args))
+    const ops: Ops<Effect.Effect<number>> = {
+      get: wrap(undici.get),
+      post: wrap(undici.post),
+      download: wrap(undici.download),
+      upload: wrap(undici.upload),
+      close: async () => {
+        await runtime.dispose()
+        await undici.close()
+      },
+    }
+    return style === "fibers"
+      ? fiberDriver(runtime, ops)
+      : promiseDriver({
+          get: (path) => runtime.runPromise(ops.get(path)),
+          post: (path, body) => runtime.runPromise(ops.post(path, body)),
+          download: (path) => runtime.runPromise(ops.download(path)),
+          upload: (path, size) => runtime.runPromise(ops.upload(path, size)),
+          close: ops.close,
+        })
+  }
+
 const platformClient = (layer: Layer.Layer<HttpClient.HttpClient>, base: string): Driver => {
   const runtime = ManagedRuntime.make(layer)
   const client = Effect.flatMap(HttpClient.HttpClient, (c) => Effect.succeed(c))
@@ -394,6 +429,8 @@ export const clients: Record<string, (base: string, shape: Shape) => Driver> = {
   "courier (one-call fibers)": courierClient(standardLayer, oneCallOps),
   "courier (one-call runPromise)": courierPerCall,
   "undici.request": promise(undiciClient),
+  "undici.request in Effect (runPromise)": undiciInEffect("runPromise"),
+  "undici.request in Effect (fibers)": undiciInEffect("fibers"),
   "node:http": promise(nodeHttpClient),
   fetch: promise(fetchClient),
   axios: promise(axiosClient),
