@@ -10,6 +10,7 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
+import { pinned } from "./pin.js"
 
 export const NGINX = "/usr/sbin/nginx"
 export const SIZES = [100, 10 * 1024, 1024 * 1024] as const
@@ -107,7 +108,9 @@ http {
 }
 `
   fs.writeFileSync(path.join(dir, "nginx.conf"), conf)
-  const proc: ChildProcess = spawn(NGINX, ["-c", path.join(dir, "nginx.conf"), "-p", dir], { stdio: "ignore" })
+  const proc: ChildProcess = spawn(...pinned("server", NGINX, ["-c", path.join(dir, "nginx.conf"), "-p", dir]), {
+    stdio: "ignore",
+  })
   await ready(port)
   await ready(h2Port)
   const version = spawnSync(NGINX, ["-v"], { encoding: "utf8" }).stderr.trim().replace("nginx version: ", "")

@@ -20,6 +20,7 @@ import { barChart } from "./chart.js"
 import type { Spec } from "./client.js"
 import { clients } from "./clients.js"
 import { CA, SIZES, startNginx } from "./nginx.js"
+import { pinned, pinning } from "./pin.js"
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const MILLIS = Number(process.env.BENCH_MILLIS ?? 3000)
@@ -195,7 +196,7 @@ const runOnce = (spec: Spec): Sample => {
   const baseline = spec.client === baselineName
   const file = baseline ? `${dist}client-baseline.mjs` : `${dist}client.mjs`
   const args = JSON.stringify(baseline ? { ...spec, client: "courier" } : spec)
-  const out = execFileSync(process.execPath, ["--expose-gc", file, args], { encoding: "utf8" })
+  const out = execFileSync(...pinned("client", process.execPath, ["--expose-gc", file, args]), { encoding: "utf8" })
   return JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as Sample
 }
 
@@ -214,14 +215,18 @@ const mbps = (s: Sample) => s.bytes / 1024 / 1024 / (s.elapsed / 1000)
 const mib = (n: number) => (n / 1024 / 1024).toFixed(0)
 
 const headroom = (port: number): string => {
-  const wrk = spawnSync("wrk", ["-t1", "-c16", "-d3s", `http://127.0.0.1:${port}/small`], { encoding: "utf8" })
+  const wrk = spawnSync(...pinned("client", "wrk", ["-t1", "-c16", "-d3s", `http://127.0.0.1:${port}/small`]), {
+    encoding: "utf8",
+  })
   return /Requests\/sec:\s+([\d.]+)/.exec(wrk.stdout)?.[1] ?? "n/a"
 }
 
 /** The upload sink, in its own process. */
 const startSink = (): Promise<{ port: number; stop: () => void }> =>
   new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [`${dist}sink.mjs`], { stdio: ["ignore", "pipe", "inherit"] })
+    const proc = spawn(...pinned("server", process.execPath, [`${dist}sink.mjs`]), {
+      stdio: ["ignore", "pipe", "inherit"],
+    })
     proc.stdout?.once("data", (d: Buffer) => resolve({ port: Number(d.toString().trim()), stop: () => proc.kill() }))
     proc.once("error", reject)
   })
@@ -270,7 +275,10 @@ const main = async () => {
       `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}.`,
       `Server: nginx ${server.version}, one worker, on 127.0.0.1. Its headroom: wrk (1 thread, 16 connections) gets ${wrk} req/s from it on /small. Uploads go to a node:http sink in its own process that reads each body to the end (nginx answers before reading it).`,
       `Each client runs in its own process (bundled JavaScript); ${ROUNDS} interleaved rounds of ${MILLIS} ms per client and workload; medians.`,
-      "Effect clients (Courier, @effect/platform) run their in-flight requests as fibers of one runtime; the others as async loops.",
+      "Effect clients (Courier, @effect/platform) run their in-flight requests as fibers of one runtime; the others as async loops. Clients named runPromise start each call with its own runPromise from such a loop.",
+      pinning
+        ? "The server runs on CPU 0 and each client on CPU 1 (taskset), so runs do not swing with where the kernel puts them."
+        : "Processes are not pinned to CPUs (no taskset, or one CPU): expect wider swings between runs.",
       "",
     )
     for (const w of workloads) {

@@ -1,0 +1,23 @@
+/**
+ * CPU pinning for the benchmark's processes: servers (nginx, the upload sink) on CPU 0, the measured client
+ * (and wrk) on CPU 1, with util-linux's `taskset`, when the machine has two CPUs or more and taskset is there.
+ *
+ * Why: on this 2-vCPU machine, left to the kernel, the same client's run swung between two modes, 11k and
+ * 26k req/s at 64 in flight (and 40 against 100 µs of CPU per request), as the server and the client came to
+ * share a CPU or not. Pinned, five runs stayed within ±6% (docs/ARCHITECTURE.md, "Measured choices").
+ */
+import { spawnSync } from "node:child_process"
+import * as os from "node:os"
+
+const TASKSET = "/usr/bin/taskset"
+
+/** Whether processes are pinned in this run. */
+export const pinning: boolean = os.cpus().length >= 2 && spawnSync(TASKSET, ["-V"], { stdio: "ignore" }).status === 0
+
+/** `command args` run on `role`'s CPU when pinning, else unchanged. */
+export const pinned = (
+  role: "server" | "client",
+  command: string,
+  args: ReadonlyArray<string>,
+): [string, Array<string>] =>
+  pinning ? [TASKSET, ["-c", role === "server" ? "0" : "1", command, ...args]] : [command, [...args]]
