@@ -2,9 +2,9 @@
  * CPU pinning for the benchmark's processes: servers (nginx, the upload sink) on CPU 0, the measured client
  * (and wrk) on CPU 1, with util-linux's `taskset`, when the machine has two CPUs or more and taskset is there.
  *
- * Why: on this 2-vCPU machine, left to the kernel, the same client's run swung between two modes, 11k and
- * 26k req/s at 64 in flight (and 40 against 100 µs of CPU per request), as the server and the client came to
- * share a CPU or not. Pinned, five runs stayed within ±6% (docs/ARCHITECTURE.md, "Measured choices").
+ * Why: on this 2-vCPU machine, left to the kernel, one build's runPromise client at 64 in flight gave
+ * anything from 10.6k to 25.5k req/s (41 to 93 µs of CPU per request) from run to run. Pinned, five runs
+ * stayed within 18.7k–21.1k (docs/ARCHITECTURE.md, "Measured choices").
  */
 import { spawnSync } from "node:child_process"
 import * as os from "node:os"

@@ -1,7 +1,8 @@
 /**
  * `pnpm bench`: Courier against undici.request, node:http, fetch, axios, got and @effect/platform's
  * HttpClient (over its undici and node:http layers), on loopback, against nginx; and over HTTP/2 with TLS,
- * Courier against undici with `allowH2`.
+ * Courier against undici with `allowH2`. Beside them, undici.request wrapped in `Effect.promise` and run
+ * per call with `runPromise` or as fibers: what the Effect runtime alone costs in each call style.
  *
  * Every run is its own process running esbuild-bundled JavaScript, so no client pays for on-the-fly
  * TypeScript. Rounds interleave the clients (each round runs every client once per workload, in a rotated
