@@ -11,7 +11,8 @@
  *
  * Environment: BENCH_ROUNDS (3), BENCH_MILLIS (3000), BENCH_CLIENTS and BENCH_WORKLOADS (comma-separated
  * names, to run a part), BENCH_SCALE (1: also the scaling tables), BENCH_BASELINE (a git revision: its
- * Courier runs beside today's as the client `courier@<revision>`, to measure a change in the same run).
+ * Courier runs beside today's as the client `courier@<revision>`, to measure a change in the same run),
+ * BENCH_PIN (0: do not pin the server and the clients to their own CPUs; see pin.ts).
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
