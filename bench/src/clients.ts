@@ -90,8 +90,21 @@ const fiberDriver = <R>(
       ),
     )
   },
-  close: () => runtime.dispose(),
+  close: ops.close,
 })
+
+/** Effect clients called the web-handler way: async loops, each call started with its own `runPromise`. */
+const perCallDriver = <R>(
+  runtime: ManagedRuntime.ManagedRuntime<R, never>,
+  ops: Ops<Effect.Effect<number, unknown, R>>,
+): Driver =>
+  promiseDriver({
+    get: (path) => runtime.runPromise(ops.get(path)),
+    post: (path, body) => runtime.runPromise(ops.post(path, body)),
+    download: (path) => runtime.runPromise(ops.download(path)),
+    upload: (path, size) => runtime.runPromise(ops.upload(path, size)),
+    close: ops.close,
+  })
 
 export interface Shape {
   readonly connections: number
@@ -331,14 +344,7 @@ const courierClient =
 /** Each call started with its own `runPromise` on a ManagedRuntime, as a web handler starts it. */
 const courierPerCall = (base: string, shape: Shape): Driver => {
   const runtime = ManagedRuntime.make(standardLayer(shape))
-  const ops = oneCallOps(base)
-  return promiseDriver({
-    get: (path) => runtime.runPromise(ops.get(path)),
-    post: (path, body) => runtime.runPromise(ops.post(path, body)),
-    download: (path) => runtime.runPromise(ops.download(path)),
-    upload: (path, size) => runtime.runPromise(ops.upload(path, size)),
-    close: () => runtime.dispose(),
-  })
+  return perCallDriver(runtime, { ...oneCallOps(base), close: () => runtime.dispose() })
 }
 
 /**
@@ -365,15 +371,7 @@ const undiciInEffect =
         await undici.close()
       },
     }
-    return style === "fibers"
-      ? fiberDriver(runtime, ops)
-      : promiseDriver({
-          get: (path) => runtime.runPromise(ops.get(path)),
-          post: (path, body) => runtime.runPromise(ops.post(path, body)),
-          download: (path) => runtime.runPromise(ops.download(path)),
-          upload: (path, size) => runtime.runPromise(ops.upload(path, size)),
-          close: ops.close,
-        })
+    return style === "fibers" ? fiberDriver(runtime, ops) : perCallDriver(runtime, ops)
   }
 
 const platformClient = (layer: Layer.Layer<HttpClient.HttpClient>, base: string): Driver => {
