@@ -279,6 +279,27 @@ export const wireCases: ReadonlyArray<WireCase> = [
     expect: { error: "ProtocolError" },
   },
   {
+    // RFC 9110 §15: only 1xx is interim; llhttp frames what follows `001` as a body, so it must not start a response.
+    name: "a status code below 100",
+    wire: head(["HTTP/1.1 001 Odd"]) + head(["HTTP/1.1 200 OK", "Content-Length: 0"]),
+    expect: { error: "BadStatusLine", detail: { line: "HTTP/1.1 001 Odd" } },
+  },
+  {
+    name: "status code 000",
+    wire: head(["HTTP/1.1 000", "Content-Length: 0"]),
+    expect: { error: "BadStatusLine", detail: { line: "HTTP/1.1 000" } },
+  },
+  {
+    name: "obs-fold inside Transfer-Encoding",
+    wire: `${head(["HTTP/1.1 200 OK", "Transfer-Encoding:", " chunked"])}0\r\n\r\n`,
+    expect: { error: "ProtocolError" },
+  },
+  {
+    name: "obs-fold inside Content-Length",
+    wire: `${head(["HTTP/1.1 200 OK", "content-length: 5", "\t"])}hello`,
+    expect: { error: "ProtocolError" },
+  },
+  {
     name: "101 Switching Protocols not asked for",
     wire: head(["HTTP/1.1 101 Switching Protocols", "Upgrade: websocket"]),
     expect: { error: "ProtocolError" },

@@ -275,9 +275,10 @@ export class ResponseDecoder {
     if ("_tag" in parsed) return parsed
     const first = parsed.first
     const match = statusLine.exec(first)
-    if (match === null || match[1] !== "1") return { _tag: "BadStatusLine", line: first.slice(0, 200) }
+    const status = Number(match?.[3])
+    // RFC 9110 §15: status codes run from 100; one below is no status at all, not an interim response.
+    if (match === null || match[1] !== "1" || status < 100) return { _tag: "BadStatusLine", line: first.slice(0, 200) }
     const version = match[2] === "0" ? 10 : 11
-    const status = Number(match[3])
     const reason = match[4] ?? ""
     const headers = parsed.fields
     if (status < 200) {

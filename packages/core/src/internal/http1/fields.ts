@@ -88,6 +88,11 @@ const parseField = (line: string, at: number, fields: Pairs): Failure | undefine
   if (c === 32 || c === 9) {
     const last = fields.pop()
     if (last === undefined) return { _tag: "ProtocolError", reason: "continuation line with no field", offset: at }
+    // A folded framing field is where strict and lenient parsers disagree on the body's end (RFC 9112 §5.2
+    // lets a recipient refuse obs-fold): refused, so no peer can split a response by folding one.
+    if (framingField(last[0])) {
+      return { _tag: "ProtocolError", reason: `obs-fold in ${last[0]}, a framing field`, offset: at }
+    }
     const more = trimOws(line)
     if (receivedValueForbidden.test(more))
       return { _tag: "ProtocolError", reason: "invalid character in field value", offset: at }
@@ -132,9 +137,19 @@ export const checkPartialStatus = (section: Uint8Array): Failure | undefined => 
   if (lf !== -1) {
     const line = decodeLatin1(section, 0, lf > 0 && section[lf - 1] === CR ? lf - 1 : lf)
     const match = statusLine.exec(line)
-    if (match === null || match[1] !== "1") return { _tag: "BadStatusLine", line: line.slice(0, 200) }
+    if (match === null || match[1] !== "1" || Number(match[3]) < 100) {
+      return { _tag: "BadStatusLine", line: line.slice(0, 200) }
+    }
   }
   return undefined
+}
+
+/** Transfer-Encoding and Content-Length: the fields that decide where a body ends. */
+const framingField = (name: string): boolean => {
+  const n = name.length
+  return (
+    (n === 17 && name.toLowerCase() === "transfer-encoding") || (n === 14 && name.toLowerCase() === "content-length")
+  )
 }
 
 const trimOws = (s: string): string => {
