@@ -15,7 +15,10 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
+import type { HttpError, RequestInfo } from "./HttpError.js"
+import { connectFailure } from "./internal/engine/failures.js"
 import { PullAdapter } from "./internal/engine/pull.js"
+import type { Failure } from "./internal/http1/model.js"
 import type { Origin } from "./Url.js"
 
 /**
@@ -29,7 +32,23 @@ export class ConnectError extends Data.TaggedError("ConnectError")<{
   readonly reason: string
   /** True when the connect deadline passed. */
   readonly timeout?: boolean
+  /**
+   * The proxy's reply to CONNECT broke HTTP/1.1 (a bad status line, a head past the decoder's limits): the
+   * codec's failure, which the request sees as that failure's error.
+   */
+  readonly proxyReply?: Failure
 }> {}
+
+/**
+ * The error a request sees when its connection could not be opened: `Timeout` (phase `connect`) when the
+ * deadline passed, the codec's error (`BadStatusLine`, `HeaderOverflow`, `ProtocolError`) when a proxy's
+ * reply to CONNECT broke HTTP/1.1, and otherwise `HTTPConnectionError` naming the origin.
+ *
+ * @since 0.5.0
+ * @category errors
+ */
+export const toHttpError = (e: ConnectError, request: RequestInfo, origin: Origin, connectMillis: number): HttpError =>
+  connectFailure(e, request, origin, connectMillis)
 
 /**
  * The open socket failed (reset, broken pipe, closed while writing).
@@ -115,6 +134,11 @@ export interface ConnectOptions {
    * then runs inside the tunnel.
    */
   readonly tunnel?: { readonly proxy: Origin; readonly authorization: string | undefined } | undefined
+  /**
+   * The origin is a proxy that requests are forwarded to: a connector speaks TLS to an `https` one with its
+   * proxy TLS settings, not the origin's.
+   */
+  readonly forwardProxy?: boolean | undefined
 }
 
 /**

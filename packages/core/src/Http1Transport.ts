@@ -18,12 +18,13 @@ import { Connector } from "./Connector.js"
 import * as Deadlines from "./Deadlines.js"
 import type { Limits } from "./Http1.js"
 import * as Http1 from "./Http1.js"
+import type * as HttpError from "./HttpError.js"
 import { Connections } from "./internal/engine/connections.js"
 import { Dispatcher } from "./internal/engine/dispatch.js"
 import type { Engine } from "./internal/engine/exchange.js"
-import { type ProxyOptions as InternalProxyOptions, router as proxyRouter } from "./internal/engine/proxy.js"
+import { type ProxyOptions as InternalProxyOptions, router as proxyRouter, refusal } from "./internal/engine/proxy.js"
 import { Timers } from "./internal/engine/timers.js"
-import type * as Request from "./Request.js"
+import * as Request from "./Request.js"
 import { Transport, type Service as TransportService } from "./Transport.js"
 import type * as Url from "./Url.js"
 
@@ -144,6 +145,11 @@ export type ProxyRoute =
   | { readonly _tag: "Direct" }
   | { readonly _tag: "Forward"; readonly proxy: Url.Origin; readonly authorization: string | undefined }
   | { readonly _tag: "Tunnel"; readonly proxy: Url.Origin; readonly authorization: string | undefined }
+  /** The proxy that should carry the request has a URL Courier cannot use: the request fails, never goes direct. */
+  | {
+      readonly _tag: "Invalid"
+      readonly error: (request: HttpError.RequestInfo) => HttpError.InvalidURL | HttpError.UnknownProtocol
+    }
 
 /**
  * The route of each origin under the proxy settings (see `ProxyRoute`).
@@ -155,9 +161,28 @@ export const proxyRoute = (proxy: ProxyOptions | undefined): ((origin: Url.Origi
   const route = proxyRouter(proxy)
   return (origin) => {
     const r = route(origin)
-    return r._tag === "Direct" ? r : { _tag: r._tag, proxy: r.proxy.origin, authorization: r.proxy.authorization }
+    return r._tag === "Direct" || r._tag === "Invalid"
+      ? r
+      : { _tag: r._tag, proxy: r.proxy.origin, authorization: r.proxy.authorization }
   }
 }
+
+/**
+ * Why `request` cannot take `route`, if so: the proxy's URL is unusable (`InvalidURL`, or `UnknownProtocol`
+ * for a scheme such as `socks5:`), or the request is tunnelled and carries its own `Proxy-Authorization`
+ * (`InvalidHeader`: that field is for the proxy alone, and would reach the origin through the tunnel).
+ *
+ * @since 0.5.0
+ * @category proxies
+ */
+export const proxyRefusal = (route: ProxyRoute, request: Request.Request): HttpError.HttpError | undefined =>
+  refusal(
+    route._tag === "Forward" || route._tag === "Tunnel"
+      ? { _tag: route._tag, proxy: { origin: route.proxy, authorization: route.authorization } }
+      : route,
+    request,
+    Request.info(request),
+  )
 
 /**
  * Connections open or opening, per origin (tag `origin`), sampled every second.

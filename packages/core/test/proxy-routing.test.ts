@@ -1,7 +1,7 @@
-import { Url } from "@courier/core"
+import { Request, Url } from "@courier/core"
 import { describe, expect, it } from "@effect/vitest"
 import * as Either from "effect/Either"
-import { router } from "../src/internal/engine/proxy.js"
+import { refusal, router } from "../src/internal/engine/proxy.js"
 
 const origin = (u: string) => Either.getOrThrow(Url.parse(u)).origin
 const route = router({
@@ -38,5 +38,35 @@ describe("proxy routing", () => {
     expect(router({ http: "http://p:1", noProxy: ["*"] })(origin("http://x.org/"))._tag).toBe("Direct")
     expect(router(undefined)(origin("http://x.org/"))._tag).toBe("Direct")
     expect(router({ http: "http://p:1", proxyLoopback: true })(origin("http://127.0.0.1/"))._tag).toBe("Forward")
+  })
+
+  it.each([
+    ["socks5://p:1080", "UnknownProtocol"],
+    ["http://p:99999", "InvalidURL"],
+    ["http://user:pa/ss@p:3128", "InvalidURL"],
+    ["http://user:pa#ss@p:3128", "InvalidURL"],
+    ["http://p:3128/path", "InvalidURL"],
+  ])(
+    "a proxy URL %s that cannot be used is an Invalid route (%s), never Direct, and hides its credentials",
+    (proxy, tag) => {
+      const r = router({ http: proxy, https: proxy })
+      for (const url of ["http://x.org/", "https://x.org/"]) {
+        const invalid = r(origin(url))
+        expect(invalid._tag).toBe("Invalid")
+        const error = invalid._tag === "Invalid" ? invalid.error({ method: "GET", url }) : undefined
+        expect(error?._tag).toBe(tag)
+        expect(error?.message).not.toMatch(/pa.ss/)
+      }
+      // Hosts the proxy would not carry anyway still go direct.
+      expect(r(origin("http://localhost/"))._tag).toBe("Direct")
+    },
+  )
+
+  it("a tunnelled request carrying its own Proxy-Authorization is refused; a forwarded one keeps it", () => {
+    const request = Request.get("https://x.org/").pipe(Request.setHeader("Proxy-Authorization", "Basic eA=="))
+    const info = Request.info(request)
+    expect(refusal(route(origin("https://x.org/")), request, info)?._tag).toBe("InvalidHeader")
+    expect(refusal(route(origin("http://x.org/")), request, info)).toBeUndefined()
+    expect(refusal(route(origin("https://example.com/")), request, info)).toBeUndefined()
   })
 })

@@ -8,11 +8,10 @@
  *
  * @since 0.1.0
  */
-import type * as net from "node:net"
-import { Connector, type Url } from "@courier/core"
+import { Connector, type Http1, type Url } from "@courier/core"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { secure, tcp, tunnel } from "./internal/dial.js"
+import { reach, toProxy } from "./internal/dial.js"
 import { NodeSocket } from "./internal/socket.js"
 
 /**
@@ -44,27 +43,29 @@ export interface TlsOptions {
  * @category models
  */
 export interface Options {
+  /** TLS to origins. */
   readonly tls?: TlsOptions
+  /**
+   * TLS to an `https://` proxy, on every path (a CONNECT tunnel and a forwarded request alike): its trust and
+   * server name, apart from the origins' (undici's `proxyTls`).
+   *
+   * @since 0.5.0
+   */
+  readonly proxyTls?: TlsOptions
+  /**
+   * Decoder limits, which a proxy's reply to CONNECT is read under too (see the `Http1` module for each
+   * default): a reply past them fails with `HeaderOverflow`.
+   */
+  readonly limits?: Partial<Http1.Limits>
 }
 
 // The connect deadline is applied by the pool, on the Effect Clock, for every Connector alike. The wrapper
 // is made as soon as the socket is ready, so an `end` or `error` that follows at once is not missed.
-const open = (origin: Url.Origin, options: Options, connect: Connector.ConnectOptions) => {
-  const via = connect.tunnel
-  const socket: Effect.Effect<net.Socket, Connector.ConnectError> =
-    via === undefined
-      ? origin.scheme === "https"
-        ? secure(origin, options, undefined)
-        : tcp(origin.host, origin.port)
-      : Effect.flatMap(tcp(via.proxy.host, via.proxy.port), (raw) =>
-          Effect.flatMap(
-            tunnel(raw, origin, via.authorization),
-            (open): Effect.Effect<net.Socket, Connector.ConnectError> =>
-              origin.scheme === "https" ? secure(origin, options, open) : Effect.succeed(open),
-          ),
-        )
-  return Effect.map(socket, (s) => new NodeSocket(s))
-}
+const open = (origin: Url.Origin, options: Options, connect: Connector.ConnectOptions) =>
+  Effect.map(
+    connect.forwardProxy === true ? toProxy(origin, options) : reach(origin, options, connect.tunnel),
+    (s) => new NodeSocket(s),
+  )
 
 /**
  * Builds a node Connector.

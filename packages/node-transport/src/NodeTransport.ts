@@ -16,6 +16,8 @@ import {
   type Files,
   Http1,
   Http1Transport,
+  type HttpError,
+  type Request,
   Session,
   Transport,
   type Url,
@@ -170,14 +172,24 @@ export const make = (options: Options = {}): Effect.Effect<Transport.Service, ne
     const overHttp2 = (origin: Url.Origin): boolean =>
       route(origin)._tag !== "Forward" &&
       (origin.scheme === "https" ? !h2.pool.speaksHttp1(origin.key) : version === "2")
+    // The HTTP/1.1 transport refuses what its route forbids itself; an HTTP/2 request is checked here.
+    const viaHttp2 = <A, R>(
+      request: Request.Request,
+      url: Url.Url,
+      run: Effect.Effect<A, HttpError.HttpError | UseHttp1, R>,
+      otherwise: Effect.Effect<A, HttpError.HttpError, R>,
+    ): Effect.Effect<A, HttpError.HttpError, R> => {
+      const refused = Http1Transport.proxyRefusal(route(url.origin), request)
+      return refused === undefined ? Effect.catchIf(run, isUseHttp1, () => otherwise) : Effect.fail(refused)
+    }
     const service: Transport.Service = {
       fetch: (request, url) =>
         overHttp2(url.origin)
-          ? Effect.catchIf(h2.fetch(request, url), isUseHttp1, () => h1.fetch(request, url))
+          ? viaHttp2(request, url, h2.fetch(request, url), h1.fetch(request, url))
           : h1.fetch(request, url),
       send: (request, url) =>
         overHttp2(url.origin)
-          ? Effect.catchIf(h2.send(request, url), isUseHttp1, () => h1.send(request, url))
+          ? viaHttp2(request, url, h2.send(request, url), h1.send(request, url))
           : h1.send(request, url),
       // A pinned client keeps one HTTP/1.1 connection; over HTTP/2 its requests share the origin's sessions.
       pin: (origin) => (overHttp2(origin) || h1.pin === undefined ? Effect.succeed(service) : h1.pin(origin)),

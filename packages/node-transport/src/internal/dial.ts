@@ -1,52 +1,89 @@
 /**
  * Dialling for the node Connector: TCP, TLS (verification on, SNI for host names only, ALPN as asked) and
- * CONNECT tunnels through a proxy. Each step is an interruptible Effect that destroys its socket when
- * interrupted or failed.
+ * CONNECT tunnels through a proxy (TLS to the proxy too when its URL is https). Each step is an
+ * interruptible Effect that destroys its socket when interrupted or failed.
+ *
+ * A socket or session that a step gives up on keeps an `error` listener after it is destroyed: node may
+ * still emit an error on it (an HTTP/2 session emits the socket's error when it finally closes), and an
+ * error with no listener would take the process down.
  * @internal
  */
+import type { EventEmitter } from "node:events"
 import * as net from "node:net"
 import * as tls from "node:tls"
-import { Connector, type Url } from "@courier/core"
+import { Connector, Http1, type Url } from "@courier/core"
 import * as Effect from "effect/Effect"
-import type { Options } from "../NodeConnector.js"
+import type { Options, TlsOptions } from "../NodeConnector.js"
 
 const connectError = (e: NodeJS.ErrnoException): Connector.ConnectError =>
   new Connector.ConnectError({ code: e.code ?? "ECONNECT", reason: e.message })
 
 /** What `settle` waits on: a connecting socket, or an HTTP/2 session waiting for its peer's settings. */
-interface Connecting extends NodeJS.EventEmitter {
+interface Connecting extends EventEmitter {
   destroy(): unknown
 }
 
+const ignore = () => undefined
+
+/** Destroys what a dial gave up on, leaving a listener for any error it still emits. */
+export const discard = (target: Connecting): void => {
+  target.on("error", ignore)
+  target.destroy()
+}
+
+/** What else ends a wait in `settle`. */
+export interface SettleOptions {
+  /** What a close before the event means. */
+  readonly closed?: string
+  /**
+   * The socket under the target (an HTTP/2 session's): its error or close fails the wait too, since a
+   * session over a socket that failed after the TLS handshake (an alert such as `certificate required`)
+   * emits nothing until that socket closes.
+   */
+  readonly socket?: net.Socket | undefined
+  /** Events that mean the peer refused, each with the error it becomes (an HTTP/2 GOAWAY before SETTINGS). */
+  readonly refusals?: Readonly<Record<string, (first: unknown) => Connector.ConnectError>>
+}
+
 /**
- * Waits for `event` on something connecting; an error, or a close (`closed` says what it means), fails
- * first, and interruption destroys it.
+ * Waits for `event` on something connecting; an error, a close or a refusal fails first, and interruption
+ * destroys it (and the socket under it).
  */
-export const settle = <S extends Connecting>(target: S, event: string, closed = "the connection closed") =>
+export const settle = <S extends Connecting>(target: S, event: string, options: SettleOptions = {}) =>
   Effect.async<S, Connector.ConnectError>((resume) => {
-    const fail = (error: Connector.ConnectError) => {
-      cleanup()
-      target.destroy()
-      resume(Effect.fail(error))
-    }
-    const onError = (e: NodeJS.ErrnoException) => fail(connectError(e))
-    const onClose = () => fail(new Connector.ConnectError({ code: "ECONNRESET", reason: closed }))
-    const onReady = () => {
-      cleanup()
-      resume(Effect.succeed(target))
+    const under = options.socket
+    const listeners: Array<readonly [EventEmitter, string, (...args: Array<unknown>) => void]> = []
+    const on = (emitter: EventEmitter, name: string, listener: (...args: Array<unknown>) => void) => {
+      emitter.once(name, listener)
+      listeners.push([emitter, name, listener])
     }
     const cleanup = () => {
-      target.off("error", onError)
-      target.off("close", onClose)
-      target.off(event, onReady)
+      for (const [emitter, name, listener] of listeners) emitter.off(name, listener)
     }
-    target.once("error", onError)
-    target.once("close", onClose)
-    target.once(event, onReady)
-    return Effect.sync(() => {
+    const giveUp = () => {
       cleanup()
-      target.destroy()
+      discard(target)
+      if (under !== undefined) discard(under)
+    }
+    const fail = (error: Connector.ConnectError) => {
+      giveUp()
+      resume(Effect.fail(error))
+    }
+    const onError = (e: unknown) => fail(connectError(e as NodeJS.ErrnoException))
+    const onClose = () =>
+      fail(new Connector.ConnectError({ code: "ECONNRESET", reason: options.closed ?? "the connection closed" }))
+    for (const emitter of under === undefined ? [target] : [target, under]) {
+      on(emitter, "error", onError)
+      on(emitter, "close", onClose)
+    }
+    for (const [name, refused] of Object.entries(options.refusals ?? {})) {
+      on(target, name, (first) => fail(refused(first)))
+    }
+    on(target, event, () => {
+      cleanup()
+      resume(Effect.succeed(target))
     })
+    return Effect.sync(giveUp)
   })
 
 export const tcp = (host: string, port: number) =>
@@ -60,53 +97,95 @@ export const tcp = (host: string, port: number) =>
 const authority = (origin: Url.Origin) =>
   `${origin.host.includes(":") ? `[${origin.host}]` : origin.host}:${origin.port}`
 
+/** The CONNECT request for `origin` (RFC 9110 §9.3.6), through the codec's head checks and encoder. */
+const connectHead = (origin: Url.Origin, authorization: string | undefined) => {
+  const head: Http1.RequestHead = {
+    method: "CONNECT",
+    target: authority(origin),
+    host: authority(origin),
+    headers: authorization === undefined ? [] : [["Proxy-Authorization", authorization]],
+  }
+  const invalid = Http1.invalidHead(head)
+  return invalid === undefined
+    ? Effect.succeed(Http1.encodeHead(head))
+    : Effect.fail(new Connector.ConnectError({ code: "EPROXY", reason: `CONNECT ${invalid.name}: ${invalid.reason}` }))
+}
+
+/** What the proxy's reply to CONNECT, as decoded so far, means for the tunnel. */
+const replyOutcome = (
+  events: ReadonlyArray<Http1.Event>,
+  decoder: Http1.ResponseDecoder,
+): Connector.ConnectError | "open" | "more" => {
+  for (const event of events) {
+    if (event._tag === "Error") {
+      return new Connector.ConnectError({
+        code: "EPROXY",
+        reason: `the proxy's reply to CONNECT is not HTTP/1.1 (${event.failure._tag})`,
+        proxyReply: event.failure,
+      })
+    }
+    if (event._tag !== "Head") continue
+    if (event.status < 200 || event.status > 299) {
+      const reason = `proxy answered CONNECT with ${event.status} ${event.reason}`.trim()
+      return new Connector.ConnectError({ code: `PROXY_${event.status}`, reason })
+    }
+    // The origin speaks first in a tunnel (a TLS ClientHello is ours to send): bytes before it are not its.
+    if (decoder.leftover.length > 0) {
+      return new Connector.ConnectError({ code: "EPROXY", reason: "the proxy sent bytes after its 2xx to CONNECT" })
+    }
+    return "open"
+  }
+  return "more"
+}
+
 /**
- * Asks the proxy on `socket` for a tunnel to `origin` (RFC 9110 §9.3.6) and waits for its answer: a 2xx
- * opens the tunnel, anything else fails with the proxy's status.
+ * Asks the proxy on `socket` for a tunnel to `origin` (RFC 9110 §9.3.6) and reads its answer with the
+ * HTTP/1.1 decoder and its head limits, so a reply that never ends or is not HTTP fails as soon as that is
+ * known: a 2xx opens the tunnel, any other status fails with it.
  */
-export const tunnel = (socket: net.Socket, origin: Url.Origin, authorization: string | undefined) =>
-  Effect.async<net.Socket, Connector.ConnectError>((resume) => {
-    let head = ""
-    const onData = (chunk: Buffer) => {
-      head += chunk.toString("latin1")
-      const end = head.indexOf("\r\n\r\n")
-      if (end === -1) return
-      cleanup()
-      const status = /^HTTP\/1\.[01] (\d{3})(?: (.*))?/.exec(head.slice(0, head.indexOf("\r\n")))
-      if (status !== null && status[1]?.startsWith("2") === true && end + 4 === head.length) {
-        return resume(Effect.succeed(socket))
+export const tunnel = (
+  socket: net.Socket,
+  origin: Url.Origin,
+  authorization: string | undefined,
+  limits: Partial<Http1.Limits> = {},
+) =>
+  Effect.flatMap(connectHead(origin, authorization), (head) =>
+    Effect.async<net.Socket, Connector.ConnectError>((resume) => {
+      const decoder = Http1.makeDecoder("CONNECT", limits)
+      const conclude = (outcome: Connector.ConnectError | "open" | "more") => {
+        if (outcome === "more") return
+        cleanup()
+        if (outcome === "open") return resume(Effect.succeed(socket))
+        discard(socket)
+        resume(Effect.fail(outcome))
       }
-      socket.destroy()
-      const code = status === null ? "EPROXY" : `PROXY_${status[1]}`
-      const reason =
-        status === null
-          ? "the proxy did not answer CONNECT with HTTP"
-          : `proxy answered CONNECT with ${status[1]} ${status[2] ?? ""}`.trim()
-      resume(Effect.fail(new Connector.ConnectError({ code, reason })))
-    }
-    const onEnd = () => {
-      cleanup()
-      resume(Effect.fail(new Connector.ConnectError({ code: "EPROXY", reason: "the proxy closed the connection" })))
-    }
-    const onError = (e: NodeJS.ErrnoException) => {
-      cleanup()
-      resume(Effect.fail(connectError(e)))
-    }
-    const cleanup = () => {
-      socket.off("data", onData)
-      socket.off("end", onEnd)
-      socket.off("error", onError)
-    }
-    socket.on("data", onData)
-    socket.once("end", onEnd)
-    socket.once("error", onError)
-    const auth = authorization === undefined ? "" : `Proxy-Authorization: ${authorization}\r\n`
-    socket.write(`CONNECT ${authority(origin)} HTTP/1.1\r\nHost: ${authority(origin)}\r\n${auth}\r\n`)
-    return Effect.sync(() => {
-      cleanup()
-      socket.destroy()
-    })
-  })
+      const onData = (chunk: Buffer) => conclude(replyOutcome(decoder.feed(chunk), decoder))
+      const onEnd = () => {
+        const outcome = replyOutcome(decoder.eof(), decoder)
+        // Closed before a byte of the reply: no malformed reply to report, only the close.
+        const silent = outcome instanceof Connector.ConnectError && outcome.proxyReply?._tag === "BadStatusLine"
+        conclude(
+          silent && outcome.proxyReply.line === ""
+            ? new Connector.ConnectError({ code: "EPROXY", reason: "the proxy closed the connection" })
+            : outcome,
+        )
+      }
+      const onError = (e: NodeJS.ErrnoException) => conclude(connectError(e))
+      const cleanup = () => {
+        socket.off("data", onData)
+        socket.off("end", onEnd)
+        socket.off("error", onError)
+      }
+      socket.on("data", onData)
+      socket.once("end", onEnd)
+      socket.once("error", onError)
+      socket.write(head)
+      return Effect.sync(() => {
+        cleanup()
+        discard(socket)
+      })
+    }),
+  )
 
 /**
  * TLS to `origin`, over `socket` when given (a tunnel), offering the application protocols `alpn` in order
@@ -114,12 +193,11 @@ export const tunnel = (socket: net.Socket, origin: Url.Origin, authorization: st
  */
 export const secure = (
   origin: Url.Origin,
-  options: Options,
+  t: TlsOptions,
   socket: net.Socket | undefined,
   alpn: ReadonlyArray<string> = ["http/1.1"],
 ) =>
   Effect.suspend(() => {
-    const t = options.tls ?? {}
     const name = t.servername ?? origin.host
     const tlsSocket = tls.connect({
       ...(socket === undefined ? { host: origin.host, port: origin.port } : { socket }),
@@ -136,4 +214,32 @@ export const secure = (
       tlsSocket.setKeepAlive(true, 60_000)
     }
     return settle(tlsSocket, "secureConnect")
+  })
+
+/** A connection to a proxy: TCP, then TLS with the proxy TLS settings when its URL is https. */
+export const toProxy = (proxy: Url.Origin, options: Options): Effect.Effect<net.Socket, Connector.ConnectError> =>
+  proxy.scheme === "https" ? secure(proxy, options.proxyTls ?? {}, undefined) : tcp(proxy.host, proxy.port)
+
+/**
+ * The socket an exchange with `origin` runs over: TCP or TLS to it, or a CONNECT tunnel through `via` with
+ * TLS inside for an https origin, offering `alpn` there. Between steps nothing is interruptible, so a socket
+ * handed from one step to the next is always either in use or destroyed.
+ */
+export const reach = (
+  origin: Url.Origin,
+  options: Options,
+  via: Connector.ConnectOptions["tunnel"],
+  alpn?: ReadonlyArray<string>,
+): Effect.Effect<net.Socket, Connector.ConnectError> =>
+  Effect.uninterruptibleMask((restore) => {
+    const inside = (socket: net.Socket | undefined) =>
+      origin.scheme === "https"
+        ? restore(secure(origin, options.tls ?? {}, socket, alpn))
+        : socket === undefined
+          ? restore(tcp(origin.host, origin.port))
+          : Effect.succeed(socket)
+    if (via === undefined) return inside(undefined)
+    return Effect.flatMap(restore(toProxy(via.proxy, options)), (raw) =>
+      Effect.flatMap(restore(tunnel(raw, origin, via.authorization, options.limits)), inside),
+    )
   })

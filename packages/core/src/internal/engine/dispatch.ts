@@ -9,17 +9,18 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type * as Scope from "effect/Scope"
 import type { ConnectError, ConnectOptions } from "../../Connector.js"
-import { HTTPConnectionError, type HttpError, Timeout } from "../../HttpError.js"
+import { type HttpError, Timeout } from "../../HttpError.js"
 import { info as requestInfo } from "../../Request.js"
 import type { Response } from "../../Response.js"
 import type { Service as TransportService } from "../../Transport.js"
 import type * as Url from "../../Url.js"
 import { type Connections, WaitTimeout } from "./connections.js"
 import { type Engine, Exchange, type Mode } from "./exchange.js"
+import { connectFailure } from "./failures.js"
 import { pinned } from "./pinned.js"
 import type * as Pool from "./pool.js"
 import { type PhaseTimeouts, type Prepared, prepare } from "./prepare.js"
-import type { Route } from "./proxy.js"
+import { type Route, refusal } from "./proxy.js"
 import { abandon, concluded, run, Streamed } from "./run.js"
 
 export interface DispatcherOptions {
@@ -45,9 +46,7 @@ export class Dispatcher {
     (p: Prepared) =>
     (e: ConnectError | WaitTimeout): HttpError => {
       if (e._tag === "WaitTimeout") return new Timeout({ request: p.info, phase: "acquire", millis: e.millis })
-      if (e.timeout === true) return new Timeout({ request: p.info, phase: "connect", millis: p.timeouts.connect })
-      const { host, port } = p.url.origin
-      return new HTTPConnectionError({ request: p.info, host, port, code: e.code, reason: e.reason })
+      return connectFailure(e, p.info, p.url.origin, p.timeouts.connect)
     }
 
   /** Whether a request read whole may be pipelined: idempotent, no body, no `Connection: close`. */
@@ -60,7 +59,14 @@ export class Dispatcher {
     const timeoutMillis = p.timeouts.connect
     const r = this.options.route(p.url.origin)
     if (r._tag === "Direct") return [p.url.origin, { timeoutMillis }]
-    if (r._tag === "Forward") return [{ ...r.proxy.origin, key: `forward ${r.proxy.origin.key}` }, { timeoutMillis }]
+    if (r._tag === "Forward") {
+      return [
+        { ...r.proxy.origin, key: `forward ${r.proxy.origin.key}` },
+        { timeoutMillis, forwardProxy: true },
+      ]
+    }
+    // An invalid route never gets here: `start` refused the request.
+    if (r._tag === "Invalid") return [p.url.origin, { timeoutMillis }]
     return [
       { ...p.url.origin, key: `${p.url.origin.key} via ${r.proxy.origin.key}` },
       { timeoutMillis, tunnel: { proxy: r.proxy.origin, authorization: r.proxy.authorization } },
@@ -112,8 +118,11 @@ export class Dispatcher {
 
   readonly start = (...[request, url]: Parameters<TransportService["fetch"]>): Either.Either<Prepared, HttpError> => {
     const r = this.options.route(url.origin)
+    const info = requestInfo(request)
+    const refused = refusal(r, request, info)
+    if (refused !== undefined) return Either.left(refused)
     const forward = r._tag === "Forward" ? r.proxy : undefined
-    return prepare(request, url, requestInfo(request), this.options.defaults, forward)
+    return prepare(request, url, info, this.options.defaults, forward)
   }
 
   readonly fetch: TransportService["fetch"] = (request, url) =>

@@ -6,6 +6,9 @@
  * @internal
  */
 import * as Either from "effect/Either"
+import * as Headers from "../../Headers.js"
+import { type HttpError, InvalidHeader, InvalidURL, type RequestInfo, UnknownProtocol } from "../../HttpError.js"
+import type { Request } from "../../Request.js"
 import * as Url from "../../Url.js"
 import { basicAuthorization } from "../credentials.js"
 
@@ -31,18 +34,43 @@ export interface Proxy {
   readonly authorization: string | undefined
 }
 
+/** Why a proxy URL cannot be used, as the error of each request that would go through it. */
+export type Unusable = (request: RequestInfo) => InvalidURL | UnknownProtocol
+
 export type Route =
   | { readonly _tag: "Direct" }
   | { readonly _tag: "Forward"; readonly proxy: Proxy }
   | { readonly _tag: "Tunnel"; readonly proxy: Proxy }
+  /** The proxy that should carry the request has a URL Courier cannot use: the request fails, never goes direct. */
+  | { readonly _tag: "Invalid"; readonly error: Unusable }
 
 const DIRECT: Route = { _tag: "Direct" }
 
-const parseProxy = (value: string | undefined): Proxy | undefined => {
+/**
+ * The proxy a setting names, or why it cannot be used: a scheme other than http and https (`socks5:` is not
+ * spoken), a URL that does not parse (a port past 65535), or one with a path, query or fragment (what a raw
+ * `/` or `#` in an unencoded password turns the rest of the URL into).
+ */
+const parseProxy = (value: string | undefined): Proxy | Unusable | undefined => {
   if (value === undefined || value === "") return undefined
-  const parsed = Url.parse(value.includes("://") ? value : `http://${value}`)
-  if (Either.isLeft(parsed)) return undefined
+  const raw = value.includes("://") ? value : `http://${value}`
+  const parsed = Url.parse(raw)
+  // A proxy URL's user info is a credential, and one with a raw `/` or `#` does not parse as user info:
+  // everything up to the last `@` is hidden.
+  const at = raw.lastIndexOf("@")
+  const start = raw.indexOf("://") + 3
+  const input = at > start ? `${raw.slice(0, start)}<redacted>${raw.slice(at)}` : raw
+  if (Either.isLeft(parsed)) {
+    const e = parsed.left
+    return e._tag === "UnknownProtocol"
+      ? (request) => new UnknownProtocol({ request, protocol: e.protocol })
+      : (request) => new InvalidURL({ request, input, reason: `proxy URL: ${e.reason}` })
+  }
   const u = parsed.right
+  if (u.target !== "/" || raw.includes("#")) {
+    const reason = "a proxy URL is scheme://[user:password@]host:port; percent-encode / # ? @ in its credentials"
+    return (request) => new InvalidURL({ request, input, reason })
+  }
   const authorization = u.username === "" && u.password === "" ? undefined : basicAuthorization(u.username, u.password)
   return { origin: u.origin, authorization }
 }
@@ -67,9 +95,30 @@ export const router = (options: ProxyOptions | undefined): ((origin: Url.Origin)
   const https = parseProxy(options?.https)
   const noProxy = options?.noProxy ?? []
   if (http === undefined && https === undefined) return () => DIRECT
+  const via = (proxy: Proxy | Unusable | undefined, tag: "Forward" | "Tunnel"): Route =>
+    proxy === undefined
+      ? DIRECT
+      : typeof proxy === "function"
+        ? { _tag: "Invalid", error: proxy }
+        : { _tag: tag, proxy }
+  const forward = via(http, "Forward")
+  const tunnel = via(https, "Tunnel")
   return (origin) => {
     if ((options?.proxyLoopback !== true && loopback(origin.host)) || bypassed(origin, noProxy)) return DIRECT
-    if (origin.scheme === "http") return http === undefined ? DIRECT : { _tag: "Forward", proxy: http }
-    return https === undefined ? DIRECT : { _tag: "Tunnel", proxy: https }
+    return origin.scheme === "http" ? forward : tunnel
   }
+}
+
+/**
+ * Why a request cannot take its route, if so: its proxy's URL is unusable, or it is tunnelled and carries a
+ * `Proxy-Authorization` of its own, which belongs to the proxy alone and would reach the origin through the
+ * tunnel (undici refuses it too; credentials for a tunnel go in the proxy URL).
+ */
+export const refusal = (route: Route, request: Request, info: RequestInfo): HttpError | undefined => {
+  if (route._tag === "Invalid") return route.error(info)
+  if (route._tag === "Tunnel" && Headers.has(request.headers, "proxy-authorization")) {
+    const reason = "a tunnelled request cannot carry it to the origin; give the proxy's credentials in its URL"
+    return new InvalidHeader({ request: info, name: "Proxy-Authorization", reason })
+  }
+  return undefined
 }

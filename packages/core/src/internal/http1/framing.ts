@@ -78,6 +78,8 @@ export const framingOf = (
   const { transferEncoding: te, contentLength: cl } = head.delimiters
   // 1. A response to HEAD, and any 1xx, 204 or 304 response, ends with the head.
   if (request.method === "HEAD" || head.status === 204 || head.status === 304) return { _tag: "None" }
+  // 2. A 2xx to CONNECT turns the connection into a tunnel right after the head; its framing fields are ignored.
+  if (request.method === "CONNECT" && head.status >= 200 && head.status < 300) return { _tag: "None" }
   // 3. Transfer-Encoding with Content-Length is a smuggling vector: strict clients reject it.
   if (te !== undefined && cl !== undefined) return { _tag: "Refused", reason: "Smuggling", value: te }
   // 4. Transfer-Encoding: Courier decodes only a single final `chunked` (see docs/ARCHITECTURE.md).

@@ -17,7 +17,7 @@ import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as Stream from "effect/Stream"
 import type { Options as ConnectorOptions } from "../../NodeConnector.js"
-import { secure, settle, tcp, tunnel } from "../dial.js"
+import { discard, reach, settle } from "../dial.js"
 import { Exchange, type Failure, type Mode, type Prepared, Refused } from "./exchange.js"
 import { type Dialled, type Grant, Session, type SessionPool, type Waiter } from "./pool.js"
 
@@ -93,15 +93,7 @@ export interface Binding {
 }
 
 const connectFailed = (p: Prepared, url: Url.Url, e: Connector.ConnectError): HttpError.HttpError =>
-  e.timeout === true
-    ? new HttpError.Timeout({ request: p.info, phase: "connect", millis: p.timeouts.connect })
-    : new HttpError.HTTPConnectionError({
-        request: p.info,
-        host: url.origin.host,
-        port: url.origin.port,
-        code: e.code,
-        reason: e.reason,
-      })
+  Connector.toHttpError(e, p.info, url.origin, p.timeouts.connect)
 
 /** Errors of `request` that mean the session cannot take a stream now; the request was never sent. */
 const SESSION_GONE: ReadonlySet<string> = new Set([
@@ -241,7 +233,18 @@ export const pull = (ex: Exchange): Effect.Effect<ReadonlyArray<Uint8Array> | un
 // ---------------------------------------------------------------------------------------------------------
 // Dialling
 
-/** An http2 session over `socket`, once the peer's first SETTINGS arrived. */
+/** A GOAWAY before the peer's first SETTINGS: the server refused the connection. */
+const goawayFirst = (code: unknown) =>
+  new Connector.ConnectError({
+    code: "ERR_HTTP2_GOAWAY_SESSION",
+    reason: `the server sent GOAWAY (code ${String(code)}) before its settings`,
+  })
+
+/**
+ * An http2 session over `socket`, once the peer's first SETTINGS arrived. The socket's own failure ends
+ * the wait (a TLS alert after the handshake leaves the session silent until the socket closes), and a
+ * socket that fails later is destroyed, so its session closes too.
+ */
 const session = (
   origin: Url.Origin,
   socket: net.Socket,
@@ -249,6 +252,7 @@ const session = (
 ): Effect.Effect<http2.ClientHttp2Session, Connector.ConnectError> =>
   Effect.suspend(() => {
     const host = origin.host.includes(":") ? `[${origin.host}]` : origin.host
+    socket.on("error", () => socket.destroy())
     const s = http2.connect(`${origin.scheme}://${host}:${origin.port}`, {
       createConnection: () => socket,
       // The response head's limits are HTTP/1.1's; nghttp2 resets a stream past them (ENHANCE_YOUR_CALM for
@@ -260,9 +264,12 @@ const session = (
         maxHeaderListSize: windows.maxHeadBytes,
       },
     })
-    return Effect.tap(settle(s, "remoteSettings", "the server closed the HTTP/2 connection before its settings"), () =>
-      s.setLocalWindowSize(windows.connectionWindowBytes),
-    )
+    const settled = settle(s, "remoteSettings", {
+      closed: "the server closed the HTTP/2 connection before its settings",
+      socket,
+      refusals: { goaway: goawayFirst },
+    })
+    return Effect.tap(settled, () => s.setLocalWindowSize(windows.connectionWindowBytes))
   })
 
 /** A CONNECT tunnel through a proxy, as the proxy settings route an https origin. */
@@ -288,27 +295,20 @@ export const dial = (origin: Url.Origin, o: DialOptions): Effect.Effect<Dialled,
     const h2 = (socket: net.Socket) =>
       restore(session(origin, socket, o.windows)).pipe(
         Effect.map((s): Dialled => ({ _tag: "H2", session: s })),
-        Effect.onInterrupt(() => Effect.sync(() => socket.destroy())),
+        Effect.onInterrupt(() => Effect.sync(() => discard(socket))),
       )
-    if (origin.scheme === "http") return Effect.flatMap(restore(tcp(origin.host, origin.port)), h2)
     const fallback = o.fallback
     const alpn = fallback === undefined ? ["h2"] : ["h2", "http/1.1"]
-    const via = o.tunnel
-    const secured =
-      via === undefined
-        ? restore(secure(origin, o.tls, undefined, alpn))
-        : Effect.flatMap(restore(tcp(via.proxy.host, via.proxy.port)), (raw) =>
-            Effect.flatMap(restore(tunnel(raw, origin, via.authorization)), (open) =>
-              restore(secure(origin, o.tls, open, alpn)),
-            ),
-          )
-    return Effect.flatMap(secured, (socket) => {
+    const reached = restore(reach(origin, o.tls, o.tunnel, alpn))
+    if (origin.scheme === "http") return Effect.flatMap(reached, h2)
+    return Effect.flatMap(reached, (raw) => {
+      const socket = raw as tls.TLSSocket
       if (socket.alpnProtocol === "h2") return h2(socket)
       if (fallback !== undefined) {
         fallback(origin, socket)
         return Effect.succeed<Dialled>({ _tag: "Http1" })
       }
-      socket.destroy()
+      discard(socket)
       const offered = socket.alpnProtocol === false ? "none" : socket.alpnProtocol
       return Effect.fail(
         new Connector.ConnectError({
