@@ -5,9 +5,12 @@
  *
  * @since 0.3.0
  */
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
 
 /**
@@ -55,8 +58,10 @@ export type Credentials<E = never, R = never> =
 
 /**
  * A token provider over `fetch` (a call to a token endpoint, say): the token is cached, fetched again
- * `refreshBefore` ahead of its expiry (default 30 s; halfway through a shorter life) and after `invalidate`, and concurrent callers wait
- * for one fetch instead of each making their own. Time is the Effect Clock's, so `TestClock` drives it.
+ * `refreshBefore` ahead of its expiry (default 30 s; halfway through a shorter life) and after `invalidate`.
+ * Concurrent callers wait for one fetch instead of each making their own, and share its outcome: when the
+ * fetch fails, every caller that waited on it fails with that error, and the next call fetches again. Time
+ * is the Effect Clock's, so `TestClock` drives it.
  *
  * @example
  * ```ts
@@ -73,29 +78,47 @@ export const tokenProvider = <E, R>(
   fetch: Effect.Effect<Token, E, R>,
   options: { readonly refreshBefore?: Duration.DurationInput } = {},
 ): Effect.Effect<TokenProvider<E, R>> =>
-  Effect.map(Effect.makeSemaphore(1), (lock) => {
+  Effect.sync(() => {
     const early = Duration.toMillis(options.refreshBefore ?? "30 seconds")
     // When to fetch again: `early` before the expiry, or halfway through a life shorter than twice that.
     let current: { readonly token: Redacted.Redacted<string>; readonly refreshAt: number } | undefined
+    // The fetch under way, if any: its outcome goes to everyone who waits on it, success or failure alike;
+    // `undefined` means the caller that ran it was interrupted, and the waiters start a fetch of their own.
+    let inflight: Deferred.Deferred<Exit.Exit<Redacted.Redacted<string>, E> | undefined> | undefined
     const valid = (now: number) => (current !== undefined && now < current.refreshAt ? current : undefined)
-    const refresh = lock.withPermits(1)(
-      Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        const held = valid(now)
-        if (held !== undefined) return Effect.succeed(held.token)
-        return Effect.map(fetch, (fetched) => {
-          const token = Redacted.isRedacted(fetched.token) ? fetched.token : Redacted.make(fetched.token)
-          const life = fetched.expiresIn === undefined ? Number.POSITIVE_INFINITY : Duration.toMillis(fetched.expiresIn)
-          current = { token, refreshAt: now + Math.max(life - early, life / 2) }
-          return token
-        })
-      }),
-    )
+    const store = (fetched: Token, now: number) => {
+      const token = Redacted.isRedacted(fetched.token) ? fetched.token : Redacted.make(fetched.token)
+      const life = fetched.expiresIn === undefined ? Number.POSITIVE_INFINITY : Duration.toMillis(fetched.expiresIn)
+      current = { token, refreshAt: now + Math.max(life - early, life / 2) }
+      return token
+    }
+    type Shared = Deferred.Deferred<Exit.Exit<Redacted.Redacted<string>, E> | undefined>
+    /** Starts the one fetch and tells its waiters how it ended; nothing between the two can be interrupted. */
+    const start = (now: number): Effect.Effect<Redacted.Redacted<string>, E, R> =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(Deferred.make<Exit.Exit<Redacted.Redacted<string>, E> | undefined>(), (shared: Shared) => {
+          if (inflight !== undefined) return restore(get)
+          inflight = shared
+          const fetched = Effect.exit(restore(Effect.map(fetch, (token) => store(token, now))))
+          return Effect.flatten(
+            Effect.tap(fetched, (exit) => {
+              inflight = undefined
+              const interrupted = Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
+              return Deferred.succeed(shared, interrupted ? undefined : exit)
+            }),
+          )
+        }),
+      )
+    const get: Effect.Effect<Redacted.Redacted<string>, E, R> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const held = valid(now)
+      if (held !== undefined) return Effect.succeed(held.token)
+      const waiting = inflight
+      if (waiting === undefined) return start(now)
+      return Effect.flatMap(Deferred.await(waiting), (exit) => (exit === undefined ? get : exit))
+    })
     return {
       [TokenProviderTypeId]: TokenProviderTypeId,
-      get: Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        const held = valid(now)
-        return held === undefined ? refresh : Effect.succeed(held.token)
-      }),
+      get,
       invalidate: (token) =>
         Effect.sync(() => {
           if (current !== undefined && Redacted.value(current.token) === Redacted.value(token)) current = undefined

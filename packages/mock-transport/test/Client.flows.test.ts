@@ -1,5 +1,5 @@
 // Token providers and traffic shaping, on the TestClock over the mock transport.
-import { Auth, Client, Headers, Request, Response } from "@courier/core"
+import { Auth, Body, Client, Headers, Request, Response } from "@courier/core"
 import { MockTransport } from "@courier/mock-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
@@ -7,6 +7,8 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 
 const authorizations = Effect.map(MockTransport.calls, (calls) =>
@@ -100,6 +102,71 @@ describe("a token provider", () => {
       yield* TestClock.adjust("2 seconds")
       const r = yield* Fiber.join(call)
       expect([r.status, fetched.count, (yield* authorizations).length]).toEqual([401, 2, 2])
+    }).pipe(Effect.provide(MockTransport.layer([{ path: "/locked", reply: { status: 401 } }]))),
+  )
+
+  it.effect(
+    "callers waiting on one fetch share its failure: one fetch for 20 callers, then the next call fetches again",
+    () =>
+      Effect.gen(function* () {
+        const fetched = { count: 0 }
+        const provider = yield* Auth.tokenProvider(
+          Effect.delay(
+            Effect.suspend(() => Effect.fail(`endpoint down (${++fetched.count})` as const)),
+            "1 second",
+          ),
+        )
+        const client = (yield* Client.makeBare).pipe(Client.withAuth({ token: provider }))
+        const burst = yield* Effect.fork(
+          Effect.forEach(
+            Array.from({ length: 20 }),
+            () => Effect.flip(client.fetch(Request.get("http://api.test/a"))),
+            {
+              concurrency: "unbounded",
+            },
+          ),
+        )
+        yield* TestClock.adjust("1 second")
+        const errors = yield* Fiber.join(burst)
+        expect([fetched.count, new Set(errors)]).toEqual([1, new Set(["endpoint down (1)"])])
+        const next = yield* Effect.fork(Effect.flip(client.fetch(Request.get("http://api.test/a"))))
+        yield* TestClock.adjust("1 second")
+        expect([yield* Fiber.join(next), fetched.count]).toEqual(["endpoint down (2)", 2])
+        expect(yield* MockTransport.calls).toEqual([])
+      }).pipe(Effect.provide(MockTransport.layer([{ path: "/a", reply: { status: 200 } }]))),
+  )
+
+  it.effect("when the caller running the fetch is interrupted, those waiting on it fetch again and succeed", () =>
+    Effect.gen(function* () {
+      const { provider, fetched } = yield* counting()
+      const first = yield* Effect.fork(provider.get)
+      yield* TestClock.adjust("500 millis")
+      const waiter = yield* Effect.fork(provider.get)
+      yield* TestClock.adjust("100 millis")
+      yield* Fiber.interrupt(first)
+      // The interrupted fetch never finished; the waiter's own takes its full second from here.
+      yield* TestClock.adjust("999 millis")
+      expect(Option.isNone(yield* Fiber.poll(waiter))).toBe(true)
+      yield* TestClock.adjust("1 millis")
+      const token = yield* Fiber.join(waiter)
+      expect([Redacted.value(token), fetched.count]).toEqual(["t1", 1])
+    }),
+  )
+
+  it.effect("a 401 on a body that cannot be sent again returns the 401 and drops the token it refused", () =>
+    Effect.gen(function* () {
+      const { provider, fetched } = yield* counting()
+      const client = (yield* Client.makeBare).pipe(Client.withAuth({ token: provider }))
+      const streamed = Request.post("http://api.test/locked", { body: Body.stream(Stream.make(new Uint8Array([1]))) })
+      const first = yield* Effect.fork(client.fetch(streamed))
+      yield* TestClock.adjust("1 second")
+      expect((yield* Fiber.join(first)).status).toBe(401)
+      const second = yield* Effect.fork(client.fetch(Request.get("http://api.test/locked")))
+      yield* TestClock.adjust("1 second")
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.join(second)
+      // t1 was refused and dropped: the next call fetched t2 up front (and t3 when the 401 refused it too).
+      expect([fetched.count, (yield* authorizations).slice(0, 2)]).toEqual([3, ["Bearer t1", "Bearer t2"]])
     }).pipe(Effect.provide(MockTransport.layer([{ path: "/locked", reply: { status: 401 } }]))),
   )
 

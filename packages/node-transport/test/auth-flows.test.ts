@@ -103,6 +103,35 @@ describe("a token provider against a server that rotates tokens", () => {
   )
 })
 
+describe("the request's own credentials win over a client's default", () => {
+  it.scoped("URL user info and an Authorization header of the request's own beat every kind of client auth", () =>
+    Effect.gen(function* () {
+      const seen: Array<string | undefined> = []
+      const server = yield* httpServer((req, res) => {
+        seen.push(req.headers.authorization)
+        res.end()
+      })
+      const withUserInfo = server.url.replace("http://", "http://u%40x:p%3Aw@")
+      const provider = yield* Auth.tokenProvider(Effect.succeed({ token: "provided" }))
+      const defaults = [
+        { bearer: "t" },
+        { basic: { username: "client", password: "default" } },
+        { digest: { username: "client", password: "default" } },
+        { token: provider },
+      ] as const
+      for (const auth of defaults) {
+        const client = NodeTransport.client({ auth })
+        yield* Client.get(`${withUserInfo}/info`).pipe(Effect.provide(client))
+        yield* Client.fetch(Request.get(`${server.url}/own`).pipe(Request.bearerToken("mine"))).pipe(
+          Effect.provide(client),
+        )
+      }
+      const basic = `Basic ${Buffer.from("u@x:p:w").toString("base64")}`
+      expect(seen).toEqual(defaults.flatMap(() => [basic, "Bearer mine"]))
+    }),
+  )
+})
+
 describe(".netrc", () => {
   it.scoped("credentials from a netrc file go to the host it names, unless the request has its own", () =>
     Effect.gen(function* () {

@@ -1,7 +1,8 @@
 /**
  * The auth flows as transforms (httpx's `auth_flow` is the anchor): fixed credentials as a default header,
  * a token provider whose token is fetched again once on a 401, Digest answered on the challenge, and
- * `.netrc` credentials. A request that sets its own `Authorization` is sent as it is by all of them.
+ * `.netrc` credentials. A request that brings its own credentials (an `Authorization` field, or user info in
+ * its URL) is sent as it is by all of them.
  * @internal
  */
 import * as Effect from "effect/Effect"
@@ -15,13 +16,11 @@ import * as Request from "../../Request.js"
 import type * as Response from "../../Response.js"
 import { basicAuthorization, bearerAuthorization, secret } from "../credentials.js"
 import type { Call } from "./call.js"
-import { urlOf } from "./call.js"
+import { hasOwnCredentials, urlOf } from "./call.js"
 import { transform } from "./client.js"
 import { answer, type Challenge, challengeOf, clientNonce } from "./digest.js"
 import { discard, replayable } from "./policies.js"
 import { mapRequest, withDefaultHeader } from "./transforms.js"
-
-const hasAuthorization = (request: Request.Request): boolean => Headers.has(request.headers, "authorization")
 
 /** Whether a 401 may be answered by sending the request again. */
 const mayResend = (request: Request.Request, response: Response.Response): boolean =>
@@ -36,18 +35,20 @@ const withTokenProvider = <E, R, E2, R2>(
       request: Request.Request,
       call: Call<S>,
     ): Effect.Effect<Response.Response, E | E2 | HttpError, R | R2 | S> => {
-      if (hasAuthorization(request)) return next(request, call)
+      if (hasOwnCredentials(request)) return next(request, call)
       const send = (token: Redacted.Redacted<string>) =>
         next(Request.setHeader(request, "Authorization", bearerAuthorization(token)), call)
+      // A 401 refuses the token it carried, so it is dropped from the cache whether or not this request can
+      // be sent again: the next call fetches a new one instead of meeting the same 401.
       return Effect.flatMap(provider.get, (token) =>
-        Effect.flatMap(send(token), (response) =>
-          mayResend(request, response)
-            ? Effect.zipRight(
-                Effect.zipRight(discard(response), provider.invalidate(token)),
-                Effect.flatMap(provider.get, send),
-              )
-            : Effect.succeed(response),
-        ),
+        Effect.flatMap(send(token), (response) => {
+          if (response.status !== 401) return Effect.succeed(response)
+          if (!mayResend(request, response)) return Effect.as(provider.invalidate(token), response)
+          return Effect.zipRight(
+            Effect.zipRight(discard(response), provider.invalidate(token)),
+            Effect.flatMap(provider.get, send),
+          )
+        }),
       )
     }
     return flow
@@ -84,7 +85,7 @@ const withDigest = <E, R>(
       request: Request.Request,
       call: Call<S>,
     ): Effect.Effect<Response.Response, E | HttpError, R | S> => {
-      if (hasAuthorization(request)) return next(request, call)
+      if (hasOwnCredentials(request)) return next(request, call)
       const url = urlOf(request)
       if (Either.isLeft(url)) return next(request, call)
       const { origin, target } = url.right
@@ -134,7 +135,7 @@ export const withAuth = <E, R, E2, R2>(
 /** `self` with Basic credentials from `netrc` for each request's host, when the request sets none. */
 export const withNetrc = <E, R>(self: With<E, R>, netrc: Netrc): With<E | HttpError, R> =>
   mapRequest(self, (request) => {
-    if (hasAuthorization(request)) return request
+    if (hasOwnCredentials(request)) return request
     const url = urlOf(request)
     if (Either.isLeft(url)) return request
     const entry = netrcEntry(netrc, url.right.origin.host)

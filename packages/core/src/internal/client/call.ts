@@ -15,6 +15,7 @@ import type * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
 import * as LogLevel from "effect/LogLevel"
 import type * as Scope from "effect/Scope"
+import * as Headers from "../../Headers.js"
 import { EncodeError, type HttpError, Timeout } from "../../HttpError.js"
 import * as Request from "../../Request.js"
 import * as Response from "../../Response.js"
@@ -110,6 +111,17 @@ export const urlOf = (request: Request.Request): Either.Either<Url.Url, HttpErro
   if (parsedUrls.size >= URL_CACHE_SIZE) parsedUrls.clear()
   parsedUrls.set(href, parsed.right)
   return parsed
+}
+
+/**
+ * Whether the request brings credentials of its own: an `Authorization` field, or user info in its URL
+ * (sent as Basic by the chain's last link). A client's default credentials never replace them.
+ */
+export const hasOwnCredentials = (request: Request.Request): boolean => {
+  if (Headers.has(request.headers, "authorization")) return true
+  if (!request.url.includes("@")) return false
+  const url = urlOf(request)
+  return Either.isRight(url) && (url.right.username !== "" || url.right.password !== "")
 }
 
 /** Opens a file or multipart body as a stream with its length, with the Files service from `context`. */

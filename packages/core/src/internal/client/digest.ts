@@ -6,7 +6,7 @@
  */
 import { md5 } from "@noble/hashes/legacy"
 import { sha256, sha512_256 } from "@noble/hashes/sha2"
-import { OWS, TCHAR } from "../http1/grammar.js"
+import { parseChallenges } from "../http1/grammar.js"
 
 /** A Digest challenge from `WWW-Authenticate`, with what the answer needs. */
 export interface Challenge {
@@ -37,29 +37,11 @@ const hex = (bytes: Uint8Array): string => {
   return out
 }
 
-/** The auth-params of one challenge (`name=token` or `name="quoted"`), names lower-cased. */
-const paramsOf = (text: string): Map<string, string> => {
-  const params = new Map<string, string>()
-  const param = new RegExp(`([${TCHAR}]+)${OWS}=${OWS}(?:"((?:\\\\.|[^"\\\\])*)"|([^\\s,]*))`, "g")
-  for (const m of text.matchAll(param)) {
-    const name = (m[1] ?? "").toLowerCase()
-    if (!params.has(name)) params.set(name, m[2] === undefined ? (m[3] ?? "") : m[2].replace(/\\(.)/g, "$1"))
-  }
-  return params
-}
-
-/** The Digest challenges in `WWW-Authenticate` values (a value may hold several challenges). */
-const digestChallenges = (values: ReadonlyArray<string>): Array<Map<string, string>> => {
-  const out: Array<Map<string, string>> = []
-  for (const value of values) {
-    // A challenge starts at a scheme name followed by a space and an auth-param; split before each one.
-    for (const part of value.split(/,?\s*(?=\b[A-Za-z][\w-]*\s+[\w-]+\s*=)/)) {
-      const m = /^\s*([A-Za-z][\w-]*)\s+(.*)$/s.exec(part)
-      if (m !== null && (m[1] ?? "").toLowerCase() === "digest") out.push(paramsOf(m[2] ?? ""))
-    }
-  }
-  return out
-}
+/** The Digest challenges in `WWW-Authenticate` values (a value may hold several challenges of any scheme). */
+const digestChallenges = (values: ReadonlyArray<string>): Array<ReadonlyMap<string, string>> =>
+  values.flatMap((value) =>
+    parseChallenges(value).flatMap((c) => (c.scheme.toLowerCase() === "digest" ? [c.params] : [])),
+  )
 
 /** The challenge to answer: the strongest algorithm Courier supports, with `qop=auth` or no qop at all. */
 export const challengeOf = (values: ReadonlyArray<string>): Challenge | undefined => {

@@ -20,7 +20,7 @@ import type { Policy } from "../../Retry.js"
 import * as Url from "../../Url.js"
 import { millisOf } from "../engine/prepare.js"
 import { copy as copyRequest, redactUrl } from "../request.js"
-import { type Call, urlOf } from "./call.js"
+import { type Call, hasOwnCredentials, urlOf } from "./call.js"
 import { transform } from "./client.js"
 import { decoded, discard, redirectOf, retrying } from "./policies.js"
 import { isTracing, requestSpan } from "./tracing.js"
@@ -133,8 +133,9 @@ export const withHeaders = <E, R>(self: With<E, R>, input: Headers.Input): With<
 }
 
 /** `request` with `name: value` added, unless it sets `name` itself. */
+/** The request with `name: value` unless it sets `name`, or, for `Authorization`, brings credentials in its URL. */
 const withDefault = (request: Request.Request, name: string, value: string): Request.Request =>
-  Headers.has(request.headers, name)
+  Headers.has(request.headers, name) || (name.toLowerCase() === "authorization" && hasOwnCredentials(request))
     ? request
     : copyRequest(request, { headers: Headers.append(request.headers, name, value) })
 

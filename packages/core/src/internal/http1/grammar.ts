@@ -55,3 +55,107 @@ export const unsendableValueReason = (value: string): string | undefined => {
   }
   return undefined
 }
+
+/** One challenge of a `WWW-Authenticate` or `Proxy-Authenticate` field (RFC 9110 §11.2). */
+export interface AuthChallenge {
+  /** The auth-scheme as sent (`Digest`, `Bearer` …); schemes compare case-insensitively. */
+  readonly scheme: string
+  /** The auth-params, names lower-cased, quoted values unescaped; the first of a repeated name wins. */
+  readonly params: ReadonlyMap<string, string>
+  /** The token68 form (`Basic dXNlcg==`), when the challenge has one instead of auth-params. */
+  readonly token68: string | undefined
+}
+
+const isSpace = (c: number): boolean => c === 32 || c === 9
+const isTchar = (c: number): boolean => c < 128 && tchar[c] === 1
+/** token68's characters (RFC 9110 §11.2) before its `=` padding: ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/". */
+const token68Char = new Uint8Array(128)
+for (const c of "-._~+/0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") token68Char[c.charCodeAt(0)] = 1
+const isToken68Char = (c: number): boolean => c < 128 && token68Char[c] === 1
+
+/**
+ * Parses a challenge field value, `#challenge` with `challenge = auth-scheme [ 1*SP ( token68 / #auth-param ) ]`
+ * (RFC 9110 §11.2), in one pass: every character is looked at a bounded number of times, so a long value
+ * costs linear time whatever it holds. Malformed parts are skipped to the next comma, as lenient clients do;
+ * an auth-param before any scheme belongs to none and is dropped.
+ */
+export const parseChallenges = (value: string): Array<AuthChallenge> => {
+  const out: Array<{ scheme: string; params: Map<string, string>; token68: string | undefined }> = []
+  const n = value.length
+  let i = 0
+  const skip = (from: number, what: (c: number) => boolean): number => {
+    let j = from
+    while (j < n && what(value.charCodeAt(j))) j++
+    return j
+  }
+  /** Past the next comma (or the end): where a malformed part is left behind. */
+  const nextComma = (from: number): number => {
+    const comma = value.indexOf(",", from)
+    return comma === -1 ? n : comma + 1
+  }
+  while (i < n) {
+    i = skip(i, (c) => isSpace(c) || c === 44)
+    if (i >= n) break
+    const start = i
+    i = skip(i, isTchar)
+    if (i === start) {
+      i = nextComma(i)
+      continue
+    }
+    const name = value.slice(start, i)
+    const afterName = skip(i, isSpace)
+    const current = out[out.length - 1]
+    if (value.charCodeAt(afterName) === 61 && current !== undefined && current.token68 === undefined) {
+      // auth-param = token BWS "=" BWS ( token / quoted-string )
+      const param = paramValue(value, skip(afterName + 1, isSpace))
+      if (param === undefined) {
+        i = nextComma(afterName + 1)
+        continue
+      }
+      const key = name.toLowerCase()
+      if (!current.params.has(key)) current.params.set(key, param.value)
+      i = param.end
+      continue
+    }
+    if (value.charCodeAt(afterName) === 61) {
+      i = nextComma(afterName + 1)
+      continue
+    }
+    // A new challenge. After a space, token68 chars and their `=` padding that run to a comma or the end are
+    // a token68 (an auth-param has a value after its `=`); anything else is the start of its auth-params.
+    const challenge = { scheme: name, params: new Map<string, string>(), token68: undefined as string | undefined }
+    out.push(challenge)
+    const t68 = skip(afterName, isToken68Char)
+    const padded = skip(t68, (c) => c === 61)
+    const after = skip(padded, isSpace)
+    if (afterName > i && t68 > afterName && (after === n || value.charCodeAt(after) === 44)) {
+      challenge.token68 = value.slice(afterName, padded)
+      i = after
+    } else i = afterName
+  }
+  return out
+}
+
+/** An auth-param's value from `at`: a token or a quoted string, unescaped, and where it ends. */
+const paramValue = (value: string, at: number): { readonly value: string; readonly end: number } | undefined => {
+  const n = value.length
+  if (value.charCodeAt(at) !== 34) {
+    let j = at
+    while (j < n && isTchar(value.charCodeAt(j))) j++
+    return j === at ? undefined : { value: value.slice(at, j), end: j }
+  }
+  let text = ""
+  let j = at + 1
+  while (j < n) {
+    const c = value.charCodeAt(j)
+    if (c === 34) return { value: text, end: j + 1 }
+    if (c === 92 && j + 1 < n) {
+      text += value[j + 1]
+      j += 2
+    } else {
+      text += value[j]
+      j++
+    }
+  }
+  return undefined
+}
