@@ -81,7 +81,7 @@ export interface Request extends Pipeable, Equal.Equal, Inspectable {
   readonly onInformational: ((informational: Informational) => Effect.Effect<void>) | undefined
   /** Called as the body is written. */
   readonly onUploadProgress: ((progress: Progress) => Effect.Effect<void>) | undefined
-  /** Called as the response body is read. */
+  /** Called as each piece of the response body arrives, also when the body is read into memory. */
   readonly onDownloadProgress: ((progress: Progress) => Effect.Effect<void>) | undefined
 }
 
@@ -151,7 +151,7 @@ export interface Options {
   readonly onInformational?: (informational: Informational) => Effect.Effect<void>
   /** Called as the request body is written. */
   readonly onUploadProgress?: (progress: Progress) => Effect.Effect<void>
-  /** Called as the response body is read. */
+  /** Called as each piece of the response body arrives, also when the body is read into memory. */
   readonly onDownloadProgress?: (progress: Progress) => Effect.Effect<void>
 }
 

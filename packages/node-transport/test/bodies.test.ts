@@ -342,6 +342,42 @@ describe("reading responses in pieces", () => {
     }).pipe(Effect.provide(client)),
   )
 
+  it.scoped("download progress reports as pieces arrive, when the body is read into memory as when streamed", () =>
+    Effect.gen(function* () {
+      const body = Buffer.alloc(300_000, 7)
+      const server = yield* httpServer((_req, res) => {
+        res.writeHead(200, { "Content-Length": body.length })
+        res.end(body)
+      })
+      const reports = (how: "one call" | "fetch" | "execute") =>
+        Effect.gen(function* () {
+          const seen: Array<readonly [number, number | undefined]> = []
+          const onDownloadProgress = (p: Request.Progress) => Effect.sync(() => seen.push([p.transferred, p.total]))
+          const request = Request.get(`${server.url}/big`, { onDownloadProgress })
+          const r =
+            how === "one call"
+              ? yield* Client.get(`${server.url}/big`, { onDownloadProgress })
+              : how === "fetch"
+                ? yield* Client.fetch(request)
+                : yield* Effect.scoped(Effect.flatMap(Client.execute(request), Response.buffered))
+          expect((yield* Response.bytes(r)).length).toBe(body.length)
+          return seen
+        })
+      for (const how of ["one call", "fetch", "execute"] as const) {
+        const seen = yield* reports(how)
+        // Node reads a socket 64 KiB at a time at most: 300 kB is five reads or more, each one reported.
+        expect(seen.length).toBeGreaterThanOrEqual(5)
+        expect(seen.every(([n], i) => i === 0 || n > (seen[i - 1]?.[0] ?? 0))).toBe(true)
+        expect(seen.at(-1)).toEqual([body.length, body.length])
+      }
+      // A body read into memory keeps its limit while it is reported.
+      const error = yield* Effect.flip(
+        Client.get(`${server.url}/big`, { onDownloadProgress: () => Effect.void, maxResponseBytes: 100_000 }),
+      )
+      expect(error).toMatchObject({ _tag: "BodyTooLarge", limit: 100_000 })
+    }).pipe(Effect.provide(client)),
+  )
+
   it.scoped("download progress reports bytes read against Content-Length", () =>
     Effect.gen(function* () {
       const server = yield* compressed

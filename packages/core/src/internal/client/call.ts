@@ -16,6 +16,7 @@ import * as FiberRef from "effect/FiberRef"
 import * as LogLevel from "effect/LogLevel"
 import type * as Scope from "effect/Scope"
 import * as Headers from "../../Headers.js"
+import { MAX_BUFFERED_BODY_BYTES } from "../../Http1.js"
 import { EncodeError, type HttpError, Timeout } from "../../HttpError.js"
 import * as Request from "../../Request.js"
 import * as Response from "../../Response.js"
@@ -154,18 +155,18 @@ const withinTotal = <A, E, R>(
 }
 
 /**
- * The response with download progress reported as its body is read and, for `fetch`, read into memory
+ * The response with download progress reported as its body is read and, when `readWhole`, read into memory
  * (through the report). Without a report there is nothing to do: the transport's buffered path returns
  * the body in memory, and a transform that replaces it (decompression) reads it in when buffering.
  */
 const finish = (
   request: Request.Request,
   response: Response.Response,
-  buffer: boolean,
+  readWhole: boolean,
 ): Effect.Effect<Response.Response, HttpError> => {
   const ready =
     request.onDownloadProgress === undefined ? response : withDownloadProgress(response, request.onDownloadProgress)
-  return buffer && !(ready.body instanceof Uint8Array) ? Response.buffered(ready) : Effect.succeed(ready)
+  return readWhole && !(ready.body instanceof Uint8Array) ? Response.buffered(ready) : Effect.succeed(ready)
 }
 
 /**
@@ -177,6 +178,7 @@ const start = <E, R, S>(
   request: Request.Request,
   context: Context.Context<never>,
   mode: Mode<S>,
+  readWhole = mode.buffer,
 ): Effect.Effect<Response.Response, E | HttpError, R | S> =>
   Effect.withFiberRuntime((fiber) => {
     const call = callOf(mode, fiber)
@@ -188,7 +190,7 @@ const start = <E, R, S>(
     const done =
       request.onDownloadProgress === undefined
         ? sent
-        : Effect.flatMap(sent, (response) => finish(request, response, call.buffer))
+        : Effect.flatMap(sent, (response) => finish(request, response, readWhole))
     return withinTotal(request, done)
   })
 
@@ -199,9 +201,17 @@ export const execute = <E, R>(
   context: Context.Context<never>,
 ): Effect.Effect<Response.Response, E | HttpError, R | Scope.Scope> => start(handler, request, context, streamingMode)
 
-/** Runs `request` down `handler` and reads the response into memory. */
+/**
+ * Runs `request` down `handler` and reads the response into memory. With a download progress report, the
+ * body is streamed from the transport and read into memory at the top, so the report sees each piece as it
+ * arrives (as got and ky report); the buffered path's default limit on the body goes with it.
+ */
 export const fetch = <E, R>(
   handler: Handler<E, R>,
   request: Request.Request,
   context: Context.Context<never>,
-): Effect.Effect<Response.Response, E | HttpError, R> => start(handler, request, context, bufferedMode)
+): Effect.Effect<Response.Response, E | HttpError, R> => {
+  if (request.onDownloadProgress === undefined) return start(handler, request, context, bufferedMode)
+  const bounded = copyRequest(request, { maxResponseBytes: request.maxResponseBytes ?? MAX_BUFFERED_BODY_BYTES })
+  return Effect.scoped(start(handler, bounded, context, streamingMode, true))
+}
