@@ -151,4 +151,22 @@ describe("Platform.httpClient with platform's client APIs", () => {
       expect(followed.status).toBe(200)
     }).pipe(Effect.provide(layer)),
   )
+
+  it.scopedLive("any status a server sends, 100 to 999, comes back as a response, with its body and phrase", () =>
+    Effect.gen(function* () {
+      const odd = yield* loopback((req, res) => {
+        const status = Number(req.url?.slice(1))
+        res.writeHead(status, `Phrase ${status}`)
+        res.end(`status ${status}`)
+      })
+      const client = yield* HttpClient.HttpClient
+      for (const status of [299, 600, 799, 999]) {
+        const r = yield* client.get(`${odd.url}/${status}`)
+        expect([r.status, yield* r.text]).toEqual([status, `status ${status}`])
+      }
+      // platform's own filter treats what is not 2xx as an error, a typed one.
+      const filtered = yield* Effect.flip(HttpClient.filterStatusOk(client).get(`${odd.url}/600`))
+      expect(filtered._tag).toBe("ResponseError")
+    }).pipe(Effect.scoped, Effect.provide(layer)),
+  )
 })

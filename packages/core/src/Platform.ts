@@ -133,6 +133,42 @@ const readable = (stream: Stream.Stream<Uint8Array, HttpError>, done: () => void
 }
 
 /**
+ * A Courier response as a web Response, for any status a server may send. The web type takes 200–599
+ * only, and a server may send anything from 100 to 999 (RFC 9110 §15; @effect/platform's node client
+ * returns such a response): outside that range the web Response is made as a 200 and the status the server
+ * sent is set on it, with `ok` to match, so platform's response reports it and nothing throws.
+ */
+const webResponse = (response: Response.Response, body: ReadableStream<Uint8Array> | null): globalThis.Response => {
+  const headers = new globalThis.Headers()
+  for (const [k, v] of response.headers.entries) headers.append(k, v)
+  const { status, reason } = response
+  if (status >= 200 && status <= 599) return new globalThis.Response(body, { status, statusText: reason, headers })
+  const web = new globalThis.Response(body, { status: 200, statusText: reason, headers })
+  Object.defineProperty(web, "status", { value: status })
+  Object.defineProperty(web, "ok", { value: false })
+  return web
+}
+
+/**
+ * The reason phrase a platform response carries on its source (a web Response's `statusText`, a node
+ * IncomingMessage's `statusMessage`), looking through the wrappers platform's HttpClient puts around it
+ * (`original`); "" when it has none.
+ */
+const reasonOf = (response: HttpClientResponse.HttpClientResponse): string => {
+  interface Wrapped {
+    readonly original?: unknown
+    readonly source?: { readonly statusText?: unknown; readonly statusMessage?: unknown }
+  }
+  let current: Wrapped | undefined = response as Wrapped
+  for (let depth = 0; depth < 4 && current !== undefined; depth++) {
+    const phrase = current.source?.statusText ?? current.source?.statusMessage
+    if (typeof phrase === "string") return phrase
+    current = typeof current.original === "object" && current.original !== null ? current.original : undefined
+  }
+  return ""
+}
+
+/**
  * Platform's HttpClient over the Courier Transport in context; `options` are those of the Courier Client
  * underneath (redirects followed as fetch follows them, no User-Agent added).
  *
@@ -188,12 +224,7 @@ export const httpClient = (options: Client.Options = {}): Layer.Layer<HttpClient
                 ? null
                 : readable(Response.stream(response), close)
             if (stream === null) close()
-            const headers = new globalThis.Headers()
-            for (const [k, v] of response.headers.entries) headers.append(k, v)
-            return HttpClientResponse.fromWeb(
-              request,
-              new globalThis.Response(stream, { status: response.status, statusText: response.reason, headers }),
-            )
+            return HttpClientResponse.fromWeb(request, webResponse(response, stream))
           }),
         ),
     ),
@@ -294,7 +325,7 @@ export const transport = (
           return Response.make({
             request: info,
             status: response.status,
-            reason: "",
+            reason: reasonOf(response),
             headers,
             contentLength: length === undefined || decoded ? undefined : Number(length),
             body: { stream: Stream.mapError(response.stream, (e) => fromPlatformError(e, info, url.origin)) },

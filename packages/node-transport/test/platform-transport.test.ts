@@ -24,6 +24,10 @@ const server = httpServer((req, res) => {
       res.writeHead(200, { "Set-Cookie": "k=v; Path=/" })
       return res.end()
     }
+    if (req.url === "/phrase") {
+      res.writeHead(203, "Fine, Thanks")
+      return res.end()
+    }
     if (req.url === "/cut") {
       res.writeHead(200, { "Content-Length": "100" })
       return res.write("only some", () => res.socket?.destroy())
@@ -52,6 +56,14 @@ describe("Courier over platform's FetchHttpClient", () => {
         method: "POST",
         body: '{"x":1}',
       })
+    }).pipe(Effect.provide(overFetch)),
+  )
+
+  it.scopedLive("the reason phrase the server sent is kept", () =>
+    Effect.gen(function* () {
+      const s = yield* server
+      const r = yield* Client.get(`${s.url}/phrase`)
+      expect([r.status, r.reason]).toEqual([203, "Fine, Thanks"])
     }).pipe(Effect.provide(overFetch)),
   )
 
