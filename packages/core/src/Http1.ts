@@ -11,6 +11,7 @@
 import * as Headers from "./Headers.js"
 import { concat, encodeLatin1 } from "./internal/bytes.js"
 import { ResponseDecoder } from "./internal/http1/decoder.js"
+import { bodiless } from "./internal/http1/framing.js"
 import type { Limits } from "./internal/http1/model.js"
 
 export type {
@@ -213,3 +214,12 @@ export const encodeChunk = (data: Uint8Array): Uint8Array => {
  * @category encoding
  */
 export const LAST_CHUNK: Uint8Array = encodeLatin1("0\r\n\r\n")
+
+/**
+ * Whether a response to `method` with `status` has no body, whatever its framing fields say: a response to
+ * HEAD, a 204 or a 304 (RFC 9110 §6.4.1). Its Content-Length, if any, announces a size and frames nothing.
+ *
+ * @since 0.5.0
+ * @category decoding
+ */
+export const isBodiless: (method: string, status: number) => boolean = bodiless

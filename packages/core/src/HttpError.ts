@@ -273,7 +273,8 @@ export class DecodeError extends Data.TaggedError("DecodeError")<{
 /**
  * A response body grew past a limit: the body as received (`maxResponseBytes`, `decoded: false`) or as
  * decompressed (`maxDecodedBytes`, `decoded: true`). Checked piece by piece, so memory stays bounded;
- * `received` is how many bytes had arrived (or been decoded) when the limit was passed.
+ * `received` is how many bytes had arrived (or been decoded) when the limit was passed. A Content-Length
+ * past the limit fails at the head, before any of the body is read (`announced`).
  *
  * @since 0.1.0
  * @category errors
@@ -283,8 +284,16 @@ export class BodyTooLarge extends Data.TaggedError("BodyTooLarge")<{
   readonly limit: number
   readonly received: number
   readonly decoded: boolean
+  /**
+   * The Content-Length that announced more than the limit, when that was known from the head: the body was
+   * then not read at all.
+   */
+  readonly announced?: number | undefined
 }> {
   override get message(): string {
+    if (this.announced !== undefined) {
+      return `Response body of ${this.announced} bytes (Content-Length) exceeds ${this.limit} bytes and was not read: ${where(this.request)}`
+    }
     const what = this.decoded ? "Decoded body" : "Response body"
     return `${what} exceeds ${this.limit} bytes (${this.received} so far): ${where(this.request)}`
   }

@@ -1,5 +1,6 @@
 import { Body, Headers, Request } from "@courier/core"
 import { describe, expect, it } from "@effect/vitest"
+import * as Duration from "effect/Duration"
 import * as Equal from "effect/Equal"
 import * as Hash from "effect/Hash"
 import * as Option from "effect/Option"
@@ -37,6 +38,33 @@ describe("Request", () => {
     expect(Equal.equals(a, b)).toBe(true)
     expect(Hash.hash(a)).toBe(Hash.hash(b))
     expect(Equal.equals(a, Request.get("http://h/other"))).toBe(false)
+  })
+
+  it("compares JSON bodies as data: a BigInt or a cycle does not throw, and equal values are equal", () => {
+    const cyclic: Record<string, unknown> = { a: 1 }
+    cyclic.self = cyclic
+    const withBig = (n: bigint) => Request.post("http://h/", { json: { n, at: new Date(0), skip: undefined } })
+    expect(Equal.equals(withBig(1n), withBig(1n))).toBe(true)
+    expect(Equal.equals(withBig(1n), withBig(2n))).toBe(false)
+    expect(Equal.equals(Request.post("http://h/", { json: cyclic }), Request.post("http://h/", { json: cyclic }))).toBe(
+      true,
+    )
+    expect(
+      Equal.equals(Request.post("http://h/", { json: { a: [1] } }), Request.post("http://h/", { json: { a: [2] } })),
+    ).toBe(false)
+    expect(
+      Equal.equals(
+        Request.post("http://h/", { json: { d: new Date(0) } }),
+        Request.post("http://h/", { json: { d: new Date(1) } }),
+      ),
+    ).toBe(false)
+  })
+
+  it("compares deadlines by their length, however each was written", () => {
+    const timed = (connect: Duration.DurationInput) => Request.get("http://h/").pipe(Request.setTimeouts({ connect }))
+    expect(Equal.equals(timed(Duration.seconds(5)), timed(Duration.seconds(5)))).toBe(true)
+    expect(Equal.equals(timed("5 seconds"), timed(5000))).toBe(true)
+    expect(Equal.equals(timed("5 seconds"), timed("6 seconds"))).toBe(false)
   })
 
   it("basicAuth and bearerToken accept Redacted secrets", () => {

@@ -14,6 +14,7 @@ import * as Fiber from "effect/Fiber"
 import * as Metric from "effect/Metric"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
+import { h2Server } from "./h2servers.js"
 import { brotliBomb, deflateBomb, gzipBomb, MiB, rssGrowth } from "./hostile.js"
 import { httpServer, rawServer } from "./servers.js"
 
@@ -60,6 +61,54 @@ describe("hostile peers: bounded bodies", () => {
       }).pipe(Effect.provide(NodeTransport.client())),
     )
   }
+
+  it.scoped("a Content-Length past maxResponseBytes is BodyTooLarge at the head, over HTTP/1.1 and HTTP/2", () =>
+    Effect.gen(function* () {
+      // Both servers announce 10 MB and send none of it: only a check at the head can end the request.
+      const h1 = yield* rawServer((socket) => {
+        socket.on("error", () => undefined)
+        socket.once("data", () => socket.write("HTTP/1.1 200 OK\r\nContent-Length: 10000000\r\n\r\n"))
+      })
+      const h2 = yield* h2Server("h2c", (stream) => stream.respond({ ":status": 200, "content-length": "10000000" }))
+      for (const [url, httpVersion] of [
+        [h1.url, "1.1"],
+        [h2.url, "2"],
+      ] as const) {
+        const client = NodeTransport.client({ httpVersion })
+        for (const call of [
+          Client.get(url, { maxResponseBytes: 1000 }),
+          Client.fetch(Request.get(url, { maxResponseBytes: 1000 })),
+        ]) {
+          const error = yield* Effect.flip(call.pipe(Effect.provide(client)))
+          expect(error).toMatchObject({ _tag: "BodyTooLarge", limit: 1000, received: 0, announced: 10_000_000 })
+        }
+      }
+    }),
+  )
+
+  it.scoped(
+    "a HEAD response's contentLength is the length its Content-Length announces, over HTTP/1.1 and HTTP/2",
+    () =>
+      Effect.gen(function* () {
+        const h1 = yield* httpServer((_req, res) => {
+          res.writeHead(200, { "Content-Length": "1234" })
+          res.end()
+        })
+        const h2 = yield* h2Server("h2c", (stream) => {
+          stream.respond({ ":status": 200, "content-length": "1234" })
+          stream.end()
+        })
+        for (const [url, httpVersion] of [
+          [h1.url, "1.1"],
+          [h2.url, "2"],
+        ] as const) {
+          const r = yield* Client.head(url, { maxResponseBytes: 10 }).pipe(
+            Effect.provide(NodeTransport.client({ httpVersion })),
+          )
+          expect([r.status, r.contentLength, (yield* Response.bytes(r)).length]).toEqual([200, 1234, 0])
+        }
+      }),
+  )
 
   it.scoped("the Client's maxResponseBytes applies to requests that set none", () =>
     Effect.gen(function* () {

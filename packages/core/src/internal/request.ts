@@ -3,9 +3,11 @@
  * the types, constructors and combinators.
  * @internal
  */
+import * as Duration from "effect/Duration"
 import * as Equal from "effect/Equal"
 import * as Hash from "effect/Hash"
 import { format, NodeInspectSymbol } from "effect/Inspectable"
+import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
 import type * as Body from "../Body.js"
 import type { Request } from "../Request.js"
@@ -37,7 +39,7 @@ const bodyEquals = (a: Body.Body, b: Body.Body): boolean => {
         a.bytes.every((x, i) => x === b.bytes[i])
       )
     case "Json":
-      return b._tag === "Json" && JSON.stringify(a.value) === JSON.stringify(b.value)
+      return b._tag === "Json" && jsonEquals(a.value, b.value, new Set())
     case "Form":
       return b._tag === "Form" && pairsEqual(a.fields, b.fields)
     case "File":
@@ -48,13 +50,64 @@ const bodyEquals = (a: Body.Body, b: Body.Body): boolean => {
   }
 }
 
+/**
+ * Whether two JSON body values are the same value, compared as data: no `JSON.stringify`, which throws on
+ * a BigInt or a cycle (the body fails to encode later, with a typed error; comparing must not throw). A
+ * value met again while it is being compared (a cycle) counts as equal there.
+ */
+const jsonEquals = (a: unknown, b: unknown, open: Set<object>): boolean => {
+  if (Object.is(a, b)) return true
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false
+  if (Array.isArray(a) !== Array.isArray(b)) return false
+  if (open.has(a)) return true
+  open.add(a)
+  try {
+    const ja = asJson(a)
+    const jb = asJson(b)
+    if (ja !== a || jb !== b) return jsonEquals(ja, jb, open)
+    const keysA = jsonKeys(a)
+    const keysB = jsonKeys(b)
+    if (keysA.length !== keysB.length) return false
+    return keysA.every((k) => Object.hasOwn(b, k) && jsonEquals(Reflect.get(a, k), Reflect.get(b, k), open))
+  } finally {
+    open.delete(a)
+  }
+}
+
+/** What JSON would write for an object with a `toJSON` method (a Date, say); the object itself otherwise. */
+const asJson = (o: object): unknown => {
+  const toJSON: unknown = Reflect.get(o, "toJSON")
+  if (typeof toJSON !== "function") return o
+  try {
+    return toJSON.call(o)
+  } catch {
+    return o
+  }
+}
+
+/** The keys JSON writes: own enumerable ones whose values are neither undefined nor functions. */
+const jsonKeys = (o: object): Array<string> =>
+  Object.keys(o).filter((k) => {
+    const v: unknown = Reflect.get(o, k)
+    return v !== undefined && typeof v !== "function"
+  })
+
+/** Two deadlines are equal when they are the same length of time, however each was written ("5 seconds", 5000, a Duration). */
+const durationEquals = (a: Duration.DurationInput | undefined, b: Duration.DurationInput | undefined): boolean => {
+  if (a === b) return true
+  if (a === undefined || b === undefined) return false
+  const da = Duration.decodeUnknown(a)
+  const db = Duration.decodeUnknown(b)
+  return Option.isSome(da) && Option.isSome(db) && Duration.equals(da.value, db.value)
+}
+
 const timeoutsEqual = (a: Request["timeouts"], b: Request["timeouts"]) =>
-  a.acquire === b.acquire &&
-  a.connect === b.connect &&
-  a.send === b.send &&
-  a.head === b.head &&
-  a.body === b.body &&
-  a.total === b.total
+  durationEquals(a.acquire, b.acquire) &&
+  durationEquals(a.connect, b.connect) &&
+  durationEquals(a.send, b.send) &&
+  durationEquals(a.head, b.head) &&
+  durationEquals(a.body, b.body) &&
+  durationEquals(a.total, b.total)
 
 /** The URL with any user info replaced by `<redacted>`. */
 export const redactUrl = (url: string): string =>

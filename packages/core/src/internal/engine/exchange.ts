@@ -35,6 +35,7 @@ import { BodyTooLarge, type HttpError, IOError, Timeout } from "../../HttpError.
 import * as Response from "../../Response.js"
 import { concatAll } from "../bytes.js"
 import { ResponseDecoder } from "../http1/decoder.js"
+import { bodiless } from "../http1/framing.js"
 import type { Event, Head, Limits } from "../http1/model.js"
 import { fromFailure, ioError } from "./failures.js"
 import type { Fate, Lease, Pool } from "./pool.js"
@@ -332,6 +333,12 @@ export class Exchange {
           break
         }
         case "Head": {
+          // A body announced past the limit is refused before any of it is read, as undici's maxResponseSize.
+          const announced = e.contentLength
+          if (announced !== undefined && announced > this.maxBytes && !bodiless(this.prepared.method, e.status)) {
+            const limit = this.maxBytes
+            return new BodyTooLarge({ request: this.prepared.info, limit, received: 0, decoded: false, announced })
+          }
           this.head = e
           if (this.state !== "Sending") this.enter("Body", this.mode === "buffered" ? "from now" : "from the next wait")
           break

@@ -19,7 +19,7 @@
 
 import { concat, decodeLatin1 } from "../bytes.js"
 import { checkPartial, checkPartialStatus, parseSection, sectionEnd, statusLine } from "./fields.js"
-import { delimitersOf, framingOf, persistsAfter } from "./framing.js"
+import { delimitersOf, framingOf, lengthOf, persistsAfter } from "./framing.js"
 import { chunkExtensionPattern } from "./grammar.js"
 import type { Event, Failure, Head, Limits, Pairs } from "./model.js"
 
@@ -322,10 +322,13 @@ export class ResponseDecoder {
       keepAliveTimeout: delimiters.keepAliveTimeout,
     })
     switch (framing._tag) {
-      case "None":
+      case "None": {
+        // No body follows; a Content-Length here announces the representation's size (to a HEAD, say), and is reported as it is.
+        const announced = delimiters.contentLength === undefined ? undefined : lengthOf(delimiters.contentLength)
         this.state = "Done"
-        out.push(head(0), { _tag: "End", trailers: [] })
+        out.push(head(announced ?? 0), { _tag: "End", trailers: [] })
         return undefined
+      }
       case "Chunked":
         this.state = "Size"
         out.push(head(undefined))

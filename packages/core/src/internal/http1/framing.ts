@@ -70,6 +70,17 @@ const agreed = (values: string): string | undefined => {
   return all.size === 1 ? [...all][0] : undefined
 }
 
+/** The length repeated Content-Length values agree on, when it is plain digits; undefined otherwise. */
+export const lengthOf = (cl: string): number | undefined => {
+  // Most heads have one plain value: checked without splitting.
+  const only = cl.includes(",") ? agreed(cl) : cl
+  return only === undefined || !/^\d{1,15}$/.test(only) ? undefined : Number(only)
+}
+
+/** Whether a response has no body whatever its framing fields say: to HEAD, or a 204 or 304 (RFC 9110 §6.4.1). */
+export const bodiless = (method: string, status: number): boolean =>
+  method === "HEAD" || status === 204 || status === 304
+
 /** Chooses the body's framing: RFC 9112 §6.3, rules numbered as there. */
 export const framingOf = (
   head: { readonly status: number; readonly delimiters: Delimiters },
@@ -77,7 +88,7 @@ export const framingOf = (
 ): Framing => {
   const { transferEncoding: te, contentLength: cl } = head.delimiters
   // 1. A response to HEAD, and any 1xx, 204 or 304 response, ends with the head.
-  if (request.method === "HEAD" || head.status === 204 || head.status === 304) return { _tag: "None" }
+  if (bodiless(request.method, head.status)) return { _tag: "None" }
   // 2. A 2xx to CONNECT turns the connection into a tunnel right after the head; its framing fields are ignored.
   if (request.method === "CONNECT" && head.status >= 200 && head.status < 300) return { _tag: "None" }
   // 3. Transfer-Encoding with Content-Length is a smuggling vector: strict clients reject it.
@@ -91,10 +102,8 @@ export const framingOf = (
   }
   // 5/6. Content-Length: repeated values must agree and be plain digits.
   if (cl !== undefined) {
-    // Most heads have one plain value: checked without splitting.
-    const only = cl.includes(",") ? agreed(cl) : cl
-    if (only === undefined || !/^\d{1,15}$/.test(only)) return { _tag: "Refused", reason: "BadLength", value: cl }
-    return { _tag: "Length", length: Number(only) }
+    const length = lengthOf(cl)
+    return length === undefined ? { _tag: "Refused", reason: "BadLength", value: cl } : { _tag: "Length", length }
   }
   // 8. Otherwise the body runs until the server closes the connection.
   return { _tag: "UntilClose" }

@@ -33,7 +33,10 @@ export interface Head {
   readonly headers: Pairs
   /** Whether the connection may carry another request once this response has ended. */
   readonly keepAlive: boolean
-  /** The announced body length, when the body is Content-Length framed (0 for bodiless responses). */
+  /**
+   * The announced body length: of the body when it is Content-Length framed; for a bodiless response (to
+   * HEAD, a 204 or 304), the Content-Length it announces, or 0 without one.
+   */
   readonly contentLength: number | undefined
   /** The server's `Keep-Alive: timeout=N` hint, in seconds, if it sent one. */
   readonly keepAliveTimeout: number | undefined

@@ -138,12 +138,22 @@ export class Exchange {
     if (this.state !== "Head") return
     const status = Number(headers[":status"])
     const length = headers["content-length"]
+    const announced = length === undefined ? undefined : Number(length)
+    const bodiless = Http1.isBodiless(String(this.prepared.headers[":method"]), status)
+    // A body announced past the limit is refused before any of it is read, as over HTTP/1.1.
+    if (announced !== undefined && announced > this.maxBytes && !bodiless) {
+      const limit = this.maxBytes
+      this.fail(
+        new HttpError.BodyTooLarge({ request: this.prepared.info, limit, received: 0, decoded: false, announced }),
+      )
+      return
+    }
     this.response = Response.make({
       request: this.prepared.info,
       status,
       version: "HTTP/2",
       headers: Headers.unsafeFromPairs(pairsOf(raw)),
-      contentLength: length === undefined ? undefined : Number(length),
+      contentLength: announced,
       connection: { id: this.session.id, reused: this.session.served > 1, pinned: false },
     })
     this.state = "Body"
@@ -200,7 +210,7 @@ export class Exchange {
     // RFC 9113 §8.1.1: a body shorter than its content-length is malformed; node ends the stream when the
     // connection goes, so this is where a cut body shows.
     const expected = response.contentLength
-    const bodiless = this.prepared.headers[":method"] === "HEAD" || response.status === 204 || response.status === 304
+    const bodiless = Http1.isBodiless(String(this.prepared.headers[":method"]), response.status)
     if (expected !== undefined && !bodiless && this.received !== expected) {
       this.fail(new HttpError.IncompleteRead({ request: this.prepared.info, received: this.received, expected }))
       return
