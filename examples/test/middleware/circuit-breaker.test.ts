@@ -55,3 +55,34 @@ it.effect("three failures open the circuit for 30 s; the next call after that is
     ),
   ),
 )
+
+it.effect("a logger above the breaker records its fast failures, typed by their own tag", () =>
+  Effect.gen(function* () {
+    const log: Array<string> = []
+    // The logger's `next` fails as the breaker does: with CircuitOpen as well as HttpError.
+    const client = (yield* Client.makeBare).pipe(
+      circuitBreaker(1, "30 seconds"),
+      Client.middleware((request, next) =>
+        next(request).pipe(
+          Effect.tap((response) => Effect.sync(() => log.push(`${request.url} ${response.status}`))),
+          Effect.tapError((error) =>
+            Effect.sync(() =>
+              log.push(error._tag === "CircuitOpen" ? `${request.url} fast-failed` : `${request.url} ${error._tag}`),
+            ),
+          ),
+        ),
+      ),
+    )
+    yield* client.fetch(Request.get("http://api.test/down"))
+    const open = yield* Effect.flip(client.fetch(Request.get("http://api.test/up")))
+    expect(open).toEqual(new CircuitOpen({ retryInMillis: 30_000 }))
+    expect(log).toEqual(["http://api.test/down 503", "http://api.test/up fast-failed"])
+  }).pipe(
+    Effect.provide(
+      MockTransport.layer([
+        { path: "/down", reply: { status: 503 } },
+        { path: "/up", reply: { status: 200 } },
+      ]),
+    ),
+  ),
+)

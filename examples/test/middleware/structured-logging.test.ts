@@ -1,18 +1,27 @@
 import { Client, Request } from "@courier/core"
 import { MockTransport } from "@courier/mock-transport"
 import { expect, it } from "@effect/vitest"
-import { Effect, HashMap, Logger } from "effect"
+import { Effect, Either, HashMap, Logger } from "effect"
+
+/** The URL as the server sees it (params included), with credentials and secret query values hidden. */
+const shown = (request: Request.Request) =>
+  Request.redactUrl(Either.getOrElse(Request.urlAsSent(request), () => request.url))
 
 /** One log line per call, with method, URL, status and duration as annotations, and failures at Warning. */
 const logged = Client.middleware((request, next) =>
   Effect.timed(next(request)).pipe(
     Effect.tap(([took, response]) =>
       Effect.logInfo("http call").pipe(
-        Effect.annotateLogs({ method: request.method, url: request.url, status: response.status, ms: took.toJSON() }),
+        Effect.annotateLogs({
+          method: request.method,
+          url: shown(request),
+          status: response.status,
+          ms: took.toJSON(),
+        }),
       ),
     ),
     Effect.tapError((error) =>
-      Effect.logWarning("http call failed").pipe(Effect.annotateLogs({ url: request.url, error: error._tag })),
+      Effect.logWarning("http call failed").pipe(Effect.annotateLogs({ url: shown(request), error: error._tag })),
     ),
     Effect.map(([, response]) => response),
   ),
@@ -26,14 +35,14 @@ it.effect("each call is one structured log entry; a failure is logged at Warning
     })
     const client = (yield* Client.makeBare).pipe(logged)
     yield* client
-      .fetch(Request.get("http://api.test/ok"))
+      .fetch(Request.get("http://api.test/ok", { params: { page: 2, api_key: "k-123" } }))
       .pipe(Effect.provide(Logger.replace(Logger.defaultLogger, capture)))
     yield* Effect.flip(client.fetch(Request.get("http://api.test/down"))).pipe(
       Effect.provide(Logger.replace(Logger.defaultLogger, capture)),
     )
-    expect(entries.map(({ level, message, status, error }) => [level, message, status ?? error])).toEqual([
-      ["INFO", ["http call"], 200],
-      ["WARN", ["http call failed"], "HTTPConnectionError"],
+    expect(entries.map(({ level, message, url, status, error }) => [level, message, url, status ?? error])).toEqual([
+      ["INFO", ["http call"], "http://api.test/ok?page=2&api_key=<redacted>", 200],
+      ["WARN", ["http call failed"], "http://api.test/down", "HTTPConnectionError"],
     ])
   }).pipe(
     Effect.provide(

@@ -127,6 +127,12 @@ export interface Options {
    */
   readonly propagateTraceContext?: boolean
   /**
+   * The query parameters whose values the debug log and spans (`url.full`) hide, compared without case;
+   * errors hide `Request.SECRET_QUERY_PARAMS`. Spread that list to add names of your own.
+   * @default Request.SECRET_QUERY_PARAMS
+   */
+  readonly secretQueryParams?: ReadonlyArray<string>
+  /**
    * The `User-Agent` header, or `false` to send none.
    * @default "courier/<version>"
    */
@@ -165,16 +171,17 @@ export interface Service extends With<HttpError, never> {}
 /**
  * A user's step in the chain: it sees each request and `next`, the rest of the chain, which it may call
  * any number of times (retrying), not at all (answering from a cache or with a synthetic response), or
- * with another request; and it may measure, log or rewrite the response. `next` runs in the context of
- * the call (the client's services, and for `execute` the Scope the streaming response lives in), so it
- * needs nothing; what the step's own Effect fails with and needs is the client's from then on.
+ * with another request; and it may measure, log or rewrite the response. `next` fails as the client below
+ * does (`E`, besides `HttpError`: a circuit breaker's own error, say) and runs in the context of the call
+ * (the client's services, and for `execute` the Scope the streaming response lives in), so it needs
+ * nothing; what the step's own Effect fails with and needs is the client's from then on.
  *
  * @since 0.3.0
  * @category models
  */
-export type Middleware<E2, R2> = (
+export type Middleware<E2, R2, E = never> = (
   request: Request.Request,
-  next: (request: Request.Request) => Effect.Effect<Response.Response, HttpError>,
+  next: (request: Request.Request) => Effect.Effect<Response.Response, E | HttpError>,
 ) => Effect.Effect<Response.Response, E2, R2>
 
 /**
@@ -581,8 +588,8 @@ export const filterStatusOk = <E, R>(self: With<E, R>): With<E | StatusError | H
 
 /**
  * Adds a step of the caller's own (see `Middleware`): request signing, logging, a cache, a circuit breaker.
- * Its `next` fails with `HttpError`, so a middleware goes on a client whose failures are all `HttpError`s
- * (as the Client service's are); place it before transforms that add failures of another kind.
+ * It goes on any client: its `next` fails as that client does, so an error type of the user's own (a
+ * breaker's `CircuitOpen`) reaches a middleware above it, which may log it, pass it on or recover.
  *
  * @example
  * ```ts
@@ -600,24 +607,9 @@ export const filterStatusOk = <E, R>(self: With<E, R>): With<E | StatusError | H
  * @category transforms
  */
 export const middleware: {
-  <F extends Middleware<unknown, unknown>>(
-    f: F,
-  ): <R>(self: With<HttpError, R>) => With<Effect.Effect.Error<ReturnType<F>>, R | Effect.Effect.Context<ReturnType<F>>>
-  <R, F extends Middleware<unknown, unknown>>(
-    self: With<HttpError, R>,
-    f: F,
-  ): With<Effect.Effect.Error<ReturnType<F>>, R | Effect.Effect.Context<ReturnType<F>>>
-} = dual(
-  2,
-  <R, F extends Middleware<unknown, unknown>>(
-    self: With<HttpError, R>,
-    f: F,
-  ): With<Effect.Effect.Error<ReturnType<F>>, R | Effect.Effect.Context<ReturnType<F>>> =>
-    transforms.middleware(
-      self,
-      f as Middleware<Effect.Effect.Error<ReturnType<F>>, Effect.Effect.Context<ReturnType<F>>>,
-    ),
-)
+  <E2, R2, E = HttpError>(f: Middleware<E2, R2, E>): <R>(self: With<E, R>) => With<E2, R | R2>
+  <E, R, E2, R2>(self: With<E, R>, f: Middleware<E2, R2, E>): With<E2, R | R2>
+} = dual(2, transforms.middleware)
 
 /**
  * Resolves relative request URLs against `base`, with urljoin semantics (see `Url.join`).

@@ -18,12 +18,13 @@ import type * as Redacted from "effect/Redacted"
 import type * as Stream from "effect/Stream"
 import * as Body from "./Body.js"
 import * as Headers from "./Headers.js"
-import type { HttpError, RequestInfo } from "./HttpError.js"
+import type { EncodeError, HttpError, InvalidURL, RequestInfo, UnknownProtocol } from "./HttpError.js"
+import * as signing from "./internal/client/signing.js"
 import { basicAuthorization, bearerAuthorization } from "./internal/credentials.js"
 import { wire as internalWire } from "./internal/engine/prepare.js"
 import * as internal from "./internal/request.js"
 import type { Informational } from "./Response.js"
-import type * as Url from "./Url.js"
+import * as Url from "./Url.js"
 import { type Params, paramsToPairs } from "./Url.js"
 
 /**
@@ -208,12 +209,97 @@ export const isRequest: (u: unknown) => u is Request = internal.isRequest
 export const isIdempotent: (request: Request) => boolean = internal.isIdempotent
 
 /**
- * The URL with any user info replaced by `<redacted>`, for messages and logs.
+ * The URL with any user info, and the value of each query parameter named in `secretParams` (compared
+ * without case; by default `SECRET_QUERY_PARAMS`), replaced by `<redacted>`, for messages and logs. Errors,
+ * the debug log and spans show URLs this way.
+ *
+ * @example
+ * ```ts
+ * import { Request } from "@courier/core"
+ * Request.redactUrl("https://u:p@api.test/v1?q=1&api_key=abc") // "https://<redacted>@api.test/v1?q=1&api_key=<redacted>"
+ * ```
  *
  * @since 0.1.0
  * @category conversions
  */
-export const redactUrl: (url: string) => string = internal.redactUrl
+export const redactUrl: (url: string, secretParams?: ReadonlyArray<string>) => string = internal.redactUrl
+
+/**
+ * The request's body as bytes, for a signer (an HMAC over the body, say), and a request whose body can
+ * still be sent, and sent again on a retry or a redirect: reading does not use it up. A body in memory
+ * (text, bytes, JSON, form) is kept as it is. A stream, a file or a multipart body is read into memory, up
+ * to `maxBytes` (default 8 MiB; past it an `EncodeError`, after at most that much was held), and the request
+ * gets those bytes as its body, with its content type. For a large body, `digestBody` holds none of it.
+ *
+ * @example
+ * ```ts
+ * import { Client, Request } from "@courier/core"
+ * const signed = Client.mapRequestEffect((request) =>
+ *   Effect.flatMap(Request.readBody(request), ({ bytes, request }) =>
+ *     Effect.map(hmac(bytes), (mac) => Request.setHeader(request, "X-Signature", mac)),
+ *   ),
+ * )
+ * ```
+ *
+ * @since 0.5.0
+ * @category body
+ */
+export const readBody = (
+  self: Request,
+  options: { readonly maxBytes?: number } = {},
+): Effect.Effect<{ readonly bytes: Uint8Array; readonly request: Request }, EncodeError> =>
+  signing.readBody(self, options.maxBytes)
+
+/**
+ * A digest of the request's body (SHA-256 or SHA-512 for RFC 9530's `Content-Digest`, MD5 for
+ * `Content-MD5`), and a request whose body can still be sent. A body that can be read again — in memory, a
+ * file, a multipart body of such parts, a replayable stream — is hashed as it streams, holding none of it,
+ * and sent as it is. A stream that runs only once is read into memory first, as `readBody` does (up to
+ * `maxBytes`, default 8 MiB, else an `EncodeError`).
+ *
+ * @since 0.5.0
+ * @category body
+ */
+export const digestBody = (
+  self: Request,
+  algorithm: "SHA-256" | "SHA-512" | "MD5",
+  options: { readonly maxBytes?: number } = {},
+): Effect.Effect<{ readonly digest: Uint8Array; readonly request: Request }, EncodeError> =>
+  signing.digestBody(self, algorithm, options.maxBytes)
+
+/**
+ * The query parameters hidden by `redactUrl` unless the caller names others: OAuth's tokens and codes, API
+ * keys, passwords, and the signatures and credentials of signed URLs (AWS, Google Cloud).
+ *
+ * @since 0.5.0
+ * @category conversions
+ */
+export const SECRET_QUERY_PARAMS: ReadonlyArray<string> = internal.SECRET_QUERY_PARAMS
+
+/**
+ * The URL the request goes to, as one string: joined to `baseUrl` when it is relative (as
+ * `Client.withBaseUrl` joins it), with its `params` appended, without user info (sent as `Authorization`)
+ * and without a fragment (never sent). A middleware above `withBaseUrl` passes the client's base URL
+ * (`client.options.baseUrl`); below it, or when the URL is absolute, none is needed.
+ *
+ * @example
+ * ```ts
+ * import { Request } from "@courier/core"
+ * Request.urlAsSent(Request.get("users#top", { params: { page: 2 } }), { baseUrl: "https://api.test/v1/" })
+ * // Right("https://api.test/v1/users?page=2")
+ * ```
+ *
+ * @since 0.5.0
+ * @category conversions
+ */
+export const urlAsSent = (
+  self: Request,
+  options: { readonly baseUrl?: string | undefined } = {},
+): Either.Either<string, InvalidURL | UnknownProtocol> => {
+  const withParams = self.params.length === 0 ? self.url : Url.appendQuery(self.url, self.params)
+  const joined = options.baseUrl === undefined ? Either.right(withParams) : Url.join(options.baseUrl, withParams)
+  return Either.flatMap(joined, (href) => Either.map(Url.parse(href, info(self)), (url) => url.href))
+}
 
 /**
  * The body that `Options` describe: `data` first, then `json`, then `body`.

@@ -335,6 +335,87 @@ export const filterStatusOk = (self: Response): Effect.Effect<Response, StatusEr
     : Effect.fail(new StatusError({ request: self.request, status: self.status, reason: self.reason }))
 
 /**
+ * The same response with another status, reason phrase or header fields, and the same body, unread: a
+ * body in memory is shared, and a body still on the wire moves to the copy (the original then reads as
+ * already read), with the trailers that arrive at its end. For a transform that rewrites a response (a 410
+ * answered as a 404, say) without reading it.
+ *
+ * @since 0.5.0
+ * @category constructors
+ */
+export const copy = (
+  self: Response,
+  patch: { readonly status?: number; readonly reason?: string; readonly headers?: Headers.Input },
+): Response => {
+  const moved = self.body
+  const next = make({
+    request: self.request,
+    status: patch.status ?? self.status,
+    reason: patch.reason ?? (patch.status === undefined ? self.reason : ""),
+    version: self.version,
+    headers: patch.headers === undefined ? self.headers : Headers.fromInput(patch.headers),
+    contentLength: self.contentLength,
+    ...(self.connection === undefined ? {} : { connection: self.connection }),
+  })
+  next.body = moved
+  if (moved instanceof Uint8Array) {
+    next.trailers = self.trailers
+    return next
+  }
+  // A body on the wire is read once: the copy takes it over, and its trailers arrive on the original.
+  if (moved !== "taken") self.body = "taken"
+  Object.defineProperty(next, "trailers", {
+    get: () => self.trailers,
+    set: (trailers: Headers.Headers) => {
+      self.trailers = trailers
+    },
+    enumerable: true,
+  })
+  return next
+}
+
+/**
+ * The response with another status and reason phrase (empty unless given), its body kept as it is (see `copy`).
+ *
+ * @since 0.5.0
+ * @category combinators
+ */
+export const setStatus: {
+  (status: number, reason?: string): (self: Response) => Response
+  (self: Response, status: number, reason?: string): Response
+} = dual(
+  (args) => isResponse(args[0]),
+  (self: Response, status: number, reason?: string): Response =>
+    copy(self, reason === undefined ? { status } : { status, reason }),
+)
+
+/**
+ * The response with the header `name` set to `value` (replacing its values), its body kept as it is.
+ *
+ * @since 0.5.0
+ * @category combinators
+ */
+export const setHeader: {
+  (name: string, value: string): (self: Response) => Response
+  (self: Response, name: string, value: string): Response
+} = dual(
+  3,
+  (self: Response, name: string, value: string): Response =>
+    copy(self, { headers: Headers.set(self.headers, name, value) }),
+)
+
+/**
+ * The response without the header `name`, its body kept as it is.
+ *
+ * @since 0.5.0
+ * @category combinators
+ */
+export const removeHeader: {
+  (name: string): (self: Response) => Response
+  (self: Response, name: string): Response
+} = dual(2, (self: Response, name: string): Response => copy(self, { headers: Headers.remove(self.headers, name) }))
+
+/**
  * The same response with another body: status, headers, trailers and connection are kept. For transforming
  * a body (decoding it, counting it) without losing the rest; `contentLength` defaults to the new body's
  * length when it is in memory, and to the old one otherwise (pass `undefined` when the body changes size).

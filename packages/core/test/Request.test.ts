@@ -1,6 +1,7 @@
 import { Body, Headers, Request } from "@courier/core"
 import { describe, expect, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
+import * as Either from "effect/Either"
 import * as Equal from "effect/Equal"
 import * as Hash from "effect/Hash"
 import * as Option from "effect/Option"
@@ -65,6 +66,29 @@ describe("Request", () => {
     expect(Equal.equals(timed(Duration.seconds(5)), timed(Duration.seconds(5)))).toBe(true)
     expect(Equal.equals(timed("5 seconds"), timed(5000))).toBe(true)
     expect(Equal.equals(timed("5 seconds"), timed("6 seconds"))).toBe(false)
+  })
+
+  it.each([
+    ["https://u:p@api.test/v1?q=1&api_key=abc", undefined, "https://<redacted>@api.test/v1?q=1&api_key=<redacted>"],
+    ["https://api.test/?Access_Token=t&x=1#f", undefined, "https://api.test/?Access_Token=<redacted>&x=1#f"],
+    ["https://api.test/?api%5Fkey=abc&flag", undefined, "https://api.test/?api%5Fkey=<redacted>&flag"],
+    ["https://api.test/?q=token", undefined, "https://api.test/?q=token"],
+    ["https://api.test/?mine=1&token=2", ["MINE"], "https://api.test/?mine=<redacted>&token=2"],
+  ] as const)("redactUrl(%s, %j) hides user info and the named query values", (url, names, expected) => {
+    expect(Request.redactUrl(url, names)).toBe(expected)
+  })
+
+  it("urlAsSent joins the base URL, appends the params, and drops user info and the fragment", () => {
+    const relative = Request.get("users#top", { params: { page: 2 } })
+    expect(Request.urlAsSent(relative, { baseUrl: "https://api.test/v1/" })).toEqual(
+      Either.right("https://api.test/v1/users?page=2"),
+    )
+    expect(Request.urlAsSent(Request.get("https://u:p@x.test/a?b=1#c", { params: [["c", "d e"]] }))).toEqual(
+      Either.right("https://x.test/a?b=1&c=d+e"),
+    )
+    expect(Either.getLeft(Request.urlAsSent(relative)).pipe(Option.map((e) => e._tag))).toEqual(
+      Option.some("InvalidURL"),
+    )
   })
 
   it("basicAuth and bearerToken accept Redacted secrets", () => {

@@ -1,9 +1,11 @@
 // Spans, trace-context propagation and pool metrics.
-import { Client, Headers, Http1Transport, Retry } from "@courier/core"
+import { Client, Headers, Http1Transport, Request, Retry } from "@courier/core"
 import { MockTransport, ScriptedPeer } from "@courier/mock-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
@@ -67,6 +69,39 @@ describe("spans", () => {
         ),
       ),
     ),
+  )
+
+  it.effect("secret query parameters are hidden in spans, the debug log and errors; a client names its own", () =>
+    Effect.gen(function* () {
+      const url = "http://api.test/down?q=1&api_key=k-123&mine=m-456"
+      const seen = (options: Client.Options) =>
+        Effect.gen(function* () {
+          const { tracer, spans } = recording()
+          const lines: Array<string> = []
+          const logger = Logger.make(({ message }) => {
+            lines.push(Array.isArray(message) ? message.join(" ") : String(message))
+          })
+          const client = yield* Client.make(options)
+          const error = yield* Effect.flip(client.fetch(Request.get(url))).pipe(
+            Effect.withTracer(tracer),
+            Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
+            Logger.withMinimumLogLevel(LogLevel.Debug),
+          )
+          const full = spans.map((s) => s.attributes.get("url.full"))
+          return { full, log: lines.join("\n"), error: error.message }
+        })
+      const standard = yield* seen({})
+      expect(standard.full).toEqual([
+        "http://api.test/down?q=1&api_key=<redacted>&mine=m-456",
+        "http://api.test/down?q=1&api_key=<redacted>&mine=m-456",
+      ])
+      expect(standard.log).toContain("send GET http://api.test/down?q=1&api_key=<redacted>&mine=m-456")
+      expect(standard.error).toContain("api_key=<redacted>")
+      expect(standard.log + standard.error).not.toContain("k-123")
+      const own = yield* seen({ secretQueryParams: [...Request.SECRET_QUERY_PARAMS, "mine"] })
+      expect(own.full[0]).toBe("http://api.test/down?q=1&api_key=<redacted>&mine=<redacted>")
+      expect(own.log).not.toMatch(/k-123|m-456/)
+    }).pipe(Effect.provide(MockTransport.layer([{ path: "/down", reply: MockTransport.fault.refused() }]))),
   )
 
   it.effect("a failed request's span says the error type", () =>

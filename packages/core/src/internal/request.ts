@@ -109,9 +109,86 @@ const timeoutsEqual = (a: Request["timeouts"], b: Request["timeouts"]) =>
   durationEquals(a.body, b.body) &&
   durationEquals(a.total, b.total)
 
-/** The URL with any user info replaced by `<redacted>`. */
-export const redactUrl = (url: string): string =>
-  url.includes("@") ? url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@?#]*@/i, "$1<redacted>@") : url
+/**
+ * Query parameters whose values are secrets by common convention (OAuth's tokens, API keys, signed URLs'
+ * signatures): hidden in messages, logs and spans unless the caller names others.
+ */
+export const SECRET_QUERY_PARAMS: ReadonlyArray<string> = [
+  "access_token",
+  "api_key",
+  "api-key",
+  "apikey",
+  "client_secret",
+  "id_token",
+  "key",
+  "password",
+  "refresh_token",
+  "secret",
+  "sig",
+  "signature",
+  "token",
+  "x-amz-credential",
+  "x-amz-security-token",
+  "x-amz-signature",
+  "x-goog-signature",
+]
+
+const decodedName = (raw: string): string => {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, " ")).toLowerCase()
+  } catch {
+    return raw.toLowerCase()
+  }
+}
+
+/** The query of `url` with the values of the parameters named in `secret` (lower case) replaced by `<redacted>`. */
+const redactQuery = (url: string, secret: ReadonlySet<string>): string => {
+  const q = url.indexOf("?")
+  if (q === -1 || secret.size === 0) return url
+  const hash = url.indexOf("#", q)
+  const end = hash === -1 ? url.length : hash
+  let changed = false
+  const pairs = url
+    .slice(q + 1, end)
+    .split("&")
+    .map((pair) => {
+      const eq = pair.indexOf("=")
+      if (eq === -1 || !secret.has(decodedName(pair.slice(0, eq)))) return pair
+      changed = true
+      return `${pair.slice(0, eq)}=<redacted>`
+    })
+  return changed ? `${url.slice(0, q + 1)}${pairs.join("&")}${url.slice(end)}` : url
+}
+
+const defaultSecrets: ReadonlySet<string> = new Set(SECRET_QUERY_PARAMS)
+/**
+ * Whether a query may hold one of the default secrets: a name of the list, or any percent-encoding (a name
+ * may be encoded). `Request.info` redacts every request's URL, so most queries are passed by this one test.
+ */
+const mayHoldDefaultSecret = new RegExp(
+  `%|[?&](?:${SECRET_QUERY_PARAMS.map((n) => n.replace(/[-]/g, "\\-")).join("|")})=`,
+  "i",
+)
+const secretsCache = new WeakMap<ReadonlyArray<string>, ReadonlySet<string>>()
+
+/** The names of `params` as a set of lower-case names, made once per list. */
+const secretsOf = (params: ReadonlyArray<string>): ReadonlySet<string> => {
+  if (params === SECRET_QUERY_PARAMS) return defaultSecrets
+  let set = secretsCache.get(params)
+  if (set === undefined) {
+    set = new Set(params.map((p) => p.toLowerCase()))
+    secretsCache.set(params, set)
+  }
+  return set
+}
+
+/** The URL with any user info and the values of secret query parameters replaced by `<redacted>`. */
+export const redactUrl = (url: string, secretParams: ReadonlyArray<string> = SECRET_QUERY_PARAMS): string => {
+  const hidden = url.includes("@") ? url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@?#]*@/i, "$1<redacted>@") : url
+  if (!hidden.includes("?")) return hidden
+  if (secretParams === SECRET_QUERY_PARAMS && !mayHoldDefaultSecret.test(hidden)) return hidden
+  return redactQuery(hidden, secretsOf(secretParams))
+}
 
 const bodySummary = (body: Body.Body): unknown => {
   switch (body._tag) {

@@ -154,7 +154,7 @@ class MockEngine<R> implements Engine {
       const ctx: CallContext = {
         request,
         url,
-        info: { method: request.method, url: url.href },
+        info: { method: request.method, url: Request.redactUrl(url.href) },
         origin: { host: url.origin.host, port: url.origin.port },
         pinned,
         deadlines: {

@@ -49,6 +49,8 @@ export interface Call<S> {
   readonly fiber: Fiber.RuntimeFiber<unknown, unknown>
   /** Log each exchange, redirect and retry at Debug level. */
   readonly debug: boolean
+  /** The query parameters whose values the debug log and spans hide (`Client.Options.secretQueryParams`). */
+  readonly secrets: ReadonlyArray<string>
   /** Each physical request is a CLIENT span (set by the tracing transform). */
   traced: boolean
   /** Send the CLIENT span's context in `traceparent`. */
@@ -83,7 +85,11 @@ const bufferedMode: Mode<never> = {
 }
 
 /** A new call in `mode`, started on `fiber`. */
-const callOf = <S>(mode: Mode<S>, fiber: Fiber.RuntimeFiber<unknown, unknown>): Call<S> => ({
+const callOf = <S>(
+  mode: Mode<S>,
+  fiber: Fiber.RuntimeFiber<unknown, unknown>,
+  secrets: ReadonlyArray<string>,
+): Call<S> => ({
   // Field by field, not a spread of `mode`: the architecture notes say why.
   buffer: mode.buffer,
   sendWith: mode.sendWith,
@@ -91,6 +97,7 @@ const callOf = <S>(mode: Mode<S>, fiber: Fiber.RuntimeFiber<unknown, unknown>): 
   whenDone: mode.whenDone,
   fiber,
   debug: isDebug(fiber),
+  secrets,
   traced: false,
   propagate: false,
   hop: 0,
@@ -178,10 +185,11 @@ const start = <E, R, S>(
   request: Request.Request,
   context: Context.Context<never>,
   mode: Mode<S>,
+  secrets: ReadonlyArray<string>,
   readWhole = mode.buffer,
 ): Effect.Effect<Response.Response, E | HttpError, R | S> =>
   Effect.withFiberRuntime((fiber) => {
-    const call = callOf(mode, fiber)
+    const call = callOf(mode, fiber, secrets)
     const simple =
       request.body._tag !== "File" && request.body._tag !== "Multipart" && request.onUploadProgress === undefined
     const sent = simple
@@ -199,7 +207,9 @@ export const execute = <E, R>(
   handler: Handler<E, R>,
   request: Request.Request,
   context: Context.Context<never>,
-): Effect.Effect<Response.Response, E | HttpError, R | Scope.Scope> => start(handler, request, context, streamingMode)
+  secrets: ReadonlyArray<string> = Request.SECRET_QUERY_PARAMS,
+): Effect.Effect<Response.Response, E | HttpError, R | Scope.Scope> =>
+  start(handler, request, context, streamingMode, secrets)
 
 /**
  * Runs `request` down `handler` and reads the response into memory. With a download progress report, the
@@ -210,8 +220,9 @@ export const fetch = <E, R>(
   handler: Handler<E, R>,
   request: Request.Request,
   context: Context.Context<never>,
+  secrets: ReadonlyArray<string> = Request.SECRET_QUERY_PARAMS,
 ): Effect.Effect<Response.Response, E | HttpError, R> => {
-  if (request.onDownloadProgress === undefined) return start(handler, request, context, bufferedMode)
+  if (request.onDownloadProgress === undefined) return start(handler, request, context, bufferedMode, secrets)
   const bounded = copyRequest(request, { maxResponseBytes: request.maxResponseBytes ?? MAX_BUFFERED_BODY_BYTES })
-  return Effect.scoped(start(handler, bounded, context, streamingMode, true))
+  return Effect.scoped(start(handler, bounded, context, streamingMode, secrets, true))
 }

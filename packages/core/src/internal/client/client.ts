@@ -16,7 +16,7 @@ import type * as Response from "../../Response.js"
 import type { Service as TransportService } from "../../Transport.js"
 import * as Url from "../../Url.js"
 import { basicAuthorization } from "../credentials.js"
-import { copy as copyRequest } from "../request.js"
+import { copy as copyRequest, redactUrl } from "../request.js"
 import { type Call, execute, fetch, type Handler, openBody, urlOf } from "./call.js"
 import { requestHead, responseHead } from "./debug.js"
 import { attemptSpan } from "./tracing.js"
@@ -32,13 +32,21 @@ export interface Root {
 
 /** The transport with each exchange logged at Debug level: heads (credentials redacted) and connection. */
 const logged =
-  <S>(send: (request: Request.Request, url: Url.Url) => Effect.Effect<Response.Response, HttpError, S>): typeof send =>
+  <S>(
+    send: (request: Request.Request, url: Url.Url) => Effect.Effect<Response.Response, HttpError, S>,
+    secrets: ReadonlyArray<string>,
+  ): typeof send =>
   (request, url) =>
     Effect.zipRight(
-      Effect.logDebug(requestHead(request, url)),
+      Effect.logDebug(requestHead(request, url, secrets)),
       send(request, url).pipe(
         Effect.tap((response) => Effect.logDebug(responseHead(response))),
-        Effect.tapError((error) => Effect.logDebug(`courier: ${error.message}`)),
+        // The error's URL was redacted with the default names; the client may name more.
+        Effect.tapError((error) =>
+          Effect.logDebug(
+            `courier: ${error.message.replace(error.request.url, redactUrl(error.request.url, secrets))}`,
+          ),
+        ),
       ),
     )
 
@@ -49,9 +57,9 @@ const sendParsed = <S>(
   url: Url.Url,
   call: Call<S>,
 ): Effect.Effect<Response.Response, HttpError, S> => {
-  const send = call.debug ? logged(call.sendWith(transport)) : call.sendWith(transport)
+  const send = call.debug ? logged(call.sendWith(transport), call.secrets) : call.sendWith(transport)
   if (!call.traced) return send(request, url)
-  return Effect.suspend(() => attemptSpan(request, url, call.attempts++, call.hop, call.propagate, (r) => send(r, url)))
+  return Effect.suspend(() => attemptSpan(request, url, call, (r) => send(r, url)))
 }
 
 /**
@@ -87,10 +95,10 @@ export class ClientImpl<E, R> implements With<E, R>, Pipeable {
   ) {}
 
   readonly execute = (request: Request.Request): Effect.Effect<Response.Response, E | HttpError, R | Scope.Scope> =>
-    execute(this.handler, request, this.context)
+    execute(this.handler, request, this.context, this.options.secretQueryParams)
 
   readonly fetch = (request: Request.Request): Effect.Effect<Response.Response, E | HttpError, R> =>
-    fetch(this.handler, request, this.context)
+    fetch(this.handler, request, this.context, this.options.secretQueryParams)
 
   readonly pinned = (target: string): Effect.Effect<With<E, R>, HttpError, Scope.Scope> => this.pinnedChain(target)
 

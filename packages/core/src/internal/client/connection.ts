@@ -38,6 +38,7 @@ import type * as Url from "../../Url.js"
 import { concat, encodeLatin1 } from "../bytes.js"
 import { fromFailure, ioError } from "../engine/failures.js"
 import { read as socketRead, write as socketWrite } from "../engine/socket.js"
+import { redactUrl } from "../request.js"
 
 /** Where the connection is in its exchange. */
 export type State = "Idle" | "Request-started" | "Request-sent" | "Response-unread" | "Closed"
@@ -81,7 +82,7 @@ export class HttpConnection {
     /** The deadline of every blocking step, when the caller gave one (httplib's `timeout`). */
     private readonly timeoutMillis: number | undefined,
   ) {
-    this.current = { method: "-", url: url.href }
+    this.current = { method: "-", url: redactUrl(url.href) }
   }
 
   /** Runs a blocking step within its phase's deadline. */
@@ -139,7 +140,7 @@ export class HttpConnection {
   putrequest(method: string, target: string, skip: Skip = {}) {
     return Effect.suspend((): Effect.Effect<void, HttpError> => {
       const host = this.url.hostHeader
-      this.current = { method, url: `${this.url.origin.scheme}://${host}${target}` }
+      this.current = { method, url: redactUrl(`${this.url.origin.scheme}://${host}${target}`) }
       switch (this.state) {
         case "Idle":
         case "Closed":

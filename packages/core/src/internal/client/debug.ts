@@ -14,9 +14,10 @@ const fieldLines = (headers: Headers.Headers): string =>
   headers.entries.map(([k, v]) => `\n  ${k}: ${Headers.isSensitive(k) ? "<redacted>" : v}`).join("")
 
 /** `courier: send GET https://host/path` and the head's fields as written. */
-export const requestHead = (request: Request.Request, url: Url.Url): string => {
+export const requestHead = (request: Request.Request, url: Url.Url, secrets: ReadonlyArray<string>): string => {
   const fields = Request.wireHeaders(request, url)
-  return `courier: send ${request.method} ${redactUrl(url.href)}${Either.isRight(fields) ? fieldLines(fields.right) : ""}`
+  const shown = redactUrl(url.href, secrets)
+  return `courier: send ${request.method} ${shown}${Either.isRight(fields) ? fieldLines(fields.right) : ""}`
 }
 
 /** `courier: got 200 OK (HTTP/1.1, connection 3 reused)` and the head's fields. */

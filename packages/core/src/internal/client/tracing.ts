@@ -33,10 +33,12 @@ export const isTracing = (tracer: Tracer.Tracer): boolean => tracer !== builtInT
 import * as Request from "../../Request.js"
 import type * as Response from "../../Response.js"
 import type * as Url from "../../Url.js"
+import { redactUrl } from "../request.js"
+import type { Call } from "./call.js"
 
-const attributes = (request: Request.Request, url: Url.Url) => ({
+const attributes = (request: Request.Request, url: Url.Url, secrets: ReadonlyArray<string>) => ({
   "http.request.method": request.method,
-  "url.full": url.href,
+  "url.full": redactUrl(url.href, secrets),
   "url.scheme": url.origin.scheme,
   "server.address": url.origin.host,
   "server.port": url.origin.port,
@@ -104,30 +106,31 @@ const measured = <E, R>(
 export const requestSpan = <E, R>(
   request: Request.Request,
   url: Url.Url,
+  secrets: ReadonlyArray<string>,
   effect: Effect.Effect<Response.Response, E, R>,
 ): Effect.Effect<Response.Response, E, R> =>
   Effect.withSpan(finished(effect), request.method, {
     kind: "internal",
-    attributes: attributes(request, url),
+    attributes: attributes(request, url, secrets),
   })
 
 /** The W3C trace-context value for a span (https://www.w3.org/TR/trace-context/). */
 const traceparent = (span: Tracer.Span): string => `00-${span.traceId}-${span.spanId}-${span.sampled ? "01" : "00"}`
 
 /**
- * The CLIENT span of one physical request: `resent` is how many went before it in the same call (retries
- * and redirects alike), set as `http.request.resend_count` when above 0; with `propagate`, its context goes
- * out in `traceparent`.
+ * The CLIENT span of one physical request of `call`: the requests that went before it in the same call
+ * (retries and redirects alike) are its `http.request.resend_count` when above 0; with the call's
+ * `propagate`, its context goes out in `traceparent`.
  */
 export const attemptSpan = <E, R>(
   request: Request.Request,
   url: Url.Url,
-  resent: number,
-  hop: number,
-  propagate: boolean,
+  call: Pick<Call<unknown>, "attempts" | "hop" | "propagate" | "secrets">,
   send: (request: Request.Request) => Effect.Effect<Response.Response, E, R>,
-): Effect.Effect<Response.Response, E, R> =>
-  Effect.withSpan(
+): Effect.Effect<Response.Response, E, R> => {
+  const resent = call.attempts++
+  const { hop, propagate } = call
+  return Effect.withSpan(
     finished(
       measured(
         request,
@@ -143,10 +146,11 @@ export const attemptSpan = <E, R>(
     {
       kind: "client",
       attributes: {
-        ...attributes(request, url),
+        ...attributes(request, url, call.secrets),
         ...(resent > 0 ? { "http.request.resend_count": resent } : {}),
         "courier.redirect.hop": hop,
       },
       captureStackTrace: false,
     },
   )
+}

@@ -87,7 +87,7 @@ export const catchIf = <E, R, EB extends E | HttpError, E2, R2>(
 ): With<Exclude<E | HttpError, EB> | E2, R | R2> =>
   transform(self, (next) => (request, call) => Effect.catchIf(next(request, call), refinement, f))
 
-export const middleware = <R, E2, R2>(self: With<HttpError, R>, f: Middleware<E2, R2>): With<E2, R | R2> =>
+export const middleware = <E, R, E2, R2>(self: With<E, R>, f: Middleware<E2, R2, E>): With<E2, R | R2> =>
   transform(self, (next) => {
     const step = <S>(request: Request.Request, call: Call<S>): Effect.Effect<Response.Response, E2, R | R2 | S> =>
       f(request, (r) => inCallContext(next(r, call), call))
@@ -286,6 +286,6 @@ export const withTracing = <E, R>(
     if (!call.traced) return next(request, call)
     const url = urlOf(request)
     if (Either.isLeft(url)) return Effect.fail(url.left)
-    return requestSpan(request, url.right, next(request, call))
+    return requestSpan(request, url.right, call.secrets, next(request, call))
   })
 }
