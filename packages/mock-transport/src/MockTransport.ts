@@ -30,6 +30,15 @@ export type {
    */
   BodyPattern,
   /**
+   * Which server a route stands for: a host (`api.test`), a host and port (`api.test:8443`), a scheme and
+   * host with an optional port (`https://api.test`), or a RegExp tested against `scheme://host:port`. One
+   * layer can then stand in for several services at once.
+   *
+   * @since 0.5.0
+   * @category models
+   */
+  OriginPattern,
+  /**
    * A route's path pattern: a template with `:params`, a RegExp (named groups become params), or a predicate.
    *
    * @since 0.1.0

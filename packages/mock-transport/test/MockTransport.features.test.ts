@@ -54,6 +54,39 @@ describe("matching", () => {
     ),
   )
 
+  it.effect("routes match by origin: one layer stands in for several services on the same paths", () =>
+    Effect.gen(function* () {
+      const who = (url: string) => Effect.flatMap(Client.get(url), text)
+      expect(yield* who("https://payments.test/v1/status")).toBe("payments")
+      expect(yield* who("http://payments.test/v1/status")).toBe("payments over http")
+      expect(yield* who("https://Search.test/v1/status")).toBe("search")
+      expect(yield* who("http://search.test:8080/v1/status")).toBe("search on 8080")
+      expect(yield* who("http://[::1]:9000/v1/status")).toBe("loopback v6")
+      expect(yield* who("https://mail.test:4443/v1/status")).toBe("any test host")
+      const error = yield* Effect.flip(Client.get("https://other.example/v1/status"))
+      expect(error._tag).toBe("UnmatchedRequest")
+      expect(error.message).toContain('origin https://other.example:443 is not "payments.test"')
+    }).pipe(
+      Effect.provide(
+        over(
+          [
+            { origin: "https://payments.test", path: "/v1/status", reply: { status: 200, text: "payments" } },
+            { origin: "payments.test", path: "/v1/status", reply: { status: 200, text: "payments over http" } },
+            { origin: "search.test:8080", path: "/v1/status", reply: { status: 200, text: "search on 8080" } },
+            { origin: "search.test", path: "/v1/status", reply: { status: 200, text: "search" } },
+            { origin: "http://[::1]:9000", path: "/v1/status", reply: { status: 200, text: "loopback v6" } },
+            {
+              origin: /^https:\/\/[a-z]+\.test:\d+$/,
+              path: "/v1/status",
+              reply: { status: 200, text: "any test host" },
+            },
+          ],
+          { allowUnmatched: true },
+        ),
+      ),
+    ),
+  )
+
   it.effect("routes are tried in order: the first that matches answers", () =>
     Effect.gen(function* () {
       expect(yield* Effect.flatMap(Client.get("http://h/a"), text)).toBe("first")

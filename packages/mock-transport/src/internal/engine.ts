@@ -34,9 +34,12 @@ export interface Engine {
   readonly stats: () => ConnectionStats
 }
 
-export const routeName = (route: Route<unknown>): string =>
-  route.name ??
-  `${route.method === undefined ? "*" : typeof route.method === "string" ? route.method : route.method.join("|")} ${String(route.path)}`
+export const routeName = (route: Route<unknown>): string => {
+  if (route.name !== undefined) return route.name
+  const method =
+    route.method === undefined ? "*" : typeof route.method === "string" ? route.method : route.method.join("|")
+  return `${method} ${route.origin === undefined ? "" : String(route.origin)}${String(route.path)}`
+}
 
 const isFault = (answer: Reply | Fault): answer is Fault => "_tag" in answer && answer._tag === "Fault"
 
@@ -66,6 +69,9 @@ const incomingOf = (request: Request.Request, url: Url.Url): Effect.Effect<Incom
     return {
       method: request.method,
       url: url.href,
+      scheme: url.origin.scheme,
+      host: url.origin.host.toLowerCase(),
+      port: url.origin.port,
       path: parsed.pathname,
       query: parsed.searchParams,
       headers,

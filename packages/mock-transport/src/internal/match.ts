@@ -10,6 +10,12 @@ import * as Either from "effect/Either"
 export interface Incoming {
   readonly method: string
   readonly url: string
+  /** `http` or `https`. */
+  readonly scheme: string
+  /** The host, lower case, an IPv6 literal without brackets. */
+  readonly host: string
+  /** The port, the scheme's default when the URL gives none. */
+  readonly port: number
   readonly path: string
   readonly query: URLSearchParams
   readonly headers: Headers.Headers
@@ -25,7 +31,15 @@ export type BodyPattern =
   | { readonly form: Readonly<Record<string, string>> }
   | ((request: Incoming) => boolean)
 
+/**
+ * Which server a route stands for: a host (`api.test`, any scheme and port), a host and port
+ * (`api.test:8443`), scheme and host with an optional port (`https://api.test`, port 443 then), or a RegExp
+ * tested against `scheme://host:port` with the port always written.
+ */
+export type OriginPattern = string | RegExp
+
 export interface Matcher {
+  readonly origin?: OriginPattern
   readonly method?: string | ReadonlyArray<string>
   readonly path: PathPattern
   readonly query?: Readonly<Record<string, ValuePattern>>
@@ -98,11 +112,34 @@ const bodyMatches = (pattern: BodyPattern, request: Incoming): string | undefine
   return undefined
 }
 
+const DEFAULT_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443 }
+
+/** Why the request's origin is not the one `pattern` names, or undefined when it is. */
+const originMismatch = (pattern: OriginPattern, request: Incoming): string | undefined => {
+  const origin = `${request.scheme}://${request.host.includes(":") ? `[${request.host}]` : request.host}:${request.port}`
+  const miss = `origin ${origin} is not ${show(pattern)}`
+  if (pattern instanceof RegExp) return pattern.test(origin) ? undefined : miss
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(pattern)?.[1]?.toLowerCase()
+  const rest = scheme === undefined ? pattern : pattern.slice(scheme.length + 3)
+  const hostPort = /^(\[[^\]]*\]|[^:/]*)(?::(\d+))?\/?$/.exec(rest)
+  if (hostPort === null) return `origin pattern ${show(pattern)} is not host, host:port or scheme://host[:port]`
+  const host = (hostPort[1] ?? "").replace(/^\[|\]$/g, "").toLowerCase()
+  const port =
+    hostPort[2] === undefined ? (scheme === undefined ? undefined : DEFAULT_PORTS[scheme]) : Number(hostPort[2])
+  if (scheme !== undefined && scheme !== request.scheme) return miss
+  if (host !== request.host) return miss
+  return port === undefined || port === request.port ? undefined : miss
+}
+
 /**
  * Matches a request: the path params when it matches, or why not. The parts are checked in the order
- * method, path, query, headers, body, and the first mismatch is the reason given.
+ * origin, method, path, query, headers, body, and the first mismatch is the reason given.
  */
 export const match = (m: Matcher, request: Incoming): Either.Either<Record<string, string>, string> => {
+  if (m.origin !== undefined) {
+    const why = originMismatch(m.origin, request)
+    if (why !== undefined) return Either.left(why)
+  }
   if (m.method !== undefined) {
     const methods = (typeof m.method === "string" ? [m.method] : m.method).map((x) => x.toUpperCase())
     if (!methods.includes(request.method)) return Either.left(`method ${request.method} is not ${methods.join(" or ")}`)
