@@ -5,7 +5,7 @@
  * own or `decompress` is off) and decodes the body as it streams, coding by coding in reverse order of
  * application. At most `MAX_CODINGS` codings are accepted, and the decoded size is checked chunk by chunk
  * against a limit, so a small compressed body cannot exhaust memory. `NodeTransport.client` provides
- * gzip, deflate and br through node:zlib.
+ * gzip, deflate and br through node:zlib, and zstd where node:zlib has it (Node ≥ 22.15).
  *
  * @since 0.1.0
  */

@@ -1,17 +1,42 @@
 /**
  * Response decompression over node:zlib: gzip (and x-gzip), deflate (zlib-wrapped, or raw as some servers
- * send it) and br. Each coding is a zlib transform fed chunk by chunk, so the body is never held whole.
+ * send it), br, and zstd where node:zlib has it (Node ≥ 22.15). Each coding is a zlib transform fed chunk by chunk, so the body is never held whole.
  *
  * @since 0.1.0
  */
+import type { Transform } from "node:stream"
 import * as zlib from "node:zlib"
 import { ContentDecoding, HttpError } from "@courier/core"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import { ZstdFrames } from "./internal/zstd-frames.js"
 
-type Make = () => zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | zlib.InflateRaw
+type Make = () => Transform
+
+/** node:zlib's zstd decoder and its constants, present from Node 22.15 (and on 24), absent before. */
+const zstdOf = (z: object) => {
+  const make: unknown = Reflect.get(z, "createZstdDecompress")
+  const windowLogMax: unknown = Reflect.get(zlib.constants, "ZSTD_d_windowLogMax")
+  if (typeof make !== "function" || typeof windowLogMax !== "number") return undefined
+  // RFC 9659 §3: zstd for HTTP uses a window of at most 8 MiB (2^23); a larger one is refused, not allocated.
+  return (): Transform => make.call(z, { params: { [windowLogMax]: ZSTD_WINDOW_LOG_MAX } }) as Transform
+}
+
+/** The largest zstd window decoded: 2^23 bytes, 8 MiB, as RFC 9659 §3 bounds Content-Encoding: zstd. */
+const ZSTD_WINDOW_LOG_MAX = 23
+
+const zstd = zstdOf(zlib)
+
+/**
+ * Whether this runtime's node:zlib decodes zstd (Node ≥ 22.15): the Client offers `zstd` in
+ * `Accept-Encoding` only then.
+ *
+ * @since 0.5.0
+ * @category services
+ */
+export const decodesZstd: boolean = zstd !== undefined
 
 /** Deflate: zlib-wrapped per RFC 9110, or raw when the first byte says it is not a zlib header. */
 const inflate = (first: number): zlib.Inflate | zlib.InflateRaw =>
@@ -32,6 +57,8 @@ const through = (
   Stream.unwrapScoped(
     Effect.gen(function* () {
       const input = yield* Stream.toPull(body)
+      // zstd's frames are followed in the input, so a body cut short is an error on every Node.
+      const frames = coding === "zstd" ? new ZstdFrames() : undefined
       let z: ReturnType<Make> | undefined
       let writing = false
       let inputDone = false
@@ -72,7 +99,10 @@ const through = (
           onNone: () =>
             Effect.sync(() => {
               inputDone = true
-              if (z === undefined) finished = true
+              if (frames !== undefined && !frames.complete && frames.invalid === undefined) {
+                failure = new Error("the body ended inside a zstd frame: it was cut short")
+                kick()
+              } else if (z === undefined) finished = true
               else z.end()
             }),
           onSome: (e) => Effect.fail(e),
@@ -81,6 +111,7 @@ const through = (
           Effect.sync(() => {
             for (const chunk of chunks) {
               if (chunk.length === 0) continue
+              frames?.feed(chunk)
               z ??= setup(chunk[0] as number)
               writing = true
               z.write(chunk, () => {
@@ -107,19 +138,36 @@ const decoders: Record<string, Make | "deflate"> = {
   "x-gzip": () => zlib.createGunzip(),
   deflate: "deflate",
   br: () => zlib.createBrotliDecompress(),
+  ...(zstd === undefined ? {} : { zstd }),
 }
 
 /**
- * The node:zlib decoding service.
+ * A coding this runtime cannot decode although Courier knows it: the body is not handed back as if it
+ * were decoded (its bytes would read as garbage), it fails as it is read.
+ */
+const undecodable = (coding: string, request: HttpError.RequestInfo, why: string) =>
+  Stream.fail(new HttpError.DecodeError({ request, expected: `${coding} data`, reason: why, preview: "" }))
+
+/**
+ * The node:zlib decoding service: gzip, deflate and br everywhere, zstd (RFC 8878) where node:zlib has it
+ * (Node ≥ 22.15), with its window capped at 8 MiB. Only what can be decoded is offered in
+ * `Accept-Encoding`; a zstd body on an older Node fails with a `DecodeError`.
  *
  * @since 0.1.0
  * @category services
  */
 export const service: ContentDecoding.Service = {
-  codings: ["gzip", "deflate", "br"],
+  codings: zstd === undefined ? ["gzip", "deflate", "br"] : ["gzip", "deflate", "br", "zstd"],
   decode: (coding, body, request) => {
     const make = decoders[coding]
-    return make === undefined ? undefined : through(make, coding, body, request)
+    if (make !== undefined) return through(make, coding, body, request)
+    return coding === "zstd"
+      ? undecodable(
+          coding,
+          request,
+          `this Node (${process.version}) has no zstd decoder; Node 22.15 and later have one`,
+        )
+      : undefined
   },
 }
 

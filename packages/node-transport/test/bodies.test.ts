@@ -4,9 +4,11 @@ import * as os from "node:os"
 import * as path from "node:path"
 import * as zlib from "node:zlib"
 import { Body, Client, Request, Response } from "@courier/core"
-import { NodeFiles, NodeTransport } from "@courier/node-transport"
+import { NodeDecoding, NodeFiles, NodeTransport } from "@courier/node-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { httpServer } from "./servers.js"
 
@@ -267,6 +269,86 @@ const compressed = httpServer((req, res) => {
   res.end(body)
 })
 
+/** What the Client offers: zstd too where node:zlib decodes it (Node ≥ 22.15). */
+const offered = NodeDecoding.decodesZstd ? "gzip, deflate, br, zstd" : "gzip, deflate, br"
+
+/** A zstd frame (RFC 8878 §3.1.1) holding `data` as one raw block, its size in a one-byte header field. */
+const zstdRaw = (data: Buffer): Buffer => {
+  const block = 1 | (data.length << 3) // Last_Block, Raw_Block, Block_Size
+  return Buffer.concat([
+    Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x20, data.length]),
+    Buffer.from([block & 0xff, (block >> 8) & 0xff, (block >> 16) & 0xff]),
+    data,
+  ])
+}
+
+/**
+ * A zstd frame of `blocks` RLE blocks of 128 KiB of zeros each (4 bytes of input per block), with a window
+ * of 2^`windowLog`: 8192 blocks make 1 GiB.
+ */
+const zstdRle = (blocks: number, windowLog = 17): Buffer => {
+  const header = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, (windowLog - 10) << 3])
+  const rle = (last: boolean) => {
+    const value = (last ? 1 : 0) | (1 << 1) | ((128 * 1024) << 3)
+    return Buffer.from([value & 0xff, (value >> 8) & 0xff, (value >> 16) & 0xff, 0])
+  }
+  return Buffer.concat([header, ...Array.from({ length: blocks }, (_, i) => rle(i === blocks - 1))])
+}
+
+describe("zstd (RFC 8878): offered where node:zlib has it", () => {
+  const frames: Record<string, Buffer> = { small: zstdRaw(Buffer.from("zstd says hello")) }
+  const zstdServer = httpServer((req, res) => {
+    const frame = frames[req.url?.slice(1) ?? ""] ?? Buffer.alloc(0)
+    res.writeHead(200, { "Content-Encoding": "zstd", "X-Accept-Encoding": String(req.headers["accept-encoding"]) })
+    res.end(frame)
+  })
+
+  it.scoped("zstd is offered and decoded where the runtime can, and is a DecodeError, not raw bytes, where not", () =>
+    Effect.gen(function* () {
+      const server = yield* zstdServer
+      const r = yield* Client.execute(Request.get(`${server.url}/small`))
+      expect(Response.getHeader(r, "x-accept-encoding")).toBe(offered)
+      const text = yield* Effect.either(Response.text(r))
+      if (NodeDecoding.decodesZstd) {
+        expect(text).toEqual(Either.right("zstd says hello"))
+      } else {
+        const error = Either.getLeft(text)
+        expect(Option.getOrUndefined(error)).toMatchObject({ _tag: "DecodeError", expected: "zstd data" })
+        expect(Option.getOrUndefined(error)?.message).toContain("Node 22.15")
+      }
+    }).pipe(Effect.provide(client)),
+  )
+})
+
+describe.runIf(NodeDecoding.decodesZstd)("zstd under the decoding bounds (Node ≥ 22.15)", () => {
+  const zstdServer = httpServer((req, res) => {
+    const frames: Record<string, Buffer> = {
+      bomb: zstdRle(8192),
+      "wide-window": zstdRle(1, 27),
+      corrupt: Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x28, 0x05, 0x29, 0, 0, 1, 2, 3, 4, 5]),
+      // A whole frame less its last four bytes: Node 22's decoder alone would end it without an error.
+      cut: zstdRaw(Buffer.from("this body is cut short")).subarray(0, -4),
+    }
+    res.writeHead(200, { "Content-Encoding": "zstd" })
+    res.end(frames[req.url?.slice(1) ?? ""] ?? Buffer.alloc(0))
+  })
+
+  it.scoped(
+    "a 1 GiB zstd bomb stops at maxDecodedBytes; a window past 8 MiB, a corrupt frame and a cut one are DecodeErrors",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* zstdServer
+        const limited = NodeTransport.client({ maxDecodedBytes: 10 * 1024 * 1024 })
+        const bomb = yield* Effect.flip(Client.get(`${server.url}/bomb`).pipe(Effect.provide(limited)))
+        expect(bomb).toMatchObject({ _tag: "BodyTooLarge", decoded: true, limit: 10 * 1024 * 1024 })
+        for (const path of ["wide-window", "corrupt", "cut"]) {
+          const error = yield* Effect.flip(Client.get(`${server.url}/${path}`).pipe(Effect.provide(client)))
+          expect([path, error._tag]).toEqual([path, "DecodeError"])
+        }
+      }),
+  )
+})
+
 describe("decompression", () => {
   for (const coding of ["gzip", "deflate", "raw-deflate", "br", "gzip-twice"]) {
     it.scoped(`${coding} is decoded`, () =>
@@ -274,7 +356,7 @@ describe("decompression", () => {
         const server = yield* compressed
         const r = yield* Client.get(`${server.url}/${coding}`)
         expect(yield* Response.text(r)).toBe(big)
-        expect(Response.getHeader(r, "x-accept-encoding")).toBe("gzip, deflate, br")
+        expect(Response.getHeader(r, "x-accept-encoding")).toBe(offered)
       }).pipe(Effect.provide(client)),
     )
   }
