@@ -57,6 +57,15 @@ export interface Options {
    * default): a reply past them fails with `HeaderOverflow`.
    */
   readonly limits?: Partial<Http1.Limits>
+  /**
+   * Connect to this Unix domain socket instead of the URL's host and port (undici's `socketPath`, curl's
+   * `--unix-socket`): a Docker daemon, a local agent. The URL still gives `Host`, the path and, with
+   * `https:`, the name TLS verifies. Connections are pooled per origin of the URL within the client, all
+   * over this socket; proxies are not used.
+   *
+   * @since 0.5.0
+   */
+  readonly socketPath?: string
 }
 
 // The connect deadline is applied by the pool, on the Effect Clock, for every Connector alike. The wrapper

@@ -102,7 +102,8 @@ export const proxyFromEnv = (
 
 const transportOptions = (options: Options): Http1Transport.Options => {
   const { proxy, ...rest } = options
-  if (proxy === false) return rest
+  // A Unix domain socket is reached directly; a proxy cannot stand in front of it.
+  if (proxy === false || options.socketPath !== undefined) return rest
   return { ...rest, proxy: proxy === undefined || proxy === "env" ? proxyFromEnv() : proxy }
 }
 

@@ -1,6 +1,6 @@
 /**
- * Dialling for the node Connector: TCP, TLS (verification on, SNI for host names only, ALPN as asked) and
- * CONNECT tunnels through a proxy (TLS to the proxy too when its URL is https). Each step is an
+ * Dialling for the node Connector: TCP or a Unix domain socket, TLS (verification on, SNI for host names
+ * only, ALPN as asked) and CONNECT tunnels through a proxy (TLS to the proxy too when its URL is https). Each step is an
  * interruptible Effect that destroys its socket when interrupted or failed.
  *
  * A socket or session that a step gives up on keeps an `error` listener after it is destroyed: node may
@@ -93,6 +93,14 @@ export const tcp = (host: string, port: number) =>
     socket.setKeepAlive(true, 60_000)
     return settle(socket, "connect")
   })
+
+/** A connection to the Unix domain socket at `path`; failures name the path (`connect ENOENT /run/x.sock`). */
+export const unix = (path: string) =>
+  Effect.suspend(() =>
+    Effect.mapError(settle(net.connect({ path }), "connect"), (e) =>
+      e.reason.includes(path) ? e : new Connector.ConnectError({ code: e.code, reason: `${e.reason} (${path})` }),
+    ),
+  )
 
 const authority = (origin: Url.Origin) =>
   `${origin.host.includes(":") ? `[${origin.host}]` : origin.host}:${origin.port}`
@@ -238,6 +246,9 @@ export const reach = (
         : socket === undefined
           ? restore(tcp(origin.host, origin.port))
           : Effect.succeed(socket)
+    // Over a Unix domain socket the URL gives only Host and path: the socket file is the first hop.
+    const path = options.socketPath
+    if (path !== undefined) return Effect.flatMap(restore(unix(path)), (socket) => inside(socket))
     if (via === undefined) return inside(undefined)
     return Effect.flatMap(restore(toProxy(via.proxy, options)), (raw) =>
       Effect.flatMap(restore(tunnel(raw, origin, via.authorization, options.limits)), inside),
