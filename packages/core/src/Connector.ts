@@ -62,6 +62,18 @@ export class SocketError extends Data.TaggedError("SocketError")<{
 }> {}
 
 /**
+ * Where a connection went: the address it was made to (an IP address, or a Unix domain socket's path) and
+ * the port, when there is one.
+ *
+ * @since 0.5.0
+ * @category models
+ */
+export interface Peer {
+  readonly address: string
+  readonly port?: number | undefined
+}
+
+/**
  * An open, bidirectional byte stream, in push form: bytes are sent with a call and received through a
  * listener, so an exchange runs on the socket's own callbacks with no Effect per read or write. A socket
  * that can only be read and written with Effects becomes one with `fromPull`.
@@ -77,6 +89,12 @@ export interface Socket {
    * @since 0.4.0
    */
   readonly protocol?: string | undefined
+  /**
+   * The address it is connected to, as resolved (happy eyeballs' choice among several): an IP address and
+   * port, or a Unix domain socket's path.
+   * @since 0.5.0
+   */
+  readonly peer?: Peer | undefined
   /** Writes bytes at once, or returns the failure if the socket cannot take them. */
   readonly send: (bytes: Uint8Array) => SocketError | undefined
   /**

@@ -17,6 +17,7 @@ import * as ParseResult from "effect/ParseResult"
 import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import type { Peer } from "./Connector.js"
 import * as Headers from "./Headers.js"
 import { BodyAlreadyRead, DecodeError, type HttpError, type RequestInfo, StatusError } from "./HttpError.js"
 import { concatAll } from "./internal/bytes.js"
@@ -71,6 +72,12 @@ export interface ConnectionInfo {
   readonly id: number
   readonly reused: boolean
   readonly pinned: boolean
+  /**
+   * The address the connection was made to, as resolved, when the transport knows it (`network.peer.address`
+   * in spans).
+   * @since 0.5.0
+   */
+  readonly peer?: Peer | undefined
 }
 
 /**

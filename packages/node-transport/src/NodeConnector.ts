@@ -8,6 +8,7 @@
  *
  * @since 0.1.0
  */
+import type * as net from "node:net"
 import { Connector, type Http1, type Url } from "@courier/core"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -66,6 +67,46 @@ export interface Options {
    * @since 0.5.0
    */
   readonly socketPath?: string
+  /**
+   * Resolves host names, with `dns.lookup`'s signature: a cache such as `cacheable-lookup`'s `lookup`, or a
+   * table of your own. Default: the system's `dns.lookup` (or the cache, with `dnsCache`).
+   *
+   * @since 0.5.0
+   */
+  readonly lookup?: net.LookupFunction
+  /**
+   * Fixed addresses for a host and port, as curl's `--resolve`: `"HOST:PORT:ADDRESS[,ADDRESS…]"` (an IPv6
+   * address in brackets). The URL's host is still what `Host`, SNI and certificate checks use. An entry
+   * not of that form fails each connection with `HTTPConnectionError` (code `EINVAL`).
+   *
+   * @since 0.5.0
+   */
+  readonly resolve?: ReadonlyArray<string>
+  /**
+   * Keep the system resolver's answers for their TTL (capped at `maxTtlMillis`, default a day), at most
+   * `maxEntries` names (default 1000, least recently used dropped), as `cacheable-lookup` does; a name DNS
+   * does not know (the hosts file's) is looked up with getaddrinfo and kept `fallbackTtlMillis` (default
+   * 60 s). Times are the Effect Clock's. Ignored when `lookup` is given.
+   * @default false
+   * @since 0.5.0
+   */
+  readonly dnsCache?:
+    | boolean
+    | { readonly maxEntries?: number; readonly maxTtlMillis?: number; readonly fallbackTtlMillis?: number }
+  /**
+   * Connect over IPv4 (`4`) or IPv6 (`6`) only.
+   *
+   * @since 0.5.0
+   */
+  readonly family?: 4 | 6
+  /**
+   * Happy eyeballs (RFC 8305, node's `autoSelectFamily`): with several addresses, the next is tried when
+   * one has not connected within the attempt delay (default 250 ms, at least 10), alternating IPv6 and
+   * IPv4. `false` tries the first address only.
+   * @default true
+   * @since 0.5.0
+   */
+  readonly happyEyeballs?: boolean | { readonly attemptDelayMillis?: number }
 }
 
 // The connect deadline is applied by the pool, on the Effect Clock, for every Connector alike. The wrapper
@@ -73,7 +114,7 @@ export interface Options {
 const open = (origin: Url.Origin, options: Options, connect: Connector.ConnectOptions) =>
   Effect.map(
     connect.forwardProxy === true ? toProxy(origin, options) : reach(origin, options, connect.tunnel),
-    (s) => new NodeSocket(s),
+    (s) => new NodeSocket(s, options.socketPath),
   )
 
 /**

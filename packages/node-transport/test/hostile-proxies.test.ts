@@ -2,6 +2,7 @@
 // to CONNECT is read by the codec under its head limits, an unusable proxy URL fails the request (it never
 // goes directly to the origin), an https proxy gets TLS on every path, and a caller's Proxy-Authorization
 // never reaches an origin through a tunnel. The tests run on TestClock, so no connect deadline ends a wait.
+import * as https from "node:https"
 import * as net from "node:net"
 import * as tls from "node:tls"
 import { Client, Request, Response } from "@courier/core"
@@ -40,7 +41,8 @@ const endless = (socket: net.Socket, line: string) => {
 }
 
 /**
- * A working proxy, over TLS when `secure`: CONNECT opens a tunnel to the named port on 127.0.0.1, and a
+ * A working proxy, over TLS when `secure`: CONNECT opens a tunnel to the host and port it names (localhost
+ * as 127.0.0.1), and a
  * forwarded request (absolute form) is answered by the proxy itself. `heads` lists what it was sent.
  */
 const workingProxy = (secure: boolean) =>
@@ -54,7 +56,8 @@ const workingProxy = (secure: boolean) =>
           const body = `forwarded ${target}`
           return socket.end(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`)
         }
-        const upstream = net.connect(Number(target.split(":").pop()), "127.0.0.1", () => {
+        const host = target.slice(0, target.lastIndexOf(":")).replace(/^\[|\]$/g, "")
+        const upstream = net.connect(Number(target.split(":").pop()), host === "localhost" ? "127.0.0.1" : host, () => {
           socket.write("HTTP/1.1 200 Connection established\r\n\r\n")
           socket.pipe(upstream).pipe(socket)
         })
@@ -153,6 +156,20 @@ describe("an https proxy gets TLS on every path, with its own trust", () => {
         `CONNECT localhost:${origin.port} HTTP/1.1`,
         `CONNECT localhost:${origin.port} HTTP/1.1`,
       ])
+    }),
+  )
+
+  it.scoped("through a tunnel, an IP-literal origin's certificate is checked against that IP, not a default name", () =>
+    Effect.gen(function* () {
+      const proxy = yield* workingProxy(false)
+      // The test certificate names localhost and 127.0.0.1: 127.0.0.2 is in neither.
+      const origin = https.createServer({ key: fixture("server.key"), cert: fixture("server.crt") }, (_q, r) => r.end())
+      const port = yield* listen(origin, "127.0.0.2")
+      yield* Effect.addFinalizer(() => Effect.sync(() => origin.closeAllConnections()))
+      const error = yield* Effect.flip(
+        Client.get(`https://127.0.0.2:${port}/`).pipe(Effect.provide(through(proxy.url, { httpVersion: "1.1" }))),
+      )
+      expect(error).toMatchObject({ _tag: "HTTPConnectionError", code: "ERR_TLS_CERT_ALTNAME_INVALID" })
     }),
   )
 

@@ -14,6 +14,7 @@ import * as tls from "node:tls"
 import { Connector, Http1, type Url } from "@courier/core"
 import * as Effect from "effect/Effect"
 import type { Options, TlsOptions } from "../NodeConnector.js"
+import { cached, defaultCacheOptions, fixed, type Lookup, resolveTable, systemResolver, withFamily } from "./dns.js"
 
 const connectError = (e: NodeJS.ErrnoException): Connector.ConnectError =>
   new Connector.ConnectError({ code: e.code ?? "ECONNECT", reason: e.message })
@@ -86,12 +87,72 @@ export const settle = <S extends Connecting>(target: S, event: string, options: 
     return Effect.sync(giveUp)
   })
 
-export const tcp = (host: string, port: number) =>
+/** How a TCP connection finds its address: a lookup, a family, happy eyeballs (RFC 8305) and its attempt delay. */
+export type TcpOptions = Pick<
+  net.TcpNetConnectOpts,
+  "lookup" | "family" | "autoSelectFamily" | "autoSelectFamilyAttemptTimeout"
+>
+
+export const tcp = (host: string, port: number, how: TcpOptions = {}) =>
   Effect.suspend(() => {
-    const socket = net.connect({ host, port })
+    const socket = net.connect({ ...how, host, port })
     socket.setNoDelay(true)
     socket.setKeepAlive(true, 60_000)
     return settle(socket, "connect")
+  })
+
+/** The resolution options of each connector's options, made once: the `--resolve` table and the DNS cache. */
+const dialers = new WeakMap<Options, Dialer>()
+
+/** Where the connections of one connector's options go: the TCP options for each host and port. */
+class Dialer {
+  /** The clock of the last dial, which the DNS cache keeps its TTLs by (the Effect Clock: TestClock in tests). */
+  now: () => number = Date.now
+  private readonly table: Map<string, ReadonlyArray<{ address: string; family: 4 | 6 }>> | string
+  private readonly general: Lookup | undefined
+
+  constructor(private readonly options: Options) {
+    this.table = resolveTable(options.resolve ?? [])
+    const cache = options.dnsCache
+    this.general =
+      options.lookup ??
+      (cache === undefined || cache === false
+        ? undefined
+        : cached(systemResolver(), { ...defaultCacheOptions, ...(cache === true ? {} : cache) }, () => this.now()))
+  }
+
+  /** The TCP options for `host` and `port`, or why the options cannot be used. */
+  tcpFor(host: string, port: number): TcpOptions | string {
+    if (typeof this.table === "string") return this.table
+    const pinned = this.table.get(`${host.toLowerCase()}:${port}`)
+    const chosen = pinned === undefined ? this.general : fixed(pinned)
+    const family = this.options.family
+    const lookup = chosen === undefined || family === undefined ? chosen : withFamily(chosen, family)
+    const eyeballs = this.options.happyEyeballs ?? true
+    return {
+      ...(lookup === undefined ? {} : { lookup }),
+      ...(this.options.family === undefined ? {} : { family: this.options.family }),
+      autoSelectFamily: eyeballs !== false,
+      ...(typeof eyeballs === "object" && eyeballs.attemptDelayMillis !== undefined
+        ? { autoSelectFamilyAttemptTimeout: Math.max(10, eyeballs.attemptDelayMillis) }
+        : {}),
+    }
+  }
+}
+
+/** A TCP connection to `host` and `port` as the options resolve them. */
+const tcpTo = (host: string, port: number, options: Options) =>
+  Effect.clockWith((clock) => {
+    let dialer = dialers.get(options)
+    if (dialer === undefined) {
+      dialer = new Dialer(options)
+      dialers.set(options, dialer)
+    }
+    dialer.now = () => clock.unsafeCurrentTimeMillis()
+    const how = dialer.tcpFor(host, port)
+    return typeof how === "string"
+      ? Effect.fail(new Connector.ConnectError({ code: "EINVAL", reason: how }))
+      : tcp(host, port, how)
   })
 
 /** A connection to the Unix domain socket at `path`; failures name the path (`connect ENOENT /run/x.sock`). */
@@ -202,13 +263,16 @@ export const tunnel = (
 export const secure = (
   origin: Url.Origin,
   t: TlsOptions,
-  socket: net.Socket | undefined,
+  socket: net.Socket,
   alpn: ReadonlyArray<string> = ["http/1.1"],
 ) =>
   Effect.suspend(() => {
     const name = t.servername ?? origin.host
     const tlsSocket = tls.connect({
-      ...(socket === undefined ? { host: origin.host, port: origin.port } : { socket }),
+      socket,
+      // The name the certificate is checked against: over a socket of its own node would otherwise check
+      // an IP literal (which sends no SNI) against "localhost".
+      host: name,
       // RFC 6066 §3: SNI carries host names only, never IP literals.
       ...(net.isIP(name) === 0 ? { servername: name } : {}),
       ALPNProtocols: [...alpn],
@@ -217,16 +281,17 @@ export const secure = (
       ...(t.cert === undefined ? {} : { cert: t.cert }),
       ...(t.key === undefined ? {} : { key: t.key }),
     })
-    if (socket === undefined) {
-      tlsSocket.setNoDelay(true)
-      tlsSocket.setKeepAlive(true, 60_000)
-    }
-    return settle(tlsSocket, "secureConnect")
+    return settle(tlsSocket, "secureConnect", { socket })
   })
 
 /** A connection to a proxy: TCP, then TLS with the proxy TLS settings when its URL is https. */
 export const toProxy = (proxy: Url.Origin, options: Options): Effect.Effect<net.Socket, Connector.ConnectError> =>
-  proxy.scheme === "https" ? secure(proxy, options.proxyTls ?? {}, undefined) : tcp(proxy.host, proxy.port)
+  Effect.uninterruptibleMask((restore) => {
+    const raw = restore(tcpTo(proxy.host, proxy.port, options))
+    return proxy.scheme === "https"
+      ? Effect.flatMap(raw, (socket) => restore(secure(proxy, options.proxyTls ?? {}, socket)))
+      : raw
+  })
 
 /**
  * The socket an exchange with `origin` runs over: TCP or TLS to it, or a CONNECT tunnel through `via` with
@@ -240,16 +305,12 @@ export const reach = (
   alpn?: ReadonlyArray<string>,
 ): Effect.Effect<net.Socket, Connector.ConnectError> =>
   Effect.uninterruptibleMask((restore) => {
-    const inside = (socket: net.Socket | undefined) =>
-      origin.scheme === "https"
-        ? restore(secure(origin, options.tls ?? {}, socket, alpn))
-        : socket === undefined
-          ? restore(tcp(origin.host, origin.port))
-          : Effect.succeed(socket)
+    const inside = (socket: net.Socket): Effect.Effect<net.Socket, Connector.ConnectError> =>
+      origin.scheme === "https" ? restore(secure(origin, options.tls ?? {}, socket, alpn)) : Effect.succeed(socket)
     // Over a Unix domain socket the URL gives only Host and path: the socket file is the first hop.
     const path = options.socketPath
-    if (path !== undefined) return Effect.flatMap(restore(unix(path)), (socket) => inside(socket))
-    if (via === undefined) return inside(undefined)
+    if (path !== undefined) return Effect.flatMap(restore(unix(path)), inside)
+    if (via === undefined) return Effect.flatMap(restore(tcpTo(origin.host, origin.port, options)), inside)
     return Effect.flatMap(restore(toProxy(via.proxy, options)), (raw) =>
       Effect.flatMap(restore(tunnel(raw, origin, via.authorization, options.limits)), inside),
     )

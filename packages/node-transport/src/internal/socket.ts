@@ -36,6 +36,12 @@ let nextId = 0
 
 const noop = (): void => undefined
 
+/** Where `socket` is connected: its remote address and port, or the Unix domain socket's path. */
+export const peerOf = (socket: net.Socket, socketPath?: string): Connector.Peer | undefined => {
+  if (socket.remoteAddress !== undefined) return { address: socket.remoteAddress, port: socket.remotePort }
+  return socketPath === undefined ? undefined : { address: socketPath }
+}
+
 export class NodeSocket implements Connector.Socket {
   readonly id = ++nextId
   readonly protocol: string | undefined
@@ -49,9 +55,16 @@ export class NodeSocket implements Connector.Socket {
   private onBytes: ((bytes: Uint8Array | undefined) => boolean) | undefined
   private onError: ((error: Connector.SocketError) => void) | undefined
 
-  constructor(private readonly socket: net.Socket) {
+  readonly peer: Connector.Peer | undefined
+
+  constructor(
+    private readonly socket: net.Socket,
+    /** The Unix domain socket's path, when it is one: it has no remote address of its own. */
+    socketPath?: string,
+  ) {
     const alpn = (socket as tls.TLSSocket).alpnProtocol
     this.protocol = typeof alpn === "string" ? alpn : undefined
+    this.peer = peerOf(socket, socketPath)
     socket.on("data", (chunk: Buffer) => {
       const onBytes = this.onBytes
       if (onBytes !== undefined) {

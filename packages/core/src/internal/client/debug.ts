@@ -20,9 +20,13 @@ export const requestHead = (request: Request.Request, url: Url.Url, secrets: Rea
   return `courier: send ${request.method} ${shown}${Either.isRight(fields) ? fieldLines(fields.right) : ""}`
 }
 
-/** `courier: got 200 OK (HTTP/1.1, connection 3 reused)` and the head's fields. */
+/** `courier: got 200 OK (HTTP/1.1, connection 3 reused to 127.0.0.1:8080)` and the head's fields. */
 export const responseHead = (response: Response.Response): string => {
   const c = response.connection
-  const via = c === undefined ? "" : `, connection ${c.id} ${c.reused ? "reused" : "new"}`
+  const peer =
+    c?.peer === undefined
+      ? ""
+      : ` to ${c.peer.port === undefined ? c.peer.address : `${c.peer.address.includes(":") ? `[${c.peer.address}]` : c.peer.address}:${c.peer.port}`}`
+  const via = c === undefined ? "" : `, connection ${c.id} ${c.reused ? "reused" : "new"}${peer}`
   return `courier: got ${response.status} ${response.reason} (${response.version}${via})${fieldLines(response.headers)}`
 }

@@ -44,6 +44,18 @@ const attributes = (request: Request.Request, url: Url.Url, secrets: ReadonlyArr
   "server.port": url.origin.port,
 })
 
+/** The CLIENT span says where the connection went: `network.peer.address` and `network.peer.port`. */
+const withPeer = <E, R>(effect: Effect.Effect<Response.Response, E, R>) =>
+  Effect.tap(effect, (response) => {
+    const peer = response.connection?.peer
+    if (peer === undefined) return Effect.void
+    return Effect.annotateCurrentSpan(
+      peer.port === undefined
+        ? { "network.peer.address": peer.address }
+        : { "network.peer.address": peer.address, "network.peer.port": peer.port },
+    )
+  })
+
 /** The `_tag` of a tagged error, or "error" (a middleware's own failure may be anything). */
 const errorType = (error: unknown): string =>
   typeof error === "object" && error !== null && "_tag" in error && typeof error._tag === "string"
@@ -132,14 +144,18 @@ export const attemptSpan = <E, R>(
   const { hop, propagate } = call
   return Effect.withSpan(
     finished(
-      measured(
-        request,
-        url,
-        propagate
-          ? Effect.flatMap(Effect.option(Effect.currentSpan), (span) =>
-              send(Option.isSome(span) ? Request.setHeader(request, "traceparent", traceparent(span.value)) : request),
-            )
-          : send(request),
+      withPeer(
+        measured(
+          request,
+          url,
+          propagate
+            ? Effect.flatMap(Effect.option(Effect.currentSpan), (span) =>
+                send(
+                  Option.isSome(span) ? Request.setHeader(request, "traceparent", traceparent(span.value)) : request,
+                ),
+              )
+            : send(request),
+        ),
       ),
     ),
     request.method,

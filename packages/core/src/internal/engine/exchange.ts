@@ -510,7 +510,12 @@ export class Exchange {
       contentLength: head.contentLength,
       trailers: this.trailers,
       body,
-      connection: { id: this.socket.id, reused: this.lease.reused, pinned: this.lease.pinned === true },
+      connection: {
+        id: this.socket.id,
+        reused: this.lease.reused,
+        pinned: this.lease.pinned === true,
+        peer: this.socket.peer,
+      },
     })
     // A streamed body's trailers arrive later and need the response; an exchange that is over needs nothing.
     if (over) this.head = undefined

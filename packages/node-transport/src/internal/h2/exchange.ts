@@ -154,7 +154,7 @@ export class Exchange {
       version: "HTTP/2",
       headers: Headers.unsafeFromPairs(pairsOf(raw)),
       contentLength: announced,
-      connection: { id: this.session.id, reused: this.session.served > 1, pinned: false },
+      connection: { id: this.session.id, reused: this.session.served > 1, pinned: false, peer: this.session.peer },
     })
     this.state = "Body"
     this.disarm()

@@ -38,6 +38,8 @@ export class Session {
     readonly session: http2.ClientHttp2Session,
     /** Streams it may carry at once: the peer's limit, capped. */
     public capacity: number,
+    /** Where its connection went. */
+    readonly peer: Connector.Peer | undefined,
   ) {}
 
   get hasRoom(): boolean {
@@ -76,7 +78,14 @@ export interface PoolOptions {
 }
 
 /** The answer the binding gives a dial. */
-export type Dialled = { readonly _tag: "H2"; readonly session: http2.ClientHttp2Session } | { readonly _tag: "Http1" }
+export type Dialled =
+  | {
+      readonly _tag: "H2"
+      readonly session: http2.ClientHttp2Session
+      /** Where its connection went. */
+      readonly peer: Connector.Peer | undefined
+    }
+  | { readonly _tag: "Http1" }
 
 export class SessionPool {
   private readonly origins = new Map<string, OriginSessions>()
@@ -160,7 +169,8 @@ export class SessionPool {
       this.forgetIfEmpty(state)
       return
     }
-    const s = new Session(++this.nextId, origin.key, outcome.session, this.capacityOf(outcome.session.remoteSettings))
+    const capacity = this.capacityOf(outcome.session.remoteSettings)
+    const s = new Session(++this.nextId, origin.key, outcome.session, capacity, outcome.peer)
     state.sessions.push(s)
     this.watch(s, state)
     this.serve(state)

@@ -18,6 +18,7 @@ import * as FiberId from "effect/FiberId"
 import * as Stream from "effect/Stream"
 import type { Options as ConnectorOptions } from "../../NodeConnector.js"
 import { discard, reach, settle } from "../dial.js"
+import { peerOf } from "../socket.js"
 import { Exchange, type Failure, type Mode, type Prepared, Refused } from "./exchange.js"
 import { type Dialled, type Grant, Session, type SessionPool, type Waiter } from "./pool.js"
 
@@ -294,7 +295,7 @@ export const dial = (origin: Url.Origin, o: DialOptions): Effect.Effect<Dialled,
   Effect.uninterruptibleMask((restore) => {
     const h2 = (socket: net.Socket) =>
       restore(session(origin, socket, o.windows)).pipe(
-        Effect.map((s): Dialled => ({ _tag: "H2", session: s })),
+        Effect.map((s): Dialled => ({ _tag: "H2", session: s, peer: peerOf(socket, o.tls.socketPath) })),
         Effect.onInterrupt(() => Effect.sync(() => discard(socket))),
       )
     const fallback = o.fallback
