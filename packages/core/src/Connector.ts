@@ -157,6 +157,26 @@ export interface ConnectOptions {
    * proxy TLS settings, not the origin's.
    */
   readonly forwardProxy?: boolean | undefined
+  /**
+   * Reach the origin through a SOCKS5 tunnel (RFC 1928) opened on this proxy, with RFC 1929 credentials when
+   * `username` is not empty; `remoteDns` sends the origin's name for the proxy to resolve (`socks5h:`).
+   * @since 0.5.0
+   */
+  readonly socks?: Socks | undefined
+}
+
+/**
+ * A SOCKS5 proxy, as `ConnectOptions.socks` names it.
+ *
+ * @since 0.5.0
+ * @category models
+ */
+export interface Socks {
+  readonly host: string
+  readonly port: number
+  readonly username: string
+  readonly password: string
+  readonly remoteDns: boolean
 }
 
 /**

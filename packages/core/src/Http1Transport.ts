@@ -14,7 +14,7 @@ import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
-import { Connector } from "./Connector.js"
+import { Connector, type Socks } from "./Connector.js"
 import * as Deadlines from "./Deadlines.js"
 import type { Limits } from "./Http1.js"
 import * as Http1 from "./Http1.js"
@@ -145,6 +145,8 @@ export type ProxyRoute =
   | { readonly _tag: "Direct" }
   | { readonly _tag: "Forward"; readonly proxy: Url.Origin; readonly authorization: string | undefined }
   | { readonly _tag: "Tunnel"; readonly proxy: Url.Origin; readonly authorization: string | undefined }
+  /** Through a SOCKS5 tunnel, for http and https origins alike (`socks5:` or `socks5h:` proxy URLs). */
+  | { readonly _tag: "Socks"; readonly proxy: Socks & { readonly key: string } }
   /** The proxy that should carry the request has a URL Courier cannot use: the request fails, never goes direct. */
   | {
       readonly _tag: "Invalid"
@@ -161,7 +163,7 @@ export const proxyRoute = (proxy: ProxyOptions | undefined): ((origin: Url.Origi
   const route = proxyRouter(proxy)
   return (origin) => {
     const r = route(origin)
-    return r._tag === "Direct" || r._tag === "Invalid"
+    return r._tag === "Direct" || r._tag === "Invalid" || r._tag === "Socks"
       ? r
       : { _tag: r._tag, proxy: r.proxy.origin, authorization: r.proxy.authorization }
   }

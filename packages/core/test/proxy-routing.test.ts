@@ -41,7 +41,7 @@ describe("proxy routing", () => {
   })
 
   it.each([
-    ["socks5://p:1080", "UnknownProtocol"],
+    ["socks4://p:1080", "UnknownProtocol"],
     ["http://p:99999", "InvalidURL"],
     ["http://user:pa/ss@p:3128", "InvalidURL"],
     ["http://user:pa#ss@p:3128", "InvalidURL"],

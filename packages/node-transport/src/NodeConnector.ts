@@ -12,7 +12,7 @@ import type * as net from "node:net"
 import { Connector, type Http1, type Url } from "@courier/core"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { reach, toProxy } from "./internal/dial.js"
+import { reach, toProxy, viaOf } from "./internal/dial.js"
 import { NodeSocket } from "./internal/socket.js"
 
 /**
@@ -113,7 +113,7 @@ export interface Options {
 // is made as soon as the socket is ready, so an `end` or `error` that follows at once is not missed.
 const open = (origin: Url.Origin, options: Options, connect: Connector.ConnectOptions) =>
   Effect.map(
-    connect.forwardProxy === true ? toProxy(origin, options) : reach(origin, options, connect.tunnel),
+    connect.forwardProxy === true ? toProxy(origin, options) : reach(origin, options, viaOf(connect)),
     (s) => new NodeSocket(s, options.socketPath),
   )
 

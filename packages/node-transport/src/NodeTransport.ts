@@ -69,8 +69,9 @@ export interface Http2Options {
  */
 export interface Options extends Omit<Http1Transport.Options, "proxy">, NodeConnector.Options {
   /**
-   * Proxies: explicit settings, `"env"` to read `http_proxy`/`HTTP_PROXY`, `https_proxy`/`HTTPS_PROXY` and
-   * `no_proxy`/`NO_PROXY` (lower case first, as curl), or `false` for none.
+   * Proxies: explicit settings, `"env"` to read `http_proxy`/`HTTP_PROXY`, `https_proxy`/`HTTPS_PROXY`,
+   * `all_proxy`/`ALL_PROXY` (for either when its own is unset) and `no_proxy`/`NO_PROXY` (lower case first,
+   * as curl), or `false` for none. A proxy URL is `http://`, `https://`, `socks5://` or `socks5h://`.
    * @default "env"
    */
   readonly proxy?: Http1Transport.ProxyOptions | "env" | false
@@ -94,11 +95,15 @@ export interface Options extends Omit<Http1Transport.Options, "proxy">, NodeConn
  */
 export const proxyFromEnv = (
   env: Readonly<Record<string, string | undefined>> = process.env,
-): Http1Transport.ProxyOptions => ({
-  http: env.http_proxy ?? env.HTTP_PROXY,
-  https: env.https_proxy ?? env.HTTPS_PROXY,
-  noProxy: (env.no_proxy ?? env.NO_PROXY ?? "").split(/[\s,]+/).filter((s) => s !== ""),
-})
+): Http1Transport.ProxyOptions => {
+  // curl's ALL_PROXY: the proxy for any scheme without one of its own (a SOCKS5 proxy, typically).
+  const all = env.all_proxy ?? env.ALL_PROXY
+  return {
+    http: env.http_proxy ?? env.HTTP_PROXY ?? all,
+    https: env.https_proxy ?? env.HTTPS_PROXY ?? all,
+    noProxy: (env.no_proxy ?? env.NO_PROXY ?? "").split(/[\s,]+/).filter((s) => s !== ""),
+  }
+}
 
 const transportOptions = (options: Options): Http1Transport.Options => {
   const { proxy, ...rest } = options
@@ -160,7 +165,8 @@ export const make = (options: Options = {}): Effect.Effect<Transport.Service, ne
       fallback: version === "auto",
       tunnelOf: (origin) => {
         const r = route(origin)
-        return r._tag === "Tunnel" ? r : undefined
+        if (r._tag === "Tunnel") return { _tag: "Connect", proxy: r.proxy, authorization: r.authorization }
+        return r._tag === "Socks" ? { _tag: "Socks", ...r.proxy } : undefined
       },
       defaults: Http1Transport.phaseDefaults(options),
     })

@@ -122,7 +122,7 @@ describe("the reply to CONNECT is read by the codec, under its head limits", () 
 
 describe("a proxy URL Courier cannot use fails the request and never goes direct", () => {
   const unusable = [
-    ["socks5://127.0.0.1:1080", "UnknownProtocol"],
+    ["socks4://127.0.0.1:1080", "UnknownProtocol"],
     ["http://127.0.0.1:99999", "InvalidURL"],
     ["http://user:pa/ss@127.0.0.1:3128", "InvalidURL"],
   ] as const

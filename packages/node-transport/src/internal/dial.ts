@@ -8,29 +8,22 @@
  * error with no listener would take the process down.
  * @internal
  */
+import * as dns from "node:dns"
 import type { EventEmitter } from "node:events"
 import * as net from "node:net"
 import * as tls from "node:tls"
 import { Connector, Http1, type Url } from "@courier/core"
 import * as Effect from "effect/Effect"
 import type { Options, TlsOptions } from "../NodeConnector.js"
+import { type Discardable, discard } from "./discard.js"
 import { cached, defaultCacheOptions, fixed, type Lookup, resolveTable, systemResolver, withFamily } from "./dns.js"
+import { socks5 } from "./socks.js"
 
 const connectError = (e: NodeJS.ErrnoException): Connector.ConnectError =>
   new Connector.ConnectError({ code: e.code ?? "ECONNECT", reason: e.message })
 
 /** What `settle` waits on: a connecting socket, or an HTTP/2 session waiting for its peer's settings. */
-interface Connecting extends EventEmitter {
-  destroy(): unknown
-}
-
-const ignore = () => undefined
-
-/** Destroys what a dial gave up on, leaving a listener for any error it still emits. */
-export const discard = (target: Connecting): void => {
-  target.on("error", ignore)
-  target.destroy()
-}
+type Connecting = Discardable
 
 /** What else ends a wait in `settle`. */
 export interface SettleOptions {
@@ -140,8 +133,8 @@ class Dialer {
   }
 }
 
-/** A TCP connection to `host` and `port` as the options resolve them. */
-const tcpTo = (host: string, port: number, options: Options) =>
+/** The options' Dialer, its DNS cache on the clock of this dial. */
+const dialerOf = (options: Options) =>
   Effect.clockWith((clock) => {
     let dialer = dialers.get(options)
     if (dialer === undefined) {
@@ -149,6 +142,12 @@ const tcpTo = (host: string, port: number, options: Options) =>
       dialers.set(options, dialer)
     }
     dialer.now = () => clock.unsafeCurrentTimeMillis()
+    return Effect.succeed(dialer)
+  })
+
+/** A TCP connection to `host` and `port` as the options resolve them. */
+const tcpTo = (host: string, port: number, options: Options) =>
+  Effect.flatMap(dialerOf(options), (dialer) => {
     const how = dialer.tcpFor(host, port)
     return typeof how === "string"
       ? Effect.fail(new Connector.ConnectError({ code: "EINVAL", reason: how }))
@@ -293,6 +292,36 @@ export const toProxy = (proxy: Url.Origin, options: Options): Effect.Effect<net.
       : raw
   })
 
+/** How a connection reaches its origin through a proxy: a CONNECT tunnel, or a SOCKS5 one. */
+export type Via =
+  | { readonly _tag: "Connect"; readonly proxy: Url.Origin; readonly authorization: string | undefined }
+  /** `key`: the route's, for parking a socket under the key the HTTP/1.1 pool gives it. */
+  | ({ readonly _tag: "Socks"; readonly key?: string } & Connector.Socks)
+
+/** The proxy a connector is asked to reach an origin through, if any. */
+export const viaOf = (connect: Connector.ConnectOptions): Via | undefined =>
+  connect.socks !== undefined
+    ? { _tag: "Socks", ...connect.socks }
+    : connect.tunnel === undefined
+      ? undefined
+      : { _tag: "Connect", ...connect.tunnel }
+
+/** The address `host` resolves to here, as the options resolve it (for `socks5:`, which sends an address). */
+const resolveHere = (host: string, port: number, options: Options) =>
+  Effect.flatMap(dialerOf(options), (dialer) =>
+    Effect.async<string, Connector.ConnectError>((resume) => {
+      if (net.isIP(host) !== 0) return resume(Effect.succeed(host))
+      const how = dialer.tcpFor(host, port)
+      if (typeof how === "string")
+        return resume(Effect.fail(new Connector.ConnectError({ code: "EINVAL", reason: how })))
+      const lookup: Lookup = how.lookup ?? dns.lookup
+      lookup(host, { all: false, ...(how.family === undefined ? {} : { family: how.family }) }, (err, address) => {
+        if (err !== null) resume(Effect.fail(connectError(err)))
+        else resume(Effect.succeed(typeof address === "string" ? address : (address[0]?.address ?? host)))
+      })
+    }),
+  )
+
 /**
  * The socket an exchange with `origin` runs over: TCP or TLS to it, or a CONNECT tunnel through `via` with
  * TLS inside for an https origin, offering `alpn` there. Between steps nothing is interruptible, so a socket
@@ -301,7 +330,7 @@ export const toProxy = (proxy: Url.Origin, options: Options): Effect.Effect<net.
 export const reach = (
   origin: Url.Origin,
   options: Options,
-  via: Connector.ConnectOptions["tunnel"],
+  via: Via | undefined,
   alpn?: ReadonlyArray<string>,
 ): Effect.Effect<net.Socket, Connector.ConnectError> =>
   Effect.uninterruptibleMask((restore) => {
@@ -311,6 +340,17 @@ export const reach = (
     const path = options.socketPath
     if (path !== undefined) return Effect.flatMap(restore(unix(path)), inside)
     if (via === undefined) return Effect.flatMap(restore(tcpTo(origin.host, origin.port, options)), inside)
+    if (via._tag === "Socks") {
+      // socks5h: the proxy resolves the name; socks5: it is resolved here and the address sent.
+      const target = via.remoteDns
+        ? Effect.succeed(origin.host)
+        : restore(resolveHere(origin.host, origin.port, options))
+      return Effect.flatMap(target, (host) =>
+        Effect.flatMap(restore(tcpTo(via.host, via.port, options)), (raw) =>
+          Effect.flatMap(restore(socks5(raw, via, { host, port: origin.port })), inside),
+        ),
+      )
+    }
     return Effect.flatMap(restore(toProxy(via.proxy, options)), (raw) =>
       Effect.flatMap(restore(tunnel(raw, origin, via.authorization, options.limits)), inside),
     )

@@ -14,9 +14,12 @@ import { basicAuthorization } from "../credentials.js"
 
 /** Proxy settings; `Http1Transport.ProxyOptions` is this, documented for users. */
 export interface ProxyOptions {
-  /** The proxy for `http:` URLs, e.g. `http://user:pass@proxy.internal:3128`. */
+  /**
+   * The proxy for `http:` URLs, e.g. `http://user:pass@proxy.internal:3128` (requests forwarded to it), or a
+   * SOCKS5 proxy, `socks5://` (names resolved here) or `socks5h://` (resolved by the proxy), default port 1080.
+   */
   readonly http?: string | undefined
-  /** The proxy for `https:` URLs (a CONNECT tunnel). */
+  /** The proxy for `https:` URLs: an http(s) proxy opens a CONNECT tunnel; a SOCKS5 proxy a SOCKS tunnel. */
   readonly https?: string | undefined
   /** Hosts reached directly: `example.com` (and its subdomains), `.example.com`, `host:port`, or `*`. */
   readonly noProxy?: ReadonlyArray<string> | undefined
@@ -37,23 +40,37 @@ export interface Proxy {
 /** Why a proxy URL cannot be used, as the error of each request that would go through it. */
 export type Unusable = (request: RequestInfo) => InvalidURL | UnknownProtocol
 
+/** A SOCKS5 proxy (RFC 1928): a tunnel to any origin, with RFC 1929 credentials when its URL carries them. */
+export interface SocksProxy {
+  readonly host: string
+  readonly port: number
+  readonly username: string
+  readonly password: string
+  /** `socks5h:`: the proxy resolves the origin's name; `socks5:`: Courier resolves it and sends the address. */
+  readonly remoteDns: boolean
+  /** `socks5h://host:port`, for pool keys and messages (no credentials). */
+  readonly key: string
+}
+
 export type Route =
   | { readonly _tag: "Direct" }
   | { readonly _tag: "Forward"; readonly proxy: Proxy }
   | { readonly _tag: "Tunnel"; readonly proxy: Proxy }
+  | { readonly _tag: "Socks"; readonly proxy: SocksProxy }
   /** The proxy that should carry the request has a URL Courier cannot use: the request fails, never goes direct. */
   | { readonly _tag: "Invalid"; readonly error: Unusable }
 
 const DIRECT: Route = { _tag: "Direct" }
 
 /**
- * The proxy a setting names, or why it cannot be used: a scheme other than http and https (`socks5:` is not
- * spoken), a URL that does not parse (a port past 65535), or one with a path, query or fragment (what a raw
+ * The proxy a setting names, or why it cannot be used: a scheme other than http, https, socks5 and socks5h
+ * (`socks4:` is not spoken), a URL that does not parse (a port past 65535), or one with a path, query or fragment (what a raw
  * `/` or `#` in an unencoded password turns the rest of the URL into).
  */
-const parseProxy = (value: string | undefined): Proxy | Unusable | undefined => {
+const parseProxy = (value: string | undefined): Proxy | SocksProxy | Unusable | undefined => {
   if (value === undefined || value === "") return undefined
   const raw = value.includes("://") ? value : `http://${value}`
+  if (/^socks5h?:\/\//i.test(raw)) return parseSocks(raw)
   const parsed = Url.parse(raw)
   // A proxy URL's user info is a credential, and one with a raw `/` or `#` does not parse as user info:
   // everything up to the last `@` is hidden.
@@ -73,6 +90,39 @@ const parseProxy = (value: string | undefined): Proxy | Unusable | undefined => 
   }
   const authorization = u.username === "" && u.password === "" ? undefined : basicAuthorization(u.username, u.password)
   return { origin: u.origin, authorization }
+}
+
+/** A `socks5://` or `socks5h://` URL: host, port (1080 by default) and credentials, or why it cannot be used. */
+const parseSocks = (raw: string): SocksProxy | Unusable => {
+  const input = raw.replace(/^([^@/]*:\/\/)[^/@?#]*@/, "$1<redacted>@")
+  let u: URL
+  try {
+    u = new URL(raw)
+  } catch {
+    return (request) => new InvalidURL({ request, input, reason: "proxy URL: not a URL" })
+  }
+  if (u.hostname === "" || (u.pathname !== "" && u.pathname !== "/") || u.search !== "" || u.hash !== "") {
+    const reason = "a proxy URL is scheme://[user:password@]host:port; percent-encode / # ? @ in its credentials"
+    return (request) => new InvalidURL({ request, input, reason })
+  }
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s)
+    } catch {
+      return s
+    }
+  }
+  const scheme = u.protocol.slice(0, -1).toLowerCase()
+  const host = u.hostname.replace(/^\[|\]$/g, "")
+  const port = u.port === "" ? 1080 : Number(u.port)
+  return {
+    host,
+    port,
+    username: decode(u.username),
+    password: decode(u.password),
+    remoteDns: scheme === "socks5h",
+    key: `${scheme}://${u.hostname}:${port}`,
+  }
 }
 
 const loopback = (host: string): boolean =>
@@ -95,12 +145,14 @@ export const router = (options: ProxyOptions | undefined): ((origin: Url.Origin)
   const https = parseProxy(options?.https)
   const noProxy = options?.noProxy ?? []
   if (http === undefined && https === undefined) return () => DIRECT
-  const via = (proxy: Proxy | Unusable | undefined, tag: "Forward" | "Tunnel"): Route =>
+  const via = (proxy: Proxy | SocksProxy | Unusable | undefined, tag: "Forward" | "Tunnel"): Route =>
     proxy === undefined
       ? DIRECT
       : typeof proxy === "function"
         ? { _tag: "Invalid", error: proxy }
-        : { _tag: tag, proxy }
+        : "remoteDns" in proxy
+          ? { _tag: "Socks", proxy }
+          : { _tag: tag, proxy }
   const forward = via(http, "Forward")
   const tunnel = via(https, "Tunnel")
   return (origin) => {
@@ -116,7 +168,7 @@ export const router = (options: ProxyOptions | undefined): ((origin: Url.Origin)
  */
 export const refusal = (route: Route, request: Request, info: RequestInfo): HttpError | undefined => {
   if (route._tag === "Invalid") return route.error(info)
-  if (route._tag === "Tunnel" && Headers.has(request.headers, "proxy-authorization")) {
+  if ((route._tag === "Tunnel" || route._tag === "Socks") && Headers.has(request.headers, "proxy-authorization")) {
     const reason = "a tunnelled request cannot carry it to the origin; give the proxy's credentials in its URL"
     return new InvalidHeader({ request: info, name: "Proxy-Authorization", reason })
   }

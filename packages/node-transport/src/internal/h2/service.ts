@@ -21,9 +21,10 @@ import * as FiberSet from "effect/FiberSet"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type { Options as ConnectorOptions } from "../../NodeConnector.js"
+import type { Via } from "../dial.js"
 import type { Exchange, Mode } from "./exchange.js"
 import { SessionPool } from "./pool.js"
-import { type Binding, dial, exchange, prepare, pull, type Tunnel, type UseHttp1, type Windows } from "./transport.js"
+import { type Binding, dial, exchange, prepare, pull, type UseHttp1, type Windows } from "./transport.js"
 
 /** How long a TLS socket whose server chose HTTP/1.1 waits for the HTTP/1.1 transport to take it. */
 const HANDOFF_MILLIS = 10_000
@@ -72,7 +73,7 @@ export interface Http2Options {
   /** Offer HTTP/1.1 too over TLS, handing such sockets over; otherwise only h2 is offered. */
   readonly fallback: boolean
   /** The CONNECT tunnel an https origin is reached through, if the proxy settings route it through one. */
-  readonly tunnelOf: (origin: Url.Origin) => Tunnel | undefined
+  readonly tunnelOf: (origin: Url.Origin) => Via | undefined
   readonly defaults: Deadlines.Phases
 }
 
@@ -99,7 +100,8 @@ export const make = (o: Http2Options): Effect.Effect<Http2, never, Scope.Scope> 
     const fallback = o.fallback
       ? (origin: Url.Origin, socket: tls.TLSSocket) => {
           const via = o.tunnelOf(origin)
-          handoff.park(via === undefined ? origin.key : `${origin.key} via ${via.proxy.key}`, socket)
+          const proxyKey = via === undefined ? undefined : via._tag === "Connect" ? via.proxy.key : via.key
+          handoff.park(proxyKey === undefined ? origin.key : `${origin.key} via ${proxyKey}`, socket)
         }
       : undefined
     const pool: SessionPool = new SessionPool(

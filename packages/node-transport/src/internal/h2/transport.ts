@@ -17,7 +17,8 @@ import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as Stream from "effect/Stream"
 import type { Options as ConnectorOptions } from "../../NodeConnector.js"
-import { discard, reach, settle } from "../dial.js"
+import { reach, settle, type Via } from "../dial.js"
+import { discard } from "../discard.js"
 import { peerOf } from "../socket.js"
 import { Exchange, type Failure, type Mode, type Prepared, Refused } from "./exchange.js"
 import { type Dialled, type Grant, Session, type SessionPool, type Waiter } from "./pool.js"
@@ -273,19 +274,13 @@ const session = (
     return Effect.tap(settled, () => s.setLocalWindowSize(windows.connectionWindowBytes))
   })
 
-/** A CONNECT tunnel through a proxy, as the proxy settings route an https origin. */
-export interface Tunnel {
-  readonly proxy: Url.Origin
-  readonly authorization: string | undefined
-}
-
 export interface DialOptions {
   readonly tls: ConnectorOptions
   readonly windows: Windows
   /** Over TLS: also offer HTTP/1.1, and hand the socket over when the server picks it. */
   readonly fallback: ((origin: Url.Origin, socket: tls.TLSSocket) => void) | undefined
-  /** Reach the origin through this tunnel; TLS then runs inside it. */
-  readonly tunnel: Tunnel | undefined
+  /** Reach the origin through this tunnel (CONNECT or SOCKS5); TLS then runs inside it. */
+  readonly tunnel: Via | undefined
 }
 
 /** Dials `origin` for HTTP/2: ALPN on TLS (inside a CONNECT tunnel when routed through a proxy), prior knowledge on cleartext. */
