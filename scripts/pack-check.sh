@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # The packages as users get them: pack each one from a tree with no build output (the prepack step
 # builds ESM and CommonJS), install the tarballs in a fresh folder with npm, then import every entry point
-# and require it from CommonJS, run a request over the node transport and a mock, and check that internal
-# modules are not exported.
+# and require it from CommonJS, run a request over the node transport and a mock, check that internal
+# modules are not exported, and run the courier command from its tarball with npx.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 rm -rf packages/*/dist
 out=$(mktemp -d)
-for pkg in core node-transport mock-transport; do
+for pkg in core node-transport mock-transport cli; do
   (cd "packages/$pkg" && npx --yes pnpm@10.34.9 pack --pack-destination "$out" >/dev/null)
 done
 app=$(mktemp -d)
@@ -86,3 +86,21 @@ main().catch((e) => {
 })
 JS
 node smoke.cjs
+
+# The courier command from its tarball, as npx runs it on a machine with only Node and npm: installed with
+# its two Courier tarballs (effect comes from the registry), started as compiled JavaScript, no tsx.
+cli=$(mktemp -d)
+cd "$cli"
+start=$(date +%s%N)
+help=$(npx --yes --package "$out"/courier-core-*.tgz --package "$out"/courier-node-transport-*.tgz \
+  --package "$out"/courier-cli-*.tgz -- courier --help)
+case "$help" in
+  "Usage: courier [options...] METHOD URL"*) ;;
+  *) echo "pack check: courier --help printed: $help" >&2; exit 1 ;;
+esac
+cd "$app"
+npm install --no-audit --no-fund --loglevel=error "$out"/courier-cli-*.tgz >/dev/null
+before=$(date +%s%N)
+node_modules/.bin/courier --help >/dev/null
+after=$(date +%s%N)
+echo "pack check: npx runs courier --help from the tarballs ($(( (before - start) / 1000000 )) ms with the install); installed, it starts in $(( (after - before) / 1000000 )) ms"

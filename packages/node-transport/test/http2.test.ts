@@ -345,6 +345,7 @@ describe("HTTP/2 against peers that misbehave", () => {
         Client.get(`${server.url}/`).pipe(Effect.provide(NodeTransport.client({ httpVersion: "2" }))),
       )
       expect(error._tag).toBe("HTTPConnectionError")
+      expect(error.message).toContain("did not answer in HTTP/2 (h2c, prior knowledge): it may speak only HTTP/1.1")
     }),
   )
 })

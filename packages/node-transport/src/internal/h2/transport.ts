@@ -271,7 +271,19 @@ const session = (
       socket,
       refusals: { goaway: goawayFirst },
     })
-    return Effect.tap(settled, () => s.setLocalWindowSize(windows.connectionWindowBytes))
+    // In clear text nothing was negotiated: a peer that fails before its SETTINGS most likely speaks HTTP/1.1.
+    const told =
+      origin.scheme === "http"
+        ? Effect.mapError(settled, (e) =>
+            e.timeout === true
+              ? e
+              : new Connector.ConnectError({
+                  code: e.code,
+                  reason: `${e.reason}; the server did not answer in HTTP/2 (h2c, prior knowledge): it may speak only HTTP/1.1`,
+                }),
+          )
+        : settled
+    return Effect.tap(told, () => s.setLocalWindowSize(windows.connectionWindowBytes))
   })
 
 export interface DialOptions {

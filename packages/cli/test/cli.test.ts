@@ -8,10 +8,10 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/TestClock"
-import { fixturePath, h2Server } from "../../packages/node-transport/test/h2servers.js"
-import { run } from "../src/cli/cli.js"
-import { demoServer } from "../src/demo-server.js"
-import { loopback } from "./loopback.js"
+import { demoServer } from "../../../examples/src/demo-server.js"
+import { loopback } from "../../../examples/test/loopback.js"
+import { fixturePath, h2Server } from "../../node-transport/test/h2servers.js"
+import { run } from "../src/cli.js"
 
 /** Told when a request for /slow has arrived (it is never answered). */
 const slowArrived: Array<() => void> = []
@@ -35,7 +35,7 @@ const server = loopback((req, res) => {
   })
 })
 
-const cli = (argv: ReadonlyArray<string>) => run(argv).pipe(Effect.provide(NodeTransport.client()))
+const cli = (argv: ReadonlyArray<string>) => run(argv, () => NodeTransport.client())
 
 /** Gzips what it says, and redirects /hop to the same server under another host name (another origin). */
 const hops = loopback((req, res) => {
@@ -50,10 +50,10 @@ const hops = loopback((req, res) => {
 })
 
 describe("courier CLI", () => {
-  it.scoped("decompresses bodies and drops credentials when a redirect leaves the origin", () =>
+  it.scoped("with --compressed decompresses bodies, and drops credentials when a redirect leaves the origin", () =>
     Effect.gen(function* () {
       const { url } = yield* hops
-      const cli = (argv: ReadonlyArray<string>) => run(argv).pipe(Effect.provide(NodeTransport.session()))
+      const cli = (argv: ReadonlyArray<string>) => run([...argv, "--compressed"])
       const body = (out: { stdout: string }) =>
         JSON.parse(Buffer.from((JSON.parse(out.stdout) as { body_b64: string }).body_b64, "base64").toString())
       expect(body(yield* cli(["GET", `${url}/seen`, "-H", "Authorization: Bearer t", "--json"]))).toEqual({
@@ -70,9 +70,7 @@ describe("courier CLI", () => {
     () =>
       Effect.gen(function* () {
         const { url } = yield* demoServer
-        const out = yield* run(["GET", `${url}/cookies/set/flavour/oatmeal`, "--json"]).pipe(
-          Effect.provide(NodeTransport.session()),
-        )
+        const out = yield* run(["GET", `${url}/cookies/set/flavour/oatmeal`, "--json", "--compressed"])
         const parsed = JSON.parse(out.stdout) as { status: number; body_b64: string }
         expect(parsed.status).toBe(200)
         expect(JSON.parse(Buffer.from(parsed.body_b64, "base64").toString())).toEqual({
@@ -128,10 +126,10 @@ describe("courier CLI", () => {
     }),
   )
 
-  it.scoped("a typed error is one JSON object with the error's tag, and exit code 1", () =>
+  it.scoped("a typed error is one JSON object with the error's tag, and curl's exit code", () =>
     Effect.gen(function* () {
       const refused = yield* cli(["GET", "http://127.0.0.1:1/", "--json"])
-      expect(refused.exitCode).toBe(1)
+      expect(refused.exitCode).toBe(7)
       expect(JSON.parse(refused.stdout)).toMatchObject({ ok: false, error: "HTTPConnectionError" })
       const { url } = yield* server
       // The deadline runs on TestClock, moved once the server has the request it will never answer.
@@ -142,8 +140,12 @@ describe("courier CLI", () => {
       yield* TestClock.adjust("100 millis")
       const slow = yield* Fiber.join(fiber)
       expect(JSON.parse(slow.stdout)).toMatchObject({ ok: false, error: "Timeout" })
+      expect(slow.exitCode).toBe(28)
       const bad = yield* cli(["GET", "ftp://x/", "--json"])
       expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, error: "UnknownProtocol" })
+      expect(bad.exitCode).toBe(1)
+      const malformed = yield* cli(["GET", "http://[::1", "--json"])
+      expect([malformed.exitCode, JSON.parse(malformed.stdout).error]).toEqual([3, "InvalidURL"])
     }),
   )
 
@@ -155,7 +157,7 @@ describe("courier CLI", () => {
       expect(out.stdout).toContain('"method":"GET"')
       const usage = yield* cli(["GET"])
       expect(usage.exitCode).toBe(2)
-      expect(usage.stderr).toContain("usage: courier METHOD URL")
+      expect(usage.stderr).toContain("usage: courier [options...] METHOD URL")
     }),
   )
 
@@ -165,13 +167,13 @@ describe("courier CLI", () => {
       const result = yield* Effect.async<{ code: number; stdout: string }>((resume) => {
         execFile(
           process.execPath,
-          ["--import", "tsx", "src/cli/main.ts", "GET", "http://127.0.0.1:1/", "--json"],
+          ["--import", "tsx", "src/main.ts", "GET", "http://127.0.0.1:1/", "--json"],
           { cwd: new URL("..", import.meta.url).pathname },
           (error, stdout) =>
             resume(Effect.succeed({ code: error?.code === undefined ? 0 : Number(error.code), stdout })),
         )
       })
-      expect(result.code).toBe(1)
+      expect(result.code).toBe(7)
       expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: "HTTPConnectionError" })
       expect(url).toContain("127.0.0.1")
     }),
@@ -182,7 +184,7 @@ describe("courier CLI", () => {
     Effect.async<{ code: number; stdout: string }>((resume) => {
       execFile(
         process.execPath,
-        ["--import", "tsx", "src/cli/main.ts", ...args],
+        ["--import", "tsx", "src/main.ts", ...args],
         {
           cwd: new URL("..", import.meta.url).pathname,
           env: { ...process.env, NODE_EXTRA_CA_CERTS: fixturePath("ca.crt") },
