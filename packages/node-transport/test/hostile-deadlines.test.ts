@@ -76,6 +76,11 @@ describe("hostile peers: dialling ends", () => {
       url: () => "https://origin.test/",
       options: (port: number) => ({ proxy: { https: `http://127.0.0.1:${port}`, proxyLoopback: true } }),
     },
+    {
+      name: "a SOCKS5 greeting the proxy never answers",
+      url: () => "http://origin.test/",
+      options: (port: number) => ({ proxy: { http: `socks5h://127.0.0.1:${port}`, proxyLoopback: true } }),
+    },
   ] as const
   for (const c of dialCases) {
     it.scoped(`${c.name} ends at the connect deadline, at the total deadline, and on interruption`, () =>
