@@ -8,6 +8,7 @@
 import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { CookieJar, Cookie as ToughCookie } from "tough-cookie"
 import { redactUrl } from "./internal/request.js"
 
@@ -220,3 +221,70 @@ export const list = (jar: Jar, url?: string): Effect.Effect<ReadonlyArray<Cookie
     } else all = jar.store.getCookiesSync(url, { expire: false })
     return all.filter((c) => live(c, at)).map(view)
   })
+
+/**
+ * A cookie jar as JSON: tough-cookie's own serialization (`CookieJar.serialize`), every cookie with its
+ * domain, path, flags and absolute expiry, so a CLI or a worker keeps its login across runs. Store it as
+ * a secret: it holds session cookies.
+ *
+ * @since 0.5.0
+ * @category models
+ */
+export interface Serialized {
+  readonly version?: string
+  readonly cookies: ReadonlyArray<Readonly<Record<string, unknown>>>
+  readonly [field: string]: unknown
+}
+
+/**
+ * A jar could not be restored: the JSON is not a serialized jar.
+ *
+ * @since 0.5.0
+ * @category errors
+ */
+export class JarError extends Data.TaggedError("JarError")<{
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `Cookie jar not restored: ${this.reason}`
+  }
+}
+
+/**
+ * The jar's cookies as JSON (see `Serialized`); cookies past their expiry on the Effect Clock are left out.
+ *
+ * @since 0.5.0
+ * @category serialization
+ */
+export const toJSON = (jar: Jar): Effect.Effect<Serialized> =>
+  Effect.map(now, (at) => {
+    const serialized = jar.store.serializeSync() as unknown as Serialized | undefined
+    const cookies = serialized?.cookies ?? []
+    const kept = cookies.filter((c) => typeof c.expires !== "string" || Date.parse(c.expires) > at)
+    return { ...serialized, cookies: kept }
+  })
+
+/**
+ * A jar restored from `toJSON`'s output, with Courier's rules whatever the JSON says (strict cookie-prefix
+ * checks, public suffixes refused); entries that are not cookies are skipped, as tough-cookie skips them.
+ * JSON that is not a serialized jar is a `JarError`.
+ *
+ * @since 0.5.0
+ * @category serialization
+ */
+export const fromJSON = (json: unknown): Either.Either<Jar, JarError> => {
+  if (typeof json !== "object" || json === null || !Array.isArray((json as { cookies?: unknown }).cookies)) {
+    return Either.left(new JarError({ reason: "expected an object with a cookies array, as Cookies.toJSON gives" }))
+  }
+  try {
+    const restored = CookieJar.deserializeSync({
+      ...(json as Serialized),
+      prefixSecurity: "strict",
+      rejectPublicSuffixes: true,
+      enableLooseMode: false,
+    } as unknown as Parameters<typeof CookieJar.deserializeSync>[0])
+    return Either.right({ [TypeId]: TypeId, store: restored })
+  } catch (e) {
+    return Either.left(new JarError({ reason: e instanceof Error ? e.message : String(e) }))
+  }
+}

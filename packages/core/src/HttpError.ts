@@ -12,8 +12,10 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 import * as Predicate from "effect/Predicate"
 import { TRANSIENT_STATUSES } from "./internal/semantics.js"
+import { readerOf } from "./internal/status-body.js"
 
 /**
  * The request an error belongs to: its method and its URL with credentials removed.
@@ -246,11 +248,82 @@ export class StatusError extends Data.TaggedError("StatusError")<{
   readonly request: RequestInfo
   readonly status: number
   readonly reason: string
+  /**
+   * The response's header fields, as received.
+   * @since 0.5.0
+   */
+  readonly headers?: ReadonlyArray<readonly [string, string]>
+  /**
+   * The start of the body as text (at most `STATUS_PREVIEW_CHARS` characters, `…` when cut), when the body
+   * was already in memory and is text; otherwise undefined, and `text()` reads it.
+   * @since 0.5.0
+   */
+  readonly preview?: string | undefined
 }> {
   override get message(): string {
-    return `Unexpected status ${this.status} ${this.reason}: ${where(this.request)}`
+    const preview = this.preview === undefined || this.preview === "" ? "" : `: ${this.preview}`
+    return `Unexpected status ${this.status} ${this.reason}: ${where(this.request)}${preview}`
+  }
+
+  /**
+   * The response body, read when first asked for and kept: at most `maxBytes` (default
+   * `STATUS_BODY_BYTES`, 64 KiB), past which it fails with `BodyTooLarge` having read no more than that.
+   * Empty for an error made without a response. Read it while the response's scope is open (`execute`).
+   *
+   * @since 0.5.0
+   */
+  bytes(maxBytes: number = STATUS_BODY_BYTES): Effect.Effect<Uint8Array, HttpError> {
+    const read = readerOf(this)
+    return read === undefined ? Effect.succeed(new Uint8Array(0)) : read(maxBytes)
+  }
+
+  /**
+   * The response body as UTF-8 text (see `bytes` for the limit).
+   *
+   * @since 0.5.0
+   */
+  text(maxBytes?: number): Effect.Effect<string, HttpError> {
+    return Effect.map(this.bytes(maxBytes), (bytes) => new TextDecoder().decode(bytes))
+  }
+
+  /**
+   * The response body as JSON, an API's error object say (see `bytes` for the limit); a body that is not
+   * JSON is a `DecodeError`.
+   *
+   * @since 0.5.0
+   */
+  json(maxBytes?: number): Effect.Effect<unknown, HttpError> {
+    return Effect.flatMap(this.text(maxBytes), (text) =>
+      Effect.try({
+        try: () => JSON.parse(text) as unknown,
+        catch: (e) =>
+          new DecodeError({
+            request: this.request,
+            expected: "JSON",
+            reason: e instanceof Error ? e.message : String(e),
+            preview: text.slice(0, 200),
+          }),
+      }),
+    )
   }
 }
+
+/**
+ * The most bytes `StatusError.bytes`, `text` and `json` read by default: 64 KiB, enough for an API's error
+ * object and small enough to hold.
+ *
+ * @since 0.5.0
+ * @category limits
+ */
+export const STATUS_BODY_BYTES = 64 * 1024
+
+/**
+ * The most characters of `StatusError.preview`: 1024.
+ *
+ * @since 0.5.0
+ * @category limits
+ */
+export const STATUS_PREVIEW_CHARS = 1024
 
 /**
  * The response body could not be decoded as asked: not JSON, not UTF-8 text, or not the schema.

@@ -19,8 +19,17 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type { Peer } from "./Connector.js"
 import * as Headers from "./Headers.js"
-import { BodyAlreadyRead, DecodeError, type HttpError, type RequestInfo, StatusError } from "./HttpError.js"
+import {
+  BodyAlreadyRead,
+  BodyTooLarge,
+  DecodeError,
+  type HttpError,
+  type RequestInfo,
+  STATUS_PREVIEW_CHARS,
+  StatusError,
+} from "./HttpError.js"
 import { concatAll } from "./internal/bytes.js"
+import { attach } from "./internal/status-body.js"
 
 /**
  * The unique symbol that marks a Response value.
@@ -337,9 +346,77 @@ export const isResponse = (u: unknown): u is Response => typeof u === "object" &
  * @category filters
  */
 export const filterStatusOk = (self: Response): Effect.Effect<Response, StatusError> =>
-  self.status >= 200 && self.status < 300
-    ? Effect.succeed(self)
-    : Effect.fail(new StatusError({ request: self.request, status: self.status, reason: self.reason }))
+  self.status >= 200 && self.status < 300 ? Effect.succeed(self) : Effect.fail(toStatusError(self))
+
+/** Whether a body reads as text, by its type: text, JSON, XML, a form, JavaScript. */
+const textual = (self: Response): boolean =>
+  /^(text\/|application\/([\w.+-]*\+)?(json|xml|javascript|x-www-form-urlencoded)|application\/problem\+json)/i.test(
+    getHeader(self, "content-type") ?? "",
+  )
+
+/** Reads at most `maxBytes` of the body, once: past them `BodyTooLarge`, having held no more than that. */
+const boundedReader = (self: Response): ((maxBytes: number) => Effect.Effect<Uint8Array, HttpError>) => {
+  let done: Effect.Effect<Uint8Array, HttpError> | undefined
+  return (maxBytes) =>
+    Effect.suspend(() => {
+      if (done !== undefined) return done
+      const body = self.body
+      const tooLarge = (received: number) =>
+        new BodyTooLarge({ request: self.request, limit: maxBytes, received, decoded: false })
+      const read: Effect.Effect<Uint8Array, HttpError> =
+        body instanceof Uint8Array
+          ? body.length > maxBytes
+            ? Effect.fail(tooLarge(body.length))
+            : Effect.succeed(body)
+          : Effect.map(
+              Stream.runFoldEffect(stream(self), { chunks: [] as Array<Uint8Array>, size: 0 }, (acc, chunk) => {
+                acc.size += chunk.length
+                if (acc.size > maxBytes) return Effect.fail(tooLarge(acc.size))
+                acc.chunks.push(chunk)
+                return Effect.succeed(acc)
+              }),
+              (acc) => concatAll(acc.chunks),
+            )
+      return Effect.tapBoth(read, {
+        onSuccess: (bytes) =>
+          Effect.sync(() => {
+            done = Effect.succeed(bytes)
+          }),
+        onFailure: (e) =>
+          Effect.sync(() => {
+            done = Effect.fail(e)
+          }),
+      })
+    })
+}
+
+/**
+ * The `StatusError` for this response: its status, its header fields, a preview of its body when the body
+ * is already in memory and is text, and a reader of the body for `error.text()` / `error.json()` /
+ * `error.bytes()`, bounded by a limit and read only when asked (ky, axios and got attach the response to
+ * their HTTP errors the same way).
+ *
+ * @since 0.5.0
+ * @category filters
+ */
+export const toStatusError = (self: Response): StatusError => {
+  const body = self.body
+  const preview =
+    body instanceof Uint8Array && textual(self)
+      ? (() => {
+          const text = new TextDecoder().decode(body.subarray(0, STATUS_PREVIEW_CHARS * 4))
+          return text.length > STATUS_PREVIEW_CHARS ? `${text.slice(0, STATUS_PREVIEW_CHARS)}…` : text
+        })()
+      : undefined
+  const error = new StatusError({
+    request: self.request,
+    status: self.status,
+    reason: self.reason,
+    headers: self.headers.entries,
+    preview,
+  })
+  return attach(error, boundedReader(self))
+}
 
 /**
  * The same response with another status, reason phrase or header fields, and the same body, unread: a

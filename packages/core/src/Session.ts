@@ -67,3 +67,14 @@ export const cookies = (url?: string): Effect.Effect<ReadonlyArray<Cookies.Cooki
  */
 export const setCookie = (url: string, cookie: string): Effect.Effect<void, Cookies.CookieError, Session> =>
   Effect.flatMap(Session, (s) => Cookies.set(s.jar, url, cookie))
+
+/**
+ * The session's cookie jar as JSON (see `Cookies.toJSON`), to restore with `Cookies.fromJSON` and pass as
+ * the `cookies` option of the next session (`NodeCookies.save` and `load` do both with a file).
+ *
+ * @since 0.5.0
+ * @category cookies
+ */
+export const serialize: Effect.Effect<Cookies.Serialized, never, Session> = Effect.flatMap(Session, (s) =>
+  Cookies.toJSON(s.jar),
+)

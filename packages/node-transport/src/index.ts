@@ -7,6 +7,8 @@
 
 /** @since 0.1.0 */
 export * as NodeConnector from "./NodeConnector.js"
+/** @since 0.5.0 */
+export * as NodeCookies from "./NodeCookies.js"
 /** @since 0.1.0 */
 export * as NodeDecoding from "./NodeDecoding.js"
 /** @since 0.1.0 */

@@ -13,7 +13,7 @@ import type { Middleware, With } from "../../Client.js"
 import * as ContentDecoding from "../../ContentDecoding.js"
 import * as Cookies from "../../Cookies.js"
 import * as Headers from "../../Headers.js"
-import { type HttpError, StatusError, Timeout, TooManyRedirects } from "../../HttpError.js"
+import { type HttpError, type StatusError, Timeout, TooManyRedirects } from "../../HttpError.js"
 import * as Request from "../../Request.js"
 import * as Response from "../../Response.js"
 import type { Policy } from "../../Retry.js"
@@ -113,9 +113,7 @@ export const filterStatus = <E, R>(
   accept: (status: number) => boolean,
 ): With<E | StatusError | HttpError, R> =>
   mapResponseEffect(self, (response) =>
-    accept(response.status)
-      ? Effect.succeed(response)
-      : Effect.fail(new StatusError({ request: response.request, status: response.status, reason: response.reason })),
+    accept(response.status) ? Effect.succeed(response) : Effect.fail(Response.toStatusError(response)),
   )
 
 const absolute = /^[a-z][a-z0-9+.-]*:/i
