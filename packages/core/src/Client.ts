@@ -24,6 +24,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import type * as AuthModule from "./Auth.js"
 import * as Body from "./Body.js"
 import * as ContentDecoding from "./ContentDecoding.js"
@@ -33,6 +34,7 @@ import * as HeadersModule from "./Headers.js"
 import type { HttpError, StatusError } from "./HttpError.js"
 import * as authFlows from "./internal/client/auth.js"
 import * as internal from "./internal/client/client.js"
+import * as paginator from "./internal/client/paginate.js"
 import { inPieces } from "./internal/client/progress.js"
 import * as shaping from "./internal/client/shaping.js"
 import { requestDuration as internalRequestDuration } from "./internal/client/tracing.js"
@@ -810,6 +812,61 @@ export const rateLimit: {
   }): <E, R>(self: With<E, R>) => With<E, R>
   <E, R>(self: With<E, R>, options: { readonly limit: number; readonly interval: Duration.DurationInput }): With<E, R>
 } = dual(2, shaping.rateLimit)
+
+/**
+ * How `paginate` reads pages: `items` of a page (by default its JSON body, an array), `next`, the request
+ * for the page after it or undefined at the last (by default the `Link` field's `rel="next"` target, RFC
+ * 8288; an Effect when it reads the page's body, a cursor say), `maxPages` (default
+ * 10,000, as got's `requestLimit`: a `next` link that loops ends there) and `shouldContinue`, which ends the
+ * stream at the first item it refuses (that item not emitted).
+ *
+ * @since 0.5.0
+ * @category pagination
+ */
+export interface PaginateOptions<A, E = HttpError, R = never> {
+  readonly items?: (response: Response.Response) => Effect.Effect<ReadonlyArray<A>, E, R>
+  readonly next?: (page: {
+    readonly response: Response.Response
+    readonly request: Request.Request
+    readonly items: ReadonlyArray<A>
+  }) => Request.Request | undefined | Effect.Effect<Request.Request | undefined, E, R>
+  readonly maxPages?: number
+  readonly shouldContinue?: (item: A) => boolean
+}
+
+/**
+ * The items of `request`'s pages as a Stream, over the Client in context: a page is fetched only when the
+ * consumer pulls past the items of the one before (so `Stream.take(10)` stops fetching), each with
+ * `Client.fetch`, following `Link: <…>; rel="next"` by default (see `PaginateOptions`).
+ *
+ * @example
+ * ```ts
+ * const first50 = Client.paginate<Order>(Request.get("https://api.example.com/orders?per_page=20")).pipe(
+ *   Stream.take(50),
+ *   Stream.runCollect,
+ * )
+ * ```
+ *
+ * @since 0.5.0
+ * @category pagination
+ */
+export const paginate = <A = unknown, E = HttpError, R = never>(
+  request: Request.Request,
+  options?: PaginateOptions<A, E, R>,
+): Stream.Stream<A, E | HttpError, R | Client> =>
+  Stream.unwrap(Effect.map(Client, (client) => paginator.paginate(client, request, options)))
+
+/**
+ * `paginate` over a client of one's own (a composed `With`), whose errors and requirements the stream keeps.
+ *
+ * @since 0.5.0
+ * @category pagination
+ */
+export const paginateWith = <E, R, A = unknown, E2 = HttpError, R2 = never>(
+  self: With<E, R>,
+  request: Request.Request,
+  options?: PaginateOptions<A, E2, R2>,
+): Stream.Stream<A, E | E2 | HttpError, R | R2> => paginator.paginate(self, request, options)
 
 /**
  * Whether `u` is a Client made by this module.

@@ -159,3 +159,59 @@ const paramValue = (value: string, at: number): { readonly value: string; readon
   }
   return undefined
 }
+
+/** One link of a `Link` field (RFC 8288 §3): its target as written and its parameters, names lower-cased. */
+export interface LinkValue {
+  readonly target: string
+  readonly params: ReadonlyMap<string, string>
+}
+
+/**
+ * Parses a `Link` field value (RFC 8288 §3: `<target>; name=value; …, <target>; …`) in one pass; a link
+ * that is not of that form is skipped to the next comma outside its brackets.
+ */
+export const parseLinks = (value: string): Array<LinkValue> => {
+  const out: Array<LinkValue> = []
+  const n = value.length
+  const skipSpaces = (from: number): number => {
+    let j = from
+    while (j < n && isSpace(value.charCodeAt(j))) j++
+    return j
+  }
+  let i = 0
+  while (i < n) {
+    while (i < n && (isSpace(value.charCodeAt(i)) || value.charCodeAt(i) === 44)) i++
+    if (i >= n) break
+    const open = i
+    const close = value.charCodeAt(open) === 60 ? value.indexOf(">", open + 1) : -1
+    if (close === -1) {
+      const comma = value.indexOf(",", i)
+      i = comma === -1 ? n : comma + 1
+      continue
+    }
+    const params = new Map<string, string>()
+    i = skipSpaces(close + 1)
+    // link-param = token BWS [ "=" BWS ( token / quoted-string ) ], each after a ";".
+    while (i < n && value.charCodeAt(i) === 59) {
+      i = skipSpaces(i + 1)
+      const start = i
+      while (i < n && isTchar(value.charCodeAt(i))) i++
+      const name = value.slice(start, i).toLowerCase()
+      i = skipSpaces(i)
+      let param = ""
+      if (value.charCodeAt(i) === 61) {
+        const v = paramValue(value, skipSpaces(i + 1))
+        if (v !== undefined) {
+          param = v.value
+          i = skipSpaces(v.end)
+        } else i = skipSpaces(i + 1)
+      }
+      if (name !== "" && !params.has(name)) params.set(name, param)
+      if (i === start) break
+    }
+    out.push({ target: value.slice(open + 1, close), params })
+    const comma = value.indexOf(",", i)
+    i = comma === -1 ? n : comma + 1
+  }
+  return out
+}

@@ -1,0 +1,103 @@
+/**
+ * Pagination as a Stream (got's `paginate` is the anchor): each page fetched when the consumer pulls past
+ * the previous page's items, the next page found in the `Link` field (RFC 8288, `rel="next"`) or by the
+ * caller's function, at most `maxPages` pages, and a stop condition that ends the stream at an item.
+ * @internal
+ */
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import type { With } from "../../Client.js"
+import * as Headers from "../../Headers.js"
+import { DecodeError, type HttpError } from "../../HttpError.js"
+import * as Request from "../../Request.js"
+import * as Response from "../../Response.js"
+import * as Url from "../../Url.js"
+import { parseLinks } from "../http1/grammar.js"
+import { copy } from "../request.js"
+
+/** How `paginate` reads pages. */
+export interface PaginateOptions<A, E, R> {
+  readonly items?: (response: Response.Response) => Effect.Effect<ReadonlyArray<A>, E, R>
+  readonly next?: (page: {
+    readonly response: Response.Response
+    readonly request: Request.Request
+    readonly items: ReadonlyArray<A>
+  }) => Request.Request | undefined | Effect.Effect<Request.Request | undefined, E, R>
+  readonly maxPages?: number
+  readonly shouldContinue?: (item: A) => boolean
+}
+
+/** The default page limit, got's `requestLimit`: a `next` link that loops ends here. */
+export const MAX_PAGES = 10_000
+
+/** The items of a page whose JSON body is an array of them. */
+const jsonItems = <A>(response: Response.Response): Effect.Effect<ReadonlyArray<A>, HttpError> =>
+  Effect.flatMap(Response.json(response), (body) =>
+    Array.isArray(body)
+      ? Effect.succeed(body as ReadonlyArray<A>)
+      : Effect.fail(
+          new DecodeError({
+            request: response.request,
+            expected: "a JSON array of items (give `items` for pages of another shape)",
+            reason: `the body is ${body === null ? "null" : typeof body}`,
+            preview: JSON.stringify(body)?.slice(0, 200) ?? "",
+          }),
+        ),
+  )
+
+/** The request for the `Link` field's `rel="next"` target, resolved against the URL the page came from. */
+export const nextLink = (response: Response.Response, request: Request.Request, baseUrl?: string) => {
+  const links = Headers.getAll(response.headers, "link").flatMap(parseLinks)
+  const next = links.find((l) => (l.params.get("rel") ?? "").toLowerCase().split(/\s+/).includes("next"))
+  if (next === undefined) return undefined
+  const from = Request.urlAsSent(request, { baseUrl })
+  const target = Either.flatMap(from, (href) => Url.join(href, next.target))
+  return Either.isRight(target) ? copy(request, { url: target.right, params: [] }) : undefined
+}
+
+/** Where pagination is: the next page's request, if there is one, and how many pages were fetched. */
+interface PageState {
+  readonly request: Option.Option<Request.Request>
+  readonly fetched: number
+}
+
+/** The pages of `request` on `client`, item by item (see `Client.paginate`). */
+export const paginate = <E, R, A, E2, R2>(
+  client: With<E, R>,
+  request: Request.Request,
+  options: PaginateOptions<A, E2, R2> = {},
+): Stream.Stream<A, E | E2 | HttpError, R | R2> => {
+  const items: (r: Response.Response) => Effect.Effect<ReadonlyArray<A>, E2 | HttpError, R2> =
+    options.items ?? ((r) => jsonItems<A>(r))
+  const maxPages = options.maxPages ?? MAX_PAGES
+  const nextOf =
+    options.next ??
+    (({ response, request }: { readonly response: Response.Response; readonly request: Request.Request }) =>
+      nextLink(response, request, client.options.baseUrl))
+  const start: PageState = { request: Option.some(request), fetched: 0 }
+  const pages = Stream.unfoldChunkEffect(
+    start,
+    (
+      state: PageState,
+    ): Effect.Effect<Option.Option<readonly [Chunk.Chunk<A>, PageState]>, E | E2 | HttpError, R | R2> => {
+      if (Option.isNone(state.request) || state.fetched >= maxPages) return Effect.succeed(Option.none())
+      const current = state.request.value
+      return Effect.flatMap(client.fetch(current), (response) =>
+        Effect.flatMap(items(response), (found) => {
+          const next = nextOf({ response, request: current, items: found })
+          return Effect.map(Effect.isEffect(next) ? next : Effect.succeed(next), (following) =>
+            Option.some([
+              Chunk.fromIterable(found),
+              { request: Option.fromNullable(following), fetched: state.fetched + 1 },
+            ] as const),
+          )
+        }),
+      )
+    },
+  )
+  const until = options.shouldContinue
+  return until === undefined ? pages : Stream.takeWhile(pages, until)
+}
