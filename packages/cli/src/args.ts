@@ -23,6 +23,8 @@ export interface Args {
   readonly unixSocket: string | undefined
   readonly proxy: string | undefined
   readonly resolve: ReadonlyArray<string>
+  /** Read the response as server-sent events, printing each as it arrives (reconnecting as EventSource does). */
+  readonly sse: boolean
 }
 
 /** What `courier --help` prints. */
@@ -47,6 +49,8 @@ Options:
       --resolve HOST:PORT:ADDR  Connect to ADDR for HOST:PORT (repeatable; ADDR may list several, comma-
                                 separated, IPv6 in brackets)
       --unix-socket PATH        Connect to this Unix domain socket; the URL still gives Host and path
+      --sse                     Read server-sent events and print each as it arrives (one JSON object a
+                                line with --json), reconnecting as EventSource does
   -v, --verbose                 Print the client's debug log on stderr
       --json                    Print one JSON object: {"ok":true,"status",...,"body_b64"} or
                                 {"ok":false,"error","message"}
@@ -132,6 +136,9 @@ const FLAGS: Readonly<Record<string, (args: Mutable<Args>) => void>> = {
   "--compressed": (a) => {
     a.compressed = true
   },
+  "--sse": (a) => {
+    a.sse = true
+  },
 }
 
 const WITH_VALUE = new Set([
@@ -162,6 +169,7 @@ export const parseArgs = (argv: ReadonlyArray<string>): Either.Either<Args | "he
     unixSocket: undefined,
     proxy: undefined,
     resolve: [],
+    sse: false,
   }
   const positional: Array<string> = []
   for (let i = 0; i < argv.length; i++) {

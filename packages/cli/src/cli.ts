@@ -5,13 +5,14 @@
  * `{"ok":true,"status",…,"headers":[[name,value]…],"body_b64"}` on success, `{"ok":false,"error":"<_tag>",
  * "message"}` on a typed error. Exit codes are curl's where the two overlap (see `help`).
  */
-import { Client, type HttpError, Request, Response } from "@courier/core"
+import { Client, type HttpError, Request, Response, Sse } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
+import * as Stream from "effect/Stream"
 import { type Args, help, parseArgs, usage } from "./args.js"
 
 export { help, parseArgs, usage }
@@ -135,10 +136,33 @@ const mistake = (argv: ReadonlyArray<string>, reason: string): Output =>
     ? { stdout: `${JSON.stringify({ ok: false, error: "UsageError", message: reason })}\n`, stderr: "", exitCode: 2 }
     : { stdout: "", stderr: `courier: ${reason}\n${usage}\n`, exitCode: 2 }
 
-/** Runs the request the arguments describe, over `layer` (by default the client they ask for). */
+/** An event as `--sse` prints it: in event-stream form, or one JSON object a line with `--json`. */
+const eventText = (args: Args, e: Sse.Event): string => {
+  if (args.json) return `${JSON.stringify({ type: e.type, data: e.data, id: e.id })}\n`
+  const lines = [
+    ...(e.type === "message" ? [] : [`event: ${e.type}`]),
+    ...e.data.split("\n").map((d) => `data: ${d}`),
+    ...(e.id === "" ? [] : [`id: ${e.id}`]),
+  ]
+  return `${lines.join("\n")}\n\n`
+}
+
+/** `--sse`: each event written as it arrives; the output is then only how the stream ended. */
+const streamEvents = (args: Args, request: Request.Request, write: (text: string) => void) =>
+  Stream.runForEach(Sse.events(request), (e) => Effect.sync(() => write(eventText(args, e)))).pipe(
+    Effect.as<Output>({ stdout: "", stderr: "", exitCode: 0 }),
+    Effect.catchAll((error) => Effect.succeed(failure(args, error))),
+  )
+
+/**
+ * Runs the request the arguments describe, over `layer` (by default the client they ask for). What is
+ * printed while the request runs (`--sse` events) goes to `write`; by default it is collected into the
+ * output's stdout.
+ */
 export const run = (
   argv: ReadonlyArray<string>,
   layer?: (args: Args) => Layer.Layer<Client.Client>,
+  write?: (text: string) => void,
 ): Effect.Effect<Output> => {
   const parsed = parseArgs(argv)
   if (Either.isLeft(parsed)) return Effect.succeed(mistake(argv, parsed.left))
@@ -151,11 +175,18 @@ export const run = (
     ...(args.timeoutMillis !== undefined ? { timeout: args.timeoutMillis } : {}),
   })
   const log: Array<string> = []
-  const outcome = Client.fetch(request).pipe(
-    Effect.flatMap((r) => Effect.map(Response.bytes(r), (body) => success(args, r, body))),
-    Effect.catchAll((error) => Effect.succeed(failure(args, error))),
-    Effect.provide((layer ?? clientLayer)(args)),
-  )
+  let written = ""
+  const collect = (text: string) => {
+    written += text
+  }
+  const sink = write ?? collect
+  const exchange = args.sse
+    ? Effect.map(streamEvents(args, request, sink), (out) => ({ ...out, stdout: written + out.stdout }))
+    : Client.fetch(request).pipe(
+        Effect.flatMap((r) => Effect.map(Response.bytes(r), (body) => success(args, r, body))),
+        Effect.catchAll((error) => Effect.succeed(failure(args, error))),
+      )
+  const outcome = Effect.provide(exchange, (layer ?? clientLayer)(args))
   if (!args.verbose) return outcome
   // -v: the client's debug log, each entry on stderr before the outcome's own lines.
   const capture = Logger.make(({ message }) => {

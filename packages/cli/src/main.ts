@@ -3,7 +3,8 @@
 import * as Effect from "effect/Effect"
 import { run } from "./cli.js"
 
-Effect.runPromise(run(process.argv.slice(2))).then((out) => {
+// Events (--sse) are written as they arrive; the rest when the request is done.
+Effect.runPromise(run(process.argv.slice(2), undefined, (text) => process.stdout.write(text))).then((out) => {
   process.stdout.write(out.stdout)
   process.stderr.write(out.stderr)
   process.exitCode = out.exitCode

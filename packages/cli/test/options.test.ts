@@ -35,7 +35,15 @@ describe("courier options", () => {
       for (const flag of ["--help", "-h"]) {
         const out = yield* run([flag])
         expect(out.exitCode).toBe(0)
-        for (const option of ["--unix-socket", "--proxy", "--resolve", "--compressed", "--verbose", "Exit codes"]) {
+        for (const option of [
+          "--unix-socket",
+          "--proxy",
+          "--resolve",
+          "--compressed",
+          "--verbose",
+          "--sse",
+          "Exit codes",
+        ]) {
           expect(out.stdout).toContain(option)
         }
       }
@@ -112,6 +120,33 @@ describe("courier options", () => {
       )
       const out = yield* run(["GET", "http://docker/_ping", "--unix-socket", file])
       expect(bodyOf(out.stdout)).toBe("docker /_ping")
+    }),
+  )
+
+  it.scoped("--sse prints each event as it arrives, in event-stream form or as JSON lines", () =>
+    Effect.gen(function* () {
+      let connections = 0
+      const server = yield* httpServer((_req, res) => {
+        connections++
+        // A retry of 0 reconnects at once, and the reconnection's 204 ends the stream.
+        if (connections % 2 === 0) return res.writeHead(204).end()
+        res.writeHead(200, { "Content-Type": "text/event-stream" })
+        res.end("retry: 0\nid: 1\nevent: price\ndata: 42\n\ndata: two\ndata: lines\n\n")
+      })
+      const written: Array<string> = []
+      const out = yield* run(["GET", `${server.url}/prices`, "--sse"], undefined, (text) => written.push(text))
+      expect([out.exitCode, out.stdout]).toEqual([0, ""])
+      expect(written).toEqual(["event: price\ndata: 42\nid: 1\n\n", "data: two\ndata: lines\nid: 1\n\n"])
+      const json = yield* run(["GET", `${server.url}/prices`, "--sse", "--json"])
+      expect(
+        json.stdout
+          .trim()
+          .split("\n")
+          .map((l) => JSON.parse(l)),
+      ).toEqual([
+        { type: "price", data: "42", id: "1" },
+        { type: "message", data: "two\nlines", id: "1" },
+      ])
     }),
   )
 

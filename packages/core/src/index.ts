@@ -39,6 +39,8 @@ export * as Response from "./Response.js"
 export * as Retry from "./Retry.js"
 /** @since 0.1.0 */
 export * as Session from "./Session.js"
+/** @since 0.5.0 */
+export * as Sse from "./Sse.js"
 /** @since 0.1.0 */
 export * as Status from "./Status.js"
 /** @since 0.1.0 */
