@@ -4,8 +4,9 @@
  * One session carries up to as many streams at once as the peer's `SETTINGS_MAX_CONCURRENT_STREAMS` (the
  * binding hands a session over once the peer's first SETTINGS arrived), never more than the local cap. A request takes
  * a stream on the first session with room; when none has room it waits in line, and a new session is dialled
- * only when none is being dialled already and the origin has fewer than its limit. A session that received
- * `GOAWAY` takes no new streams and closes once its last stream ends; an idle session closes after the idle
+ * only when none is being dialled already, the origin has fewer than its limit, and no live session's peer
+ * grants 0 streams. A session that received `GOAWAY` takes no new streams and closes once its last stream
+ * ends; a session with no stream — one that finished its last, or was never used — closes after the idle
  * timeout. When the dial finds that the origin speaks HTTP/1.1 (ALPN), everyone in line is told so and the
  * origin is remembered as HTTP/1.1.
  *
@@ -148,15 +149,19 @@ export class SessionPool {
       session.session.close()
       return
     }
-    if (session.idle === undefined) {
-      session.idle = this.deadlines.after(this.options.idleTimeoutMillis, () => {
-        session.idle = undefined
-        if (session.active === 0) {
-          this.drop(session)
-          session.session.close()
-        }
-      })
-    }
+    this.idleFrom(session)
+  }
+
+  /** Starts a session's idle timer when it carries no stream: used or not, it closes after the idle timeout. */
+  private idleFrom(session: Session): void {
+    if (session.active > 0 || session.idle !== undefined) return
+    session.idle = this.deadlines.after(this.options.idleTimeoutMillis, () => {
+      session.idle = undefined
+      if (session.active === 0) {
+        this.drop(session)
+        session.session.close()
+      }
+    })
   }
 
   /** The dial to `origin` succeeded: a new session (or word that the origin is HTTP/1.1). */
@@ -174,6 +179,8 @@ export class SessionPool {
     state.sessions.push(s)
     this.watch(s, state)
     this.serve(state)
+    // A session dialled for a request that another session served meanwhile is idle from the start.
+    this.idleFrom(s)
   }
 
   /** The dial to `origin` failed: those in line get the failure when no session is left to wait for. */
@@ -236,8 +243,15 @@ export class SessionPool {
     if (first !== undefined) this.dialIfNeeded(state, first.connectMillis)
   }
 
+  /**
+   * Dials when nothing open or dialling can take the line: not while a dial is under way (its SETTINGS are
+   * not known yet), not past the origin's limit, and not while a live session's peer grants 0 streams —
+   * another connection to the same peer would be told the same; the line waits for that session's SETTINGS
+   * to change, or for its acquire deadline.
+   */
   private dialIfNeeded(state: OriginSessions, connectMillis: number): void {
     if (state.dialling !== undefined || state.sessions.length >= this.options.maxSessionsPerOrigin) return
+    if (state.sessions.some((s) => s.capacity === 0 && !s.draining && !s.session.closed)) return
     state.dialling = this.start(state.origin, connectMillis)
   }
 
