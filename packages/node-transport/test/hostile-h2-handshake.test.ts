@@ -9,7 +9,7 @@ import { NodeTransport } from "@courier/node-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { fixture, trust } from "./h2servers.js"
-import { listen, rawServer } from "./servers.js"
+import { listenDestroying, rawServer } from "./servers.js"
 
 /** A GOAWAY frame (RFC 9113 §6.8) on stream 0: last stream 0, error code `code`. */
 const goaway = (code: number) => {
@@ -63,19 +63,7 @@ const certificateRequired = (maxVersion: tls.SecureVersion) =>
       stream.respond({ ":status": 200 })
       stream.end()
     })
-    const sockets = new Set<net.Socket>()
-    server.on("connection", (s: net.Socket) => {
-      sockets.add(s)
-      s.on("close", () => sockets.delete(s))
-    })
-    const port = yield* listen(server)
-    // Registered after `listen`, so it runs first: `close` waits for every connection to end.
-    yield* Effect.addFinalizer(() =>
-      Effect.sync(() => {
-        for (const s of sockets) s.destroy()
-      }),
-    )
-    return port
+    return yield* listenDestroying(server)
   })
 
 const refusedOver = (url: string, httpVersion: "auto" | "2") =>

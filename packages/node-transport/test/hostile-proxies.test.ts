@@ -10,7 +10,7 @@ import { NodeTransport } from "@courier/node-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { fixture, h2Server, trust } from "./h2servers.js"
-import { httpServer, listen, rawServer } from "./servers.js"
+import { httpServer, listen, listenDestroying, rawServer } from "./servers.js"
 
 const ignore = () => undefined
 
@@ -67,17 +67,7 @@ const workingProxy = (secure: boolean) =>
     const server = secure
       ? tls.createServer({ key: fixture("server.key"), cert: fixture("server.crt") }, serve)
       : net.createServer(serve)
-    const sockets = new Set<net.Socket>()
-    server.on(secure ? "secureConnection" : "connection", (s: net.Socket) => {
-      sockets.add(s)
-      s.on("close", () => sockets.delete(s))
-    })
-    const port = yield* listen(server)
-    yield* Effect.addFinalizer(() =>
-      Effect.sync(() => {
-        for (const s of sockets) s.destroy()
-      }),
-    )
+    const port = yield* listenDestroying(server)
     return { url: `${secure ? "https://localhost" : "http://127.0.0.1"}:${port}`, heads }
   })
 

@@ -56,6 +56,27 @@ export const listen = (server: net.Server, host = "127.0.0.1") =>
       }),
   )
 
+/**
+ * Listens like `listen`, and when the scope closes destroys every connection first, so that `close` does not
+ * wait for them: for servers that do not track their connections themselves (TLS and HTTP/2 servers).
+ */
+export const listenDestroying = (server: net.Server, host = "127.0.0.1") =>
+  Effect.gen(function* () {
+    const sockets = new Set<net.Socket>()
+    server.on("connection", (s: net.Socket) => {
+      sockets.add(s)
+      s.on("close", () => sockets.delete(s))
+    })
+    const port = yield* listen(server, host)
+    // Registered after `listen`, so it runs first: `close` waits for every connection to end.
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        for (const s of sockets) s.destroy()
+      }),
+    )
+    return port
+  })
+
 /** A node:http server with the given handler, on 127.0.0.1 or another loopback address. */
 export const httpServer = (handler: http.RequestListener, host = "127.0.0.1") =>
   Effect.gen(function* () {

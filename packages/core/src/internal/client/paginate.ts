@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import type { With } from "../../Client.js"
+import type { PaginateOptions, With } from "../../Client.js"
 import * as Headers from "../../Headers.js"
 import { DecodeError, type HttpError } from "../../HttpError.js"
 import * as Request from "../../Request.js"
@@ -17,18 +17,6 @@ import * as Response from "../../Response.js"
 import * as Url from "../../Url.js"
 import { parseLinks } from "../http1/grammar.js"
 import { copy } from "../request.js"
-
-/** How `paginate` reads pages. */
-export interface PaginateOptions<A, E, R> {
-  readonly items?: (response: Response.Response) => Effect.Effect<ReadonlyArray<A>, E, R>
-  readonly next?: (page: {
-    readonly response: Response.Response
-    readonly request: Request.Request
-    readonly items: ReadonlyArray<A>
-  }) => Request.Request | undefined | Effect.Effect<Request.Request | undefined, E, R>
-  readonly maxPages?: number
-  readonly shouldContinue?: (item: A) => boolean
-}
 
 /** The default page limit, got's `requestLimit`: a `next` link that loops ends here. */
 export const MAX_PAGES = 10_000
