@@ -55,8 +55,116 @@ const expandIPv6 = (address: string): Array<number> => {
   return [...left, ...Array.from({ length: 8 - left.length - right.length }, () => 0), ...right]
 }
 
-/** What the proxy must answer next, and how many bytes that takes once the first are known. */
+/** What the proxy must answer next. */
 type Step = "method" | "auth" | "reply"
+
+/**
+ * One handshake on a socket: the greeting, the credentials when the proxy asks for them, CONNECT, and the
+ * reading of each answer to its own length. `done` is told once, with the socket's fate.
+ */
+class Handshake {
+  private step: Step = "method"
+  private held = Buffer.alloc(0)
+  private readonly name: string
+  private readonly withAuth: boolean
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly proxy: Connector.Socks,
+    private readonly target: { readonly host: string; readonly port: number },
+    private readonly done: (outcome: Connector.ConnectError | undefined) => void,
+  ) {
+    this.name = `${proxy.host.includes(":") ? `[${proxy.host}]` : proxy.host}:${proxy.port}`
+    this.withAuth = proxy.username !== "" || proxy.password !== ""
+  }
+
+  greet(): void {
+    this.socket.write(Buffer.from(this.withAuth ? [0x05, 0x02, 0x00, 0x02] : [0x05, 0x01, 0x00]))
+  }
+
+  /** Takes the bytes that arrived, and every answer they complete. */
+  receive(chunk: Buffer): void {
+    this.held = Buffer.concat([this.held, chunk])
+    while (this.advance());
+  }
+
+  refuse(code: string, reason: string): false {
+    this.done(new Connector.ConnectError({ code, reason: `SOCKS5 proxy ${this.name}: ${reason}` }))
+    return false
+  }
+
+  /** Takes the next answer from what has arrived; false when more bytes are needed or the handshake is over. */
+  private advance(): boolean {
+    const held = this.held
+    if (held.length < 2) return false
+    if (this.step !== "auth" && held[0] !== 0x05) {
+      return this.refuse("EPROXY", `not a SOCKS5 proxy (its reply starts with ${hex(held[0] as number)})`)
+    }
+    if (this.step === "method") return this.onMethod(held[1] as number)
+    if (this.step === "auth") return this.onAuth(held[1] as number)
+    return this.onReply()
+  }
+
+  private onMethod(method: number): boolean {
+    this.held = this.held.subarray(2)
+    if (method === 0x00) return this.connect()
+    if (method === 0x02 && this.withAuth) {
+      this.step = "auth"
+      return this.authenticate()
+    }
+    const why =
+      method === 0xff
+        ? "it accepts none of the offered authentication methods"
+        : `it chose method ${hex(method)}, not offered`
+    return this.refuse("SOCKS_AUTH", why)
+  }
+
+  private onAuth(status: number): boolean {
+    if (status !== 0x00)
+      return this.refuse("SOCKS_AUTH", `it refused the user name and password (status ${hex(status)})`)
+    this.held = this.held.subarray(2)
+    return this.connect()
+  }
+
+  private onReply(): boolean {
+    const held = this.held
+    if (held.length < 5) return false
+    const code = held[1] as number
+    if (code !== 0x00) {
+      const { host, port } = this.target
+      const meaning = REPLIES[code] ?? "an unknown reply"
+      return this.refuse(`SOCKS_${code}`, `CONNECT to ${host}:${port} failed with ${hex(code)} (${meaning})`)
+    }
+    const type = held[3] as number
+    const length = type === 0x01 ? 4 : type === 0x04 ? 16 : type === 0x03 ? 1 + (held[4] as number) : -1
+    if (length < 0) return this.refuse("EPROXY", `its reply has address type ${hex(type)}`)
+    const total = 4 + length + 2
+    if (held.length < total) return false
+    // The origin speaks first on a tunnel that carries TLS, and the client on one that carries HTTP.
+    if (held.length > total) return this.refuse("EPROXY", "it sent bytes after its reply")
+    this.done(undefined)
+    return false
+  }
+
+  private authenticate(): boolean {
+    const user = Buffer.from(this.proxy.username, "utf8")
+    const password = Buffer.from(this.proxy.password, "utf8")
+    if (user.length > 255 || password.length > 255) {
+      return this.refuse("EINVAL", "a user name or password longer than 255 bytes (RFC 1929)")
+    }
+    this.socket.write(Buffer.concat([Buffer.from([0x01, user.length]), user, Buffer.from([password.length]), password]))
+    return true
+  }
+
+  private connect(): boolean {
+    this.step = "reply"
+    const { host, port } = this.target
+    const address = addressOf(host)
+    if (typeof address === "string") return this.refuse("EINVAL", address)
+    this.socket.write(Buffer.concat([Buffer.from([0x05, 0x01, 0x00]), address, Buffer.from([port >> 8, port & 0xff])]))
+    return true
+  }
+}
 
 /**
  * Asks the SOCKS5 proxy on `socket` for a tunnel to `target`: the greeting (no authentication, and
@@ -69,106 +177,30 @@ export const socks5 = (
   target: { readonly host: string; readonly port: number },
 ) =>
   Effect.async<net.Socket, Connector.ConnectError>((resume) => {
-    const name = `${proxy.host.includes(":") ? `[${proxy.host}]` : proxy.host}:${proxy.port}`
-    const withAuth = proxy.username !== "" || proxy.password !== ""
-    let step: Step = "method"
-    let held = Buffer.alloc(0)
-    const finish = (outcome: Connector.ConnectError | undefined) => {
+    const cleanup = () => {
       socket.off("data", onData)
       socket.off("end", onEnd)
       socket.off("error", onError)
+    }
+    const handshake = new Handshake(socket, proxy, target, (outcome) => {
+      cleanup()
       if (outcome === undefined) return resume(Effect.succeed(socket))
       discard(socket)
       resume(Effect.fail(outcome))
+    })
+    const onData = (chunk: Buffer) => handshake.receive(chunk)
+    const onEnd = () => handshake.refuse("EPROXY", "it closed the connection")
+    const onError = (e: NodeJS.ErrnoException) => {
+      cleanup()
+      discard(socket)
+      resume(Effect.fail(new Connector.ConnectError({ code: e.code ?? "EPROXY", reason: e.message })))
     }
-    const refuse = (code: string, reason: string) =>
-      finish(new Connector.ConnectError({ code, reason: `SOCKS5 proxy ${name}: ${reason}` }))
-    const connect = () => {
-      const address = addressOf(target.host)
-      if (typeof address === "string") return refuse("EINVAL", address)
-      socket.write(
-        Buffer.concat([Buffer.from([0x05, 0x01, 0x00]), address, Buffer.from([target.port >> 8, target.port & 0xff])]),
-      )
-    }
-    const authenticate = () => {
-      const user = Buffer.from(proxy.username, "utf8")
-      const password = Buffer.from(proxy.password, "utf8")
-      if (user.length > 255 || password.length > 255) {
-        return refuse("EINVAL", "a user name or password longer than 255 bytes (RFC 1929)")
-      }
-      socket.write(Buffer.concat([Buffer.from([0x01, user.length]), user, Buffer.from([password.length]), password]))
-    }
-    /** Takes the next answer from what has arrived; false while more bytes are needed. */
-    const advance = (): boolean => {
-      if (held.length < 2) return false
-      if (step !== "auth" && held[0] !== 0x05) {
-        refuse("EPROXY", `not a SOCKS5 proxy (its reply starts with ${hex(held[0] as number)})`)
-        return false
-      }
-      if (step === "method") {
-        const method = held[1] as number
-        held = held.subarray(2)
-        if (method === 0x00) {
-          step = "reply"
-          connect()
-        } else if (method === 0x02 && withAuth) {
-          step = "auth"
-          authenticate()
-        } else {
-          const why =
-            method === 0xff
-              ? "it accepts none of the offered authentication methods"
-              : `it chose method ${hex(method)}, not offered`
-          refuse("SOCKS_AUTH", why)
-          return false
-        }
-        return true
-      }
-      if (step === "auth") {
-        if (held[1] !== 0x00) {
-          refuse("SOCKS_AUTH", `it refused the user name and password (status ${hex(held[1] as number)})`)
-          return false
-        }
-        held = held.subarray(2)
-        step = "reply"
-        connect()
-        return true
-      }
-      if (held.length < 5) return false
-      const code = held[1] as number
-      if (code !== 0x00) {
-        const meaning = REPLIES[code] ?? "an unknown reply"
-        refuse(`SOCKS_${code}`, `CONNECT to ${target.host}:${target.port} failed with ${hex(code)} (${meaning})`)
-        return false
-      }
-      const type = held[3] as number
-      const length = type === 0x01 ? 4 : type === 0x04 ? 16 : type === 0x03 ? 1 + (held[4] as number) : -1
-      if (length < 0) {
-        refuse("EPROXY", `its reply has address type ${hex(type)}`)
-        return false
-      }
-      const total = 4 + length + 2
-      if (held.length < total) return false
-      // The origin speaks first on a tunnel that carries TLS, and the client on one that carries HTTP.
-      if (held.length > total) refuse("EPROXY", "it sent bytes after its reply")
-      else finish(undefined)
-      return false
-    }
-    const onData = (chunk: Buffer) => {
-      held = Buffer.concat([held, chunk])
-      while (advance());
-    }
-    const onEnd = () => refuse("EPROXY", "it closed the connection")
-    const onError = (e: NodeJS.ErrnoException) =>
-      finish(new Connector.ConnectError({ code: e.code ?? "EPROXY", reason: e.message }))
     socket.on("data", onData)
     socket.once("end", onEnd)
     socket.once("error", onError)
-    socket.write(Buffer.from(withAuth ? [0x05, 0x02, 0x00, 0x02] : [0x05, 0x01, 0x00]))
+    handshake.greet()
     return Effect.sync(() => {
-      socket.off("data", onData)
-      socket.off("end", onEnd)
-      socket.off("error", onError)
+      cleanup()
       discard(socket)
     })
   })
