@@ -8,5 +8,4 @@ command -v wrk >/dev/null 2>&1 || need+=(wrk)
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-# The package starts a system nginx on port 80; the benchmark runs its own.
-pkill -x nginx 2>/dev/null || true
+bash "$(dirname "$0")/../scripts/stop-package-nginx.sh"

@@ -15,5 +15,4 @@ echo "test dependencies: installing ${need[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-# The nginx package starts a system nginx on port 80; the tests run their own.
-pkill -x nginx 2>/dev/null || true
+bash "$(dirname "$0")/stop-package-nginx.sh"
