@@ -178,9 +178,14 @@ const bundle = () =>
 const bundleBaseline = async (revision: string) => {
   const sha = execFileSync("git", ["-C", repo, "rev-parse", "--short", revision], { encoding: "utf8" }).trim()
   const tree = `${repo}.cache/bench-baseline/${sha}/`
-  if (!fs.existsSync(tree)) {
+  // Extracted once; a folder left half-made by a failed extraction is made again.
+  if (!fs.existsSync(`${tree}packages/core/src/index.ts`)) {
+    fs.rmSync(tree, { recursive: true, force: true })
     fs.mkdirSync(tree, { recursive: true })
-    const archive = execFileSync("git", ["-C", repo, "archive", "--format=tar", sha, "packages"])
+    // The archive is several MiB: past execFileSync's default 1 MiB buffer, which fails with ENOBUFS.
+    const archive = execFileSync("git", ["-C", repo, "archive", "--format=tar", sha, "packages"], {
+      maxBuffer: 512 * 1024 * 1024,
+    })
     execFileSync("tar", ["-x", "-C", tree], { input: archive })
   }
   await build({
