@@ -171,20 +171,23 @@ export const proxyRoute = (proxy: ProxyOptions | undefined): ((origin: Url.Origi
 
 /**
  * Why `request` cannot take `route`, if so: the proxy's URL is unusable (`InvalidURL`, or `UnknownProtocol`
- * for a scheme such as `socks5:`), or the request is tunnelled and carries its own `Proxy-Authorization`
- * (`InvalidHeader`: that field is for the proxy alone, and would reach the origin through the tunnel).
+ * for a scheme such as `socks4:`), or the request is tunnelled (CONNECT or SOCKS5) and carries its own
+ * `Proxy-Authorization` (`InvalidHeader`: that field is for the proxy alone, and would reach the origin
+ * through the tunnel). A direct or forwarded request is never refused, and costs nothing to check.
  *
  * @since 0.5.0
  * @category proxies
  */
 export const proxyRefusal = (route: ProxyRoute, request: Request.Request): HttpError.HttpError | undefined =>
-  refusal(
-    route._tag === "Forward" || route._tag === "Tunnel"
-      ? { _tag: route._tag, proxy: { origin: route.proxy, authorization: route.authorization } }
-      : route,
-    request,
-    Request.info(request),
-  )
+  route._tag === "Direct" || route._tag === "Forward"
+    ? undefined
+    : refusal(
+        route._tag === "Tunnel"
+          ? { _tag: "Tunnel", proxy: { origin: route.proxy, authorization: route.authorization } }
+          : route,
+        request,
+        Request.info(request),
+      )
 
 /**
  * Connections open or opening, per origin (tag `origin`), sampled every second.

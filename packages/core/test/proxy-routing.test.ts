@@ -44,6 +44,7 @@ describe("proxy routing", () => {
     ["socks4://p:1080", "UnknownProtocol"],
     ["http://p:99999", "InvalidURL"],
     ["http://user:pa/ss@p:3128", "InvalidURL"],
+    ["socks5://user:pa/ss@p:1080", "InvalidURL"],
     ["http://user:pa#ss@p:3128", "InvalidURL"],
     ["http://p:3128/path", "InvalidURL"],
   ])(

@@ -68,10 +68,9 @@ export class Dispatcher {
     // An invalid route never gets here: `start` refused the request.
     if (r._tag === "Invalid") return [p.url.origin, { timeoutMillis }]
     if (r._tag === "Socks") {
-      const { host, port, username, password, remoteDns } = r.proxy
       return [
         { ...p.url.origin, key: `${p.url.origin.key} via ${r.proxy.key}` },
-        { timeoutMillis, socks: { host, port, username, password, remoteDns } },
+        { timeoutMillis, socks: r.proxy },
       ]
     }
     return [

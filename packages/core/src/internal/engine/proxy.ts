@@ -6,6 +6,7 @@
  * @internal
  */
 import * as Either from "effect/Either"
+import type { Socks } from "../../Connector.js"
 import * as Headers from "../../Headers.js"
 import { type HttpError, InvalidHeader, InvalidURL, type RequestInfo, UnknownProtocol } from "../../HttpError.js"
 import type { Request } from "../../Request.js"
@@ -40,17 +41,8 @@ export interface Proxy {
 /** Why a proxy URL cannot be used, as the error of each request that would go through it. */
 export type Unusable = (request: RequestInfo) => InvalidURL | UnknownProtocol
 
-/** A SOCKS5 proxy (RFC 1928): a tunnel to any origin, with RFC 1929 credentials when its URL carries them. */
-export interface SocksProxy {
-  readonly host: string
-  readonly port: number
-  readonly username: string
-  readonly password: string
-  /** `socks5h:`: the proxy resolves the origin's name; `socks5:`: Courier resolves it and sends the address. */
-  readonly remoteDns: boolean
-  /** `socks5h://host:port`, for pool keys and messages (no credentials). */
-  readonly key: string
-}
+/** A SOCKS5 proxy (RFC 1928), with `key` — `socks5h://host:port`, no credentials — for pool keys and messages. */
+export type SocksProxy = Socks & { readonly key: string }
 
 export type Route =
   | { readonly _tag: "Direct" }
@@ -70,13 +62,13 @@ const DIRECT: Route = { _tag: "Direct" }
 const parseProxy = (value: string | undefined): Proxy | SocksProxy | Unusable | undefined => {
   if (value === undefined || value === "") return undefined
   const raw = value.includes("://") ? value : `http://${value}`
-  if (/^socks5h?:\/\//i.test(raw)) return parseSocks(raw)
-  const parsed = Url.parse(raw)
   // A proxy URL's user info is a credential, and one with a raw `/` or `#` does not parse as user info:
   // everything up to the last `@` is hidden.
   const at = raw.lastIndexOf("@")
   const start = raw.indexOf("://") + 3
   const input = at > start ? `${raw.slice(0, start)}<redacted>${raw.slice(at)}` : raw
+  if (/^socks5h?:\/\//i.test(raw)) return parseSocks(raw, input)
+  const parsed = Url.parse(raw)
   if (Either.isLeft(parsed)) {
     const e = parsed.left
     return e._tag === "UnknownProtocol"
@@ -84,17 +76,26 @@ const parseProxy = (value: string | undefined): Proxy | SocksProxy | Unusable | 
       : (request) => new InvalidURL({ request, input, reason: `proxy URL: ${e.reason}` })
   }
   const u = parsed.right
-  if (u.target !== "/" || raw.includes("#")) {
-    const reason = "a proxy URL is scheme://[user:password@]host:port; percent-encode / # ? @ in its credentials"
-    return (request) => new InvalidURL({ request, input, reason })
-  }
+  if (u.target !== "/" || raw.includes("#")) return notOrigin(input)
   const authorization = u.username === "" && u.password === "" ? undefined : basicAuthorization(u.username, u.password)
   return { origin: u.origin, authorization }
 }
 
-/** A `socks5://` or `socks5h://` URL: host, port (1080 by default) and credentials, or why it cannot be used. */
-const parseSocks = (raw: string): SocksProxy | Unusable => {
-  const input = raw.replace(/^([^@/]*:\/\/)[^/@?#]*@/, "$1<redacted>@")
+/** A proxy URL that is more than scheme, credentials, host and port: what a raw `/` or `#` in a password makes. */
+const notOrigin =
+  (input: string): Unusable =>
+  (request) =>
+    new InvalidURL({
+      request,
+      input,
+      reason: "a proxy URL is scheme://[user:password@]host:port; percent-encode / # ? @ in its credentials",
+    })
+
+/**
+ * A `socks5://` or `socks5h://` URL: host, port (1080 by default) and credentials, or why it cannot be used;
+ * `input` is the URL with its credentials hidden.
+ */
+const parseSocks = (raw: string, input: string): SocksProxy | Unusable => {
   let u: URL
   try {
     u = new URL(raw)
@@ -102,8 +103,7 @@ const parseSocks = (raw: string): SocksProxy | Unusable => {
     return (request) => new InvalidURL({ request, input, reason: "proxy URL: not a URL" })
   }
   if (u.hostname === "" || (u.pathname !== "" && u.pathname !== "/") || u.search !== "" || u.hash !== "") {
-    const reason = "a proxy URL is scheme://[user:password@]host:port; percent-encode / # ? @ in its credentials"
-    return (request) => new InvalidURL({ request, input, reason })
+    return notOrigin(input)
   }
   const decode = (s: string) => {
     try {
