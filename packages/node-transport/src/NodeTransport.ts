@@ -176,30 +176,32 @@ export const make = (options: Options = {}): Effect.Effect<Transport.Service, ne
       handingOver(base, h2.handoff),
     )
     // Forwarding through a proxy is HTTP/1.1; a CONNECT tunnel carries whatever TLS negotiates inside it.
-    const overHttp2 = (origin: Url.Origin): boolean =>
-      route(origin)._tag !== "Forward" &&
-      (origin.scheme === "https" ? !h2.pool.speaksHttp1(origin.key) : version === "2")
-    // The HTTP/1.1 transport refuses what its route forbids itself; an HTTP/2 request is checked here.
-    const viaHttp2 = <A, R>(
+    const overHttp2 = (origin: Url.Origin, r: Http1Transport.ProxyRoute): boolean =>
+      r._tag !== "Forward" && (origin.scheme === "https" ? !h2.pool.speaksHttp1(origin.key) : version === "2")
+    /**
+     * One request: over HTTP/2 when its route and origin allow (the HTTP/1.1 transport refuses what its
+     * route forbids itself; an HTTP/2 request is checked here), falling back to HTTP/1.1 when the dial found
+     * that the origin speaks it; the fallback is built only then.
+     */
+    const dispatch = <A, R>(
       request: Request.Request,
       url: Url.Url,
-      run: Effect.Effect<A, HttpError.HttpError | UseHttp1, R>,
-      otherwise: Effect.Effect<A, HttpError.HttpError, R>,
+      run: (t: Transport.Service) => Effect.Effect<A, HttpError.HttpError, R>,
+      overH2: (request: Request.Request, url: Url.Url) => Effect.Effect<A, HttpError.HttpError | UseHttp1, R>,
     ): Effect.Effect<A, HttpError.HttpError, R> => {
-      const refused = Http1Transport.proxyRefusal(route(url.origin), request)
-      return refused === undefined ? Effect.catchIf(run, isUseHttp1, () => otherwise) : Effect.fail(refused)
+      const r = route(url.origin)
+      if (!overHttp2(url.origin, r)) return run(h1)
+      const refused = Http1Transport.proxyRefusal(r, request)
+      return refused === undefined
+        ? Effect.catchIf(overH2(request, url), isUseHttp1, () => run(h1))
+        : Effect.fail(refused)
     }
     const service: Transport.Service = {
-      fetch: (request, url) =>
-        overHttp2(url.origin)
-          ? viaHttp2(request, url, h2.fetch(request, url), h1.fetch(request, url))
-          : h1.fetch(request, url),
-      send: (request, url) =>
-        overHttp2(url.origin)
-          ? viaHttp2(request, url, h2.send(request, url), h1.send(request, url))
-          : h1.send(request, url),
+      fetch: (request, url) => dispatch(request, url, (t) => t.fetch(request, url), h2.fetch),
+      send: (request, url) => dispatch(request, url, (t) => t.send(request, url), h2.send),
       // A pinned client keeps one HTTP/1.1 connection; over HTTP/2 its requests share the origin's sessions.
-      pin: (origin) => (overHttp2(origin) || h1.pin === undefined ? Effect.succeed(service) : h1.pin(origin)),
+      pin: (origin) =>
+        overHttp2(origin, route(origin)) || h1.pin === undefined ? Effect.succeed(service) : h1.pin(origin),
     }
     return service
   })
