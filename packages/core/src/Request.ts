@@ -597,7 +597,7 @@ export const bearerToken: {
  * @since 0.1.0
  * @category conversions
  */
-export const info = (self: Request): RequestInfo => ({ method: self.method, url: redactUrl(self.url) })
+export const info: (self: Request) => RequestInfo = internal.info
 
 /**
  * The header fields an HTTP/1.1 transport writes for this request to `url` (resolved: the Client's base URL,

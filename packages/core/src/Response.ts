@@ -29,6 +29,7 @@ import {
   StatusError,
 } from "./HttpError.js"
 import { concatAll } from "./internal/bytes.js"
+import { collectBounded } from "./internal/collect.js"
 import { attach } from "./internal/status-body.js"
 
 /**
@@ -368,15 +369,7 @@ const boundedReader = (self: Response): ((maxBytes: number) => Effect.Effect<Uin
           ? body.length > maxBytes
             ? Effect.fail(tooLarge(body.length))
             : Effect.succeed(body)
-          : Effect.map(
-              Stream.runFoldEffect(stream(self), { chunks: [] as Array<Uint8Array>, size: 0 }, (acc, chunk) => {
-                acc.size += chunk.length
-                if (acc.size > maxBytes) return Effect.fail(tooLarge(acc.size))
-                acc.chunks.push(chunk)
-                return Effect.succeed(acc)
-              }),
-              (acc) => concatAll(acc.chunks),
-            )
+          : collectBounded(stream(self), maxBytes, tooLarge)
       return Effect.tapBoth(read, {
         onSuccess: (bytes) =>
           Effect.sync(() => {

@@ -10,6 +10,7 @@ import { format, NodeInspectSymbol } from "effect/Inspectable"
 import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
 import type * as Body from "../Body.js"
+import type { RequestInfo } from "../HttpError.js"
 import type { Request } from "../Request.js"
 import { IDEMPOTENT_METHODS } from "./semantics.js"
 
@@ -296,3 +297,6 @@ export const copy = (self: Request, patch: Partial<Fields>): Request =>
     onUploadProgress: "onUploadProgress" in patch ? patch.onUploadProgress : self.onUploadProgress,
     onDownloadProgress: "onDownloadProgress" in patch ? patch.onDownloadProgress : self.onDownloadProgress,
   })
+
+/** The method and redacted URL, for error messages (`Request.info`). */
+export const info = (self: Request): RequestInfo => ({ method: self.method, url: redactUrl(self.url) })

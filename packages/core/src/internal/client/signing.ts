@@ -12,8 +12,8 @@ import * as Stream from "effect/Stream"
 import * as Body from "../../Body.js"
 import { EncodeError } from "../../HttpError.js"
 import type { Request } from "../../Request.js"
-import { concatAll } from "../bytes.js"
-import { copy, redactUrl } from "../request.js"
+import { collectBounded } from "../collect.js"
+import { copy, info } from "../request.js"
 import { resolve } from "./multipart.js"
 
 /** The most bytes `readBody` holds by default: 8 MiB. */
@@ -24,8 +24,7 @@ export type DigestAlgorithm = "SHA-256" | "SHA-512" | "MD5"
 
 const hashes = { "SHA-256": sha256, "SHA-512": sha512, MD5: md5 } as const
 
-const failure = (request: Request, reason: string) =>
-  new EncodeError({ request: { method: request.method, url: redactUrl(request.url) }, reason })
+const failure = (request: Request, reason: string) => new EncodeError({ request: info(request), reason })
 
 /** The request's body as it will be encoded: file and multipart bodies opened as streams. */
 const encoded = (request: Request) =>
@@ -43,17 +42,8 @@ const streamFailure = (request: Request) => (e: unknown) =>
 
 /** Reads a stream into memory, failing as soon as it passes `maxBytes`: at most that much is ever held. */
 const collect = (request: Request, stream: Stream.Stream<Uint8Array, unknown>, maxBytes: number) =>
-  Effect.map(
-    Stream.runFoldEffect(stream, { chunks: [] as Array<Uint8Array>, size: 0 }, (acc, chunk) => {
-      acc.size += chunk.length
-      if (acc.size > maxBytes) {
-        const reason = `the body is larger than ${maxBytes} bytes, the most it may be read into memory to be read twice`
-        return Effect.fail(failure(request, reason))
-      }
-      acc.chunks.push(chunk)
-      return Effect.succeed(acc)
-    }).pipe(Effect.mapError((e) => (e instanceof EncodeError ? e : streamFailure(request)(e)))),
-    (acc) => concatAll(acc.chunks),
+  collectBounded(Stream.mapError(stream, streamFailure(request)), maxBytes, () =>
+    failure(request, `the body is larger than ${maxBytes} bytes, the most it may be read into memory to be read twice`),
   )
 
 /**

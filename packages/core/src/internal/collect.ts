@@ -1,0 +1,24 @@
+/**
+ * A byte stream read into memory under a limit: the one rule behind a StatusError's body and a request body
+ * read for a signer.
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import { concatAll } from "./bytes.js"
+
+/** The stream's bytes, failing with `tooLarge(received)` as soon as they pass `maxBytes`: no more is held. */
+export const collectBounded = <E, E2>(
+  stream: Stream.Stream<Uint8Array, E>,
+  maxBytes: number,
+  tooLarge: (received: number) => E2,
+): Effect.Effect<Uint8Array, E | E2> =>
+  Effect.map(
+    Stream.runFoldEffect(stream, { chunks: [] as Array<Uint8Array>, size: 0 }, (acc, chunk) => {
+      acc.size += chunk.length
+      if (acc.size > maxBytes) return Effect.fail(tooLarge(acc.size))
+      acc.chunks.push(chunk)
+      return Effect.succeed(acc)
+    }),
+    (acc) => concatAll(acc.chunks),
+  )
