@@ -2,13 +2,14 @@
  * The Client: runs Request values over the Transport, and the one-call API built on it.
  *
  * A Client is a pipeable value: a chain of links over the transport. Each policy is a transform that adds a
- * link (`withBaseUrl`, `withHeaders`, `withAuth`, `followRedirects`, `withCookies`, `retry`, `decompress`,
- * `withTimeouts`, `withTracing`, `limitConcurrency`, `rateLimit` …), and so is a user's own step
+ * link (`withBaseUrl`, `withHeaders`, `withAuth`, `followRedirects`, `withCookies`, `withCache`, `retry`,
+ * `decompress`, `withTimeouts`, `withTracing`, `limitConcurrency`, `rateLimit` …), and so is a user's own step
  * (`middleware`, `mapRequest`, `tapResponse`, `catchTags` …). The last transform applied sees a request
  * first. `Client.make(options)` is the standard composition, in this order from the caller down: the base
  * URL (urljoin); default headers (a `User-Agent` naming Courier and the client's own; the request's win);
  * auth (the client's, or `.netrc`'s); tracing; deadlines and limits; decoding (`Accept-Encoding` and the
- * decoded body); then redirects, and for each hop the cookie jar, the retry policy and the transport.
+ * decoded body); then redirects, and for each hop the cookie jar, the HTTP cache (when asked for), the
+ * retry policy and the transport.
  * Params, the URL's user info and file bodies are the request's own and are applied at every chain's end.
  * `execute` returns a response whose body streams in the caller's Scope; `fetch` and the one-call
  * functions (`get`, `post`, …, in the shape of Python's requests and Zerynth's module) read it into memory
@@ -27,12 +28,14 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as AuthModule from "./Auth.js"
 import * as Body from "./Body.js"
+import type * as Cache from "./Cache.js"
 import * as ContentDecoding from "./ContentDecoding.js"
 import type * as Cookies from "./Cookies.js"
 import type { OpenedFile } from "./Files.js"
 import * as HeadersModule from "./Headers.js"
 import type { HttpError, StatusError } from "./HttpError.js"
 import * as authFlows from "./internal/client/auth.js"
+import * as caching from "./internal/client/cache.js"
 import * as internal from "./internal/client/client.js"
 import * as paginator from "./internal/client/paginate.js"
 import { inPieces } from "./internal/client/progress.js"
@@ -91,6 +94,13 @@ export interface Options {
   readonly redirects?: number | false
   /** Retry transient failures (see `Retry.transient`); none by default. */
   readonly retry?: Retry.Policy
+  /**
+   * An HTTP cache (RFC 9111, see `Cache`): `true` for a private cache in memory, or its options. It sits
+   * above retries and below cookies and redirects, so it stores each hop and sees every request field it
+   * may vary on. None by default.
+   * @since 0.5.0
+   */
+  readonly cache?: boolean | Cache.Options
   /**
    * Decode compressed bodies (and ask for them with Accept-Encoding) when a ContentDecoding service is there.
    * @default true
@@ -206,6 +216,9 @@ const withClient = <A, E, R>(f: (client: Service) => Effect.Effect<A, E, R>): Ef
 const standard = (bare: Service, options: Options, decoding: Option.Option<ContentDecoding.Service>): Service => {
   let client: Service = bare
   if (options.retry !== undefined) client = retry(client, options.retry)
+  if (options.cache !== undefined && options.cache !== false) {
+    client = withCache(client, options.cache === true ? {} : options.cache)
+  }
   if (options.cookies !== undefined) client = withCookies(client, options.cookies)
   client = followRedirects(client, options.redirects ?? 10)
   if (Option.isSome(decoding)) {
@@ -702,6 +715,21 @@ export const withCookies: {
   (jar: Cookies.Jar): <E, R>(self: With<E, R>) => With<E, R>
   <E, R>(self: With<E, R>, jar: Cookies.Jar): With<E, R>
 } = dual(2, transforms.withCookies)
+
+/**
+ * Puts an HTTP cache (RFC 9111) in front of the client: a GET is answered from a fresh stored response, a
+ * stale one is validated with the origin (`ETag`, `Last-Modified`), `stale-while-revalidate` and
+ * `stale-if-error` are honoured, and an unsafe request that succeeds invalidates what is stored for its URL.
+ * Each response says what the cache did (`Cache.status`). Placed by hand, it is best put where
+ * `Options.cache` puts it: above retries, below cookies, redirects and decompression.
+ *
+ * @since 0.5.0
+ * @category policies
+ */
+export const withCache: {
+  (options?: Cache.Options): <E, R>(self: With<E, R>) => With<E, R>
+  <E, R>(self: With<E, R>, options?: Cache.Options): With<E, R>
+} = dual((args) => isWith(args[0]), caching.withCache)
 
 /**
  * Asks for compressed bodies (`Accept-Encoding`) and decodes them, checking the decoded size against

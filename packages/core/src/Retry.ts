@@ -11,6 +11,7 @@
  */
 import * as Duration from "effect/Duration"
 import * as Schedule from "effect/Schedule"
+import { parseHttpDate } from "./internal/http1/grammar.js"
 import { TRANSIENT_STATUSES as transientStatuses } from "./internal/semantics.js"
 
 /**
@@ -86,6 +87,6 @@ export const parseRetryAfter = (value: string | undefined, now: number): number 
   if (value === undefined) return undefined
   const trimmed = value.trim()
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
-  const date = Date.parse(trimmed)
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
+  const date = parseHttpDate(trimmed, now)
+  return date === undefined ? undefined : Math.max(0, date - now)
 }

@@ -9,6 +9,8 @@
 export * as Auth from "./Auth.js"
 /** @since 0.1.0 */
 export * as Body from "./Body.js"
+/** @since 0.5.0 */
+export * as Cache from "./Cache.js"
 /** @since 0.1.0 */
 export * as Client from "./Client.js"
 /** @since 0.1.0 */

@@ -19,3 +19,14 @@ export const METHODS_EXPECTING_BODY: ReadonlySet<string> = new Set(["PATCH", "PO
 
 /** Statuses that say "try again": 408, 429, 500, 502, 503, 504. */
 export const TRANSIENT_STATUSES: ReadonlyArray<number> = [408, 429, 500, 502, 503, 504]
+
+/** Safe methods (RFC 9110 §9.2.1): a response to any other method invalidates what a cache holds (RFC 9111 §4.4). */
+export const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "TRACE"])
+
+/**
+ * Statuses a cache may store and give a heuristic freshness without explicit expiration (RFC 9110 §15.1,
+ * "heuristically cacheable"); 206 is left out, as Courier's cache stores whole responses only.
+ */
+export const HEURISTICALLY_CACHEABLE: ReadonlySet<number> = new Set([
+  200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501,
+])

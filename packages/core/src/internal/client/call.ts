@@ -104,6 +104,12 @@ const callOf = <S>(
   attempts: 0,
 })
 
+/** A call of its own that reads the response into memory, for work a transform runs beside the caller's call. */
+export const bufferedCall = (
+  fiber: Fiber.RuntimeFiber<unknown, unknown>,
+  secrets: ReadonlyArray<string>,
+): Call<never> => callOf(bufferedMode, fiber, secrets)
+
 /** How many parsed URLs are kept; the cache is emptied when full. */
 const URL_CACHE_SIZE = 512
 // Parsed URLs by string: parsing is pure, and most programs call a handful of URLs many times.

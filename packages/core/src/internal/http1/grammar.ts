@@ -215,3 +215,98 @@ export const parseLinks = (value: string): Array<LinkValue> => {
   }
   return out
 }
+
+/**
+ * Parses a directive list, `#( token [ "=" ( token / quoted-string ) ] )` (`Cache-Control`, RFC 9111 §5.2;
+ * `Pragma`), in one pass: names lower-cased, quoted values unescaped, a name without a value mapped to
+ * `undefined`, and the first of a repeated name kept (§4.2.1 allows using the first). A malformed member is
+ * skipped to the next comma.
+ */
+export const parseDirectives = (value: string): Map<string, string | undefined> => {
+  const out = new Map<string, string | undefined>()
+  const n = value.length
+  let i = 0
+  const skipSpaces = (from: number): number => {
+    let j = from
+    while (j < n && isSpace(value.charCodeAt(j))) j++
+    return j
+  }
+  while (i < n) {
+    while (i < n && (isSpace(value.charCodeAt(i)) || value.charCodeAt(i) === 44)) i++
+    const start = i
+    while (i < n && isTchar(value.charCodeAt(i))) i++
+    const name = value.slice(start, i).toLowerCase()
+    i = skipSpaces(i)
+    let directive: string | undefined
+    let valid = name !== ""
+    if (valid && value.charCodeAt(i) === 61) {
+      const v = paramValue(value, skipSpaces(i + 1))
+      if (v === undefined) valid = false
+      else {
+        directive = v.value
+        i = skipSpaces(v.end)
+      }
+    }
+    if (valid && (i === n || value.charCodeAt(i) === 44)) {
+      if (!out.has(name)) out.set(name, directive)
+      continue
+    }
+    const comma = value.indexOf(",", i)
+    i = comma === -1 ? n : comma + 1
+  }
+  return out
+}
+
+const DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
+const LONG_DAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
+const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+const TIME = "(\\d\\d):(\\d\\d):(\\d\\d)"
+/** IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT`. */
+const imfFixdate = new RegExp(`^([a-z]{3}), (\\d\\d) ([a-z]{3}) (\\d{4}) ${TIME} GMT$`, "i")
+/** rfc850-date: `Sunday, 06-Nov-94 08:49:37 GMT`. */
+const rfc850Date = new RegExp(`^([a-z]{6,9}), (\\d\\d)-([a-z]{3})-(\\d\\d) ${TIME} GMT$`, "i")
+/** asctime-date: `Sun Nov  6 08:49:37 1994`. */
+const asctimeDate = new RegExp(`^([a-z]{3}) ([a-z]{3}) ([ \\d]\\d) ${TIME} (\\d{4})$`, "i")
+
+/** Milliseconds since the epoch of a date and time in UTC, or undefined when a part is out of range. */
+const utc = (year: number, month: number, day: number, hour: number, minute: number, second: number) => {
+  if (month < 0 || day < 1 || hour > 23 || minute > 59 || second > 60) return undefined
+  const ms = Date.UTC(year, month, day, hour, minute, Math.min(second, 59))
+  // Date.UTC rolls 31 Feb over into March: such a date is not a date.
+  return new Date(ms).getUTCDate() === day ? ms : undefined
+}
+
+/**
+ * Parses an HTTP-date in any of its three forms (RFC 9110 §5.6.7): IMF-fixdate, and the obsolete rfc850-date
+ * and asctime-date that recipients must accept, in UTC; undefined for anything else (a recipient treats such a
+ * value as invalid, never as local time). A two-digit year more than 50 years after `now` is read as the
+ * latest year in the past with those digits, as §5.6.7 says.
+ */
+export const parseHttpDate = (value: string, now: number = Date.now()): number | undefined => {
+  const s = value.trim()
+  const imf = imfFixdate.exec(s)
+  if (imf !== null) {
+    const [, day, date, month, year, h, m, sec] = imf as unknown as ReadonlyArray<string>
+    if (!DAYS.includes((day ?? "").toLowerCase())) return undefined
+    const mo = MONTHS.indexOf((month ?? "").toLowerCase())
+    return utc(Number(year), mo, Number(date), Number(h), Number(m), Number(sec))
+  }
+  const rfc850 = rfc850Date.exec(s)
+  if (rfc850 !== null) {
+    const [, day, date, month, yy, h, m, sec] = rfc850 as unknown as ReadonlyArray<string>
+    if (!LONG_DAYS.includes((day ?? "").toLowerCase())) return undefined
+    const mo = MONTHS.indexOf((month ?? "").toLowerCase())
+    const thisYear = new Date(now).getUTCFullYear()
+    let year = Math.floor(thisYear / 100) * 100 + Number(yy)
+    if (year > thisYear + 50) year -= 100
+    return utc(year, mo, Number(date), Number(h), Number(m), Number(sec))
+  }
+  const asctime = asctimeDate.exec(s)
+  if (asctime !== null) {
+    const [, day, month, date, h, m, sec, year] = asctime as unknown as ReadonlyArray<string>
+    if (!DAYS.includes((day ?? "").toLowerCase())) return undefined
+    const mo = MONTHS.indexOf((month ?? "").toLowerCase())
+    return utc(Number(year), mo, Number((date ?? "").trim()), Number(h), Number(m), Number(sec))
+  }
+  return undefined
+}
