@@ -63,9 +63,20 @@ describe("Http1 response decoder: behaviour", () => {
     expect(decoder.feed(latin1("x")).at(-1)?._tag).toBe("End")
   })
 
-  it("fails fast on a status line that cannot be HTTP, before the head ends", () => {
-    const outcome = decodeChunks("GET", [latin1("garbage")], false)
-    expect(outcome.error).toEqual({ _tag: "BadStatusLine", line: "garbage" })
+  it("fails fast on a status line that cannot be HTTP, once the line the error shows is known", () => {
+    // Known at the first byte that cannot be in a status line (a CR, a control: a TLS alert, a binary
+    // greeting), or at the 200th character; before that, the same bytes whole would show more of the line.
+    expect(decodeChunks("GET", [latin1("garbage\r")], false).error).toEqual({ _tag: "BadStatusLine", line: "garbage" })
+    expect(decodeChunks("GET", [latin1("\x15\x03\x03")], false).error).toEqual({ _tag: "BadStatusLine", line: "\x15" })
+    expect(decodeChunks("GET", [latin1("x".repeat(250))], false).error).toEqual({
+      _tag: "BadStatusLine",
+      line: "x".repeat(200),
+    })
+    const waiting = decodeChunks("GET", [latin1("garbage")], false)
+    expect([waiting.error, decodeChunks("GET", [latin1("garbage")], true).error]).toEqual([
+      undefined,
+      { _tag: "BadStatusLine", line: "garbage" },
+    ])
   })
 
   it("reports where a protocol error happened", () => {

@@ -96,7 +96,8 @@ describe("the reply to CONNECT is read by the codec, under its head limits", () 
       const settings = Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])
       const proxy = yield* hostileProxy((socket) => socket.write(settings))
       const error = yield* Effect.flip(Client.get("https://localhost:1/").pipe(Effect.provide(through(proxy.url))))
-      expect(error).toMatchObject({ _tag: "BadStatusLine", line: settings.toString("latin1") })
+      // The line shown ends at the first byte that cannot be in a status line: here the very first, a NUL.
+      expect(error).toMatchObject({ _tag: "BadStatusLine", line: "\u0000" })
     }),
   )
 

@@ -17,8 +17,8 @@
  * @internal
  */
 
-import { concat, decodeLatin1 } from "../bytes.js"
-import { checkPartial, checkPartialStatus, parseSection, sectionEnd, statusLine } from "./fields.js"
+import { concat } from "../bytes.js"
+import { type Section, SectionReader } from "./fields.js"
 import { delimitersOf, framingOf, lengthOf, persistsAfter } from "./framing.js"
 import { chunkExtensionPattern } from "./grammar.js"
 import type { Event, Failure, Head, Limits, Pairs } from "./model.js"
@@ -72,10 +72,8 @@ const hexValue = (c: number): number =>
 export class ResponseDecoder {
   private state: State = "Head"
   private failure: Event | undefined
-  /** Bytes of an unfinished head or trailer section, and the stream offset of its first byte. */
-  private acc: Uint8Array = EMPTY
-  private accStart = 0
-  private scanFrom = 0
+  /** The head or trailer section being read, from its first byte on. */
+  private reader: SectionReader | undefined
   /** Stream offset of the first byte of the chunk being fed. */
   private offset = 0
   private remaining = 0
@@ -183,28 +181,19 @@ export class ResponseDecoder {
    */
   private section(data: Uint8Array, base: number, pos: number, out: Array<Event>): Cursor | Array<Event> {
     const trailer = this.state === "Trailer"
-    let section = data.subarray(pos)
-    let start = base + pos
-    if (this.acc.length > 0) {
-      section = concat(this.acc, section)
-      start = this.accStart
-    }
-    const end = sectionEnd(section, this.scanFrom, trailer ? "trailer" : "head")
-    if (end === -1) {
-      const failure = (trailer ? undefined : checkPartialStatus(section)) ?? checkPartial(section, this.limits)
-      if (failure !== undefined) return this.fail(out, failure)
-      this.acc = section.slice()
-      this.accStart = start
-      this.scanFrom = Math.max(0, section.length - 2)
+    if (this.reader === undefined)
+      this.reader = new SectionReader(trailer ? "trailer" : "head", this.limits, base + pos)
+    const read = this.reader.read(data, pos)
+    if (read === undefined) {
       out.push(NEED_DATA)
       return out
     }
-    this.acc = EMPTY
-    this.scanFrom = 0
-    const failure = trailer ? this.onTrailer(section, end, start, out) : this.onHead(section, end, start, out)
+    if ("_tag" in read) return this.fail(out, read)
+    this.reader = undefined
+    const failure = trailer ? this.onTrailer(read.section, out) : this.onHead(read.section, out)
     if (failure !== undefined) return this.fail(out, failure)
-    if (this.done) return this.finish(out, section.subarray(end))
-    return { data: section, base: start, pos: end }
+    if (this.done) return this.finish(out, data.subarray(read.end))
+    return { data, base, pos: read.end }
   }
 
   /** Tells the decoder that the peer closed the connection. */
@@ -219,13 +208,10 @@ export class ResponseDecoder {
       case "Head": {
         // No final status line: httplib's RemoteDisconnected, after 1xx responses too (a 100 Continue then a
         // close has no answer to the request).
-        if (this.acc.length === 0) return this.fail([], { _tag: "BadStatusLine", line: "" })
-        const lf = this.acc.indexOf(LF)
-        if (lf === -1 && this.informational === 0) {
-          return this.fail([], {
-            _tag: "BadStatusLine",
-            line: decodeLatin1(this.acc, 0, Math.min(this.acc.length, 200)),
-          })
+        const reader = this.reader
+        if (reader === undefined || reader.empty) return this.fail([], { _tag: "BadStatusLine", line: "" })
+        if (!reader.statusRead && this.informational === 0) {
+          return this.fail([], { _tag: "BadStatusLine", line: reader.shown })
         }
         return this.fail([], { _tag: "ProtocolError", reason: "connection closed in the head", offset: this.offset })
       }
@@ -270,22 +256,17 @@ export class ResponseDecoder {
     return out
   }
 
-  private onHead(section: Uint8Array, end: number, start: number, out: Array<Event>): Failure | undefined {
-    const parsed = parseSection(section, end, start, this.limits, "head")
-    if ("_tag" in parsed) return parsed
-    const first = parsed.first
-    const match = statusLine.exec(first)
-    const status = Number(match?.[3])
-    // RFC 9110 §15: status codes run from 100; one below is no status at all, not an interim response.
-    if (match === null || match[1] !== "1" || status < 100) return { _tag: "BadStatusLine", line: first.slice(0, 200) }
-    const version = match[2] === "0" ? 10 : 11
-    const reason = match[4] ?? ""
-    const headers = parsed.fields
+  private onHead(section: Section, out: Array<Event>): Failure | undefined {
+    const start = section.start
+    // Unreachable: the reader reads a head's status line first and refuses a head without one.
+    if (section.status === undefined) return { _tag: "BadStatusLine", line: "" }
+    const { version, status, reason } = section.status
+    const headers = section.fields
     if (status < 200) {
       if (status === 101)
         return { _tag: "ProtocolError", reason: "101 Switching Protocols was not asked for", offset: start }
       this.informational++
-      this.informationalBytes += end
+      this.informationalBytes += section.size
       if (this.informational > this.limits.maxInformational) {
         const reason = `more than ${this.limits.maxInformational} informational (1xx) responses`
         return { _tag: "ProtocolError", reason, offset: start }
@@ -353,12 +334,9 @@ export class ResponseDecoder {
     }
   }
 
-  private onTrailer(section: Uint8Array, end: number, start: number, out: Array<Event>): Failure | undefined {
-    const parsed = parseSection(section, end, start, this.limits, "trailer")
-    if ("_tag" in parsed) return parsed
-    const trailers = parsed.fields
+  private onTrailer(section: Section, out: Array<Event>): Failure | undefined {
     this.state = "Done"
-    out.push({ _tag: "End", trailers })
+    out.push({ _tag: "End", trailers: section.fields })
     return undefined
   }
 
