@@ -18,8 +18,9 @@ cat > package.json <<'JSON'
 JSON
 effect=$(node -p "require('$root/packages/core/package.json').devDependencies.effect")
 platform=$(node -p "require('$root/packages/core/package.json').devDependencies['@effect/platform']")
+types_node=$(node -p "require('$root/package.json').devDependencies['@types/node']")
 npm install --no-audit --no-fund --loglevel=error "$out"/courier-core-*.tgz "$out"/courier-node-transport-*.tgz \
-  "$out"/courier-mock-transport-*.tgz "effect@$effect" "@effect/platform@$platform" >/dev/null
+  "$out"/courier-mock-transport-*.tgz "effect@$effect" "@effect/platform@$platform" "@types/node@$types_node" >/dev/null
 cat > smoke.mjs <<'JS'
 import * as http from "node:http"
 import { Client, Request, Response, VERSION } from "@courier/core"
@@ -86,6 +87,36 @@ main().catch((e) => {
 })
 JS
 node smoke.cjs
+
+# The types as each kind of project resolves them: NodeNext from ESM and from CommonJS (the `import` and
+# `require` conditions), a bundler, and classic `node` resolution with `"module": "commonjs"`, which reads
+# `main`, `types` and `typesVersions` rather than `exports`.
+cat > consumer.ts <<'TS'
+import { Cache, Client, Request, Response } from "@courier/core"
+import * as Platform from "@courier/core/Platform"
+import { MockTransport } from "@courier/mock-transport"
+import { NodeTransport } from "@courier/node-transport"
+import { Effect } from "effect"
+
+const program: Effect.Effect<string, unknown, Client.Client> = Effect.flatMap(Client.get("http://x.test/"), Response.text)
+const layers = [NodeTransport.client({ cache: true }), MockTransport.layer([{ path: "/", reply: { status: 200 } }])]
+export const all = [program, layers, Platform.httpClient, Cache.memory, Request.get] as const
+TS
+for kind in nodenext-esm nodenext-cjs bundler node10; do
+  mkdir -p "types-$kind"
+  cp consumer.ts "types-$kind/consumer.ts"
+  case $kind in
+    nodenext-esm) type=module; options='"module": "nodenext", "moduleResolution": "nodenext"' ;;
+    nodenext-cjs) type=commonjs; options='"module": "nodenext", "moduleResolution": "nodenext"' ;;
+    bundler) type=module; options='"module": "esnext", "moduleResolution": "bundler"' ;;
+    node10) type=commonjs; options='"module": "commonjs", "moduleResolution": "node"' ;;
+  esac
+  echo "{ \"type\": \"$type\" }" > "types-$kind/package.json"
+  echo "{ \"compilerOptions\": { $options, \"target\": \"es2022\", \"strict\": true, \"noEmit\": true, \"skipLibCheck\": true, \"types\": [\"node\"] }, \"files\": [\"consumer.ts\"] }" \
+    > "types-$kind/tsconfig.json"
+  "$root/node_modules/.bin/tsc" -p "types-$kind" || { echo "pack check: the types do not resolve for $kind" >&2; exit 1; }
+done
+echo "pack check: the types resolve under NodeNext (ESM and CommonJS), Bundler and classic node resolution"
 
 # The courier command from its tarball, as npx runs it on a machine with only Node and npm: installed with
 # its two Courier tarballs (effect comes from the registry), started as compiled JavaScript, no tsx.
