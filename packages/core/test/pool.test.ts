@@ -1,0 +1,220 @@
+// The HTTP/1.1 connection pool's rules, as plain calls over fake sockets on TestClock: slots up to the
+// per-origin limit and a line past it, first come first served; the newest healthy idle connection first;
+// idle deadlines from the default or the server's hint; a connection spent after maxRequestsPerConnection;
+// waiters that time out or leave; origins forgotten when empty; and pipelined requests that join busy
+// connections without starving one that may not be pipelined.
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Scope from "effect/Scope"
+import * as TestClock from "effect/TestClock"
+import type { Socket } from "../src/Connector.js"
+import { type Ask, type Grant, make, type Pool, type PoolOptions } from "../src/internal/engine/pool.js"
+import { Timers } from "../src/internal/engine/timers.js"
+import type { Origin } from "../src/Url.js"
+
+const origin: Origin = { scheme: "http", host: "a.test", port: 80, key: "http://a.test:80" }
+
+const defaults: PoolOptions = {
+  maxConnectionsPerOrigin: 2,
+  maxRequestsPerConnection: 100,
+  idleTimeoutMillis: 4_000,
+  maxIdleTimeoutMillis: 60_000,
+  keepAliveMarginMillis: 1_000,
+  pipelining: 1,
+}
+
+const ask = (over: Partial<Ask> = {}): Ask => ({
+  fresh: false,
+  connect: {},
+  pipelinable: false,
+  waitMillis: Number.POSITIVE_INFINITY,
+  ...over,
+})
+
+/** A socket that only says whether it may be reused. */
+const fakeSocket = (id: number, health = { reusable: true }): Socket => ({
+  id,
+  send: () => undefined,
+  whenWritable: (ready) => {
+    ready(undefined)
+    return () => undefined
+  },
+  listen: () => () => undefined,
+  reusable: () => health.reusable,
+  destroy: Effect.void,
+})
+
+/** A pool on TestClock whose closes are recorded by socket id, and a way to ask it. */
+const setup = (options: Partial<PoolOptions> = {}) =>
+  Effect.gen(function* () {
+    const timers = new Timers(yield* Effect.clock)
+    yield* Effect.forkScoped(timers.run)
+    const closed: Array<number> = []
+    const pool: Pool = make({ ...defaults, ...options }, timers, (conn) =>
+      Effect.sync(() => {
+        closed.push(conn.socket.id)
+      }),
+    )
+    /** Asks for a connection; what it was granted (or that it timed out) is recorded in order. */
+    const request = (how: Ask = ask()) => {
+      const got: Array<Grant | "timed out"> = []
+      const waiting = pool.request(
+        origin,
+        how,
+        (g) => got.push(g),
+        () => got.push("timed out"),
+      )
+      return { got, waiting }
+    }
+    const scope = yield* Scope.make()
+    /** Opens a connection in a slot granted to `how`. */
+    const open = (id: number, how: Ask = ask(), health = { reusable: true }) =>
+      pool.admit(origin, fakeSocket(id, health), scope, how)
+    const stats = () => pool.stats(origin.key)
+    return { pool, request, open, stats, closed }
+  })
+
+/** The socket id a grant leases, or "slot". */
+const what = (g: Grant | "timed out" | undefined) =>
+  g === undefined || g === "timed out" ? g : g._tag === "Slot" ? "slot" : g.lease.conn.socket.id
+
+/** The lease a grant holds, if it holds one. */
+const leaseOf = (g: Grant | "timed out" | undefined) =>
+  g !== undefined && g !== "timed out" && g._tag === "Lease" ? g.lease : undefined
+
+describe("the HTTP/1.1 pool", () => {
+  it.scoped("grants slots up to the per-origin limit, then lines requests up and serves them in order", () =>
+    Effect.gen(function* () {
+      const { pool, request, open, stats } = yield* setup()
+      const [a, b] = [request(), request()]
+      expect([what(a.got[0]), what(b.got[0])]).toEqual(["slot", "slot"])
+      const leaseA = open(1)
+      open(2)
+      const [c, d] = [request(), request()]
+      expect([c.got, d.got, stats()]).toEqual([[], [], { open: 2, idle: 0, waiting: 2 }])
+      // A connection given back for reuse goes to the first in line, not to the idle stack.
+      pool.release(leaseA, "reuse")
+      expect([what(c.got[0]), d.got.length, stats().waiting]).toEqual([1, 0, 1])
+    }),
+  )
+
+  it.scoped("a destroyed connection or a failed dial frees its slot for the next in line", () =>
+    Effect.gen(function* () {
+      const { pool, request, open, closed } = yield* setup({ maxConnectionsPerOrigin: 1 })
+      request()
+      const lease = open(1)
+      const waiting = [request(), request()]
+      yield* pool.release(lease, "destroy") ?? Effect.void
+      expect([closed, what(waiting[0]?.got[0]), waiting[1]?.got]).toEqual([[1], "slot", []])
+      pool.freeSlot(origin)
+      expect(what(waiting[1]?.got[0])).toBe("slot")
+    }),
+  )
+
+  it.scoped("hands out the newest idle connection, and never an unhealthy one or one past its deadline", () =>
+    Effect.gen(function* () {
+      const { pool, request, open, stats, closed } = yield* setup()
+      request()
+      request()
+      const health = { reusable: true }
+      const [one, two] = [open(1), open(2, ask(), health)]
+      pool.release(one, "reuse")
+      pool.release(two, "reuse")
+      const newest = leaseOf(request().got[0])
+      expect([newest?.conn.socket.id, stats()]).toEqual([2, { open: 2, idle: 1, waiting: 0 }])
+      if (newest !== undefined) pool.release(newest, "reuse")
+      // Connection 2 went bad while idle: it is passed over (and closed), and 1 is handed out.
+      health.reusable = false
+      const older = leaseOf(request().got[0])
+      yield* TestClock.adjust("1 millis")
+      expect([older?.conn.socket.id, closed, stats().open]).toEqual([1, [2], 1])
+      if (older !== undefined) pool.release(older, "reuse")
+      // Past its idle deadline, connection 1 is closed rather than reused: the request gets a slot.
+      yield* TestClock.adjust("5 seconds")
+      expect(what(request().got[0])).toBe("slot")
+      yield* TestClock.adjust("1 millis")
+      expect(closed).toEqual([2, 1])
+    }),
+  )
+
+  it.scoped("an idle connection expires after the default idle timeout, or the server's hint less the margin", () =>
+    Effect.gen(function* () {
+      const { pool, request, open, stats } = yield* setup()
+      request()
+      request()
+      pool.release(open(1), "reuse")
+      pool.release(open(2), "reuse", 10)
+      yield* TestClock.adjust("4001 millis")
+      expect(pool.expire().map((c) => c.socket.id)).toEqual([1])
+      yield* TestClock.adjust("5 seconds")
+      expect(pool.expire().map((c) => c.socket.id)).toEqual([2])
+      // Nothing open, nobody waiting: the origin is forgotten.
+      expect([stats(), pool.keys()]).toEqual([{ open: 0, idle: 0, waiting: 0 }, []])
+    }),
+  )
+
+  it.scoped("a connection is closed once it has carried maxRequestsPerConnection requests", () =>
+    Effect.gen(function* () {
+      const { pool, request, open, closed } = yield* setup({ maxRequestsPerConnection: 2 })
+      request()
+      expect(pool.release(open(1), "reuse")).toBe(undefined)
+      const second = leaseOf(request().got[0])
+      expect(second?.conn.socket.id).toBe(1)
+      if (second !== undefined) yield* pool.release(second, "reuse") ?? Effect.void
+      expect([closed, what(request().got[0])]).toEqual([[1], "slot"])
+    }),
+  )
+
+  it.scoped("a waiter times out after waitMillis; one that leaves is passed over", () =>
+    Effect.gen(function* () {
+      const { pool, request, open, stats } = yield* setup({ maxConnectionsPerOrigin: 1 })
+      request()
+      const lease = open(1)
+      const patient = request(ask({ waitMillis: 10_000 }))
+      const hasty = request(ask({ waitMillis: 1_000 }))
+      const leaving = request()
+      if (leaving.waiting !== undefined) pool.cancel(origin, leaving.waiting)
+      yield* TestClock.adjust("1 second")
+      expect([patient.got, hasty.got, stats().waiting]).toEqual([[], ["timed out"], 1])
+      pool.release(lease, "reuse")
+      expect([what(patient.got[0]), leaving.got]).toEqual([1, []])
+    }),
+  )
+
+  it.scoped("a fresh request never takes an idle connection", () =>
+    Effect.gen(function* () {
+      const { pool, request, open } = yield* setup()
+      request()
+      pool.release(open(1), "reuse")
+      expect(what(request(ask({ fresh: true })).got[0])).toBe("slot")
+    }),
+  )
+
+  it.scoped("pipelined requests join a busy connection once every allowed one is open", () =>
+    Effect.gen(function* () {
+      const { request, open } = yield* setup({ maxConnectionsPerOrigin: 1, pipelining: 3 })
+      const piped = ask({ pipelinable: true })
+      request(piped)
+      open(1, piped)
+      const joined = [request(piped), request(piped)]
+      expect(joined.map((j) => what(j.got[0]))).toEqual([1, 1])
+      // The pipeline is full: the next one waits.
+      expect(request(piped).got).toEqual([])
+    }),
+  )
+
+  it.scoped("a request that may not be pipelined stops others joining ahead of it, so it is not starved", () =>
+    Effect.gen(function* () {
+      const { pool, request, open } = yield* setup({ maxConnectionsPerOrigin: 1, pipelining: 4 })
+      const piped = ask({ pipelinable: true })
+      request(piped)
+      const first = open(1, piped)
+      const post = request()
+      const later = request(piped)
+      // Behind a waiting POST, a GET does not join the busy connection.
+      expect([post.got, later.got]).toEqual([[], []])
+      pool.release(first, "reuse")
+      expect([what(post.got[0]), later.got]).toEqual([1, []])
+    }),
+  )
+})
