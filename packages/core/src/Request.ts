@@ -18,10 +18,19 @@ import type * as Redacted from "effect/Redacted"
 import type * as Stream from "effect/Stream"
 import * as Body from "./Body.js"
 import * as Headers from "./Headers.js"
-import type { EncodeError, HttpError, InvalidURL, RequestInfo, UnknownProtocol } from "./HttpError.js"
+import * as Http1 from "./Http1.js"
+import {
+  type EncodeError,
+  type HttpError,
+  InvalidHeader,
+  type InvalidURL,
+  type RequestInfo,
+  type UnknownProtocol,
+} from "./HttpError.js"
 import * as signing from "./internal/client/signing.js"
 import { basicAuthorization, bearerAuthorization } from "./internal/credentials.js"
-import { wire as internalWire } from "./internal/engine/prepare.js"
+import { framedFields } from "./internal/http1/request-head.js"
+import { outgoing as internalOutgoing } from "./internal/outgoing.js"
 import * as internal from "./internal/request.js"
 import type { Informational } from "./Response.js"
 import * as Url from "./Url.js"
@@ -610,12 +619,12 @@ export const info: (self: Request) => RequestInfo = internal.info
  * @category conversions
  */
 export const wireHeaders = (self: Request, url: Url.Url): Either.Either<Headers.Headers, HttpError> =>
-  Either.map(internalWire(self, url, info(self)), (w) => w.headers)
+  Either.map(wire(self, url), (w) => w.headers)
 
 /**
- * What goes on the wire for this request to `url`: the header fields of `wireHeaders` and the body encoded
- * (in memory, or a stream with its length when known). Transports that do their own framing, such as the
- * HTTP/2 one, start from it; it fails as `wireHeaders` does.
+ * What goes on the wire for this request to `url` over HTTP/1.1: the header fields of `wireHeaders` and the
+ * body encoded (in memory, or a stream with its length when known); it fails as `wireHeaders` does. A
+ * transport with framing of its own starts from `outgoing`.
  *
  * @since 0.4.0
  * @category conversions
@@ -623,8 +632,51 @@ export const wireHeaders = (self: Request, url: Url.Url): Either.Either<Headers.
 export const wire = (
   self: Request,
   url: Url.Url,
-): Either.Either<{ readonly headers: Headers.Headers; readonly body: Body.Encoded }, HttpError> =>
-  internalWire(self, url, info(self))
+): Either.Either<{ readonly headers: Headers.Headers; readonly body: Body.Encoded }, HttpError> => {
+  const requestInfo = info(self)
+  return Either.flatMap(internalOutgoing(self, requestInfo), (o) => {
+    const fields = framedFields(o, undefined)
+    const head = { method: self.method, target: url.target, host: url.hostHeader, headers: fields }
+    const invalid = Http1.invalidHead(head)
+    if (invalid !== undefined) return Either.left(new InvalidHeader({ request: requestInfo, ...invalid }))
+    return Either.right({ headers: Headers.unsafeFromPairs([["Host", url.hostHeader], ...fields]), body: o.body })
+  })
+}
+
+/**
+ * What a request sends whatever the protocol, before framing: its own header fields, checked as sending
+ * would check them (no `Transfer-Encoding` of its own, no upgrade, a `Content-Length` that agrees with the
+ * body), less `Content-Length` and `Expect: 100-continue`, then the `Content-Type` its body implies; the body
+ * encoded with its length when known; whether it waits for `100 Continue` and asks to close the connection.
+ * A transport adds its own framing: HTTP/1.1 `Host`, `Content-Length` or chunked and `Expect` (see `wire`),
+ * HTTP/2 its pseudo-header fields.
+ *
+ * @since 0.5.0
+ * @category conversions
+ */
+export const outgoing = (self: Request): Either.Either<Outgoing, HttpError> => internalOutgoing(self, info(self))
+
+/**
+ * What `outgoing` gives.
+ *
+ * @since 0.5.0
+ * @category models
+ */
+export interface Outgoing {
+  readonly fields: ReadonlyArray<readonly [string, string]>
+  readonly body: Body.Encoded
+  /** The body's length in bytes, when it is known before the body is sent. */
+  readonly length: number | undefined
+  /**
+   * The `Content-Length` to announce: the known length, but none for an empty body of a method that
+   * anticipates none (GET, HEAD, DELETE …; RFC 9110 §8.6).
+   */
+  readonly contentLength: number | undefined
+  /** `100 Continue` is to be awaited before the body: it was asked for, and there is a body. */
+  readonly expect: boolean
+  /** The caller asked for `Connection: close`. */
+  readonly close: boolean
+}
 
 /**
  * Sets deadlines for some phases, keeping the others.

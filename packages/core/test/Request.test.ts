@@ -1,4 +1,4 @@
-import { Body, Headers, Request } from "@courier/core"
+import { Body, Headers, Request, Url } from "@courier/core"
 import { describe, expect, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
@@ -128,5 +128,42 @@ describe("Request", () => {
     ["CONNECT", false],
   ] as const)("says whether %s is idempotent (%s)", (method, expected) => {
     expect(Request.isIdempotent(Request.make(method, "http://h/"))).toBe(expected)
+  })
+})
+
+describe("Request.outgoing: what any protocol sends, before its framing", () => {
+  it("keeps the request's own fields, adds the implied Content-Type, and leaves framing to the transport", () => {
+    const post = Request.post("http://a.test/", { json: { a: 1 }, headers: { "X-A": "1", Expect: "100-continue" } })
+    const o = Either.getOrThrow(Request.outgoing(post))
+    expect(o.fields).toEqual([
+      ["X-A", "1"],
+      ["Content-Type", "application/json"],
+    ])
+    expect([o.length, o.contentLength, o.expect, o.close]).toEqual([7, 7, true, false])
+    expect(
+      Either.getOrThrow(Request.wireHeaders(post, Either.getOrThrow(Url.parse("http://a.test/")))).entries,
+    ).toEqual([
+      ["Host", "a.test"],
+      ["X-A", "1"],
+      ["Content-Type", "application/json"],
+      ["Content-Length", "7"],
+      ["Expect", "100-continue"],
+    ])
+  })
+
+  it("announces no length for an empty body of a method that anticipates none, and 0 for one that does", () => {
+    const announced = (r: Request.Request) => Either.getOrThrow(Request.outgoing(r)).contentLength
+    expect([announced(Request.get("http://a.test/")), announced(Request.post("http://a.test/"))]).toEqual([
+      undefined,
+      0,
+    ])
+  })
+
+  it("refuses framing of the caller's own and a Content-Length that disagrees with the body", () => {
+    const refused = (headers: Record<string, string>) =>
+      Either.getLeft(Request.outgoing(Request.post("http://a.test/", { body: Body.text("abc"), headers })))
+    expect(Option.map(refused({ "Transfer-Encoding": "chunked" }), (e) => e._tag)).toEqual(Option.some("InvalidHeader"))
+    expect(Option.map(refused({ "Content-Length": "5" }), (e) => e._tag)).toEqual(Option.some("InvalidHeader"))
+    expect(Option.isNone(refused({ "Content-Length": "3" }))).toBe(true)
   })
 })

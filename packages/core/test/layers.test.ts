@@ -59,6 +59,19 @@ describe("core's internal layout", () => {
     expect(upward).toEqual([])
   })
 
+  // The values a user builds and reads depend on no connection machinery: the request is framed by the
+  // transport that sends it (issue 23), not by the module that defines it.
+  it("the value modules import nothing of the connection engine", () => {
+    const values = ["Body", "Headers", "HttpError", "Request", "Response", "Status", "Url"]
+    const found: Array<string> = []
+    for (const v of values) {
+      const file = path.join(src, `${v}.ts`)
+      for (const { target } of graph.get(file) ?? [])
+        if (layerOf(target) === 1) found.push(`${v}.ts -> ${name(target)}`)
+    }
+    expect(found).toEqual([])
+  })
+
   // A public module's implementation may name the module's types (`import type`, erased at run time), as in
   // Effect's own packages; every other pair of files that import each other is a circle.
   it("has no two-file import circles", () => {

@@ -6,17 +6,17 @@
  */
 import type * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Body from "../../Body.js"
-import * as Headers from "../../Headers.js"
+import type * as Body from "../../Body.js"
 import * as Http1 from "../../Http1.js"
-import { EncodeError, type HttpError, InvalidHeader, type RequestInfo } from "../../HttpError.js"
+import { type HttpError, InvalidHeader, type RequestInfo } from "../../HttpError.js"
 import type { Request } from "../../Request.js"
 import type * as Response from "../../Response.js"
 import type { Url } from "../../Url.js"
 import { concat } from "../bytes.js"
 import { encodeRequest } from "../http1/head.js"
+import { framedFields } from "../http1/request-head.js"
+import { outgoing } from "../outgoing.js"
 import { isIdempotent } from "../request.js"
-import { BODYLESS_METHODS } from "../semantics.js"
 import { millisOf, type PhaseMillis, phasesOf } from "./timers.js"
 
 export interface Prepared {
@@ -44,93 +44,6 @@ export interface Prepared {
 /** Bodies up to this size go out in the same write as the head: one syscall for most requests. */
 const COALESCE_BYTES = 64 * 1024
 
-/** The fields of a request head after Host, as written, and what they ask of the exchange. */
-interface Fields {
-  readonly fields: Array<readonly [string, string]>
-  /** The caller asked for `Connection: close`. */
-  readonly close: boolean
-  /** `Expect: 100-continue` is sent. */
-  readonly expect: boolean
-}
-
-/**
- * The fields written after Host: the request's own, less the framing (a caller-set Transfer-Encoding or
- * Upgrade is refused, a Content-Length must agree with the body), then what the body implies — Content-Type,
- * Content-Length or chunked framing, Expect — and the proxy's credentials when forwarded.
- */
-const fieldsOf = (
-  request: Request,
-  info: RequestInfo,
-  body: Body.Encoded,
-  forward: { readonly authorization: string | undefined } | undefined,
-): Either.Either<Fields, HttpError> => {
-  const fields: Array<readonly [string, string]> = []
-  let close = false
-  let hasType = false
-  let declaredLength: string | undefined
-  let expectAsked = request.expectContinue
-  for (const entry of request.headers.entries) {
-    const lower = entry[0].toLowerCase()
-    // The framing is Courier's to write: a caller-set Transfer-Encoding or Upgrade would desynchronise it.
-    if (lower === "transfer-encoding") {
-      return Either.left(new InvalidHeader({ request: info, name: entry[0], reason: "framing is set by Courier" }))
-    }
-    if (lower === "content-length") {
-      declaredLength = entry[1].trim()
-      continue
-    }
-    if (lower === "connection") {
-      const tokens = entry[1].toLowerCase()
-      if (tokens.includes("upgrade")) {
-        return Either.left(new InvalidHeader({ request: info, name: entry[0], reason: "upgrades are not supported" }))
-      }
-      if (tokens.includes("close")) close = true
-    }
-    if (lower === "expect" && entry[1].trim().toLowerCase() === "100-continue") {
-      // The caller's own `Expect: 100-continue` gets the behaviour with it.
-      expectAsked = true
-      continue
-    }
-    if (lower === "content-type") hasType = true
-    fields.push(entry)
-  }
-  const length = body._tag === "Fixed" ? body.bytes.length : body.length
-  if (declaredLength !== undefined && declaredLength !== String(length)) {
-    const reason = `Content-Length ${declaredLength} disagrees with the body (${length ?? "unknown length"})`
-    return Either.left(new InvalidHeader({ request: info, name: "Content-Length", reason }))
-  }
-  if (!hasType && body.contentType !== undefined) fields.push(["Content-Type", body.contentType])
-  if (length === undefined) fields.push(["Transfer-Encoding", "chunked"])
-  else if (length > 0 || !BODYLESS_METHODS.has(request.method)) fields.push(["Content-Length", String(length)])
-  const expect = expectAsked && length !== 0
-  if (expect) fields.push(["Expect", "100-continue"])
-  if (forward?.authorization !== undefined && !fields.some(([k]) => k.toLowerCase() === "proxy-authorization")) {
-    fields.push(["Proxy-Authorization", forward.authorization])
-  }
-  return Either.right({ fields, close, expect })
-}
-
-const encoded = (request: Request, info: RequestInfo): Either.Either<Body.Encoded, HttpError> =>
-  Either.mapLeft(Body.encode(request.body), (e) => new EncodeError({ request: info, reason: e.reason }))
-
-/**
- * The header fields an HTTP/1.1 transport writes for `request` to `url`, in order: Host, then `fieldsOf`;
- * checked as the head would be; with the body they describe.
- */
-export const wire = (
-  request: Request,
-  url: Url,
-  info: RequestInfo,
-): Either.Either<{ readonly headers: Headers.Headers; readonly body: Body.Encoded }, HttpError> =>
-  Either.flatMap(encoded(request, info), (body) =>
-    Either.flatMap(fieldsOf(request, info, body, undefined), ({ fields }) => {
-      const head = { method: request.method, target: url.target, host: url.hostHeader, headers: fields }
-      const invalid = Http1.invalidHead(head)
-      if (invalid !== undefined) return Either.left(new InvalidHeader({ request: info, ...invalid }))
-      return Either.right({ headers: Headers.unsafeFromPairs([["Host", url.hostHeader], ...fields]), body })
-    }),
-  )
-
 /**
  * Validates and encodes the request head. `forward` is the proxy an http request is forwarded through:
  * the target is then in absolute form and the proxy's credentials go in Proxy-Authorization.
@@ -142,12 +55,10 @@ export const prepare = (
   defaults: PhaseTimeouts,
   forward?: { readonly authorization: string | undefined },
 ): Either.Either<Prepared, HttpError> => {
-  const encodedBody = encoded(request, info)
-  if (Either.isLeft(encodedBody)) return Either.left(encodedBody.left)
-  const body = encodedBody.right
-  const written = fieldsOf(request, info, body, forward)
-  if (Either.isLeft(written)) return Either.left(written.left)
-  const { fields, close, expect } = written.right
+  const prepared = outgoing(request, info)
+  if (Either.isLeft(prepared)) return Either.left(prepared.left)
+  const { body, expect, close } = prepared.right
+  const fields = framedFields(prepared.right, forward)
   const target = forward === undefined ? url.target : url.href
   const head = { method: request.method, target, host: url.hostHeader, headers: fields }
   const whole = body._tag === "Fixed" && body.bytes.length <= COALESCE_BYTES && !expect

@@ -1,6 +1,7 @@
 /**
- * The HTTP/2 transport's binding to Effect: a request is prepared from `Request.wire` (the same checks as
- * HTTP/1.1, then the fields HTTP/2 forbids dropped and the pseudo-headers added), takes a stream from the
+ * The HTTP/2 transport's binding to Effect: a request is prepared from `Request.outgoing` (the same checks as
+ * HTTP/1.1, with no HTTP/1.1 framing to take off), the connection fields of the caller's own that HTTP/2
+ * forbids dropped and the pseudo-headers added, takes a stream from the
  * session pool, and runs as an `Exchange` inside one `Effect.async`. A refused stream is sent again, up to
  * `MAX_REFUSED` times, when its body is in memory. Dialling runs here: TLS with ALPN (or TCP for h2c), then
  * an http2 session over that socket, handed to the pool once the peer's first SETTINGS arrived.
@@ -10,7 +11,7 @@
 import * as http2 from "node:http2"
 import type * as net from "node:net"
 import type * as tls from "node:tls"
-import { Connector, Deadlines, HttpError, Request, type Response, type Url } from "@courier/core"
+import { Connector, Deadlines, Http1, HttpError, Request, type Response, type Url } from "@courier/core"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type * as Fiber from "effect/Fiber"
@@ -26,12 +27,15 @@ import { type Dialled, type Grant, Session, type SessionPool, type Waiter } from
 /** How many times a refused stream is sent again. */
 const MAX_REFUSED = 2
 
-/** Fields that belong to an HTTP/1.1 connection and are malformed in HTTP/2 (RFC 9113 §8.2.2), and Host, which becomes `:authority`. */
+/**
+ * Fields of the caller's own that belong to an HTTP/1.1 connection and are malformed in HTTP/2 (RFC 9113
+ * §8.2.2), Host, which is `:authority` here, and an `Expect` other than the `100-continue` that `outgoing`
+ * turns into its flag.
+ */
 const DROPPED: ReadonlySet<string> = new Set([
   "connection",
   "keep-alive",
   "proxy-connection",
-  "transfer-encoding",
   "upgrade",
   "host",
   "expect",
@@ -55,31 +59,38 @@ export const prepare = (
   url: Url.Url,
   defaults: Deadlines.Phases,
 ): Either.Either<Prepared, HttpError.HttpError> =>
-  Either.map(Request.wire(request, url), ({ headers, body }) => {
+  Either.flatMap(Request.outgoing(request), ({ fields: own, body, length, contentLength }) => {
+    // The head's rules are HTTP's, whatever the framing: a token method and field names, clean values.
+    const head = { method: request.method, target: url.target, host: url.hostHeader, headers: own }
+    const invalid = Http1.invalidHead(head)
+    if (invalid !== undefined) {
+      return Either.left(new HttpError.InvalidHeader({ request: Request.info(request), ...invalid }))
+    }
     const fields: http2.OutgoingHttpHeaders = {
       ":method": request.method,
       ":scheme": url.origin.scheme,
       ":authority": url.hostHeader,
       ":path": url.target,
     }
-    for (const [name, value] of headers.entries) {
+    for (const [name, value] of own) {
       const lower = name.toLowerCase()
       if (DROPPED.has(lower)) continue
       if (lower === "te" && value.trim().toLowerCase() !== "trailers") continue
       const had = fields[lower]
       fields[lower] = had === undefined ? value : Array.isArray(had) ? [...had, value] : [String(had), value]
     }
-    const empty = body._tag === "Fixed" ? body.bytes.length === 0 : body.length === 0
-    return {
+    // HTTP/2 frames the body itself; a known length is still announced (RFC 9113 §8.1.1).
+    if (contentLength !== undefined) fields["content-length"] = String(contentLength)
+    return Either.right({
       info: Request.info(request),
       headers: fields,
       body,
-      empty,
+      empty: length === 0,
       replayable: body._tag === "Fixed",
       timeouts: Deadlines.phases(request.timeouts, defaults),
       maxBytes: request.maxResponseBytes,
       onInformational: request.onInformational,
-    }
+    })
   })
 
 /** The origin spoke HTTP/1.1 when dialled: the request goes over the HTTP/1.1 transport instead. */
