@@ -7,7 +7,7 @@
  */
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import { type PhaseMillis, phasesOf, type Timer, Timers, timer } from "./internal/engine/timers.js"
+import { type Phases as EnginePhases, phasesOf, type Timer, Timers, timer } from "./internal/engine/timers.js"
 import type { Timeouts } from "./Request.js"
 
 /**
@@ -16,7 +16,7 @@ import type { Timeouts } from "./Request.js"
  * @since 0.4.0
  * @category models
  */
-export interface Phases extends PhaseMillis {}
+export interface Phases extends EnginePhases {}
 
 /**
  * Each phase's deadline: the one `timeouts` sets, else the default; `defaults` itself when `timeouts` sets

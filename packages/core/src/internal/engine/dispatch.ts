@@ -19,15 +19,16 @@ import { type Engine, Exchange, type Mode } from "./exchange.js"
 import { connectFailure } from "./failures.js"
 import { pinned } from "./pinned.js"
 import type * as Pool from "./pool.js"
-import { type PhaseTimeouts, type Prepared, prepare } from "./prepare.js"
+import { type Prepared, prepare } from "./prepare.js"
 import { type Route, refusal } from "./proxy.js"
 import { abandon, concluded, run, Streamed } from "./run.js"
+import type { Phases } from "./timers.js"
 
 export interface DispatcherOptions {
   readonly connections: Connections
   readonly engine: Engine
   /** The transport's default deadlines, phase by phase. */
-  readonly defaults: PhaseTimeouts
+  readonly defaults: Phases
   readonly route: (origin: Url.Origin) => Route
   /** Requests read whole may share a busy connection (HTTP/1.1 pipelining). */
   readonly pipelining: boolean

@@ -39,8 +39,8 @@ import { bodiless } from "../http1/framing.js"
 import type { Event, Head, Limits } from "../http1/model.js"
 import { fromFailure, ioError } from "./failures.js"
 import type { Fate, Lease, Pool } from "./pool.js"
-import type { PhaseTimeouts, Prepared } from "./prepare.js"
-import { type Timer, type Timers, timer } from "./timers.js"
+import type { Prepared } from "./prepare.js"
+import { type Phases, type Timer, type Timers, timer } from "./timers.js"
 
 /** What every exchange of one transport shares. */
 export interface Engine {
@@ -146,7 +146,7 @@ export class Exchange {
     return this.lease.conn.socket
   }
 
-  get timeouts(): PhaseTimeouts {
+  get timeouts(): Phases {
     return this.prepared.timeouts
   }
 

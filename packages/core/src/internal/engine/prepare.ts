@@ -17,7 +17,7 @@ import { encodeRequest } from "../http1/head.js"
 import { framedFields } from "../http1/request-head.js"
 import { outgoing } from "../outgoing.js"
 import { isIdempotent } from "../request.js"
-import { millisOf, type PhaseMillis, phasesOf } from "./timers.js"
+import { millisOf, type Phases, phasesOf } from "./timers.js"
 
 export interface Prepared {
   readonly info: RequestInfo
@@ -37,7 +37,7 @@ export interface Prepared {
   /** The request may be sent again on a fresh connection if a reused one turns out to be dead. */
   readonly replayable: boolean
   /** Phase deadlines in milliseconds; Infinity for none. */
-  readonly timeouts: PhaseTimeouts
+  readonly timeouts: Phases
   readonly onInformational: ((i: Response.Informational) => Effect.Effect<void>) | undefined
 }
 
@@ -52,7 +52,7 @@ export const prepare = (
   request: Request,
   url: Url,
   info: RequestInfo,
-  defaults: PhaseTimeouts,
+  defaults: Phases,
   forward?: { readonly authorization: string | undefined },
 ): Either.Either<Prepared, HttpError> => {
   const prepared = outgoing(request, info)
@@ -85,8 +85,5 @@ export const prepare = (
     onInformational: request.onInformational,
   })
 }
-
-/** Deadlines of the phases below the Client, in milliseconds (Infinity: none). */
-export type PhaseTimeouts = PhaseMillis
 
 export { millisOf }

@@ -17,7 +17,7 @@ export const millisOf = (d: Duration.DurationInput | undefined, otherwise: numbe
   d === undefined ? otherwise : Duration.toMillis(Duration.decode(d))
 
 /** Deadlines of the phases below the Client, in milliseconds (Infinity: none). */
-export interface PhaseMillis {
+export interface Phases {
   readonly acquire: number
   readonly connect: number
   readonly send: number
@@ -26,7 +26,7 @@ export interface PhaseMillis {
 }
 
 /** Each phase's deadline: the one `t` sets, else the default; `defaults` itself when `t` sets none. */
-export const phasesOf = (t: Omit<Timeouts, "total"> | undefined, defaults: PhaseMillis): PhaseMillis => {
+export const phasesOf = (t: Omit<Timeouts, "total"> | undefined, defaults: Phases): Phases => {
   if (
     t === undefined ||
     (t.acquire === undefined &&
