@@ -13,7 +13,8 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import type * as Scope from "effect/Scope"
-import type { HttpError } from "./HttpError.js"
+import { MAX_BUFFERED_BODY_BYTES } from "./Http1.js"
+import { BodyTooLarge, type HttpError, type RequestInfo } from "./HttpError.js"
 import type { Request } from "./Request.js"
 import * as Response from "./Response.js"
 import type { Origin, Url } from "./Url.js"
@@ -64,3 +65,46 @@ export const fromSend = (send: Service["send"]): Service => ({
  * @category fiber refs
  */
 export const currentAttempt: FiberRef.FiberRef<number> = FiberRef.unsafeMake(1)
+
+/**
+ * One response body's budget as a transport receives it — the one rule every transport applies: the
+ * request's `maxResponseBytes`, or by default `Http1.MAX_BUFFERED_BODY_BYTES` when the body is read into
+ * memory and no limit when it streams. A body announced past the limit is refused at the head, before any of
+ * it is read (undici's `maxResponseSize`); one that grows past it is refused as it arrives.
+ *
+ * @since 0.5.0
+ * @category limits
+ */
+export class BodyBudget {
+  /** Body bytes received so far. */
+  received = 0
+  /** The most body bytes the response may have as received. */
+  readonly limit: number
+
+  constructor(
+    private readonly request: RequestInfo,
+    maxResponseBytes: number | undefined,
+    buffered: boolean,
+  ) {
+    this.limit = maxResponseBytes ?? (buffered ? MAX_BUFFERED_BODY_BYTES : Number.POSITIVE_INFINITY)
+  }
+
+  /** The refusal of a head that announces a body past the limit (a bodiless response announces none), or undefined. */
+  announced(length: number | undefined, bodiless: boolean): BodyTooLarge | undefined {
+    if (length === undefined || length <= this.limit || bodiless) return undefined
+    return new BodyTooLarge({
+      request: this.request,
+      limit: this.limit,
+      received: 0,
+      decoded: false,
+      announced: length,
+    })
+  }
+
+  /** Counts `n` more bytes received: the refusal once they pass the limit, or undefined. */
+  receive(n: number): BodyTooLarge | undefined {
+    this.received += n
+    if (this.received <= this.limit) return undefined
+    return new BodyTooLarge({ request: this.request, limit: this.limit, received: this.received, decoded: false })
+  }
+}

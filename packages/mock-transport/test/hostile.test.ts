@@ -177,13 +177,30 @@ describe("ScriptedPeer: uploads", () => {
 describe("MockTransport: limits as the node transport has them", () => {
   it.effect("a reply body past maxResponseBytes is BodyTooLarge", () =>
     Effect.gen(function* () {
+      // Announced by its Content-Length: refused at the head, before any of it is read.
       const error = yield* Effect.flip(Client.get("http://h/big", { maxResponseBytes: 1000 }))
-      expect(error).toMatchObject({ _tag: "BodyTooLarge", limit: 1000, decoded: false })
+      expect(error).toMatchObject({ _tag: "BodyTooLarge", limit: 1000, decoded: false, received: 0, announced: 4096 })
       expect((yield* Client.get("http://h/big", { maxResponseBytes: 4096 })).status).toBe(200)
+      // Chunked: refused as it passes the limit.
+      const growing = yield* Effect.flip(Client.get("http://h/chunked", { maxResponseBytes: 1000 }))
+      expect(growing).toMatchObject({ _tag: "BodyTooLarge", limit: 1000, received: 1024 })
+      expect(growing).not.toHaveProperty("announced", 4096)
     }).pipe(
       Effect.provide(
         Client.layer().pipe(
-          Layer.provideMerge(MockTransport.layer([{ path: "/big", reply: { status: 200, text: "x".repeat(4096) } }])),
+          Layer.provideMerge(
+            MockTransport.layer([
+              { path: "/big", reply: { status: 200, text: "x".repeat(4096) } },
+              {
+                path: "/chunked",
+                reply: {
+                  status: 200,
+                  chunks: ["x".repeat(512), "x".repeat(512), "x".repeat(512)],
+                  trailers: { "X-T": "1" },
+                },
+              },
+            ]),
+          ),
         ),
       ),
     ),

@@ -5,9 +5,10 @@
  * body deadlines apply here as they do over sockets.
  * @internal
  */
-import { Headers, HttpError, Response } from "@courier/core"
+import { Headers, Http1, HttpError, Response, Transport } from "@courier/core"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { millisOf } from "./duration.js"
 
@@ -102,23 +103,19 @@ export interface Cut {
   readonly error: (received: number, expected: number | undefined) => HttpError.HttpError
 }
 
-/** Builds the response for a reply, its body cut short by `cut` if given. */
-/** The body, failing with BodyTooLarge past `maxBytes` as the node transport does. */
+/** The body, refused as it passes the budget, as every transport refuses it. */
 const limited = (
   body: Stream.Stream<Uint8Array, HttpError.HttpError>,
-  maxBytes: number | undefined,
-  request: HttpError.RequestInfo,
-): Stream.Stream<Uint8Array, HttpError.HttpError> => {
-  if (maxBytes === undefined) return body
-  let received = 0
-  return Stream.mapEffect(body, (chunk) => {
-    received += chunk.length
-    return received > maxBytes
-      ? Effect.fail(new HttpError.BodyTooLarge({ request, limit: maxBytes, received, decoded: false }))
-      : Effect.succeed(chunk)
-  })
-}
+  budget: Transport.BodyBudget,
+): Stream.Stream<Uint8Array, HttpError.HttpError> =>
+  budget.limit === Number.POSITIVE_INFINITY
+    ? body
+    : Stream.mapEffect(body, (chunk) => {
+        const over = budget.receive(chunk.length)
+        return over === undefined ? Effect.succeed(chunk) : Effect.fail(over)
+      })
 
+/** Builds the response for a reply, its body cut short by `cut` if given. */
 export const respond = (
   reply: Reply,
   request: HttpError.RequestInfo,
@@ -143,6 +140,12 @@ export const respond = (
     ) {
       headers = Headers.set(headers, "Transfer-Encoding", "chunked")
     }
+    // The body's budget, as every transport keeps it: a body announced past it is refused at the head.
+    const budget = new Transport.BodyBudget(request, deadlines.maxBytes, false)
+    const declared = Number(Option.getOrUndefined(Headers.get(headers, "content-length")))
+    const announced = Number.isFinite(declared) ? declared : undefined
+    const refused = budget.announced(announced, Http1.isBodiless(request.method, reply.status))
+    if (refused !== undefined) return yield* Effect.fail(refused)
     const gap = millis(reply.chunkDelay)
     let first = true
     let received = 0
@@ -175,7 +178,7 @@ export const respond = (
       connection,
       body: {
         stream: Stream.concat(
-          limited(body, deadlines.maxBytes, request),
+          limited(body, budget),
           Stream.execute(
             Effect.sync(() => {
               if (reply.trailers !== undefined) response.trailers = Headers.fromInput(reply.trailers)

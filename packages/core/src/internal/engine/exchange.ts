@@ -30,9 +30,10 @@
 import type * as Effect from "effect/Effect"
 import type { Socket, SocketError } from "../../Connector.js"
 import * as Headers from "../../Headers.js"
-import { MAX_BUFFERED_BODY_BYTES } from "../../Http1.js"
-import { BodyTooLarge, type HttpError, IOError, Timeout } from "../../HttpError.js"
+import type { HttpError } from "../../HttpError.js"
+import { IOError, Timeout } from "../../HttpError.js"
 import * as Response from "../../Response.js"
+import { BodyBudget } from "../../Transport.js"
 import { concatAll } from "../bytes.js"
 import { ResponseDecoder } from "../http1/decoder.js"
 import { bodiless } from "../http1/framing.js"
@@ -117,9 +118,8 @@ export class Exchange {
   private refused = false
   /** The failure, once failed: every later report repeats it. */
   failure: HttpError | undefined
-  /** Body bytes received so far, against `maxBytes`. */
-  private received = 0
-  private readonly maxBytes: number
+  /** The response body's budget: bytes received against the limit. */
+  private readonly budget: BodyBudget
   private timer: Timer | undefined
   /** When the present wait began (Clock millis), or IDLE. */
   private since = IDLE
@@ -138,8 +138,7 @@ export class Exchange {
     readonly mode: Mode,
   ) {
     this.decoder = new ResponseDecoder(prepared.method, engine.limits)
-    this.maxBytes =
-      prepared.maxResponseBytes ?? (mode === "buffered" ? MAX_BUFFERED_BODY_BYTES : Number.POSITIVE_INFINITY)
+    this.budget = new BodyBudget(prepared.info, prepared.maxResponseBytes, mode === "buffered")
   }
 
   get socket(): Socket {
@@ -324,21 +323,15 @@ export class Exchange {
     for (const e of events) {
       switch (e._tag) {
         case "Data": {
-          this.received += e.chunk.length
-          if (this.received > this.maxBytes) {
-            const limit = this.maxBytes
-            return new BodyTooLarge({ request: this.prepared.info, limit, received: this.received, decoded: false })
-          }
+          const over = this.budget.receive(e.chunk.length)
+          if (over !== undefined) return over
           this.pending.push(e.chunk)
           break
         }
         case "Head": {
           // A body announced past the limit is refused before any of it is read, as undici's maxResponseSize.
-          const announced = e.contentLength
-          if (announced !== undefined && announced > this.maxBytes && !bodiless(this.prepared.method, e.status)) {
-            const limit = this.maxBytes
-            return new BodyTooLarge({ request: this.prepared.info, limit, received: 0, decoded: false, announced })
-          }
+          const over = this.budget.announced(e.contentLength, bodiless(this.prepared.method, e.status))
+          if (over !== undefined) return over
           this.head = e
           if (this.state !== "Sending") this.enter("Body", this.mode === "buffered" ? "from now" : "from the next wait")
           break

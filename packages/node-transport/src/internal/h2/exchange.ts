@@ -11,7 +11,7 @@
  * @internal
  */
 import * as http2 from "node:http2"
-import { type Body, type Deadlines, Headers, Http1, HttpError, Response } from "@courier/core"
+import { type Body, type Deadlines, Headers, Http1, HttpError, Response, Transport } from "@courier/core"
 import type * as Effect from "effect/Effect"
 import type { Session } from "./pool.js"
 
@@ -72,11 +72,11 @@ export class Exchange {
   readonly stream: http2.ClientHttp2Stream
   private readonly chunks: Array<Uint8Array> = []
   private queued = 0
-  private received = 0
+  /** The response body's budget: bytes received against the limit. */
+  private readonly budget: Transport.BodyBudget
   private failure: Failure | undefined
   private response: Response.Response | undefined
   private deadline: Deadlines.Deadline | undefined
-  private readonly maxBytes: number
   /** Called once the stream has closed, whatever the outcome (the binding stops the upload). */
   afterClose: (() => void) | undefined
   /** What node reported when the stream failed: a reset, or the connection's own failure. */
@@ -97,8 +97,7 @@ export class Exchange {
     readonly mode: Mode,
     private readonly released: (session: Session) => void,
   ) {
-    this.maxBytes =
-      prepared.maxBytes ?? (mode === "buffered" ? Http1.MAX_BUFFERED_BODY_BYTES : Number.POSITIVE_INFINITY)
+    this.budget = new Transport.BodyBudget(prepared.info, prepared.maxBytes, mode === "buffered")
     // `request` throws for a session that is closing or out of stream ids; the caller catches it.
     this.stream = session.session.request(prepared.headers, { endStream: prepared.empty })
     session.open.add(this)
@@ -141,13 +140,8 @@ export class Exchange {
     const announced = length === undefined ? undefined : Number(length)
     const bodiless = Http1.isBodiless(String(this.prepared.headers[":method"]), status)
     // A body announced past the limit is refused before any of it is read, as over HTTP/1.1.
-    if (announced !== undefined && announced > this.maxBytes && !bodiless) {
-      const limit = this.maxBytes
-      this.fail(
-        new HttpError.BodyTooLarge({ request: this.prepared.info, limit, received: 0, decoded: false, announced }),
-      )
-      return
-    }
+    const refused = this.budget.announced(announced, bodiless)
+    if (refused !== undefined) return this.fail(refused)
     this.response = Response.make({
       request: this.prepared.info,
       status,
@@ -169,14 +163,8 @@ export class Exchange {
 
   private data(chunk: Buffer): void {
     if (this.state !== "Body") return
-    this.received += chunk.length
-    if (this.received > this.maxBytes) {
-      const limit = this.maxBytes
-      this.fail(
-        new HttpError.BodyTooLarge({ request: this.prepared.info, limit, received: this.received, decoded: false }),
-      )
-      return
-    }
+    const over = this.budget.receive(chunk.length)
+    if (over !== undefined) return this.fail(over)
     this.chunks.push(chunk)
     this.queued += chunk.length
     if (this.mode === "buffered") {
@@ -211,8 +199,8 @@ export class Exchange {
     // connection goes, so this is where a cut body shows.
     const expected = response.contentLength
     const bodiless = Http1.isBodiless(String(this.prepared.headers[":method"]), response.status)
-    if (expected !== undefined && !bodiless && this.received !== expected) {
-      this.fail(new HttpError.IncompleteRead({ request: this.prepared.info, received: this.received, expected }))
+    if (expected !== undefined && !bodiless && this.budget.received !== expected) {
+      this.fail(new HttpError.IncompleteRead({ request: this.prepared.info, received: this.budget.received, expected }))
       return
     }
     this.state = "Ended"
@@ -263,7 +251,7 @@ export class Exchange {
     if (this.state === "Body") {
       return new HttpError.IncompleteRead({
         request: info,
-        received: this.received,
+        received: this.budget.received,
         expected: this.response?.contentLength,
       })
     }
