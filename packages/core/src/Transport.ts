@@ -13,6 +13,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import type * as Scope from "effect/Scope"
+import * as Headers from "./Headers.js"
 import { MAX_BUFFERED_BODY_BYTES } from "./Http1.js"
 import { BodyTooLarge, type HttpError, type RequestInfo } from "./HttpError.js"
 import type { Request } from "./Request.js"
@@ -106,5 +107,35 @@ export class BodyBudget {
     this.received += n
     if (this.received <= this.limit) return undefined
     return new BodyTooLarge({ request: this.request, limit: this.limit, received: this.received, decoded: false })
+  }
+}
+
+/**
+ * The 1xx responses of one exchange (RFC 9110 §15.2), kept for the request's `onInformational` hook and
+ * handed to it in order once the final response is in — one hand-off for every transport. Without a hook,
+ * nothing is kept.
+ *
+ * @since 0.5.0
+ * @category informational
+ */
+export class Interim {
+  private held: Array<Response.Informational> | undefined
+
+  constructor(private readonly hook: ((informational: Response.Informational) => Effect.Effect<void>) | undefined) {}
+
+  /** Keeps a 1xx response for the hook. */
+  add(status: number, reason: string, fields: ReadonlyArray<readonly [string, string]>): void {
+    if (this.hook === undefined) return
+    this.held ??= []
+    this.held.push({ status, reason, headers: Headers.unsafeFromPairs(fields) })
+  }
+
+  /** The hook run over the 1xx responses kept, in order, and forgets them; undefined when there are none. */
+  take(): Effect.Effect<void> | undefined {
+    const held = this.held
+    const hook = this.hook
+    if (held === undefined || hook === undefined) return undefined
+    this.held = undefined
+    return Effect.forEach(held, hook, { discard: true })
   }
 }

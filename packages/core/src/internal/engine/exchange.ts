@@ -33,7 +33,7 @@ import * as Headers from "../../Headers.js"
 import type { HttpError } from "../../HttpError.js"
 import { IOError, Timeout } from "../../HttpError.js"
 import * as Response from "../../Response.js"
-import { BodyBudget } from "../../Transport.js"
+import { BodyBudget, Interim } from "../../Transport.js"
 import { concatAll } from "../bytes.js"
 import { ResponseDecoder } from "../http1/decoder.js"
 import { bodiless } from "../http1/framing.js"
@@ -105,7 +105,7 @@ export class Exchange {
   private pending: Array<Uint8Array> = []
   trailers: ReadonlyArray<readonly [string, string]> = []
   /** 1xx responses not yet handed to the request's hook. */
-  informational: Array<Response.Informational> | undefined
+  readonly interim: Interim
   /** A `100 Continue` arrived. */
   continued = false
   /** The request body was cut short (a final response came first): the connection is not reused. */
@@ -139,6 +139,7 @@ export class Exchange {
   ) {
     this.decoder = new ResponseDecoder(prepared.method, engine.limits)
     this.budget = new BodyBudget(prepared.info, prepared.maxResponseBytes, mode === "buffered")
+    this.interim = new Interim(prepared.onInformational)
   }
 
   get socket(): Socket {
@@ -348,10 +349,7 @@ export class Exchange {
           return fromFailure(this.prepared.info, e.failure)
         case "Informational": {
           if (e.status === 100) this.continued = true
-          if (this.prepared.onInformational !== undefined) {
-            this.informational ??= []
-            this.informational.push({ status: e.status, reason: e.reason, headers: Headers.unsafeFromPairs(e.headers) })
-          }
+          this.interim.add(e.status, e.reason, e.headers)
           break
         }
         case "NeedData":

@@ -33,20 +33,11 @@ export class Streamed {
   })
 }
 
-/** Hands the 1xx responses collected to the request's hook, in order. */
-const informed = (ex: Exchange): Effect.Effect<void> | undefined => {
-  const all = ex.informational
-  const hook = ex.prepared.onInformational
-  if (all === undefined || hook === undefined) return undefined
-  ex.informational = undefined
-  return Effect.forEach(all, hook, { discard: true })
-}
-
 /** The response an outcome stands for, or its failure, after the connection's closing. */
 export const responseOf = (ex: Exchange, outcome: Outcome): Effect.Effect<Response.Response, HttpError> => {
   if (outcome._tag === "Failed") return afterClosing(outcome.closing, Effect.fail(outcome.error))
   const response = ex.respond(ex.ended ? undefined : new Streamed(ex))
-  const hooks = informed(ex)
+  const hooks = ex.interim.take()
   return afterClosing(outcome.closing, hooks === undefined ? Effect.succeed(response) : Effect.as(hooks, response))
 }
 

@@ -84,7 +84,7 @@ export class Exchange {
   /** A delivery to the waiting reader is scheduled for the end of this turn. */
   private delivering = false
   /** The 1xx responses received, for the binding to hand to the request's hook. */
-  informational: Array<Response.Informational> | undefined
+  readonly interim: Transport.Interim
   /** Waiting for the head (or, when buffered, the whole response). */
   private onResponse: ((outcome: Response.Response | Failure) => void) | undefined
   /** A reader waiting for more of the body. */
@@ -98,6 +98,7 @@ export class Exchange {
     private readonly released: (session: Session) => void,
   ) {
     this.budget = new Transport.BodyBudget(prepared.info, prepared.maxBytes, mode === "buffered")
+    this.interim = new Transport.Interim(prepared.onInformational)
     // `request` throws for a session that is closing or out of stream ids; the caller catches it.
     this.stream = session.session.request(prepared.headers, { endStream: prepared.empty })
     session.open.add(this)
@@ -117,10 +118,7 @@ export class Exchange {
       this.head(headers, raw),
     )
     s.on("headers", (headers: http2.IncomingHttpHeaders) => {
-      if (this.prepared.onInformational === undefined || this.state !== "Head") return
-      const status = Number(headers[":status"])
-      this.informational ??= []
-      this.informational.push({ status, reason: "", headers: Headers.unsafeFromPairs(fieldsOf(headers)) })
+      if (this.state === "Head") this.interim.add(Number(headers[":status"]), "", fieldsOf(headers))
     })
     s.on("data", (chunk: Buffer) => this.data(chunk))
     s.on("trailers", (headers: http2.IncomingHttpHeaders) => {
@@ -141,7 +139,10 @@ export class Exchange {
     const bodiless = Http1.isBodiless(String(this.prepared.headers[":method"]), status)
     // A body announced past the limit is refused before any of it is read, as over HTTP/1.1.
     const refused = this.budget.announced(announced, bodiless)
-    if (refused !== undefined) return this.fail(refused)
+    if (refused !== undefined) {
+      this.fail(refused)
+      return
+    }
     this.response = Response.make({
       request: this.prepared.info,
       status,
@@ -164,7 +165,10 @@ export class Exchange {
   private data(chunk: Buffer): void {
     if (this.state !== "Body") return
     const over = this.budget.receive(chunk.length)
-    if (over !== undefined) return this.fail(over)
+    if (over !== undefined) {
+      this.fail(over)
+      return
+    }
     this.chunks.push(chunk)
     this.queued += chunk.length
     if (this.mode === "buffered") {

@@ -133,11 +133,8 @@ const unopened = (session: Session, p: Prepared, e: NodeJS.ErrnoException): Fail
 /** The outcome as an Effect, after the 1xx responses went to the request's hook. */
 const outcomeOf = (ex: Exchange, outcome: Response.Response | Failure): Effect.Effect<Exchange, Failure> => {
   if (outcome instanceof Refused || HttpError.isHttpError(outcome)) return Effect.fail(outcome)
-  const all = ex.informational
-  const hook = ex.prepared.onInformational
-  if (all === undefined || hook === undefined) return Effect.succeed(ex)
-  ex.informational = undefined
-  return Effect.as(Effect.forEach(all, hook, { discard: true }), ex)
+  const hooks = ex.interim.take()
+  return hooks === undefined ? Effect.succeed(ex) : Effect.as(hooks, ex)
 }
 
 /** Sends a streamed body in pieces, each once the stream has room; a failing body resets the stream. */
