@@ -66,6 +66,31 @@ describe("the Client over HTTP/2", () => {
     }),
   )
 
+  it.scoped(
+    "1xx responses reach the request's hook in order, before the response, and a body over the limit is refused at its head",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* h2Server("h2", (stream) => {
+          stream.additionalHeaders({ ":status": 103, link: "</a.css>; rel=preload" })
+          stream.additionalHeaders({ ":status": 103, link: "</b.js>; rel=preload" })
+          stream.respond({ ":status": 200, "content-length": "5" })
+          stream.end("hello")
+        })
+        const seen: Array<string> = []
+        const request = Request.get(`${server.url}/hints`).pipe(
+          Request.setOnInformational((i) => Effect.sync(() => seen.push(`${i.status} ${i.headers.entries[0]?.[1]}`))),
+        )
+        const r = yield* Client.fetch(request).pipe(Effect.provide(client()))
+        expect([seen, yield* Response.text(r)]).toEqual([
+          ["103 </a.css>; rel=preload", "103 </b.js>; rel=preload"],
+          "hello",
+        ])
+        const small = Request.setMaxResponseBytes(request, 4)
+        const refused = yield* Effect.flip(Client.fetch(small).pipe(Effect.provide(client())))
+        expect(refused).toMatchObject({ _tag: "BodyTooLarge", limit: 4, received: 0, announced: 5 })
+      }),
+  )
+
   it.scoped("a transient status is retried by the retry policy", () =>
     Effect.gen(function* () {
       const server = yield* h2Server("h2", routes())
