@@ -119,9 +119,19 @@ export class BodyBudget {
  * @category informational
  */
 export class Interim {
+  /** The one keeper of a request without a hook: it keeps nothing, so exchanges share it. */
+  private static readonly none = new Interim(undefined)
+
+  /** The keeper for a request's hook: a shared one that keeps nothing when there is no hook. */
+  static of(hook: ((informational: Response.Informational) => Effect.Effect<void>) | undefined): Interim {
+    return hook === undefined ? Interim.none : new Interim(hook)
+  }
+
   private held: Array<Response.Informational> | undefined
 
-  constructor(private readonly hook: ((informational: Response.Informational) => Effect.Effect<void>) | undefined) {}
+  private constructor(
+    private readonly hook: ((informational: Response.Informational) => Effect.Effect<void>) | undefined,
+  ) {}
 
   /** Keeps a 1xx response for the hook. */
   add(status: number, reason: string, fields: ReadonlyArray<readonly [string, string]>): void {

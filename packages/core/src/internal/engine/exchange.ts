@@ -139,7 +139,7 @@ export class Exchange {
   ) {
     this.decoder = new ResponseDecoder(prepared.method, engine.limits)
     this.budget = new BodyBudget(prepared.info, prepared.maxResponseBytes, mode === "buffered")
-    this.interim = new Interim(prepared.onInformational)
+    this.interim = Interim.of(prepared.onInformational)
   }
 
   get socket(): Socket {

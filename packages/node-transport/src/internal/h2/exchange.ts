@@ -98,7 +98,7 @@ export class Exchange {
     private readonly released: (session: Session) => void,
   ) {
     this.budget = new Transport.BodyBudget(prepared.info, prepared.maxBytes, mode === "buffered")
-    this.interim = new Transport.Interim(prepared.onInformational)
+    this.interim = Transport.Interim.of(prepared.onInformational)
     // `request` throws for a session that is closing or out of stream ids; the caller catches it.
     this.stream = session.session.request(prepared.headers, { endStream: prepared.empty })
     session.open.add(this)
