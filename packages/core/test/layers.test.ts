@@ -2,7 +2,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 
-// The layers of core's internals (docs/ARCHITECTURE.md, "Layout"): the client's policies run over the
+// The layers of core's internals (docs/ARCHITECTURE.md, "Packages and modules"): the client's policies run over the
 // engine (connections, exchanges, the pool), which runs over the HTTP/1.1 codec. Imports go down only.
 const src = path.join(import.meta.dirname, "../src")
 const internal = path.join(src, "internal")

@@ -1,0 +1,86 @@
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { describe, expect, it } from "@effect/vitest"
+
+// The layers of node-transport (docs/ARCHITECTURE.md, "Packages and modules"): the HTTP/2 machine (its session pool and
+// stream exchange) runs no Effect, and its binding (transport, service) runs it; both sit on the node
+// internals every protocol shares (dialling, SOCKS, DNS, sockets), which know nothing of HTTP/2; and the
+// package sees core only through its public entry points, as any transport written outside core would.
+const src = path.join(import.meta.dirname, "../src")
+const internal = path.join(src, "internal")
+const h2 = path.join(internal, "h2")
+
+const files = (dir: string): Array<string> =>
+  fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) =>
+      e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : [],
+    )
+
+interface Import {
+  readonly specifier: string
+  /** The file a relative import names; undefined for a package. */
+  readonly target: string | undefined
+  readonly typeOnly: boolean
+}
+
+const importsOf = (file: string): Array<Import> =>
+  [...fs.readFileSync(file, "utf8").matchAll(/import(\s+type)?[^"]*?from\s*"([^"]+)"/g)].map((m) => {
+    const specifier = m[2] as string
+    return {
+      specifier,
+      target: specifier.startsWith(".")
+        ? path.resolve(path.dirname(file), specifier.replace(/\.js$/, ".ts"))
+        : undefined,
+      typeOnly: m[1] !== undefined,
+    }
+  })
+
+const graph = new Map(files(src).map((f) => [f, importsOf(f)]))
+const name = (f: string) => path.relative(src, f)
+const inside = (f: string, dir: string) => f.startsWith(dir + path.sep)
+
+describe("node-transport's layout", () => {
+  it("the node internals every protocol shares import nothing of HTTP/2", () => {
+    const found: Array<string> = []
+    for (const [file, imports] of graph) {
+      if (!inside(file, internal) || inside(file, h2)) continue
+      for (const { target } of imports)
+        if (target !== undefined && inside(target, h2)) found.push(`${name(file)} -> ${name(target)}`)
+    }
+    expect(found).toEqual([])
+  })
+
+  it("the HTTP/2 machine (pool, exchange) runs no Effect: it names Effect's types only", () => {
+    const found: Array<string> = []
+    for (const machine of ["pool.ts", "exchange.ts"]) {
+      const file = path.join(h2, machine)
+      for (const { specifier, typeOnly } of graph.get(file) ?? []) {
+        if (specifier.startsWith("effect") && !typeOnly) found.push(`h2/${machine} -> ${specifier}`)
+      }
+    }
+    expect(found).toEqual([])
+  })
+
+  it("core is seen through its public entry points only", () => {
+    const found: Array<string> = []
+    for (const [file, imports] of graph) {
+      for (const { specifier } of imports) {
+        if (/core\/src|@courier\/core\/(?!Platform$)/.test(specifier)) found.push(`${name(file)} -> ${specifier}`)
+      }
+    }
+    expect(found).toEqual([])
+  })
+
+  it("has no two-file import circles", () => {
+    const circles: Array<string> = []
+    for (const [file, imports] of graph) {
+      for (const { target, typeOnly } of imports) {
+        if (target === undefined || typeOnly || file > target) continue
+        const back = graph.get(target)?.find((i) => i.target === file && !i.typeOnly)
+        if (back !== undefined) circles.push(`${name(file)} <-> ${name(target)}`)
+      }
+    }
+    expect(circles).toEqual([])
+  })
+})
