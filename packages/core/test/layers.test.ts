@@ -1,32 +1,13 @@
-import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
+import { files, type LocalImport as Import, localGraphOf } from "./source-graph.js"
 
 // The layers of core's internals (docs/ARCHITECTURE.md, "Packages and modules"): the client's policies run over the
 // engine (connections, exchanges, the pool), which runs over the HTTP/1.1 codec. Imports go down only.
 const src = path.join(import.meta.dirname, "../src")
 const internal = path.join(src, "internal")
 
-const files = (dir: string): Array<string> =>
-  fs
-    .readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) =>
-      e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : [],
-    )
-
-interface Import {
-  readonly target: string
-  /** `import type`: erased at run time. */
-  readonly typeOnly: boolean
-}
-
-const importsOf = (file: string): Array<Import> =>
-  [...fs.readFileSync(file, "utf8").matchAll(/import(\s+type)?[^"]*?from\s*"(\.{1,2}\/[^"]+)"/g)].map((m) => ({
-    target: path.resolve(path.dirname(file), (m[2] as string).replace(/\.js$/, ".ts")),
-    typeOnly: m[1] !== undefined,
-  }))
-
-const graph = new Map(files(src).map((f) => [f, importsOf(f)]))
+const graph = localGraphOf(src)
 /** A public module (src/*.ts), whose types its own implementation in internal/ may name. */
 const isPublic = (f: string) => path.dirname(f) === src
 const name = (f: string) => path.relative(src, f)

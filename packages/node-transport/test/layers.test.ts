@@ -1,6 +1,6 @@
-import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
+import { graphOf } from "../../core/test/source-graph.js"
 
 // The layers of node-transport (docs/ARCHITECTURE.md, "Packages and modules"): the HTTP/2 machine (its session pool and
 // stream exchange) runs no Effect, and its binding (transport, service) runs it; both sit on the node
@@ -10,33 +10,7 @@ const src = path.join(import.meta.dirname, "../src")
 const internal = path.join(src, "internal")
 const h2 = path.join(internal, "h2")
 
-const files = (dir: string): Array<string> =>
-  fs
-    .readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) =>
-      e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : [],
-    )
-
-interface Import {
-  readonly specifier: string
-  /** The file a relative import names; undefined for a package. */
-  readonly target: string | undefined
-  readonly typeOnly: boolean
-}
-
-const importsOf = (file: string): Array<Import> =>
-  [...fs.readFileSync(file, "utf8").matchAll(/import(\s+type)?[^"]*?from\s*"([^"]+)"/g)].map((m) => {
-    const specifier = m[2] as string
-    return {
-      specifier,
-      target: specifier.startsWith(".")
-        ? path.resolve(path.dirname(file), specifier.replace(/\.js$/, ".ts"))
-        : undefined,
-      typeOnly: m[1] !== undefined,
-    }
-  })
-
-const graph = new Map(files(src).map((f) => [f, importsOf(f)]))
+const graph = graphOf(src)
 const name = (f: string) => path.relative(src, f)
 const inside = (f: string, dir: string) => f.startsWith(dir + path.sep)
 

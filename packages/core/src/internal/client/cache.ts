@@ -263,7 +263,7 @@ const revalidate = <E, R, S>(
   const own = isConditional(request)
   const stale = (now: number) =>
     answer(entry, request, now, `hit; ttl=${ttl(entry, now, link.shared)}; detail=stale-if-error`)
-  const sent = Effect.matchEffect(timed(link, own ? request : validation(request, entry), call), {
+  return Effect.matchEffect(timed(link, own ? request : validation(request, entry), call), {
     onFailure: (error) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
         staleIfError(entry, requestCc, now, link.shared) ? Effect.succeed(stale(now)) : Effect.fail(error),
@@ -285,7 +285,6 @@ const revalidate = <E, R, S>(
       })
     },
   })
-  return sent
 }
 
 /** Revalidates `entry` in a fiber of its own while the caller gets the stale answer (RFC 5861 §3). */
