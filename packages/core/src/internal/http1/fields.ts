@@ -46,7 +46,8 @@ const END = "End" as const
  * bytes give the same result, error tag and fields alike, however the network cut them. A limit counts as
  * crossed at the byte that crosses it, and of two crossed the earlier is reported. A head that cannot start
  * with `HTTP/` fails as soon as the bytes show it and the line an error shows is known: up to the first byte
- * that cannot be in a status line (CR, LF, a control: shown when it is not a line end), at most 200 characters. RFC 9112 §2.2, §4, §5.
+ * that cannot be in a status line (CR, LF, a control: shown when it is not a line end), at most 200
+ * characters. RFC 9112 §2.2, §4, §5.
  */
 export class SectionReader {
   /** Bytes of the unfinished line. */
