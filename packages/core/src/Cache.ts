@@ -3,10 +3,12 @@
  * GET requests in a `Store` and answers from it while they are fresh, validates them with the origin when they
  * are stale, and says on each response what it did, in an RFC 9211 `Cache-Status` field that `status` reads.
  *
- * The cache is private by default (one user's client, as a browser's cache is): it stores responses marked
- * `private` and responses to requests with credentials. `shared: true` makes it follow the rules of a shared
- * cache instead (`s-maxage`, `proxy-revalidate`, no `private` responses, no responses to requests with
- * `Authorization` unless the response allows it, none that set a cookie).
+ * The cache is private by default: it stores responses marked `private` and responses to requests with
+ * credentials, and answers a request only from responses fetched with the same `Authorization` and `Cookie`
+ * values, so a client that acts for many users never hands one user's response to another. A response that
+ * sets a cookie is never stored with it. `shared: true` makes it follow the rules of a shared cache instead
+ * (`s-maxage`, `proxy-revalidate`, no `private` responses, no responses to requests with `Authorization`
+ * unless the response allows it).
  *
  * @since 0.5.0
  */
@@ -38,6 +40,12 @@ export interface Entry {
    * `null` for a field the request did not send.
    */
   readonly vary: ReadonlyArray<readonly [string, string | null]>
+  /**
+   * In a private cache, a digest of the `Authorization` and `Cookie` values of the request that fetched it
+   * (never the values): it answers only requests that carry the same, so one caller's stored responses never
+   * reach another's. `null` when that request carried neither, and always in a shared cache.
+   */
+  readonly credentials: string | null
 }
 
 /**

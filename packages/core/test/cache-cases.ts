@@ -174,14 +174,21 @@ export const cacheCases: ReadonlyArray<CacheCase> = [
     originCalls: 1,
   },
   {
-    section: "RFC 9111 §3.5",
-    rule: "a private cache stores a response to a request with Authorization",
+    section: "RFC 9111 §3.5, §4.1",
+    rule: "a private cache stores a response to a request with credentials, for requests with the same only",
     origin: always(["Cache-Control", "max-age=60"]),
     steps: [
-      { cache: "miss", headers: { Authorization: "Bearer t" } },
-      { cache: "hit", headers: { Authorization: "Bearer t" } },
+      { cache: "miss", headers: { Authorization: "Bearer t" }, body: "body 1" },
+      { cache: "hit", headers: { Authorization: "Bearer t" }, body: "body 1" },
+      // Another caller's credentials, or none: never the first caller's response.
+      { cache: "miss", headers: { Authorization: "Bearer u" }, body: "body 2" },
+      { cache: "miss", body: "body 3" },
+      { cache: "hit", headers: { Authorization: "Bearer t" }, body: "body 1" },
+      { cache: "miss", headers: { Cookie: "sid=a" }, body: "body 4" },
+      { cache: "hit", headers: { Cookie: "sid=a" }, body: "body 4" },
+      { cache: "miss", headers: { Cookie: "sid=b" }, body: "body 5" },
     ],
-    originCalls: 1,
+    originCalls: 5,
   },
   {
     section: "RFC 9111 §4.1",
@@ -593,10 +600,30 @@ export const cacheCases: ReadonlyArray<CacheCase> = [
     originCalls: 2,
   },
   {
-    section: "RFC 9111 §3",
-    rule: "a private cache stores a response that sets a cookie, and replays the cookie",
+    section: "RFC 9111 §3, RFC 6265 §8",
+    rule: "a private cache does not store a response that sets a cookie either: it would hand it to the next caller",
     origin: always(["Cache-Control", "max-age=60"], ["Set-Cookie", "sid=1"]),
-    steps: [GET_MISS, { cache: "hit", fields: { "set-cookie": "sid=1" } }],
+    steps: [GET_MISS, GET_MISS],
+    originCalls: 2,
+  },
+  {
+    section: "RFC 9111 §5.2.2.4",
+    rule: 'a qualified no-cache="Set-Cookie" lets the response be stored without the cookie, and reused',
+    origin: always(["Cache-Control", 'max-age=60, no-cache="Set-Cookie"'], ["Set-Cookie", "sid=1"]),
+    steps: [
+      { cache: "miss", fields: { "set-cookie": "sid=1" } },
+      { cache: "hit", fields: { "set-cookie": undefined } },
+    ],
+    originCalls: 1,
+  },
+  {
+    section: "RFC 9111 §5.2.2.4",
+    rule: "a qualified no-cache keeps the response without the fields it names, and needs no validation",
+    origin: always(["Cache-Control", 'max-age=60, no-cache="X-Secret"'], ["X-Secret", "s"], ["ETag", '"e"']),
+    steps: [
+      { cache: "miss", fields: { "x-secret": "s" } },
+      { cache: "hit", fields: { "x-secret": undefined, etag: '"e"' } },
+    ],
     originCalls: 1,
   },
 ]

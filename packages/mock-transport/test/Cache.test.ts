@@ -156,6 +156,7 @@ describe("stores", () => {
     requestTime: 0,
     responseTime: 0,
     vary: [],
+    credentials: null,
   })
 
   it.effect("the memory store keeps at most maxEntries, the least recently used going first", () =>

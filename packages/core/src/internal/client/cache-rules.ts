@@ -6,6 +6,8 @@
  * request invalidates (§4.4). The transform that runs them is `cache.ts`.
  * @internal
  */
+import { sha256 } from "@noble/hashes/sha2"
+import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils"
 import type { Entry } from "../../Cache.js"
 import * as Headers from "../../Headers.js"
 import * as Request from "../../Request.js"
@@ -94,6 +96,17 @@ export const freshnessLifetime = (entry: Entry, shared: boolean): number => {
 export const mustRevalidate = (cc: Directives, shared: boolean): boolean =>
   cc.has("must-revalidate") || (shared && (cc.has("proxy-revalidate") || cc.has("s-maxage")))
 
+/**
+ * Whether a response's `no-cache` asks for validation on every use: the unqualified form. A qualified one
+ * (`no-cache="Set-Cookie"`) names fields that may not be reused without validation (§5.2.2.4); the cache keeps
+ * the response without them (`storedFields`), and the rest is reused as any response is.
+ */
+export const noCache = (cc: Directives): boolean => cc.has("no-cache") && cc.get("no-cache") === undefined
+
+/** The field names a qualified directive (`no-cache="…"`, `private="…"`) lists, lower-cased. */
+const namedFields = (value: string | undefined): ReadonlyArray<string> =>
+  value === undefined ? [] : value.split(",").map((name) => name.trim().toLowerCase())
+
 /** What the cache may do with a selected entry for a request at `now`. */
 export type Reuse =
   /** Answer from it: fresh enough for the request (or stale within the request's `max-stale`). */
@@ -106,7 +119,7 @@ export type Reuse =
 /** How the selected `entry` may serve `request` (RFC 9111 §4, §4.2.4, §5.2.1; RFC 5861 §3). */
 export const reuseOf = (entry: Entry, request: Directives, now: number, shared: boolean): Reuse => {
   const cc = directivesOf(entry.headers)
-  if (request.has("no-cache") || cc.has("no-cache")) return "validate"
+  if (request.has("no-cache") || noCache(cc)) return "validate"
   const age = currentAge(entry, now)
   const lifetime = freshnessLifetime(entry, shared)
   const staleness = age - lifetime
@@ -133,7 +146,7 @@ export const reuseOf = (entry: Entry, request: Directives, now: number, shared: 
  */
 export const staleIfError = (entry: Entry, request: Directives, now: number, shared: boolean): boolean => {
   const cc = directivesOf(entry.headers)
-  if (mustRevalidate(cc, shared) || cc.has("no-cache")) return false
+  if (mustRevalidate(cc, shared) || noCache(cc)) return false
   const window = Math.max(
     deltaSeconds(cc.get("stale-if-error")) ?? -1,
     deltaSeconds(request.get("stale-if-error")) ?? -1,
@@ -185,12 +198,29 @@ export const selectingFields = (
   names: ReadonlyArray<string>,
 ): ReadonlyArray<readonly [string, string | null]> => names.map((name) => [name, normalized(request.headers, name)])
 
-/** Whether `entry` may answer `request` by its `Vary` (RFC 9111 §4.1). */
-export const selects = (entry: Entry, request: Request.Request): boolean =>
-  entry.vary.every(([name, value]) => normalized(request.headers, name) === value)
+/**
+ * A digest of the request's credentials — its `Authorization` and `Cookie` values — or null when it carries
+ * neither. A private cache answers a request only from an entry fetched with the same credentials, so that one
+ * caller's stored responses never reach another's, whatever the server's `Vary` says (a client in a server
+ * often acts for many users); the store holds the digest, never the credentials.
+ */
+export const credentialsOf = (request: Request.Request): string | null => {
+  const authorization = Headers.getAll(request.headers, "authorization")
+  const cookie = Headers.getAll(request.headers, "cookie")
+  if (authorization.length === 0 && cookie.length === 0) return null
+  return bytesToHex(sha256(utf8ToBytes(`${authorization.join("\n")}\u0000${cookie.join("; ")}`)))
+}
 
-/** Whether two entries are the same variant: they vary on the same fields with the same values. */
+/**
+ * Whether `entry` may answer `request`: by its `Vary` (RFC 9111 §4.1), and in a private cache by the
+ * credentials it was fetched with (`credentials`: the request's, see `credentialsOf`).
+ */
+export const selects = (entry: Entry, request: Request.Request, credentials: string | null): boolean =>
+  entry.credentials === credentials && entry.vary.every(([name, value]) => normalized(request.headers, name) === value)
+
+/** Whether two entries are the same variant: for the same credentials, varying on the same fields with the same values. */
 export const sameVariant = (a: Entry, b: Entry): boolean =>
+  a.credentials === b.credentials &&
   a.vary.length === b.vary.length &&
   a.vary.every(([name, value], i) => b.vary[i]?.[0] === name && b.vary[i]?.[1] === value)
 
@@ -198,8 +228,9 @@ export const sameVariant = (a: Entry, b: Entry): boolean =>
  * Whether a response to `request` may be stored (RFC 9111 §3): a GET that asked for no range; a final status
  * the cache understands (no 206, no 304); no `no-store` on either side (unless `must-understand` and an
  * understood status); no `Vary: *`; explicit freshness, `public`, `private` in a private cache, or a
- * heuristically cacheable status. A shared cache also refuses `private`, a request with `Authorization` whose
- * response does not allow it (§3.5), and a response that sets a cookie.
+ * heuristically cacheable status; a response that sets a cookie only when a qualified `no-cache` or `private`
+ * names `Set-Cookie`. A shared cache also refuses `private` and a request with `Authorization` whose response
+ * does not allow it (§3.5).
  */
 export const storable = (
   request: Request.Request,
@@ -215,11 +246,16 @@ export const storable = (
   if (cc.has("must-understand") && !understood) return false
   if (!understood && (cc.has("no-store") || requestCc.has("no-store"))) return false
   if (varyNames(headers) === "*") return false
+  // A cookie set for one caller is never handed to another: a response that sets one is stored only when a
+  // qualified no-cache or private names Set-Cookie, and then without it (`storedFields`).
+  if (Headers.has(headers, "set-cookie")) {
+    const named = [...namedFields(cc.get("no-cache")), ...namedFields(cc.get("private"))]
+    if (!named.includes("set-cookie")) return false
+  }
   if (shared) {
     if (cc.has("private") && cc.get("private") === undefined) return false
     const allowsAuth = cc.has("must-revalidate") || cc.has("public") || cc.has("s-maxage")
     if (Headers.has(request.headers, "authorization") && !allowsAuth) return false
-    if (Headers.has(headers, "set-cookie")) return false
   }
   return (
     cc.has("public") ||
@@ -231,8 +267,8 @@ export const storable = (
   )
 }
 
-/** Fields never stored (RFC 9111 §3.1): the connection's own, and those `Connection` names. */
-const HOP_BY_HOP: ReadonlySet<string> = new Set([
+/** Fields never stored: the connection's own (RFC 9111 §3.1), and those `Connection` names; `Set-Cookie`. */
+const NEVER_STORED: ReadonlySet<string> = new Set([
   "connection",
   "keep-alive",
   "proxy-connection",
@@ -240,19 +276,22 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set([
   "transfer-encoding",
   "upgrade",
   "cache-status",
+  "set-cookie",
 ])
 
 /**
  * The fields of `headers` a cache keeps (RFC 9111 §3.1): without hop-by-hop fields, `Cache-Status` (each cache
- * adds its own), and in a shared cache the fields a qualified `private="…"` names.
+ * adds its own), `Set-Cookie` (see `storable`), the fields a qualified `no-cache="…"` names, and in a shared
+ * cache those a qualified `private="…"` names.
  */
 export const storedFields = (headers: Headers.Headers, shared: boolean): ReadonlyArray<readonly [string, string]> => {
-  const dropped = new Set(HOP_BY_HOP)
+  const dropped = new Set(NEVER_STORED)
   for (const line of Headers.getAll(headers, "connection")) {
     for (const name of line.split(",")) dropped.add(name.trim().toLowerCase())
   }
-  const qualified = shared ? directivesOf(headers.entries).get("private") : undefined
-  if (qualified !== undefined) for (const name of qualified.split(",")) dropped.add(name.trim().toLowerCase())
+  const cc = directivesOf(headers.entries)
+  for (const name of namedFields(cc.get("no-cache"))) dropped.add(name)
+  if (shared) for (const name of namedFields(cc.get("private"))) dropped.add(name)
   return headers.entries.filter(([name]) => !dropped.has(name.toLowerCase()))
 }
 

@@ -22,6 +22,7 @@ import { concatAll } from "../bytes.js"
 import { SAFE_METHODS } from "../semantics.js"
 import {
   answersNotModified,
+  credentialsOf,
   currentAge,
   type Directives,
   ERROR_STATUSES,
@@ -111,6 +112,7 @@ const entryOf = (
     requestTime: times.requestTime,
     responseTime: times.responseTime,
     vary: selectingFields(request, names === "*" ? [] : names),
+    credentials: shared ? null : credentialsOf(request),
   }
 }
 
@@ -322,7 +324,8 @@ const lookup = <E, R, S>(
 ): Effect.Effect<Response.Response, E, R | S> =>
   Effect.flatMap(Effect.zip(Clock.currentTimeMillis, read(link.store, key)), ([now, entries]) => {
     const requestCc = requestDirectives(request)
-    const entry = entries.find((e) => selects(e, request))
+    const credentials = link.shared ? null : credentialsOf(request)
+    const entry = entries.find((e) => selects(e, request, credentials))
     if (entry === undefined) {
       if (requestCc.has("only-if-cached")) return Effect.succeed(gatewayTimeout(request))
       return forward(link, request, call, key, requestCc, entries.length === 0 ? "fwd=uri-miss" : "fwd=vary-miss")
