@@ -2,13 +2,14 @@
 // into memory and streamed; then what a table cannot hold: revalidation in the background
 // (stale-while-revalidate), stale-if-error on a network failure, stores (bounds, one that fails, one of the
 // caller's own), bodies past the entry limit, and the span attribute.
-import { Cache, Client, type Headers, Request, Response } from "@courier/core"
+import { Cache, Client, Headers, Request, Response } from "@courier/core"
 import { MockTransport } from "@courier/mock-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
 import { type CacheCase, cacheCases, type Mode, runCase, type Seen } from "../../core/test/cache-cases.js"
 import { recording } from "./recording.js"
@@ -254,6 +255,28 @@ describe("bodies", () => {
       expect(streamed.length).toBe(4096)
       expect((yield* get("https://api.test/big")).cache).toBe("miss")
     }).pipe(Effect.provide(layerWith({ maxEntryBytes: 3000 }, routes))),
+  )
+
+  it.effect("a streamed body that is being kept still brings its trailers to the caller", () =>
+    Effect.gen(function* () {
+      const routes: ReadonlyArray<MockTransport.Route> = [
+        {
+          path: "/t",
+          reply: {
+            status: 200,
+            headers: { "Cache-Control": "max-age=60" },
+            chunks: ["ab"],
+            trailers: { "X-Sum": "7" },
+          },
+        },
+      ]
+      const trailers = yield* Effect.scoped(
+        Effect.flatMap(Client.execute(Request.get("https://api.test/t")), (r) =>
+          Effect.zipRight(Response.text(r), Response.trailers(r)),
+        ),
+      ).pipe(Effect.provide(layerWith({}, routes)))
+      expect(Headers.get(trailers, "x-sum")).toEqual(Option.some("7"))
+    }),
   )
 
   it.effect("a streamed body is kept once read to its end, and not when the caller stops before", () =>
