@@ -441,6 +441,11 @@ export const copy = (
   }
   // A body on the wire is read once: the copy takes it over, and its trailers arrive on the original.
   if (moved !== "taken") self.body = "taken"
+  return trailersOf(next, self)
+}
+
+/** `next` with the trailers of `self`, which arrive on it once the body read from it ends. */
+const trailersOf = (next: Response, self: Response): Response => {
   Object.defineProperty(next, "trailers", {
     get: () => self.trailers,
     set: (trailers: Headers.Headers) => {
@@ -496,6 +501,7 @@ export const removeHeader: {
  * The same response with another body: status, headers, trailers and connection are kept. For transforming
  * a body (decoding it, counting it) without losing the rest; `contentLength` defaults to the new body's
  * length when it is in memory, and to the old one otherwise (pass `undefined` when the body changes size).
+ * When the old body is still on the wire, the trailers that end it reach the new response too, once read.
  *
  * @since 0.1.0
  * @category constructors
@@ -504,8 +510,8 @@ export const withBody = (
   self: Response,
   body: Uint8Array | BodyReader,
   contentLength: number | undefined = body instanceof Uint8Array ? body.length : self.contentLength,
-): Response =>
-  make({
+): Response => {
+  const next = make({
     request: self.request,
     status: self.status,
     reason: self.reason,
@@ -516,6 +522,9 @@ export const withBody = (
     body,
     ...(self.connection === undefined ? {} : { connection: self.connection }),
   })
+  // A body still on the wire ends with trailers, which arrive on `self` as a new body made from it is read.
+  return self.body instanceof Uint8Array ? next : trailersOf(next, self)
+}
 
 /**
  * Reads the whole body into memory and returns a response holding it, so it can be read any number of

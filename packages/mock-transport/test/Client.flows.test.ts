@@ -6,6 +6,7 @@ import * as Deferred from "effect/Deferred"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
@@ -293,5 +294,29 @@ describe("rateLimit", () => {
       expect(yield* startedAt).toEqual([0, 0, 1000, 1000, 2000])
       expect((yield* Response.text(yield* client.fetch(Request.get("http://a.test/late")))).length).toBe(0)
     }).pipe(Effect.provide(MockTransport.layer([{ path: /.*/, reply: { status: 200 } }]))),
+  )
+})
+
+describe("a body read through a transform keeps its trailers", () => {
+  it.scoped("download progress over a streamed chunked body: the trailers reach the caller", () =>
+    Effect.gen(function* () {
+      const seen: Array<number> = []
+      const request = Request.get("http://a.test/t", {
+        onDownloadProgress: (p) => Effect.sync(() => seen.push(p.transferred)),
+      })
+      const r = yield* Client.execute(request)
+      expect(yield* Response.text(r)).toBe("abcd")
+      expect([seen, Option.getOrUndefined(Headers.get(yield* Response.trailers(r), "x-sum"))]).toEqual([[2, 4], "7"])
+    }).pipe(
+      Effect.provide(
+        Client.layer().pipe(
+          Layer.provideMerge(
+            MockTransport.layer([
+              { path: "/t", reply: { status: 200, chunks: ["ab", "cd"], trailers: { "X-Sum": "7" } } },
+            ]),
+          ),
+        ),
+      ),
+    ),
   )
 })

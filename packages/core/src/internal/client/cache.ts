@@ -177,15 +177,8 @@ const teed = (
       else parts.push(chunk)
     }),
   )
-  // At the end, the trailers that arrived on the original go to the caller's response too.
-  const ended = Stream.execute(
-    Effect.suspend(() => {
-      out.trailers = response.trailers
-      return parts === undefined ? Effect.void : onEnd(concatAll(parts))
-    }),
-  )
-  const out = Response.withBody(response, { stream: Stream.concat(source, ended) })
-  return out
+  const stored = Stream.execute(Effect.suspend(() => (parts === undefined ? Effect.void : onEnd(concatAll(parts)))))
+  return Response.withBody(response, { stream: Stream.concat(source, stored) })
 }
 
 /** The response, stored under `key` when RFC 9111 §3 allows it: now when in memory, once streamed when not. */
