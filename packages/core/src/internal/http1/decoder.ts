@@ -8,7 +8,7 @@
  * the decoder refuses all further input and returns the same error again).
  *
  * States follow the grammar of RFC 9112:
- *   Head  → accumulate bytes until the blank line, then parse status line and field lines (§4, §5)
+ *   Head  → read line by line as bytes arrive (`SectionReader`): the status line, then field lines (§4, §5)
  *   Length → a body of Content-Length bytes (§6.3 rule 6)
  *   Close  → a body delimited by the end of the connection (§6.3 rule 8)
  *   Size → Extension → SizeLf → Body → BodyCr → BodyLf → … → Trailer → done (chunked, §7.1)
