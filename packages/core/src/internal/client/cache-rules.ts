@@ -76,8 +76,11 @@ export const MAX_HEURISTIC_SECONDS = 24 * 60 * 60
  * heuristically cacheable status or a `public` response: a tenth of the time since `Last-Modified`, at most a
  * day. An argument that is not delta-seconds gives 0: such a response is stale, never fresh by mistake.
  */
-export const freshnessLifetime = (entry: Entry, shared: boolean): number => {
-  const cc = directivesOf(entry.headers)
+export const freshnessLifetime = (
+  entry: Entry,
+  shared: boolean,
+  cc: Directives = directivesOf(entry.headers),
+): number => {
   if (shared && cc.has("s-maxage")) return deltaSeconds(cc.get("s-maxage")) ?? 0
   if (cc.has("max-age")) return deltaSeconds(cc.get("max-age")) ?? 0
   const expires = first(entry, "expires")
@@ -116,12 +119,25 @@ export type Reuse =
   /** Validate it with the origin first. */
   | "validate"
 
-/** How the selected `entry` may serve `request` (RFC 9111 §4, §4.2.4, §5.2.1; RFC 5861 §3). */
-export const reuseOf = (entry: Entry, request: Directives, now: number, shared: boolean): Reuse => {
+/**
+ * How the selected `entry` may serve `request` (RFC 9111 §4, §4.2.4, §5.2.1; RFC 5861 §3), and the seconds it
+ * has left to be fresh (negative once stale: RFC 9211's `ttl`), its directives read and its age reckoned once.
+ */
+export const reuseOf = (
+  entry: Entry,
+  request: Directives,
+  now: number,
+  shared: boolean,
+): { readonly reuse: Reuse; readonly ttl: number } => {
   const cc = directivesOf(entry.headers)
-  if (request.has("no-cache") || noCache(cc)) return "validate"
   const age = currentAge(entry, now)
-  const lifetime = freshnessLifetime(entry, shared)
+  const lifetime = freshnessLifetime(entry, shared, cc)
+  return { reuse: reuseBy(cc, request, age, lifetime, shared), ttl: Math.floor(lifetime - age) }
+}
+
+/** `reuseOf`'s verdict, from the entry's directives, its age and its freshness lifetime in seconds. */
+const reuseBy = (cc: Directives, request: Directives, age: number, lifetime: number, shared: boolean): Reuse => {
+  if (request.has("no-cache") || noCache(cc)) return "validate"
   const staleness = age - lifetime
   const maxAge = deltaSeconds(request.get("max-age"))
   const minFresh = deltaSeconds(request.get("min-fresh")) ?? 0

@@ -26,7 +26,6 @@ import {
   currentAge,
   type Directives,
   ERROR_STATUSES,
-  freshnessLifetime,
   isConditional,
   mergedFields,
   NOT_MODIFIED_FIELDS,
@@ -121,10 +120,6 @@ interface Times {
   readonly requestTime: number
   readonly responseTime: number
 }
-
-/** The seconds an entry has left to be fresh at `now` (negative once stale), as RFC 9211's `ttl`. */
-const ttl = (entry: Cache.Entry, now: number, shared: boolean): number =>
-  Math.floor(freshnessLifetime(entry, shared) - currentAge(entry, now))
 
 /**
  * The answer made from `entry`: a 304 when the caller's own conditional request is satisfied by it (§4.3.2),
@@ -264,7 +259,7 @@ const revalidate = <E, R, S>(
 ): Effect.Effect<Response.Response, E, R | S> => {
   const own = isConditional(request)
   const stale = (now: number) =>
-    answer(entry, request, now, `hit; ttl=${ttl(entry, now, link.shared)}; detail=stale-if-error`)
+    answer(entry, request, now, `hit; ttl=${reuseOf(entry, requestCc, now, link.shared).ttl}; detail=stale-if-error`)
   return Effect.matchEffect(timed(link, own ? request : validation(request, entry), call), {
     onFailure: (error) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
@@ -330,8 +325,7 @@ const lookup = <E, R, S>(
       if (requestCc.has("only-if-cached")) return Effect.succeed(gatewayTimeout(request))
       return forward(link, request, call, key, requestCc, entries.length === 0 ? "fwd=uri-miss" : "fwd=vary-miss")
     }
-    const reuse = reuseOf(entry, requestCc, now, link.shared)
-    const left = ttl(entry, now, link.shared)
+    const { reuse, ttl: left } = reuseOf(entry, requestCc, now, link.shared)
     if (reuse === "fresh") return Effect.succeed(answer(entry, request, now, `hit; ttl=${left}`))
     if (reuse === "stale-while-revalidate") {
       const stale = answer(entry, request, now, `hit; ttl=${left}; detail=stale-while-revalidate`)
