@@ -148,6 +148,13 @@ export interface ConnectOptions {
   /** Give up connecting after this many milliseconds. */
   readonly timeoutMillis?: number | undefined
   /**
+   * The application protocols to offer, most preferred first: by ALPN over TLS (`["h2", "http/1.1"]`); in
+   * clear text, `["h2"]` alone asks for HTTP/2 with prior knowledge, and the socket's `protocol` is then
+   * `"h2"`. Unset: HTTP/1.1.
+   * @since 0.6.0
+   */
+  readonly alpn?: ReadonlyArray<string> | undefined
+  /**
    * Reach the origin through a CONNECT tunnel opened on this proxy (RFC 9110 §9.3.6); TLS, for https,
    * then runs inside the tunnel.
    */

@@ -7,7 +7,7 @@
  */
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import { type Phases as EnginePhases, phasesOf, type Timer, Timers, timer } from "./internal/engine/timers.js"
+import { deadlinesOf, type Phases as EnginePhases, phasesOf, Timers } from "./internal/engine/timers.js"
 import type { Timeouts } from "./Request.js"
 
 /**
@@ -61,19 +61,5 @@ export interface Deadlines {
 export const make: Effect.Effect<Deadlines, never, Scope.Scope> = Effect.gen(function* () {
   const timers = new Timers(yield* Effect.clock)
   yield* Effect.forkScoped(timers.run)
-  return {
-    now: () => timers.now(),
-    after: (millis, fire) => {
-      if (millis === Number.POSITIVE_INFINITY) return undefined
-      const t = timer(() => {
-        fire()
-        return undefined
-      })
-      timers.schedule(t, timers.now() + millis)
-      return t
-    },
-    cancel: (deadline) => {
-      if (deadline !== undefined) timers.cancel(deadline as Timer)
-    },
-  }
+  return deadlinesOf(timers)
 })

@@ -24,6 +24,7 @@ import { Dispatcher } from "./internal/engine/dispatch.js"
 import type { Engine } from "./internal/engine/exchange.js"
 import { type ProxyOptions as InternalProxyOptions, router as proxyRouter, refusal } from "./internal/engine/proxy.js"
 import { Timers } from "./internal/engine/timers.js"
+import type { Multiplexer } from "./Multiplex.js"
 import * as Request from "./Request.js"
 import { Transport, type Service as TransportService } from "./Transport.js"
 import type * as Url from "./Url.js"
@@ -248,9 +249,9 @@ export interface PoolStats {
 
 /**
  * One sampling of a pool's gauges: `poolOrigins`, and `poolOpen`, `poolIdle` and `poolWaiting` tagged with
- * the origin for the first `MAX_TAGGED_ORIGINS` origins it has seen. Another transport's pool (the node
- * transport's HTTP/2 sessions) samples its own with `protocol`, which tags its `poolOrigins` apart so the
- * two counts do not overwrite each other; its origins are not the HTTP/1.1 pool's.
+ * the origin for the first `MAX_TAGGED_ORIGINS` origins it has seen. This transport's pool holds every
+ * connection, HTTP/1.1 and multiplexed alike, and samples it untagged; a transport with a pool of its own
+ * samples it with `protocol`, which tags its `poolOrigins` apart so the two counts do not overwrite each other.
  *
  * @since 0.4.0
  * @category metrics
@@ -280,12 +281,17 @@ export const sampleGauges = (pool: PoolStats, protocol?: string): Effect.Effect<
 }
 
 /**
- * Builds the transport; its connections live in the scope it is built in.
+ * Builds the transport; its connections live in the scope it is built in. With a `multiplexer`, dials
+ * offer its protocol too (HTTP/2 by ALPN), and a connection that negotiates it is shared by many requests
+ * at once, in the same pool, under the same limits and deadlines.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: Options = {}): Effect.Effect<TransportService, never, Connector | Scope.Scope> =>
+export const make = (
+  options: Options = {},
+  multiplexer?: Multiplexer,
+): Effect.Effect<TransportService, never, Connector | Scope.Scope> =>
   Effect.gen(function* () {
     const connector = yield* Connector
     const scope = yield* Effect.scope
@@ -308,6 +314,7 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
         pipelining: Math.max(1, Math.floor(options.pipelining ?? 1)),
       },
       timers,
+      multiplexer,
     )
     const pool = connections.pool
     const engine: Engine = { pool, limits, timers }
@@ -322,6 +329,7 @@ export const make = (options: Options = {}): Effect.Effect<TransportService, nev
       defaults,
       route: proxyRouter(options.proxy),
       pipelining: options.pipelining !== undefined && options.pipelining >= 2,
+      multiplexer,
     })
     return Transport.of({ send: dispatcher.send, fetch: dispatcher.fetch, pin: dispatcher.pin })
   })

@@ -33,6 +33,8 @@ export * as Http1 from "./Http1.js"
 export * as Http1Transport from "./Http1Transport.js"
 /** @since 0.1.0 */
 export * as HttpError from "./HttpError.js"
+/** @since 0.6.0 */
+export * as Multiplex from "./Multiplex.js"
 /** @since 0.1.0 */
 export * as Request from "./Request.js"
 /** @since 0.1.0 */

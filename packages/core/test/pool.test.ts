@@ -1,15 +1,18 @@
-// The HTTP/1.1 connection pool's rules, as plain calls over fake sockets on TestClock: slots up to the
-// per-origin limit and a line past it, first come first served; the newest healthy idle connection first;
-// idle deadlines from the default or the server's hint; a connection spent after maxRequestsPerConnection;
-// waiters that time out or leave; origins forgotten when empty; and pipelined requests that join busy
-// connections without starving one that may not be pipelined.
+// The connection pool's rules, as plain calls over fake sockets on TestClock: slots up to the per-origin
+// limit and a line past it, first come first served; the newest healthy idle connection first; idle
+// deadlines from the default or the server's hint; a connection spent after maxRequestsPerConnection;
+// waiters that time out or leave; origins forgotten when empty; pipelined requests that join busy
+// connections without starving one that may not be pipelined; and multiplexed (HTTP/2) connections in the
+// same pool: dialled one at a time until the protocol is known, shared up to what the peer allows, never
+// multiplied against a peer that grants 0 streams, and idle after the same timeout whether used or not.
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
-import type { Socket } from "../src/Connector.js"
-import { type Ask, type Grant, make, type Pool, type PoolOptions } from "../src/internal/engine/pool.js"
+import { ConnectError, type Socket } from "../src/Connector.js"
+import { type Ask, type Grant, type Lease, make, type Pool, type PoolOptions } from "../src/internal/engine/pool.js"
 import { Timers } from "../src/internal/engine/timers.js"
+import type { Connection as Multiplexed } from "../src/Multiplex.js"
 import type { Origin } from "../src/Url.js"
 
 const origin: Origin = { scheme: "http", host: "a.test", port: 80, key: "http://a.test:80" }
@@ -28,6 +31,7 @@ const ask = (over: Partial<Ask> = {}): Ask => ({
   connect: {},
   pipelinable: false,
   waitMillis: Number.POSITIVE_INFINITY,
+  multiplexable: false,
   ...over,
 })
 
@@ -43,6 +47,18 @@ const fakeSocket = (id: number, health = { reusable: true }): Socket => ({
   reusable: () => health.reusable,
   destroy: Effect.void,
 })
+
+/** The peer of a fake multiplexed connection: how many streams it grants, and whether it goes away. */
+class FakePeer {
+  draining = false
+  constructor(public streams: number) {}
+  readonly connection: Multiplexed = {
+    capacity: () => this.streams,
+    draining: () => this.draining,
+    exchange: () => () => undefined,
+    close: () => undefined,
+  }
+}
 
 /** A pool on TestClock whose closes are recorded by socket id, and a way to ask it. */
 const setup = (options: Partial<PoolOptions> = {}) =>
@@ -69,14 +85,17 @@ const setup = (options: Partial<PoolOptions> = {}) =>
     const scope = yield* Scope.make()
     /** Opens a connection in a slot granted to `how`. */
     const open = (id: number, how: Ask = ask(), health = { reusable: true }) =>
-      pool.admit(origin, fakeSocket(id, health), scope, how)
+      pool.admit(origin, fakeSocket(id, health), scope, how).lease as Lease
+    /** Opens a multiplexed connection in a slot granted to `how`, whose peer the test controls. */
+    const openShared = (id: number, peer: FakePeer, how: Ask = ask({ multiplexable: true })) =>
+      pool.admit(origin, fakeSocket(id), scope, how, peer.connection)
     const stats = () => pool.stats(origin.key)
-    return { pool, request, open, stats, closed }
+    return { pool, request, open, openShared, stats, closed }
   })
 
 /** The socket id a grant leases, or "slot". */
 const what = (g: Grant | "timed out" | undefined) =>
-  g === undefined || g === "timed out" ? g : g._tag === "Slot" ? "slot" : g.lease.conn.socket.id
+  g === undefined || g === "timed out" ? g : g._tag === "Lease" ? g.lease.conn.socket.id : g._tag.toLowerCase()
 
 /** The lease a grant holds, if it holds one. */
 const leaseOf = (g: Grant | "timed out" | undefined) =>
@@ -215,6 +234,127 @@ describe("the HTTP/1.1 pool", () => {
       expect([post.got, later.got]).toEqual([[], []])
       pool.release(first, "reuse")
       expect([what(post.got[0]), later.got]).toEqual([1, []])
+    }),
+  )
+})
+
+describe("multiplexed connections in the pool", () => {
+  const shared = ask({ multiplexable: true })
+
+  it.scoped("a burst to an origin not yet dialled makes one dial, and all of it shares the connection", () =>
+    Effect.gen(function* () {
+      const { request, openShared, stats } = yield* setup({ maxConnectionsPerOrigin: 64 })
+      const burst = [request(shared), request(shared), request(shared)]
+      expect(burst.map((r) => what(r.got[0]))).toEqual(["slot", undefined, undefined])
+      const admitted = openShared(1, new FakePeer(100))
+      expect(admitted.lease?.reused).toBe(false)
+      expect(burst.slice(1).map((r) => [what(r.got[0]), leaseOf(r.got[0])?.reused])).toEqual([
+        [1, true],
+        [1, true],
+      ])
+      expect(stats()).toEqual({ open: 1, idle: 0, waiting: 0 })
+    }),
+  )
+
+  it.scoped("when the dial finds HTTP/1.1, those held back dial at once, side by side", () =>
+    Effect.gen(function* () {
+      const { request, open } = yield* setup({ maxConnectionsPerOrigin: 64 })
+      const burst = [request(shared), request(shared), request(shared)]
+      open(1, shared)
+      expect(burst.map((r) => what(r.got[0]))).toEqual(["slot", "slot", "slot"])
+    }),
+  )
+
+  it.scoped("a peer that grants 0 streams is not dialled again and again: the line waits for its SETTINGS", () =>
+    Effect.gen(function* () {
+      const { pool, request, openShared, stats } = yield* setup({ maxConnectionsPerOrigin: 64 })
+      const first = request(shared)
+      const peer = new FakePeer(0)
+      const admitted = openShared(1, peer)
+      // The connection took nobody: its opener asks again and waits, and so does everyone after it.
+      expect(admitted.lease).toBe(undefined)
+      const again = request(shared)
+      const second = request(shared)
+      expect([what(first.got[0]), again.got, second.got, stats()]).toEqual([
+        "slot",
+        [],
+        [],
+        { open: 1, idle: 1, waiting: 2 },
+      ])
+      // The peer raises its limit to 1: the line is served in order on that connection; the next may dial.
+      peer.streams = 1
+      pool.changed(admitted.conn)
+      expect([what(again.got[0]), what(second.got[0])]).toEqual([1, "slot"])
+    }),
+  )
+
+  it.scoped(
+    "a stream's end gives its room to the next in line; a connection full to its limit lets one more dial",
+    () =>
+      Effect.gen(function* () {
+        const { pool, request, openShared } = yield* setup({ maxConnectionsPerOrigin: 2 })
+        request(shared)
+        const one = openShared(1, new FakePeer(1))
+        const [two, three] = [request(shared), request(shared)]
+        // The first connection is full and known: one more dial, and the third waits for a stream.
+        expect([what(two.got[0]), three.got]).toEqual(["slot", []])
+        const lease = one.lease
+        if (lease !== undefined) pool.release(lease, "reuse")
+        expect(what(three.got[0])).toBe(1)
+      }),
+  )
+
+  it.scoped("a connection used or not closes after the idle timeout with no stream open", () =>
+    Effect.gen(function* () {
+      const { pool, request, openShared, stats } = yield* setup({ maxConnectionsPerOrigin: 2 })
+      // A peer that grants no stream yet: its connection carries nothing, and is idle from the start.
+      request(shared)
+      openShared(1, new FakePeer(0))
+      expect(stats()).toEqual({ open: 1, idle: 1, waiting: 0 })
+      yield* TestClock.adjust("3999 millis")
+      expect(pool.expire()).toEqual([])
+      yield* TestClock.adjust("1 millis")
+      expect(pool.expire().map((c) => c.socket.id)).toEqual([1])
+      // A connection that carried a stream idles out the timeout after that stream ends, not before.
+      request(shared)
+      const used = openShared(2, new FakePeer(1))
+      yield* TestClock.adjust("10 seconds")
+      expect(pool.expire()).toEqual([])
+      if (used.lease !== undefined) pool.release(used.lease, "reuse")
+      yield* TestClock.adjust("3999 millis")
+      expect(pool.expire()).toEqual([])
+      yield* TestClock.adjust("1 millis")
+      expect(pool.expire().map((c) => c.socket.id)).toEqual([2])
+      expect([stats(), pool.keys()]).toEqual([{ open: 0, idle: 0, waiting: 0 }, []])
+    }),
+  )
+
+  it.scoped("a draining connection takes no new stream, and closes once its last stream ends", () =>
+    Effect.gen(function* () {
+      const { pool, request, openShared, closed } = yield* setup({ maxConnectionsPerOrigin: 2 })
+      request(shared)
+      const peer = new FakePeer(100)
+      const one = openShared(1, peer)
+      peer.draining = true
+      pool.changed(one.conn)
+      // A GOAWAY: the next request dials rather than take a stream on it.
+      expect(what(request(shared).got[0])).toBe("slot")
+      expect(closed).toEqual([])
+      if (one.lease !== undefined) pool.release(one.lease, "reuse")
+      yield* TestClock.adjust("1 millis")
+      expect(closed).toEqual([1])
+    }),
+  )
+
+  it.scoped("a dial that fails fails those that waited for it, rather than each dialling in turn", () =>
+    Effect.gen(function* () {
+      const { pool, request, stats } = yield* setup({ maxConnectionsPerOrigin: 64 })
+      const [dialler, behind] = [request(shared), request(shared)]
+      expect([what(dialler.got[0]), behind.got]).toEqual(["slot", []])
+      const refused = new ConnectError({ code: "ECONNREFUSED", reason: "refused" })
+      pool.freeSlot(origin, refused)
+      expect(behind.got).toEqual([{ _tag: "Failed", error: refused }])
+      expect([stats(), pool.keys()]).toEqual([{ open: 0, idle: 0, waiting: 0 }, []])
     }),
   )
 })

@@ -111,11 +111,14 @@ export interface Options {
 
 // The connect deadline is applied by the pool, on the Effect Clock, for every Connector alike. The wrapper
 // is made as soon as the socket is ready, so an `end` or `error` that follows at once is not missed.
-const open = (origin: Url.Origin, options: Options, connect: Connector.ConnectOptions) =>
-  Effect.map(
-    connect.forwardProxy === true ? toProxy(origin, options) : reach(origin, options, viaOf(connect)),
-    (s) => new NodeSocket(s, options.socketPath),
-  )
+// Over TLS the socket offers `connect.alpn`; in clear text, HTTP/2 alone is prior knowledge (RFC 9113 §3.3).
+const open = (origin: Url.Origin, options: Options, connect: Connector.ConnectOptions) => {
+  if (connect.forwardProxy === true)
+    return Effect.map(toProxy(origin, options), (s) => new NodeSocket(s, options.socketPath))
+  const alpn = connect.alpn
+  const prior = origin.scheme === "http" && alpn?.length === 1 && alpn[0] === "h2" ? "h2" : undefined
+  return Effect.map(reach(origin, options, viaOf(connect), alpn), (s) => new NodeSocket(s, options.socketPath, prior))
+}
 
 /**
  * Builds a node Connector.

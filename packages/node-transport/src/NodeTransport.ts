@@ -2,10 +2,11 @@
  * Courier's transport for Node: HTTP/2 over node:http2 where the server agrees to it, and the HTTP/1.1
  * transport of @courier/core over node:net and node:tls everywhere else.
  *
- * Over TLS the connection offers ALPN `h2, http/1.1` and speaks what the server picks: one HTTP/2 session per
- * origin carries many requests at once, and HTTP/1.1 origins get the keep-alive pool. In clear text it speaks
- * HTTP/1.1, or h2c with prior knowledge when `httpVersion` is `"2"`. Requests forwarded through a proxy use
- * HTTP/1.1; an https origin reached through a CONNECT tunnel negotiates inside it like any other.
+ * Over TLS the connection offers ALPN `h2, http/1.1` and speaks what the server picks, decided once per
+ * connection: an HTTP/2 session carries many requests at once, an HTTP/1.1 connection one at a time, both in
+ * the same keep-alive pool under the same limits. In clear text it speaks HTTP/1.1, or h2c with prior
+ * knowledge when `httpVersion` is `"2"`. Requests forwarded through a proxy use HTTP/1.1; an https origin
+ * reached through a CONNECT or SOCKS tunnel negotiates inside it like any other.
  *
  * @since 0.1.0
  */
@@ -16,18 +17,14 @@ import {
   type Files,
   Http1,
   Http1Transport,
-  type HttpError,
-  type Request,
   Session,
   Transport,
-  type Url,
 } from "@courier/core"
 import * as Effect from "effect/Effect"
+import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
-import * as Http2 from "./internal/h2/service.js"
-import { UseHttp1 } from "./internal/h2/transport.js"
-import { NodeSocket } from "./internal/socket.js"
+import { multiplexer } from "./internal/h2/transport.js"
 import * as NodeConnector from "./NodeConnector.js"
 import * as NodeDecoding from "./NodeDecoding.js"
 import * as NodeFiles from "./NodeFiles.js"
@@ -112,22 +109,6 @@ const transportOptions = (options: Options): Http1Transport.Options => {
   return { ...rest, proxy: proxy === undefined || proxy === "env" ? proxyFromEnv() : proxy }
 }
 
-/** The node Connector, except that an https connection takes the socket an HTTP/2 dial left for it, if any. */
-const handingOver = (base: Connector.Service, handoff: Http2.Handoff): Connector.Service => ({
-  connect: (origin, options) =>
-    Effect.suspend(() => {
-      const socket = origin.scheme === "https" ? handoff.take(origin.key) : undefined
-      if (socket === undefined) return base.connect(origin, options)
-      const adopted = new NodeSocket(socket)
-      return Effect.as(
-        Effect.addFinalizer(() => adopted.destroy),
-        adopted,
-      )
-    }),
-})
-
-const isUseHttp1 = (e: unknown): e is UseHttp1 => e instanceof UseHttp1
-
 /** HTTP/2's bounds on a flow-control window (RFC 9113 §6.9.1–6.9.2). */
 const MIN_WINDOW = 65_535
 const MAX_WINDOW = 2 ** 31 - 1
@@ -150,60 +131,19 @@ export const make = (options: Options = {}): Effect.Effect<Transport.Service, ne
     if (version === "1.1") {
       return yield* Effect.provideService(Http1Transport.make(h1Options), Connector.Connector, base)
     }
-    const route = Http1Transport.proxyRoute(h1Options.proxy)
-    const h2 = yield* Http2.make({
-      connector: options,
+    const fork = yield* FiberSet.makeRuntime<never>()
+    const http2 = multiplexer({
+      version,
+      fork,
       windows: {
         streamWindowBytes: within(options.http2?.streamWindowBytes, MIN_WINDOW, MAX_WINDOW, 1024 * 1024),
         connectionWindowBytes: within(options.http2?.connectionWindowBytes, MIN_WINDOW, MAX_WINDOW, 16 * 1024 * 1024),
         maxHeaderCount: within(options.limits?.maxHeaderCount, 1, MAX_WINDOW, Http1.defaultLimits.maxHeaderCount),
         maxHeadBytes: within(options.limits?.maxHeadBytes, 1024, MAX_WINDOW, Http1.defaultLimits.maxHeadBytes),
       },
-      maxSessionsPerOrigin: within(options.maxConnectionsPerOrigin, 1, Number.MAX_SAFE_INTEGER, 64),
       maxStreamsPerSession: within(options.http2?.maxConcurrentStreams, 1, MAX_WINDOW, 100),
-      idleTimeoutMillis: within(options.idleTimeoutMillis, 0, Number.MAX_SAFE_INTEGER, 4000),
-      fallback: version === "auto",
-      tunnelOf: (origin) => {
-        const r = route(origin)
-        if (r._tag === "Tunnel") return { _tag: "Connect", proxy: r.proxy, authorization: r.authorization }
-        return r._tag === "Socks" ? { _tag: "Socks", ...r.proxy } : undefined
-      },
-      defaults: Http1Transport.phaseDefaults(options),
     })
-    const h1 = yield* Effect.provideService(
-      Http1Transport.make(h1Options),
-      Connector.Connector,
-      handingOver(base, h2.handoff),
-    )
-    // Forwarding through a proxy is HTTP/1.1; a CONNECT tunnel carries whatever TLS negotiates inside it.
-    const overHttp2 = (origin: Url.Origin, r: Http1Transport.ProxyRoute): boolean =>
-      r._tag !== "Forward" && (origin.scheme === "https" ? !h2.pool.speaksHttp1(origin.key) : version === "2")
-    /**
-     * One request: over HTTP/2 when its route and origin allow (the HTTP/1.1 transport refuses what its
-     * route forbids itself; an HTTP/2 request is checked here), falling back to HTTP/1.1 when the dial found
-     * that the origin speaks it; the fallback is built only then.
-     */
-    const dispatch = <A, R>(
-      request: Request.Request,
-      url: Url.Url,
-      run: (t: Transport.Service) => Effect.Effect<A, HttpError.HttpError, R>,
-      overH2: (request: Request.Request, url: Url.Url) => Effect.Effect<A, HttpError.HttpError | UseHttp1, R>,
-    ): Effect.Effect<A, HttpError.HttpError, R> => {
-      const r = route(url.origin)
-      if (!overHttp2(url.origin, r)) return run(h1)
-      const refused = Http1Transport.proxyRefusal(r, request)
-      return refused === undefined
-        ? Effect.catchIf(overH2(request, url), isUseHttp1, () => run(h1))
-        : Effect.fail(refused)
-    }
-    const service: Transport.Service = {
-      fetch: (request, url) => dispatch(request, url, (t) => t.fetch(request, url), h2.fetch),
-      send: (request, url) => dispatch(request, url, (t) => t.send(request, url), h2.send),
-      // A pinned client keeps one HTTP/1.1 connection; over HTTP/2 its requests share the origin's sessions.
-      pin: (origin) =>
-        overHttp2(origin, route(origin)) || h1.pin === undefined ? Effect.succeed(service) : h1.pin(origin),
-    }
-    return service
+    return yield* Effect.provideService(Http1Transport.make(h1Options, http2), Connector.Connector, base)
   })
 
 /**

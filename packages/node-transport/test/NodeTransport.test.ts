@@ -136,6 +136,27 @@ describe("NodeTransport over node:http", () => {
       expect((yield* Client.get(`${server.url}/fast`)).status).toBe(200)
     }).pipe(Effect.provide(client)),
   )
+
+  it.scoped("a request interrupted on the connection it dialled gives its slot back once: the limit holds", () =>
+    Effect.gen(function* () {
+      const arrived = yield* Deferred.make<void>()
+      const server = yield* httpServer((req, res) => {
+        if (req.url === "/slow") return Deferred.unsafeDone(arrived, Exit.void) // never answers
+        res.end("ok")
+      })
+      yield* Effect.gen(function* () {
+        const fiber = yield* Effect.fork(Client.get(`${server.url}/slow`))
+        yield* Deferred.await(arrived)
+        yield* Fiber.interrupt(fiber)
+        // With one connection allowed, the next two requests share one: the first dials, the second waits.
+        const statuses = yield* Effect.forEach([1, 2], (i) => Client.get(`${server.url}/${i}`), {
+          concurrency: 2,
+        })
+        expect(statuses.map((r) => r.status)).toEqual([200, 200])
+      }).pipe(Effect.provide(NodeTransport.client({ maxConnectionsPerOrigin: 1 })))
+      expect(server.connections()).toBe(2)
+    }),
+  )
 })
 
 // Deadlines run on the Effect Clock: over real sockets, TestClock moves time once the server has said it

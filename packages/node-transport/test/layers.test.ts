@@ -2,8 +2,8 @@ import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { graphOf } from "../../core/test/source-graph.js"
 
-// The layers of node-transport (docs/ARCHITECTURE.md, "Packages and modules"): the HTTP/2 machine (its session pool and
-// stream exchange) runs no Effect, and its binding (transport, service) runs it; both sit on the node
+// The layers of node-transport (docs/ARCHITECTURE.md, "Packages and modules"): the HTTP/2 machine (its session as the
+// pool's multiplexed connection, and the exchange on a stream) runs no Effect, and its binding (transport) runs it; both sit on the node
 // internals every protocol shares (dialling, SOCKS, DNS, sockets), which know nothing of HTTP/2; and the
 // package sees core only through its public entry points, as any transport written outside core would.
 const src = path.join(import.meta.dirname, "../src")
@@ -25,10 +25,11 @@ describe("node-transport's layout", () => {
     expect(found).toEqual([])
   })
 
-  it("the HTTP/2 machine (pool, exchange) runs no Effect: it names Effect's types only", () => {
+  it("the HTTP/2 machine (session, exchange) runs no Effect: it names Effect's types only", () => {
     const found: Array<string> = []
-    for (const machine of ["pool.ts", "exchange.ts"]) {
+    for (const machine of ["session.ts", "exchange.ts"]) {
       const file = path.join(h2, machine)
+      expect(graph.has(file)).toBe(true)
       for (const { specifier, typeOnly } of graph.get(file) ?? []) {
         if (specifier.startsWith("effect") && !typeOnly) found.push(`h2/${machine} -> ${specifier}`)
       }

@@ -61,10 +61,16 @@ export class NodeSocket implements Connector.Socket {
     private readonly socket: net.Socket,
     /** The Unix domain socket's path, when it is one: it has no remote address of its own. */
     socketPath?: string,
+    /** The protocol agreed without ALPN: `h2` by prior knowledge in clear text. */
+    agreed?: string,
   ) {
     const alpn = (socket as tls.TLSSocket).alpnProtocol
-    this.protocol = typeof alpn === "string" ? alpn : undefined
+    this.protocol = typeof alpn === "string" ? alpn : agreed
     this.peer = peerOf(socket, socketPath)
+    socket.on("error", this.failed)
+    socket.on("close", this.closed)
+    // A socket for HTTP/2 is read by node:http2 once it is taken over (`takeOver`): nothing reads it here.
+    if (this.protocol === "h2") return
     socket.on("data", (chunk: Buffer) => {
       const onBytes = this.onBytes
       if (onBytes !== undefined) {
@@ -80,16 +86,28 @@ export class NodeSocket implements Connector.Socket {
       this.ended = true
       this.wake()
     })
-    socket.on("error", (e: NodeJS.ErrnoException) => {
-      this.failure = new Connector.SocketError({ code: e.code ?? "EIO", reason: e.message })
-      this.wake()
-    })
-    socket.on("close", () => {
-      if (!this.ended && this.failure === undefined) {
-        this.failure = new Connector.SocketError({ code: "ECONNRESET", reason: "socket closed" })
-      }
-      this.wake()
-    })
+  }
+
+  private readonly failed = (e: NodeJS.ErrnoException): void => {
+    this.failure = new Connector.SocketError({ code: e.code ?? "EIO", reason: e.message })
+    this.wake()
+  }
+
+  private readonly closed = (): void => {
+    if (!this.ended && this.failure === undefined) {
+      this.failure = new Connector.SocketError({ code: "ECONNRESET", reason: "socket closed" })
+    }
+    this.wake()
+  }
+
+  /**
+   * The node socket of an HTTP/2 connection, for node:http2 to read and write from now on (this wrapper
+   * then only destroys it), or the failure that ended it first.
+   */
+  takeOver(): net.Socket | Connector.SocketError {
+    this.socket.off("error", this.failed)
+    this.socket.off("close", this.closed)
+    return this.failure ?? this.unwritable() ?? this.socket
   }
 
   /** Tells the listener, if any, that the stream ended or failed. */

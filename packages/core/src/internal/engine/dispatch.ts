@@ -1,15 +1,18 @@
 /**
- * How the HTTP/1.1 transport carries a request: prepare it, route it (directly, forwarded to a proxy, or
- * through a CONNECT tunnel), get a connection from the pool, and run the exchange on it — retrying once on
- * a fresh connection when the exchange says so. This is the binding of the callback engine to Effect: one
- * `Effect.async` per attempt, with everything inside it driven by the pool's and the socket's callbacks.
+ * How the socket transport carries a request: prepare it, route it (directly, forwarded to a proxy, or
+ * through a CONNECT or SOCKS tunnel), get a connection from the pool, and run the exchange on it — HTTP/1.1
+ * on a connection of its own, or a stream on a multiplexed one (HTTP/2, the Multiplexer's) — retrying once
+ * on a fresh connection when an HTTP/1.1 exchange says so, and on any connection when a peer refused the
+ * stream. This is the binding of the callback engine to Effect: one `Effect.async` per attempt, with
+ * everything inside it driven by the pool's and the socket's callbacks.
  * @internal
  */
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type * as Scope from "effect/Scope"
-import type { ConnectError, ConnectOptions } from "../../Connector.js"
+import type { ConnectError } from "../../Connector.js"
 import { type HttpError, Timeout } from "../../HttpError.js"
+import type { Connection as Multiplexed, Multiplexer, Refused } from "../../Multiplex.js"
 import { info as requestInfo } from "../../Request.js"
 import type { Response } from "../../Response.js"
 import type { Service as TransportService } from "../../Transport.js"
@@ -21,7 +24,7 @@ import { pinned } from "./pinned.js"
 import type * as Pool from "./pool.js"
 import { type Prepared, prepare } from "./prepare.js"
 import { type Route, refusal } from "./proxy.js"
-import { abandon, concluded, run, Streamed } from "./run.js"
+import { abandon, concluded, holderOf, run, SharedStreamed } from "./run.js"
 import type { Phases } from "./timers.js"
 
 export interface DispatcherOptions {
@@ -32,7 +35,12 @@ export interface DispatcherOptions {
   readonly route: (origin: Url.Origin) => Route
   /** Requests read whole may share a busy connection (HTTP/1.1 pipelining). */
   readonly pipelining: boolean
+  /** The multiplexed protocol dials offer, if any. */
+  readonly multiplexer: Multiplexer | undefined
 }
+
+/** How many times a request the peer refused (never processed) is sent again. */
+const MAX_REFUSED = 2
 
 export class Dispatcher {
   readonly connections: Connections
@@ -55,29 +63,69 @@ export class Dispatcher {
     return p.replayable && !p.close && p.body._tag === "Fixed" && p.body.bytes.length === 0
   }
 
-  /** Where a request connects: its origin, the proxy it is forwarded to, or its origin through a tunnel. */
-  readonly connectTo = (p: Prepared): readonly [Url.Origin, ConnectOptions] => {
+  /**
+   * Where a request connects — its origin, the proxy it is forwarded to, or its origin through a tunnel —
+   * and how it asks the pool: a forwarded request speaks HTTP/1.1 to its proxy; any other offers what the
+   * Multiplexer offers its origin.
+   */
+  readonly askOf = (p: Prepared, pipelinable: boolean, fresh: boolean): readonly [Url.Origin, Pool.Ask] => {
     const timeoutMillis = p.timeouts.connect
+    const waitMillis = p.timeouts.acquire
     const r = this.options.route(p.url.origin)
-    if (r._tag === "Direct") return [p.url.origin, { timeoutMillis }]
     if (r._tag === "Forward") {
-      return [
-        { ...r.proxy.origin, key: `forward ${r.proxy.origin.key}` },
-        { timeoutMillis, forwardProxy: true },
-      ]
+      const origin = { ...r.proxy.origin, key: `forward ${r.proxy.origin.key}` }
+      const connect = { timeoutMillis, forwardProxy: true }
+      return [origin, { fresh, connect, pipelinable, waitMillis, multiplexable: false }]
     }
+    const origin = p.url.origin
+    const alpn = this.options.multiplexer?.offer(origin)
+    const multiplexable = alpn?.includes("h2") === true
     // An invalid route never gets here: `start` refused the request.
-    if (r._tag === "Invalid") return [p.url.origin, { timeoutMillis }]
-    if (r._tag === "Socks") {
-      return [
-        { ...p.url.origin, key: `${p.url.origin.key} via ${r.proxy.key}` },
-        { timeoutMillis, socks: r.proxy },
-      ]
+    const [key, connect]: readonly [string, Pool.Ask["connect"]] =
+      r._tag === "Direct" || r._tag === "Invalid"
+        ? [origin.key, { timeoutMillis, alpn }]
+        : r._tag === "Socks"
+          ? [`${origin.key} via ${r.proxy.key}`, { timeoutMillis, alpn, socks: r.proxy }]
+          : [
+              `${origin.key} via ${r.proxy.origin.key}`,
+              { timeoutMillis, alpn, tunnel: { proxy: r.proxy.origin, authorization: r.proxy.authorization } },
+            ]
+    const target = key === origin.key ? origin : { ...origin, key }
+    return [target, { fresh, connect, pipelinable, waitMillis, multiplexable }]
+  }
+
+  /**
+   * Starts an exchange on a stream of a multiplexed connection, at once; `resume` gets its outcome. The
+   * stream's room goes back to the pool when it closes; a streamed body keeps the lease until then. A
+   * stream the peer refused is sent again, on any connection, while its body is in memory, up to
+   * `MAX_REFUSED` times. The function returned resets the stream.
+   */
+  private shared(
+    lease: Pool.Lease,
+    mux: Multiplexed,
+    p: Prepared,
+    mode: Mode,
+    refusals: number,
+    resume: (outcome: Effect.Effect<Response, HttpError>) => void,
+  ): () => void {
+    const pool = this.connections.pool
+    const release = () => {
+      pool.release(lease, "reuse")
     }
-    return [
-      { ...p.url.origin, key: `${p.url.origin.key} via ${r.proxy.origin.key}` },
-      { timeoutMillis, tunnel: { proxy: r.proxy.origin, authorization: r.proxy.authorization } },
-    ]
+    return mux.exchange(p, mode, { reused: lease.reused, release }, (outcome) => {
+      const exchanged = Effect.map(outcome, ({ response, abandon }) => {
+        const body = response.body
+        if (typeof body === "object" && "pull" in body) response.body = new SharedStreamed(body.pull, abandon, lease)
+        return response
+      })
+      resume(
+        Effect.catchTag(exchanged, "Refused", (refused: Refused) =>
+          p.outgoing.body._tag === "Fixed" && refusals < MAX_REFUSED
+            ? this.attempt(p, mode, "any", refusals + 1)
+            : Effect.fail(refused.error),
+        ),
+      )
+    })
   }
 
   /**
@@ -89,31 +137,58 @@ export class Dispatcher {
    * connection (`Exchange.retryable`). Interrupting the fiber leaves the line, gives back the slot, or
    * abandons the exchange, whichever it is at.
    */
-  private attempt(p: Prepared, mode: Mode, connection: "any" | "fresh"): Effect.Effect<Response, HttpError> {
+  private attempt(
+    p: Prepared,
+    mode: Mode,
+    connection: "any" | "fresh",
+    refusals = 0,
+  ): Effect.Effect<Response, HttpError> {
     return Effect.async<Response, HttpError>((resume) => {
       const { connections, engine } = this
       const pool = connections.pool
-      const [origin, connect] = this.connectTo(p)
       const pipelinable = this.options.pipelining && mode === "buffered" && this.mayPipeline(p)
       const fresh = connection === "fresh"
-      const ask: Pool.Ask = { fresh, connect, pipelinable, waitMillis: p.timeouts.acquire }
-      const retry = fresh ? () => undefined : () => this.attempt(p, mode, "fresh")
+      const [origin, ask] = this.askOf(p, pipelinable, fresh)
+      const retry = fresh ? () => undefined : () => this.attempt(p, mode, "fresh", refusals)
+      /** The exchange on a connection opened for this request (none: it has no room yet, so wait again). */
+      const opened = (lease: Pool.Lease | undefined): Effect.Effect<Response, HttpError> => {
+        if (lease === undefined) return this.attempt(p, mode, connection, refusals)
+        const mux = lease.conn.mux
+        if (mux === undefined) return run(new Exchange(lease, p, engine, mode), retry)
+        return Effect.async((resume) => Effect.sync(this.shared(lease, mux, p, mode, refusals, resume)))
+      }
       let cancel: Effect.Effect<void> = Effect.void
       const granted = (grant: Pool.Grant): void => {
+        if (grant._tag === "Failed") {
+          resume(Effect.fail(this.connectFailed(p)(grant.error)))
+          return
+        }
         if (grant._tag === "Lease") {
+          const mux = grant.lease.conn.mux
+          if (mux !== undefined) {
+            cancel = Effect.sync(this.shared(grant.lease, mux, p, mode, refusals, resume))
+            return
+          }
           const ex = new Exchange(grant.lease, p, engine, mode)
           cancel = abandon(ex)
           if (p.whole) ex.start((outcome) => resume(concluded(ex, outcome, retry)))
           else resume(run(ex, retry))
           return
         }
-        cancel = Effect.sync(() => pool.freeSlot(origin))
+        // The canceler of `Effect.async` covers the effect it resumes with too: the slot is given back here
+        // only until `open` starts, which then gives it back itself if the dial fails or is interrupted.
+        let opening = false
+        cancel = Effect.sync(() => {
+          if (!opening) pool.freeSlot(origin)
+        })
         resume(
-          Effect.uninterruptibleMask((restore) =>
-            Effect.flatMap(Effect.mapError(connections.open(origin, ask, restore), this.connectFailed(p)), (lease) =>
-              restore(run(new Exchange(lease, p, engine, mode), retry)),
-            ),
-          ),
+          Effect.uninterruptibleMask((restore) => {
+            opening = true
+            return Effect.flatMap(
+              Effect.mapError(connections.open(origin, ask, restore), this.connectFailed(p)),
+              (lease) => restore(opened(lease)),
+            )
+          }),
         )
       }
       const timedOut = () => resume(Effect.fail(this.connectFailed(p)(new WaitTimeout({ millis: ask.waitMillis }))))
@@ -143,11 +218,9 @@ export class Dispatcher {
       const prepared = this.start(request, url)
       if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
       return Effect.tap(restore(this.attempt(prepared.right, "streaming", "any")), (response) => {
-        const body = response.body
-        // A body still on the wire holds its connection: if the scope closes first, destroy it.
-        return body instanceof Streamed && body.exchange.lease.active
-          ? Effect.addFinalizer(() => abandon(body.exchange))
-          : Effect.void
+        // A body still on the wire holds its connection (or stream): if the scope closes first, stop it.
+        const holder = holderOf(response.body)
+        return holder === undefined ? Effect.void : Effect.addFinalizer(() => holder)
       })
     })
 
@@ -158,7 +231,7 @@ export class Dispatcher {
       origin,
       fetch: this.fetch,
       start: this.start,
-      connectTo: this.connectTo,
+      askOf: this.askOf,
       connectFailed: this.connectFailed,
     })
 }

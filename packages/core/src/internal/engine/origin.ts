@@ -1,11 +1,12 @@
 /**
  * What the pool keeps per origin: the idle connections (a stack, newest on top), the connections open or
- * opening, the pipelined connections with exchanges in flight, and the line of requests waiting for a
- * connection or a slot, each with its deadline on the timer heap.
+ * opening, the pipelined connections with exchanges in flight, the multiplexed connections, and the line
+ * of requests waiting for a connection, a stream or a slot, each with its deadline on the timer heap.
  * @internal
  */
 import type * as Scope from "effect/Scope"
-import type { Socket } from "../../Connector.js"
+import type { ConnectError, Socket } from "../../Connector.js"
+import type { Connection as Multiplexed } from "../../Multiplex.js"
 import type { Pipeline } from "./pipeline.js"
 import { type Timer, type Timers, timer } from "./timers.js"
 
@@ -19,6 +20,12 @@ export interface Conn {
   idleUntil: number
   /** The order of exchanges, when the pool pipelines. */
   readonly pipeline: Pipeline | undefined
+  /** The connection carries many exchanges at once (HTTP/2): what its peer allows. */
+  readonly mux: Multiplexed | undefined
+  /** Exchanges in flight on a multiplexed connection. */
+  active: number
+  /** A multiplexed connection taken out of the origin's list: it takes no new exchange. */
+  retired: boolean
 }
 
 /** A connection held by one request. `reused` says whether it served an earlier request. */
@@ -33,8 +40,14 @@ export interface Lease {
   readonly ticket?: number
 }
 
-/** What a waiter gets: a connection, or a free slot to open one in (the slot is then the waiter's). */
-export type Grant = { readonly _tag: "Lease"; readonly lease: Lease } | { readonly _tag: "Slot" }
+/**
+ * What a waiter gets: a connection (or a stream on one), a free slot to open one in (the slot is then the
+ * waiter's), or the failure of the dial it waited for.
+ */
+export type Grant =
+  | { readonly _tag: "Lease"; readonly lease: Lease }
+  | { readonly _tag: "Slot" }
+  | { readonly _tag: "Failed"; readonly error: ConnectError }
 
 /** A place in an origin's line. */
 export interface Waiting {
@@ -44,6 +57,7 @@ export interface Waiting {
 export interface Waiter extends Waiting {
   readonly grant: (grant: Grant) => void
   readonly pipelinable: boolean
+  readonly multiplexable: boolean
   /** The waiter's deadline, when it has one. */
   readonly timer: Timer | undefined
 }
@@ -53,8 +67,17 @@ export class OriginState {
   readonly waiters: Array<Waiter> = []
   /** Pipelined connections with exchanges in flight. */
   readonly busy = new Set<Conn>()
+  /** Multiplexed connections that take new exchanges, oldest first. */
+  readonly shared: Array<Conn> = []
   /** Connections open or opening, idle included. */
   open = 0
+  /** Dials under way (slots granted and not yet filled). */
+  dials = 0
+  /**
+   * What the origin's last dial negotiated, while the origin is known: until a dial says HTTP/1.1, a dial
+   * that may negotiate a multiplexed protocol goes one at a time, since one such connection may carry all.
+   */
+  multiplexed: boolean | undefined = undefined
 
   constructor(
     readonly key: string,
@@ -72,6 +95,7 @@ export class OriginState {
    */
   line(w: {
     readonly pipelinable: boolean
+    readonly multiplexable: boolean
     readonly waitMillis: number
     readonly granted: (grant: Grant) => void
     readonly timedOut: () => void
@@ -84,7 +108,13 @@ export class OriginState {
             w.timedOut()
             return undefined
           })
-    const waiter: Waiter = { _tag: "Waiting", grant: w.granted, pipelinable: w.pipelinable, timer: deadline }
+    const waiter: Waiter = {
+      _tag: "Waiting",
+      grant: w.granted,
+      pipelinable: w.pipelinable,
+      multiplexable: w.multiplexable,
+      timer: deadline,
+    }
     this.waiters.push(waiter)
     if (deadline !== undefined) this.timers.schedule(deadline, this.timers.now() + w.waitMillis)
     return waiter

@@ -2,19 +2,21 @@
  * A pinned transport: one connection, opened on the first request, carries every request to its origin in
  * turn (a semaphore keeps them in order); a connection the server closes is replaced on the next request.
  * Its responses are read whole, since the next request needs the connection. At the end of the scope the
- * connection goes back to the pool. Requests to another origin are not pinned: they take the pool as usual.
+ * connection goes back to the pool. Requests to another origin are not pinned: they take the pool as usual,
+ * and so do all of them once the origin answers on a multiplexed connection (HTTP/2), whose streams every
+ * request shares anyway.
  * @internal
  */
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type * as Scope from "effect/Scope"
-import type { ConnectError, ConnectOptions } from "../../Connector.js"
+import type { ConnectError } from "../../Connector.js"
 import type { HttpError } from "../../HttpError.js"
 import { Transport, type Service as TransportService } from "../../Transport.js"
 import type * as Url from "../../Url.js"
 import type { Connections, WaitTimeout } from "./connections.js"
 import { type Engine, Exchange } from "./exchange.js"
-import type { Lease } from "./pool.js"
+import type { Ask, Lease } from "./pool.js"
 import type { Prepared } from "./prepare.js"
 import { run } from "./run.js"
 
@@ -26,7 +28,7 @@ export interface Pinning {
   /** The transport's own fetch, for requests to other origins. */
   readonly fetch: TransportService["fetch"]
   readonly start: (...args: Parameters<TransportService["fetch"]>) => Either.Either<Prepared, HttpError>
-  readonly connectTo: (p: Prepared) => readonly [Url.Origin, ConnectOptions]
+  readonly askOf: (p: Prepared, pipelinable: boolean, fresh: boolean) => readonly [Url.Origin, Ask]
   readonly connectFailed: (p: Prepared) => (e: ConnectError | WaitTimeout) => HttpError
 }
 
@@ -41,6 +43,8 @@ export const pinned = (pinning: Pinning): Effect.Effect<TransportService, never,
     const turn = yield* Effect.makeSemaphore(1)
     let held: Lease | undefined
     let used = 0
+    /** The origin speaks a multiplexed protocol: nothing to pin. */
+    let shared = false
     // Exchanges give their lease back here: the held connection stays, unless it may not be reused.
     const holder: Engine["pool"] = {
       release: (lease, fate) => {
@@ -52,21 +56,26 @@ export const pinned = (pinning: Pinning): Effect.Effect<TransportService, never,
       },
     }
     const engine: Engine = { ...pinning.engine, pool: holder }
-    const lease = (p: Prepared, restore: Restore): Effect.Effect<Lease, HttpError> => {
+    /** The pinned connection's lease; undefined when the origin's connection is multiplexed. */
+    const lease = (p: Prepared, restore: Restore): Effect.Effect<Lease | undefined, HttpError> => {
       if (held !== undefined) {
         used++
         return Effect.succeed({ conn: held.conn, reused: true, active: true, pinned: true })
       }
-      const [target, connect] = pinning.connectTo(p)
-      const ask = { fresh: true, connect, pipelinable: false, waitMillis: p.timeouts.acquire }
+      const [target, ask] = pinning.askOf(p, false, true)
       return Effect.map(Effect.mapError(connections.acquire(target, ask, restore), pinning.connectFailed(p)), (l) => {
+        if (l.conn.mux !== undefined) {
+          shared = true
+          pool.release(l, "reuse")
+          return undefined
+        }
         held = l
         used = 1
         return { conn: l.conn, reused: false, active: true, pinned: true }
       })
     }
     const fetch: TransportService["fetch"] = (request, url) =>
-      url.origin.key !== origin.key
+      url.origin.key !== origin.key || shared
         ? pinning.fetch(request, url)
         : turn.withPermits(1)(
             Effect.uninterruptibleMask((restore) => {
@@ -74,7 +83,9 @@ export const pinned = (pinning: Pinning): Effect.Effect<TransportService, never,
               if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
               const p = prepared.right
               return Effect.flatMap(lease(p, restore), (l) =>
-                restore(run(new Exchange(l, p, engine, "buffered"), noRetry)),
+                l === undefined
+                  ? restore(pinning.fetch(request, url))
+                  : restore(run(new Exchange(l, p, engine, "buffered"), noRetry)),
               )
             }),
           )

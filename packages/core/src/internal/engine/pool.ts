@@ -11,6 +11,13 @@
  * than wait; a request that may not be takes only a connection with nothing in flight, and nothing joins
  * behind it.
  *
+ * A connection that negotiated a multiplexed protocol (HTTP/2) is shared: a request takes a stream on the
+ * oldest one with room, and the connection stays in the origin's list until it drains or idles out. The
+ * same line, the same slots and the same idle rule serve both kinds; the protocol is decided when the
+ * dial completes. A dial that may negotiate a multiplexed protocol goes one at a time per origin until a
+ * dial says the origin speaks HTTP/1.1, and none goes while a live peer grants 0 streams: another
+ * connection to it would be told the same.
+ *
  * The rules live here as plain calls (`request`, `cancel`, `release`, `admit`, `expire`): a request that
  * finds a connection gets it at once; one that waits is called back when a connection or a slot frees up.
  * Nothing here runs an Effect: opening a socket, the Effect form `acquire` and the sweep are the binding's
@@ -20,7 +27,8 @@
  */
 import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import type { ConnectOptions, Socket } from "../../Connector.js"
+import type { ConnectError, ConnectOptions, Socket } from "../../Connector.js"
+import type { Connection as Multiplexed } from "../../Multiplex.js"
 import type { Origin } from "../../Url.js"
 import { type Conn, type Grant, type Lease, OriginState, type Waiter, type Waiting } from "./origin.js"
 import { Pipeline } from "./pipeline.js"
@@ -53,6 +61,14 @@ export interface Ask {
   readonly pipelinable: boolean
   /** The longest wait in line for a connection (Infinity: no limit). */
   readonly waitMillis: number
+  /** The dial may negotiate a multiplexed protocol (it offers HTTP/2). */
+  readonly multiplexable: boolean
+}
+
+/** A connection taken in, and the lease of the request that opened it (none when it has no room yet). */
+export interface Admitted {
+  readonly conn: Conn
+  readonly lease: Lease | undefined
 }
 
 export interface Pool {
@@ -71,13 +87,21 @@ export interface Pool {
   ) => Waiting | undefined
   /** Takes a request out of line (it gave up); nothing if it has been granted meanwhile. */
   readonly cancel: (origin: Origin, waiting: Waiting) => void
-  /** Gives back a slot granted by `request` and not used (its dial failed, or its caller gave up). */
-  readonly freeSlot: (origin: Origin) => void
   /**
-   * Takes in a connection opened in a slot granted by `request`, and leases it to the request that opened
-   * it (and, for a pipelinable one, to the pipelinable requests waiting behind it).
+   * Gives back a slot granted by `request` and not used: its caller gave up, or its dial failed with
+   * `failure`. Requests that waited only for a dial to go one at a time get that failure too, unless a
+   * connection of the origin still takes streams.
    */
-  readonly admit: (origin: Origin, socket: Socket, scope: Scope.CloseableScope, ask: Ask) => Lease
+  readonly freeSlot: (origin: Origin, failure?: ConnectError) => void
+  /**
+   * Takes in a connection opened in a slot granted by `request` (`mux` when it negotiated a multiplexed
+   * protocol), and leases it to the request that opened it (and, for a pipelinable one, to the pipelinable
+   * requests waiting behind it; for a multiplexed one, to everyone in line it has room for). A multiplexed
+   * connection whose peer grants no stream yet leases nothing: the request waits in line again.
+   */
+  readonly admit: (origin: Origin, socket: Socket, scope: Scope.CloseableScope, ask: Ask, mux?: Multiplexed) => Admitted
+  /** A multiplexed connection's capacity changed, or it started draining. */
+  readonly changed: (conn: Conn) => void
   /**
    * Gives the connection back (`reuse`) or destroys it; `keepAliveHint` is the server's `Keep-Alive:
    * timeout=` in seconds. Returns the Effect that closes the connection, or undefined when there is
@@ -140,11 +164,57 @@ class ConnectionPool implements Pool {
   /** Frees a slot: the next waiter may open a connection in it. */
   private free(p: OriginState): void {
     p.open--
-    const next = p.next()
-    if (next !== undefined) {
-      p.open++
-      next.grant(SLOT)
-    } else this.forget(p)
+    this.serve(p)
+  }
+
+  /** Whether a multiplexed connection takes one more exchange now. */
+  private hasRoom(conn: Conn, mux: Multiplexed): boolean {
+    return (
+      !conn.retired &&
+      !mux.draining() &&
+      conn.active < mux.capacity() &&
+      conn.requests < this.options.maxRequestsPerConnection
+    )
+  }
+
+  /** The oldest multiplexed connection of the origin with room for one more exchange. */
+  private roomy(p: OriginState): Conn | undefined {
+    for (const conn of p.shared) if (conn.mux !== undefined && this.hasRoom(conn, conn.mux)) return conn
+    return undefined
+  }
+
+  /**
+   * Whether the origin may dial one more connection now: under the limit, and for a dial that may
+   * negotiate a multiplexed protocol, none under way unless the origin is known to speak HTTP/1.1, and no
+   * live peer granting 0 streams.
+   */
+  private mayDial(p: OriginState, multiplexable: boolean): boolean {
+    if (p.open >= this.options.maxConnectionsPerOrigin) return false
+    if (!multiplexable || p.multiplexed === false) return true
+    if (p.dials > 0) return false
+    return !p.shared.some((c) => c.mux !== undefined && c.mux.capacity() === 0 && !c.mux.draining())
+  }
+
+  /** A slot for a dial. */
+  private slot(p: OriginState): Grant {
+    p.open++
+    p.dials++
+    return SLOT
+  }
+
+  /**
+   * Serves the line in order: streams on multiplexed connections with room, then slots while a dial may
+   * go. A request that waits stays in line for a connection to free up.
+   */
+  private serve(p: OriginState): void {
+    for (let conn = this.roomy(p); conn !== undefined && p.waiters.length > 0; conn = this.roomy(p)) {
+      const w = p.next() as Waiter
+      w.grant(this.granting(p, conn, { conn: "reused", pipelinable: false }))
+    }
+    while (p.waiters.length > 0 && this.mayDial(p, (p.waiters[0] as Waiter).multiplexable)) {
+      ;(p.next() as Waiter).grant(this.slot(p))
+    }
+    this.forget(p)
   }
 
   /**
@@ -152,6 +222,10 @@ class ConnectionPool implements Pool {
    * ticket, and the connection counts as busy.
    */
   private lease(p: OriginState, conn: Conn, how: LeaseOf): Lease {
+    if (conn.mux !== undefined) {
+      conn.active++
+      return { conn, reused: conn.requests++ > 0, active: true }
+    }
     const pl = conn.pipeline
     const reused = how.conn === "reused"
     if (pl === undefined) return { conn, reused, active: true }
@@ -197,12 +271,12 @@ class ConnectionPool implements Pool {
 
   /** What `request` can grant at once, if anything. */
   private grantNow(p: OriginState, ask: Ask): Grant | undefined {
+    const shared = ask.fresh ? undefined : this.roomy(p)
+    if (shared !== undefined) return this.granting(p, shared, { conn: "reused", pipelinable: false })
     const idle = ask.fresh ? undefined : this.takeIdle(p)
     if (idle !== undefined) return this.granting(p, idle, { conn: "reused", pipelinable: ask.pipelinable })
-    if (p.open < this.options.maxConnectionsPerOrigin) {
-      p.open++
-      return SLOT
-    }
+    // A request does not pass those in line (who wait, with a slot free, only for a dial under way).
+    if (p.waiters.length === 0 && this.mayDial(p, ask.multiplexable)) return this.slot(p)
     // Joining a busy connection would pass the requests already in line.
     if (!ask.pipelinable || !this.pipelining || ask.fresh || p.waiters.length > 0) return undefined
     const busy = p.joinable(this.mayJoin)
@@ -215,6 +289,7 @@ class ConnectionPool implements Pool {
     if (grant === undefined) {
       return p.line({
         pipelinable: ask.pipelinable && !ask.fresh,
+        multiplexable: ask.multiplexable,
         waitMillis: ask.waitMillis,
         granted,
         timedOut: () => {
@@ -234,15 +309,86 @@ class ConnectionPool implements Pool {
     this.forget(p)
   }
 
-  readonly freeSlot: Pool["freeSlot"] = (origin) => this.free(this.stateOf(origin.key))
-
-  readonly admit: Pool["admit"] = (origin, socket, scope, ask) => {
+  readonly freeSlot: Pool["freeSlot"] = (origin, failure) => {
     const p = this.stateOf(origin.key)
-    const pipeline = this.pipelining ? new Pipeline() : undefined
-    const conn: Conn = { socket, scope, key: origin.key, requests: 0, idleUntil: 0, pipeline }
-    const first = this.lease(p, conn, { conn: "new", pipelinable: ask.pipelinable })
-    if (ask.pipelinable) this.fill(p, conn)
-    return first
+    p.dials--
+    // The line waited for this dial alone (one at a time): it shares its failure, unless a connection
+    // still takes streams.
+    const serial = p.waiters[0]?.multiplexable === true && p.multiplexed !== false
+    if (failure !== undefined && serial && !p.shared.some((c) => c.mux !== undefined && !c.mux.draining())) {
+      p.open--
+      for (let w = p.next(); w !== undefined; w = p.next()) w.grant({ _tag: "Failed", error: failure })
+      this.forget(p)
+      return
+    }
+    this.free(p)
+  }
+
+  readonly admit: Pool["admit"] = (origin, socket, scope, ask, mux) => {
+    const p = this.stateOf(origin.key)
+    p.dials--
+    p.multiplexed = mux !== undefined
+    const pipeline = this.pipelining && mux === undefined ? new Pipeline() : undefined
+    const conn: Conn = {
+      socket,
+      scope,
+      key: origin.key,
+      requests: 0,
+      idleUntil: 0,
+      pipeline,
+      mux,
+      active: 0,
+      retired: false,
+    }
+    if (mux === undefined) {
+      const first = this.lease(p, conn, { conn: "new", pipelinable: ask.pipelinable })
+      if (ask.pipelinable) this.fill(p, conn)
+      // Requests held back while the protocol was unknown may dial now.
+      else if (ask.multiplexable) this.serve(p)
+      return { conn, lease: first }
+    }
+    p.shared.push(conn)
+    const first = this.hasRoom(conn, mux) ? this.lease(p, conn, { conn: "new", pipelinable: false }) : undefined
+    this.serve(p)
+    // A connection nobody took (its peer grants no stream yet) is idle from the start.
+    if (conn.active === 0) conn.idleUntil = this.timers.now() + this.options.idleTimeoutMillis
+    return { conn, lease: first }
+  }
+
+  readonly changed: Pool["changed"] = (conn) => {
+    const p = this.origins.get(conn.key)
+    if (p === undefined || conn.retired) return
+    if (conn.mux?.draining() === true) this.retire(p, conn)
+    else this.serve(p)
+  }
+
+  /** Takes a multiplexed connection out of the origin's list; it closes once its last exchange ends. */
+  private retire(p: OriginState, conn: Conn): void {
+    if (conn.retired) return
+    conn.retired = true
+    const i = p.shared.indexOf(conn)
+    if (i !== -1) p.shared.splice(i, 1)
+    if (conn.active === 0) this.closeShared(p, conn)
+  }
+
+  private closeShared(p: OriginState, conn: Conn): void {
+    this.timers.defer(this.close(conn))
+    this.free(p)
+  }
+
+  /** One exchange on a multiplexed connection ended: its room goes to the next in line. */
+  private releaseStream(p: OriginState, conn: Conn, mux: Multiplexed): void {
+    conn.active--
+    if (conn.retired) {
+      if (conn.active === 0) this.closeShared(p, conn)
+      return
+    }
+    if (mux.draining() || conn.requests >= this.options.maxRequestsPerConnection) {
+      this.retire(p, conn)
+      return
+    }
+    if (conn.active === 0) conn.idleUntil = this.timers.now() + this.options.idleTimeoutMillis
+    this.serve(p)
   }
 
   /** How long a connection may stay idle: the server's hint less the margin, capped, or the default. */
@@ -301,6 +447,10 @@ class ConnectionPool implements Pool {
     held.active = false
     const conn = held.conn
     const p = this.stateOf(conn.key)
+    if (conn.mux !== undefined) {
+      this.releaseStream(p, conn, conn.mux)
+      return undefined
+    }
     const idle = this.idleFor(keepAliveHint)
     if (conn.pipeline !== undefined && held.ticket !== undefined) {
       return this.releasePipelined(p, conn, conn.pipeline, held.ticket, fate, idle)
@@ -323,6 +473,15 @@ class ConnectionPool implements Pool {
           this.free(p)
         }
       }
+      for (let i = p.shared.length - 1; i >= 0; i--) {
+        const conn = p.shared[i] as Conn
+        if (conn.active === 0 && (conn.idleUntil <= now || conn.mux?.draining() === true)) {
+          p.shared.splice(i, 1)
+          conn.retired = true
+          expired.push(conn)
+          this.free(p)
+        }
+      }
     }
     return expired
   }
@@ -331,7 +490,11 @@ class ConnectionPool implements Pool {
     const p = this.origins.get(key)
     return p === undefined
       ? { open: 0, idle: 0, waiting: 0 }
-      : { open: p.open, idle: p.idle.length, waiting: p.waiters.length }
+      : {
+          open: p.open,
+          idle: p.idle.length + p.shared.filter((c) => c.active === 0).length,
+          waiting: p.waiters.length,
+        }
   }
 
   readonly keys: Pool["keys"] = () => [...this.origins.keys()]

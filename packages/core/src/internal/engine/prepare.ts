@@ -1,16 +1,17 @@
 /**
  * Before the wire: a request validated and encoded for one exchange. The head is checked before any byte is
  * written (framing headers, header injection, a Content-Length that disagrees with the body), and a body in
- * memory of up to 64 KiB is encoded with the head, so one write carries both.
+ * memory of up to 64 KiB is encoded with the head, so one write carries both. The request as any protocol
+ * sends it (`Multiplex.Prepared`) is kept beside the HTTP/1.1 head, for a stream on a multiplexed
+ * connection, where the same rules checked its fields.
  * @internal
  */
-import type * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type * as Body from "../../Body.js"
 import * as Http1 from "../../Http1.js"
 import { type HttpError, InvalidHeader, type RequestInfo } from "../../HttpError.js"
+import type * as Multiplex from "../../Multiplex.js"
 import type { Request } from "../../Request.js"
-import type * as Response from "../../Response.js"
 import type { Url } from "../../Url.js"
 import { concat } from "../bytes.js"
 import { encodeRequest } from "../http1/head.js"
@@ -19,10 +20,7 @@ import { outgoing } from "../outgoing.js"
 import { isIdempotent } from "../request.js"
 import { millisOf, type Phases, phasesOf } from "./timers.js"
 
-export interface Prepared {
-  readonly info: RequestInfo
-  readonly method: string
-  readonly url: Url
+export interface Prepared extends Multiplex.Prepared {
   /** The head, followed by the body when `whole`: a body in memory of up to COALESCE_BYTES. */
   readonly head: Uint8Array
   /** `head` holds the body too: one write carries the whole request. */
@@ -30,15 +28,10 @@ export interface Prepared {
   readonly body: Body.Encoded
   /** The head asks for `100 Continue` before the body (`Request.expectContinue`, and there is a body). */
   readonly expect: boolean
-  /** The request's limit on the response body as received, if it set one. */
-  readonly maxResponseBytes: number | undefined
   /** The caller asked for `Connection: close`. */
   readonly close: boolean
   /** The request may be sent again on a fresh connection if a reused one turns out to be dead. */
   readonly replayable: boolean
-  /** Phase deadlines in milliseconds; Infinity for none. */
-  readonly timeouts: Phases
-  readonly onInformational: ((i: Response.Informational) => Effect.Effect<void>) | undefined
 }
 
 /** Bodies up to this size go out in the same write as the head: one syscall for most requests. */
@@ -74,6 +67,7 @@ export const prepare = (
     info,
     method: request.method,
     url,
+    outgoing: prepared.right,
     head: bytes,
     whole,
     body,

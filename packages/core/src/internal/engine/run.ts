@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import type { HttpError } from "../../HttpError.js"
 import type * as Response from "../../Response.js"
 import type { Closing, Exchange, Outcome } from "./exchange.js"
+import type { Lease } from "./pool.js"
 import { upload } from "./upload.js"
 
 /** `then`, after closing the connection when it must be closed. */
@@ -31,6 +32,29 @@ export class Streamed {
     })
     return Effect.sync(cancel)
   })
+}
+
+/**
+ * The body of a streamed response on a multiplexed connection: the protocol's reader, and how to stop it
+ * (resetting its stream) when the caller's scope closes first.
+ */
+export class SharedStreamed {
+  constructor(
+    readonly pull: Effect.Effect<ReadonlyArray<Uint8Array> | undefined, HttpError>,
+    readonly abandon: () => void,
+    private readonly lease: Lease,
+  ) {}
+
+  get holding(): boolean {
+    return this.lease.active
+  }
+}
+
+/** What stops a streamed body that still holds its connection (or stream), if it does. */
+export const holderOf = (body: Response.Response["body"]): Effect.Effect<void> | undefined => {
+  if (body instanceof Streamed) return body.exchange.lease.active ? abandon(body.exchange) : undefined
+  if (body instanceof SharedStreamed) return body.holding ? Effect.sync(body.abandon) : undefined
+  return undefined
 }
 
 /** The response an outcome stands for, or its failure, after the connection's closing. */

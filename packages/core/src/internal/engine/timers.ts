@@ -173,3 +173,26 @@ export class Timers {
   /** The driver: runs until interrupted (the transport's scope closes). */
   readonly run: Effect.Effect<never> = Effect.forever(this.step)
 }
+
+/** A timer heap as callbacks at a time on its Clock: the public `Deadlines`. */
+export interface Callbacks {
+  readonly now: () => number
+  readonly after: (millis: number, fire: () => void) => { readonly at: number } | undefined
+  readonly cancel: (deadline: { readonly at: number } | undefined) => void
+}
+
+export const deadlinesOf = (timers: Timers): Callbacks => ({
+  now: () => timers.now(),
+  after: (millis, fire) => {
+    if (millis === Number.POSITIVE_INFINITY) return undefined
+    const t = timer(() => {
+      fire()
+      return undefined
+    })
+    timers.schedule(t, timers.now() + millis)
+    return t
+  },
+  cancel: (deadline) => {
+    if (deadline !== undefined) timers.cancel(deadline as Timer)
+  },
+})

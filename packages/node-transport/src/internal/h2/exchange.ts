@@ -11,9 +11,9 @@
  * @internal
  */
 import * as http2 from "node:http2"
-import { type Body, type Deadlines, Headers, Http1, HttpError, Response, Transport } from "@courier/core"
+import { type Body, Headers, Http1, HttpError, Multiplex, Response, Transport } from "@courier/core"
 import type * as Effect from "effect/Effect"
-import type { Session } from "./pool.js"
+import type { Session } from "./session.js"
 
 const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = http2.constants
 
@@ -27,22 +27,15 @@ export interface Prepared {
   readonly body: Body.Encoded
   /** No body at all: the HEADERS frame ends the stream. */
   readonly empty: boolean
-  /** The body can be sent again (it is in memory), so a refused stream may be retried. */
-  readonly replayable: boolean
   /** Deadlines of each phase, in milliseconds (Infinity: none). */
-  readonly timeouts: Deadlines.Phases
+  readonly timeouts: Multiplex.Prepared["timeouts"]
   /** The request's limit on body bytes received, if it set one. */
   readonly maxBytes: number | undefined
   readonly onInformational: ((i: Response.Informational) => Effect.Effect<void>) | undefined
 }
 
-/** The stream was never processed by the peer: safe to send again; `error` is what to report otherwise. */
-export class Refused {
-  readonly _tag = "Refused"
-  constructor(readonly error: HttpError.HttpError) {}
-}
-
-export type Failure = HttpError.HttpError | Refused
+/** The stream was never processed by the peer (`Multiplex.Refused`: the pool may send it again), or the error. */
+export type Failure = HttpError.HttpError | Multiplex.Refused
 
 export type Mode = "buffered" | "streaming"
 
@@ -76,7 +69,7 @@ export class Exchange {
   private readonly budget: Transport.BodyBudget
   private failure: Failure | undefined
   private response: Response.Response | undefined
-  private deadline: Deadlines.Deadline | undefined
+  private deadline: { readonly at: number } | undefined
   /** Called once the stream has closed, whatever the outcome (the binding stops the upload). */
   afterClose: (() => void) | undefined
   /** What node reported when the stream failed: a reset, or the connection's own failure. */
@@ -93,9 +86,9 @@ export class Exchange {
   constructor(
     readonly session: Session,
     readonly prepared: Prepared,
-    private readonly deadlines: Deadlines.Deadlines,
     readonly mode: Mode,
-    private readonly released: (session: Session) => void,
+    /** The pool's lease on the stream: given back once the stream closes. */
+    private readonly lease: Multiplex.Lease,
   ) {
     this.budget = new Transport.BodyBudget(prepared.info, prepared.maxBytes, mode === "buffered")
     this.interim = Transport.Interim.of(prepared.onInformational)
@@ -149,7 +142,7 @@ export class Exchange {
       version: "HTTP/2",
       headers: Headers.unsafeFromPairs(pairsOf(raw)),
       contentLength: announced,
-      connection: { id: this.session.id, reused: this.session.served > 1, pinned: false, peer: this.session.peer },
+      connection: { id: this.session.id, reused: this.lease.reused, pinned: false, peer: this.session.peer },
     })
     this.state = "Body"
     this.disarm()
@@ -228,7 +221,7 @@ export class Exchange {
   private closed(): void {
     this.disarm()
     this.session.open.delete(this)
-    this.released(this.session)
+    this.lease.release()
     this.afterClose?.()
     if (this.state === "Ended" || this.state === "Failed") return
     this.fail(this.closeFailure())
@@ -244,7 +237,9 @@ export class Exchange {
       this.state === "Head" &&
       (code === NGHTTP2_REFUSED_STREAM || (goaway && (id === undefined || id > this.session.lastStreamId)))
     ) {
-      return new Refused(HttpError.StreamReset.of(info, code === 0 ? NGHTTP2_REFUSED_STREAM : code, goaway))
+      return new Multiplex.Refused({
+        error: HttpError.StreamReset.of(info, code === 0 ? NGHTTP2_REFUSED_STREAM : code, goaway),
+      })
     }
     if (goaway && this.session.goawayCode !== 0)
       return HttpError.StreamReset.of(info, this.session.goawayCode as number, goaway)
@@ -276,7 +271,7 @@ export class Exchange {
     const id = this.stream.id
     if (this.state !== "Head" || (id !== undefined && id <= lastStreamId)) return
     const errorCode = http2.constants.NGHTTP2_REFUSED_STREAM
-    this.fail(new Refused(HttpError.StreamReset.of(this.prepared.info, errorCode, true)))
+    this.fail(new Multiplex.Refused({ error: HttpError.StreamReset.of(this.prepared.info, errorCode, true) }))
   }
 
   /** Fails the exchange, tells whoever waits, and resets the stream if it is still open. */
@@ -337,15 +332,15 @@ export class Exchange {
   }
 
   private arm(millis: number, phase: "head" | "body"): void {
-    this.deadlines.cancel(this.deadline)
-    this.deadline = this.deadlines.after(millis, () => {
+    this.session.deadlines.cancel(this.deadline)
+    this.deadline = this.session.deadlines.after(millis, () => {
       this.deadline = undefined
       this.fail(new HttpError.Timeout({ request: this.prepared.info, phase, millis }))
     })
   }
 
   private disarm(): void {
-    this.deadlines.cancel(this.deadline)
+    this.session.deadlines.cancel(this.deadline)
     this.deadline = undefined
   }
 
@@ -356,7 +351,7 @@ export class Exchange {
       ready(!s.closed && !s.destroyed)
       return () => undefined
     }
-    const timer = this.deadlines.after(this.prepared.timeouts.send, () => {
+    const timer = this.session.deadlines.after(this.prepared.timeouts.send, () => {
       cancel()
       this.fail(
         new HttpError.Timeout({ request: this.prepared.info, phase: "send", millis: this.prepared.timeouts.send }),
@@ -372,7 +367,7 @@ export class Exchange {
       ready(false)
     }
     const cancel = () => {
-      this.deadlines.cancel(timer)
+      this.session.deadlines.cancel(timer)
       s.off("drain", drained)
       s.off("close", gone)
     }

@@ -1,31 +1,24 @@
 /**
- * The HTTP/2 transport's binding to Effect: a request is prepared from `Request.outgoing` (the same checks as
- * HTTP/1.1, with no HTTP/1.1 framing to take off), the connection fields of the caller's own that HTTP/2
- * forbids dropped and the pseudo-headers added, takes a stream from the
- * session pool, and runs as an `Exchange` inside one `Effect.async`. A refused stream is sent again, up to
- * `MAX_REFUSED` times, when its body is in memory. Dialling runs here: TLS with ALPN (or TCP for h2c), then
- * an http2 session over that socket, handed to the pool once the peer's first SETTINGS arrived.
+ * HTTP/2 as the socket transport's Multiplexer: what a dial offers (ALPN `h2, http/1.1`, or h2c with prior
+ * knowledge), an http2 session over a socket that negotiated `h2` (handed to the pool once the peer's first
+ * SETTINGS arrived), and one request on a stream of it: the request as core prepared it (`Request.outgoing`,
+ * checked by the same rules as HTTP/1.1), the connection fields of the caller's own that HTTP/2 forbids
+ * dropped and the pseudo-headers added, run as an `Exchange` inside one `Effect.async`. The pool, the line,
+ * the deadlines' timer heap and the retry of a refused stream are core's, shared with HTTP/1.1.
  * @internal
  */
 
 import * as http2 from "node:http2"
 import type * as net from "node:net"
-import type * as tls from "node:tls"
-import { Connector, Deadlines, Http1, HttpError, Request, type Response, type Url } from "@courier/core"
+import { Connector, HttpError, Multiplex, Response, type Url } from "@courier/core"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as Stream from "effect/Stream"
-import type { Options as ConnectorOptions } from "../../NodeConnector.js"
-import { reach, settle, type Via } from "../dial.js"
-import { discard } from "../discard.js"
-import { peerOf } from "../socket.js"
-import { Exchange, type Failure, type Mode, type Prepared, Refused } from "./exchange.js"
-import { type Dialled, type Grant, Session, type SessionPool, type Waiter } from "./pool.js"
-
-/** How many times a refused stream is sent again. */
-const MAX_REFUSED = 2
+import { settle } from "../dial.js"
+import { NodeSocket } from "../socket.js"
+import { Exchange, type Failure, type Prepared } from "./exchange.js"
+import { type Run, Session } from "./session.js"
 
 /**
  * Fields of the caller's own that belong to an HTTP/1.1 connection and are malformed in HTTP/2 (RFC 9113
@@ -53,60 +46,35 @@ export interface Windows {
   readonly maxHeadBytes: number
 }
 
-/** The request as HTTP/2 fields, or the reason it cannot be sent. */
-export const prepare = (
-  request: Request.Request,
-  url: Url.Url,
-  defaults: Deadlines.Phases,
-): Either.Either<Prepared, HttpError.HttpError> =>
-  Either.flatMap(Request.outgoing(request), ({ fields: own, body, length, contentLength }) => {
-    // The head's rules are HTTP's, whatever the framing: a token method and field names, clean values.
-    const head = { method: request.method, target: url.target, host: url.hostHeader, headers: own }
-    const invalid = Http1.invalidHead(head)
-    if (invalid !== undefined) {
-      return Either.left(new HttpError.InvalidHeader({ request: Request.info(request), ...invalid }))
-    }
-    const fields: http2.OutgoingHttpHeaders = {
-      ":method": request.method,
-      ":scheme": url.origin.scheme,
-      ":authority": url.hostHeader,
-      ":path": url.target,
-    }
-    for (const [name, value] of own) {
-      const lower = name.toLowerCase()
-      if (DROPPED.has(lower)) continue
-      if (lower === "te" && value.trim().toLowerCase() !== "trailers") continue
-      const had = fields[lower]
-      fields[lower] = had === undefined ? value : Array.isArray(had) ? [...had, value] : [String(had), value]
-    }
-    // HTTP/2 frames the body itself; a known length is still announced (RFC 9113 §8.1.1).
-    if (contentLength !== undefined) fields["content-length"] = String(contentLength)
-    return Either.right({
-      info: Request.info(request),
-      headers: fields,
-      body,
-      empty: length === 0,
-      replayable: body._tag === "Fixed",
-      timeouts: Deadlines.phases(request.timeouts, defaults),
-      maxBytes: request.maxResponseBytes,
-      onInformational: request.onInformational,
-    })
-  })
-
-/** The origin spoke HTTP/1.1 when dialled: the request goes over the HTTP/1.1 transport instead. */
-export class UseHttp1 {
-  readonly _tag = "UseHttp1"
+/** The request as HTTP/2 fields: core checked it already, by the rules both protocols share. */
+export const prepare = (p: Multiplex.Prepared): Prepared => {
+  const { fields: own, body, length, contentLength } = p.outgoing
+  const url = p.url
+  const fields: http2.OutgoingHttpHeaders = {
+    ":method": p.method,
+    ":scheme": url.origin.scheme,
+    ":authority": url.hostHeader,
+    ":path": url.target,
+  }
+  for (const [name, value] of own) {
+    const lower = name.toLowerCase()
+    if (DROPPED.has(lower)) continue
+    if (lower === "te" && value.trim().toLowerCase() !== "trailers") continue
+    const had = fields[lower]
+    fields[lower] = had === undefined ? value : Array.isArray(had) ? [...had, value] : [String(had), value]
+  }
+  // HTTP/2 frames the body itself; a known length is still announced (RFC 9113 §8.1.1).
+  if (contentLength !== undefined) fields["content-length"] = String(contentLength)
+  return {
+    info: p.info,
+    headers: fields,
+    body,
+    empty: length === 0,
+    timeouts: p.timeouts,
+    maxBytes: p.maxResponseBytes,
+    onInformational: p.onInformational,
+  }
 }
-
-export interface Binding {
-  readonly pool: SessionPool
-  readonly deadlines: Deadlines.Deadlines
-  /** Runs an Effect in the transport's scope (dials, uploads). */
-  readonly fork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.RuntimeFiber<A, E>
-}
-
-const connectFailed = (p: Prepared, url: Url.Url, e: Connector.ConnectError): HttpError.HttpError =>
-  Connector.toHttpError(e, p.info, url.origin, p.timeouts.connect)
 
 /** Errors of `request` that mean the session cannot take a stream now; the request was never sent. */
 const SESSION_GONE: ReadonlySet<string> = new Set([
@@ -121,20 +89,24 @@ const SESSION_GONE: ReadonlySet<string> = new Set([
  */
 const unopened = (session: Session, p: Prepared, e: NodeJS.ErrnoException): Failure => {
   const code = e.code ?? "ERR_HTTP2"
-  if (!SESSION_GONE.has(code)) return new HttpError.IOError({ request: p.info, code, reason: e.message })
-  session.draining = true
-  return new Refused(
-    session.goawayCode === undefined
-      ? new HttpError.IOError({ request: p.info, code, reason: e.message })
-      : HttpError.StreamReset.of(p.info, http2.constants.NGHTTP2_REFUSED_STREAM, true),
-  )
+  const io = new HttpError.IOError({ request: p.info, code, reason: e.message })
+  if (!SESSION_GONE.has(code)) return io
+  session.drain()
+  return new Multiplex.Refused({
+    error:
+      session.goawayCode === undefined
+        ? io
+        : HttpError.StreamReset.of(p.info, http2.constants.NGHTTP2_REFUSED_STREAM, true),
+  })
 }
 
-/** The outcome as an Effect, after the 1xx responses went to the request's hook. */
-const outcomeOf = (ex: Exchange, outcome: Response.Response | Failure): Effect.Effect<Exchange, Failure> => {
-  if (outcome instanceof Refused || HttpError.isHttpError(outcome)) return Effect.fail(outcome)
+/** The response as the pool's Exchanged, after the 1xx responses went to the request's hook. */
+const outcomeOf = (ex: Exchange, outcome: Response.Response | Failure): Effect.Effect<Multiplex.Exchanged, Failure> => {
+  if (!Response.isResponse(outcome)) return Effect.fail(outcome)
+  if (!ex.ended) outcome.body = { pull: pull(ex) }
+  const exchanged: Multiplex.Exchanged = { response: outcome, abandon: () => ex.abandon() }
   const hooks = ex.interim.take()
-  return hooks === undefined ? Effect.succeed(ex) : Effect.as(hooks, ex)
+  return hooks === undefined ? Effect.succeed(exchanged) : Effect.as(hooks, exchanged)
 }
 
 /** Sends a streamed body in pieces, each once the stream has room; a failing body resets the stream. */
@@ -159,78 +131,36 @@ const upload = (ex: Exchange, body: Stream.Stream<Uint8Array, unknown>): Effect.
   )
 
 /**
- * One attempt: a stream from the pool (at once, or after waiting in line with the acquire deadline), then
- * the exchange on it. Interruption leaves the line or cancels the stream.
+ * One request on a new stream of `session`, started at once; the function returned resets the stream. A
+ * body not in memory is uploaded by a fiber of the transport's (`fork`) as the stream takes it.
  */
-export const attempt = (
-  b: Binding,
-  p: Prepared,
-  url: Url.Url,
-  mode: Mode,
-): Effect.Effect<Exchange, HttpError.HttpError | Refused | UseHttp1> =>
-  Effect.async((resume) => {
-    let cancel: () => void = () => undefined
-    const run = (session: Session) => {
-      let ex: Exchange
-      try {
-        ex = new Exchange(session, p, b.deadlines, mode, (s) => b.pool.release(s))
-      } catch (e) {
-        b.pool.release(session)
-        return resume(Effect.fail(unopened(session, p, e as NodeJS.ErrnoException)))
-      }
-      cancel = () => ex.abandon()
-      ex.start((outcome) => resume(outcomeOf(ex, outcome)))
-      if (p.body._tag === "Streamed" && !p.empty) {
-        const uploading = b.fork(upload(ex, p.body.stream))
-        // A body whose source waits (or never ends) stops with its stream.
-        ex.afterClose = () => uploading.unsafeInterruptAsFork(FiberId.none)
-      }
+export const runner =
+  (fork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.RuntimeFiber<A, E>): Run =>
+  (session, request, mode, lease, done) => {
+    const p = prepare(request)
+    let ex: Exchange
+    try {
+      ex = new Exchange(session, p, mode, lease)
+    } catch (e) {
+      lease.release()
+      done(Effect.fail(unopened(session, p, e as NodeJS.ErrnoException)))
+      return () => undefined
     }
-    const grant = (g: Grant) => {
-      b.deadlines.cancel(deadline)
-      if (g._tag === "Stream") return run(g.session)
-      if (g._tag === "Http1") return resume(Effect.fail(new UseHttp1()))
-      resume(Effect.fail(connectFailed(p, url, g.error)))
+    ex.start((outcome) => done(outcomeOf(ex, outcome)))
+    if (p.body._tag === "Streamed" && !p.empty) {
+      const uploading = fork(upload(ex, p.body.stream))
+      // A body whose source waits (or never ends) stops with its stream.
+      ex.afterClose = () => uploading.unsafeInterruptAsFork(FiberId.none)
     }
-    const waiter: Waiter = { grant, connectMillis: p.timeouts.connect }
-    let deadline: Deadlines.Deadline | undefined
-    const got = b.pool.request(url.origin, waiter)
-    if (got instanceof Session) {
-      run(got)
-    } else {
-      cancel = () => {
-        b.deadlines.cancel(deadline)
-        b.pool.cancel(url.origin.key, waiter)
-      }
-      deadline = b.deadlines.after(p.timeouts.acquire, () => {
-        b.pool.cancel(url.origin.key, waiter)
-        resume(Effect.fail(new HttpError.Timeout({ request: p.info, phase: "acquire", millis: p.timeouts.acquire })))
-      })
-    }
-    return Effect.sync(() => cancel())
-  })
-
-/** Attempts until one is not refused, or the body cannot be sent again, or `MAX_REFUSED` retries are spent. */
-export const exchange = (
-  b: Binding,
-  p: Prepared,
-  url: Url.Url,
-  mode: Mode,
-  retries = 0,
-): Effect.Effect<Exchange, HttpError.HttpError | UseHttp1> =>
-  Effect.catchIf(
-    attempt(b, p, url, mode),
-    (e): e is Refused => e instanceof Refused,
-    (refused) =>
-      p.replayable && retries < MAX_REFUSED ? exchange(b, p, url, mode, retries + 1) : Effect.fail(refused.error),
-  )
+    return () => ex.abandon()
+  }
 
 /** The next chunks of a streamed body. */
 export const pull = (ex: Exchange): Effect.Effect<ReadonlyArray<Uint8Array> | undefined, HttpError.HttpError> =>
   Effect.async((resume) => {
     ex.pull((outcome) =>
       resume(
-        outcome instanceof Refused
+        outcome instanceof Multiplex.Refused
           ? Effect.fail(outcome.error)
           : outcome === undefined || Array.isArray(outcome)
             ? Effect.succeed(outcome as ReadonlyArray<Uint8Array> | undefined)
@@ -294,43 +224,45 @@ const session = (
     return Effect.tap(told, () => s.setLocalWindowSize(windows.connectionWindowBytes))
   })
 
-export interface DialOptions {
-  readonly tls: ConnectorOptions
+export interface Http2Options {
   readonly windows: Windows
-  /** Over TLS: also offer HTTP/1.1, and hand the socket over when the server picks it. */
-  readonly fallback: ((origin: Url.Origin, socket: tls.TLSSocket) => void) | undefined
-  /** Reach the origin through this tunnel (CONNECT or SOCKS5); TLS then runs inside it. */
-  readonly tunnel: Via | undefined
+  /** The local cap on streams per session. */
+  readonly maxStreamsPerSession: number
+  /** `"2"`: HTTP/2 only (h2c with prior knowledge in clear text); `"auto"`: h2 or HTTP/1.1 over TLS. */
+  readonly version: "auto" | "2"
+  /** Runs the uploads of streamed bodies, in the transport's scope. */
+  readonly fork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.RuntimeFiber<A, E>
 }
 
-/** Dials `origin` for HTTP/2: ALPN on TLS (inside a CONNECT tunnel when routed through a proxy), prior knowledge on cleartext. */
-export const dial = (origin: Url.Origin, o: DialOptions): Effect.Effect<Dialled, Connector.ConnectError> =>
-  // Each step is interruptible and destroys its own socket; between steps nothing is interruptible, so a
-  // socket handed from one step to the next is always either in use or destroyed.
-  Effect.uninterruptibleMask((restore) => {
-    const h2 = (socket: net.Socket) =>
-      restore(session(origin, socket, o.windows)).pipe(
-        Effect.map((s): Dialled => ({ _tag: "H2", session: s, peer: peerOf(socket, o.tls.socketPath) })),
-        Effect.onInterrupt(() => Effect.sync(() => discard(socket))),
-      )
-    const fallback = o.fallback
-    const alpn = fallback === undefined ? ["h2"] : ["h2", "http/1.1"]
-    const reached = restore(reach(origin, o.tls, o.tunnel, alpn))
-    if (origin.scheme === "http") return Effect.flatMap(reached, h2)
-    return Effect.flatMap(reached, (raw) => {
-      const socket = raw as tls.TLSSocket
-      if (socket.alpnProtocol === "h2") return h2(socket)
-      if (fallback !== undefined) {
-        fallback(origin, socket)
-        return Effect.succeed<Dialled>({ _tag: "Http1" })
-      }
-      discard(socket)
-      const offered = socket.alpnProtocol === false ? "none" : socket.alpnProtocol
-      return Effect.fail(
-        new Connector.ConnectError({
-          code: "ERR_HTTP2_NOT_NEGOTIATED",
-          reason: `the server did not agree to HTTP/2 (ALPN: ${offered})`,
-        }),
-      )
-    })
+/** What a server that would not speak HTTP/2 when only HTTP/2 was asked for fails with. */
+const notNegotiated = (protocol: string | undefined) =>
+  new Connector.ConnectError({
+    code: "ERR_HTTP2_NOT_NEGOTIATED",
+    reason: `the server did not agree to HTTP/2 (ALPN: ${protocol ?? "none"})`,
   })
+
+/** HTTP/2 for the socket transport's pool. */
+export const multiplexer = (o: Http2Options): Multiplex.Multiplexer => {
+  const run = runner(o.fork)
+  const tls: ReadonlyArray<string> = o.version === "2" ? ["h2"] : ["h2", "http/1.1"]
+  const clear: ReadonlyArray<string> | undefined = o.version === "2" ? ["h2"] : undefined
+  return {
+    offer: (origin) => (origin.scheme === "https" ? tls : clear),
+    open: (socket, origin, changed, deadlines) => {
+      if (socket.protocol !== "h2") {
+        return o.version === "2" ? Effect.fail(notNegotiated(socket.protocol)) : Effect.succeed(undefined)
+      }
+      const raw = socket instanceof NodeSocket ? socket.takeOver() : undefined
+      if (raw === undefined || raw instanceof Connector.SocketError) {
+        const reason = raw === undefined ? "HTTP/2 needs a node socket" : raw.reason
+        return Effect.fail(new Connector.ConnectError({ code: raw?.code ?? "ERR_HTTP2", reason }))
+      }
+      return Effect.flatMap(session(origin, raw, o.windows), (s) =>
+        Effect.as(
+          Effect.addFinalizer(() => Effect.sync(() => s.destroy())),
+          new Session(socket.id, s, o.maxStreamsPerSession, socket.peer, deadlines, run, changed),
+        ),
+      )
+    },
+  }
+}
