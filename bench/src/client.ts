@@ -17,6 +17,8 @@ export interface Spec {
   readonly pipelining?: number
   /** HTTP/2 over TLS to `https://localhost:port`, trusting this CA file. */
   readonly h2CA?: string
+  /** Start `inFlight` operations together and wait for all, again and again, rather than keep them in flight. */
+  readonly burst?: boolean
 }
 
 const spec = JSON.parse(process.argv[2] ?? "{}") as Spec
@@ -46,7 +48,7 @@ const main = async () => {
     pipelining: spec.pipelining ?? 1,
     ...(spec.h2CA === undefined ? {} : { h2: { ca: spec.h2CA } }),
   })
-  await driver.run(op, spec.inFlight, performance.now() + Math.min(1000, spec.millis / 3))
+  await driver.run(op, spec.inFlight, performance.now() + Math.min(1000, spec.millis / 3), spec.burst)
   global.gc?.()
   const rssBefore = process.memoryUsage().rss
   let rssPeak = rssBefore
@@ -55,7 +57,7 @@ const main = async () => {
   }, 10)
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
-  const { requests, bytes } = await driver.run(op, spec.inFlight, t0 + spec.millis)
+  const { requests, bytes } = await driver.run(op, spec.inFlight, t0 + spec.millis, spec.burst)
   const elapsed = performance.now() - t0
   const cpu = process.cpuUsage(cpu0)
   clearInterval(sampler)

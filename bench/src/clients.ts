@@ -31,21 +31,33 @@ export interface Ops<F> {
 /** One operation of a workload, as the driver calls it. */
 export type Op<F> = (ops: Ops<F>) => F
 
-/** Runs an operation `inFlight` at a time until a deadline, counting operations and bytes. */
+/**
+ * Runs an operation `inFlight` at a time until a deadline, counting operations and bytes: kept in flight
+ * (a new one as each ends), or in bursts (`inFlight` started together, the next burst once all ended).
+ */
 export interface Driver {
   readonly run: (
     op: <F>(ops: Ops<F>) => F,
     inFlight: number,
     until: number,
+    burst?: boolean,
   ) => Promise<{ requests: number; bytes: number }>
   readonly close: () => Promise<void>
 }
 
 /** Promise clients: `inFlight` async loops. */
 const promiseDriver = (ops: Ops<Promise<number>>): Driver => ({
-  run: async (op, inFlight, until) => {
+  run: async (op, inFlight, until, burst) => {
     let requests = 0
     let bytes = 0
+    if (burst === true) {
+      while (performance.now() < until) {
+        const sizes = await Promise.all(Array.from({ length: inFlight }, () => op(ops)))
+        for (const n of sizes) bytes += n
+        requests += inFlight
+      }
+      return { requests, bytes }
+    }
     const worker = async () => {
       while (performance.now() < until) {
         // Await first: "bytes += await …" would read bytes before the await and lose other workers' counts.
@@ -65,9 +77,25 @@ const fiberDriver = <R>(
   runtime: ManagedRuntime.ManagedRuntime<R, never>,
   ops: Ops<Effect.Effect<number, unknown, R>>,
 ): Driver => ({
-  run: (op, inFlight, until) => {
+  run: (op, inFlight, until, burst) => {
     let requests = 0
     let bytes = 0
+    const bursts: Effect.Effect<void, unknown, R> = Effect.suspend(() =>
+      performance.now() < until
+        ? Effect.flatMap(
+            Effect.all(
+              Array.from({ length: inFlight }, () => op(ops)),
+              { concurrency: "unbounded" },
+            ),
+            (sizes) => {
+              for (const n of sizes) bytes += n
+              requests += inFlight
+              return bursts
+            },
+          )
+        : Effect.void,
+    )
+    if (burst === true) return runtime.runPromise(Effect.map(bursts, () => ({ requests, bytes })))
     const loop: Effect.Effect<void, unknown, R> = Effect.suspend(() =>
       performance.now() < until
         ? Effect.flatMap(op(ops), (n) => {
@@ -132,8 +160,11 @@ const drain = async (body: AsyncIterable<Uint8Array>): Promise<number> => {
 const undiciClient: PromiseClient = (base, shape) => {
   const pool = new Pool(base, {
     connections: shape.connections,
-    pipelining: shape.pipelining,
-    ...(shape.h2 === undefined ? {} : { allowH2: true, connect: { ca: fs.readFileSync(shape.h2.ca) } }),
+    // Over HTTP/2 undici multiplexes up to `pipelining` streams on a connection (its default, 1, would
+    // carry one request at a time): as many as the workload keeps in flight.
+    ...(shape.h2 === undefined
+      ? { pipelining: shape.pipelining }
+      : { pipelining: shape.inFlight, allowH2: true, connect: { ca: fs.readFileSync(shape.h2.ca) } }),
   })
   return {
     get: async (path) => (await (await pool.request({ path, method: "GET" })).body.arrayBuffer()).byteLength,

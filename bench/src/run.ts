@@ -48,13 +48,23 @@ interface Workload {
   readonly pipelining?: number
   /** Over TLS with HTTP/2; the workload then runs only the clients that speak it. */
   readonly h2?: boolean
+  /** `inFlight` requests started together, the next burst once all ended (a fan-out), not kept in flight. */
+  readonly burst?: boolean
 }
 
 /** The clients that can pipeline requests. */
 const PIPELINING_CLIENTS = ["courier", "undici.request", ...(baselineName === undefined ? [] : [baselineName])]
 
-/** The clients that speak HTTP/2 (undici with allowH2); a baseline from before it would not. */
-const H2_CLIENTS = ["courier", "courier (one-call fibers)", "courier (one-call runPromise)", "undici.request"]
+/** The clients that speak HTTP/2 (undici with allowH2, also inside Effect as the floor), and the baseline. */
+const H2_CLIENTS = [
+  "courier",
+  "courier (one-call fibers)",
+  "courier (one-call runPromise)",
+  "undici.request",
+  "undici.request in Effect (runPromise)",
+  "undici.request in Effect (fibers)",
+  ...(baselineName === undefined ? [] : [baselineName]),
+]
 
 /** Whether `client` runs workload `w`. */
 const runs = (w: Workload, client: string): boolean =>
@@ -108,19 +118,40 @@ const allWorkloads: ReadonlyArray<Workload> = [
     throughput: true,
   },
   {
-    id: "h2c64",
-    label: "HTTP/2 over TLS: 64 in flight, 1 connection",
+    id: "h2c100",
+    label: "HTTP/2 over TLS: 100 in flight, 1 connection",
     op: "get",
     path: "/small",
     connections: 1,
-    inFlight: 64,
+    inFlight: 100,
     throughput: false,
     h2: true,
+  },
+  {
+    id: "h2burst",
+    label: "HTTP/2 over TLS: bursts of 100 started together, 1 connection",
+    op: "get",
+    path: "/small",
+    connections: 1,
+    inFlight: 100,
+    throughput: false,
+    h2: true,
+    burst: true,
   },
   {
     id: "h2download",
     label: "HTTP/2 over TLS: 64 MiB download, streamed",
     op: "download",
+    path: "/download",
+    connections: 1,
+    inFlight: 1,
+    throughput: true,
+    h2: true,
+  },
+  {
+    id: "h2buffered",
+    label: "HTTP/2 over TLS: 64 MiB download, read into memory",
+    op: "get",
     path: "/download",
     connections: 1,
     inFlight: 1,
@@ -263,6 +294,7 @@ const main = async () => {
             connections: w.connections,
             inFlight: w.inFlight,
             ...(w.pipelining === undefined ? {} : { pipelining: w.pipelining }),
+            ...(w.burst === true ? { burst: true } : {}),
           }
           try {
             const s = runOnce(spec)

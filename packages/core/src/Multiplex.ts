@@ -9,7 +9,6 @@
  *
  * @since 0.6.0
  */
-import * as Data from "effect/Data"
 import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { ConnectError, Socket } from "./Connector.js"
@@ -40,26 +39,25 @@ export interface Prepared {
 }
 
 /**
- * The peer never processed the request (HTTP/2 `REFUSED_STREAM`, or a stream above a `GOAWAY`'s last id):
- * the transport may send it again, on another stream or connection, when its body is in memory. `error` is
+ * How an exchange on a stream ends for the request waiting on it: `Answered` with the response (its body
+ * read whole, or still arriving, which `abandon` stops) after the 1xx responses went to the request's hook
+ * (`informational`, for the caller's fiber to run first); `Failed`; or `Refused` when the peer never
+ * processed the request (HTTP/2 `REFUSED_STREAM`, or a stream above a `GOAWAY`'s last id), so the
+ * transport may send it again, on another stream or connection, when its body is in memory — `error` is
  * what the caller sees when it is not sent again.
- *
- * @since 0.6.0
- * @category errors
- */
-export class Refused extends Data.TaggedError("Refused")<{ readonly error: HttpError }> {}
-
-/**
- * A response from a multiplexed connection, and how to stop reading a body still arriving (a no-op once it
- * has ended).
  *
  * @since 0.6.0
  * @category models
  */
-export interface Exchanged {
-  readonly response: Response
-  readonly abandon: () => void
-}
+export type Outcome =
+  | {
+      readonly _tag: "Answered"
+      readonly response: Response
+      readonly abandon: () => void
+      readonly informational: Effect.Effect<void> | undefined
+    }
+  | { readonly _tag: "Failed"; readonly error: HttpError }
+  | { readonly _tag: "Refused"; readonly error: HttpError }
 
 /**
  * What the exchange on a stream is told by the pool.
@@ -87,15 +85,14 @@ export interface Connection {
   readonly draining: () => boolean
   /**
    * Opens a new stream and starts one exchange on it, at once: `buffered` reads the whole body before it
-   * answers, `streaming` answers at the head. `done` gets the outcome once, as an Effect for the caller's
-   * fiber to run (the request's 1xx hook first), failing with `Refused` when the peer did not process the
-   * request. The function returned gives up the exchange, resetting its stream.
+   * answers, `streaming` answers at the head. `done` gets the outcome, once. The function returned gives
+   * up the exchange, resetting its stream.
    */
   readonly exchange: (
     request: Prepared,
     mode: "buffered" | "streaming",
     lease: Lease,
-    done: (outcome: Effect.Effect<Exchanged, HttpError | Refused>) => void,
+    done: (outcome: Outcome) => void,
   ) => () => void
   /** Closes the connection at once; exchanges still open on it fail. */
   readonly close: () => void

@@ -382,6 +382,25 @@ describe("HTTP/2 against peers that misbehave", () => {
     }),
   )
 
+  it.scoped.each(["h2", "h2 and http/1.1"] as const)(
+    "header injection to an origin offered %s is refused before any connection, over either protocol",
+    (offer) =>
+      Effect.gen(function* () {
+        const server = yield* h2Server(offer)
+        const inject = { headers: { "X-A": "1\r\nInjected: yes" } }
+        const errors = yield* Effect.forEach(["auto", "1.1"] as const, (httpVersion) =>
+          Effect.flip(
+            Client.get(`${server.url}/`, inject).pipe(Effect.provide(NodeTransport.client({ ...trust, httpVersion }))),
+          ),
+        )
+        expect(errors.map((e) => [e._tag, "name" in e ? e.name : undefined])).toEqual([
+          ["InvalidHeader", "X-A"],
+          ["InvalidHeader", "X-A"],
+        ])
+        expect(server.connections()).toBe(0)
+      }),
+  )
+
   it.scoped("h2c asked of an HTTP/1.1 server is an HTTPConnectionError, not a hang", () =>
     Effect.gen(function* () {
       const server = yield* httpServer((_req, res) => res.end("one point one"))

@@ -12,7 +12,7 @@ import * as Either from "effect/Either"
 import type * as Scope from "effect/Scope"
 import type { ConnectError } from "../../Connector.js"
 import { type HttpError, Timeout } from "../../HttpError.js"
-import type { Connection as Multiplexed, Multiplexer, Refused } from "../../Multiplex.js"
+import type { Connection as Multiplexed, Multiplexer } from "../../Multiplex.js"
 import { info as requestInfo } from "../../Request.js"
 import type { Response } from "../../Response.js"
 import type { Service as TransportService } from "../../Transport.js"
@@ -22,10 +22,10 @@ import { type Engine, Exchange, type Mode } from "./exchange.js"
 import { connectFailure } from "./failures.js"
 import { pinned } from "./pinned.js"
 import type * as Pool from "./pool.js"
-import { type Prepared, prepare } from "./prepare.js"
+import { type Prepared, prepare, type Via } from "./prepare.js"
 import { type Route, refusal } from "./proxy.js"
 import { abandon, concluded, holderOf, run, SharedStreamed } from "./run.js"
-import type { Phases } from "./timers.js"
+import { type Phases, phasesOf } from "./timers.js"
 
 export interface DispatcherOptions {
   readonly connections: Connections
@@ -41,6 +41,8 @@ export interface DispatcherOptions {
 
 /** How many times a request the peer refused (never processed) is sent again. */
 const MAX_REFUSED = 2
+
+const noRetry = () => undefined
 
 export class Dispatcher {
   readonly connections: Connections
@@ -63,35 +65,36 @@ export class Dispatcher {
     return p.replayable && !p.close && p.body._tag === "Fixed" && p.body.bytes.length === 0
   }
 
+  /** How a request asks the pool for a connection, on the way its route decided (`Prepared.via`). */
+  readonly askOf = (p: Prepared, pipelinable: boolean, fresh: boolean): Pool.Ask => ({
+    fresh,
+    connect: p.via.connect,
+    pipelinable,
+    waitMillis: p.timeouts.acquire,
+    multiplexable: p.via.multiplexable,
+  })
+
   /**
-   * Where a request connects — its origin, the proxy it is forwarded to, or its origin through a tunnel —
-   * and how it asks the pool: a forwarded request speaks HTTP/1.1 to its proxy; any other offers what the
+   * Where a request on `route` connects — its origin, the proxy it is forwarded to, or its origin through a
+   * tunnel — and how: a forwarded request speaks HTTP/1.1 to its proxy; any other offers what the
    * Multiplexer offers its origin.
    */
-  readonly askOf = (p: Prepared, pipelinable: boolean, fresh: boolean): readonly [Url.Origin, Pool.Ask] => {
-    const timeoutMillis = p.timeouts.connect
-    const waitMillis = p.timeouts.acquire
-    const r = this.options.route(p.url.origin)
+  private via(origin: Url.Origin, r: Route, timeoutMillis: number): Via {
     if (r._tag === "Forward") {
-      const origin = { ...r.proxy.origin, key: `forward ${r.proxy.origin.key}` }
-      const connect = { timeoutMillis, forwardProxy: true }
-      return [origin, { fresh, connect, pipelinable, waitMillis, multiplexable: false }]
+      const proxy = { ...r.proxy.origin, key: `forward ${r.proxy.origin.key}` }
+      return { origin: proxy, connect: { timeoutMillis, forwardProxy: true }, multiplexable: false }
     }
-    const origin = p.url.origin
     const alpn = this.options.multiplexer?.offer(origin)
     const multiplexable = alpn?.includes("h2") === true
     // An invalid route never gets here: `start` refused the request.
-    const [key, connect]: readonly [string, Pool.Ask["connect"]] =
-      r._tag === "Direct" || r._tag === "Invalid"
-        ? [origin.key, { timeoutMillis, alpn }]
-        : r._tag === "Socks"
-          ? [`${origin.key} via ${r.proxy.key}`, { timeoutMillis, alpn, socks: r.proxy }]
-          : [
-              `${origin.key} via ${r.proxy.origin.key}`,
-              { timeoutMillis, alpn, tunnel: { proxy: r.proxy.origin, authorization: r.proxy.authorization } },
-            ]
-    const target = key === origin.key ? origin : { ...origin, key }
-    return [target, { fresh, connect, pipelinable, waitMillis, multiplexable }]
+    if (r._tag === "Direct" || r._tag === "Invalid") return { origin, connect: { timeoutMillis, alpn }, multiplexable }
+    if (r._tag === "Socks") {
+      const connect = { timeoutMillis, alpn, socks: r.proxy }
+      return { origin: { ...origin, key: `${origin.key} via ${r.proxy.key}` }, connect, multiplexable }
+    }
+    const tunnel = { proxy: r.proxy.origin, authorization: r.proxy.authorization }
+    const connect = { timeoutMillis, alpn, tunnel }
+    return { origin: { ...origin, key: `${origin.key} via ${r.proxy.origin.key}` }, connect, multiplexable }
   }
 
   /**
@@ -113,19 +116,41 @@ export class Dispatcher {
       pool.release(lease, "reuse")
     }
     return mux.exchange(p, mode, { reused: lease.reused, release }, (outcome) => {
-      const exchanged = Effect.map(outcome, ({ response, abandon }) => {
-        const body = response.body
-        if (typeof body === "object" && "pull" in body) response.body = new SharedStreamed(body.pull, abandon, lease)
-        return response
-      })
-      resume(
-        Effect.catchTag(exchanged, "Refused", (refused: Refused) =>
-          p.outgoing.body._tag === "Fixed" && refusals < MAX_REFUSED
-            ? this.attempt(p, mode, "any", refusals + 1)
-            : Effect.fail(refused.error),
-        ),
-      )
+      switch (outcome._tag) {
+        case "Answered": {
+          const response = outcome.response
+          const body = response.body
+          if (typeof body === "object" && "pull" in body) {
+            response.body = new SharedStreamed(body.pull, outcome.abandon, lease)
+          }
+          const hooks = outcome.informational
+          return resume(hooks === undefined ? Effect.succeed(response) : Effect.as(hooks, response))
+        }
+        case "Refused":
+          return resume(
+            p.outgoing.body._tag === "Fixed" && refusals < MAX_REFUSED
+              ? this.attempt(p, mode, "any", refusals + 1)
+              : Effect.fail(outcome.error),
+          )
+        case "Failed":
+          return resume(Effect.fail(outcome.error))
+      }
     })
+  }
+
+  /** The exchange on a connection opened for this request (none: it has no room yet, so it waits again). */
+  private opened(
+    lease: Pool.Lease | undefined,
+    p: Prepared,
+    mode: Mode,
+    connection: "any" | "fresh",
+    refusals: number,
+    retry: () => Effect.Effect<Response, HttpError> | undefined,
+  ): Effect.Effect<Response, HttpError> {
+    if (lease === undefined) return this.attempt(p, mode, connection, refusals)
+    const mux = lease.conn.mux
+    if (mux === undefined) return run(new Exchange(lease, p, this.engine, mode), retry)
+    return Effect.async((resume) => Effect.sync(this.shared(lease, mux, p, mode, refusals, resume)))
   }
 
   /**
@@ -148,15 +173,9 @@ export class Dispatcher {
       const pool = connections.pool
       const pipelinable = this.options.pipelining && mode === "buffered" && this.mayPipeline(p)
       const fresh = connection === "fresh"
-      const [origin, ask] = this.askOf(p, pipelinable, fresh)
-      const retry = fresh ? () => undefined : () => this.attempt(p, mode, "fresh", refusals)
-      /** The exchange on a connection opened for this request (none: it has no room yet, so wait again). */
-      const opened = (lease: Pool.Lease | undefined): Effect.Effect<Response, HttpError> => {
-        if (lease === undefined) return this.attempt(p, mode, connection, refusals)
-        const mux = lease.conn.mux
-        if (mux === undefined) return run(new Exchange(lease, p, engine, mode), retry)
-        return Effect.async((resume) => Effect.sync(this.shared(lease, mux, p, mode, refusals, resume)))
-      }
+      const origin = p.via.origin
+      const ask = this.askOf(p, pipelinable, fresh)
+      const retry = fresh ? noRetry : () => this.attempt(p, mode, "fresh", refusals)
       let cancel: Effect.Effect<void> = Effect.void
       const granted = (grant: Pool.Grant): void => {
         if (grant._tag === "Failed") {
@@ -186,7 +205,7 @@ export class Dispatcher {
             opening = true
             return Effect.flatMap(
               Effect.mapError(connections.open(origin, ask, restore), this.connectFailed(p)),
-              (lease) => restore(opened(lease)),
+              (lease) => restore(this.opened(lease, p, mode, connection, refusals, retry)),
             )
           }),
         )
@@ -203,8 +222,12 @@ export class Dispatcher {
     const info = requestInfo(request)
     const refused = refusal(r, request, info)
     if (refused !== undefined) return Either.left(refused)
+    const timeouts = phasesOf(request.timeouts, this.options.defaults)
+    const via = this.via(url.origin, r, timeouts.connect)
     const forward = r._tag === "Forward" ? r.proxy : undefined
-    return prepare(request, url, info, this.options.defaults, forward)
+    // A request a multiplexed connection may carry has its HTTP/1.1 head encoded only if HTTP/1.1 writes it.
+    const later = via.multiplexable && this.connections.pool.multiplexed(via.origin.key) !== false
+    return prepare(request, url, info, { timeouts, via, forward, encoding: later ? "when written" : "now" })
   }
 
   readonly fetch: TransportService["fetch"] = (request, url) =>

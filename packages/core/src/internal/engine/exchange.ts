@@ -40,7 +40,7 @@ import { bodiless } from "../http1/framing.js"
 import type { Event, Head, Limits } from "../http1/model.js"
 import { fromFailure, ioError } from "./failures.js"
 import type { Fate, Lease, Pool } from "./pool.js"
-import type { Prepared } from "./prepare.js"
+import { headOf, type Prepared } from "./prepare.js"
 import { type Phases, type Timer, type Timers, timer } from "./timers.js"
 
 /** What every exchange of one transport shares. */
@@ -199,7 +199,7 @@ export class Exchange {
 
   /** Sends the prepared bytes (the head, with the body when whole). */
   private write(): boolean {
-    const failure = this.socket.send(this.prepared.head)
+    const failure = this.socket.send(headOf(this.prepared))
     if (failure !== undefined) {
       this.onError(failure)
       return false

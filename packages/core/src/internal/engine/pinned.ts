@@ -28,7 +28,7 @@ export interface Pinning {
   /** The transport's own fetch, for requests to other origins. */
   readonly fetch: TransportService["fetch"]
   readonly start: (...args: Parameters<TransportService["fetch"]>) => Either.Either<Prepared, HttpError>
-  readonly askOf: (p: Prepared, pipelinable: boolean, fresh: boolean) => readonly [Url.Origin, Ask]
+  readonly askOf: (p: Prepared, pipelinable: boolean, fresh: boolean) => Ask
   readonly connectFailed: (p: Prepared) => (e: ConnectError | WaitTimeout) => HttpError
 }
 
@@ -62,7 +62,8 @@ export const pinned = (pinning: Pinning): Effect.Effect<TransportService, never,
         used++
         return Effect.succeed({ conn: held.conn, reused: true, active: true, pinned: true })
       }
-      const [target, ask] = pinning.askOf(p, false, true)
+      const target = p.via.origin
+      const ask = pinning.askOf(p, false, true)
       return Effect.map(Effect.mapError(connections.acquire(target, ask, restore), pinning.connectFailed(p)), (l) => {
         if (l.conn.mux !== undefined) {
           shared = true

@@ -102,6 +102,8 @@ export interface Pool {
   readonly admit: (origin: Origin, socket: Socket, scope: Scope.CloseableScope, ask: Ask, mux?: Multiplexed) => Admitted
   /** A multiplexed connection's capacity changed, or it started draining. */
   readonly changed: (conn: Conn) => void
+  /** What the origin's last dial negotiated: multiplexed or not; undefined while the origin is not known. */
+  readonly multiplexed: (key: string) => boolean | undefined
   /**
    * Gives the connection back (`reuse`) or destroys it; `keepAliveHint` is the server's `Keep-Alive:
    * timeout=` in seconds. Returns the Effect that closes the connection, or undefined when there is
@@ -354,6 +356,8 @@ class ConnectionPool implements Pool {
     if (conn.active === 0) conn.idleUntil = this.timers.now() + this.options.idleTimeoutMillis
     return { conn, lease: first }
   }
+
+  readonly multiplexed: Pool["multiplexed"] = (key) => this.origins.get(key)?.multiplexed
 
   readonly changed: Pool["changed"] = (conn) => {
     const p = this.origins.get(conn.key)

@@ -8,21 +8,37 @@
  */
 import * as Either from "effect/Either"
 import type * as Body from "../../Body.js"
+import type { ConnectOptions } from "../../Connector.js"
 import * as Http1 from "../../Http1.js"
 import { type HttpError, InvalidHeader, type RequestInfo } from "../../HttpError.js"
 import type * as Multiplex from "../../Multiplex.js"
 import type { Request } from "../../Request.js"
-import type { Url } from "../../Url.js"
+import type { Origin, Url } from "../../Url.js"
 import { concat } from "../bytes.js"
 import { encodeRequest } from "../http1/head.js"
 import { framedFields } from "../http1/request-head.js"
 import { outgoing } from "../outgoing.js"
 import { isIdempotent } from "../request.js"
-import { millisOf, type Phases, phasesOf } from "./timers.js"
+import { millisOf, type Phases } from "./timers.js"
+
+/**
+ * Where a request connects, decided once from its route: the pool's origin (its key names the proxy or
+ * tunnel too), how to dial it, and whether the dial may negotiate a multiplexed protocol.
+ */
+export interface Via {
+  readonly origin: Origin
+  readonly connect: ConnectOptions
+  readonly multiplexable: boolean
+}
 
 export interface Prepared extends Multiplex.Prepared {
-  /** The head, followed by the body when `whole`: a body in memory of up to COALESCE_BYTES. */
-  readonly head: Uint8Array
+  readonly via: Via
+  /**
+   * The HTTP/1.1 head, followed by the body when `whole` (a body in memory of up to COALESCE_BYTES); read it
+   * with `headOf`, which encodes it on first use (see `Encoding`).
+   */
+  head: Uint8Array | undefined
+  readonly encodeHead: () => Uint8Array
   /** `head` holds the body too: one write carries the whole request. */
   readonly whole: boolean
   readonly body: Body.Encoded
@@ -38,44 +54,94 @@ export interface Prepared extends Multiplex.Prepared {
 const COALESCE_BYTES = 64 * 1024
 
 /**
- * Validates and encodes the request head. `forward` is the proxy an http request is forwarded through:
- * the target is then in absolute form and the proxy's credentials go in Proxy-Authorization.
+ * When the HTTP/1.1 head is encoded: `now`, when the request will go over HTTP/1.1; or `when written`,
+ * when a multiplexed connection may carry it instead (the head is then checked now, by the same rules, and
+ * encoded only if an HTTP/1.1 connection writes it).
  */
+export type Encoding = "now" | "when written"
+
+/** The HTTP/1.1 head (with the body when `whole`), encoded on first use and kept. */
+export const headOf = (p: Prepared): Uint8Array => {
+  if (p.head === undefined) p.head = p.encodeHead()
+  return p.head
+}
+
+/** The head (and the body, when `whole`) as bytes, by the fast encoder, or undefined where it gives up. */
+const fast = (head: Http1.RequestHead, body: Body.Encoded, whole: boolean): Uint8Array | undefined =>
+  whole && body._tag === "Fixed" ? encodeRequest(head, body.bytes) : undefined
+
+/** The head (and the body, when `whole`) as bytes, by the careful encoder: for a head already checked. */
+const careful = (head: Http1.RequestHead, body: Body.Encoded, whole: boolean): Uint8Array => {
+  const bytes = Http1.encodeHead(head)
+  return whole && body._tag === "Fixed" ? concat(bytes, body.bytes) : bytes
+}
+
+/** How a request is prepared: its deadlines, where it goes, and when its head is encoded. */
+export interface Preparing {
+  /** The request's phase deadlines, its own or the transport's defaults. */
+  readonly timeouts: Phases
+  readonly via: Via
+  /**
+   * The proxy an http request is forwarded through: the target is then in absolute form and the proxy's
+   * credentials go in Proxy-Authorization.
+   */
+  readonly forward: { readonly authorization: string | undefined } | undefined
+  readonly encoding: Encoding
+}
+
+/** Validates the request and encodes its head (see `Encoding`). */
 export const prepare = (
   request: Request,
   url: Url,
   info: RequestInfo,
-  defaults: Phases,
-  forward?: { readonly authorization: string | undefined },
+  how: Preparing,
 ): Either.Either<Prepared, HttpError> => {
+  const { forward, encoding } = how
   const prepared = outgoing(request, info)
   if (Either.isLeft(prepared)) return Either.left(prepared.left)
-  const { body, expect, close } = prepared.right
-  const fields = framedFields(prepared.right, forward)
+  const o = prepared.right
+  const { body, expect, close } = o
   const target = forward === undefined ? url.target : url.href
-  const head = { method: request.method, target, host: url.hostHeader, headers: fields }
+  const headWith = (headers: ReadonlyArray<readonly [string, string]>) => ({
+    method: request.method,
+    target,
+    host: url.hostHeader,
+    headers,
+  })
   const whole = body._tag === "Fixed" && body.bytes.length <= COALESCE_BYTES && !expect
-  // The fast encoder checks as it goes; the careful path runs only when it gives up, for the exact reason.
-  let bytes = whole ? encodeRequest(head, body.bytes) : undefined
-  if (bytes === undefined) {
-    const invalid = Http1.invalidHead(head)
+  let bytes: Uint8Array | undefined
+  if (encoding === "now") {
+    // The fast encoder checks as it goes; the careful path runs only when it gives up, for the exact reason.
+    const head = headWith(framedFields(o, forward))
+    bytes = fast(head, body, whole)
+    if (bytes === undefined) {
+      const invalid = Http1.invalidHead(head)
+      if (invalid !== undefined) return Either.left(new InvalidHeader({ request: info, ...invalid }))
+      bytes = careful(head, body, whole)
+    }
+  } else {
+    // The framing Courier adds is valid by construction: the caller's own fields are what to check.
+    const invalid = Http1.invalidHead(headWith(o.fields))
     if (invalid !== undefined) return Either.left(new InvalidHeader({ request: info, ...invalid }))
-    bytes = Http1.encodeHead(head)
-    if (whole) bytes = concat(bytes, body.bytes)
   }
   return Either.right({
     info,
     method: request.method,
     url,
-    outgoing: prepared.right,
+    outgoing: o,
     head: bytes,
+    encodeHead: () => {
+      const head = headWith(framedFields(o, forward))
+      return fast(head, body, whole) ?? careful(head, body, whole)
+    },
     whole,
     body,
     expect,
     maxResponseBytes: request.maxResponseBytes,
     close,
     replayable: isIdempotent(request) && body._tag === "Fixed",
-    timeouts: phasesOf(request.timeouts, defaults),
+    timeouts: how.timeouts,
+    via: how.via,
     onInformational: request.onInformational,
   })
 }

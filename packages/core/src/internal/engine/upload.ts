@@ -17,6 +17,7 @@ import * as Http1 from "../../Http1.js"
 import { EncodeError, type HttpError } from "../../HttpError.js"
 import type { Exchange } from "./exchange.js"
 import { ioError } from "./failures.js"
+import { headOf } from "./prepare.js"
 import { write } from "./socket.js"
 import { timer } from "./timers.js"
 
@@ -104,7 +105,7 @@ export const upload = (ex: Exchange): Effect.Effect<Uploaded> =>
   Effect.suspend(() => {
     const p = ex.prepared
     ex.enter("Sending", "from the next wait")
-    const head = Effect.mapError(write(ex.socket, p.head), (e) => ex.failure ?? ioError(p.info, e))
+    const head = Effect.mapError(write(ex.socket, headOf(p)), (e) => ex.failure ?? ioError(p.info, e))
     const watcher = { onContinue: noop }
     let answer: () => void = noop
     // What arrives is fed to the decoder; a final head (or a failure) ends the watch, and the rest is read

@@ -11,7 +11,7 @@
  * @internal
  */
 import * as http2 from "node:http2"
-import { type Body, Headers, Http1, HttpError, Multiplex, Response, Transport } from "@courier/core"
+import { type Body, Headers, Http1, HttpError, type Multiplex, Response, Transport } from "@courier/core"
 import type * as Effect from "effect/Effect"
 import type { Session } from "./session.js"
 
@@ -34,8 +34,13 @@ export interface Prepared {
   readonly onInformational: ((i: Response.Informational) => Effect.Effect<void>) | undefined
 }
 
-/** The stream was never processed by the peer (`Multiplex.Refused`: the pool may send it again), or the error. */
-export type Failure = HttpError.HttpError | Multiplex.Refused
+/** The stream was never processed by the peer: safe to send again; `error` is what to report otherwise. */
+export class Refused {
+  readonly _tag = "Refused"
+  constructor(readonly error: HttpError.HttpError) {}
+}
+
+export type Failure = HttpError.HttpError | Refused
 
 export type Mode = "buffered" | "streaming"
 
@@ -237,9 +242,7 @@ export class Exchange {
       this.state === "Head" &&
       (code === NGHTTP2_REFUSED_STREAM || (goaway && (id === undefined || id > this.session.lastStreamId)))
     ) {
-      return new Multiplex.Refused({
-        error: HttpError.StreamReset.of(info, code === 0 ? NGHTTP2_REFUSED_STREAM : code, goaway),
-      })
+      return new Refused(HttpError.StreamReset.of(info, code === 0 ? NGHTTP2_REFUSED_STREAM : code, goaway))
     }
     if (goaway && this.session.goawayCode !== 0)
       return HttpError.StreamReset.of(info, this.session.goawayCode as number, goaway)
@@ -271,7 +274,7 @@ export class Exchange {
     const id = this.stream.id
     if (this.state !== "Head" || (id !== undefined && id <= lastStreamId)) return
     const errorCode = http2.constants.NGHTTP2_REFUSED_STREAM
-    this.fail(new Multiplex.Refused({ error: HttpError.StreamReset.of(this.prepared.info, errorCode, true) }))
+    this.fail(new Refused(HttpError.StreamReset.of(this.prepared.info, errorCode, true)))
   }
 
   /** Fails the exchange, tells whoever waits, and resets the stream if it is still open. */

@@ -10,14 +10,14 @@
 
 import * as http2 from "node:http2"
 import type * as net from "node:net"
-import { Connector, HttpError, Multiplex, Response, type Url } from "@courier/core"
+import { Connector, HttpError, type Multiplex, Response, type Url } from "@courier/core"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as Stream from "effect/Stream"
 import { settle } from "../dial.js"
 import { NodeSocket } from "../socket.js"
-import { Exchange, type Failure, type Prepared } from "./exchange.js"
+import { Exchange, type Failure, type Prepared, Refused } from "./exchange.js"
 import { type Run, Session } from "./session.js"
 
 /**
@@ -92,21 +92,19 @@ const unopened = (session: Session, p: Prepared, e: NodeJS.ErrnoException): Fail
   const io = new HttpError.IOError({ request: p.info, code, reason: e.message })
   if (!SESSION_GONE.has(code)) return io
   session.drain()
-  return new Multiplex.Refused({
-    error:
-      session.goawayCode === undefined
-        ? io
-        : HttpError.StreamReset.of(p.info, http2.constants.NGHTTP2_REFUSED_STREAM, true),
-  })
+  const refusedStream = HttpError.StreamReset.of(p.info, http2.constants.NGHTTP2_REFUSED_STREAM, true)
+  return new Refused(session.goawayCode === undefined ? io : refusedStream)
 }
 
-/** The response as the pool's Exchanged, after the 1xx responses went to the request's hook. */
-const outcomeOf = (ex: Exchange, outcome: Response.Response | Failure): Effect.Effect<Multiplex.Exchanged, Failure> => {
-  if (!Response.isResponse(outcome)) return Effect.fail(outcome)
+/** A failure as the pool's outcome: refused (never processed), or failed. */
+const failed = (failure: Failure): Multiplex.Outcome =>
+  failure instanceof Refused ? { _tag: "Refused", error: failure.error } : { _tag: "Failed", error: failure }
+
+/** The exchange's outcome for the pool, with the 1xx responses for the request's hook. */
+const outcomeOf = (ex: Exchange, outcome: Response.Response | Failure): Multiplex.Outcome => {
+  if (!Response.isResponse(outcome)) return failed(outcome)
   if (!ex.ended) outcome.body = { pull: pull(ex) }
-  const exchanged: Multiplex.Exchanged = { response: outcome, abandon: () => ex.abandon() }
-  const hooks = ex.interim.take()
-  return hooks === undefined ? Effect.succeed(exchanged) : Effect.as(hooks, exchanged)
+  return { _tag: "Answered", response: outcome, abandon: () => ex.abandon(), informational: ex.interim.take() }
 }
 
 /** Sends a streamed body in pieces, each once the stream has room; a failing body resets the stream. */
@@ -143,7 +141,7 @@ export const runner =
       ex = new Exchange(session, p, mode, lease)
     } catch (e) {
       lease.release()
-      done(Effect.fail(unopened(session, p, e as NodeJS.ErrnoException)))
+      done(failed(unopened(session, p, e as NodeJS.ErrnoException)))
       return () => undefined
     }
     ex.start((outcome) => done(outcomeOf(ex, outcome)))
@@ -160,7 +158,7 @@ export const pull = (ex: Exchange): Effect.Effect<ReadonlyArray<Uint8Array> | un
   Effect.async((resume) => {
     ex.pull((outcome) =>
       resume(
-        outcome instanceof Multiplex.Refused
+        outcome instanceof Refused
           ? Effect.fail(outcome.error)
           : outcome === undefined || Array.isArray(outcome)
             ? Effect.succeed(outcome as ReadonlyArray<Uint8Array> | undefined)
