@@ -12,7 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
 import type { OpenedFile } from "./Files.js"
-import { concatAll } from "./internal/bytes.js"
+import { concatAll } from "./internal/shared/bytes.js"
 import { encodeQuery, type Params, paramsToPairs } from "./Url.js"
 
 /**

@@ -17,9 +17,9 @@ import type * as Scope from "effect/Scope"
 import { Connector } from "./Connector.js"
 import * as Headers from "./Headers.js"
 import { type HttpError, InvalidURL } from "./HttpError.js"
+import { millisOf } from "./internal/binding/phases.js"
 import { bytesOf, HttpConnection } from "./internal/client/connection.js"
-import { millisOf } from "./internal/engine/prepare.js"
-import { METHODS_EXPECTING_BODY } from "./internal/semantics.js"
+import { METHODS_EXPECTING_BODY } from "./internal/shared/semantics.js"
 import * as Url from "./Url.js"
 
 /**

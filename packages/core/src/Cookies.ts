@@ -10,7 +10,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { CookieJar, Cookie as ToughCookie } from "tough-cookie"
-import { redactUrl } from "./internal/request.js"
+import { redactUrl } from "./internal/shared/request.js"
 
 /**
  * The unique symbol that marks a Cookies value.

@@ -7,7 +7,9 @@
  */
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import { deadlinesOf, type Phases as EnginePhases, phasesOf, Timers } from "./internal/engine/timers.js"
+import { timers as driven } from "./internal/binding/driver.js"
+import { phasesOf } from "./internal/binding/phases.js"
+import { deadlinesOf, type Phases as EnginePhases } from "./internal/engine/timers.js"
 import type { Timeouts } from "./Request.js"
 
 /**
@@ -59,7 +61,5 @@ export interface Deadlines {
  * @category constructors
  */
 export const make: Effect.Effect<Deadlines, never, Scope.Scope> = Effect.gen(function* () {
-  const timers = new Timers(yield* Effect.clock)
-  yield* Effect.forkScoped(timers.run)
-  return deadlinesOf(timers)
+  return deadlinesOf(yield* driven)
 })

@@ -9,10 +9,10 @@
  * @since 0.1.0
  */
 import * as Headers from "./Headers.js"
-import { concat, encodeLatin1 } from "./internal/bytes.js"
 import { ResponseDecoder } from "./internal/http1/decoder.js"
 import { bodiless } from "./internal/http1/framing.js"
 import type { Limits } from "./internal/http1/model.js"
+import { concat, encodeLatin1 } from "./internal/shared/bytes.js"
 
 export type {
   /**

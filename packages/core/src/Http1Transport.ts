@@ -19,11 +19,11 @@ import * as Deadlines from "./Deadlines.js"
 import type { Limits } from "./Http1.js"
 import * as Http1 from "./Http1.js"
 import type * as HttpError from "./HttpError.js"
-import { Connections } from "./internal/engine/connections.js"
-import { Dispatcher } from "./internal/engine/dispatch.js"
+import { Connections } from "./internal/binding/connections.js"
+import { Dispatcher } from "./internal/binding/dispatch.js"
+import { timers as driven } from "./internal/binding/driver.js"
 import type { Engine } from "./internal/engine/exchange.js"
 import { type ProxyOptions as InternalProxyOptions, router as proxyRouter, refusal } from "./internal/engine/proxy.js"
-import { Timers } from "./internal/engine/timers.js"
 import type { Multiplexer } from "./Multiplex.js"
 import * as Request from "./Request.js"
 import { Transport, type Service as TransportService } from "./Transport.js"
@@ -119,6 +119,29 @@ export const defaultTimeouts: { readonly [K in keyof Omit<Request.Timeouts, "tot
   head: 300_000,
   body: 300_000,
 }
+
+/**
+ * The pool's defaults, for HTTP/1.1 and multiplexed connections alike, each with its precedent:
+ * - `maxConnectionsPerOrigin` 64: enough for heavy fan-out to one host while bounding sockets (undici's Pool
+ *   is unbounded by default, browsers use 6); raise it for load tests;
+ * - `maxRequestsPerConnection` Infinity: undici's `maxRequestsPerClient`, unset;
+ * - `idleTimeoutMillis` 4000: undici's `keepAliveTimeout`;
+ * - `maxIdleTimeoutMillis` 600000: undici's `keepAliveMaxTimeout`;
+ * - `keepAliveMarginMillis` 1000: undici's `keepAliveTimeoutThreshold`;
+ * - `pipelining` 1 (off): undici's.
+ * The deadlines' defaults are `defaultTimeouts`, the decoder's `Http1.defaultLimits`.
+ *
+ * @since 0.6.0
+ * @category constants
+ */
+export const defaultPool = {
+  maxConnectionsPerOrigin: 64,
+  maxRequestsPerConnection: Number.POSITIVE_INFINITY,
+  idleTimeoutMillis: 4000,
+  maxIdleTimeoutMillis: 600_000,
+  keepAliveMarginMillis: 1000,
+  pipelining: 1,
+} as const
 
 /**
  * The deadlines a transport built with `options` gives requests that set none: `defaultTimeouts`, then
@@ -297,21 +320,17 @@ export const make = (
     const scope = yield* Effect.scope
     const limits: Limits = { ...Http1.defaultLimits, ...options.limits }
     const defaults = phaseDefaults(options)
-    const clock = yield* Effect.clock
-    const timers = new Timers(clock)
-    yield* Effect.forkScoped(timers.run)
+    const timers = yield* driven
     const connections = new Connections(
       connector,
       scope,
       {
-        // 64: enough for heavy fan-out to one host while bounding sockets; undici's Pool is unbounded by default,
-        // browsers use 6. Raise it for load tests.
-        maxConnectionsPerOrigin: options.maxConnectionsPerOrigin ?? 64,
-        maxRequestsPerConnection: options.maxRequestsPerConnection ?? Number.POSITIVE_INFINITY,
-        idleTimeoutMillis: options.idleTimeoutMillis ?? 4000,
-        maxIdleTimeoutMillis: options.maxIdleTimeoutMillis ?? 600_000,
-        keepAliveMarginMillis: options.keepAliveMarginMillis ?? 1000,
-        pipelining: Math.max(1, Math.floor(options.pipelining ?? 1)),
+        maxConnectionsPerOrigin: options.maxConnectionsPerOrigin ?? defaultPool.maxConnectionsPerOrigin,
+        maxRequestsPerConnection: options.maxRequestsPerConnection ?? defaultPool.maxRequestsPerConnection,
+        idleTimeoutMillis: options.idleTimeoutMillis ?? defaultPool.idleTimeoutMillis,
+        maxIdleTimeoutMillis: options.maxIdleTimeoutMillis ?? defaultPool.maxIdleTimeoutMillis,
+        keepAliveMarginMillis: options.keepAliveMarginMillis ?? defaultPool.keepAliveMarginMillis,
+        pipelining: Math.max(1, Math.floor(options.pipelining ?? defaultPool.pipelining)),
       },
       timers,
       multiplexer,

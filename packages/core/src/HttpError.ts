@@ -14,8 +14,8 @@
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Predicate from "effect/Predicate"
-import { TRANSIENT_STATUSES } from "./internal/semantics.js"
-import { readerOf } from "./internal/status-body.js"
+import { TRANSIENT_STATUSES } from "./internal/shared/semantics.js"
+import { readerOf } from "./internal/shared/status-body.js"
 
 /**
  * The request an error belongs to: its method and its URL with credentials removed.

@@ -27,11 +27,11 @@ import {
   type RequestInfo,
   type UnknownProtocol,
 } from "./HttpError.js"
-import * as signing from "./internal/client/signing.js"
-import { basicAuthorization, bearerAuthorization } from "./internal/credentials.js"
 import { framedFields } from "./internal/http1/request-head.js"
-import { outgoing as internalOutgoing } from "./internal/outgoing.js"
-import * as internal from "./internal/request.js"
+import { basicAuthorization, bearerAuthorization } from "./internal/shared/credentials.js"
+import { outgoing as internalOutgoing } from "./internal/shared/outgoing.js"
+import * as signing from "./internal/shared/read-body.js"
+import * as internal from "./internal/shared/request.js"
 import type { Informational } from "./Response.js"
 import * as Url from "./Url.js"
 import { type Params, paramsToPairs } from "./Url.js"

@@ -28,9 +28,9 @@ import {
   STATUS_PREVIEW_CHARS,
   StatusError,
 } from "./HttpError.js"
-import { concatAll } from "./internal/bytes.js"
-import { collectBounded } from "./internal/collect.js"
-import { attach } from "./internal/status-body.js"
+import { concatAll } from "./internal/shared/bytes.js"
+import { collectBounded } from "./internal/shared/collect.js"
+import { attach } from "./internal/shared/status-body.js"
 
 /**
  * The unique symbol that marks a Response value.

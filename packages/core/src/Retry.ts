@@ -12,7 +12,7 @@
 import * as Duration from "effect/Duration"
 import * as Schedule from "effect/Schedule"
 import { parseHttpDate } from "./internal/http1/grammar.js"
-import { TRANSIENT_STATUSES as transientStatuses } from "./internal/semantics.js"
+import { TRANSIENT_STATUSES as transientStatuses } from "./internal/shared/semantics.js"
 
 /**
  * A retry policy.

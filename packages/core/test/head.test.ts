@@ -3,8 +3,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as FastCheck from "effect/FastCheck"
 import { Http1 } from "../src/index.js"
-import { concat } from "../src/internal/bytes.js"
 import { encodeRequest } from "../src/internal/http1/head.js"
+import { concat } from "../src/internal/shared/bytes.js"
 
 const careful = (head: Http1.RequestHead, body: Uint8Array): Uint8Array | undefined =>
   Http1.invalidHead(head) === undefined ? concat(Http1.encodeHead(head), body) : undefined

@@ -1,33 +1,32 @@
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import { files, type LocalImport as Import, localGraphOf } from "./source-graph.js"
+import { files, graphOf, type LocalImport as Import, localGraphOf } from "./source-graph.js"
 
-// The layers of core's internals (docs/ARCHITECTURE.md, "Packages and modules"): the client's policies run over the
-// engine (connections, exchanges, the pool), which runs over the HTTP/1.1 codec. Imports go down only.
+// The layers of core's internals (docs/ARCHITECTURE.md, "Packages and modules"), bottom up: helpers every layer
+// uses (shared), the HTTP/1.1 codec (http1), the Effect-free connection machine (engine: exchanges, the pool,
+// timers), its binding to Effect (binding: dialling, dispatch, uploads, the timer driver), and the client's
+// policies (client). Imports go down only.
 const src = path.join(import.meta.dirname, "../src")
 const internal = path.join(src, "internal")
+const LAYERS = ["shared", "http1", "engine", "binding", "client"] as const
 
 const graph = localGraphOf(src)
+const withPackages = graphOf(src)
 /** A public module (src/*.ts), whose types its own implementation in internal/ may name. */
 const isPublic = (f: string) => path.dirname(f) === src
 const name = (f: string) => path.relative(src, f)
-const layerOf = (f: string): number | undefined =>
-  f.startsWith(path.join(internal, "http1") + path.sep)
-    ? 0
-    : f.startsWith(path.join(internal, "engine") + path.sep)
-      ? 1
-      : f.startsWith(path.join(internal, "client") + path.sep)
-        ? 2
-        : undefined
+const layerOf = (f: string): number | undefined => {
+  const i = LAYERS.findIndex((layer) => f.startsWith(path.join(internal, layer) + path.sep))
+  return i === -1 ? undefined : i
+}
 
 describe("core's internal layout", () => {
-  it("has each layer in its folder, with files in each", () => {
-    for (const layer of ["http1", "engine", "client"]) {
-      expect(files(path.join(internal, layer)).length).toBeGreaterThan(0)
-    }
+  it("has each layer in its folder, with files in each, and no file outside them", () => {
+    for (const layer of LAYERS) expect(files(path.join(internal, layer)).length).toBeGreaterThan(0)
+    expect(files(internal).filter((f) => layerOf(f) === undefined)).toEqual([])
   })
 
-  it("imports run one way only: client → engine → http1", () => {
+  it("imports run one way only: client → binding → engine → http1 → shared", () => {
     const upward: Array<string> = []
     for (const [file, imports] of graph) {
       const from = layerOf(file)
@@ -42,13 +41,32 @@ describe("core's internal layout", () => {
 
   // The values a user builds and reads depend on no connection machinery: the request is framed by the
   // transport that sends it (issue 23), not by the module that defines it.
-  it("the value modules import nothing of the connection engine", () => {
+  it("the value modules import only the shared helpers and the codec", () => {
     const values = ["Body", "Headers", "HttpError", "Request", "Response", "Status", "Url"]
     const found: Array<string> = []
     for (const v of values) {
       const file = path.join(src, `${v}.ts`)
-      for (const { target } of graph.get(file) ?? [])
-        if (layerOf(target) === 1) found.push(`${v}.ts -> ${name(target)}`)
+      expect(graph.has(file)).toBe(true)
+      for (const { target } of graph.get(file) ?? []) {
+        const layer = layerOf(target)
+        if (layer !== undefined && layer > 1) found.push(`${v}.ts -> ${name(target)}`)
+      }
+    }
+    expect(found).toEqual([])
+  })
+
+  // The machine runs on callbacks, so that any Effect runtime can drive it (issue 24): of Effect it names
+  // types, and uses Either, a plain data type, for results; every Effect it builds is the binding's to run.
+  it("the codec and the engine run no Effect: they name Effect's types and use Either only", () => {
+    const found: Array<string> = []
+    for (const [file, imports] of withPackages) {
+      const layer = layerOf(file)
+      if (layer !== 1 && layer !== 2) continue
+      for (const { specifier, typeOnly } of imports) {
+        if (specifier.startsWith("effect") && !typeOnly && specifier !== "effect/Either") {
+          found.push(`${name(file)} -> ${specifier}`)
+        }
+      }
     }
     expect(found).toEqual([])
   })

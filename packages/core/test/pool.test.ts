@@ -10,8 +10,8 @@ import * as Effect from "effect/Effect"
 import * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
 import { ConnectError, type Socket } from "../src/Connector.js"
+import { timers as driven } from "../src/internal/binding/driver.js"
 import { type Ask, type Grant, type Lease, make, type Pool, type PoolOptions } from "../src/internal/engine/pool.js"
-import { Timers } from "../src/internal/engine/timers.js"
 import type { Connection as Multiplexed } from "../src/Multiplex.js"
 import type { Origin } from "../src/Url.js"
 
@@ -63,8 +63,7 @@ class FakePeer {
 /** A pool on TestClock whose closes are recorded by socket id, and a way to ask it. */
 const setup = (options: Partial<PoolOptions> = {}) =>
   Effect.gen(function* () {
-    const timers = new Timers(yield* Effect.clock)
-    yield* Effect.forkScoped(timers.run)
+    const timers = yield* driven
     const closed: Array<number> = []
     const pool: Pool = make({ ...defaults, ...options }, timers, (conn) =>
       Effect.sync(() => {

@@ -3,7 +3,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as TestClock from "effect/TestClock"
-import { type Timer, Timers, timer } from "../src/internal/engine/timers.js"
+import { timers as driven } from "../src/internal/binding/driver.js"
+import { type Timer, timer } from "../src/internal/engine/timers.js"
 
 /** A seeded generator (mulberry32), so a failing case can be replayed. */
 const random = (seed: number) => () => {
@@ -18,8 +19,7 @@ describe("Timers", () => {
     it.scoped(`500 timers, a third cancelled and a third moved, fire in order at their times (seed ${seed})`, () =>
       Effect.gen(function* () {
         const next = random(seed)
-        const timers = new Timers(yield* Effect.clock)
-        yield* Effect.forkScoped(timers.run)
+        const timers = yield* driven
         const fired: Array<readonly [number, number]> = []
         const all: Array<{ readonly id: number; readonly t: Timer }> = []
         for (let id = 0; id < 500; id++) {
@@ -53,8 +53,7 @@ describe("Timers", () => {
 
   it.scoped("a timer earlier than the one the driver sleeps for wakes it early", () =>
     Effect.gen(function* () {
-      const timers = new Timers(yield* Effect.clock)
-      yield* Effect.forkScoped(timers.run)
+      const timers = yield* driven
       const fired: Array<string> = []
       timers.schedule(
         timer(() => {
@@ -80,8 +79,7 @@ describe("Timers", () => {
 
   it.scoped("an Effect a timer returns is run by the driver", () =>
     Effect.gen(function* () {
-      const timers = new Timers(yield* Effect.clock)
-      yield* Effect.forkScoped(timers.run)
+      const timers = yield* driven
       let ran = false
       timers.schedule(
         timer(() =>

@@ -12,7 +12,7 @@ import type { Entry } from "../../Cache.js"
 import * as Headers from "../../Headers.js"
 import * as Request from "../../Request.js"
 import { parseDirectives, parseHttpDate } from "../http1/grammar.js"
-import { HEURISTICALLY_CACHEABLE } from "../semantics.js"
+import { HEURISTICALLY_CACHEABLE } from "../shared/semantics.js"
 
 /** Cache directives by lower-cased name; a directive without an argument maps to `undefined`. */
 export type Directives = ReadonlyMap<string, string | undefined>

@@ -18,8 +18,8 @@ import type { HttpError } from "../../HttpError.js"
 import * as Request from "../../Request.js"
 import * as Response from "../../Response.js"
 import * as Url from "../../Url.js"
-import { concatAll } from "../bytes.js"
-import { SAFE_METHODS } from "../semantics.js"
+import { concatAll } from "../shared/bytes.js"
+import { SAFE_METHODS } from "../shared/semantics.js"
 import {
   answersNotModified,
   credentialsOf,

@@ -22,9 +22,9 @@ import * as Request from "../../Request.js"
 import * as Response from "../../Response.js"
 import type { Service as TransportService } from "../../Transport.js"
 import * as Url from "../../Url.js"
-import { millisOf } from "../engine/prepare.js"
-import { copy as copyRequest } from "../request.js"
-import { resolve as resolveBody } from "./multipart.js"
+import { millisOf } from "../binding/phases.js"
+import { resolve as resolveBody } from "../shared/multipart.js"
+import { copy as copyRequest } from "../shared/request.js"
 import { withDownloadProgress, withUploadProgress } from "./progress.js"
 
 /** What a transform below the caller sees of one call. */

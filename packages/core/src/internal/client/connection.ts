@@ -35,10 +35,10 @@ import {
   Timeout,
 } from "../../HttpError.js"
 import type * as Url from "../../Url.js"
-import { concat, encodeLatin1 } from "../bytes.js"
+import { read as socketRead, write as socketWrite } from "../binding/socket.js"
 import { fromFailure, ioError } from "../engine/failures.js"
-import { read as socketRead, write as socketWrite } from "../engine/socket.js"
-import { redactUrl } from "../request.js"
+import { concat, encodeLatin1 } from "../shared/bytes.js"
+import { redactUrl } from "../shared/request.js"
 
 /** Where the connection is in its exchange. */
 export type State = "Idle" | "Request-started" | "Request-sent" | "Response-unread" | "Closed"

@@ -8,7 +8,7 @@ import * as Headers from "../../Headers.js"
 import * as Request from "../../Request.js"
 import type * as Response from "../../Response.js"
 import type * as Url from "../../Url.js"
-import { redactUrl } from "../request.js"
+import { redactUrl } from "../shared/request.js"
 
 const fieldLines = (headers: Headers.Headers): string =>
   headers.entries.map(([k, v]) => `\n  ${k}: ${Headers.isSensitive(k) ? "<redacted>" : v}`).join("")

@@ -16,7 +16,7 @@ import * as Request from "../../Request.js"
 import * as Response from "../../Response.js"
 import * as Url from "../../Url.js"
 import { parseLinks } from "../http1/grammar.js"
-import { copy } from "../request.js"
+import { copy } from "../shared/request.js"
 
 /** The default page limit, got's `requestLimit`: a `next` link that loops ends here. */
 export const MAX_PAGES = 10_000

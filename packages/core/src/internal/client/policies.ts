@@ -21,7 +21,7 @@ import * as Response from "../../Response.js"
 import { type Policy, parseRetryAfter } from "../../Retry.js"
 import { currentAttempt } from "../../Transport.js"
 import * as Url from "../../Url.js"
-import { copy, isIdempotent } from "../request.js"
+import { copy, isIdempotent } from "../shared/request.js"
 
 /** Whether a body can be sent a second time: any but a stream not marked replayable. */
 export const replayable = (body: Body.Body): boolean => body._tag !== "Stream" || body.replayable

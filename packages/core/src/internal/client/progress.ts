@@ -10,8 +10,8 @@ import * as Body from "../../Body.js"
 import type { HttpError } from "../../HttpError.js"
 import type * as Request from "../../Request.js"
 import * as Response from "../../Response.js"
-import { concat } from "../bytes.js"
-import { copy as copyRequest } from "../request.js"
+import { concat } from "../shared/bytes.js"
+import { copy as copyRequest } from "../shared/request.js"
 
 /** Reports download progress as the body streams. */
 export const withDownloadProgress = (

@@ -33,7 +33,7 @@ export const isTracing = (tracer: Tracer.Tracer): boolean => tracer !== builtInT
 import * as Request from "../../Request.js"
 import type * as Response from "../../Response.js"
 import type * as Url from "../../Url.js"
-import { redactUrl } from "../request.js"
+import { redactUrl } from "../shared/request.js"
 import type { Call } from "./call.js"
 
 const attributes = (request: Request.Request, url: Url.Url, secrets: ReadonlyArray<string>) => ({

@@ -121,9 +121,10 @@ export class OriginState {
   }
 
   /** Takes a waiter out of line (it gave up: interrupted, or past its deadline). */
-  leave(waiter: Waiter): void {
-    const i = this.waiters.indexOf(waiter)
-    if (i === -1) return
+  leave(waiting: Waiting): void {
+    const i = this.waiters.findIndex((w) => w === waiting)
+    const waiter = this.waiters[i]
+    if (waiter === undefined) return
     this.waiters.splice(i, 1)
     if (waiter.timer !== undefined) this.timers.cancel(waiter.timer)
   }
@@ -140,8 +141,8 @@ export class OriginState {
     let best: Conn | undefined
     let fewest = Number.POSITIVE_INFINITY
     for (const conn of this.busy) {
-      const pl = conn.pipeline as Pipeline
-      if (mayJoin(conn, pl) && pl.inFlight < fewest) {
+      const pl = conn.pipeline
+      if (pl !== undefined && mayJoin(conn, pl) && pl.inFlight < fewest) {
         best = conn
         fewest = pl.inFlight
       }

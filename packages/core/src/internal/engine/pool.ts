@@ -30,7 +30,7 @@ import type * as Scope from "effect/Scope"
 import type { ConnectError, ConnectOptions, Socket } from "../../Connector.js"
 import type { Connection as Multiplexed } from "../../Multiplex.js"
 import type { Origin } from "../../Url.js"
-import { type Conn, type Grant, type Lease, OriginState, type Waiter, type Waiting } from "./origin.js"
+import { type Conn, type Grant, type Lease, OriginState, type Waiting } from "./origin.js"
 import { Pipeline } from "./pipeline.js"
 import type { Timers } from "./timers.js"
 
@@ -209,12 +209,14 @@ class ConnectionPool implements Pool {
    * go. A request that waits stays in line for a connection to free up.
    */
   private serve(p: OriginState): void {
-    for (let conn = this.roomy(p); conn !== undefined && p.waiters.length > 0; conn = this.roomy(p)) {
-      const w = p.next() as Waiter
+    for (let conn = this.roomy(p); conn !== undefined; conn = this.roomy(p)) {
+      const w = p.next()
+      if (w === undefined) break
       w.grant(this.granting(p, conn, { conn: "reused", pipelinable: false }))
     }
-    while (p.waiters.length > 0 && this.mayDial(p, (p.waiters[0] as Waiter).multiplexable)) {
-      ;(p.next() as Waiter).grant(this.slot(p))
+    for (let w = p.waiters[0]; w !== undefined && this.mayDial(p, w.multiplexable); w = p.waiters[0]) {
+      p.next()
+      w.grant(this.slot(p))
     }
     this.forget(p)
   }
@@ -254,8 +256,8 @@ class ConnectionPool implements Pool {
   private fill(p: OriginState, conn: Conn): void {
     const pl = conn.pipeline
     if (pl === undefined) return
-    while (p.waiters[0]?.pipelinable === true && this.mayJoin(conn, pl)) {
-      const w = p.next() as Waiter
+    for (let w = p.waiters[0]; w?.pipelinable === true && this.mayJoin(conn, pl); w = p.waiters[0]) {
+      p.next()
       w.grant(this.granting(p, conn, { conn: "reused", pipelinable: true }))
     }
   }
@@ -307,7 +309,7 @@ class ConnectionPool implements Pool {
   readonly cancel: Pool["cancel"] = (origin, waiting) => {
     const p = this.origins.get(origin.key)
     if (p === undefined) return
-    p.leave(waiting as Waiter)
+    p.leave(waiting)
     this.forget(p)
   }
 
@@ -470,16 +472,16 @@ class ConnectionPool implements Pool {
     const expired: Array<Conn> = []
     for (const p of this.origins.values()) {
       for (let i = p.idle.length - 1; i >= 0; i--) {
-        const conn = p.idle[i] as Conn
-        if (!this.usable(conn, now)) {
+        const conn = p.idle[i]
+        if (conn !== undefined && !this.usable(conn, now)) {
           p.idle.splice(i, 1)
           expired.push(conn)
           this.free(p)
         }
       }
       for (let i = p.shared.length - 1; i >= 0; i--) {
-        const conn = p.shared[i] as Conn
-        if (conn.active === 0 && (conn.idleUntil <= now || conn.mux?.draining() === true)) {
+        const conn = p.shared[i]
+        if (conn !== undefined && conn.active === 0 && (conn.idleUntil <= now || conn.mux?.draining() === true)) {
           p.shared.splice(i, 1)
           conn.retired = true
           expired.push(conn)

@@ -14,12 +14,12 @@ import { type HttpError, InvalidHeader, type RequestInfo } from "../../HttpError
 import type * as Multiplex from "../../Multiplex.js"
 import type { Request } from "../../Request.js"
 import type { Origin, Url } from "../../Url.js"
-import { concat } from "../bytes.js"
 import { encodeRequest } from "../http1/head.js"
 import { framedFields } from "../http1/request-head.js"
-import { outgoing } from "../outgoing.js"
-import { isIdempotent } from "../request.js"
-import { millisOf, type Phases } from "./timers.js"
+import { concat } from "../shared/bytes.js"
+import { outgoing } from "../shared/outgoing.js"
+import { isIdempotent } from "../shared/request.js"
+import type { Phases } from "./timers.js"
 
 /**
  * Where a request connects, decided once from its route: the pool's origin (its key names the proxy or
@@ -145,5 +145,3 @@ export const prepare = (
     onInformational: request.onInformational,
   })
 }
-
-export { millisOf }

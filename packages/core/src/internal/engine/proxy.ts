@@ -11,7 +11,7 @@ import * as Headers from "../../Headers.js"
 import { type HttpError, InvalidHeader, InvalidURL, type RequestInfo, UnknownProtocol } from "../../HttpError.js"
 import type { Request } from "../../Request.js"
 import * as Url from "../../Url.js"
-import { basicAuthorization } from "../credentials.js"
+import { basicAuthorization } from "../shared/credentials.js"
 
 /** Proxy settings; `Http1Transport.ProxyOptions` is this, documented for users. */
 export interface ProxyOptions {

@@ -1,20 +1,13 @@
 /**
- * Deadlines for the engine: a binary heap of timers ordered by time, and one driver fiber per transport that
- * sleeps on the Effect Clock until the earliest one. Scheduling and cancelling are plain calls, so a request
- * with deadlines pays a heap insert rather than a fiber per deadline (`Effect.timeoutFail` forks one), and
- * the callback paths (the pool's line, `Exchange.push`) can have deadlines at all. The driver sleeps again
- * only when a timer earlier than the one it sleeps for is added; with the default deadlines, all equal,
- * that is about once per deadline length. TestClock drives it like any other sleep.
+ * Deadlines for the engine: a binary heap of timers ordered by time. Scheduling and cancelling are plain
+ * calls, so a request with deadlines pays a heap insert rather than a fiber per deadline
+ * (`Effect.timeoutFail` forks one), and the callback paths (the pool's line, `Exchange.push`) can have
+ * deadlines at all. What fires them is the binding's driver (`binding/driver.ts`): one fiber per transport
+ * that sleeps on the Effect Clock until the earliest one, woken only when a timer earlier than the one it
+ * sleeps for is added; with the default deadlines, all equal, that is about once per deadline length.
  * @internal
  */
-import type * as Clock from "effect/Clock"
-import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
-import type { Timeouts } from "../../Request.js"
-
-/** A duration in milliseconds, or `otherwise` when there is none. */
-export const millisOf = (d: Duration.DurationInput | undefined, otherwise: number): number =>
-  d === undefined ? otherwise : Duration.toMillis(Duration.decode(d))
+import type * as Effect from "effect/Effect"
 
 /** Deadlines of the phases below the Client, in milliseconds (Infinity: none). */
 export interface Phases {
@@ -23,27 +16,6 @@ export interface Phases {
   readonly send: number
   readonly head: number
   readonly body: number
-}
-
-/** Each phase's deadline: the one `t` sets, else the default; `defaults` itself when `t` sets none. */
-export const phasesOf = (t: Omit<Timeouts, "total"> | undefined, defaults: Phases): Phases => {
-  if (
-    t === undefined ||
-    (t.acquire === undefined &&
-      t.connect === undefined &&
-      t.send === undefined &&
-      t.head === undefined &&
-      t.body === undefined)
-  ) {
-    return defaults
-  }
-  return {
-    acquire: millisOf(t.acquire, defaults.acquire),
-    connect: millisOf(t.connect, defaults.connect),
-    send: millisOf(t.send, defaults.send),
-    head: millisOf(t.head, defaults.head),
-    body: millisOf(t.body, defaults.body),
-  }
 }
 
 export interface Timer {
@@ -57,6 +29,13 @@ export interface Timer {
 
 export const timer = (fire: Timer["fire"]): Timer => ({ at: 0, index: -1, fire })
 
+/** What the driver is to do after firing what was due: run `effects`, then sleep until `next` (or a wake). */
+export interface Due {
+  readonly effects: ReadonlyArray<Effect.Effect<void>>
+  /** Clock time of the earliest timer left; Infinity when none is. */
+  readonly next: number
+}
+
 export class Timers {
   private readonly heap: Array<Timer> = []
   /** When the driver wakes next (Infinity: only when woken). */
@@ -65,11 +44,8 @@ export class Timers {
   /** Effects handed over by `defer`, for the driver to run. */
   private deferred: Array<Effect.Effect<void>> = []
 
-  constructor(private readonly clock: Clock.Clock) {}
-
-  now(): number {
-    return this.clock.unsafeCurrentTimeMillis()
-  }
+  /** `now`: the Clock's time in milliseconds, which every deadline counts in. */
+  constructor(readonly now: () => number) {}
 
   /** Schedules `t` at `at` (moving it if it was scheduled). */
   schedule(t: Timer, at: number): void {
@@ -100,8 +76,8 @@ export class Timers {
     const i = t.index
     if (i === -1) return
     t.index = -1
-    const last = this.heap.pop() as Timer
-    if (i === this.heap.length) return
+    const last = this.heap.pop()
+    if (last === undefined || i === this.heap.length) return
     this.heap[i] = last
     last.index = i
     this.up(i)
@@ -113,9 +89,15 @@ export class Timers {
     return this.heap.length
   }
 
+  /** The time of the timer at `i`; Infinity past the end, so a missing child never wins. */
+  private atOf(i: number): number {
+    return this.heap[i]?.at ?? Number.POSITIVE_INFINITY
+  }
+
   private swap(i: number, j: number): void {
-    const a = this.heap[i] as Timer
-    const b = this.heap[j] as Timer
+    const a = this.heap[i]
+    const b = this.heap[j]
+    if (a === undefined || b === undefined) return
     this.heap[i] = b
     this.heap[j] = a
     b.index = i
@@ -125,53 +107,56 @@ export class Timers {
   private up(i: number): void {
     while (i > 0) {
       const parent = (i - 1) >> 1
-      if ((this.heap[parent] as Timer).at <= (this.heap[i] as Timer).at) return
+      if (this.atOf(parent) <= this.atOf(i)) return
       this.swap(i, parent)
       i = parent
     }
   }
 
   private down(i: number): void {
-    const n = this.heap.length
     while (true) {
       const l = 2 * i + 1
       const r = l + 1
       let least = i
-      if (l < n && (this.heap[l] as Timer).at < (this.heap[least] as Timer).at) least = l
-      if (r < n && (this.heap[r] as Timer).at < (this.heap[least] as Timer).at) least = r
+      if (this.atOf(l) < this.atOf(least)) least = l
+      if (this.atOf(r) < this.atOf(least)) least = r
       if (least === i) return
       this.swap(i, least)
       i = least
     }
   }
 
-  /** Fires every timer that is due, then sleeps until the next one or until an earlier one is added. */
-  private readonly step: Effect.Effect<void> = Effect.suspend(() => {
-    const now = this.now()
+  /**
+   * Fires every timer due at `now`, and says what the driver is to run and when it is to wake; from then
+   * on, scheduling a timer before that time wakes it (`onWake`).
+   */
+  takeDue(now: number): Due {
     const effects = this.deferred
     this.deferred = []
-    while (this.heap.length > 0 && (this.heap[0] as Timer).at <= now) {
-      const t = this.heap[0] as Timer
+    for (let t = this.heap[0]; t !== undefined && t.at <= now; t = this.heap[0]) {
       this.cancel(t)
       const effect = t.fire()
       if (effect !== undefined) effects.push(effect)
     }
-    const next = this.heap.length === 0 ? Number.POSITIVE_INFINITY : (this.heap[0] as Timer).at
+    const next = this.atOf(0)
     this.target = next
-    const woken = Effect.async<void>((resume) => {
-      if (this.deferred.length > 0) return resume(Effect.void)
-      this.wake = () => resume(Effect.void)
-      return Effect.sync(() => {
-        this.wake = undefined
-      })
-    })
-    const wait =
-      next === Number.POSITIVE_INFINITY ? woken : Effect.raceFirst(this.clock.sleep(Duration.millis(next - now)), woken)
-    return effects.length === 0 ? wait : Effect.zipRight(Effect.all(effects, { discard: true }), wait)
-  })
+    return { effects, next }
+  }
 
-  /** The driver: runs until interrupted (the transport's scope closes). */
-  readonly run: Effect.Effect<never> = Effect.forever(this.step)
+  /**
+   * Calls `wake` once, when a timer earlier than the driver's next wake is scheduled or an Effect is
+   * deferred — at once if one was deferred since `takeDue`. The function returned stops waiting.
+   */
+  onWake(wake: () => void): () => void {
+    if (this.deferred.length > 0) {
+      wake()
+      return () => undefined
+    }
+    this.wake = wake
+    return () => {
+      if (this.wake === wake) this.wake = undefined
+    }
+  }
 }
 
 /** A timer heap as callbacks at a time on its Clock: the public `Deadlines`. */

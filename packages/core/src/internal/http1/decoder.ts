@@ -17,7 +17,7 @@
  * @internal
  */
 
-import { concat } from "../bytes.js"
+import { concat } from "../shared/bytes.js"
 import { type Section, SectionReader } from "./fields.js"
 import { delimitersOf, framingOf, lengthOf, persistsAfter } from "./framing.js"
 import { chunkExtensionPattern } from "./grammar.js"

@@ -5,7 +5,7 @@
  * @internal
  */
 
-import { concat, decodeLatin1 } from "../bytes.js"
+import { concat, decodeLatin1 } from "../shared/bytes.js"
 import { receivedValueForbidden, tokenPattern } from "./grammar.js"
 import type { Failure, Limits, Pairs, SectionKind } from "./model.js"
 

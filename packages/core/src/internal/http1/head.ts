@@ -8,7 +8,7 @@
 
 import * as Headers from "../../Headers.js"
 import type { RequestHead } from "../../Http1.js"
-import { allocate } from "../bytes.js"
+import { allocate } from "../shared/bytes.js"
 
 const HTTP11 = " HTTP/1.1\r\n"
 const HOST = "Host: "

@@ -4,7 +4,7 @@
  * `Expect: 100-continue`, and a forwarding proxy's credentials. Host goes first, written by the encoder.
  * @internal
  */
-import type { Outgoing } from "../outgoing.js"
+import type { Outgoing } from "../shared/outgoing.js"
 
 /** The fields after Host, as an HTTP/1.1 head writes them. */
 export const framedFields = (

@@ -7,12 +7,12 @@
  * @internal
  */
 import * as Either from "effect/Either"
-import * as Body from "../Body.js"
-import { EncodeError, type HttpError, InvalidHeader, type RequestInfo } from "../HttpError.js"
-import type { Outgoing, Request } from "../Request.js"
+import * as Body from "../../Body.js"
+import { EncodeError, type HttpError, InvalidHeader, type RequestInfo } from "../../HttpError.js"
+import type { Outgoing, Request } from "../../Request.js"
 import { BODYLESS_METHODS } from "./semantics.js"
 
-export type { Outgoing } from "../Request.js"
+export type { Outgoing } from "../../Request.js"
 
 /** The request as any protocol sends it, or why it cannot be sent. */
 export const outgoing = (request: Request, info: RequestInfo): Either.Either<Outgoing, HttpError> => {

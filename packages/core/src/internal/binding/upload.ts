@@ -15,11 +15,11 @@ import * as Stream from "effect/Stream"
 import type { SocketError } from "../../Connector.js"
 import * as Http1 from "../../Http1.js"
 import { EncodeError, type HttpError } from "../../HttpError.js"
-import type { Exchange } from "./exchange.js"
-import { ioError } from "./failures.js"
-import { headOf } from "./prepare.js"
+import type { Exchange } from "../engine/exchange.js"
+import { ioError } from "../engine/failures.js"
+import { headOf } from "../engine/prepare.js"
+import { timer } from "../engine/timers.js"
 import { write } from "./socket.js"
-import { timer } from "./timers.js"
 
 /**
  * How long a request with `Expect: 100-continue` holds its body when the server says nothing: 1 s, curl's

@@ -16,8 +16,8 @@ import { ConnectError, type Service as ConnectorService, type Socket } from "../
 import type { Deadlines } from "../../Deadlines.js"
 import type { Connection as Multiplexed, Multiplexer } from "../../Multiplex.js"
 import type { Origin } from "../../Url.js"
-import * as Pool from "./pool.js"
-import { deadlinesOf, type Timers } from "./timers.js"
+import * as Pool from "../engine/pool.js"
+import { deadlinesOf, type Timers } from "../engine/timers.js"
 
 /** Waiting for a free connection took longer than the request's `acquire` deadline. */
 export class WaitTimeout extends Data.TaggedError("WaitTimeout")<{ readonly millis: number }> {}

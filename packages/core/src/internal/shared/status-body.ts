@@ -4,7 +4,7 @@
  * @internal
  */
 import type * as Effect from "effect/Effect"
-import type { HttpError, StatusError } from "../HttpError.js"
+import type { HttpError, StatusError } from "../../HttpError.js"
 
 /** Reads at most `maxBytes` of the body; past them a `BodyTooLarge`. */
 export type BodyReader = (maxBytes: number) => Effect.Effect<Uint8Array, HttpError>

@@ -7,8 +7,8 @@
 import * as Effect from "effect/Effect"
 import type { HttpError } from "../../HttpError.js"
 import type * as Response from "../../Response.js"
-import type { Closing, Exchange, Outcome } from "./exchange.js"
-import type { Lease } from "./pool.js"
+import type { Closing, Exchange, Outcome } from "../engine/exchange.js"
+import type { Lease } from "../engine/pool.js"
 import { upload } from "./upload.js"
 
 /** `then`, after closing the connection when it must be closed. */

@@ -12,9 +12,9 @@ import * as Stream from "effect/Stream"
 import * as Body from "../../Body.js"
 import { EncodeError } from "../../HttpError.js"
 import type { Request } from "../../Request.js"
-import { collectBounded } from "../collect.js"
-import { copy, info } from "../request.js"
+import { collectBounded } from "./collect.js"
 import { resolve } from "./multipart.js"
+import { copy, info } from "./request.js"
 
 /** The most bytes `readBody` holds by default: 8 MiB. */
 export const MAX_READ_BYTES = 8 * 1024 * 1024

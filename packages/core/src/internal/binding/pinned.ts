@@ -14,10 +14,10 @@ import type { ConnectError } from "../../Connector.js"
 import type { HttpError } from "../../HttpError.js"
 import { Transport, type Service as TransportService } from "../../Transport.js"
 import type * as Url from "../../Url.js"
+import { type Engine, Exchange } from "../engine/exchange.js"
+import type { Ask, Lease } from "../engine/pool.js"
+import type { Prepared } from "../engine/prepare.js"
 import type { Connections, WaitTimeout } from "./connections.js"
-import { type Engine, Exchange } from "./exchange.js"
-import type { Ask, Lease } from "./pool.js"
-import type { Prepared } from "./prepare.js"
 import { run } from "./run.js"
 
 /** What a pinned transport borrows from the transport that pins it. */

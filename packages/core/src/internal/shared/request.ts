@@ -9,9 +9,9 @@ import * as Hash from "effect/Hash"
 import { format, NodeInspectSymbol } from "effect/Inspectable"
 import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
-import type * as Body from "../Body.js"
-import type { RequestInfo } from "../HttpError.js"
-import type { Request } from "../Request.js"
+import type * as Body from "../../Body.js"
+import type { RequestInfo } from "../../HttpError.js"
+import type { Request } from "../../Request.js"
 import { IDEMPOTENT_METHODS } from "./semantics.js"
 
 export const TypeId: unique symbol = Symbol.for("@courier/core/Request")

@@ -1,0 +1,31 @@
+/**
+ * The driver of a transport's timer heap (engine/timers.ts): one fiber that fires what is due, runs the
+ * Effects the engine handed over (closing a socket nobody waits for), then sleeps on the Effect Clock until
+ * the earliest timer, or until an earlier one is added. TestClock drives it like any other sleep.
+ * @internal
+ */
+import type * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import { Timers } from "../engine/timers.js"
+
+/** Fires every timer that is due, then sleeps until the next one or until an earlier one is added. */
+const step = (timers: Timers, clock: Clock.Clock): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    const now = timers.now()
+    const { effects, next } = timers.takeDue(now)
+    const woken = Effect.async<void>((resume) => Effect.sync(timers.onWake(() => resume(Effect.void))))
+    const wait =
+      next === Number.POSITIVE_INFINITY ? woken : Effect.raceFirst(clock.sleep(Duration.millis(next - now)), woken)
+    return effects.length === 0 ? wait : Effect.zipRight(Effect.all(effects, { discard: true }), wait)
+  })
+
+/** Runs the heap's timers on `clock` until interrupted (the transport's scope closes). */
+export const drive = (timers: Timers, clock: Clock.Clock): Effect.Effect<never> => Effect.forever(step(timers, clock))
+
+/** A timer heap on the current Clock, its driver forked in the current scope. */
+export const timers: Effect.Effect<Timers, never, Scope.Scope> = Effect.flatMap(Effect.clock, (clock) => {
+  const heap = new Timers(() => clock.unsafeCurrentTimeMillis())
+  return Effect.as(Effect.forkScoped(drive(heap, clock)), heap)
+})
