@@ -73,12 +73,10 @@ const Proto = {
   },
   [Equal.symbol](this: Headers, that: unknown): boolean {
     if (!isHeaders(that) || that.entries.length !== this.entries.length) return false
-    for (let i = 0; i < this.entries.length; i++) {
-      const a = this.entries[i] as readonly [string, string]
-      const b = that.entries[i] as readonly [string, string]
-      if (a[0].toLowerCase() !== b[0].toLowerCase() || a[1] !== b[1]) return false
-    }
-    return true
+    return this.entries.every((a, i) => {
+      const b = that.entries[i]
+      return b !== undefined && a[0].toLowerCase() === b[0].toLowerCase() && a[1] === b[1]
+    })
   },
   [Hash.symbol](this: Headers): number {
     let h = Hash.hash("Headers")

@@ -43,6 +43,13 @@ describe("MockTransport", () => {
     }).pipe(Effect.provide(clientOver([{ path: "/search", query: { q: "cats" }, reply: { status: 200 } }]))),
   )
 
+  it.effect("a route with an empty list of replies fails as unmatched, saying so, rather than crash", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(Client.get("http://h/empty"))
+      expect(error).toMatchObject({ _tag: "UnmatchedRequest", reasons: ["GET /empty: its list of replies is empty"] })
+    }).pipe(Effect.provide(clientOver([{ method: "GET", path: "/empty", reply: [] }]))),
+  )
+
   it.effect("an unmatched request fails with every route's reason and is recorded", () =>
     Effect.gen(function* () {
       const error = yield* Effect.flip(Client.post("http://h/orders", { json: {} }))

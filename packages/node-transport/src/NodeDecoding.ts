@@ -112,7 +112,7 @@ const through = (
             for (const chunk of chunks) {
               if (chunk.length === 0) continue
               frames?.feed(chunk)
-              z ??= setup(chunk[0] as number)
+              z ??= setup(chunk[0] ?? 0)
               writing = true
               z.write(chunk, () => {
                 writing = false

@@ -60,6 +60,11 @@ interface CallContext {
 
 type Connection = { readonly id: number; readonly reused: boolean }
 
+/** A route's replies as a list: a sequence as it is, a single answer as a list of one. */
+const answersOf = <R>(reply: Route<R>["reply"]): ReadonlyArray<Answer<R>> => (isList(reply) ? reply : [reply])
+
+const isList = <A>(reply: A | ReadonlyArray<A>): reply is ReadonlyArray<A> => Array.isArray(reply)
+
 /** What a server would receive: the headers as the HTTP/1.1 transport writes them, checked as it does. */
 const incomingOf = (request: Request.Request, url: Url.Url): Effect.Effect<Incoming, HttpError.HttpError> =>
   Effect.gen(function* () {
@@ -141,11 +146,15 @@ class MockEngine<R> implements Engine {
     return connection
   }
 
-  /** The route's next answer: its list in order, the last one repeated. */
-  private answerFor(i: number): Answer<R> {
-    const route = this.routes[i] as Route<R>
-    const list = Array.isArray(route.reply) ? (route.reply as ReadonlyArray<Answer<R>>) : [route.reply as Answer<R>]
-    return list[Math.min(this.used[i] as number, list.length - 1)] as Answer<R>
+  /** How many requests route `i` has answered. */
+  private usedOf(i: number): number {
+    return this.used[i] ?? 0
+  }
+
+  /** The route's next answer: its list in order, the last one repeated; none for an empty list. */
+  private answerFor(route: Route<R>, i: number): Answer<R> | undefined {
+    const list = answersOf(route.reply)
+    return list[Math.min(this.usedOf(i), list.length - 1)]
   }
 
   readonly send = (
@@ -174,15 +183,14 @@ class MockEngine<R> implements Engine {
           ),
       }
       const reasons: Array<string> = []
-      for (let i = 0; i < this.routes.length; i++) {
-        const route = this.routes[i] as Route<R>
+      for (const [i, route] of this.routes.entries()) {
         const name = routeName(route)
-        if (route.times !== undefined && (this.used[i] as number) >= route.times) {
+        if (route.times !== undefined && this.usedOf(i) >= route.times) {
           reasons.push(`${name}: already answered ${route.times} time(s)`)
           continue
         }
         const matched = match(route, incoming)
-        if (Either.isRight(matched)) return yield* this.serve(ctx, i, name, { ...incoming, params: matched.right })
+        if (Either.isRight(matched)) return yield* this.serve(ctx, route, i, { ...incoming, params: matched.right })
         reasons.push(`${name}: ${matched.left}`)
       }
       const error = new HttpError.UnmatchedRequest({ request: ctx.info, reasons })
@@ -194,10 +202,11 @@ class MockEngine<R> implements Engine {
   /** Answers with route `i` until an answer is final: an idle-close on a reused connection moves on. */
   private serve(
     ctx: CallContext,
+    route: Route<R>,
     i: number,
-    name: string,
     mockRequest: MockRequest,
   ): Effect.Effect<Response.Response, HttpError.HttpError> {
+    const name = routeName(route)
     return Effect.gen(this, function* () {
       const fail = (error: HttpError.HttpError, connection: Connection | undefined) =>
         Effect.zipRight(
@@ -207,8 +216,12 @@ class MockEngine<R> implements Engine {
       let connection: Connection | undefined
       let refused = 0
       while (true) {
-        const answer = this.answerFor(i)
-        this.used[i] = (this.used[i] as number) + 1
+        const answer = this.answerFor(route, i)
+        if (answer === undefined) {
+          const reasons = [`${name}: its list of replies is empty`]
+          return yield* fail(new HttpError.UnmatchedRequest({ request: ctx.info, reasons }), undefined)
+        }
+        this.used[i] = this.usedOf(i) + 1
         const resolved = yield* (
           typeof answer === "function" ? Effect.provide(answer(mockRequest), this.context) : Effect.succeed(answer)
         ).pipe(

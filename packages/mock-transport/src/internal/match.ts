@@ -69,9 +69,8 @@ const matchTemplate = (template: string, path: string): Either.Either<Record<str
   const miss = Either.left(`path ${path} does not match ${template}`)
   if (want.length !== got.length) return miss
   const params: Record<string, string> = {}
-  for (let i = 0; i < want.length; i++) {
-    const w = want[i] as string
-    const g = got[i] as string
+  for (const [i, w] of want.entries()) {
+    const g = got[i] ?? ""
     if (w.startsWith(":") && g !== "") {
       const value = decodeSegment(g)
       if (value === undefined) return Either.left(`path parameter ${w} has a malformed percent-escape: ${g}`)

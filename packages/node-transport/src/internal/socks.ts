@@ -98,10 +98,10 @@ class Handshake {
     const held = this.held
     if (held.length < 2) return false
     if (this.step !== "auth" && held[0] !== 0x05) {
-      return this.refuse("EPROXY", `not a SOCKS5 proxy (its reply starts with ${hex(held[0] as number)})`)
+      return this.refuse("EPROXY", `not a SOCKS5 proxy (its reply starts with ${hex(held[0] ?? 0)})`)
     }
-    if (this.step === "method") return this.onMethod(held[1] as number)
-    if (this.step === "auth") return this.onAuth(held[1] as number)
+    if (this.step === "method") return this.onMethod(held[1] ?? 0)
+    if (this.step === "auth") return this.onAuth(held[1] ?? 0)
     return this.onReply()
   }
 
@@ -129,14 +129,14 @@ class Handshake {
   private onReply(): boolean {
     const held = this.held
     if (held.length < 5) return false
-    const code = held[1] as number
+    const code = held[1] ?? 0
     if (code !== 0x00) {
       const { host, port } = this.target
       const meaning = REPLIES[code] ?? "an unknown reply"
       return this.refuse(`SOCKS_${code}`, `CONNECT to ${host}:${port} failed with ${hex(code)} (${meaning})`)
     }
-    const type = held[3] as number
-    const length = type === 0x01 ? 4 : type === 0x04 ? 16 : type === 0x03 ? 1 + (held[4] as number) : -1
+    const type = held[3] ?? 0
+    const length = type === 0x01 ? 4 : type === 0x04 ? 16 : type === 0x03 ? 1 + (held[4] ?? 0) : -1
     if (length < 0) return this.refuse("EPROXY", `its reply has address type ${hex(type)}`)
     const total = 4 + length + 2
     if (held.length < total) return false

@@ -47,7 +47,7 @@ export class ZstdFrames {
         if (this.skip === 0) this.expect(this.after)
         continue
       }
-      this.header.push(chunk[i] as number)
+      this.header.push(chunk[i] ?? 0)
       i++
       if (this.header.length === this.need) this.parse()
     }
@@ -91,8 +91,8 @@ export class ZstdFrames {
   /** The frame header descriptor: what the rest of the header holds, and whether a checksum ends the frame. */
   private descriptor(value: number): void {
     const single = (value >> 5) & 1
-    const fcs = [single === 1 ? 1 : 0, 2, 4, 8][value >> 6] as number
-    const dictionary = [0, 1, 2, 4][value & 3] as number
+    const fcs = [single === 1 ? 1 : 0, 2, 4, 8][value >> 6] ?? 0
+    const dictionary = [0, 1, 2, 4][value & 3] ?? 0
     this.checksum = ((value >> 2) & 1) === 1
     if (((value >> 3) & 1) === 1) this.invalid = "a reserved bit of the frame header is set"
     else this.pass((single === 1 ? 0 : 1) + dictionary + fcs, "block")

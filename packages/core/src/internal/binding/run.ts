@@ -60,7 +60,7 @@ export const holderOf = (body: Response.Response["body"]): Effect.Effect<void> |
 /** The response an outcome stands for, or its failure, after the connection's closing. */
 export const responseOf = (ex: Exchange, outcome: Outcome): Effect.Effect<Response.Response, HttpError> => {
   if (outcome._tag === "Failed") return afterClosing(outcome.closing, Effect.fail(outcome.error))
-  const response = ex.respond(ex.ended ? undefined : new Streamed(ex))
+  const response = ex.respond(outcome.head, ex.ended ? undefined : new Streamed(ex))
   const hooks = ex.interim.take()
   return afterClosing(outcome.closing, hooks === undefined ? Effect.succeed(response) : Effect.as(hooks, response))
 }

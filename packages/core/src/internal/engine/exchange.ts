@@ -63,7 +63,7 @@ export type Closing = Effect.Effect<void> | undefined
 
 /** How an exchange ends for the one waiting on its response. */
 export type Outcome =
-  | { readonly _tag: "Answered"; readonly closing: Closing }
+  | { readonly _tag: "Answered"; readonly head: Head; readonly closing: Closing }
   | { readonly _tag: "Failed"; readonly error: HttpError; readonly closing: Closing }
 
 /** What a pull of a streamed body gets. */
@@ -78,20 +78,11 @@ type Clocked = "from now" | "from the next wait"
 /** `since` when the exchange is not waiting (a streamed body nobody pulls, a request body being produced). */
 const IDLE = -1
 
-const phaseOf = (state: State): Phase | undefined => {
-  switch (state) {
-    case "Sending":
-      return "send"
-    case "Head":
-      return "head"
-    case "Body":
-      return "body"
-    case "Queued":
-    case "Ended":
-    case "Failed":
-      return undefined
-  }
-}
+/** The states with a deadline, and the phase each one's deadline is. */
+const PHASES: { readonly [S in "Sending" | "Head" | "Body"]: Phase } = { Sending: "send", Head: "head", Body: "body" }
+
+const phaseOf = (state: State): Phase | undefined =>
+  state === "Sending" || state === "Head" || state === "Body" ? PHASES[state] : undefined
 
 /** A socket failure, or an end before any byte: what a socket the server closed while idle shows. */
 const deadSocketSign = (error: HttpError): boolean =>
@@ -215,7 +206,9 @@ export class Exchange {
   /** After an upload: reads what is still missing (up to the head, or to the end); `done` is called once. */
   receive(done: (outcome: Outcome) => void): void {
     if (this.state === "Failed") {
-      done({ _tag: "Failed", error: this.failure as HttpError, closing: undefined })
+      // Failed with no failure of its own: its caller gave it up (`abandon`), and nobody reads on.
+      const error = this.failure ?? new IOError({ request: this.prepared.info, code: "ECANCELED", reason: "abandoned" })
+      done({ _tag: "Failed", error, closing: undefined })
       return
     }
     this.reply = done
@@ -297,12 +290,14 @@ export class Exchange {
    */
   private settledForReply(): boolean {
     const reply = this.reply
-    if (reply === undefined) return false
-    if (this.state === "Ended" || (this.mode === "streaming" && this.head !== undefined)) {
+    // The decoder reaches the end only through a head: without one there is nothing to answer yet.
+    const head = this.head
+    if (reply === undefined || head === undefined) return false
+    if (this.state === "Ended" || this.mode === "streaming") {
       this.reply = undefined
       const closing = this.lastClosing
       this.lastClosing = undefined
-      reply({ _tag: "Answered", closing })
+      reply({ _tag: "Answered", head, closing })
       return true
     }
     return false
@@ -363,7 +358,7 @@ export class Exchange {
   /** Enters a state with a deadline, which counts from now or from the next wait. */
   enter(state: "Sending" | "Head" | "Body", clocked: Clocked): void {
     this.state = state
-    const ms = this.timeouts[phaseOf(state) as Phase]
+    const ms = this.timeouts[PHASES[state]]
     if (ms === Number.POSITIVE_INFINITY) return
     const timers = this.engine.timers
     const now = timers.now()
@@ -385,12 +380,13 @@ export class Exchange {
 
   private readonly onDeadline = (): Closing => {
     const phase = phaseOf(this.state)
-    if (phase === undefined || !this.lease.active) return undefined
+    const t = this.timer
+    if (phase === undefined || t === undefined || !this.lease.active) return undefined
     const ms = this.timeouts[phase]
     const timers = this.engine.timers
     const now = timers.now()
     if (this.since === IDLE || now < this.since + ms) {
-      timers.schedule(this.timer as Timer, (this.since === IDLE ? now : this.since) + ms)
+      timers.schedule(t, (this.since === IDLE ? now : this.since) + ms)
       return undefined
     }
     return this.report(new Timeout({ request: this.prepared.info, phase, millis: ms }))
@@ -484,8 +480,7 @@ export class Exchange {
    * the head and response it pointed to were then promoted to the old generation (see docs/ARCHITECTURE.md,
    * "Measured choices").
    */
-  respond(streamed: Response.BodyReader | undefined): Response.Response {
-    const head = this.head as Head
+  respond(head: Head, streamed: Response.BodyReader | undefined): Response.Response {
     const over = this.ended || streamed === undefined
     let body: Uint8Array | Response.BodyReader
     if (over) {

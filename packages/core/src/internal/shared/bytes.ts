@@ -60,7 +60,8 @@ export const allocate = (n: number): Uint8Array => {
 
 /** Joins any number of byte arrays into one (the only one itself, untouched). */
 export const concatAll = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
-  if (parts.length === 1) return parts[0] as Uint8Array
+  const only = parts.length === 1 ? parts[0] : undefined
+  if (only !== undefined) return only
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
   let at = 0
   for (const p of parts) {

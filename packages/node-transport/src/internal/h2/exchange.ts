@@ -1,6 +1,7 @@
 /**
- * One request on an HTTP/2 stream, as a callback state machine: Head (waiting for the response's head),
- * Body (its body arriving), Ended, or Failed. node:http2 (nghttp2) does the framing and the flow control;
+ * One request on an HTTP/2 stream, as a callback state machine whose states carry their data: Head
+ * (waiting for the response's head), Body (its body arriving, with the response), Ended, Failed (with the
+ * failure), or Abandoned by its caller. node:http2 (nghttp2) does the framing and the flow control;
  * this reads the stream and pauses it while the reader is behind, so that node stops consuming, nghttp2
  * stops returning window to the peer, and the peer stops sending: a slow reader holds at most the stream's
  * window plus one queue of this exchange's, never the whole body.
@@ -44,13 +45,26 @@ export type Failure = HttpError.HttpError | Refused
 
 export type Mode = "buffered" | "streaming"
 
-type State = "Head" | "Body" | "Ended" | "Failed"
+/**
+ * Where the exchange is, with what is valid there: waiting for the head; reading the body of a response;
+ * ended with the whole body read; failed; or abandoned by its caller, which nobody waits on any more.
+ */
+type State =
+  | { readonly _tag: "Head" }
+  | { readonly _tag: "Body"; readonly response: Response.Response }
+  | { readonly _tag: "Ended"; readonly response: Response.Response }
+  | { readonly _tag: "Failed"; readonly failure: Failure }
+  | { readonly _tag: "Abandoned" }
+
+const HEAD: State = { _tag: "Head" }
+const ABANDONED: State = { _tag: "Abandoned" }
 
 const pairsOf = (raw: ReadonlyArray<string>): Array<readonly [string, string]> => {
   const pairs: Array<readonly [string, string]> = []
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i] as string
-    if (name.charCodeAt(0) !== 58 /* ':' */) pairs.push([name, raw[i + 1] as string])
+    const name = raw[i]
+    const value = raw[i + 1]
+    if (name !== undefined && value !== undefined && name.charCodeAt(0) !== 58 /* ':' */) pairs.push([name, value])
   }
   return pairs
 }
@@ -66,14 +80,12 @@ const fieldsOf = (headers: http2.IncomingHttpHeaders): Array<readonly [string, s
 }
 
 export class Exchange {
-  state: State = "Head"
+  private state: State = HEAD
   readonly stream: http2.ClientHttp2Stream
   private readonly chunks: Array<Uint8Array> = []
   private queued = 0
   /** The response body's budget: bytes received against the limit. */
   private readonly budget: Transport.BodyBudget
-  private failure: Failure | undefined
-  private response: Response.Response | undefined
   private deadline: { readonly at: number } | undefined
   /** Called once the stream has closed, whatever the outcome (the binding stops the upload). */
   afterClose: (() => void) | undefined
@@ -116,11 +128,12 @@ export class Exchange {
       this.head(headers, raw),
     )
     s.on("headers", (headers: http2.IncomingHttpHeaders) => {
-      if (this.state === "Head") this.interim.add(Number(headers[":status"]), "", fieldsOf(headers))
+      if (this.state._tag === "Head") this.interim.add(Number(headers[":status"]), "", fieldsOf(headers))
     })
     s.on("data", (chunk: Buffer) => this.data(chunk))
     s.on("trailers", (headers: http2.IncomingHttpHeaders) => {
-      if (this.response !== undefined) this.response.trailers = Headers.unsafeFromPairs(fieldsOf(headers))
+      const response = this.answer
+      if (response !== undefined) response.trailers = Headers.unsafeFromPairs(fieldsOf(headers))
     })
     s.on("end", () => this.end())
     s.on("error", (e: NodeJS.ErrnoException) => {
@@ -130,7 +143,7 @@ export class Exchange {
   }
 
   private head(headers: http2.IncomingHttpHeaders, raw: Array<string>): void {
-    if (this.state !== "Head") return
+    if (this.state._tag !== "Head") return
     const status = Number(headers[":status"])
     const length = headers["content-length"]
     const announced = length === undefined ? undefined : Number(length)
@@ -141,7 +154,7 @@ export class Exchange {
       this.fail(refused)
       return
     }
-    this.response = Response.make({
+    const response = Response.make({
       request: this.prepared.info,
       status,
       version: "HTTP/2",
@@ -149,19 +162,19 @@ export class Exchange {
       contentLength: announced,
       connection: { id: this.session.id, reused: this.lease.reused, pinned: false, peer: this.session.peer },
     })
-    this.state = "Body"
+    this.state = { _tag: "Body", response }
     this.disarm()
     if (this.mode === "streaming") {
       const onResponse = this.onResponse
       this.onResponse = undefined
-      onResponse?.(this.response)
+      onResponse?.(response)
     } else {
       this.arm(this.prepared.timeouts.body, "body")
     }
   }
 
   private data(chunk: Buffer): void {
-    if (this.state !== "Body") return
+    if (this.state._tag !== "Body") return
     const over = this.budget.receive(chunk.length)
     if (over !== undefined) {
       this.fail(over)
@@ -195,8 +208,8 @@ export class Exchange {
   }
 
   private end(): void {
-    if (this.state !== "Body") return
-    const response = this.response as Response.Response
+    if (this.state._tag !== "Body") return
+    const response = this.state.response
     // RFC 9113 §8.1.1: a body shorter than its content-length is malformed; node ends the stream when the
     // connection goes, so this is where a cut body shows.
     const expected = response.contentLength
@@ -205,10 +218,11 @@ export class Exchange {
       this.fail(new HttpError.IncompleteRead({ request: this.prepared.info, received: this.budget.received, expected }))
       return
     }
-    this.state = "Ended"
+    this.state = { _tag: "Ended", response }
     this.disarm()
     if (this.mode === "buffered") {
-      response.body = this.chunks.length === 1 ? (this.chunks[0] as Uint8Array) : Buffer.concat(this.chunks)
+      const only = this.chunks.length === 1 ? this.chunks[0] : undefined
+      response.body = only ?? Buffer.concat(this.chunks)
       this.chunks.length = 0
       const onResponse = this.onResponse
       this.onResponse = undefined
@@ -228,33 +242,32 @@ export class Exchange {
     this.session.open.delete(this)
     this.lease.release()
     this.afterClose?.()
-    if (this.state === "Ended" || this.state === "Failed") return
-    this.fail(this.closeFailure())
+    if (this.state._tag === "Head" || this.state._tag === "Body") this.fail(this.closeFailure(this.state))
   }
 
   /** Why the stream closed early: refused (never processed), reset, or the connection failed. */
-  private closeFailure(): Failure {
+  private closeFailure(state: Extract<State, { readonly _tag: "Head" | "Body" }>): Failure {
     const info = this.prepared.info
     const code = this.stream.rstCode ?? 0
     const id = this.stream.id
-    const goaway = this.session.goawayCode !== undefined
+    const goawayCode = this.session.goawayCode
+    const goaway = goawayCode !== undefined
     if (
-      this.state === "Head" &&
+      state._tag === "Head" &&
       (code === NGHTTP2_REFUSED_STREAM || (goaway && (id === undefined || id > this.session.lastStreamId)))
     ) {
       return new Refused(HttpError.StreamReset.of(info, code === 0 ? NGHTTP2_REFUSED_STREAM : code, goaway))
     }
-    if (goaway && this.session.goawayCode !== 0)
-      return HttpError.StreamReset.of(info, this.session.goawayCode as number, goaway)
+    if (goawayCode !== undefined && goawayCode !== 0) return HttpError.StreamReset.of(info, goawayCode, goaway)
     // A reset the peer sent reaches the stream while its connection lives on; a connection that failed
     // (reset, closed, cut) takes the stream with it, and node then fills in a code of its own.
     const connectionLost = this.streamError?.code !== "ERR_HTTP2_STREAM_ERROR" && this.session.session.destroyed
     if (code !== 0 && !connectionLost) return HttpError.StreamReset.of(info, code, goaway)
-    if (this.state === "Body") {
+    if (state._tag === "Body") {
       return new HttpError.IncompleteRead({
         request: info,
         received: this.budget.received,
-        expected: this.response?.contentLength,
+        expected: state.response.contentLength,
       })
     }
     const e = this.streamError
@@ -272,16 +285,15 @@ export class Exchange {
    */
   goaway(lastStreamId: number): void {
     const id = this.stream.id
-    if (this.state !== "Head" || (id !== undefined && id <= lastStreamId)) return
+    if (this.state._tag !== "Head" || (id !== undefined && id <= lastStreamId)) return
     const errorCode = http2.constants.NGHTTP2_REFUSED_STREAM
     this.fail(new Refused(HttpError.StreamReset.of(this.prepared.info, errorCode, true)))
   }
 
   /** Fails the exchange, tells whoever waits, and resets the stream if it is still open. */
   fail(failure: Failure): void {
-    if (this.state === "Ended" || this.state === "Failed") return
-    this.state = "Failed"
-    this.failure = failure
+    if (this.ended) return
+    this.state = { _tag: "Failed", failure }
     this.disarm()
     this.chunks.length = 0
     if (!this.stream.closed) this.stream.close(NGHTTP2_CANCEL)
@@ -297,8 +309,8 @@ export class Exchange {
   abandon(): void {
     this.onResponse = undefined
     this.onPull = undefined
-    if (this.state === "Ended" || this.state === "Failed") return
-    this.state = "Failed"
+    if (this.ended) return
+    this.state = ABANDONED
     this.disarm()
     this.chunks.length = 0
     if (!this.stream.closed) this.stream.close(NGHTTP2_CANCEL)
@@ -306,10 +318,18 @@ export class Exchange {
 
   /** The next chunks of a streamed body, `undefined` at its end, or the failure. */
   pull(onPull: (outcome: ReadonlyArray<Uint8Array> | undefined | Failure) => void): void {
-    if (this.chunks.length > 0) onPull(this.drain())
-    else if (this.state === "Ended") onPull(undefined)
-    else if (this.state === "Failed") onPull(this.failure as Failure)
-    else this.wait(onPull)
+    if (this.chunks.length > 0) return onPull(this.drain())
+    switch (this.state._tag) {
+      case "Ended":
+        return onPull(undefined)
+      case "Failed":
+        return onPull(this.state.failure)
+      case "Abandoned":
+        // Nobody reads a body it gave up; should anything, it is cut short, never complete.
+        return onPull(new HttpError.IOError({ request: this.prepared.info, code: "ECANCELED", reason: "abandoned" }))
+      default:
+        this.wait(onPull)
+    }
   }
 
   private wait(onPull: (outcome: ReadonlyArray<Uint8Array> | undefined | Failure) => void): void {
@@ -321,17 +341,18 @@ export class Exchange {
   private drain(): ReadonlyArray<Uint8Array> {
     const out = this.chunks.splice(0)
     this.queued = 0
-    if (this.stream.isPaused() && this.state === "Body") this.stream.resume()
+    if (this.stream.isPaused() && this.state._tag === "Body") this.stream.resume()
     return out
   }
 
   /** The response, once its head arrived. */
   get answer(): Response.Response | undefined {
-    return this.response
+    return this.state._tag === "Body" || this.state._tag === "Ended" ? this.state.response : undefined
   }
 
+  /** Nothing more will arrive: the body was read to its end, the exchange failed, or its caller gave up. */
   get ended(): boolean {
-    return this.state === "Ended" || this.state === "Failed"
+    return this.state._tag === "Ended" || this.state._tag === "Failed" || this.state._tag === "Abandoned"
   }
 
   private arm(millis: number, phase: "head" | "body"): void {

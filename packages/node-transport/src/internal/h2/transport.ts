@@ -160,9 +160,9 @@ export const pull = (ex: Exchange): Effect.Effect<ReadonlyArray<Uint8Array> | un
       resume(
         outcome instanceof Refused
           ? Effect.fail(outcome.error)
-          : outcome === undefined || Array.isArray(outcome)
-            ? Effect.succeed(outcome as ReadonlyArray<Uint8Array> | undefined)
-            : Effect.fail(outcome as HttpError.HttpError),
+          : HttpError.isHttpError(outcome)
+            ? Effect.fail(outcome)
+            : Effect.succeed(outcome),
       ),
     )
     return Effect.sync(() => ex.abandon())
