@@ -173,7 +173,7 @@ export const parseArgs = (argv: ReadonlyArray<string>): Either.Either<Args | "he
   }
   const positional: Array<string> = []
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string
+    const arg = argv[i] ?? ""
     if (arg === "-h" || arg === "--help") return Either.right("help")
     const flag = FLAGS[arg]
     if (flag !== undefined) {

@@ -13,6 +13,7 @@ import * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
 import type { OpenedFile } from "./Files.js"
 import { concatAll } from "./internal/shared/bytes.js"
+import { isList } from "./internal/shared/guards.js"
 import { encodeQuery, type Params, paramsToPairs } from "./Url.js"
 
 /**
@@ -244,12 +245,7 @@ export const multipart = (options: {
 }): Body => ({
   _tag: "Multipart",
   fields: options.fields === undefined ? [] : paramsToPairs(options.fields),
-  files:
-    options.files === undefined
-      ? []
-      : Array.isArray(options.files)
-        ? (options.files as ReadonlyArray<readonly [string, FilePart]>)
-        : Object.entries(options.files as Readonly<Record<string, FilePart>>),
+  files: options.files === undefined ? [] : isList(options.files) ? options.files : Object.entries(options.files),
 })
 
 /**

@@ -14,6 +14,7 @@ import { format, type Inspectable, NodeInspectSymbol } from "effect/Inspectable"
 import * as Option from "effect/Option"
 import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import * as grammar from "./internal/http1/grammar.js"
+import { isIterable } from "./internal/shared/guards.js"
 
 /**
  * The unique symbol that marks a Headers value.
@@ -126,10 +127,10 @@ export const fromInput = (input: Input | undefined): Headers => {
   if (input === undefined) return empty
   if (isHeaders(input)) return input
   const out: Array<readonly [string, string]> = []
-  if (Symbol.iterator in input) {
-    for (const [k, v] of input as Iterable<readonly [string, string]>) out.push([k, v])
+  if (isIterable(input)) {
+    for (const [k, v] of input) out.push([k, v])
   } else {
-    for (const [k, v] of Object.entries(input as Record<string, string | number | ReadonlyArray<string>>)) {
+    for (const [k, v] of Object.entries(input)) {
       if (Array.isArray(v)) for (const x of v) out.push([k, x])
       else out.push([k, String(v)])
     }

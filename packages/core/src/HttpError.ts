@@ -295,7 +295,7 @@ export class StatusError extends Data.TaggedError("StatusError")<{
   json(maxBytes?: number): Effect.Effect<unknown, HttpError> {
     return Effect.flatMap(this.text(maxBytes), (text) =>
       Effect.try({
-        try: () => JSON.parse(text) as unknown,
+        try: (): unknown => JSON.parse(text),
         catch: (e) =>
           new DecodeError({
             request: this.request,

@@ -170,11 +170,12 @@ const noTimeouts: Timeouts = {}
 /** A single duration is the total deadline; a plain object gives one per phase. */
 const timeoutsFrom = (timeout: Options["timeout"]): Timeouts => {
   if (timeout === undefined) return noTimeouts
-  if (typeof timeout !== "object" || Array.isArray(timeout) || Duration.isDuration(timeout)) {
-    return { total: timeout as Duration.DurationInput }
-  }
-  return timeout as Timeouts
+  return isPerPhase(timeout) ? timeout : { total: timeout }
 }
+
+/** Deadlines given phase by phase: a plain object, which no form of a Duration is. */
+const isPerPhase = (timeout: Duration.DurationInput | Timeouts): timeout is Timeouts =>
+  typeof timeout === "object" && !Array.isArray(timeout) && !Duration.isDuration(timeout)
 
 const build = (
   method: Method,

@@ -280,7 +280,7 @@ export const text = (self: Response): Effect.Effect<string, HttpError> =>
 export const json = (self: Response): Effect.Effect<unknown, HttpError> =>
   Effect.flatMap(text(self), (s) =>
     Effect.try({
-      try: () => JSON.parse(s) as unknown,
+      try: (): unknown => JSON.parse(s),
       catch: (e) =>
         new DecodeError({
           request: self.request,

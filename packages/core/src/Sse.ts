@@ -22,7 +22,7 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Client from "./Client.js"
 import * as Headers from "./Headers.js"
-import { DecodeError, type HttpError } from "./HttpError.js"
+import { DecodeError, type HttpError, isHttpError } from "./HttpError.js"
 import { SseParser } from "./internal/client/sse-parser.js"
 import * as Request from "./Request.js"
 import * as Response from "./Response.js"
@@ -170,8 +170,8 @@ export const eventsWith = <E, R>(
       ),
     ).pipe(
       Stream.catchAll((e) => {
-        if (typeof e === "object" && e !== null && "_tag" in e && connectionLost(e as HttpError)) {
-          state.failure = e as HttpError
+        if (isHttpError(e) && connectionLost(e)) {
+          state.failure = e
           return Stream.empty
         }
         return Stream.fail(e)

@@ -10,6 +10,7 @@
  */
 import * as Either from "effect/Either"
 import { InvalidURL, noRequest, type RequestInfo, UnknownProtocol } from "./HttpError.js"
+import { isList } from "./internal/shared/guards.js"
 
 /**
  * The default port of `http:` (httplib's `HTTP_PORT`).
@@ -162,7 +163,7 @@ export type Params =
  * @category conversions
  */
 export const paramsToPairs = (params: Params): ReadonlyArray<readonly [string, string]> => {
-  if (Array.isArray(params)) return params as ReadonlyArray<readonly [string, string]>
+  if (isList(params)) return params
   const out: Array<readonly [string, string]> = []
   for (const [key, value] of Object.entries(params)) {
     if (Array.isArray(value)) for (const v of value) out.push([key, String(v)])

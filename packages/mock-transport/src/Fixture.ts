@@ -163,7 +163,7 @@ export const load = (path: string): Effect.Effect<Fixture, FixtureError> =>
   }).pipe(
     Effect.flatMap((text) =>
       Effect.try({
-        try: () => JSON.parse(text) as unknown,
+        try: (): unknown => JSON.parse(text),
         catch: (e) => new FixtureError({ path, reason: `not JSON: ${String(e)}` }),
       }),
     ),

@@ -56,7 +56,7 @@ export const resolveTable = (entries: ReadonlyArray<string>): Map<string, Readon
     if (m === null || addresses.some((a) => net.isIP(a) === 0)) {
       return `resolve entry ${JSON.stringify(entry)} is not HOST:PORT:ADDRESS[,ADDRESS…]`
     }
-    const host = (m[1] as string).replace(/^\[|\]$/g, "").toLowerCase()
+    const host = (m[1] ?? "").replace(/^\[|\]$/g, "").toLowerCase()
     table.set(
       `${host}:${Number(m[2])}`,
       addresses.map((address) => ({ address, family: familyOf(address) })),

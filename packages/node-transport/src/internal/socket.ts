@@ -221,8 +221,9 @@ export class NodeSocket implements Connector.Socket {
     this.batched = []
     dirty.delete(this)
     if (this.socket.destroyed) return
-    if (pending.length === 1) {
-      this.socket.write(pending[0] as Uint8Array)
+    const only = pending.length === 1 ? pending[0] : undefined
+    if (only !== undefined) {
+      this.socket.write(only)
       return
     }
     this.socket.cork()

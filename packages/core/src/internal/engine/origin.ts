@@ -122,11 +122,12 @@ export class OriginState {
 
   /** Takes a waiter out of line (it gave up: interrupted, or past its deadline). */
   leave(waiting: Waiting): void {
-    const i = this.waiters.findIndex((w) => w === waiting)
-    const waiter = this.waiters[i]
-    if (waiter === undefined) return
-    this.waiters.splice(i, 1)
-    if (waiter.timer !== undefined) this.timers.cancel(waiter.timer)
+    for (const [i, waiter] of this.waiters.entries()) {
+      if (waiter !== waiting) continue
+      this.waiters.splice(i, 1)
+      if (waiter.timer !== undefined) this.timers.cancel(waiter.timer)
+      return
+    }
   }
 
   /** Takes the first waiter out of line, its deadline with it. */

@@ -163,7 +163,7 @@ export class ResponseDecoder {
         case "BodyLf": {
           // The chunk framing, one byte at a time.
           if (pos === data.length) return this.need(out)
-          const failure = this.framingByte(this.state, data[pos] as number, base + pos)
+          const failure = this.framingByte(this.state, data[pos] ?? LF, base + pos)
           pos++
           if (failure !== undefined) return this.fail(out, failure)
           break

@@ -203,7 +203,7 @@ const codeAt = (line: LineSoFar, k: number): number =>
     ? LF
     : typeof line.source === "string"
       ? line.source.charCodeAt(line.offset + k)
-      : (line.source[line.offset + k] as number)
+      : (line.source[line.offset + k] ?? LF)
 
 /**
  * Where a head's first line is known not to be a status line, as a count of its bytes: past the first byte

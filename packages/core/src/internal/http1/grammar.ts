@@ -79,8 +79,15 @@ const isToken68Char = (c: number): boolean => c < 128 && token68Char[c] === 1
  * costs linear time whatever it holds. Malformed parts are skipped to the next comma, as lenient clients do;
  * an auth-param before any scheme belongs to none and is dropped.
  */
+/** A challenge being read: its params and token68 are filled in as they come. */
+interface Challenge {
+  scheme: string
+  params: Map<string, string>
+  token68: string | undefined
+}
+
 export const parseChallenges = (value: string): Array<AuthChallenge> => {
-  const out: Array<{ scheme: string; params: Map<string, string>; token68: string | undefined }> = []
+  const out: Array<Challenge> = []
   const n = value.length
   let i = 0
   const skip = (from: number, what: (c: number) => boolean): number => {
@@ -123,7 +130,7 @@ export const parseChallenges = (value: string): Array<AuthChallenge> => {
     }
     // A new challenge. After a space, token68 chars and their `=` padding that run to a comma or the end are
     // a token68 (an auth-param has a value after its `=`); anything else is the start of its auth-params.
-    const challenge = { scheme: name, params: new Map<string, string>(), token68: undefined as string | undefined }
+    const challenge: Challenge = { scheme: name, params: new Map<string, string>(), token68: undefined }
     out.push(challenge)
     const t68 = skip(afterName, isToken68Char)
     const padded = skip(t68, (c) => c === 61)
@@ -286,14 +293,14 @@ export const parseHttpDate = (value: string, now: number = Date.now()): number |
   const s = value.trim()
   const imf = imfFixdate.exec(s)
   if (imf !== null) {
-    const [, day, date, month, year, h, m, sec] = imf as unknown as ReadonlyArray<string>
+    const [, day, date, month, year, h, m, sec] = imf
     if (!DAYS.includes((day ?? "").toLowerCase())) return undefined
     const mo = MONTHS.indexOf((month ?? "").toLowerCase())
     return utc(Number(year), mo, Number(date), Number(h), Number(m), Number(sec))
   }
   const rfc850 = rfc850Date.exec(s)
   if (rfc850 !== null) {
-    const [, day, date, month, yy, h, m, sec] = rfc850 as unknown as ReadonlyArray<string>
+    const [, day, date, month, yy, h, m, sec] = rfc850
     if (!LONG_DAYS.includes((day ?? "").toLowerCase())) return undefined
     const mo = MONTHS.indexOf((month ?? "").toLowerCase())
     const thisYear = new Date(now).getUTCFullYear()
@@ -303,7 +310,7 @@ export const parseHttpDate = (value: string, now: number = Date.now()): number |
   }
   const asctime = asctimeDate.exec(s)
   if (asctime !== null) {
-    const [, day, month, date, h, m, sec, year] = asctime as unknown as ReadonlyArray<string>
+    const [, day, month, date, h, m, sec, year] = asctime
     if (!DAYS.includes((day ?? "").toLowerCase())) return undefined
     const mo = MONTHS.indexOf((month ?? "").toLowerCase())
     return utc(Number(year), mo, Number((date ?? "").trim()), Number(h), Number(m), Number(sec))

@@ -46,8 +46,7 @@ export const encodeRequest = (head: RequestHead, body: Uint8Array): Uint8Array |
   let hasHost = false
   let size = head.method.length + 1 + head.target.length + HTTP11.length + 2 + body.length
   const fields = head.headers
-  for (let i = 0; i < fields.length; i++) {
-    const [name, value] = fields[i] as readonly [string, string]
+  for (const [name, value] of fields) {
     if (!Headers.isToken(name)) return undefined
     if (name.length === 4 && name.toLowerCase() === "host") hasHost = true
     size += name.length + 2 + value.length + 2
@@ -68,8 +67,7 @@ export const encodeRequest = (head: RequestHead, body: Uint8Array): Uint8Array |
     out[at++] = 13
     out[at++] = 10
   }
-  for (let i = 0; i < fields.length; i++) {
-    const [name, value] = fields[i] as readonly [string, string]
+  for (const [name, value] of fields) {
     at = putAscii(out, at, name)
     out[at++] = 58
     out[at++] = 32

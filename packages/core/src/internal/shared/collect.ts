@@ -14,7 +14,7 @@ export const collectBounded = <E, E2>(
   tooLarge: (received: number) => E2,
 ): Effect.Effect<Uint8Array, E | E2> =>
   Effect.map(
-    Stream.runFoldEffect(stream, { chunks: [] as Array<Uint8Array>, size: 0 }, (acc, chunk) => {
+    Stream.runFoldEffect(stream, collected(), (acc, chunk) => {
       acc.size += chunk.length
       if (acc.size > maxBytes) return Effect.fail(tooLarge(acc.size))
       acc.chunks.push(chunk)
@@ -22,3 +22,11 @@ export const collectBounded = <E, E2>(
     }),
     (acc) => concatAll(acc.chunks),
   )
+
+/** The chunks of a body read so far, and their size. */
+interface Collected {
+  readonly chunks: Array<Uint8Array>
+  size: number
+}
+
+const collected = (): Collected => ({ chunks: [], size: 0 })

@@ -100,8 +100,10 @@ export const resolve = (body: Body.Body): Effect.Effect<Body.Body, string> => {
   }
   pieces.push(Effect.succeed(bytesPiece(utf8.encode(`--${boundary}--\r\n`))))
   return Effect.map(Effect.all(pieces), (all) => {
-    const known = all.every((p) => p.length !== undefined)
-    const length = known ? all.reduce((n, p) => n + (p.length as number), 0) : undefined
+    const length = all.reduce<number | undefined>(
+      (n, p) => (n === undefined || p.length === undefined ? undefined : n + p.length),
+      0,
+    )
     const stream = all.reduce<Stream.Stream<Uint8Array, unknown>>(
       (acc, p) => Stream.concat(acc, p.stream),
       Stream.empty,

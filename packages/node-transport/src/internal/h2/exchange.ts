@@ -318,18 +318,13 @@ export class Exchange {
 
   /** The next chunks of a streamed body, `undefined` at its end, or the failure. */
   pull(onPull: (outcome: ReadonlyArray<Uint8Array> | undefined | Failure) => void): void {
-    if (this.chunks.length > 0) return onPull(this.drain())
-    switch (this.state._tag) {
-      case "Ended":
-        return onPull(undefined)
-      case "Failed":
-        return onPull(this.state.failure)
-      case "Abandoned":
-        // Nobody reads a body it gave up; should anything, it is cut short, never complete.
-        return onPull(new HttpError.IOError({ request: this.prepared.info, code: "ECANCELED", reason: "abandoned" }))
-      default:
-        this.wait(onPull)
-    }
+    if (this.chunks.length > 0) onPull(this.drain())
+    else if (this.state._tag === "Ended") onPull(undefined)
+    else if (this.state._tag === "Failed") onPull(this.state.failure)
+    // Nobody reads a body it gave up; should anything, it is cut short, never complete.
+    else if (this.state._tag === "Abandoned")
+      onPull(new HttpError.IOError({ request: this.prepared.info, code: "ECANCELED", reason: "abandoned" }))
+    else this.wait(onPull)
   }
 
   private wait(onPull: (outcome: ReadonlyArray<Uint8Array> | undefined | Failure) => void): void {
