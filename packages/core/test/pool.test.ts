@@ -264,6 +264,19 @@ describe("multiplexed connections in the pool", () => {
     }),
   )
 
+  it.scoped("with pipelining on, a request held back behind the first dial still dials once it finds HTTP/1.1", () =>
+    Effect.gen(function* () {
+      const { request, open } = yield* setup({ maxConnectionsPerOrigin: 4, pipelining: 2 })
+      const piped = ask({ multiplexable: true, pipelinable: true })
+      request(piped)
+      // A POST may not join a pipeline: it waits for the first dial, then gets a slot of its own.
+      const post = request(shared)
+      expect(post.got).toEqual([])
+      open(1, piped)
+      expect(what(post.got[0])).toBe("slot")
+    }),
+  )
+
   it.scoped("a peer that grants 0 streams is not dialled again and again: the line waits for its SETTINGS", () =>
     Effect.gen(function* () {
       const { pool, request, openShared, stats } = yield* setup({ maxConnectionsPerOrigin: 64 })

@@ -1,7 +1,7 @@
 // HTTP/2 through the node transport against node:http2 servers on 127.0.0.1: ALPN negotiation, h2c,
 // multiplexing under the server's stream limit, GOAWAY, RST_STREAM and cancellation.
 import * as http2 from "node:http2"
-import { Client, Http1Transport, HttpError, Response } from "@courier/core"
+import { Client, Http1Transport, HttpError, Request, Response } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
@@ -410,6 +410,30 @@ describe("HTTP/2 against peers that misbehave", () => {
       expect(error._tag).toBe("HTTPConnectionError")
       expect(error.message).toContain("did not answer in HTTP/2 (h2c, prior knowledge): it may speak only HTTP/1.1")
     }),
+  )
+})
+
+describe("HTTP/2 and pinned clients", () => {
+  it.scoped.each(["first", "after a request"] as const)(
+    "a pinned client to an HTTP/2 origin shares its one connection (pinned %s)",
+    (when) =>
+      Effect.gen(function* () {
+        const server = yield* h2Server("h2")
+        yield* Effect.gen(function* () {
+          if (when === "after a request") yield* Client.get(`${server.url}/before`)
+          const versions = yield* Effect.scoped(
+            Effect.gen(function* () {
+              const pinned = yield* Client.pinned(`${server.url}/`)
+              const a = yield* pinned.fetch(Request.get(`${server.url}/a`))
+              const b = yield* pinned.fetch(Request.get(`${server.url}/b`))
+              return [a.version, b.version]
+            }),
+          )
+          expect(versions).toEqual(["HTTP/2", "HTTP/2"])
+          yield* Client.get(`${server.url}/after`)
+        }).pipe(Effect.provide(NodeTransport.client(trust)))
+        expect(server.sessions()).toBe(1)
+      }),
   )
 })
 

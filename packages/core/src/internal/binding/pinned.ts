@@ -63,6 +63,11 @@ export const pinned = (pinning: Pinning): Effect.Effect<TransportService, never,
         return Effect.succeed({ conn: held.conn, reused: true, active: true, pinned: true })
       }
       const target = p.via.origin
+      // An origin known to speak a multiplexed protocol needs no connection of its own: its streams are shared.
+      if (pool.multiplexed(target.key) === true) {
+        shared = true
+        return Effect.succeed(undefined)
+      }
       const ask = pinning.askOf(p, false, true)
       return Effect.map(Effect.mapError(connections.acquire(target, ask, restore), pinning.connectFailed(p)), (l) => {
         if (l.conn.mux !== undefined) {

@@ -348,7 +348,7 @@ class ConnectionPool implements Pool {
       const first = this.lease(p, conn, { conn: "new", pipelinable: ask.pipelinable })
       if (ask.pipelinable) this.fill(p, conn)
       // Requests held back while the protocol was unknown may dial now.
-      else if (ask.multiplexable) this.serve(p)
+      if (ask.multiplexable) this.serve(p)
       return { conn, lease: first }
     }
     p.shared.push(conn)
