@@ -29,6 +29,9 @@ const flushAll = () => {
   for (const s of sockets) s.flush()
 }
 
+/** How long a socket node:http2 took over may take to close itself once its session is destroyed. */
+const TAKEN_OVER_GRACE_MILLIS = 1000
+
 /** Queue this many unread chunks before pausing the socket. */
 const HIGH_WATER_CHUNKS = 16
 
@@ -54,6 +57,8 @@ export class NodeSocket implements Connector.Socket {
   /** Where received bytes go while someone listens (see `listen`). */
   private onBytes: ((bytes: Uint8Array | undefined) => boolean) | undefined
   private onError: ((error: Connector.SocketError) => void) | undefined
+  /** node:http2 reads and writes it now (`takeOver`), and closes it when its session goes. */
+  private takenOver = false
 
   readonly peer: Connector.Peer | undefined
 
@@ -107,6 +112,7 @@ export class NodeSocket implements Connector.Socket {
   takeOver(): net.Socket | Connector.SocketError {
     this.socket.off("error", this.failed)
     this.socket.off("close", this.closed)
+    this.takenOver = true
     return this.failure ?? this.unwritable() ?? this.socket
   }
 
@@ -240,6 +246,12 @@ export class NodeSocket implements Connector.Socket {
     this.onError = undefined
     this.batched = []
     dirty.delete(this)
-    this.socket.destroy()
+    if (!this.takenOver) return this.socket.destroy()
+    // An HTTP/2 session destroyed just before flushes its last frames (a stream's RST_STREAM, its GOAWAY)
+    // and then closes this socket itself: destroying it now would drop them. It gets a moment to.
+    if (this.socket.destroyed) return
+    const grace = setTimeout(() => this.socket.destroy(), TAKEN_OVER_GRACE_MILLIS)
+    grace.unref()
+    this.socket.once("close", () => clearTimeout(grace))
   })
 }
