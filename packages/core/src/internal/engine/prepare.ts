@@ -38,7 +38,11 @@ export interface Prepared extends Multiplex.Prepared {
    * with `headOf`, which encodes it on first use (see `Encoding`).
    */
   head: Uint8Array | undefined
-  readonly encodeHead: () => Uint8Array
+  /**
+   * The proxy an http request is forwarded through: the target is then in absolute form and the proxy's
+   * credentials go in Proxy-Authorization.
+   */
+  readonly forward: { readonly authorization: string | undefined } | undefined
   /** `head` holds the body too: one write carries the whole request. */
   readonly whole: boolean
   readonly body: Body.Encoded
@@ -60,9 +64,25 @@ const COALESCE_BYTES = 64 * 1024
  */
 export type Encoding = "now" | "when written"
 
-/** The HTTP/1.1 head (with the body when `whole`), encoded on first use and kept. */
+/** A request head with these fields: the target in absolute form when forwarded to a proxy. */
+const headWith = (
+  method: string,
+  url: Url,
+  forward: Prepared["forward"],
+  headers: ReadonlyArray<readonly [string, string]>,
+): Http1.RequestHead => ({
+  method,
+  target: forward === undefined ? url.target : url.href,
+  host: url.hostHeader,
+  headers,
+})
+
+/** The HTTP/1.1 head (with the body when `whole`), encoded on first use and kept; checked when prepared. */
 export const headOf = (p: Prepared): Uint8Array => {
-  if (p.head === undefined) p.head = p.encodeHead()
+  if (p.head === undefined) {
+    const head = headWith(p.method, p.url, p.forward, framedFields(p.outgoing, p.forward))
+    p.head = fast(head, p.body, p.whole) ?? careful(head, p.body, p.whole)
+  }
   return p.head
 }
 
@@ -81,11 +101,7 @@ export interface Preparing {
   /** The request's phase deadlines, its own or the transport's defaults. */
   readonly timeouts: Phases
   readonly via: Via
-  /**
-   * The proxy an http request is forwarded through: the target is then in absolute form and the proxy's
-   * credentials go in Proxy-Authorization.
-   */
-  readonly forward: { readonly authorization: string | undefined } | undefined
+  readonly forward: Prepared["forward"]
   readonly encoding: Encoding
 }
 
@@ -101,18 +117,12 @@ export const prepare = (
   if (Either.isLeft(prepared)) return Either.left(prepared.left)
   const o = prepared.right
   const { body, expect, close } = o
-  const target = forward === undefined ? url.target : url.href
-  const headWith = (headers: ReadonlyArray<readonly [string, string]>) => ({
-    method: request.method,
-    target,
-    host: url.hostHeader,
-    headers,
-  })
+  const method = request.method
   const whole = body._tag === "Fixed" && body.bytes.length <= COALESCE_BYTES && !expect
   let bytes: Uint8Array | undefined
   if (encoding === "now") {
     // The fast encoder checks as it goes; the careful path runs only when it gives up, for the exact reason.
-    const head = headWith(framedFields(o, forward))
+    const head = headWith(method, url, forward, framedFields(o, forward))
     bytes = fast(head, body, whole)
     if (bytes === undefined) {
       const invalid = Http1.invalidHead(head)
@@ -121,19 +131,16 @@ export const prepare = (
     }
   } else {
     // The framing Courier adds is valid by construction: the caller's own fields are what to check.
-    const invalid = Http1.invalidHead(headWith(o.fields))
+    const invalid = Http1.invalidHead(headWith(method, url, forward, o.fields))
     if (invalid !== undefined) return Either.left(new InvalidHeader({ request: info, ...invalid }))
   }
   return Either.right({
     info,
-    method: request.method,
+    method,
     url,
     outgoing: o,
     head: bytes,
-    encodeHead: () => {
-      const head = headWith(framedFields(o, forward))
-      return fast(head, body, whole) ?? careful(head, body, whole)
-    },
+    forward,
     whole,
     body,
     expect,

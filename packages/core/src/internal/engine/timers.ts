@@ -8,6 +8,7 @@
  * @internal
  */
 import type * as Effect from "effect/Effect"
+import type { Deadlines } from "../../Deadlines.js"
 
 /** Deadlines of the phases below the Client, in milliseconds (Infinity: none). */
 export interface Phases {
@@ -159,14 +160,8 @@ export class Timers {
   }
 }
 
-/** A timer heap as callbacks at a time on its Clock: the public `Deadlines`. */
-export interface Callbacks {
-  readonly now: () => number
-  readonly after: (millis: number, fire: () => void) => { readonly at: number } | undefined
-  readonly cancel: (deadline: { readonly at: number } | undefined) => void
-}
-
-export const deadlinesOf = (timers: Timers): Callbacks => ({
+/** A timer heap as the public `Deadlines`: callbacks at a time, on the heap's Clock. */
+export const deadlinesOf = (timers: Timers): Deadlines => ({
   now: () => timers.now(),
   after: (millis, fire) => {
     if (millis === Number.POSITIVE_INFINITY) return undefined

@@ -12,7 +12,7 @@
  * @internal
  */
 import * as http2 from "node:http2"
-import { type Body, Headers, Http1, HttpError, type Multiplex, Response, Transport } from "@courier/core"
+import { type Body, type Deadlines, Headers, Http1, HttpError, type Multiplex, Response, Transport } from "@courier/core"
 import type * as Effect from "effect/Effect"
 import type { Session } from "./session.js"
 
@@ -86,7 +86,7 @@ export class Exchange {
   private queued = 0
   /** The response body's budget: bytes received against the limit. */
   private readonly budget: Transport.BodyBudget
-  private deadline: { readonly at: number } | undefined
+  private deadline: Deadlines.Deadline | undefined
   /** Called once the stream has closed, whatever the outcome (the binding stops the upload). */
   afterClose: (() => void) | undefined
   /** What node reported when the stream failed: a reset, or the connection's own failure. */
