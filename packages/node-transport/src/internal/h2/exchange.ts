@@ -12,7 +12,16 @@
  * @internal
  */
 import * as http2 from "node:http2"
-import { type Body, type Deadlines, Headers, Http1, HttpError, type Multiplex, Response, Transport } from "@courier/core"
+import {
+  type Body,
+  type Deadlines,
+  Headers,
+  Http1,
+  HttpError,
+  type Multiplex,
+  Response,
+  Transport,
+} from "@courier/core"
 import type * as Effect from "effect/Effect"
 import type { Session } from "./session.js"
 
