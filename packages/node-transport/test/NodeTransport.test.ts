@@ -277,16 +277,20 @@ describe("NodeTransport against misbehaving raw TCP servers", () => {
 
   it.scopedLive("bytes a server writes on an idle keep-alive socket do not poison the next response", () =>
     Effect.gen(function* () {
+      const sockets: Array<net.Socket> = []
       const server = yield* rawServer((socket) => {
+        sockets.push(socket)
         socket.on("error", () => undefined)
         socket.once("data", () => {
           socket.write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst")
-          setTimeout(() => socket.write("HTTP/1.1 500 Unsolicited\r\nContent-Length: 0\r\n\r\n"), 10)
           socket.on("data", () => socket.write("HTTP/1.1 500 Same socket\r\nContent-Length: 0\r\n\r\n"))
         })
       })
       expect(yield* Effect.flatMap(Client.get(server.url), Response.text)).toBe("first")
-      yield* Effect.sleep("40 millis")
+      // The first response is read and its connection idle in the pool: only now the unsolicited bytes go out.
+      // The client's answer to them is to close the connection, which the server sees.
+      sockets[0]?.write("HTTP/1.1 500 Unsolicited\r\nContent-Length: 0\r\n\r\n")
+      yield* server.untilOpen(0)
       const second = yield* Client.get(server.url)
       expect([second.status, yield* Response.text(second)]).toEqual([200, "first"])
       expect(server.connections()).toBe(2)
