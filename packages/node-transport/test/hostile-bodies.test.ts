@@ -327,6 +327,51 @@ describe("hostile peers: no injection", () => {
     )
   }
 
+  // A stream that breaks the length it announced: what it gives past the length never reaches the wire (it
+  // would be read as the next request), and a stream that falls short fails at its end. The long stream
+  // gives its second piece once the server has the first, and ends only once the server has more than the
+  // announced 10 bytes, which a client that refuses the piece never lets happen.
+  const bytes = (text: string) => new TextEncoder().encode(text)
+  const miscounted = [
+    [
+      "more bytes than",
+      (firstIn: Deferred.Deferred<void>, overrun: Deferred.Deferred<void>) =>
+        Stream.concat(
+          Stream.make(bytes("hello")),
+          Stream.fromEffect(Effect.as(Deferred.await(firstIn), bytes("world!!"))),
+        ).pipe(Stream.concat(Stream.drain(Stream.fromEffect(Deferred.await(overrun))))),
+      "stream gave 12 bytes, 10 announced",
+    ],
+    ["fewer bytes than", () => Stream.make(bytes("hello"), bytes("wor")), "stream gave 8 bytes, 10 announced"],
+  ] as const
+  for (const [what, streamOf, reason] of miscounted) {
+    it.scoped(`a stream that gives ${what} its announced length is an EncodeError, and the connection is closed`, () =>
+      Effect.gen(function* () {
+        const firstIn = yield* Deferred.make<void>()
+        const overrun = yield* Deferred.make<void>()
+        let received = ""
+        const bodyBytes = () => {
+          const head = received.indexOf("\r\n\r\n")
+          return head === -1 ? 0 : received.length - head - 4
+        }
+        const server = yield* rawServer((socket) => {
+          socket.on("error", () => undefined)
+          socket.on("data", (d: Buffer) => {
+            received += d.toString("latin1")
+            if (bodyBytes() >= 5) Deferred.unsafeDone(firstIn, Exit.void)
+            if (bodyBytes() > 10) Deferred.unsafeDone(overrun, Exit.void)
+          })
+        })
+        const body = Body.stream(streamOf(firstIn, overrun), { length: 10 })
+        const error = yield* Effect.flip(Client.post(server.url, { body }))
+        expect(error).toMatchObject({ _tag: "EncodeError", reason })
+        // The client closes the connection it failed on; once the server sees that, it has every byte it gets.
+        yield* server.untilOpen(0)
+        expect(bodyBytes()).toBeLessThanOrEqual(10)
+      }).pipe(Effect.provide(NodeTransport.client())),
+    )
+  }
+
   it.scoped("a header value with CR LF is InvalidHeader before any byte is written", () =>
     Effect.gen(function* () {
       const server = yield* rawServer((socket) => socket.destroy())

@@ -1,6 +1,6 @@
 /**
- * The Effect form of an exchange: `Effect.async` around the callback machine (exchange.ts), the upload of
- * a body not in memory (upload.ts) before it, the request's hook for 1xx responses, and the reader of a
+ * The Effect form of an exchange: `Effect.async` around the callback machine (exchange.ts), the pump of a
+ * request body stream into it (upload.ts), the request's hook for 1xx responses, and the reader of a
  * streamed body. Interrupting the fiber abandons the exchange, which destroys its connection.
  * @internal
  */
@@ -9,7 +9,7 @@ import type { HttpError } from "../../HttpError.js"
 import type * as Response from "../../Response.js"
 import type { Closing, Exchange, Outcome } from "../engine/exchange.js"
 import type { Lease } from "../engine/pool.js"
-import { upload } from "./upload.js"
+import { pump } from "./upload.js"
 
 /** `then`, after closing the connection when it must be closed. */
 export const afterClosing = <A, E>(closing: Closing, then: Effect.Effect<A, E>): Effect.Effect<A, E> =>
@@ -25,7 +25,7 @@ export class Streamed {
         case "Chunks":
           return resume(afterClosing(pulled.closing, Effect.succeed(pulled.chunks)))
         case "End":
-          return resume(Effect.succeed(undefined))
+          return resume(afterClosing(pulled.closing, Effect.succeed(undefined)))
         case "Failed":
           return resume(afterClosing(pulled.closing, Effect.fail(pulled.error)))
       }
@@ -68,52 +68,36 @@ export const responseOf = (ex: Exchange, outcome: Outcome): Effect.Effect<Respon
 /** Gives up the exchange, closing its connection. */
 export const abandon = (ex: Exchange): Effect.Effect<void> => Effect.suspend(() => ex.abandon() ?? Effect.void)
 
-/** Reads the response after an upload. */
-const receive = (ex: Exchange): Effect.Effect<Response.Response, HttpError> =>
-  Effect.async((resume) => {
-    ex.receive((outcome) => resume(responseOf(ex, outcome)))
-    return abandon(ex)
-  })
-
-/** Uploads a body not in memory, then reads the response (which may have come first). */
-const uploadThenReceive = (ex: Exchange): Effect.Effect<Response.Response, HttpError> =>
-  Effect.flatMap(upload(ex), (uploaded): Effect.Effect<Response.Response, HttpError> => {
-    switch (uploaded._tag) {
-      case "Sent":
-        ex.wrote()
-        return receive(ex)
-      case "Answered":
-        // The server answered before the body was out: the body is cut short, and the connection closed.
-        ex.bodyCut = true
-        return receive(ex)
-      case "Failed": {
-        // A write that failed after a final response arrived (the server answered, then closed): the answer.
-        if (ex.failure === undefined && ex.head !== undefined && uploaded.error._tag === "IOError") {
-          ex.bodyCut = true
-          return receive(ex)
-        }
-        const { error, closing } = ex.failUpload(uploaded.error)
-        return afterClosing(closing, Effect.fail(error))
-      }
-    }
-  }).pipe(Effect.onInterrupt(() => abandon(ex)))
-
 /**
- * The exchange as an Effect: a request in memory is one `Effect.async` over the callbacks; a body not in
- * memory is uploaded first. A failure the exchange calls retryable goes to `retry` (the transport sends
- * the request again on a fresh connection, or declines with undefined).
+ * The exchange as an Effect: a request in memory is one `Effect.async` over the callbacks. A body not in
+ * memory goes out in the exchange's Sending state: by itself when it is bytes, pumped from its stream
+ * otherwise; the response, which may come first, is read meanwhile. A failure the exchange calls retryable
+ * goes to `retry` (the transport sends the request again on a fresh connection, or declines with undefined).
  */
 export const run = (
   ex: Exchange,
   retry: () => Effect.Effect<Response.Response, HttpError> | undefined,
 ): Effect.Effect<Response.Response, HttpError> => {
-  if (!ex.prepared.whole) {
-    return Effect.catchAll(uploadThenReceive(ex), (e) => (ex.retryable ? retry() : undefined) ?? Effect.fail(e))
+  const p = ex.prepared
+  const body = p.body
+  if (p.whole || body._tag === "Fixed") {
+    return Effect.async((resume) => {
+      if (p.whole) ex.start((outcome) => resume(concluded(ex, outcome, retry)))
+      else {
+        ex.upload()
+        ex.receive((outcome) => resume(concluded(ex, outcome, retry)))
+      }
+      return abandon(ex)
+    })
   }
-  return Effect.async((resume) => {
-    ex.start((outcome) => resume(concluded(ex, outcome, retry)))
+  const receive = Effect.async<Response.Response, HttpError>((resume) => {
+    ex.receive((outcome) => resume(concluded(ex, outcome, retry)))
     return abandon(ex)
   })
+  return Effect.suspend(() => {
+    ex.upload()
+    return Effect.zipRight(pump(ex, body.stream), receive)
+  }).pipe(Effect.onInterrupt(() => abandon(ex)))
 }
 
 /** What an exchange's outcome leads to: the response, the failure, or the retry it calls for. */
