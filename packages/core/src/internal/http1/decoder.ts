@@ -7,11 +7,13 @@
  * `NeedData` (give me more bytes), `End` (the message is complete) or `Error` (the peer broke the protocol;
  * the decoder refuses all further input and returns the same error again).
  *
- * States follow the grammar of RFC 9112:
- *   Head  → read line by line as bytes arrive (`SectionReader`): the status line, then field lines (§4, §5)
- *   Length → a body of Content-Length bytes (§6.3 rule 6)
- *   Close  → a body delimited by the end of the connection (§6.3 rule 8)
- *   Size → Extension → SizeLf → Body → BodyCr → BodyLf → … → Trailer → done (chunked, §7.1)
+ * States follow the grammar of RFC 9112, each holding what is valid in it:
+ *   Head    → read line by line as bytes arrive (`SectionReader`): the status line, then field lines (§4, §5)
+ *   Length  → a body of Content-Length bytes (§6.3 rule 6): the bytes still to come
+ *   Close   → a body delimited by the end of the connection (§6.3 rule 8)
+ *   Chunked → a chunked body (§7.1), one step at a time: Size → Extension → SizeLf → Data → DataCr →
+ *             DataLf → Size …, with the chunk line read so far; a last chunk goes on to
+ *   Trailer → the trailer section, then Done (with whether the connection persists) or Failed.
  * Body bytes are handed out as sub-arrays of the fed chunks: the fast path copies nothing.
  * Bytes that follow a complete message stay in `leftover`: a connection holding any is not reused.
  * @internal
@@ -26,20 +28,66 @@ import type { Event, Failure, Head, Limits, Pairs } from "./model.js"
 const NEED_DATA: Event = { _tag: "NeedData" }
 const EMPTY = new Uint8Array(0)
 
+/** A head (the final one, after any 1xx) being read; its reader starts at the section's first byte. */
+interface Heading {
+  readonly _tag: "Head"
+  reader: SectionReader | undefined
+}
+
+/** A body of Content-Length bytes. */
+interface Counted {
+  readonly _tag: "Length"
+  remaining: number
+  readonly keepAlive: boolean
+}
+
+/** A body that ends with the connection. */
+interface UntilClose {
+  readonly _tag: "Close"
+}
+
+/** Where a chunked body's framing is read one byte at a time (the data between goes out in runs). */
+type Step = "Size" | "Extension" | "SizeLf" | "Data" | "DataCr" | "DataLf"
+
+/** A chunked body: the step, the chunk line read so far, and the chunk's data still to come. */
+interface Chunked {
+  readonly _tag: "Chunked"
+  step: Step
+  size: number
+  lineBytes: number
+  extension: string
+  /** Bytes of chunk extensions in the whole body, against `maxChunkExtensionBytes`. */
+  extensionBytes: number
+  remaining: number
+  readonly keepAlive: boolean
+}
+
+/** The trailer section after the last chunk. */
+interface Trailing {
+  readonly _tag: "Trailer"
+  reader: SectionReader | undefined
+  readonly keepAlive: boolean
+}
+
+/** The message is complete. */
+interface Done {
+  readonly _tag: "Done"
+  readonly keepAlive: boolean
+}
+
+/** The peer broke the protocol: every later call returns the same error. */
+interface Failed {
+  readonly _tag: "Failed"
+  readonly error: Event
+}
+
 /** Where the decoder is in the message (see the theory of operation above). */
-type State =
-  | "Head"
-  | "Length"
-  | "Close"
-  | "Size"
-  | "Extension"
-  | "SizeLf"
-  | "Body"
-  | "BodyCr"
-  | "BodyLf"
-  | "Trailer"
-  | "Done"
-  | "Failed"
+type State = Heading | Counted | UntilClose | Chunked | Trailing | Done | Failed
+
+const CLOSE: UntilClose = { _tag: "Close" }
+const DONE_KEEP: Done = { _tag: "Done", keepAlive: true }
+const DONE_CLOSE: Done = { _tag: "Done", keepAlive: false }
+const done = (keepAlive: boolean): Done => (keepAlive ? DONE_KEEP : DONE_CLOSE)
 
 /** Where decoding goes on: the bytes, the stream offset of their first, and the position in them. */
 interface Cursor {
@@ -47,9 +95,6 @@ interface Cursor {
   readonly base: number
   readonly pos: number
 }
-
-/** The states that read chunk framing one byte at a time. */
-type ChunkFraming = "Size" | "Extension" | "SizeLf" | "BodyCr" | "BodyLf"
 
 /** The failure for framing that `framingOf` refused. */
 const refusal = (reason: "Smuggling" | "UnknownCoding" | "BadLength", value: string, offset: number): Failure => {
@@ -66,24 +111,19 @@ const refusal = (reason: "Smuggling" | "UnknownCoding" | "BadLength", value: str
 const CR = 13
 const LF = 10
 
+/** Whether a chunked body reads framing bytes now (not the chunk's data). */
+const inFraming = (s: Chunked): boolean => s.step !== "Data"
+
 const hexValue = (c: number): number =>
   c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1
 
 export class ResponseDecoder {
-  private state: State = "Head"
-  private failure: Event | undefined
-  /** The head or trailer section being read, from its first byte on. */
-  private reader: SectionReader | undefined
+  private state: State = { _tag: "Head", reader: undefined }
   /** Stream offset of the first byte of the chunk being fed. */
   private offset = 0
-  private remaining = 0
+  /** Body bytes received, and the Content-Length announced: what an `IncompleteRead` reports. */
   private received = 0
   private expected: number | undefined
-  private keepAlive = false
-  private size = 0
-  private lineBytes = 0
-  private extension = ""
-  private extensionBytes = 0
   private informational = 0
   /** Bytes of the 1xx heads so far: together they must fit in `maxHeadBytes`. */
   private informationalBytes = 0
@@ -97,23 +137,24 @@ export class ResponseDecoder {
 
   /** Whether the message is complete. */
   get done(): boolean {
-    return this.state === "Done"
+    return this.state._tag === "Done"
   }
 
   /** Whether the message ended and the peer keeps the connection open. */
   get persistent(): boolean {
-    return this.state === "Done" && this.keepAlive
+    return this.state._tag === "Done" && this.state.keepAlive
   }
 
   /** Whether the connection may be reused: the message ended, the peer allows it, and nothing trails it. */
   get reusable(): boolean {
-    return this.state === "Done" && this.keepAlive && this.leftover.length === 0
+    return this.persistent && this.leftover.length === 0
   }
 
   /** Feeds the next bytes of the response. */
   feed(chunk: Uint8Array): Array<Event> {
-    if (this.failure !== undefined) return [this.failure]
-    if (this.state === "Done") {
+    const first = this.state
+    if (first._tag === "Failed") return [first.error]
+    if (first._tag === "Done") {
       this.leftover = concat(this.leftover, chunk)
       return []
     }
@@ -123,10 +164,11 @@ export class ResponseDecoder {
     let pos = 0
     this.offset += chunk.length
     while (true) {
-      switch (this.state) {
+      const s = this.state
+      switch (s._tag) {
         case "Head":
         case "Trailer": {
-          const next = this.section(data, base, pos, out)
+          const next = this.section(s, data, base, pos, out)
           if (Array.isArray(next)) return next
           data = next.data
           base = next.base
@@ -135,9 +177,9 @@ export class ResponseDecoder {
         }
         case "Length": {
           if (pos === data.length) return this.need(out)
-          pos = this.counted(data, pos, out)
-          if (this.remaining === 0) {
-            this.state = "Done"
+          pos = this.counted(s, data, pos, out)
+          if (s.remaining === 0) {
+            this.state = done(s.keepAlive)
             out.push({ _tag: "End", trailers: [] })
             return this.finish(out, data.subarray(pos))
           }
@@ -150,26 +192,24 @@ export class ResponseDecoder {
           }
           return this.need(out)
         }
-        case "Body": {
+        case "Chunked": {
           if (pos === data.length) return this.need(out)
-          pos = this.counted(data, pos, out)
-          if (this.remaining === 0) this.state = "BodyCr"
+          if (s.step === "Data") {
+            pos = this.counted(s, data, pos, out)
+            if (s.remaining === 0) s.step = "DataCr"
+            break
+          }
+          // The chunk framing, one byte at a time, up to the chunk's data or the trailer.
+          while (pos < data.length && inFraming(s) && this.state === s) {
+            const failure = this.framingByte(s, data[pos] ?? LF, base + pos)
+            pos++
+            if (failure !== undefined) return this.fail(out, failure)
+          }
           break
         }
-        case "Size":
-        case "Extension":
-        case "SizeLf":
-        case "BodyCr":
-        case "BodyLf": {
-          // The chunk framing, one byte at a time.
-          if (pos === data.length) return this.need(out)
-          const failure = this.framingByte(this.state, data[pos] ?? LF, base + pos)
-          pos++
-          if (failure !== undefined) return this.fail(out, failure)
-          break
-        }
+        case "Done":
         case "Failed":
-          // Unreachable: a failure returns as it is reported.
+          // Unreachable: the end and a failure return as they are reached.
           return out
       }
     }
@@ -179,18 +219,22 @@ export class ResponseDecoder {
    * A head or trailer section from `pos`, joined to what an earlier chunk left unfinished. Returns where
    * decoding goes on, or the events to return now: more data needed, a failure, or the message's end.
    */
-  private section(data: Uint8Array, base: number, pos: number, out: Array<Event>): Cursor | Array<Event> {
-    const trailer = this.state === "Trailer"
-    if (this.reader === undefined)
-      this.reader = new SectionReader(trailer ? "trailer" : "head", this.limits, base + pos)
-    const read = this.reader.read(data, pos)
+  private section(
+    s: Heading | Trailing,
+    data: Uint8Array,
+    base: number,
+    pos: number,
+    out: Array<Event>,
+  ): Cursor | Array<Event> {
+    s.reader ??= new SectionReader(s._tag === "Trailer" ? "trailer" : "head", this.limits, base + pos)
+    const read = s.reader.read(data, pos)
     if (read === undefined) {
       out.push(NEED_DATA)
       return out
     }
     if ("_tag" in read) return this.fail(out, read)
-    this.reader = undefined
-    const failure = trailer ? this.onTrailer(read.section, out) : this.onHead(read.section, out)
+    s.reader = undefined
+    const failure = s._tag === "Trailer" ? this.onTrailer(s, read.section, out) : this.onHead(read.section, out)
     if (failure !== undefined) return this.fail(out, failure)
     if (this.done) return this.finish(out, data.subarray(read.end))
     return { data, base, pos: read.end }
@@ -198,17 +242,19 @@ export class ResponseDecoder {
 
   /** Tells the decoder that the peer closed the connection. */
   eof(): Array<Event> {
-    if (this.failure !== undefined) return [this.failure]
-    switch (this.state) {
+    const s = this.state
+    switch (s._tag) {
+      case "Failed":
+        return [s.error]
       case "Done":
         return []
       case "Close":
-        this.state = "Done"
+        this.state = DONE_CLOSE
         return [{ _tag: "End", trailers: [] }]
       case "Head": {
         // No final status line: httplib's RemoteDisconnected, after 1xx responses too (a 100 Continue then a
         // close has no answer to the request).
-        const reader = this.reader
+        const reader = s.reader
         if (reader === undefined || reader.empty) return this.fail([], { _tag: "BadStatusLine", line: "" })
         if (!reader.statusRead && this.informational === 0) {
           return this.fail([], { _tag: "BadStatusLine", line: reader.shown })
@@ -216,25 +262,17 @@ export class ResponseDecoder {
         return this.fail([], { _tag: "ProtocolError", reason: "connection closed in the head", offset: this.offset })
       }
       case "Length":
-      case "Size":
-      case "Extension":
-      case "SizeLf":
-      case "Body":
-      case "BodyCr":
-      case "BodyLf":
+      case "Chunked":
       case "Trailer":
         return this.fail([], { _tag: "IncompleteRead", received: this.received, expected: this.expected })
-      case "Failed":
-        // Unreachable: the failure was returned above.
-        return []
     }
   }
 
   /** Hands out up to `remaining` bytes of `data` from `pos` (a length or a chunk); returns where it stopped. */
-  private counted(data: Uint8Array, pos: number, out: Array<Event>): number {
-    const n = Math.min(this.remaining, data.length - pos)
+  private counted(s: Counted | Chunked, data: Uint8Array, pos: number, out: Array<Event>): number {
+    const n = Math.min(s.remaining, data.length - pos)
     out.push({ _tag: "Data", chunk: data.subarray(pos, pos + n) })
-    this.remaining -= n
+    s.remaining -= n
     this.received += n
     return pos + n
   }
@@ -250,9 +288,9 @@ export class ResponseDecoder {
   }
 
   private fail(out: Array<Event>, failure: Failure): Array<Event> {
-    this.state = "Failed"
-    this.failure = { _tag: "Error", failure }
-    out.push(this.failure)
+    const error: Event = { _tag: "Error", failure }
+    this.state = { _tag: "Failed", error }
+    out.push(error)
     return out
   }
 
@@ -290,15 +328,16 @@ export class ResponseDecoder {
     out: Array<Event>,
   ): Failure | undefined {
     const delimiters = delimitersOf(headers)
-    this.keepAlive = persistsAfter(version, delimiters)
     const framing = framingOf({ status, delimiters }, { method: this.method })
+    // The end of a body delimited by the close is the end of the connection, which cannot be reused then.
+    const keepAlive = framing._tag !== "UntilClose" && persistsAfter(version, delimiters)
     const head = (contentLength: number | undefined): Head => ({
       _tag: "Head",
       version,
       status,
       reason,
       headers,
-      keepAlive: this.keepAlive,
+      keepAlive,
       contentLength,
       keepAliveTimeout: delimiters.keepAliveTimeout,
     })
@@ -306,27 +345,33 @@ export class ResponseDecoder {
       case "None": {
         // No body follows; a Content-Length here announces the representation's size (to a HEAD, say), and is reported as it is.
         const announced = delimiters.contentLength === undefined ? undefined : lengthOf(delimiters.contentLength)
-        this.state = "Done"
+        this.state = done(keepAlive)
         out.push(head(announced ?? 0), { _tag: "End", trailers: [] })
         return undefined
       }
       case "Chunked":
-        this.state = "Size"
+        this.state = {
+          _tag: "Chunked",
+          step: "Size",
+          size: 0,
+          lineBytes: 0,
+          extension: "",
+          extensionBytes: 0,
+          remaining: 0,
+          keepAlive,
+        }
         out.push(head(undefined))
         return undefined
       case "Length":
         this.expected = framing.length
-        this.remaining = framing.length
         out.push(head(framing.length))
         if (framing.length === 0) {
-          this.state = "Done"
+          this.state = done(keepAlive)
           out.push({ _tag: "End", trailers: [] })
-        } else this.state = "Length"
+        } else this.state = { _tag: "Length", remaining: framing.length, keepAlive }
         return undefined
       case "UntilClose":
-        // The end of the body is the end of the connection, which therefore cannot be reused.
-        this.keepAlive = false
-        this.state = "Close"
+        this.state = CLOSE
         out.push(head(undefined))
         return undefined
       case "Refused":
@@ -334,80 +379,83 @@ export class ResponseDecoder {
     }
   }
 
-  private onTrailer(section: Section, out: Array<Event>): Failure | undefined {
-    this.state = "Done"
+  private onTrailer(s: Trailing, section: Section, out: Array<Event>): Failure | undefined {
+    this.state = done(s.keepAlive)
     out.push({ _tag: "End", trailers: section.fields })
     return undefined
   }
 
   /** One byte of chunk framing (chunk-size line, or the CRLF after chunk data). */
-  private framingByte(state: ChunkFraming, c: number, at: number): Failure | undefined {
-    switch (state) {
+  private framingByte(s: Chunked, c: number, at: number): Failure | undefined {
+    switch (s.step) {
       case "Size": {
         const d = hexValue(c)
         if (d !== -1) {
-          this.size = this.size * 16 + d
-          if (this.size > Number.MAX_SAFE_INTEGER)
+          s.size = s.size * 16 + d
+          if (s.size > Number.MAX_SAFE_INTEGER)
             return { _tag: "ProtocolError", reason: "chunk size too large", offset: at }
-          return this.countLine()
+          return this.countLine(s)
         }
-        if (this.lineBytes === 0) return { _tag: "ProtocolError", reason: "invalid chunk size", offset: at }
-        if (c === CR) this.state = "SizeLf"
+        if (s.lineBytes === 0) return { _tag: "ProtocolError", reason: "invalid chunk size", offset: at }
+        if (c === CR) s.step = "SizeLf"
         else if (c === 59 || c === 32 || c === 9) {
-          this.state = "Extension"
-          this.extension = String.fromCharCode(c)
-          return this.countExtension()
+          s.step = "Extension"
+          s.extension = String.fromCharCode(c)
+          return this.countExtension(s)
         } else return { _tag: "ProtocolError", reason: "invalid chunk size", offset: at }
         return undefined
       }
       case "Extension": {
         if (c === CR) {
-          if (!chunkExtensionPattern.test(this.extension))
+          if (!chunkExtensionPattern.test(s.extension))
             return { _tag: "ProtocolError", reason: "invalid chunk extension", offset: at }
-          this.state = "SizeLf"
+          s.step = "SizeLf"
           return undefined
         }
         if (c === LF) return { _tag: "ProtocolError", reason: "chunk line must end with CRLF", offset: at }
-        this.extension += String.fromCharCode(c)
-        return this.countExtension()
+        s.extension += String.fromCharCode(c)
+        return this.countExtension(s)
       }
       case "SizeLf": {
         if (c !== LF) return { _tag: "ProtocolError", reason: "chunk line must end with CRLF", offset: at }
-        this.lineBytes = 0
-        this.extension = ""
-        if (this.size === 0) this.state = "Trailer"
+        s.lineBytes = 0
+        s.extension = ""
+        if (s.size === 0) this.state = { _tag: "Trailer", reader: undefined, keepAlive: s.keepAlive }
         else {
-          this.remaining = this.size
-          this.state = "Body"
+          s.remaining = s.size
+          s.step = "Data"
         }
-        this.size = 0
+        s.size = 0
         return undefined
       }
-      case "BodyCr": {
+      case "DataCr": {
         if (c !== CR) return { _tag: "ProtocolError", reason: "chunk data must end with CRLF", offset: at }
-        this.state = "BodyLf"
+        s.step = "DataLf"
         return undefined
       }
-      case "BodyLf": {
+      case "DataLf": {
         if (c !== LF) return { _tag: "ProtocolError", reason: "chunk data must end with CRLF", offset: at }
-        this.state = "Size"
+        s.step = "Size"
         return undefined
       }
+      case "Data":
+        // Unreachable: data goes out in runs (`counted`), not byte by byte.
+        return undefined
     }
   }
 
-  private countLine(): Failure | undefined {
-    this.lineBytes++
-    return this.lineBytes > this.limits.maxChunkLineBytes
+  private countLine(s: Chunked): Failure | undefined {
+    s.lineBytes++
+    return s.lineBytes > this.limits.maxChunkLineBytes
       ? { _tag: "HeaderOverflow", limit: "chunk line", max: this.limits.maxChunkLineBytes }
       : undefined
   }
 
-  private countExtension(): Failure | undefined {
-    this.extensionBytes++
-    if (this.extensionBytes > this.limits.maxChunkExtensionBytes) {
+  private countExtension(s: Chunked): Failure | undefined {
+    s.extensionBytes++
+    if (s.extensionBytes > this.limits.maxChunkExtensionBytes) {
       return { _tag: "HeaderOverflow", limit: "chunk extensions", max: this.limits.maxChunkExtensionBytes }
     }
-    return this.countLine()
+    return this.countLine(s)
   }
 }
