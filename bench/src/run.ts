@@ -18,6 +18,7 @@ import { execFileSync, spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import { build } from "esbuild"
+import { bundle, bundling, dist } from "./bundle.js"
 import { barChart } from "./chart.js"
 import type { Spec } from "./client.js"
 import { clients } from "./clients.js"
@@ -33,7 +34,6 @@ const names = [
   ...(process.env.BENCH_CLIENTS?.split(",") ?? Object.keys(clients)),
   ...(baselineName === undefined ? [] : [baselineName]),
 ]
-const dist = new URL("../dist/", import.meta.url).pathname
 const repo = new URL("../../", import.meta.url).pathname
 
 interface Workload {
@@ -180,27 +180,6 @@ interface Sample {
   readonly rssBefore: number
   readonly rssPeak: number
 }
-
-/** How every bundle is built: one ESM file per entry point for Node 20, CommonJS dependencies required. */
-const bundling = {
-  outdir: dist,
-  outExtension: { ".js": ".mjs" },
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  logLevel: "warning",
-  banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-} as const
-
-const bundle = () =>
-  build({
-    ...bundling,
-    entryPoints: {
-      client: new URL("./client.ts", import.meta.url).pathname,
-      sink: new URL("./sink.ts", import.meta.url).pathname,
-    },
-  })
 
 /**
  * The benchmark's client bundled against the Courier packages of `revision` (read from git into .cache),
