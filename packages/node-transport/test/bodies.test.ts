@@ -1,4 +1,5 @@
 // Request and response bodies over real sockets: multipart, file upload, decompression, progress, pieces.
+import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -222,6 +223,24 @@ describe("request bodies", () => {
       expect(error._tag).toBe("EncodeError")
       expect(error.message).toContain("/nonexistent/file.bin")
       expect(server.connections()).toBe(0)
+    }).pipe(Effect.provide(client)),
+  )
+
+  it.scoped("a body in memory past 1 MiB goes out piece by piece as the socket takes it, whole and in order", () =>
+    Effect.gen(function* () {
+      const payload = crypto.randomBytes(3 * 1024 * 1024 + 17)
+      const server = yield* httpServer((req, res) => {
+        const h = crypto.createHash("sha256")
+        let n = 0
+        req.on("data", (d: Buffer) => {
+          n += d.length
+          h.update(d)
+        })
+        req.on("end", () => res.end(`${n} ${h.digest("hex")}`))
+      })
+      const r = yield* Client.post(`${server.url}/big`, { body: Body.bytes(payload) })
+      const expected = `${payload.length} ${crypto.createHash("sha256").update(payload).digest("hex")}`
+      expect(yield* Response.text(r)).toBe(expected)
     }).pipe(Effect.provide(client)),
   )
 

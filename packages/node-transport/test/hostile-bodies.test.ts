@@ -230,6 +230,19 @@ describe("hostile peers: early final responses during uploads", () => {
     )
   }
 
+  it.scoped(
+    "a 413 sent before a 64 MiB body in memory is written is the response, and the connection is not reused",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* refuser("close")
+        const r = yield* Client.post(server.url, { body: Body.bytes(new Uint8Array(64 * MiB)) })
+        expect([r.status, yield* Response.text(r)]).toEqual([413, "too large"])
+        const again = yield* Client.post(server.url, { body: Body.bytes(new Uint8Array(64 * MiB)) })
+        expect(again.status).toBe(413)
+        expect(server.connections()).toBe(2)
+      }).pipe(Effect.provide(NodeTransport.client())),
+  )
+
   it.scoped("Expect: 100-continue sends the body after the server's 100", () =>
     Effect.gen(function* () {
       // node:http answers 100 Continue itself when nobody listens for 'checkContinue'.

@@ -56,7 +56,7 @@ export class Sending {
   /** Who waits for the socket to take the last piece, and how to stop waiting. */
   private next: Next | undefined
   private cancelWrite: (() => void) | undefined
-  /** The next piece of a body in memory, by offset. */
+  /** The next piece of a body in memory, by offset, or ALL_WRITTEN once its last piece went out. */
   private at = 0
 
   constructor(
@@ -132,10 +132,12 @@ export class Sending {
   /** Writes a body in memory, piece after piece, as the socket takes them. */
   private nextPiece(more: boolean): void {
     const body = this.body
-    if (!more || body._tag !== "Fixed" || (this.at === body.bytes.length && this.at > 0)) return
+    if (!more || body._tag !== "Fixed" || this.at === ALL_WRITTEN) return
     const from = this.at
-    this.at = Math.min(from + PIECE_BYTES, body.bytes.length)
-    this.put(body.bytes.subarray(from, this.at), this.at === body.bytes.length, (m) => this.nextPiece(m))
+    const to = Math.min(from + PIECE_BYTES, body.bytes.length)
+    const last = to === body.bytes.length
+    this.at = last ? ALL_WRITTEN : to
+    this.put(body.bytes.subarray(from, to), last, (m) => this.nextPiece(m))
   }
 
   private put(bytes: Uint8Array, last: boolean, next: Next): void {
@@ -189,5 +191,7 @@ export class Sending {
 }
 
 const EMPTY = new Uint8Array(0)
+
+const ALL_WRITTEN = -1
 
 const noop = (): void => undefined
