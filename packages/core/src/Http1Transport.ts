@@ -285,7 +285,7 @@ export const sampleGauges = (pool: PoolStats, protocol?: string): Effect.Effect<
   return Effect.suspend(() => {
     const keys = pool.keys()
     for (const origin of keys) if (tagged.size < MAX_TAGGED_ORIGINS) tagged.add(origin)
-    return Effect.zipRight(
+    return Effect.andThen(
       Metric.set(origins, keys.length),
       Effect.forEach(
         tagged,
@@ -340,7 +340,7 @@ export const make = (
     // Every second: idle sockets past their deadline are closed, so servers see them go, and the pool's
     // gauges are set. Metrics are sampled here rather than on each request, which pays nothing for them.
     const gauges = sampleGauges(pool)
-    yield* Effect.forkScoped(Effect.repeat(Effect.zipRight(connections.sweep, gauges), Schedule.spaced("1 second")))
+    yield* Effect.forkScoped(Effect.repeat(Effect.andThen(connections.sweep, gauges), Schedule.spaced("1 second")))
 
     const dispatcher = new Dispatcher({
       connections,

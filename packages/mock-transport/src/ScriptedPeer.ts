@@ -268,7 +268,7 @@ export const layer = <R = never>(
                 mismatches.push(
                   `connection ${id} expected ${String(matcher)}, got ${JSON.stringify(received.head.split("\r\n")[0])}`,
                 )
-                return Effect.zipRight(reset, Effect.never)
+                return Effect.andThen(reset, Effect.never)
               }),
             send: (data, options) =>
               Effect.sync(() => {

@@ -127,7 +127,7 @@ const through = (
         if (out !== null && out !== undefined) return Effect.succeed(out)
         if (finished) return Effect.fail(Option.none())
         const step = writing || inputDone ? settle : Effect.mapError(feed, Option.some)
-        return Effect.zipRight(step, next)
+        return Effect.andThen(step, next)
       })
       return Stream.repeatEffectOption(next)
     }),

@@ -209,7 +209,7 @@ class MockEngine<R> implements Engine {
     const name = routeName(route)
     return Effect.gen(this, function* () {
       const fail = (error: HttpError.HttpError, connection: Connection | undefined) =>
-        Effect.zipRight(
+        Effect.andThen(
           ctx.record({ request: mockRequest, route: name, outcome: { error: error._tag }, connection }),
           Effect.fail(error),
         )
@@ -278,7 +278,7 @@ class MockEngine<R> implements Engine {
             if (head === undefined) return yield* Effect.never
             yield* Effect.sleep(head)
             const error = new HttpError.Timeout({ request: ctx.info, phase: "head", millis: head })
-            return yield* Effect.zipRight(recordError(error), Effect.fail(error))
+            return yield* Effect.andThen(recordError(error), Effect.fail(error))
           }
           case "resetAfter":
           case "closeMidBody":
@@ -293,7 +293,7 @@ class MockEngine<R> implements Engine {
               errorCode: code,
               goaway: false,
             })
-            return yield* Effect.zipRight(recordError(error), Effect.fail(error))
+            return yield* Effect.andThen(recordError(error), Effect.fail(error))
           }
           case "resetBeforeHead":
           case "refused":
@@ -304,7 +304,7 @@ class MockEngine<R> implements Engine {
           case "goaway": {
             // The connection faults reach here only as resets before the head (serve handles the others).
             const error = faultError(resolved.kind, ctx.info, ctx.origin)
-            return yield* Effect.zipRight(recordError(error), Effect.fail(error))
+            return yield* Effect.andThen(recordError(error), Effect.fail(error))
           }
         }
       }

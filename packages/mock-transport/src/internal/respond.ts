@@ -89,7 +89,7 @@ const millis = (d: Duration.DurationInput | undefined): number => millisOf(d) ??
 /** Sleeps `ms` on the Effect Clock, failing with a Timeout if the phase's deadline is shorter. */
 const wait = (ms: number, deadline: number | undefined, phase: "head" | "body", request: HttpError.RequestInfo) => {
   if (deadline !== undefined && ms >= deadline) {
-    return Effect.zipRight(
+    return Effect.andThen(
       Effect.sleep(deadline),
       Effect.fail(new HttpError.Timeout({ request, phase, millis: deadline })),
     )

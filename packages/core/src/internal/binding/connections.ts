@@ -85,7 +85,7 @@ export class Connections {
           Effect.onExit((exit) =>
             Exit.isSuccess(exit)
               ? Effect.void
-              : Effect.zipRight(
+              : Effect.andThen(
                   Scope.close(connScope, Exit.void),
                   Effect.sync(() => this.pool.freeSlot(origin, Option.getOrUndefined(Cause.failureOption(exit.cause)))),
                 ),

@@ -18,7 +18,7 @@ const step = (timers: Timers, clock: Clock.Clock): Effect.Effect<void> =>
     const woken = Effect.async<void>((resume) => Effect.sync(timers.onWake(() => resume(Effect.void))))
     const wait =
       next === Number.POSITIVE_INFINITY ? woken : Effect.raceFirst(clock.sleep(Duration.millis(next - now)), woken)
-    return effects.length === 0 ? wait : Effect.zipRight(Effect.all(effects, { discard: true }), wait)
+    return effects.length === 0 ? wait : Effect.andThen(Effect.all(effects, { discard: true }), wait)
   })
 
 /** Runs the heap's timers on `clock` until interrupted (the transport's scope closes). */

@@ -13,7 +13,7 @@ import { pump } from "./upload.js"
 
 /** `then`, after closing the connection when it must be closed. */
 export const afterClosing = <A, E>(closing: Closing, then: Effect.Effect<A, E>): Effect.Effect<A, E> =>
-  closing === undefined ? then : Effect.zipRight(closing, then)
+  closing === undefined ? then : Effect.andThen(closing, then)
 
 /** The body of a streamed response: each pull is one wait on the exchange's callbacks. */
 export class Streamed {
@@ -96,7 +96,7 @@ export const run = (
   })
   return Effect.suspend(() => {
     ex.upload()
-    return Effect.zipRight(pump(ex, body.stream), receive)
+    return Effect.andThen(pump(ex, body.stream), receive)
   }).pipe(Effect.onInterrupt(() => abandon(ex)))
 }
 

@@ -41,9 +41,7 @@ export const pump = (ex: Exchange, stream: Stream.Stream<Uint8Array, unknown>): 
         (more) => (wanted = more),
       )
     return Stream.runForEachWhile(stream, each).pipe(
-      Effect.zipRight(
-        Effect.suspend(() => (wanted ? Effect.asVoid(offered((next) => ex.endBody(next))) : Effect.void)),
-      ),
+      Effect.andThen(Effect.suspend(() => (wanted ? Effect.asVoid(offered((next) => ex.endBody(next))) : Effect.void))),
       Effect.catchAll((e) =>
         Effect.sync(() => ex.failBody(new EncodeError({ request: ex.prepared.info, reason: String(e) }))),
       ),

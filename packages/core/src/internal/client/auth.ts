@@ -44,8 +44,8 @@ const withTokenProvider = <E, R, E2, R2>(
         Effect.flatMap(send(token), (response) => {
           if (response.status !== 401) return Effect.succeed(response)
           if (!mayResend(request, response)) return Effect.as(provider.invalidate(token), response)
-          return Effect.zipRight(
-            Effect.zipRight(discard(response), provider.invalidate(token)),
+          return Effect.andThen(
+            Effect.andThen(discard(response), provider.invalidate(token)),
             Effect.flatMap(provider.get, send),
           )
         }),
@@ -103,7 +103,7 @@ const withDigest = <E, R>(
           known.delete(origin.key)
           if (known.size >= MAX_DIGEST_ORIGINS) known.delete(known.keys().next().value ?? "")
           known.set(origin.key, state)
-          return Effect.zipRight(
+          return Effect.andThen(
             discard(response),
             next(authorized(withCookiesOf(request, response), target, state), call),
           )

@@ -238,7 +238,7 @@ const settle = <E, R>(
   if (!validates(entry, response.headers)) return Effect.as(discard(response), undefined)
   const merged: Cache.Entry = { ...entry, headers: mergedFields(entry, response.headers, link.shared), ...times }
   const allowed = storable(request, requestCc, merged.status, Headers.fromInput(merged.headers), link.shared)
-  return Effect.zipRight(
+  return Effect.andThen(
     discard(response),
     Effect.as(replaceVariant(link.store, key, entry, allowed ? merged : undefined), merged),
   )

@@ -37,7 +37,7 @@ const logged =
     secrets: ReadonlyArray<string>,
   ): typeof send =>
   (request, url) =>
-    Effect.zipRight(
+    Effect.andThen(
       Effect.logDebug(requestHead(request, url, secrets)),
       send(request, url).pipe(
         Effect.tap((response) => Effect.logDebug(responseHead(response))),

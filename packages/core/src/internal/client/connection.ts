@@ -196,7 +196,7 @@ export class HttpConnection {
       this.state = "Request-sent"
       const head = `${this.requestLine}${this.lines.map(([k, v]) => `${k}: ${v}\r\n`).join("")}\r\n`
       const bytes = body === undefined ? encodeLatin1(head) : concat(encodeLatin1(head), bytesOf(body))
-      return Effect.zipRight(this.log("send", head), this.write(bytes))
+      return Effect.andThen(this.log("send", head), this.write(bytes))
     })
   }
 
@@ -284,7 +284,7 @@ class Reading {
   )
 
   readonly untilHead: Effect.Effect<void, HttpError> = Effect.suspend(() =>
-    this.head === undefined ? Effect.zipRight(this.readOnce, this.untilHead) : Effect.void,
+    this.head === undefined ? Effect.andThen(this.readOnce, this.untilHead) : Effect.void,
   )
 
   /** The body's end: the connection is idle again, and its socket kept only if it may be reused. */
@@ -300,7 +300,7 @@ class Reading {
   readonly read = (amt?: number): Effect.Effect<Uint8Array, HttpError> =>
     Effect.suspend(() => {
       const enough = amt !== undefined && this.buffered.length >= amt
-      if (!enough && !this.ended) return Effect.zipRight(this.readOnce, this.read(amt))
+      if (!enough && !this.ended) return Effect.andThen(this.readOnce, this.read(amt))
       const n = amt === undefined ? this.buffered.length : Math.min(amt, this.buffered.length)
       const out = this.buffered.subarray(0, n)
       this.buffered = this.buffered.subarray(n)
@@ -324,6 +324,6 @@ class Reading {
     this.conn.state = "Response-unread"
     return this.conn
       .log("reply", headText(h))
-      .pipe(Effect.zipRight(this.closed ? this.afterEnd : Effect.void), Effect.as(r))
+      .pipe(Effect.andThen(this.closed ? this.afterEnd : Effect.void), Effect.as(r))
   }
 }

@@ -63,7 +63,7 @@ export const retrying = <E, R>(
           const drop = Either.isRight(result) ? discard(result.right) : Effect.void
           const why = Either.isRight(result) ? `status ${result.right.status}` : tagOf(result.left)
           const note = debug ? Effect.logDebug(`courier: retry ${n + 1} in ${wait} ms after ${why}`) : Effect.void
-          return Effect.zipRight(Effect.zipRight(Effect.zipRight(note, drop), Effect.sleep(wait)), loop(next, n + 1))
+          return Effect.andThen(Effect.andThen(Effect.andThen(note, drop), Effect.sleep(wait)), loop(next, n + 1))
         }),
       )
     })

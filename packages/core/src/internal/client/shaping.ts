@@ -132,7 +132,7 @@ export const rateLimit = <E, R>(
     ): Effect.Effect<Response.Response, E | HttpError, R | S> =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
         const wait = book(originKey(request), now)
-        return wait === 0 ? next(request, call) : Effect.zipRight(Effect.sleep(wait), next(request, call))
+        return wait === 0 ? next(request, call) : Effect.andThen(Effect.sleep(wait), next(request, call))
       })
     return limited
   })

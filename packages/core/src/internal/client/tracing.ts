@@ -111,7 +111,7 @@ const measured = <E, R>(
       requestDuration,
       Object.entries(tags).map(([k, v]) => MetricLabel.make(k, v)),
     )
-    return Effect.zipRight(Metric.update(metric, Duration.toSeconds(elapsed)), exit)
+    return Effect.andThen(Metric.update(metric, Duration.toSeconds(elapsed)), exit)
   })
 
 /** The span of the call as the caller sees it (INTERNAL): every physical request runs inside it. */

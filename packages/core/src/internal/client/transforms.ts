@@ -51,7 +51,7 @@ export const tapRequest = <E, R, E2, R2>(
   self: With<E, R>,
   f: (request: Request.Request) => Effect.Effect<unknown, E2, R2>,
 ): With<E | E2 | HttpError, R | R2> =>
-  transform(self, (next) => (request, call) => Effect.zipRight(f(request), next(request, call)))
+  transform(self, (next) => (request, call) => Effect.andThen(f(request), next(request, call)))
 
 export const mapResponse = <E, R>(
   self: With<E, R>,
@@ -218,15 +218,15 @@ export const followRedirects = <E, R>(self: With<E, R>, max: number | false): Wi
           if (Either.isLeft(nextUrl)) return Effect.succeed(response)
           const visited = [...chain, nextUrl.right.href]
           if (visited.length - 1 > max) {
-            return Effect.zipRight(
+            return Effect.andThen(
               discard(response),
               Effect.fail(new TooManyRedirects({ request: Request.info(first), chain: visited })),
             )
           }
-          const onward = Effect.zipRight(discard(response), loop(redirect, nextUrl.right, hop + 1, visited))
+          const onward = Effect.andThen(discard(response), loop(redirect, nextUrl.right, hop + 1, visited))
           if (!call.debug) return onward
           const to = `${redirect.method} ${redactUrl(nextUrl.right.href)}`
-          return Effect.zipRight(Effect.logDebug(`courier: redirect ${response.status} -> ${to}`), onward)
+          return Effect.andThen(Effect.logDebug(`courier: redirect ${response.status} -> ${to}`), onward)
         })
       return loop(first, firstUrl.right, 0, [firstUrl.right.href])
     }
