@@ -12,6 +12,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
+import type { DurationInput } from "./internal/shared/edition.js"
 
 /**
  * A token and how long it is good for, as a token endpoint returns it (OAuth 2's `expires_in`).
@@ -22,7 +23,7 @@ import * as Redacted from "effect/Redacted"
 export interface Token {
   readonly token: string | Redacted.Redacted<string>
   /** How long the token is good for, from when it was asked for; none: until the server refuses it. */
-  readonly expiresIn?: Duration.DurationInput | undefined
+  readonly expiresIn?: DurationInput | undefined
 }
 
 const TokenProviderTypeId: unique symbol = Symbol.for("@courier/core/Auth/TokenProvider")
@@ -76,7 +77,7 @@ export type Credentials<E = never, R = never> =
  */
 export const tokenProvider = <E, R>(
   fetch: Effect.Effect<Token, E, R>,
-  options: { readonly refreshBefore?: Duration.DurationInput } = {},
+  options: { readonly refreshBefore?: DurationInput } = {},
 ): Effect.Effect<TokenProvider<E, R>> =>
   Effect.sync(() => {
     const early = Duration.toMillis(options.refreshBefore ?? "30 seconds")

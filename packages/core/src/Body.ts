@@ -9,10 +9,10 @@
  */
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
 import type { OpenedFile } from "./Files.js"
 import { concatAll } from "./internal/shared/bytes.js"
+import { Result } from "./internal/shared/edition.js"
 import { isList } from "./internal/shared/guards.js"
 import { encodeQuery, type Params, paramsToPairs } from "./Url.js"
 
@@ -280,12 +280,12 @@ export class InvalidBody extends Data.TaggedError("InvalidBody")<{ readonly reas
 const utf8 = new TextEncoder()
 const none: Encoded = { _tag: "Fixed", contentType: undefined, bytes: new Uint8Array(0) }
 
-const stringify = (value: unknown): Either.Either<string, string> => {
+const stringify = (value: unknown): Result<string, string> => {
   try {
     const s = JSON.stringify(value)
-    return s === undefined ? Either.left(`${typeof value} has no JSON form`) : Either.right(s)
+    return s === undefined ? Result.fail(`${typeof value} has no JSON form`) : Result.succeed(s)
   } catch (e) {
-    return Either.left(e instanceof Error ? e.message : String(e))
+    return Result.fail(e instanceof Error ? e.message : String(e))
   }
 }
 
@@ -295,35 +295,40 @@ const stringify = (value: unknown): Either.Either<string, string> => {
  * @since 0.1.0
  * @category encoding
  */
-export const encode = (body: Body): Either.Either<Encoded, InvalidBody> =>
-  Either.mapLeft(encodeWith(body), (reason) => new InvalidBody({ reason }))
+export const encode = (body: Body): Result<Encoded, InvalidBody> =>
+  Result.mapError(encodeWith(body), (reason) => new InvalidBody({ reason }))
 
-const encodeWith = (body: Body): Either.Either<Encoded, string> => {
+const encodeWith = (body: Body): Result<Encoded, string> => {
   switch (body._tag) {
     case "Empty":
-      return Either.right(none)
+      return Result.succeed(none)
     case "Bytes":
-      return Either.right({ _tag: "Fixed", contentType: body.contentType, bytes: body.bytes })
+      return Result.succeed({ _tag: "Fixed", contentType: body.contentType, bytes: body.bytes })
     case "Text":
-      return Either.right({ _tag: "Fixed", contentType: body.contentType, bytes: utf8.encode(body.text) })
+      return Result.succeed({ _tag: "Fixed", contentType: body.contentType, bytes: utf8.encode(body.text) })
     case "Json":
-      return Either.map(stringify(body.value), (s) => ({
+      return Result.map(stringify(body.value), (s) => ({
         _tag: "Fixed" as const,
         contentType: "application/json",
         bytes: utf8.encode(s),
       }))
     case "Form":
-      return Either.right({
+      return Result.succeed({
         _tag: "Fixed",
         contentType: "application/x-www-form-urlencoded",
         bytes: utf8.encode(encodeQuery(body.fields)),
       })
     case "Stream":
-      return Either.right({ _tag: "Streamed", contentType: body.contentType, stream: body.stream, length: body.length })
+      return Result.succeed({
+        _tag: "Streamed",
+        contentType: body.contentType,
+        stream: body.stream,
+        length: body.length,
+      })
     case "File":
     case "Multipart":
       // The Client turns these into streams first (Body.resolve), with the Files service.
-      return Either.left(`a ${body._tag} body must be resolved by the Client before it is sent`)
+      return Result.fail(`a ${body._tag} body must be resolved by the Client before it is sent`)
   }
 }
 
@@ -335,9 +340,9 @@ const encodeWith = (body: Body): Either.Either<Encoded, string> => {
  * @category encoding
  */
 export const toBytes = (body: Body): Effect.Effect<Uint8Array, InvalidBody> =>
-  Either.match(encode(body), {
-    onLeft: Effect.fail,
-    onRight: (encoded) =>
+  Result.match(encode(body), {
+    onFailure: Effect.fail,
+    onSuccess: (encoded) =>
       encoded._tag === "Fixed"
         ? Effect.succeed(encoded.bytes)
         : Stream.runCollect(encoded.stream).pipe(

@@ -18,7 +18,6 @@
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
-import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
@@ -42,6 +41,7 @@ import { inPieces } from "./internal/client/progress.js"
 import * as shaping from "./internal/client/shaping.js"
 import { requestDuration as internalRequestDuration } from "./internal/client/tracing.js"
 import * as transforms from "./internal/client/transforms.js"
+import type { DurationInput } from "./internal/shared/edition.js"
 import * as Request from "./Request.js"
 import type * as Response from "./Response.js"
 import type * as Retry from "./Retry.js"
@@ -834,11 +834,8 @@ export const limitConcurrency: {
  * @category traffic shaping
  */
 export const rateLimit: {
-  (options: {
-    readonly limit: number
-    readonly interval: Duration.DurationInput
-  }): <E, R>(self: With<E, R>) => With<E, R>
-  <E, R>(self: With<E, R>, options: { readonly limit: number; readonly interval: Duration.DurationInput }): With<E, R>
+  (options: { readonly limit: number; readonly interval: DurationInput }): <E, R>(self: With<E, R>) => With<E, R>
+  <E, R>(self: With<E, R>, options: { readonly limit: number; readonly interval: DurationInput }): With<E, R>
 } = dual(2, shaping.rateLimit)
 
 /**

@@ -10,15 +10,14 @@
  *
  * @since 0.1.0
  */
-import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import type * as Scope from "effect/Scope"
 import { Connector } from "./Connector.js"
 import * as Headers from "./Headers.js"
 import { type HttpError, InvalidURL } from "./HttpError.js"
 import { millisOf } from "./internal/binding/phases.js"
 import { bytesOf, HttpConnection } from "./internal/client/connection.js"
+import { type DurationInput, Result } from "./internal/shared/edition.js"
 import { METHODS_EXPECTING_BODY } from "./internal/shared/semantics.js"
 import * as Url from "./Url.js"
 
@@ -110,7 +109,7 @@ export interface Options {
    * body — ending in `Timeout` with the step's phase. Without it, the HTTP/1.1 transport's defaults apply
    * (`Http1Transport.defaultTimeouts`: connect 10 s, the others 300 s), so no step waits forever.
    */
-  readonly timeout?: Duration.DurationInput
+  readonly timeout?: DurationInput
 }
 
 /**
@@ -129,17 +128,18 @@ export const make = (
     const connector = yield* Connector
     const scope = yield* Effect.scope
     const parsed = Url.parse(`${scheme}://${host}${port === undefined ? "" : `:${port}`}/`)
-    if (Either.isLeft(parsed)) {
+    if (Result.isFailure(parsed)) {
+      const error = Result.failure(parsed)
       return yield* Effect.fail(
-        parsed.left._tag === "InvalidURL"
-          ? parsed.left
+        error._tag === "InvalidURL"
+          ? error
           : new InvalidURL({ request: { method: "-", url: host }, input: host, reason: "bad host" }),
       )
     }
     const conn = new HttpConnection(
       connector,
       scope,
-      parsed.right,
+      Result.success(parsed),
       options?.timeout === undefined ? undefined : millisOf(options.timeout, 0),
     )
     yield* Effect.addFinalizer(() => conn.close)

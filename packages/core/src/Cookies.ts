@@ -8,8 +8,8 @@
 import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import { CookieJar, Cookie as ToughCookie } from "tough-cookie"
+import { Result } from "./internal/shared/edition.js"
 import { redactUrl } from "./internal/shared/request.js"
 
 /**
@@ -272,9 +272,9 @@ export const toJSON = (jar: Jar): Effect.Effect<Serialized> =>
  * @since 0.5.0
  * @category serialization
  */
-export const fromJSON = (json: unknown): Either.Either<Jar, JarError> => {
+export const fromJSON = (json: unknown): Result<Jar, JarError> => {
   if (typeof json !== "object" || json === null || !Array.isArray((json as { cookies?: unknown }).cookies)) {
-    return Either.left(new JarError({ reason: "expected an object with a cookies array, as Cookies.toJSON gives" }))
+    return Result.fail(new JarError({ reason: "expected an object with a cookies array, as Cookies.toJSON gives" }))
   }
   try {
     const restored = CookieJar.deserializeSync({
@@ -283,8 +283,8 @@ export const fromJSON = (json: unknown): Either.Either<Jar, JarError> => {
       rejectPublicSuffixes: true,
       enableLooseMode: false,
     } as unknown as Parameters<typeof CookieJar.deserializeSync>[0])
-    return Either.right({ [TypeId]: TypeId, store: restored })
+    return Result.succeed({ [TypeId]: TypeId, store: restored })
   } catch (e) {
-    return Either.left(new JarError({ reason: e instanceof Error ? e.message : String(e) }))
+    return Result.fail(new JarError({ reason: e instanceof Error ? e.message : String(e) }))
   }
 }

@@ -9,7 +9,6 @@
  */
 import * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import type * as Equal from "effect/Equal"
 import { dual } from "effect/Function"
 import type { Inspectable } from "effect/Inspectable"
@@ -29,6 +28,7 @@ import {
 } from "./HttpError.js"
 import { framedFields } from "./internal/http1/request-head.js"
 import { basicAuthorization, bearerAuthorization } from "./internal/shared/credentials.js"
+import { type DurationInput, Result } from "./internal/shared/edition.js"
 import { outgoing as internalOutgoing } from "./internal/shared/outgoing.js"
 import * as signing from "./internal/shared/read-body.js"
 import * as internal from "./internal/shared/request.js"
@@ -121,12 +121,12 @@ export interface Progress {
  * @category models
  */
 export interface Timeouts {
-  readonly acquire?: Duration.DurationInput
-  readonly connect?: Duration.DurationInput
-  readonly send?: Duration.DurationInput
-  readonly head?: Duration.DurationInput
-  readonly body?: Duration.DurationInput
-  readonly total?: Duration.DurationInput
+  readonly acquire?: DurationInput
+  readonly connect?: DurationInput
+  readonly send?: DurationInput
+  readonly head?: DurationInput
+  readonly body?: DurationInput
+  readonly total?: DurationInput
 }
 
 /**
@@ -152,7 +152,7 @@ export interface Options {
    */
   readonly files?: Readonly<Record<string, Body.FilePart>> | ReadonlyArray<readonly [string, Body.FilePart]>
   /** A total deadline (a Duration, or milliseconds), or a deadline per phase. */
-  readonly timeout?: Duration.DurationInput | Timeouts
+  readonly timeout?: DurationInput | Timeouts
   /** The most bytes the response body may have as received; past it the request fails with `BodyTooLarge`. */
   readonly maxResponseBytes?: number
   /** Send `Expect: 100-continue` and hold the body until the server answers (see `Request.expectContinue`). */
@@ -174,7 +174,7 @@ const timeoutsFrom = (timeout: Options["timeout"]): Timeouts => {
 }
 
 /** Deadlines given phase by phase: a plain object, which no form of a Duration is. */
-const isPerPhase = (timeout: Duration.DurationInput | Timeouts): timeout is Timeouts =>
+const isPerPhase = (timeout: DurationInput | Timeouts): timeout is Timeouts =>
   typeof timeout === "object" && !Array.isArray(timeout) && !Duration.isDuration(timeout)
 
 const build = (
@@ -305,10 +305,10 @@ export const SECRET_QUERY_PARAMS: ReadonlyArray<string> = internal.SECRET_QUERY_
 export const urlAsSent = (
   self: Request,
   options: { readonly baseUrl?: string | undefined } = {},
-): Either.Either<string, InvalidURL | UnknownProtocol> => {
+): Result<string, InvalidURL | UnknownProtocol> => {
   const withParams = self.params.length === 0 ? self.url : Url.appendQuery(self.url, self.params)
-  const joined = options.baseUrl === undefined ? Either.right(withParams) : Url.join(options.baseUrl, withParams)
-  return Either.flatMap(joined, (href) => Either.map(Url.parse(href, info(self)), (url) => url.href))
+  const joined = options.baseUrl === undefined ? Result.succeed(withParams) : Url.join(options.baseUrl, withParams)
+  return Result.flatMap(joined, (href) => Result.map(Url.parse(href, info(self)), (url) => url.href))
 }
 
 /**
@@ -619,8 +619,8 @@ export const info: (self: Request) => RequestInfo = internal.info
  * @since 0.2.0
  * @category conversions
  */
-export const wireHeaders = (self: Request, url: Url.Url): Either.Either<Headers.Headers, HttpError> =>
-  Either.map(wire(self, url), (w) => w.headers)
+export const wireHeaders = (self: Request, url: Url.Url): Result<Headers.Headers, HttpError> =>
+  Result.map(wire(self, url), (w) => w.headers)
 
 /**
  * What goes on the wire for this request to `url` over HTTP/1.1: the header fields of `wireHeaders` and the
@@ -633,14 +633,14 @@ export const wireHeaders = (self: Request, url: Url.Url): Either.Either<Headers.
 export const wire = (
   self: Request,
   url: Url.Url,
-): Either.Either<{ readonly headers: Headers.Headers; readonly body: Body.Encoded }, HttpError> => {
+): Result<{ readonly headers: Headers.Headers; readonly body: Body.Encoded }, HttpError> => {
   const requestInfo = info(self)
-  return Either.flatMap(internalOutgoing(self, requestInfo), (o) => {
+  return Result.flatMap(internalOutgoing(self, requestInfo), (o) => {
     const fields = framedFields(o, undefined)
     const head = { method: self.method, target: url.target, host: url.hostHeader, headers: fields }
     const invalid = Http1.invalidHead(head)
-    if (invalid !== undefined) return Either.left(new InvalidHeader({ request: requestInfo, ...invalid }))
-    return Either.right({ headers: Headers.unsafeFromPairs([["Host", url.hostHeader], ...fields]), body: o.body })
+    if (invalid !== undefined) return Result.fail(new InvalidHeader({ request: requestInfo, ...invalid }))
+    return Result.succeed({ headers: Headers.unsafeFromPairs([["Host", url.hostHeader], ...fields]), body: o.body })
   })
 }
 
@@ -655,7 +655,7 @@ export const wire = (
  * @since 0.5.0
  * @category conversions
  */
-export const outgoing = (self: Request): Either.Either<Outgoing, HttpError> => internalOutgoing(self, info(self))
+export const outgoing = (self: Request): Result<Outgoing, HttpError> => internalOutgoing(self, info(self))
 
 /**
  * What `outgoing` gives.

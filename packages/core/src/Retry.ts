@@ -12,6 +12,7 @@
 import * as Duration from "effect/Duration"
 import * as Schedule from "effect/Schedule"
 import { parseHttpDate } from "./internal/http1/grammar.js"
+import type { DurationInput } from "./internal/shared/edition.js"
 import { TRANSIENT_STATUSES as transientStatuses } from "./internal/shared/semantics.js"
 
 /**
@@ -54,7 +55,7 @@ export const make = (options: {
   readonly schedule?: Schedule.Schedule<unknown, unknown>
   readonly methods?: "idempotent" | "all"
   readonly statuses?: ReadonlyArray<number>
-  readonly retryAfterCap?: Duration.DurationInput
+  readonly retryAfterCap?: DurationInput
 }): Policy => ({
   schedule:
     options.schedule ??

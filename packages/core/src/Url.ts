@@ -8,8 +8,9 @@
  *
  * @since 0.1.0
  */
-import * as Either from "effect/Either"
+
 import { InvalidURL, noRequest, type RequestInfo, UnknownProtocol } from "./HttpError.js"
+import { Result } from "./internal/shared/edition.js"
 import { isList } from "./internal/shared/guards.js"
 
 /**
@@ -71,11 +72,11 @@ const decode = (s: string): string => {
   }
 }
 
-const fromWhatwg = (u: URL, input: string, request: RequestInfo): Either.Either<Url, InvalidURL | UnknownProtocol> => {
+const fromWhatwg = (u: URL, input: string, request: RequestInfo): Result<Url, InvalidURL | UnknownProtocol> => {
   if (u.protocol !== "http:" && u.protocol !== "https:") {
-    return Either.left(new UnknownProtocol({ request, protocol: u.protocol.slice(0, -1) }))
+    return Result.fail(new UnknownProtocol({ request, protocol: u.protocol.slice(0, -1) }))
   }
-  if (u.hostname === "") return Either.left(new InvalidURL({ request, input, reason: "no host" }))
+  if (u.hostname === "") return Result.fail(new InvalidURL({ request, input, reason: "no host" }))
   const scheme = u.protocol === "http:" ? "http" : "https"
   const port = u.port === "" ? (scheme === "http" ? HTTP_PORT : HTTPS_PORT) : Number(u.port)
   const host = u.hostname.startsWith("[") ? u.hostname.slice(1, -1) : u.hostname
@@ -86,7 +87,7 @@ const fromWhatwg = (u: URL, input: string, request: RequestInfo): Either.Either<
     u.password = ""
   }
   u.hash = ""
-  return Either.right({
+  return Result.succeed({
     origin: { scheme, host, port, key: `${scheme}://${u.host}${u.port === "" ? `:${port}` : ""}` },
     target: `${u.pathname}${u.search}`,
     hostHeader: u.host,
@@ -110,19 +111,16 @@ const construct = (input: string, base: string | undefined): URL | string => {
  * @example
  * ```ts
  * import { Url } from "@courier/core"
- * const url = Url.parse("http://example.com:8080/a?b=1") // Either.right(Url)
+ * const url = Url.parse("http://example.com:8080/a?b=1") // Result.succeed(Url)
  * ```
  *
  * @since 0.1.0
  * @category parsing
  */
-export const parse = (
-  input: string,
-  request: RequestInfo = noRequest,
-): Either.Either<Url, InvalidURL | UnknownProtocol> => {
+export const parse = (input: string, request: RequestInfo = noRequest): Result<Url, InvalidURL | UnknownProtocol> => {
   const u = construct(input, undefined)
   return typeof u === "string"
-    ? Either.left(new InvalidURL({ request, input, reason: u }))
+    ? Result.fail(new InvalidURL({ request, input, reason: u }))
     : fromWhatwg(u, input, request)
 }
 
@@ -139,11 +137,11 @@ export const parse = (
  * @since 0.1.0
  * @category combinators
  */
-export const join = (base: string, reference: string): Either.Either<string, InvalidURL> => {
+export const join = (base: string, reference: string): Result<string, InvalidURL> => {
   const u = construct(reference, base)
   return typeof u === "string"
-    ? Either.left(new InvalidURL({ request: noRequest, input: reference, reason: `against ${base}: ${u}` }))
-    : Either.right(u.href)
+    ? Result.fail(new InvalidURL({ request: noRequest, input: reference, reason: `against ${base}: ${u}` }))
+    : Result.succeed(u.href)
 }
 
 /**

@@ -8,7 +8,6 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import type * as Scope from "effect/Scope"
 import type { ConnectError } from "../../Connector.js"
 import { type HttpError, Timeout } from "../../HttpError.js"
@@ -23,6 +22,7 @@ import type * as Pool from "../engine/pool.js"
 import { type Prepared, prepare, type Via } from "../engine/prepare.js"
 import { type Route, refusal } from "../engine/proxy.js"
 import type { Phases } from "../engine/timers.js"
+import { Result } from "../shared/edition.js"
 import { type Connections, WaitTimeout } from "./connections.js"
 import { phasesOf } from "./phases.js"
 import { pinned } from "./pinned.js"
@@ -218,11 +218,11 @@ export class Dispatcher {
     })
   }
 
-  readonly start = (...[request, url]: Parameters<TransportService["fetch"]>): Either.Either<Prepared, HttpError> => {
+  readonly start = (...[request, url]: Parameters<TransportService["fetch"]>): Result<Prepared, HttpError> => {
     const r = this.options.route(url.origin)
     const info = requestInfo(request)
     const refused = refusal(r, request, info)
-    if (refused !== undefined) return Either.left(refused)
+    if (refused !== undefined) return Result.fail(refused)
     const timeouts = phasesOf(request.timeouts, this.options.defaults)
     const via = this.via(url.origin, r, timeouts.connect)
     const forward = r._tag === "Forward" ? r.proxy : undefined
@@ -234,14 +234,16 @@ export class Dispatcher {
   readonly fetch: TransportService["fetch"] = (request, url) =>
     Effect.suspend(() => {
       const prepared = this.start(request, url)
-      return Either.isLeft(prepared) ? Effect.fail(prepared.left) : this.attempt(prepared.right, "buffered", "any")
+      return Result.isFailure(prepared)
+        ? Effect.fail(Result.failure(prepared))
+        : this.attempt(Result.success(prepared), "buffered", "any")
     })
 
   readonly send: TransportService["send"] = (request, url) =>
     Effect.uninterruptibleMask((restore) => {
       const prepared = this.start(request, url)
-      if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
-      return Effect.tap(restore(this.attempt(prepared.right, "streaming", "any")), (response) => {
+      if (Result.isFailure(prepared)) return Effect.fail(Result.failure(prepared))
+      return Effect.tap(restore(this.attempt(Result.success(prepared), "streaming", "any")), (response) => {
         // A body still on the wire holds its connection (or stream): if the scope closes first, stop it.
         const holder = holderOf(response.body)
         return holder === undefined ? Effect.void : Effect.addFinalizer(() => holder)

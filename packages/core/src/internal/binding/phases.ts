@@ -6,9 +6,10 @@
 import * as Duration from "effect/Duration"
 import type { Timeouts } from "../../Request.js"
 import type { Phases } from "../engine/timers.js"
+import type { DurationInput } from "../shared/edition.js"
 
 /** A duration in milliseconds, or `otherwise` when there is none. */
-export const millisOf = (d: Duration.DurationInput | undefined, otherwise: number): number =>
+export const millisOf = (d: DurationInput | undefined, otherwise: number): number =>
   d === undefined ? otherwise : Duration.toMillis(Duration.decode(d))
 
 /** Each phase's deadline: the one `t` sets, else the default; `defaults` itself when `t` sets none. */

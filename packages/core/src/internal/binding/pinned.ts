@@ -8,7 +8,6 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import type * as Scope from "effect/Scope"
 import type { ConnectError } from "../../Connector.js"
 import type { HttpError } from "../../HttpError.js"
@@ -17,6 +16,7 @@ import type * as Url from "../../Url.js"
 import { type Engine, Exchange } from "../engine/exchange.js"
 import type { Ask, Lease } from "../engine/pool.js"
 import type { Prepared } from "../engine/prepare.js"
+import { Result } from "../shared/edition.js"
 import type { Connections, WaitTimeout } from "./connections.js"
 import { run } from "./run.js"
 
@@ -27,7 +27,7 @@ export interface Pinning {
   readonly origin: Url.Origin
   /** The transport's own fetch, for requests to other origins. */
   readonly fetch: TransportService["fetch"]
-  readonly start: (...args: Parameters<TransportService["fetch"]>) => Either.Either<Prepared, HttpError>
+  readonly start: (...args: Parameters<TransportService["fetch"]>) => Result<Prepared, HttpError>
   readonly askOf: (p: Prepared, pipelinable: boolean, fresh: boolean) => Ask
   readonly connectFailed: (p: Prepared) => (e: ConnectError | WaitTimeout) => HttpError
 }
@@ -86,8 +86,8 @@ export const pinned = (pinning: Pinning): Effect.Effect<TransportService, never,
         : turn.withPermits(1)(
             Effect.uninterruptibleMask((restore) => {
               const prepared = pinning.start(request, url)
-              if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
-              const p = prepared.right
+              if (Result.isFailure(prepared)) return Effect.fail(Result.failure(prepared))
+              const p = Result.success(prepared)
               return Effect.flatMap(lease(p, restore), (l) =>
                 l === undefined
                   ? restore(pinning.fetch(request, url))

@@ -6,7 +6,6 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import type * as Redacted from "effect/Redacted"
 import { type Credentials, type Netrc, netrcEntry, type TokenProvider } from "../../Auth.js"
 import type { With } from "../../Client.js"
@@ -15,6 +14,7 @@ import type { HttpError } from "../../HttpError.js"
 import * as Request from "../../Request.js"
 import type * as Response from "../../Response.js"
 import { basicAuthorization, bearerAuthorization, secret } from "../shared/credentials.js"
+import { Result } from "../shared/edition.js"
 import type { Call } from "./call.js"
 import { hasOwnCredentials, urlOf } from "./call.js"
 import { transform } from "./client.js"
@@ -87,8 +87,8 @@ const withDigest = <E, R>(
     ): Effect.Effect<Response.Response, E | HttpError, R | S> => {
       if (hasOwnCredentials(request)) return next(request, call)
       const url = urlOf(request)
-      if (Either.isLeft(url)) return next(request, call)
-      const { origin, target } = url.right
+      if (Result.isFailure(url)) return next(request, call)
+      const { origin, target } = Result.success(url)
       return Effect.suspend(() => {
         const held = known.get(origin.key)
         const first = held === undefined ? request : authorized(request, target, held)
@@ -137,8 +137,8 @@ export const withNetrc = <E, R>(self: With<E, R>, netrc: Netrc): With<E | HttpEr
   mapRequest(self, (request) => {
     if (hasOwnCredentials(request)) return request
     const url = urlOf(request)
-    if (Either.isLeft(url)) return request
-    const entry = netrcEntry(netrc, url.right.origin.host)
+    if (Result.isFailure(url)) return request
+    const entry = netrcEntry(netrc, Result.success(url).origin.host)
     if (entry === undefined || (entry.login === "" && entry.password === "")) return request
     return Request.setHeader(request, "Authorization", basicAuthorization(entry.login, entry.password))
   })

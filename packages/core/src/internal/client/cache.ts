@@ -9,7 +9,6 @@
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
 import * as Cache from "../../Cache.js"
 import type { With } from "../../Client.js"
@@ -19,6 +18,7 @@ import * as Request from "../../Request.js"
 import * as Response from "../../Response.js"
 import * as Url from "../../Url.js"
 import { concatAll } from "../shared/bytes.js"
+import { Result } from "../shared/edition.js"
 import { SAFE_METHODS } from "../shared/semantics.js"
 import {
   answersNotModified,
@@ -341,8 +341,8 @@ const invalidated = (url: Url.Url, response: Response.Response): ReadonlyArray<s
   for (const name of ["location", "content-location"]) {
     const value = Headers.get(response.headers, name)
     if (value._tag === "None") continue
-    const target = Either.flatMap(Url.join(url.href, value.value), (href) => Url.parse(href))
-    if (Either.isRight(target) && target.right.origin.key === url.origin.key) keys.push(target.right.href)
+    const target = Result.getOrUndefined(Result.flatMap(Url.join(url.href, value.value), (href) => Url.parse(href)))
+    if (target !== undefined && target.origin.key === url.origin.key) keys.push(target.href)
   }
   return keys
 }
@@ -388,10 +388,10 @@ export const withCache = <E, R>(self: With<E, R>, options: Cache.Options = {}): 
       revalidating,
     }
     return (request, call) => {
-      const url = urlOf(request)
-      if (Either.isLeft(url)) return next(request, call)
+      const url = Result.getOrUndefined(urlOf(request))
+      if (url === undefined) return next(request, call)
       const handled =
-        request.method === "GET" ? lookup(link, request, call, url.right.href) : passOn(link, request, call, url.right)
+        request.method === "GET" ? lookup(link, request, call, url.href) : passOn(link, request, call, url)
       return reported(handled, call.traced)
     }
   })

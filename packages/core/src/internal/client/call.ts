@@ -10,7 +10,6 @@
  */
 import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import type * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
 import * as LogLevel from "effect/LogLevel"
@@ -23,6 +22,7 @@ import * as Response from "../../Response.js"
 import type { Service as TransportService } from "../../Transport.js"
 import * as Url from "../../Url.js"
 import { millisOf } from "../binding/phases.js"
+import { Result } from "../shared/edition.js"
 import { resolve as resolveBody } from "../shared/multipart.js"
 import { copy as copyRequest } from "../shared/request.js"
 import { withDownloadProgress, withUploadProgress } from "./progress.js"
@@ -116,14 +116,14 @@ const URL_CACHE_SIZE = 512
 const parsedUrls = new Map<string, Url.Url>()
 
 /** The request's URL with its params, parsed (absolute URLs only: the base URL is a transform's). */
-export const urlOf = (request: Request.Request): Either.Either<Url.Url, HttpError> => {
+export const urlOf = (request: Request.Request): Result<Url.Url, HttpError> => {
   const href = request.params.length === 0 ? request.url : Url.appendQuery(request.url, request.params)
   const cached = parsedUrls.get(href)
-  if (cached !== undefined) return Either.right(cached)
+  if (cached !== undefined) return Result.succeed(cached)
   const parsed = Url.parse(href, Request.info(request))
-  if (Either.isLeft(parsed)) return parsed
+  if (Result.isFailure(parsed)) return parsed
   if (parsedUrls.size >= URL_CACHE_SIZE) parsedUrls.clear()
-  parsedUrls.set(href, parsed.right)
+  parsedUrls.set(href, Result.success(parsed))
   return parsed
 }
 
@@ -134,8 +134,8 @@ export const urlOf = (request: Request.Request): Either.Either<Url.Url, HttpErro
 export const hasOwnCredentials = (request: Request.Request): boolean => {
   if (Headers.has(request.headers, "authorization")) return true
   if (!request.url.includes("@")) return false
-  const url = urlOf(request)
-  return Either.isRight(url) && (url.right.username !== "" || url.right.password !== "")
+  const url = Result.getOrUndefined(urlOf(request))
+  return url !== undefined && (url.username !== "" || url.password !== "")
 }
 
 /** Opens a file or multipart body as a stream with its length, with the Files service from `context`. */

@@ -5,7 +5,6 @@
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import type { Options, With } from "../../Client.js"
@@ -16,6 +15,7 @@ import type * as Response from "../../Response.js"
 import type { Service as TransportService } from "../../Transport.js"
 import * as Url from "../../Url.js"
 import { basicAuthorization } from "../shared/credentials.js"
+import { Result } from "../shared/edition.js"
 import { copy as copyRequest, redactUrl } from "../shared/request.js"
 import { type Call, execute, fetch, type Handler, openBody, urlOf } from "./call.js"
 import { requestHead, responseHead } from "./debug.js"
@@ -70,8 +70,8 @@ const terminal =
   (root: Root): Handler<HttpError, never> =>
   (request, call) => {
     const parsed = urlOf(request)
-    if (Either.isLeft(parsed)) return Effect.fail(parsed.left)
-    const url = parsed.right
+    if (Result.isFailure(parsed)) return Effect.fail(Result.failure(parsed))
+    const url = Result.success(parsed)
     let ready = request.params.length === 0 ? request : copyRequest(request, { url: url.href, params: [] })
     if ((url.username !== "" || url.password !== "") && !Headers.has(ready.headers, "authorization")) {
       ready = copyRequest(ready, {
@@ -116,10 +116,12 @@ export const fromRoot = (root: Root, options: Options = {}): ClientImpl<HttpErro
     (target) =>
       Effect.suspend(() => {
         const url = Url.parse(target)
-        if (Either.isLeft(url)) return Effect.fail(url.left)
+        if (Result.isFailure(url)) return Effect.fail(Result.failure(url))
         const pin = root.transport.pin
         if (pin === undefined) return Effect.succeed(self)
-        return Effect.map(pin(url.right.origin), (one) => fromRoot({ transport: one, context: root.context }, options))
+        return Effect.map(pin(Result.success(url).origin), (one) =>
+          fromRoot({ transport: one, context: root.context }, options),
+        )
       }),
     options,
   )

@@ -38,6 +38,7 @@ import type * as Url from "../../Url.js"
 import { read as socketRead, write as socketWrite } from "../binding/socket.js"
 import { fromFailure, ioError } from "../engine/failures.js"
 import { concat, encodeLatin1 } from "../shared/bytes.js"
+import type { CloseableScope } from "../shared/edition.js"
 import { redactUrl } from "../shared/request.js"
 
 /** Where the connection is in its exchange. */
@@ -71,7 +72,7 @@ export class HttpConnection {
   debug = 0
   private socket: Socket | undefined
   /** Each socket gets a scope of its own inside the connection's, closed with it. */
-  private socketScope: Scope.CloseableScope | undefined
+  private socketScope: CloseableScope | undefined
   private requestLine = ""
   private lines: Array<readonly [string, string]> = []
 

@@ -3,11 +3,12 @@
  * as the wire carries it and each response head, credentials redacted, with the connection that carried it.
  * @internal
  */
-import * as Either from "effect/Either"
+
 import * as Headers from "../../Headers.js"
 import * as Request from "../../Request.js"
 import type * as Response from "../../Response.js"
 import type * as Url from "../../Url.js"
+import { Result } from "../shared/edition.js"
 import { redactUrl } from "../shared/request.js"
 
 const fieldLines = (headers: Headers.Headers): string =>
@@ -17,7 +18,7 @@ const fieldLines = (headers: Headers.Headers): string =>
 export const requestHead = (request: Request.Request, url: Url.Url, secrets: ReadonlyArray<string>): string => {
   const fields = Request.wireHeaders(request, url)
   const shown = redactUrl(url.href, secrets)
-  return `courier: send ${request.method} ${shown}${Either.isRight(fields) ? fieldLines(fields.right) : ""}`
+  return `courier: send ${request.method} ${shown}${Result.isSuccess(fields) ? fieldLines(Result.success(fields)) : ""}`
 }
 
 /** `courier: got 200 OK (HTTP/1.1, connection 3 reused to 127.0.0.1:8080)` and the head's fields. */

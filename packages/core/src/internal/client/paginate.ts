@@ -6,7 +6,6 @@
  */
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import type { PaginateOptions, With } from "../../Client.js"
@@ -16,6 +15,7 @@ import * as Request from "../../Request.js"
 import * as Response from "../../Response.js"
 import * as Url from "../../Url.js"
 import { parseLinks } from "../http1/grammar.js"
+import { Result } from "../shared/edition.js"
 import { copy } from "../shared/request.js"
 
 /** The default page limit, got's `requestLimit`: a `next` link that loops ends here. */
@@ -42,8 +42,8 @@ export const nextLink = (response: Response.Response, request: Request.Request, 
   const next = links.find((l) => (l.params.get("rel") ?? "").toLowerCase().split(/\s+/).includes("next"))
   if (next === undefined) return undefined
   const from = Request.urlAsSent(request, { baseUrl })
-  const target = Either.flatMap(from, (href) => Url.join(href, next.target))
-  return Either.isRight(target) ? copy(request, { url: target.right, params: [] }) : undefined
+  const target = Result.flatMap(from, (href) => Url.join(href, next.target))
+  return Result.isSuccess(target) ? copy(request, { url: Result.success(target), params: [] }) : undefined
 }
 
 /** Where pagination is: the next page's request, if there is one, and how many pages were fetched. */

@@ -6,7 +6,6 @@
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as Intervals from "effect/ScheduleIntervals"
@@ -21,6 +20,7 @@ import * as Response from "../../Response.js"
 import { type Policy, parseRetryAfter } from "../../Retry.js"
 import { currentAttempt } from "../../Transport.js"
 import * as Url from "../../Url.js"
+import { Result } from "../shared/edition.js"
 import { copy, isIdempotent } from "../shared/request.js"
 
 /** Whether a body can be sent a second time: any but a stream not marked replayable. */
@@ -48,20 +48,24 @@ export const retrying = <E, R>(
   const cap = Duration.toMillis(policy.retryAfterCap)
   const loop = (state: unknown, n: number): Effect.Effect<Response.Response, E, R> =>
     Effect.flatMap(Effect.either(n === 1 ? attempt : Effect.locally(attempt, currentAttempt, n)), (result) => {
-      const retry = Either.isLeft(result)
-        ? isHttpError(result.left) && isTransient(result.left)
-        : policy.statuses.includes(result.right.status)
+      let retry: boolean
+      if (Result.isFailure(result)) {
+        const error = Result.failure(result)
+        retry = isHttpError(error) && isTransient(error)
+      } else retry = policy.statuses.includes(Result.success(result).status)
       if (!retry) return result
       return Effect.flatMap(Clock.currentTimeMillis, (now) =>
         Effect.flatMap(policy.schedule.step(now, result, state), ([next, , decision]) => {
           if (ScheduleDecision.isDone(decision)) return result
           const delay = Math.max(0, Intervals.start(decision.intervals) - now)
-          const hint = Either.isRight(result)
-            ? parseRetryAfter(Option.getOrUndefined(Headers.get(result.right.headers, "retry-after")), now)
-            : undefined
+          const response = Result.getOrUndefined(result)
+          const hint =
+            response === undefined
+              ? undefined
+              : parseRetryAfter(Option.getOrUndefined(Headers.get(response.headers, "retry-after")), now)
           const wait = hint === undefined ? delay : Math.max(delay, Math.min(hint, cap))
-          const drop = Either.isRight(result) ? discard(result.right) : Effect.void
-          const why = Either.isRight(result) ? `status ${result.right.status}` : tagOf(result.left)
+          const drop = response === undefined ? Effect.void : discard(response)
+          const why = Result.match(result, { onFailure: tagOf, onSuccess: (r) => `status ${r.status}` })
           const note = debug ? Effect.logDebug(`courier: retry ${n + 1} in ${wait} ms after ${why}`) : Effect.void
           return Effect.andThen(Effect.andThen(Effect.andThen(note, drop), Effect.sleep(wait)), loop(next, n + 1))
         }),
@@ -88,10 +92,10 @@ export const redirectOf = (
   if (!redirectStatuses.has(response.status)) return undefined
   const location = Option.getOrUndefined(Headers.get(response.headers, "location"))
   if (location === undefined) return undefined
-  const target = Url.join(from.href, location)
-  if (Either.isLeft(target)) return undefined
-  const next = Url.parse(target.right)
-  if (Either.isLeft(next)) return undefined
+  const target = Result.getOrUndefined(Url.join(from.href, location))
+  if (target === undefined) return undefined
+  const next = Result.getOrUndefined(Url.parse(target))
+  if (next === undefined) return undefined
   let method = request.method
   let body = request.body
   if (
@@ -103,11 +107,11 @@ export const redirectOf = (
   } else if (!replayable(body)) return undefined
   let headers = request.headers
   if (body._tag === "Empty") for (const name of bodyHeaders) headers = Headers.remove(headers, name)
-  const leavesOrigin = next.right.origin.key !== from.origin.key
-  if (leavesOrigin || (from.origin.scheme === "https" && next.right.origin.scheme === "http")) {
+  const leavesOrigin = next.origin.key !== from.origin.key
+  if (leavesOrigin || (from.origin.scheme === "https" && next.origin.scheme === "http")) {
     for (const name of credentialHeaders) headers = Headers.remove(headers, name)
   }
-  return copy(request, { method, url: next.right.href, params: [], headers, body })
+  return copy(request, { method, url: next.href, params: [], headers, body })
 }
 
 /** The codings of a Content-Encoding value, in the order they were applied. */
@@ -125,13 +129,13 @@ export const decoded = (
   response: Response.Response,
   decoding: ContentDecoding.Service,
   limit: number,
-): Either.Either<Response.Response, HttpError> => {
+): Result<Response.Response, HttpError> => {
   const header = Headers.get(response.headers, "content-encoding")
-  if (Option.isNone(header)) return Either.right(response)
+  if (Option.isNone(header)) return Result.succeed(response)
   const codings = codingsOf(header.value)
-  if (codings.length === 0) return Either.right(response)
+  if (codings.length === 0) return Result.succeed(response)
   if (codings.length > MAX_CODINGS) {
-    return Either.left(
+    return Result.fail(
       new DecodeError({
         request: response.request,
         expected: `at most ${MAX_CODINGS} content codings`,
@@ -143,7 +147,7 @@ export const decoded = (
   let body: Stream.Stream<Uint8Array, HttpError> = Response.stream(response)
   for (const coding of [...codings].reverse()) {
     const next = decoding.decode(coding, body, response.request)
-    if (next === undefined) return Either.right(response)
+    if (next === undefined) return Result.succeed(response)
     body = next
   }
   let size = 0
@@ -153,5 +157,5 @@ export const decoded = (
       ? Effect.fail(new BodyTooLarge({ request: response.request, limit, received: size, decoded: true }))
       : Effect.succeed(chunk)
   })
-  return Either.right(Response.withBody(response, { stream: bounded }, undefined))
+  return Result.succeed(Response.withBody(response, { stream: bounded }, undefined))
 }

@@ -3,7 +3,6 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Body from "../../Body.js"
@@ -11,6 +10,7 @@ import type { HttpError } from "../../HttpError.js"
 import type * as Request from "../../Request.js"
 import * as Response from "../../Response.js"
 import { concat } from "../shared/bytes.js"
+import { Result } from "../shared/edition.js"
 import { copy as copyRequest } from "../shared/request.js"
 
 /** Reports download progress as the body streams. */
@@ -35,8 +35,8 @@ export const withUploadProgress = (request: Request.Request): Request.Request =>
   const report = request.onUploadProgress
   if (report === undefined) return request
   const encoded = Body.encode(request.body)
-  if (Either.isLeft(encoded)) return request
-  const e = encoded.right
+  if (Result.isFailure(encoded)) return request
+  const e = Result.success(encoded)
   const source =
     e._tag === "Fixed"
       ? Stream.fromIterable(

@@ -7,19 +7,19 @@
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
 import type { With } from "../../Client.js"
 import type { HttpError } from "../../HttpError.js"
 import type * as Request from "../../Request.js"
 import * as Response from "../../Response.js"
+import { type DurationInput, Result } from "../shared/edition.js"
 import { type Call, urlOf } from "./call.js"
 import { transform } from "./client.js"
 
 /** The origin a request goes to, as the key the limits are kept by. */
 const originKey = (request: Request.Request): string => {
   const url = urlOf(request)
-  return Either.isRight(url) ? url.right.origin.key : request.url
+  return Result.isSuccess(url) ? Result.success(url).origin.key : request.url
 }
 
 /**
@@ -103,7 +103,7 @@ export const limitConcurrency = <E, R>(self: With<E, R>, max: number): With<E | 
  */
 export const rateLimit = <E, R>(
   self: With<E, R>,
-  options: { readonly limit: number; readonly interval: Duration.DurationInput },
+  options: { readonly limit: number; readonly interval: DurationInput },
 ): With<E | HttpError, R> =>
   transform(self, (next) => {
     const limit = Math.max(1, Math.floor(options.limit))

@@ -6,7 +6,6 @@
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import type * as Body from "../../Body.js"
 import type { Middleware, With } from "../../Client.js"
@@ -19,6 +18,7 @@ import * as Response from "../../Response.js"
 import type { Policy } from "../../Retry.js"
 import * as Url from "../../Url.js"
 import { millisOf } from "../binding/phases.js"
+import { Result } from "../shared/edition.js"
 import { copy as copyRequest, redactUrl } from "../shared/request.js"
 import { type Call, hasOwnCredentials, urlOf } from "./call.js"
 import { transform } from "./client.js"
@@ -34,11 +34,11 @@ export const mapRequest = <E, R>(
 /** `self` with each request replaced by `f(request)`, or the call failed with its error. */
 export const mapRequestEither = <E, R>(
   self: With<E, R>,
-  f: (request: Request.Request) => Either.Either<Request.Request, HttpError>,
+  f: (request: Request.Request) => Result<Request.Request, HttpError>,
 ): With<E | HttpError, R> =>
   transform(self, (next) => (request, call) => {
     const mapped = f(request)
-    return Either.isLeft(mapped) ? Effect.fail(mapped.left) : next(mapped.right, call)
+    return Result.isFailure(mapped) ? Effect.fail(Result.failure(mapped)) : next(Result.success(mapped), call)
   })
 
 export const mapRequestEffect = <E, R, E2, R2>(
@@ -120,8 +120,8 @@ const absolute = /^[a-z][a-z0-9+.-]*:/i
 
 export const withBaseUrl = <E, R>(self: With<E, R>, base: string): With<E | HttpError, R> =>
   mapRequestEither(self, (request) => {
-    if (absolute.test(request.url)) return Either.right(request)
-    return Either.map(Url.join(base, request.url), (url) => copyRequest(request, { url }))
+    if (absolute.test(request.url)) return Result.succeed(request)
+    return Result.map(Url.join(base, request.url), (url) => copyRequest(request, { url }))
   })
 
 export const withHeaders = <E, R>(self: With<E, R>, input: Headers.Input): With<E | HttpError, R> => {
@@ -195,8 +195,8 @@ export const followRedirects = <E, R>(self: With<E, R>, max: number | false): Wi
       first: Request.Request,
       call: Call<S>,
     ): Effect.Effect<Response.Response, E | HttpError, R | S> => {
-      const firstUrl = urlOf(first)
-      if (Either.isLeft(firstUrl)) return next(first, call)
+      const firstUrl = Result.getOrUndefined(urlOf(first))
+      if (firstUrl === undefined) return next(first, call)
       // Nothing here is kept between runs: a retry above this transform runs the chain again from hop 0.
       const send = (request: Request.Request, hop: number) =>
         call.traced
@@ -214,21 +214,21 @@ export const followRedirects = <E, R>(self: With<E, R>, max: number | false): Wi
         Effect.flatMap(send(request, hop), (response) => {
           const redirect = redirectOf(response, request, url)
           if (redirect === undefined) return Effect.succeed(response)
-          const nextUrl = urlOf(redirect)
-          if (Either.isLeft(nextUrl)) return Effect.succeed(response)
-          const visited = [...chain, nextUrl.right.href]
+          const nextUrl = Result.getOrUndefined(urlOf(redirect))
+          if (nextUrl === undefined) return Effect.succeed(response)
+          const visited = [...chain, nextUrl.href]
           if (visited.length - 1 > max) {
             return Effect.andThen(
               discard(response),
               Effect.fail(new TooManyRedirects({ request: Request.info(first), chain: visited })),
             )
           }
-          const onward = Effect.andThen(discard(response), loop(redirect, nextUrl.right, hop + 1, visited))
+          const onward = Effect.andThen(discard(response), loop(redirect, nextUrl, hop + 1, visited))
           if (!call.debug) return onward
-          const to = `${redirect.method} ${redactUrl(nextUrl.right.href)}`
+          const to = `${redirect.method} ${redactUrl(nextUrl.href)}`
           return Effect.andThen(Effect.logDebug(`courier: redirect ${response.status} -> ${to}`), onward)
         })
-      return loop(first, firstUrl.right, 0, [firstUrl.right.href])
+      return loop(first, firstUrl, 0, [firstUrl.href])
     }
     return follow
   })
@@ -237,8 +237,8 @@ export const followRedirects = <E, R>(self: With<E, R>, max: number | false): Wi
 export const withCookies = <E, R>(self: With<E, R>, jar: Cookies.Jar): With<E | HttpError, R> =>
   transform(self, (next) => (request, call) => {
     const url = urlOf(request)
-    if (Either.isLeft(url)) return next(request, call)
-    const href = url.right.href
+    if (Result.isFailure(url)) return next(request, call)
+    const href = Result.success(url).href
     return Effect.flatMap(Cookies.header(jar, href), (cookie) => {
       const own = Option.getOrUndefined(Headers.get(request.headers, "cookie"))
       const withJar =
@@ -264,10 +264,9 @@ export const decompress = <E, R>(
     return (request, call) => {
       return Effect.flatMap(next(withDefault(request, "Accept-Encoding", accept), call), (response) => {
         const d = decoded(response, decoding, limit)
-        if (Either.isLeft(d)) return Effect.fail(d.left)
-        return call.buffer && !(d.right.body instanceof Uint8Array)
-          ? Response.buffered(d.right)
-          : Effect.succeed(d.right)
+        if (Result.isFailure(d)) return Effect.fail(Result.failure(d))
+        const r = Result.success(d)
+        return call.buffer && !(r.body instanceof Uint8Array) ? Response.buffered(r) : Effect.succeed(r)
       })
     }
   })
@@ -283,7 +282,7 @@ export const withTracing = <E, R>(
     call.propagate = propagate
     if (!call.traced) return next(request, call)
     const url = urlOf(request)
-    if (Either.isLeft(url)) return Effect.fail(url.left)
-    return requestSpan(request, url.right, call.secrets, next(request, call))
+    if (Result.isFailure(url)) return Effect.fail(Result.failure(url))
+    return requestSpan(request, Result.success(url), call.secrets, next(request, call))
   })
 }

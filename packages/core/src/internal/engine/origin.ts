@@ -4,16 +4,16 @@
  * of requests waiting for a connection, a stream or a slot, each with its deadline on the timer heap.
  * @internal
  */
-import type * as Scope from "effect/Scope"
 import type { ConnectError, Socket } from "../../Connector.js"
 import type { Connection as Multiplexed } from "../../Multiplex.js"
+import type { CloseableScope } from "../shared/edition.js"
 import type { Pipeline } from "./pipeline.js"
 import { type Timer, type Timers, timer } from "./timers.js"
 
 /** One connection of the pool. */
 export interface Conn {
   readonly socket: Socket
-  readonly scope: Scope.CloseableScope
+  readonly scope: CloseableScope
   readonly key: string
   requests: number
   /** Clock time after which this idle connection may not be reused. */

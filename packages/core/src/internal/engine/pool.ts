@@ -26,10 +26,10 @@
  * @internal
  */
 import type * as Effect from "effect/Effect"
-import type * as Scope from "effect/Scope"
 import type { ConnectError, ConnectOptions, Socket } from "../../Connector.js"
 import type { Connection as Multiplexed } from "../../Multiplex.js"
 import type { Origin } from "../../Url.js"
+import type { CloseableScope } from "../shared/edition.js"
 import { type Conn, type Grant, type Lease, OriginState, type Waiting } from "./origin.js"
 import { Pipeline } from "./pipeline.js"
 import type { Timers } from "./timers.js"
@@ -99,7 +99,7 @@ export interface Pool {
    * requests waiting behind it; for a multiplexed one, to everyone in line it has room for). A multiplexed
    * connection whose peer grants no stream yet leases nothing: the request waits in line again.
    */
-  readonly admit: (origin: Origin, socket: Socket, scope: Scope.CloseableScope, ask: Ask, mux?: Multiplexed) => Admitted
+  readonly admit: (origin: Origin, socket: Socket, scope: CloseableScope, ask: Ask, mux?: Multiplexed) => Admitted
   /** A multiplexed connection's capacity changed, or it started draining. */
   readonly changed: (conn: Conn) => void
   /** What the origin's last dial negotiated: multiplexed or not; undefined while the origin is not known. */

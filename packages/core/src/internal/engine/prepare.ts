@@ -6,7 +6,7 @@
  * connection, where the same rules checked its fields.
  * @internal
  */
-import * as Either from "effect/Either"
+
 import type * as Body from "../../Body.js"
 import type { ConnectOptions } from "../../Connector.js"
 import * as Http1 from "../../Http1.js"
@@ -17,6 +17,7 @@ import type { Origin, Url } from "../../Url.js"
 import { encodeRequest } from "../http1/head.js"
 import { framedFields } from "../http1/request-head.js"
 import { concat } from "../shared/bytes.js"
+import { Result } from "../shared/edition.js"
 import { outgoing } from "../shared/outgoing.js"
 import { isIdempotent } from "../shared/request.js"
 import type { Phases } from "./timers.js"
@@ -106,16 +107,11 @@ export interface Preparing {
 }
 
 /** Validates the request and encodes its head (see `Encoding`). */
-export const prepare = (
-  request: Request,
-  url: Url,
-  info: RequestInfo,
-  how: Preparing,
-): Either.Either<Prepared, HttpError> => {
+export const prepare = (request: Request, url: Url, info: RequestInfo, how: Preparing): Result<Prepared, HttpError> => {
   const { forward, encoding } = how
   const prepared = outgoing(request, info)
-  if (Either.isLeft(prepared)) return Either.left(prepared.left)
-  const o = prepared.right
+  if (Result.isFailure(prepared)) return Result.fail(Result.failure(prepared))
+  const o = Result.success(prepared)
   const { body, expect, close } = o
   const method = request.method
   const whole = body._tag === "Fixed" && body.bytes.length <= COALESCE_BYTES && !expect
@@ -126,15 +122,15 @@ export const prepare = (
     bytes = fast(head, body, whole)
     if (bytes === undefined) {
       const invalid = Http1.invalidHead(head)
-      if (invalid !== undefined) return Either.left(new InvalidHeader({ request: info, ...invalid }))
+      if (invalid !== undefined) return Result.fail(new InvalidHeader({ request: info, ...invalid }))
       bytes = careful(head, body, whole)
     }
   } else {
     // The framing Courier adds is valid by construction: the caller's own fields are what to check.
     const invalid = Http1.invalidHead(headWith(method, url, forward, o.fields))
-    if (invalid !== undefined) return Either.left(new InvalidHeader({ request: info, ...invalid }))
+    if (invalid !== undefined) return Result.fail(new InvalidHeader({ request: info, ...invalid }))
   }
-  return Either.right({
+  return Result.succeed({
     info,
     method,
     url,

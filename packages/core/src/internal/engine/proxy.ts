@@ -5,13 +5,14 @@
  * everything (`*`). Loopback destinations never go through a proxy, as in Go's net/http.
  * @internal
  */
-import * as Either from "effect/Either"
+
 import type { Socks } from "../../Connector.js"
 import * as Headers from "../../Headers.js"
 import { type HttpError, InvalidHeader, InvalidURL, type RequestInfo, UnknownProtocol } from "../../HttpError.js"
 import type { Request } from "../../Request.js"
 import * as Url from "../../Url.js"
 import { basicAuthorization } from "../shared/credentials.js"
+import { Result } from "../shared/edition.js"
 
 /** Proxy settings; `Http1Transport.ProxyOptions` is this, documented for users. */
 export interface ProxyOptions {
@@ -69,13 +70,13 @@ const parseProxy = (value: string | undefined): Proxy | SocksProxy | Unusable | 
   const input = at > start ? `${raw.slice(0, start)}<redacted>${raw.slice(at)}` : raw
   if (/^socks5h?:\/\//i.test(raw)) return parseSocks(raw, input)
   const parsed = Url.parse(raw)
-  if (Either.isLeft(parsed)) {
-    const e = parsed.left
+  if (Result.isFailure(parsed)) {
+    const e = Result.failure(parsed)
     return e._tag === "UnknownProtocol"
       ? (request) => new UnknownProtocol({ request, protocol: e.protocol })
       : (request) => new InvalidURL({ request, input, reason: `proxy URL: ${e.reason}` })
   }
-  const u = parsed.right
+  const u = Result.success(parsed)
   if (u.target !== "/" || raw.includes("#")) return notOrigin(input)
   const authorization = u.username === "" && u.password === "" ? undefined : basicAuthorization(u.username, u.password)
   return { origin: u.origin, authorization }

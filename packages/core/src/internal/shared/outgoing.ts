@@ -6,19 +6,21 @@
  * HTTP/2 adds its pseudo-header fields.
  * @internal
  */
-import * as Either from "effect/Either"
+
 import * as Body from "../../Body.js"
 import { EncodeError, type HttpError, InvalidHeader, type RequestInfo } from "../../HttpError.js"
 import type { Outgoing, Request } from "../../Request.js"
+import { Result } from "./edition.js"
 import { BODYLESS_METHODS } from "./semantics.js"
 
 export type { Outgoing } from "../../Request.js"
 
 /** The request as any protocol sends it, or why it cannot be sent. */
-export const outgoing = (request: Request, info: RequestInfo): Either.Either<Outgoing, HttpError> => {
+export const outgoing = (request: Request, info: RequestInfo): Result<Outgoing, HttpError> => {
   const encoded = Body.encode(request.body)
-  if (Either.isLeft(encoded)) return Either.left(new EncodeError({ request: info, reason: encoded.left.reason }))
-  const body = encoded.right
+  if (Result.isFailure(encoded))
+    return Result.fail(new EncodeError({ request: info, reason: Result.failure(encoded).reason }))
+  const body = Result.success(encoded)
   const fields: Array<readonly [string, string]> = []
   let close = false
   let hasType = false
@@ -28,7 +30,7 @@ export const outgoing = (request: Request, info: RequestInfo): Either.Either<Out
     const lower = entry[0].toLowerCase()
     // The framing is Courier's to write: a caller-set Transfer-Encoding or Upgrade would desynchronise it.
     if (lower === "transfer-encoding") {
-      return Either.left(new InvalidHeader({ request: info, name: entry[0], reason: "framing is set by Courier" }))
+      return Result.fail(new InvalidHeader({ request: info, name: entry[0], reason: "framing is set by Courier" }))
     }
     if (lower === "content-length") {
       declaredLength = entry[1].trim()
@@ -37,7 +39,7 @@ export const outgoing = (request: Request, info: RequestInfo): Either.Either<Out
     if (lower === "connection") {
       const tokens = entry[1].toLowerCase()
       if (tokens.includes("upgrade")) {
-        return Either.left(new InvalidHeader({ request: info, name: entry[0], reason: "upgrades are not supported" }))
+        return Result.fail(new InvalidHeader({ request: info, name: entry[0], reason: "upgrades are not supported" }))
       }
       if (tokens.includes("close")) close = true
     }
@@ -52,10 +54,10 @@ export const outgoing = (request: Request, info: RequestInfo): Either.Either<Out
   const length = body._tag === "Fixed" ? body.bytes.length : body.length
   if (declaredLength !== undefined && declaredLength !== String(length)) {
     const reason = `Content-Length ${declaredLength} disagrees with the body (${length ?? "unknown length"})`
-    return Either.left(new InvalidHeader({ request: info, name: "Content-Length", reason }))
+    return Result.fail(new InvalidHeader({ request: info, name: "Content-Length", reason }))
   }
   if (!hasType && body.contentType !== undefined) fields.push(["Content-Type", body.contentType])
   const contentLength =
     length !== undefined && (length > 0 || !BODYLESS_METHODS.has(request.method)) ? length : undefined
-  return Either.right({ fields, body, length, contentLength, expect: expectAsked && length !== 0, close })
+  return Result.succeed({ fields, body, length, contentLength, expect: expectAsked && length !== 0, close })
 }

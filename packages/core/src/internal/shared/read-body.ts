@@ -7,12 +7,12 @@
 import { md5 } from "@noble/hashes/legacy"
 import { sha256, sha512 } from "@noble/hashes/sha2"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
 import * as Body from "../../Body.js"
 import { EncodeError } from "../../HttpError.js"
 import type { Request } from "../../Request.js"
 import { collectBounded } from "./collect.js"
+import { Result } from "./edition.js"
 import { resolve } from "./multipart.js"
 import { copy, info } from "./request.js"
 
@@ -31,9 +31,9 @@ const encoded = (request: Request) =>
   Effect.flatMap(
     Effect.mapError(resolve(request.body), (reason) => failure(request, reason)),
     (body) =>
-      Either.match(Body.encode(body), {
-        onLeft: (e) => Effect.fail(failure(request, e.reason)),
-        onRight: (e) => Effect.succeed({ body, encoded: e }),
+      Result.match(Body.encode(body), {
+        onFailure: (e) => Effect.fail(failure(request, e.reason)),
+        onSuccess: (e) => Effect.succeed({ body, encoded: e }),
       }),
   )
 

@@ -12,6 +12,7 @@ import { pipeArguments } from "effect/Pipeable"
 import type * as Body from "../../Body.js"
 import type { RequestInfo } from "../../HttpError.js"
 import type { Request } from "../../Request.js"
+import type { DurationInput } from "./edition.js"
 import { IDEMPOTENT_METHODS } from "./semantics.js"
 
 export const TypeId: unique symbol = Symbol.for("@courier/core/Request")
@@ -94,7 +95,7 @@ const jsonKeys = (o: object): Array<string> =>
   })
 
 /** Two deadlines are equal when they are the same length of time, however each was written ("5 seconds", 5000, a Duration). */
-const durationEquals = (a: Duration.DurationInput | undefined, b: Duration.DurationInput | undefined): boolean => {
+const durationEquals = (a: DurationInput | undefined, b: DurationInput | undefined): boolean => {
   if (a === b) return true
   if (a === undefined || b === undefined) return false
   const da = Duration.decodeUnknown(a)
