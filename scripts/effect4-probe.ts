@@ -1,9 +1,12 @@
 /**
  * `pnpm probe:effect4`: how far core's source is from compiling against Effect 4 (issue 24). It installs
  * `effect` 4 (EFFECT4_VERSION, 4.1.5 by default) from the npm registry into .cache/effect4 once, copies
- * packages/core/src into a temporary folder, type-checks the copy with `effect` resolving to version 4 and everything else
+ * packages/core/src into a temporary folder with each module spelled per edition (`x.effect4.ts`) put in
+ * place of its Effect 3 spelling (`x.ts`), type-checks the copy with `effect` resolving to version 4 and everything else
  * as in the repo, and prints the errors per layer and the Effect 3 names that Effect 4 does not have. It
- * changes nothing and always exits 0: it measures the distance for the edition's plan, it is not a test.
+ * changes nothing. It measures the distance for the edition's plan; with `--require a,b` it also fails when
+ * a layer named there (`internal/http1`, `internal/engine` …) has an error, which is how CI keeps a layer
+ * that compiles on both majors from sliding back. EFFECT4_SHOW=<layer> prints that layer's errors.
  */
 import { execFileSync, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -33,6 +36,12 @@ const install = () => {
 const prepare = () => {
   fs.mkdirSync(path.join(probe, "node_modules", "@types"), { recursive: true })
   fs.cpSync(path.join(repo, "packages", "core", "src"), path.join(probe, "src"), { recursive: true })
+  // Each module spelled per edition (`x.effect4.ts` beside `x.ts`) takes its Effect 4 spelling.
+  for (const file of fs.readdirSync(path.join(probe, "src"), { recursive: true, encoding: "utf8" })) {
+    if (!file.endsWith(".effect4.ts")) continue
+    const from = path.join(probe, "src", file)
+    fs.renameSync(from, from.replace(/\.effect4\.ts$/, ".ts"))
+  }
   const core = path.join(repo, "packages", "core", "node_modules")
   fs.symlinkSync(path.join(cache, "node_modules", "effect"), path.join(probe, "node_modules", "effect"))
   for (const dep of ["tough-cookie", "@noble"])
@@ -49,12 +58,18 @@ const prepare = () => {
   fs.writeFileSync(path.join(probe, "tsconfig.json"), JSON.stringify(tsconfig, null, 2))
 }
 
+/** The layers that must have no error (`--require internal/http1,internal/engine`). */
+const required = process.argv.includes("--require")
+  ? (process.argv[process.argv.indexOf("--require") + 1] ?? "").split(",")
+  : []
+
 const LAYERS = ["internal/shared", "internal/http1", "internal/engine", "internal/binding", "internal/client"]
 
 const layerOf = (file: string): string =>
   LAYERS.find((l) => file.startsWith(`src/${l}/`)) ?? (file.startsWith("src/internal/") ? "internal" : "public modules")
 
-const report = (output: string) => {
+/** Prints what the type check found; returns how many errors are in the layers `--require` names. */
+const report = (output: string): number => {
   const errors = output.split("\n").flatMap((line) => {
     const m = /^(src\/[^(]+)\(\d+,\d+\): error (TS\d+): (.*)$/.exec(line)
     return m?.[1] === undefined || m[3] === undefined ? [] : [{ file: m[1], message: m[3] }]
@@ -82,6 +97,10 @@ const report = (output: string) => {
       m[2] === undefined ? (m[1] ?? "") : message.startsWith("Property") ? `${m[2]}.${m[1]}` : `${m[1]}.${m[2]}`
     missing.set(name, (missing.get(name) ?? 0) + 1)
   }
+  const shown = process.env.EFFECT4_SHOW
+  if (shown !== undefined) {
+    for (const e of errors.filter((e) => e.file.startsWith(`src/${shown}`))) console.log(`${e.file}: ${e.message}`)
+  }
   console.log("\nEffect 3 names used here that Effect 4 does not have, most used first:\n")
   console.log(
     [...missing]
@@ -89,6 +108,7 @@ const report = (output: string) => {
       .map(([n, c]) => `${n} (${c})`)
       .join(", "),
   )
+  return errors.filter((e) => required.includes(layerOf(e.file))).length
 }
 
 install()
@@ -99,7 +119,11 @@ try {
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
   })
-  report(tsc.stdout)
+  const failing = report(tsc.stdout)
+  if (failing > 0) {
+    console.error(`\n${failing} errors in ${required.join(", ")}, which must compile against effect ${version}`)
+    process.exitCode = 1
+  }
 } finally {
   fs.rmSync(probe, { recursive: true, force: true })
 }
