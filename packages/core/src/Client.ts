@@ -42,6 +42,7 @@ import * as shaping from "./internal/client/shaping.js"
 import { requestDuration as internalRequestDuration } from "./internal/client/tracing.js"
 import * as transforms from "./internal/client/transforms.js"
 import type { DurationInput } from "./internal/shared/edition.js"
+import * as Edition from "./internal/shared/edition-effect.js"
 import * as Request from "./Request.js"
 import type * as Response from "./Response.js"
 import type * as Retry from "./Retry.js"
@@ -202,7 +203,7 @@ export type Middleware<E2, R2, E = never> = (
  * @since 0.1.0
  * @category tags
  */
-export class Client extends Context.Tag("@courier/core/Client")<Client, Service>() {}
+export class Client extends Edition.Service<Client, Service>()("@courier/core/Client") {}
 
 /**
  * `f` of the Client in the fiber's context: one runtime operation, where `Effect.flatMap(Client, f)` takes

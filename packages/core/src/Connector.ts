@@ -10,7 +10,6 @@
  *
  * @since 0.1.0
  */
-import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Runtime from "effect/Runtime"
@@ -19,6 +18,7 @@ import type { HttpError, RequestInfo } from "./HttpError.js"
 import { PullAdapter } from "./internal/binding/pull.js"
 import { connectFailure } from "./internal/engine/failures.js"
 import type { Failure } from "./internal/http1/model.js"
+import * as Edition from "./internal/shared/edition-effect.js"
 import type { Origin } from "./Url.js"
 
 /**
@@ -202,7 +202,7 @@ export interface Service {
  * @since 0.1.0
  * @category tags
  */
-export class Connector extends Context.Tag("@courier/core/Connector")<Connector, Service>() {}
+export class Connector extends Edition.Service<Connector, Service>()("@courier/core/Connector") {}
 
 /**
  * Builds a `Socket` from a `PullSocket`: a fiber in the scope reads only while someone listens, so a

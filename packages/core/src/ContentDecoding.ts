@@ -9,9 +9,9 @@
  *
  * @since 0.1.0
  */
-import * as Context from "effect/Context"
 import type * as Stream from "effect/Stream"
 import type { HttpError, RequestInfo } from "./HttpError.js"
+import * as Edition from "./internal/shared/edition-effect.js"
 
 /**
  * The most codings one response may apply (as undici: more is refused).
@@ -52,4 +52,4 @@ export interface Service {
  * @since 0.1.0
  * @category tags
  */
-export class ContentDecoding extends Context.Tag("@courier/core/ContentDecoding")<ContentDecoding, Service>() {}
+export class ContentDecoding extends Edition.Service<ContentDecoding, Service>()("@courier/core/ContentDecoding") {}

@@ -6,9 +6,9 @@
  *
  * @since 0.1.0
  */
-import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
+import * as Edition from "./internal/shared/edition-effect.js"
 
 /**
  * An opened file: its size, and its bytes as a stream that reads it from the start.
@@ -37,4 +37,4 @@ export interface Service {
  * @since 0.1.0
  * @category tags
  */
-export class Files extends Context.Tag("@courier/core/Files")<Files, Service>() {}
+export class Files extends Edition.Service<Files, Service>()("@courier/core/Files") {}

@@ -350,7 +350,7 @@ export const make = (
       pipelining: options.pipelining !== undefined && options.pipelining >= 2,
       multiplexer,
     })
-    return Transport.of({ send: dispatcher.send, fetch: dispatcher.fetch, pin: dispatcher.pin })
+    return { send: dispatcher.send, fetch: dispatcher.fetch, pin: dispatcher.pin }
   })
 
 /**

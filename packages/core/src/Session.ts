@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Client from "./Client.js"
 import * as Cookies from "./Cookies.js"
+import * as Edition from "./internal/shared/edition-effect.js"
 import type { Transport } from "./Transport.js"
 
 /**
@@ -28,7 +29,7 @@ export interface Service {
  * @since 0.1.0
  * @category tags
  */
-export class Session extends Context.Tag("@courier/core/Session")<Session, Service>() {}
+export class Session extends Edition.Service<Session, Service>()("@courier/core/Session") {}
 
 /**
  * A Client with a fresh cookie jar (or the one given), and the Session service to reach the jar.

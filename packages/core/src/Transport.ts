@@ -9,13 +9,13 @@
  *
  * @since 0.1.0
  */
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import type * as Scope from "effect/Scope"
 import * as Headers from "./Headers.js"
 import { MAX_BUFFERED_BODY_BYTES } from "./Http1.js"
 import { BodyTooLarge, type HttpError, type RequestInfo } from "./HttpError.js"
+import * as Edition from "./internal/shared/edition-effect.js"
 import type { Request } from "./Request.js"
 import * as Response from "./Response.js"
 import type { Origin, Url } from "./Url.js"
@@ -44,7 +44,7 @@ export interface Service {
  * @since 0.1.0
  * @category tags
  */
-export class Transport extends Context.Tag("@courier/core/Transport")<Transport, Service>() {}
+export class Transport extends Edition.Service<Transport, Service>()("@courier/core/Transport") {}
 
 /**
  * A Transport from `send` alone: `fetch` runs `send` in its own scope and reads the body into memory.

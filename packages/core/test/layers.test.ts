@@ -70,6 +70,20 @@ describe("core's internal layout", () => {
     expect(found).toEqual([])
   })
 
+  // The edition's Effect operations (shared/edition-effect.ts) run Effects: the machine may use the edition's
+  // plain data (shared/edition.ts) only.
+  it("the codec and the engine do not use the edition's Effect operations", () => {
+    const found: Array<string> = []
+    for (const [file, imports] of graph) {
+      const layer = layerOf(file)
+      if (layer !== 1 && layer !== 2) continue
+      for (const { target } of imports) {
+        if (path.basename(target).startsWith("edition-effect")) found.push(`${name(file)} -> ${name(target)}`)
+      }
+    }
+    expect(found).toEqual([])
+  })
+
   // A public module's implementation may name the module's types (`import type`, erased at run time), as in
   // Effect's own packages; every other pair of files that import each other is a circle.
   it("has no two-file import circles", () => {

@@ -18,6 +18,7 @@ import type { Connection as Multiplexed, Multiplexer } from "../../Multiplex.js"
 import type { Origin } from "../../Url.js"
 import * as Pool from "../engine/pool.js"
 import { deadlinesOf, type Timers } from "../engine/timers.js"
+import { callback } from "../shared/edition-effect.js"
 
 /** Waiting for a free connection took longer than the request's `acquire` deadline. */
 export class WaitTimeout extends Data.TaggedError("WaitTimeout")<{ readonly millis: number }> {}
@@ -116,7 +117,7 @@ export class Connections {
   acquire(origin: Origin, ask: Pool.Ask, restore: Restore): Effect.Effect<Pool.Lease, ConnectError | WaitTimeout> {
     return Effect.suspend(() => {
       let unused: Pool.Grant | undefined
-      const wait = Effect.async<Pool.Grant, WaitTimeout>((resume) => {
+      const wait = callback<Pool.Grant, WaitTimeout>((resume) => {
         const granted = (grant: Pool.Grant) => {
           unused = grant
           resume(Effect.succeed(grant))

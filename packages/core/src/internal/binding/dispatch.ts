@@ -23,6 +23,7 @@ import { type Prepared, prepare, type Via } from "../engine/prepare.js"
 import { type Route, refusal } from "../engine/proxy.js"
 import type { Phases } from "../engine/timers.js"
 import { Result } from "../shared/edition.js"
+import { callback } from "../shared/edition-effect.js"
 import { type Connections, WaitTimeout } from "./connections.js"
 import { phasesOf } from "./phases.js"
 import { pinned } from "./pinned.js"
@@ -151,7 +152,7 @@ export class Dispatcher {
     if (lease === undefined) return this.attempt(p, mode, connection, refusals)
     const mux = lease.conn.mux
     if (mux === undefined) return run(new Exchange(lease, p, this.engine, mode), retry)
-    return Effect.async((resume) => Effect.sync(this.shared(lease, mux, p, mode, refusals, resume)))
+    return callback((resume) => Effect.sync(this.shared(lease, mux, p, mode, refusals, resume)))
   }
 
   /**
@@ -169,7 +170,7 @@ export class Dispatcher {
     connection: "any" | "fresh",
     refusals = 0,
   ): Effect.Effect<Response, HttpError> {
-    return Effect.async<Response, HttpError>((resume) => {
+    return callback<Response, HttpError>((resume) => {
       const { connections, engine } = this
       const pool = connections.pool
       const pipelinable = this.options.pipelining && mode === "buffered" && this.mayPipeline(p)

@@ -9,13 +9,14 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import { Timers } from "../engine/timers.js"
+import { callback } from "../shared/edition-effect.js"
 
 /** Fires every timer that is due, then sleeps until the next one or until an earlier one is added. */
 const step = (timers: Timers, clock: Clock.Clock): Effect.Effect<void> =>
   Effect.suspend(() => {
     const now = timers.now()
     const { effects, next } = timers.takeDue(now)
-    const woken = Effect.async<void>((resume) => Effect.sync(timers.onWake(() => resume(Effect.void))))
+    const woken = callback<void>((resume) => Effect.sync(timers.onWake(() => resume(Effect.void))))
     const wait =
       next === Number.POSITIVE_INFINITY ? woken : Effect.raceFirst(clock.sleep(Duration.millis(next - now)), woken)
     return effects.length === 0 ? wait : Effect.andThen(Effect.all(effects, { discard: true }), wait)

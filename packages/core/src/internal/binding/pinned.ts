@@ -11,7 +11,7 @@ import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { ConnectError } from "../../Connector.js"
 import type { HttpError } from "../../HttpError.js"
-import { Transport, type Service as TransportService } from "../../Transport.js"
+import type { Service as TransportService } from "../../Transport.js"
 import type * as Url from "../../Url.js"
 import { type Engine, Exchange } from "../engine/exchange.js"
 import type { Ask, Lease } from "../engine/pool.js"
@@ -100,5 +100,5 @@ export const pinned = (pinning: Pinning): Effect.Effect<TransportService, never,
         held === undefined ? Effect.void : (pool.release(held, used > 0 ? "reuse" : "destroy") ?? Effect.void),
       ),
     )
-    return Transport.of({ send: fetch, fetch })
+    return { send: fetch, fetch }
   })

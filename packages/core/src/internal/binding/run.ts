@@ -9,6 +9,7 @@ import type { HttpError } from "../../HttpError.js"
 import type * as Response from "../../Response.js"
 import type { Closing, Exchange, Outcome } from "../engine/exchange.js"
 import type { Lease } from "../engine/pool.js"
+import { callback } from "../shared/edition-effect.js"
 import { pump } from "./upload.js"
 
 /** `then`, after closing the connection when it must be closed. */
@@ -19,7 +20,7 @@ export const afterClosing = <A, E>(closing: Closing, then: Effect.Effect<A, E>):
 export class Streamed {
   constructor(readonly exchange: Exchange) {}
 
-  readonly pull: Effect.Effect<ReadonlyArray<Uint8Array> | undefined, HttpError> = Effect.async((resume) => {
+  readonly pull: Effect.Effect<ReadonlyArray<Uint8Array> | undefined, HttpError> = callback((resume) => {
     const cancel = this.exchange.pull((pulled) => {
       switch (pulled._tag) {
         case "Chunks":
@@ -81,7 +82,7 @@ export const run = (
   const p = ex.prepared
   const body = p.body
   if (p.whole || body._tag === "Fixed") {
-    return Effect.async((resume) => {
+    return callback((resume) => {
       if (p.whole) ex.start((outcome) => resume(concluded(ex, outcome, retry)))
       else {
         ex.upload()
@@ -90,7 +91,7 @@ export const run = (
       return abandon(ex)
     })
   }
-  const receive = Effect.async<Response.Response, HttpError>((resume) => {
+  const receive = callback<Response.Response, HttpError>((resume) => {
     ex.receive((outcome) => resume(concluded(ex, outcome, retry)))
     return abandon(ex)
   })

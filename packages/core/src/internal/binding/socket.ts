@@ -5,6 +5,7 @@
  */
 import * as Effect from "effect/Effect"
 import type { Socket, SocketError } from "../../Connector.js"
+import { callback } from "../shared/edition-effect.js"
 
 /**
  * Sends bytes, then waits until the socket may take more (back-pressure for large bodies). A socket with
@@ -23,7 +24,7 @@ export const write = (socket: Socket, bytes: Uint8Array): Effect.Effect<void, So
     })
     return (
       now ??
-      Effect.async<void, SocketError>((resume) => {
+      callback<void, SocketError>((resume) => {
         later = resume
         return Effect.sync(cancel)
       })
@@ -32,7 +33,7 @@ export const write = (socket: Socket, bytes: Uint8Array): Effect.Effect<void, So
 
 /** The next chunk received, `undefined` once the peer has closed, or the failure. */
 export const read = (socket: Socket): Effect.Effect<Uint8Array | undefined, SocketError> =>
-  Effect.async<Uint8Array | undefined, SocketError>((resume) => {
+  callback<Uint8Array | undefined, SocketError>((resume) => {
     const stop = socket.listen(
       (bytes) => {
         resume(Effect.succeed(bytes))

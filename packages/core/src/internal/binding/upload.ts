@@ -10,6 +10,7 @@ import * as Stream from "effect/Stream"
 import { EncodeError } from "../../HttpError.js"
 import type { Exchange } from "../engine/exchange.js"
 import type { Next } from "../engine/sending.js"
+import { callback } from "../shared/edition-effect.js"
 
 /**
  * One offer to the exchange, as an Effect: true when it may take the next piece. An answer given at once
@@ -24,7 +25,7 @@ const offered = (offer: (next: Next) => () => void): Effect.Effect<boolean> =>
       else later(Effect.succeed(more))
     })
     if (now !== undefined) return Effect.succeed(now)
-    return Effect.async<boolean>((resume) => {
+    return callback<boolean>((resume) => {
       if (now !== undefined) return resume(Effect.succeed(now))
       later = resume
       return Effect.sync(cancel)

@@ -13,6 +13,7 @@ import type { HttpError } from "../../HttpError.js"
 import type * as Request from "../../Request.js"
 import * as Response from "../../Response.js"
 import { type DurationInput, Result } from "../shared/edition.js"
+import { callback } from "../shared/edition-effect.js"
 import { type Call, urlOf } from "./call.js"
 import { transform } from "./client.js"
 
@@ -60,7 +61,7 @@ export const limitConcurrency = <E, R>(self: With<E, R>, max: number): With<E | 
       })
     /** Takes a place (or waits for one, handed over by `release`); interrupted while waiting, it leaves the line. */
     const take = (key: string): Effect.Effect<void> =>
-      Effect.async<void>((resume) => {
+      callback<void>((resume) => {
         const state = origins.get(key) ?? { active: 0, waiting: [] }
         origins.set(key, state)
         if (state.active < limit) {
