@@ -10,10 +10,11 @@
 import * as Equal from "effect/Equal"
 import { dual } from "effect/Function"
 import * as Hash from "effect/Hash"
-import { format, type Inspectable, NodeInspectSymbol } from "effect/Inspectable"
+import { type Inspectable, NodeInspectSymbol } from "effect/Inspectable"
 import * as Option from "effect/Option"
 import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import * as grammar from "./internal/http1/grammar.js"
+import { cachedHash } from "./internal/shared/edition.js"
 import { isIterable } from "./internal/shared/guards.js"
 
 /**
@@ -82,13 +83,13 @@ const Proto = {
   [Hash.symbol](this: Headers): number {
     let h = Hash.hash("Headers")
     for (const [k, v] of this.entries) h = Hash.combine(Hash.combine(h)(Hash.string(k.toLowerCase())))(Hash.string(v))
-    return Hash.cached(this, h)
+    return cachedHash(this, h)
   },
   toJSON(this: Headers) {
     return this.entries.map(([k, v]) => [k, isSensitive(k) ? "<redacted>" : v])
   },
   toString(this: Headers) {
-    return format(this.toJSON())
+    return JSON.stringify(this.toJSON(), null, 2)
   },
   [NodeInspectSymbol](this: Headers) {
     return this.toJSON()

@@ -11,7 +11,7 @@
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
-import { format, type Inspectable, NodeInspectSymbol } from "effect/Inspectable"
+import { type Inspectable, NodeInspectSymbol } from "effect/Inspectable"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import { type Pipeable, pipeArguments } from "effect/Pipeable"
@@ -158,7 +158,7 @@ const Proto = {
     }
   },
   toString(this: Response) {
-    return format(this.toJSON())
+    return JSON.stringify(this.toJSON(), null, 2)
   },
   [NodeInspectSymbol](this: Response) {
     return this.toJSON()

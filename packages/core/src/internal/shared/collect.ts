@@ -13,15 +13,16 @@ export const collectBounded = <E, E2>(
   maxBytes: number,
   tooLarge: (received: number) => E2,
 ): Effect.Effect<Uint8Array, E | E2> =>
-  Effect.map(
-    Stream.runFoldEffect(stream, collected(), (acc, chunk) => {
+  Effect.suspend(() => {
+    const acc = collected()
+    const each = (chunk: Uint8Array): Effect.Effect<void, E2> => {
       acc.size += chunk.length
       if (acc.size > maxBytes) return Effect.fail(tooLarge(acc.size))
       acc.chunks.push(chunk)
-      return Effect.succeed(acc)
-    }),
-    (acc) => concatAll(acc.chunks),
-  )
+      return Effect.void
+    }
+    return Effect.map(Stream.runForEach(stream, each), () => concatAll(acc.chunks))
+  })
 
 /** The chunks of a body read so far, and their size. */
 interface Collected {

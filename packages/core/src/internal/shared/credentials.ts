@@ -3,8 +3,8 @@
  * (RFC 6750). Used by requests, clients, proxies and the auth flows.
  * @internal
  */
-import * as Encoding from "effect/Encoding"
 import * as Redacted from "effect/Redacted"
+import { encodeBase64 } from "./edition.js"
 
 /** A secret's value, whether it was given plain or `Redacted`. */
 export const secret = (s: string | Redacted.Redacted<string>): string =>
@@ -12,7 +12,7 @@ export const secret = (s: string | Redacted.Redacted<string>): string =>
 
 /** `Basic base64(user:password)`, the user and password as given (UTF-8, as RFC 7617's charset allows). */
 export const basicAuthorization = (username: string, password: string | Redacted.Redacted<string>): string =>
-  `Basic ${Encoding.encodeBase64(`${username}:${secret(password)}`)}`
+  `Basic ${encodeBase64(`${username}:${secret(password)}`)}`
 
 /** `Bearer token`. */
 export const bearerAuthorization = (token: string | Redacted.Redacted<string>): string => `Bearer ${secret(token)}`

@@ -4,7 +4,9 @@
  * type-checked against effect 4 by `pnpm probe:effect4`; the root tsconfig leaves it out.
  * @internal
  */
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
+import * as Base64 from "effect/encoding/Base64"
+import type * as Option from "effect/Option"
 import * as R from "effect/Result"
 import type * as Scope from "effect/Scope"
 
@@ -41,3 +43,12 @@ export const Result = {
     cases: { readonly onFailure: (e: E) => B; readonly onSuccess: (a: A) => C },
   ): B | C => (R.isFailure(self) ? cases.onFailure(self.failure) : cases.onSuccess(self.success)),
 } as const
+
+/** A duration given any way a `DurationInput` may be, or none when it is not one. */
+export const decodeDuration: (input: DurationInput) => Option.Option<Duration.Duration> = Duration.fromInput
+
+/** `hash`, kept on `self` for the next time where the edition can (Effect 3's `Hash.cached`). */
+export const cachedHash = (_self: object, hash: number): number => hash
+
+/** The text's UTF-8 bytes in base64. */
+export const encodeBase64: (text: string) => string = Base64.encode

@@ -4,8 +4,11 @@
  * (`pnpm probe:effect4` type-checks that swap), so every other module is written once, against these names.
  * @internal
  */
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
+import * as Encoding from "effect/Encoding"
+import * as Hash from "effect/Hash"
+import type * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 
 /** What a duration may be given as: `"5 seconds"`, a number of milliseconds, a Duration … */
@@ -41,3 +44,12 @@ export const Result = {
     cases: { readonly onFailure: (e: E) => B; readonly onSuccess: (a: A) => C },
   ): B | C => (Either.isLeft(self) ? cases.onFailure(self.left) : cases.onSuccess(self.right)),
 } as const
+
+/** A duration given any way a `DurationInput` may be, or none when it is not one. */
+export const decodeDuration: (input: DurationInput) => Option.Option<Duration.Duration> = Duration.decodeUnknown
+
+/** `hash`, kept on `self` for the next time where the edition can (Effect 3's `Hash.cached`). */
+export const cachedHash: (self: object, hash: number) => number = Hash.cached
+
+/** The text's UTF-8 bytes in base64. */
+export const encodeBase64: (text: string) => string = Encoding.encodeBase64

@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Body from "../../Body.js"
-import { Files } from "../../Files.js"
+import { Files, type Service as FilesService } from "../../Files.js"
 import * as Headers from "../../Headers.js"
 
 const utf8 = new TextEncoder()
@@ -44,7 +44,7 @@ interface Piece {
 
 const bytesPiece = (b: Uint8Array): Piece => ({ stream: Stream.succeed(b), length: b.length, replayable: true })
 
-const withFiles = <A>(f: (files: Files["Type"]) => Effect.Effect<A, string>): Effect.Effect<A, string> =>
+const withFiles = <A>(f: (files: FilesService) => Effect.Effect<A, string>): Effect.Effect<A, string> =>
   Effect.flatMap(Effect.serviceOption(Files), (files) =>
     Option.isNone(files)
       ? Effect.fail("file bodies need the Files service (NodeTransport.client provides it)")

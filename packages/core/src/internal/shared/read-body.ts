@@ -78,7 +78,13 @@ export const digestBody = (
     if (body._tag === "Stream" && body.replayable) {
       return Effect.map(
         Effect.mapError(
-          Stream.runFold(e.stream, hash.create(), (h, chunk) => h.update(chunk)),
+          Effect.suspend(() => {
+            const h = hash.create()
+            return Effect.as(
+              Stream.runForEach(e.stream, (chunk) => Effect.sync(() => h.update(chunk))),
+              h,
+            )
+          }),
           streamFailure(request),
         ),
         (h) => ({ digest: h.digest(), request: body === request.body ? request : copy(request, { body }) }),

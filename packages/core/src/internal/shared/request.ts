@@ -6,13 +6,13 @@
 import * as Duration from "effect/Duration"
 import * as Equal from "effect/Equal"
 import * as Hash from "effect/Hash"
-import { format, NodeInspectSymbol } from "effect/Inspectable"
+import { NodeInspectSymbol } from "effect/Inspectable"
 import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
 import type * as Body from "../../Body.js"
 import type { RequestInfo } from "../../HttpError.js"
 import type { Request } from "../../Request.js"
-import type { DurationInput } from "./edition.js"
+import { cachedHash, type DurationInput, decodeDuration } from "./edition.js"
 import { IDEMPOTENT_METHODS } from "./semantics.js"
 
 export const TypeId: unique symbol = Symbol.for("@courier/core/Request")
@@ -98,8 +98,8 @@ const jsonKeys = (o: object): Array<string> =>
 const durationEquals = (a: DurationInput | undefined, b: DurationInput | undefined): boolean => {
   if (a === b) return true
   if (a === undefined || b === undefined) return false
-  const da = Duration.decodeUnknown(a)
-  const db = Duration.decodeUnknown(b)
+  const da = decodeDuration(a)
+  const db = decodeDuration(b)
   return Option.isSome(da) && Option.isSome(db) && Duration.equals(da.value, db.value)
 }
 
@@ -241,7 +241,7 @@ const Proto = {
     )
   },
   [Hash.symbol](this: Request): number {
-    return Hash.cached(
+    return cachedHash(
       this,
       Hash.combine(Hash.combine(Hash.string(this.method))(Hash.string(this.url)))(Hash.hash(this.headers)),
     )
@@ -257,7 +257,7 @@ const Proto = {
     }
   },
   toString(this: Request) {
-    return format(this.toJSON())
+    return JSON.stringify(this.toJSON(), null, 2)
   },
   [NodeInspectSymbol](this: Request) {
     return this.toJSON()
