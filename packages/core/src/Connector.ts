@@ -12,7 +12,6 @@
  */
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
 import type { HttpError, RequestInfo } from "./HttpError.js"
 import { PullAdapter } from "./internal/binding/pull.js"
@@ -212,9 +211,9 @@ export class Connector extends Edition.Service<Connector, Service>()("@courier/c
  * @category constructors
  */
 export const fromPull = (socket: PullSocket): Effect.Effect<Socket, never, Scope.Scope> =>
-  Effect.flatMap(Effect.runtime<never>(), (runtime) => {
+  Effect.flatMap(Edition.runner, (run) => {
     const closed = () => new SocketError({ code: "EPIPE", reason: "socket is closed" })
-    const adapter = new PullAdapter(socket, Runtime.runCallback(runtime), closed)
+    const adapter = new PullAdapter(socket, run, closed)
     return Effect.as(
       Effect.addFinalizer(() => adapter.destroy),
       adapter,

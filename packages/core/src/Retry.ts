@@ -9,10 +9,10 @@
  *
  * @since 0.1.0
  */
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Schedule from "effect/Schedule"
 import { parseHttpDate } from "./internal/http1/grammar.js"
-import type { DurationInput } from "./internal/shared/edition.js"
+import { type DurationInput, toDuration } from "./internal/shared/edition.js"
 import { TRANSIENT_STATUSES as transientStatuses } from "./internal/shared/semantics.js"
 
 /**
@@ -65,7 +65,7 @@ export const make = (options: {
     ) as Schedule.Schedule<unknown, unknown>),
   methods: options.methods ?? "idempotent",
   statuses: options.statuses ?? TRANSIENT_STATUSES,
-  retryAfterCap: Duration.decode(options.retryAfterCap ?? "30 seconds"),
+  retryAfterCap: toDuration(options.retryAfterCap ?? "30 seconds"),
 })
 
 /**

@@ -5,10 +5,8 @@
  * their deadline. The pool itself (pool.ts) runs no Effect.
  * @internal
  */
-import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
@@ -18,7 +16,7 @@ import type { Connection as Multiplexed, Multiplexer } from "../../Multiplex.js"
 import type { Origin } from "../../Url.js"
 import * as Pool from "../engine/pool.js"
 import { deadlinesOf, type Timers } from "../engine/timers.js"
-import { callback } from "../shared/edition-effect.js"
+import { callback, failureOf, forkScope, inScope, timeoutFail } from "../shared/edition-effect.js"
 
 /** Waiting for a free connection took longer than the request's `acquire` deadline. */
 export class WaitTimeout extends Data.TaggedError("WaitTimeout")<{ readonly millis: number }> {}
@@ -64,10 +62,11 @@ export class Connections {
           )
     const millis = ask.connect.timeoutMillis
     if (millis === undefined || millis === Number.POSITIVE_INFINITY) return opening
-    return Effect.timeoutFail(opening, {
-      duration: millis,
-      onTimeout: () => new ConnectError({ code: "ETIMEDOUT", reason: `no connection in ${millis} ms`, timeout: true }),
-    })
+    return timeoutFail(
+      opening,
+      millis,
+      () => new ConnectError({ code: "ETIMEDOUT", reason: `no connection in ${millis} ms`, timeout: true }),
+    )
   }
 
   /**
@@ -77,18 +76,18 @@ export class Connections {
    */
   open(origin: Origin, ask: Pool.Ask, restore: Restore): Effect.Effect<Pool.Lease | undefined, ConnectError> {
     return Effect.uninterruptibleMask((mask) =>
-      Effect.flatMap(Scope.fork(this.scope, ExecutionStrategy.sequential), (connScope) => {
+      Effect.flatMap(forkScope(this.scope), (connScope) => {
         let conn: Pool.Conn | undefined
         const changed = () => {
           if (conn !== undefined) this.pool.changed(conn)
         }
-        return mask(restore(Scope.extend(this.dial(origin, ask, changed), connScope))).pipe(
+        return mask(restore(inScope(this.dial(origin, ask, changed), connScope))).pipe(
           Effect.onExit((exit) =>
             Exit.isSuccess(exit)
               ? Effect.void
               : Effect.andThen(
                   Scope.close(connScope, Exit.void),
-                  Effect.sync(() => this.pool.freeSlot(origin, Option.getOrUndefined(Cause.failureOption(exit.cause)))),
+                  Effect.sync(() => this.pool.freeSlot(origin, Option.getOrUndefined(failureOf(exit.cause)))),
                 ),
           ),
           Effect.map(([socket, mux]) => {

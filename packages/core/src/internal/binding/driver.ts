@@ -4,29 +4,28 @@
  * the earliest timer, or until an earlier one is added. TestClock drives it like any other sleep.
  * @internal
  */
-import type * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import { Timers } from "../engine/timers.js"
-import { callback } from "../shared/edition-effect.js"
+import { callback, nowMillis } from "../shared/edition-effect.js"
 
 /** Fires every timer that is due, then sleeps until the next one or until an earlier one is added. */
-const step = (timers: Timers, clock: Clock.Clock): Effect.Effect<void> =>
+const step = (timers: Timers): Effect.Effect<void> =>
   Effect.suspend(() => {
     const now = timers.now()
     const { effects, next } = timers.takeDue(now)
     const woken = callback<void>((resume) => Effect.sync(timers.onWake(() => resume(Effect.void))))
     const wait =
-      next === Number.POSITIVE_INFINITY ? woken : Effect.raceFirst(clock.sleep(Duration.millis(next - now)), woken)
+      next === Number.POSITIVE_INFINITY ? woken : Effect.raceFirst(Effect.sleep(Duration.millis(next - now)), woken)
     return effects.length === 0 ? wait : Effect.andThen(Effect.all(effects, { discard: true }), wait)
   })
 
-/** Runs the heap's timers on `clock` until interrupted (the transport's scope closes). */
-export const drive = (timers: Timers, clock: Clock.Clock): Effect.Effect<never> => Effect.forever(step(timers, clock))
+/** Runs the heap's timers on the fiber's Clock until interrupted (the transport's scope closes). */
+export const drive = (timers: Timers): Effect.Effect<never> => Effect.forever(step(timers))
 
 /** A timer heap on the current Clock, its driver forked in the current scope. */
-export const timers: Effect.Effect<Timers, never, Scope.Scope> = Effect.flatMap(Effect.clock, (clock) => {
-  const heap = new Timers(() => clock.unsafeCurrentTimeMillis())
-  return Effect.as(Effect.forkScoped(drive(heap, clock)), heap)
+export const timers: Effect.Effect<Timers, never, Scope.Scope> = Effect.clockWith((clock) => {
+  const heap = new Timers(() => nowMillis(clock))
+  return Effect.as(Effect.forkScoped(drive(heap)), heap)
 })

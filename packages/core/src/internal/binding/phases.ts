@@ -10,7 +10,7 @@ import type { DurationInput } from "../shared/edition.js"
 
 /** A duration in milliseconds, or `otherwise` when there is none. */
 export const millisOf = (d: DurationInput | undefined, otherwise: number): number =>
-  d === undefined ? otherwise : Duration.toMillis(Duration.decode(d))
+  d === undefined ? otherwise : Duration.toMillis(d)
 
 /** Each phase's deadline: the one `t` sets, else the default; `defaults` itself when `t` sets none. */
 export const phasesOf = (t: Omit<Timeouts, "total"> | undefined, defaults: Phases): Phases => {

@@ -17,6 +17,7 @@ import { type Engine, Exchange } from "../engine/exchange.js"
 import type { Ask, Lease } from "../engine/pool.js"
 import type { Prepared } from "../engine/prepare.js"
 import { Result } from "../shared/edition.js"
+import { makeSemaphore } from "../shared/edition-effect.js"
 import type { Connections, WaitTimeout } from "./connections.js"
 import { run } from "./run.js"
 
@@ -40,7 +41,7 @@ export const pinned = (pinning: Pinning): Effect.Effect<TransportService, never,
   Effect.gen(function* () {
     const { connections, origin } = pinning
     const pool = connections.pool
-    const turn = yield* Effect.makeSemaphore(1)
+    const turn = yield* makeSemaphore(1)
     let held: Lease | undefined
     let used = 0
     /** The origin speaks a multiplexed protocol: nothing to pin. */

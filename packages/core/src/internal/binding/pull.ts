@@ -5,9 +5,9 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import type * as Exit from "effect/Exit"
-import type * as Runtime from "effect/Runtime"
+import * as Option from "effect/Option"
 import type { PullSocket, Socket, SocketError } from "../../Connector.js"
+import { failureOf, type Run } from "../shared/edition-effect.js"
 
 /** What ended the received stream: the peer's close, or a failure. */
 type Ending = { readonly _tag: "Closed" } | { readonly _tag: "Failed"; readonly error: SocketError }
@@ -17,11 +17,6 @@ interface Listener {
   readonly onError: (error: SocketError) => void
 }
 
-type Run = <A, E>(
-  effect: Effect.Effect<A, E>,
-  options: { readonly onExit: (exit: Exit.Exit<A, E>) => void },
-) => Runtime.Cancel<A, E>
-
 const noop = (): void => undefined
 
 export class PullAdapter implements Socket {
@@ -29,9 +24,9 @@ export class PullAdapter implements Socket {
   private readonly received: Array<Uint8Array> = []
   private ending: Ending | undefined
   private listener: Listener | undefined
-  private reading: Runtime.Cancel<Uint8Array | undefined, SocketError> | undefined
+  private reading: (() => void) | undefined
   private readonly unsent: Array<Uint8Array> = []
-  private writing: Runtime.Cancel<void, SocketError> | undefined
+  private writing: (() => void) | undefined
   private writeFailure: SocketError | undefined
   private readonly writable: Array<(failure: SocketError | undefined) => void> = []
   private destroyed = false
@@ -74,8 +69,11 @@ export class PullAdapter implements Socket {
         if (exit._tag === "Success") {
           if (exit.value === undefined) this.ending = { _tag: "Closed" }
           else this.received.push(exit.value)
-        } else if (exit.cause._tag === "Fail") this.ending = { _tag: "Failed", error: exit.cause.error }
-        else if (!this.destroyed) this.ending = { _tag: "Closed" }
+        } else {
+          const error = Option.getOrUndefined(failureOf(exit.cause))
+          if (error !== undefined) this.ending = { _tag: "Failed", error }
+          else if (!this.destroyed) this.ending = { _tag: "Closed" }
+        }
         this.deliver()
       },
     })
@@ -92,7 +90,7 @@ export class PullAdapter implements Socket {
       onExit: (exit) => {
         this.writing = undefined
         if (exit._tag === "Failure") {
-          this.writeFailure = exit.cause._tag === "Fail" ? exit.cause.error : this.closed()
+          this.writeFailure = Option.getOrUndefined(failureOf(exit.cause)) ?? this.closed()
           this.unsent.length = 0
         }
         this.flush()

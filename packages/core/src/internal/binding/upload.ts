@@ -10,7 +10,7 @@ import * as Stream from "effect/Stream"
 import { EncodeError } from "../../HttpError.js"
 import type { Exchange } from "../engine/exchange.js"
 import type { Next } from "../engine/sending.js"
-import { callback } from "../shared/edition-effect.js"
+import * as Edition from "../shared/edition-effect.js"
 
 /**
  * One offer to the exchange, as an Effect: true when it may take the next piece. An answer given at once
@@ -25,7 +25,7 @@ const offered = (offer: (next: Next) => () => void): Effect.Effect<boolean> =>
       else later(Effect.succeed(more))
     })
     if (now !== undefined) return Effect.succeed(now)
-    return callback<boolean>((resume) => {
+    return Edition.callback<boolean>((resume) => {
       if (now !== undefined) return resume(Effect.succeed(now))
       later = resume
       return Effect.sync(cancel)
@@ -43,7 +43,7 @@ export const pump = (ex: Exchange, stream: Stream.Stream<Uint8Array, unknown>): 
       )
     return Stream.runForEachWhile(stream, each).pipe(
       Effect.andThen(Effect.suspend(() => (wanted ? Effect.asVoid(offered((next) => ex.endBody(next))) : Effect.void))),
-      Effect.catchAll((e) =>
+      Edition.catch((e) =>
         Effect.sync(() => ex.failBody(new EncodeError({ request: ex.prepared.info, reason: String(e) }))),
       ),
     )

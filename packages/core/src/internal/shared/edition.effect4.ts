@@ -44,6 +44,9 @@ export const Result = {
   ): B | C => (R.isFailure(self) ? cases.onFailure(self.failure) : cases.onSuccess(self.success)),
 } as const
 
+/** A duration given any way a `DurationInput` may be; the caller knows it is a valid one. */
+export const toDuration: (input: DurationInput) => Duration.Duration = Duration.fromInputUnsafe
+
 /** A duration given any way a `DurationInput` may be, or none when it is not one. */
 export const decodeDuration: (input: DurationInput) => Option.Option<Duration.Duration> = Duration.fromInput
 

@@ -45,6 +45,9 @@ export const Result = {
   ): B | C => (Either.isLeft(self) ? cases.onFailure(self.left) : cases.onSuccess(self.right)),
 } as const
 
+/** A duration given any way a `DurationInput` may be; the caller knows it is a valid one. */
+export const toDuration: (input: DurationInput) => Duration.Duration = Duration.decode
+
 /** A duration given any way a `DurationInput` may be, or none when it is not one. */
 export const decodeDuration: (input: DurationInput) => Option.Option<Duration.Duration> = Duration.decodeUnknown
 
