@@ -19,6 +19,7 @@ import * as Response from "../../Response.js"
 import * as Url from "../../Url.js"
 import { concatAll } from "../shared/bytes.js"
 import { Result } from "../shared/edition.js"
+import { catchCause, forkDetach } from "../shared/edition-effect.js"
 import { SAFE_METHODS } from "../shared/semantics.js"
 import {
   answersNotModified,
@@ -71,11 +72,11 @@ const marked = (response: Response.Response, params: string): Response.Response 
 
 /** The store's entries for `key`, or none when the store fails: the request then goes to the origin. */
 const read = (store: Cache.Store, key: string): Effect.Effect<ReadonlyArray<Cache.Entry>> =>
-  Effect.catchAllCause(store.get(key), () => Effect.succeed([]))
+  catchCause(store.get(key), () => Effect.succeed([]))
 
 /** Replaces `key`'s entries (deletes the key when none are left); a failing store only loses the write. */
 const write = (store: Cache.Store, key: string, entries: ReadonlyArray<Cache.Entry>): Effect.Effect<void> =>
-  Effect.catchAllCause(entries.length === 0 ? store.delete(key) : store.set(key, entries), () => Effect.void)
+  catchCause(entries.length === 0 ? store.delete(key) : store.set(key, entries), () => Effect.void)
 
 /** Puts `by` (when given) as the newest variant of `key`, in place of the variant `entry` is. */
 const replaceVariant = (
@@ -172,7 +173,9 @@ const teed = (
       else parts.push(chunk)
     }),
   )
-  const stored = Stream.execute(Effect.suspend(() => (parts === undefined ? Effect.void : onEnd(concatAll(parts)))))
+  const stored = Stream.drain(
+    Stream.fromEffect(Effect.suspend(() => (parts === undefined ? Effect.void : onEnd(concatAll(parts))))),
+  )
   return Response.withBody(response, { stream: Stream.concat(source, stored) })
 }
 
@@ -301,9 +304,9 @@ const inBackground = <E, R, S>(
       settle(link, request, requestCc, key, entry, response, times),
     )
     return Effect.asVoid(
-      Effect.forkDaemon(
+      forkDetach(
         run.pipe(
-          Effect.catchAllCause(() => Effect.void),
+          catchCause(() => Effect.void),
           Effect.ensuring(Effect.sync(() => link.revalidating.delete(key))),
         ),
       ),

@@ -23,6 +23,7 @@ import type { Service as TransportService } from "../../Transport.js"
 import * as Url from "../../Url.js"
 import { millisOf } from "../binding/phases.js"
 import { Result } from "../shared/edition.js"
+import { timeoutFail } from "../shared/edition-effect.js"
 import { resolve as resolveBody } from "../shared/multipart.js"
 import { copy as copyRequest } from "../shared/request.js"
 import { withDownloadProgress, withUploadProgress } from "./progress.js"
@@ -161,10 +162,7 @@ const withinTotal = <A, E, R>(
   const total = request.timeouts.total
   if (total === undefined) return effect
   const ms = millisOf(total, Number.POSITIVE_INFINITY)
-  return Effect.timeoutFail(effect, {
-    duration: ms,
-    onTimeout: () => new Timeout({ request: Request.info(request), phase: "total", millis: ms }),
-  })
+  return timeoutFail(effect, ms, () => new Timeout({ request: Request.info(request), phase: "total", millis: ms }))
 }
 
 /**

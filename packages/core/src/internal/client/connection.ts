@@ -15,7 +15,6 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
 import type { ConnectionResponse } from "../../Connection.js"
@@ -39,6 +38,7 @@ import { read as socketRead, write as socketWrite } from "../binding/socket.js"
 import { fromFailure, ioError } from "../engine/failures.js"
 import { concat, encodeLatin1 } from "../shared/bytes.js"
 import type { CloseableScope } from "../shared/edition.js"
+import { forkScope, inScope, timeoutFail } from "../shared/edition-effect.js"
 import { redactUrl } from "../shared/request.js"
 
 /** Where the connection is in its exchange. */
@@ -92,7 +92,7 @@ export class HttpConnection {
     const request = this.current
     return millis === Number.POSITIVE_INFINITY
       ? effect
-      : Effect.timeoutFail(effect, { duration: millis, onTimeout: () => new Timeout({ request, phase, millis }) })
+      : timeoutFail(effect, millis, () => new Timeout({ request, phase, millis }))
   }
 
   log(what: string, text: string): Effect.Effect<void> {
@@ -110,8 +110,8 @@ export class HttpConnection {
   readonly connect: Effect.Effect<void, HttpError> = Effect.suspend(() => {
     if (this.socket !== undefined) return Effect.void
     const origin = this.url.origin
-    const opening = Effect.flatMap(Scope.fork(this.scope, ExecutionStrategy.sequential), (child) =>
-      Scope.extend(this.connector.connect(origin, {}), child).pipe(
+    const opening = Effect.flatMap(forkScope(this.scope), (child) =>
+      inScope(this.connector.connect(origin, {}), child).pipe(
         Effect.tap((s) => {
           this.socket = s
           this.socketScope = child

@@ -79,7 +79,7 @@ export const paginate = <E, R, A, E2, R2>(
           return Effect.map(Effect.isEffect(next) ? next : Effect.succeed(next), (following) =>
             Option.some([
               Chunk.fromIterable(found),
-              { request: Option.fromNullable(following), fetched: state.fetched + 1 },
+              { request: following == null ? Option.none() : Option.some(following), fetched: state.fetched + 1 },
             ] as const),
           )
         }),

@@ -21,6 +21,7 @@ import { type Policy, parseRetryAfter } from "../../Retry.js"
 import { currentAttempt } from "../../Transport.js"
 import * as Url from "../../Url.js"
 import { Result } from "../shared/edition.js"
+import { result } from "../shared/edition-effect.js"
 import { copy, isIdempotent } from "../shared/request.js"
 
 /** Whether a body can be sent a second time: any but a stream not marked replayable. */
@@ -47,7 +48,7 @@ export const retrying = <E, R>(
   if ((policy.methods === "idempotent" && !isIdempotent(request)) || !replayable(request.body)) return attempt
   const cap = Duration.toMillis(policy.retryAfterCap)
   const loop = (state: unknown, n: number): Effect.Effect<Response.Response, E, R> =>
-    Effect.flatMap(Effect.either(n === 1 ? attempt : Effect.locally(attempt, currentAttempt, n)), (result) => {
+    Effect.flatMap(result(n === 1 ? attempt : Effect.locally(attempt, currentAttempt, n)), (result) => {
       let retry: boolean
       if (Result.isFailure(result)) {
         const error = Result.failure(result)

@@ -8,7 +8,6 @@
  * header when propagation is on.
  * @internal
  */
-import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
@@ -33,6 +32,7 @@ export const isTracing = (tracer: Tracer.Tracer): boolean => tracer !== builtInT
 import * as Request from "../../Request.js"
 import type * as Response from "../../Response.js"
 import type * as Url from "../../Url.js"
+import { failureOf } from "../shared/edition-effect.js"
 import { redactUrl } from "../shared/request.js"
 import type { Call } from "./call.js"
 
@@ -101,7 +101,7 @@ const measured = <E, R>(
             "network.protocol.version": exit.value.version.slice("HTTP/".length),
           }
         : {
-            "error.type": Cause.failureOption(exit.cause).pipe(
+            "error.type": failureOf(exit.cause).pipe(
               Option.map(errorType),
               Option.getOrElse(() => "interrupted"),
             ),

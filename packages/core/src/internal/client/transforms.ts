@@ -19,6 +19,7 @@ import type { Policy } from "../../Retry.js"
 import * as Url from "../../Url.js"
 import { millisOf } from "../binding/phases.js"
 import { Result } from "../shared/edition.js"
+import { catch as catchFailure, timeoutFail } from "../shared/edition-effect.js"
 import { copy as copyRequest, redactUrl } from "../shared/request.js"
 import { type Call, hasOwnCredentials, urlOf } from "./call.js"
 import { transform } from "./client.js"
@@ -78,7 +79,7 @@ export const tapError = <E, R, E2, R2>(
 export const catchAll = <E, R, E2, R2>(
   self: With<E, R>,
   f: (error: E | HttpError) => Effect.Effect<Response.Response, E2, R2>,
-): With<E2, R | R2> => transform(self, (next) => (request, call) => Effect.catchAll(next(request, call), f))
+): With<E2, R | R2> => transform(self, (next) => (request, call) => catchFailure(next(request, call), f))
 
 export const catchIf = <E, R, EB extends E | HttpError, E2, R2>(
   self: With<E, R>,
@@ -149,10 +150,11 @@ export const withTimeouts = <E, R>(self: With<E, R>, timeouts: Request.Timeouts)
     const merged = copyRequest(request, { timeouts: { ...timeouts, ...own } })
     // A total deadline of the request's own is applied where the call starts; this one covers what is below.
     if (ms === undefined || own.total !== undefined) return next(merged, call)
-    return Effect.timeoutFail(next(merged, call), {
-      duration: ms,
-      onTimeout: () => new Timeout({ request: Request.info(merged), phase: "total", millis: ms }),
-    })
+    return timeoutFail(
+      next(merged, call),
+      ms,
+      () => new Timeout({ request: Request.info(merged), phase: "total", millis: ms }),
+    )
   })
 }
 

@@ -13,7 +13,7 @@ import type * as Exit from "effect/Exit"
 import type * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as Scope from "effect/Scope"
-import type { CloseableScope } from "./edition.js"
+import type { CloseableScope, Result } from "./edition.js"
 
 /** An Effect that a callback resumes: Effect 3's `Effect.async`, Effect 4's `Effect.callback`. */
 export const callback: <A, E = never, R = never>(
@@ -76,3 +76,22 @@ export const timeoutFail = <A, E, R, E2>(
   millis: number,
   onTimeout: () => E2,
 ): Effect.Effect<A, E | E2, R> => Effect.timeoutFail(effect, { duration: millis, onTimeout })
+
+/** Recovers from any cause, defects and interruptions included (Effect 3's `catchAllCause`). */
+export const catchCause: {
+  <E, A2, E2, R2>(
+    f: (cause: Cause.Cause<E>) => Effect.Effect<A2, E2, R2>,
+  ): <A, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A | A2, E2, R | R2>
+  <A, E, R, A2, E2, R2>(
+    self: Effect.Effect<A, E, R>,
+    f: (cause: Cause.Cause<E>) => Effect.Effect<A2, E2, R2>,
+  ): Effect.Effect<A | A2, E2, R | R2>
+} = Effect.catchAllCause
+
+/** Runs `effect` in a fiber of its own, outside any parent (Effect 3's `forkDaemon`, Effect 4's `forkDetach`). */
+export const forkDetach = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<unknown, never, R> =>
+  Effect.forkDaemon(effect)
+
+/** How `effect` ended, as a value (Effect 3's `Effect.either`, Effect 4's `Effect.result`). */
+export const result = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<Result<A, E>, never, R> =>
+  Effect.either(effect)
