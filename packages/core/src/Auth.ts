@@ -5,7 +5,6 @@
  *
  * @since 0.3.0
  */
-import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
@@ -13,6 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
 import type { DurationInput } from "./internal/shared/edition.js"
+import * as Edition from "./internal/shared/edition-effect.js"
 
 /**
  * A token and how long it is good for, as a token endpoint returns it (OAuth 2's `expires_in`).
@@ -104,7 +104,7 @@ export const tokenProvider = <E, R>(
           return Effect.flatten(
             Effect.tap(fetched, (exit) => {
               inflight = undefined
-              const interrupted = Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
+              const interrupted = Exit.isFailure(exit) && Edition.interruptedOnly(exit.cause)
               return Deferred.succeed(shared, interrupted ? undefined : exit)
             }),
           )

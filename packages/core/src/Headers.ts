@@ -180,7 +180,7 @@ export const get: {
   for (const [k, v] of self.entries) {
     if (same(k, lower)) found = found === undefined ? v : `${found}, ${v}`
   }
-  return Option.fromNullable(found)
+  return found === undefined ? Option.none() : Option.some(found)
 })
 
 /**

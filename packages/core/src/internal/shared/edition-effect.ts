@@ -50,6 +50,9 @@ export const runner: Effect.Effect<Run> = Effect.map(Effect.runtime<never>(), (r
   }
 })
 
+/** Whether a cause is interruptions only: no failure, no defect. */
+export const interruptedOnly: <E>(cause: Cause.Cause<E>) => boolean = Cause.isInterruptedOnly
+
 /** The error a failed Effect failed with, if any (none for a defect or an interruption). */
 export const failureOf: <E>(cause: Cause.Cause<E>) => Option.Option<E> = Cause.failureOption
 
