@@ -174,7 +174,8 @@ export class Exchange {
     const sending = new Sending(this.host(), this.prepared.body, this.prepared.expect)
     this.enter(sending, "from the next wait")
     this.listen()
-    sending.begin()
+    // Bytes the socket already held may have answered (or failed) the request: then nothing is written.
+    if (this.state === sending) sending.begin()
   }
 
   /** Offers a request body stream's next piece; `next` says whether to go on. Returns a canceller. */

@@ -58,6 +58,8 @@ export class Sending {
   private cancelWrite: (() => void) | undefined
   /** The next piece of a body in memory, by offset, or ALL_WRITTEN once its last piece went out. */
   private at = 0
+  /** The exchange left this state: nothing more is written, whoever offers is told to stop. */
+  private stopped = false
 
   constructor(
     private readonly host: Host,
@@ -120,6 +122,7 @@ export class Sending {
 
   /** The exchange leaves this state (answered, failed, or given up): nothing more is written. */
   stop(): void {
+    this.stopped = true
     if (this.continueTimer !== undefined) this.host.timers.cancel(this.continueTimer)
     this.cancelWrite?.()
     this.cancelWrite = undefined
@@ -141,7 +144,8 @@ export class Sending {
   }
 
   private put(bytes: Uint8Array, last: boolean, next: Next): void {
-    if (this.held) this.parked = { bytes, last, next }
+    if (this.stopped) next(false)
+    else if (this.held) this.parked = { bytes, last, next }
     else this.write(bytes, last, next)
   }
 
