@@ -20,6 +20,23 @@ const layerOf = (f: string): number | undefined => {
   return i === -1 ? undefined : i
 }
 
+/** What the codec and the engine import that `offending` names (undefined: allowed), as `file -> import`. */
+const machineImports = <I>(
+  imports: ReadonlyMap<string, ReadonlyArray<I>>,
+  offending: (i: I) => string | undefined,
+): Array<string> => {
+  const found: Array<string> = []
+  for (const [file, list] of imports) {
+    const layer = layerOf(file)
+    if (layer !== 1 && layer !== 2) continue
+    for (const i of list) {
+      const what = offending(i)
+      if (what !== undefined) found.push(`${name(file)} -> ${what}`)
+    }
+  }
+  return found
+}
+
 describe("core's internal layout", () => {
   it("has each layer in its folder, with files in each, and no file outside them", () => {
     for (const layer of LAYERS) expect(files(path.join(internal, layer)).length).toBeGreaterThan(0)
@@ -57,31 +74,16 @@ describe("core's internal layout", () => {
 
   // The machine runs on callbacks, so that any Effect runtime can drive it (issue 24): of Effect it names
   // types only; a result it returns as plain data is the edition module's `Result` (shared/edition.ts), and
-  // every Effect it builds is the binding's to run.
-  it("the codec and the engine run no Effect: they import only Effect's types", () => {
-    const found: Array<string> = []
-    for (const [file, imports] of withPackages) {
-      const layer = layerOf(file)
-      if (layer !== 1 && layer !== 2) continue
-      for (const { specifier, typeOnly } of imports) {
-        if (specifier.startsWith("effect") && !typeOnly) found.push(`${name(file)} -> ${specifier}`)
-      }
-    }
-    expect(found).toEqual([])
-  })
-
-  // The edition's Effect operations (shared/edition-effect.ts) run Effects: the machine may use the edition's
-  // plain data (shared/edition.ts) only.
-  it("the codec and the engine do not use the edition's Effect operations", () => {
-    const found: Array<string> = []
-    for (const [file, imports] of graph) {
-      const layer = layerOf(file)
-      if (layer !== 1 && layer !== 2) continue
-      for (const { target } of imports) {
-        if (path.basename(target).startsWith("edition-effect")) found.push(`${name(file)} -> ${name(target)}`)
-      }
-    }
-    expect(found).toEqual([])
+  // every Effect it builds is the binding's to run. The edition's Effect operations (shared/edition-effect.ts)
+  // run Effects, so the machine may not use them either.
+  it("the codec and the engine run no Effect: they import only Effect's types and the edition's plain data", () => {
+    const runtime = machineImports(withPackages, ({ specifier, typeOnly }) =>
+      specifier.startsWith("effect") && !typeOnly ? specifier : undefined,
+    )
+    const operations = machineImports(graph, ({ target }) =>
+      path.basename(target).startsWith("edition-effect") ? name(target) : undefined,
+    )
+    expect([...runtime, ...operations]).toEqual([])
   })
 
   // A public module's implementation may name the module's types (`import type`, erased at run time), as in

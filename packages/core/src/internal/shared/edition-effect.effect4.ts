@@ -8,11 +8,11 @@ import * as Cause from "effect/Cause"
 import type * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import type * as Exit from "effect/Exit"
 import type * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Semaphore from "effect/Semaphore"
 import type { CloseableScope, Result } from "./edition.js"
+import type { CatchCause, Run } from "./edition-types.js"
 
 /** An Effect that a callback resumes: Effect 3's `Effect.async`, Effect 4's `Effect.callback`. */
 export const callback = <A, E = never, R = never>(
@@ -31,11 +31,7 @@ export const makeSemaphore: (permits: number) => Effect.Effect<Semaphore.Semapho
 /** The clock's time in milliseconds, read now (not as an Effect). */
 export const nowMillis = (clock: Clock.Clock): number => clock.currentTimeMillisUnsafe()
 
-/** Runs an Effect in the background, telling `onExit` how it ended; the function returned interrupts it. */
-export type Run = <A, E>(
-  effect: Effect.Effect<A, E>,
-  options: { readonly onExit: (exit: Exit.Exit<A, E>) => void },
-) => () => void
+export type { Run } from "./edition-types.js"
 
 /** A `Run` on the runtime (Effect 4: the context) of the fiber that asks for it. */
 export const runner: Effect.Effect<Run> = Effect.map(Effect.context<never>(), (context) => {
@@ -77,15 +73,7 @@ export const timeoutFail = <A, E, R, E2>(
   Effect.timeoutOrElse(effect, { duration: millis, orElse: () => Effect.fail(onTimeout()) })
 
 /** Recovers from any cause, defects and interruptions included (Effect 3's `catchAllCause`). */
-export const catchCause: {
-  <E, A2, E2, R2>(
-    f: (cause: Cause.Cause<E>) => Effect.Effect<A2, E2, R2>,
-  ): <A, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A | A2, E2, R | R2>
-  <A, E, R, A2, E2, R2>(
-    self: Effect.Effect<A, E, R>,
-    f: (cause: Cause.Cause<E>) => Effect.Effect<A2, E2, R2>,
-  ): Effect.Effect<A | A2, E2, R | R2>
-} = Effect.catchCause
+export const catchCause: CatchCause = Effect.catchCause
 
 /** Runs `effect` in a fiber of its own, outside any parent (Effect 3's `forkDaemon`, Effect 4's `forkDetach`). */
 export const forkDetach = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<unknown, never, R> =>

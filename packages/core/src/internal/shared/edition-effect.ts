@@ -9,11 +9,11 @@ import type * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
-import type * as Exit from "effect/Exit"
 import type * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as Scope from "effect/Scope"
 import type { CloseableScope, Result } from "./edition.js"
+import type { CatchCause, Run } from "./edition-types.js"
 
 /** An Effect that a callback resumes: Effect 3's `Effect.async`, Effect 4's `Effect.callback`. */
 export const callback: <A, E = never, R = never>(
@@ -35,11 +35,7 @@ export const makeSemaphore: (permits: number) => Effect.Effect<Effect.Semaphore>
 /** The clock's time in milliseconds, read now (not as an Effect). */
 export const nowMillis = (clock: Clock.Clock): number => clock.unsafeCurrentTimeMillis()
 
-/** Runs an Effect in the background, telling `onExit` how it ended; the function returned interrupts it. */
-export type Run = <A, E>(
-  effect: Effect.Effect<A, E>,
-  options: { readonly onExit: (exit: Exit.Exit<A, E>) => void },
-) => () => void
+export type { Run } from "./edition-types.js"
 
 /** A `Run` on the runtime (Effect 4: the context) of the fiber that asks for it. */
 export const runner: Effect.Effect<Run> = Effect.map(Effect.runtime<never>(), (runtime) => {
@@ -81,15 +77,7 @@ export const timeoutFail = <A, E, R, E2>(
 ): Effect.Effect<A, E | E2, R> => Effect.timeoutFail(effect, { duration: millis, onTimeout })
 
 /** Recovers from any cause, defects and interruptions included (Effect 3's `catchAllCause`). */
-export const catchCause: {
-  <E, A2, E2, R2>(
-    f: (cause: Cause.Cause<E>) => Effect.Effect<A2, E2, R2>,
-  ): <A, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A | A2, E2, R | R2>
-  <A, E, R, A2, E2, R2>(
-    self: Effect.Effect<A, E, R>,
-    f: (cause: Cause.Cause<E>) => Effect.Effect<A2, E2, R2>,
-  ): Effect.Effect<A | A2, E2, R | R2>
-} = Effect.catchAllCause
+export const catchCause: CatchCause = Effect.catchAllCause
 
 /** Runs `effect` in a fiber of its own, outside any parent (Effect 3's `forkDaemon`, Effect 4's `forkDetach`). */
 export const forkDetach = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<unknown, never, R> =>
