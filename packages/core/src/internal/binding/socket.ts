@@ -8,6 +8,31 @@ import type { Socket, SocketError } from "../../Connector.js"
 import { callback } from "../shared/edition-effect.js"
 
 /**
+ * A callback that may answer at once, as an Effect; `register` returns how to stop waiting. An answer given
+ * during `register` is returned without suspending the fiber: an `Effect.async` resumed at once kept an
+ * upload from ever yielding (docs/ARCHITECTURE.md, "Uploads are a state of the exchange").
+ */
+export const answered = <A, E>(
+  register: (answer: (result: Effect.Effect<A, E>) => void) => () => void,
+): Effect.Effect<A, E> =>
+  Effect.suspend(() => {
+    let now: Effect.Effect<A, E> | undefined
+    let later: ((result: Effect.Effect<A, E>) => void) | undefined
+    const cancel = register((result) => {
+      if (later === undefined) now = result
+      else later(result)
+    })
+    return (
+      now ??
+      callback<A, E>((resume) => {
+        if (now !== undefined) return resume(now)
+        later = resume
+        return Effect.sync(cancel)
+      })
+    )
+  })
+
+/**
  * Sends bytes, then waits until the socket may take more (back-pressure for large bodies). A socket with
  * room says so at once, and then nothing waits.
  */
@@ -15,19 +40,8 @@ export const write = (socket: Socket, bytes: Uint8Array): Effect.Effect<void, So
   Effect.suspend(() => {
     const failure = socket.send(bytes)
     if (failure !== undefined) return Effect.fail(failure)
-    let now: Effect.Effect<void, SocketError> | undefined
-    let later: ((result: Effect.Effect<void, SocketError>) => void) | undefined
-    const cancel = socket.whenWritable((e) => {
-      const result = e === undefined ? Effect.void : Effect.fail(e)
-      if (later === undefined) now = result
-      else later(result)
-    })
-    return (
-      now ??
-      callback<void, SocketError>((resume) => {
-        later = resume
-        return Effect.sync(cancel)
-      })
+    return answered<void, SocketError>((answer) =>
+      socket.whenWritable((e) => answer(e === undefined ? Effect.void : Effect.fail(e))),
     )
   })
 

@@ -11,26 +11,11 @@ import { EncodeError } from "../../HttpError.js"
 import type { Exchange } from "../engine/exchange.js"
 import type { Next } from "../engine/sending.js"
 import * as Edition from "../shared/edition-effect.js"
+import { answered } from "./socket.js"
 
-/**
- * One offer to the exchange, as an Effect: true when it may take the next piece. An answer given at once
- * (the socket had room) does not suspend the fiber, as in `socket.write`.
- */
+/** One offer to the exchange, as an Effect: true when it may take the next piece. */
 const offered = (offer: (next: Next) => () => void): Effect.Effect<boolean> =>
-  Effect.suspend(() => {
-    let now: boolean | undefined
-    let later: ((answer: Effect.Effect<boolean>) => void) | undefined
-    const cancel = offer((more) => {
-      if (later === undefined) now = more
-      else later(Effect.succeed(more))
-    })
-    if (now !== undefined) return Effect.succeed(now)
-    return Edition.callback<boolean>((resume) => {
-      if (now !== undefined) return resume(Effect.succeed(now))
-      later = resume
-      return Effect.sync(cancel)
-    })
-  })
+  answered<boolean, never>((answer) => offer((more) => answer(Effect.succeed(more))))
 
 /** Pulls a request body stream into the exchange, piece after piece, then its end. Never fails. */
 export const pump = (ex: Exchange, stream: Stream.Stream<Uint8Array, unknown>): Effect.Effect<void> =>

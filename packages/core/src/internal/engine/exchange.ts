@@ -456,7 +456,7 @@ export class Exchange {
    */
   private report(error: HttpError, refused = false): void {
     const s = this.state
-    if (s._tag === "Failed" || s._tag === "Ended" || s._tag === "Abandoned") return
+    if (isOver(s)) return
     const retryable =
       this.prepared.replayable && (refused || (this.lease.reused && !this.gotBytes && deadSocketSign(error)))
     const failed: Failed = { _tag: "Failed", error, retryable, closing: undefined }
