@@ -17,7 +17,6 @@
  *
  * @since 0.1.0
  */
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
@@ -211,7 +210,7 @@ export class Client extends Edition.Service<Client, Service>()("@courier/core/Cl
  * read as `Effect.flatMap` would read it; the type adds the requirement that the lookup relies on.
  */
 const withClient = <A, E, R>(f: (client: Service) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R | Client> =>
-  Effect.withFiberRuntime((fiber) => f(Context.unsafeGet(fiber.currentContext, Client)))
+  Edition.withService(Client, f)
 
 /** The standard composition of `options`' transforms over `bare`, in the documented order (innermost first). */
 const standard = (bare: Service, options: Options, decoding: Option.Option<ContentDecoding.Service>): Service => {

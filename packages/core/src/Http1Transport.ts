@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
+import type * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
@@ -24,6 +24,7 @@ import { Dispatcher } from "./internal/binding/dispatch.js"
 import { timers as driven } from "./internal/binding/driver.js"
 import type { Engine } from "./internal/engine/exchange.js"
 import { type ProxyOptions as InternalProxyOptions, router as proxyRouter, refusal } from "./internal/engine/proxy.js"
+import { layerScoped, tagged } from "./internal/shared/edition-effect.js"
 import type { Multiplexer } from "./Multiplex.js"
 import * as Request from "./Request.js"
 import { Transport, type Service as TransportService } from "./Transport.js"
@@ -280,21 +281,21 @@ export interface PoolStats {
  * @category metrics
  */
 export const sampleGauges = (pool: PoolStats, protocol?: string): Effect.Effect<void> => {
-  const tagged = new Set<string>()
-  const origins = protocol === undefined ? poolOrigins : Metric.tagged(poolOrigins, "protocol", protocol)
+  const seen = new Set<string>()
+  const origins = protocol === undefined ? poolOrigins : tagged(poolOrigins, { protocol })
   return Effect.suspend(() => {
     const keys = pool.keys()
-    for (const origin of keys) if (tagged.size < MAX_TAGGED_ORIGINS) tagged.add(origin)
+    for (const origin of keys) if (seen.size < MAX_TAGGED_ORIGINS) seen.add(origin)
     return Effect.andThen(
-      Metric.set(origins, keys.length),
+      Metric.update(origins, keys.length),
       Effect.forEach(
-        tagged,
+        seen,
         (origin) => {
           const s = pool.stats(origin)
           return Effect.all([
-            Metric.set(Metric.tagged(poolOpen, "origin", origin), s.open),
-            Metric.set(Metric.tagged(poolIdle, "origin", origin), s.idle),
-            Metric.set(Metric.tagged(poolWaiting, "origin", origin), s.waiting),
+            Metric.update(tagged(poolOpen, { origin }), s.open),
+            Metric.update(tagged(poolIdle, { origin }), s.idle),
+            Metric.update(tagged(poolWaiting, { origin }), s.waiting),
           ])
         },
         { discard: true },
@@ -360,4 +361,4 @@ export const make = (
  * @category layers
  */
 export const layer = (options: Options = {}): Layer.Layer<Transport, never, Connector> =>
-  Layer.scoped(Transport, make(options))
+  layerScoped(Transport, make(options))

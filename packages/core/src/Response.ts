@@ -8,14 +8,11 @@
  *
  * @since 0.1.0
  */
-import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import { type Inspectable, NodeInspectSymbol } from "effect/Inspectable"
 import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
 import { type Pipeable, pipeArguments } from "effect/Pipeable"
-import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type { Peer } from "./Connector.js"
 import * as Headers from "./Headers.js"
@@ -30,6 +27,7 @@ import {
 } from "./HttpError.js"
 import { concatAll } from "./internal/shared/bytes.js"
 import { collectBounded } from "./internal/shared/collect.js"
+import * as Edition from "./internal/shared/edition-effect.js"
 import { attach } from "./internal/shared/status-body.js"
 
 /**
@@ -198,13 +196,7 @@ export const stream = (self: Response): Stream.Stream<Uint8Array, HttpError> =>
     if (body === "taken") return Stream.fail(new BodyAlreadyRead({ request: self.request }))
     self.body = "taken"
     if ("stream" in body) return body.stream
-    return Stream.repeatEffectChunkOption(
-      Effect.flatMap(Effect.mapError(body.pull, Option.some), (chunks) =>
-        chunks === undefined
-          ? Effect.fail(Option.none())
-          : Effect.succeed(Chunk.unsafeFromArray(chunks as Array<Uint8Array>)),
-      ),
-    )
+    return Edition.fromPull(body.pull)
   })
 
 /**
@@ -298,19 +290,19 @@ export const json = (self: Response): Effect.Effect<unknown, HttpError> =>
  * @category body
  */
 export const schemaJson: {
-  <A, I, R>(schema: Schema.Schema<A, I, R>): (self: Response) => Effect.Effect<A, HttpError, R>
-  <A, I, R>(self: Response, schema: Schema.Schema<A, I, R>): Effect.Effect<A, HttpError, R>
+  <A, I, R>(schema: Edition.Decodable<A, I, R>): (self: Response) => Effect.Effect<A, HttpError, R>
+  <A, I, R>(self: Response, schema: Edition.Decodable<A, I, R>): Effect.Effect<A, HttpError, R>
 } = dual(
   2,
-  <A, I, R>(self: Response, schema: Schema.Schema<A, I, R>): Effect.Effect<A, HttpError, R> =>
+  <A, I, R>(self: Response, schema: Edition.Decodable<A, I, R>): Effect.Effect<A, HttpError, R> =>
     Effect.flatMap(json(self), (value) =>
       Effect.mapError(
-        Schema.decodeUnknown(schema)(value),
-        (e) =>
+        Edition.decodeUnknown(schema, value),
+        (reason) =>
           new DecodeError({
             request: self.request,
             expected: `JSON matching ${String(schema.ast)}`,
-            reason: ParseResult.TreeFormatter.formatErrorSync(e),
+            reason,
             preview: preview(JSON.stringify(value) ?? ""),
           }),
       ),
@@ -370,16 +362,17 @@ const boundedReader = (self: Response): ((maxBytes: number) => Effect.Effect<Uin
             ? Effect.fail(tooLarge(body.length))
             : Effect.succeed(body)
           : collectBounded(stream(self), maxBytes, tooLarge)
-      return Effect.tapBoth(read, {
-        onSuccess: (bytes) =>
+      return Effect.tapError(
+        Effect.tap(read, (bytes) =>
           Effect.sync(() => {
             done = Effect.succeed(bytes)
           }),
-        onFailure: (e) =>
+        ),
+        (e) =>
           Effect.sync(() => {
             done = Effect.fail(e)
           }),
-      })
+      )
     })
 }
 

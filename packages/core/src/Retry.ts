@@ -13,6 +13,7 @@ import type * as Duration from "effect/Duration"
 import * as Schedule from "effect/Schedule"
 import { parseHttpDate } from "./internal/http1/grammar.js"
 import { type DurationInput, toDuration } from "./internal/shared/edition.js"
+import { scheduleBoth } from "./internal/shared/edition-effect.js"
 import { TRANSIENT_STATUSES as transientStatuses } from "./internal/shared/semantics.js"
 
 /**
@@ -59,9 +60,8 @@ export const make = (options: {
 }): Policy => ({
   schedule:
     options.schedule ??
-    (Schedule.exponential("100 millis").pipe(
-      Schedule.jittered,
-      Schedule.intersect(Schedule.recurs(3)),
+    (Schedule.exponential("100 millis").pipe(Schedule.jittered, (backoff) =>
+      scheduleBoth(backoff, Schedule.recurs(3)),
     ) as Schedule.Schedule<unknown, unknown>),
   methods: options.methods ?? "idempotent",
   statuses: options.statuses ?? TRANSIENT_STATUSES,

@@ -18,12 +18,12 @@
  * @since 0.5.0
  */
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Client from "./Client.js"
 import * as Headers from "./Headers.js"
 import { DecodeError, type HttpError, isHttpError } from "./HttpError.js"
 import { SseParser } from "./internal/client/sse-parser.js"
+import * as Edition from "./internal/shared/edition-effect.js"
 import * as Request from "./Request.js"
 import * as Response from "./Response.js"
 
@@ -101,7 +101,7 @@ const parse = (response: Response.Response, state: State, limit: number): Stream
   Stream.suspend(() => {
     const parser = new SseParser(limit, state.lastId)
     const decoder = new TextDecoder()
-    return Stream.flattenIterables(
+    return Edition.flattenIterable(
       Stream.mapEffect(Response.stream(response), (chunk) => {
         const fed = parser.feed(decoder.decode(chunk, { stream: true }))
         if (fed.retry !== undefined) state.retryMillis = fed.retry
@@ -143,55 +143,58 @@ export const eventsWith = <E, R>(
       ? request
       : Request.setHeader(request, "Accept", "text/event-stream")
     /** One connection's events; a lost connection ends it quietly, and says so in `state.failure`. */
-    const connection: Stream.Stream<Event, E | HttpError, R> = Stream.unwrapScoped(
-      Effect.map(
-        // Built at each connection: the request carries the last event ID as of then.
-        Effect.suspend(() =>
-          client.execute(state.lastId === "" ? accept : Request.setHeader(accept, "Last-Event-ID", state.lastId)),
+    const connection: Stream.Stream<Event, E | HttpError, R> = Edition.catchStream(
+      Edition.unwrapScoped(
+        Effect.map(
+          // Built at each connection: the request carries the last event ID as of then.
+          Effect.suspend(() =>
+            client.execute(state.lastId === "" ? accept : Request.setHeader(accept, "Last-Event-ID", state.lastId)),
+          ),
+          (response): Stream.Stream<Event, HttpError> => {
+            if (response.status === 204) {
+              state.finished = true
+              return Stream.empty
+            }
+            if (response.status !== 200) return Stream.fail(Response.toStatusError(response))
+            if (!isEventStream(response)) {
+              return Stream.fail(
+                new DecodeError({
+                  request: response.request,
+                  expected: "text/event-stream",
+                  reason: `the response is ${Response.getHeader(response, "content-type") ?? "untyped"}`,
+                  preview: "",
+                }),
+              )
+            }
+            return parse(response, state, limit)
+          },
         ),
-        (response): Stream.Stream<Event, HttpError> => {
-          if (response.status === 204) {
-            state.finished = true
-            return Stream.empty
-          }
-          if (response.status !== 200) return Stream.fail(Response.toStatusError(response))
-          if (!isEventStream(response)) {
-            return Stream.fail(
-              new DecodeError({
-                request: response.request,
-                expected: "text/event-stream",
-                reason: `the response is ${Response.getHeader(response, "content-type") ?? "untyped"}`,
-                preview: "",
-              }),
-            )
-          }
-          return parse(response, state, limit)
-        },
       ),
-    ).pipe(
-      Stream.catchAll((e) => {
+      (e) => {
         if (isHttpError(e) && connectionLost(e)) {
           state.failure = e
           return Stream.empty
         }
         return Stream.fail(e)
-      }),
+      },
     )
     let connections = 0
-    const next: Effect.Effect<Stream.Stream<Event, E | HttpError, R>, Option.Option<HttpError>> = Effect.suspend(() => {
-      if (connections === 0) {
+    // The connections, one after another: the first at once, each other one after the retry delay.
+    const next: Effect.Effect<ReadonlyArray<Stream.Stream<Event, E | HttpError, R>> | undefined, HttpError> =
+      Effect.suspend(() => {
+        if (connections === 0) {
+          connections++
+          return Effect.succeed([connection])
+        }
+        if (state.finished) return Effect.succeed(undefined)
+        if (connections - 1 >= maxReconnects) {
+          return state.failure === undefined ? Effect.succeed(undefined) : Effect.fail(state.failure)
+        }
         connections++
-        return Effect.succeed(connection)
-      }
-      if (state.finished) return Effect.fail(Option.none())
-      if (connections - 1 >= maxReconnects) {
-        return Effect.fail(state.failure === undefined ? Option.none() : Option.some(state.failure))
-      }
-      connections++
-      state.failure = undefined
-      return Effect.as(Effect.sleep(state.retryMillis), connection)
-    })
-    return Stream.flatten(Stream.repeatEffectOption(next))
+        state.failure = undefined
+        return Effect.as(Effect.sleep(state.retryMillis), [connection])
+      })
+    return Stream.flatten(Edition.fromPull(next))
   })
 }
 

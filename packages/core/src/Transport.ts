@@ -10,7 +10,6 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import * as FiberRef from "effect/FiberRef"
 import type * as Scope from "effect/Scope"
 import * as Headers from "./Headers.js"
 import { MAX_BUFFERED_BODY_BYTES } from "./Http1.js"
@@ -65,7 +64,10 @@ export const fromSend = (send: Service["send"]): Service => ({
  * @since 0.2.0
  * @category fiber refs
  */
-export const currentAttempt: FiberRef.FiberRef<number> = FiberRef.unsafeMake(1)
+export const currentAttempt: Edition.Reference<number> = Edition.makeReference(
+  "@courier/core/Transport/currentAttempt",
+  1,
+)
 
 /**
  * One response body's budget as a transport receives it — the one rule every transport applies: the

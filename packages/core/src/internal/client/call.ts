@@ -10,9 +10,6 @@
  */
 import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import type * as Fiber from "effect/Fiber"
-import * as FiberRef from "effect/FiberRef"
-import * as LogLevel from "effect/LogLevel"
 import type * as Scope from "effect/Scope"
 import * as Headers from "../../Headers.js"
 import { MAX_BUFFERED_BODY_BYTES } from "../../Http1.js"
@@ -23,7 +20,7 @@ import type { Service as TransportService } from "../../Transport.js"
 import * as Url from "../../Url.js"
 import { millisOf } from "../binding/phases.js"
 import { Result } from "../shared/edition.js"
-import { timeoutFail } from "../shared/edition-effect.js"
+import { type CurrentFiber, logsDebug, timeoutFail, withFiber } from "../shared/edition-effect.js"
 import { resolve as resolveBody } from "../shared/multipart.js"
 import { copy as copyRequest } from "../shared/request.js"
 import { withDownloadProgress, withUploadProgress } from "./progress.js"
@@ -47,7 +44,7 @@ export interface Call<S> {
   /** Runs `release` when the caller is done with the response: now when buffered, when the scope closes when not. */
   readonly whenDone: (release: Effect.Effect<void>) => Effect.Effect<void, never, S>
   /** The fiber the call started on: its context, tracer and log level, read without a runtime operation. */
-  readonly fiber: Fiber.RuntimeFiber<unknown, unknown>
+  readonly fiber: CurrentFiber
   /** Log each exchange, redirect and retry at Debug level. */
   readonly debug: boolean
   /** The query parameters whose values the debug log and spans hide (`Client.Options.secretQueryParams`). */
@@ -64,9 +61,6 @@ export interface Call<S> {
 
 /** A link of the chain: runs one request of a call and returns its response. */
 export type Handler<E, R> = <S>(request: Request.Request, call: Call<S>) => Effect.Effect<Response.Response, E, R | S>
-
-const isDebug = (fiber: Fiber.RuntimeFiber<unknown, unknown>): boolean =>
-  fiber.getFiberRef(FiberRef.currentMinimumLogLevel).ordinal <= LogLevel.Debug.ordinal
 
 /** What the two modes differ in: how the transport and a whole client are asked, and when a release runs. */
 type Mode<S> = Pick<Call<S>, "buffer" | "sendWith" | "through" | "whenDone">
@@ -86,18 +80,14 @@ const bufferedMode: Mode<never> = {
 }
 
 /** A new call in `mode`, started on `fiber`. */
-const callOf = <S>(
-  mode: Mode<S>,
-  fiber: Fiber.RuntimeFiber<unknown, unknown>,
-  secrets: ReadonlyArray<string>,
-): Call<S> => ({
+const callOf = <S>(mode: Mode<S>, fiber: CurrentFiber, secrets: ReadonlyArray<string>): Call<S> => ({
   // Field by field, not a spread of `mode`: the architecture notes say why.
   buffer: mode.buffer,
   sendWith: mode.sendWith,
   through: mode.through,
   whenDone: mode.whenDone,
   fiber,
-  debug: isDebug(fiber),
+  debug: logsDebug(fiber),
   secrets,
   traced: false,
   propagate: false,
@@ -106,10 +96,8 @@ const callOf = <S>(
 })
 
 /** A call of its own that reads the response into memory, for work a transform runs beside the caller's call. */
-export const bufferedCall = (
-  fiber: Fiber.RuntimeFiber<unknown, unknown>,
-  secrets: ReadonlyArray<string>,
-): Call<never> => callOf(bufferedMode, fiber, secrets)
+export const bufferedCall = (fiber: CurrentFiber, secrets: ReadonlyArray<string>): Call<never> =>
+  callOf(bufferedMode, fiber, secrets)
 
 /** How many parsed URLs are kept; the cache is emptied when full. */
 const URL_CACHE_SIZE = 512
@@ -192,7 +180,7 @@ const start = <E, R, S>(
   secrets: ReadonlyArray<string>,
   readWhole = mode.buffer,
 ): Effect.Effect<Response.Response, E | HttpError, R | S> =>
-  Effect.withFiberRuntime((fiber) => {
+  withFiber((fiber) => {
     const call = callOf(mode, fiber, secrets)
     const simple =
       request.body._tag !== "File" && request.body._tag !== "Multipart" && request.onUploadProgress === undefined

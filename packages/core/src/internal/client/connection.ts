@@ -112,10 +112,12 @@ export class HttpConnection {
     const origin = this.url.origin
     const opening = Effect.flatMap(forkScope(this.scope), (child) =>
       inScope(this.connector.connect(origin, {}), child).pipe(
-        Effect.tap((s) => {
-          this.socket = s
-          this.socketScope = child
-        }),
+        Effect.tap((s) =>
+          Effect.sync(() => {
+            this.socket = s
+            this.socketScope = child
+          }),
+        ),
         Effect.tapError(() => Scope.close(child, Exit.void)),
       ),
     )

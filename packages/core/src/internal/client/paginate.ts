@@ -4,9 +4,7 @@
  * caller's function, at most `maxPages` pages, and a stop condition that ends the stream at an item.
  * @internal
  */
-import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import type { PaginateOptions, With } from "../../Client.js"
 import * as Headers from "../../Headers.js"
@@ -16,6 +14,7 @@ import * as Response from "../../Response.js"
 import * as Url from "../../Url.js"
 import { parseLinks } from "../http1/grammar.js"
 import { Result } from "../shared/edition.js"
+import { fromPull } from "../shared/edition-effect.js"
 import { copy } from "../shared/request.js"
 
 /** The default page limit, got's `requestLimit`: a `next` link that loops ends here. */
@@ -46,12 +45,6 @@ export const nextLink = (response: Response.Response, request: Request.Request, 
   return Result.isSuccess(target) ? copy(request, { url: Result.success(target), params: [] }) : undefined
 }
 
-/** Where pagination is: the next page's request, if there is one, and how many pages were fetched. */
-interface PageState {
-  readonly request: Option.Option<Request.Request>
-  readonly fetched: number
-}
-
 /** The pages of `request` on `client`, item by item (see `Client.paginate`). */
 export const paginate = <E, R, A, E2, R2>(
   client: With<E, R>,
@@ -65,27 +58,27 @@ export const paginate = <E, R, A, E2, R2>(
     options.next ??
     (({ response, request }: { readonly response: Response.Response; readonly request: Request.Request }) =>
       nextLink(response, request, client.options.baseUrl))
-  const start: PageState = { request: Option.some(request), fetched: 0 }
-  const pages = Stream.unfoldChunkEffect(
-    start,
-    (
-      state: PageState,
-    ): Effect.Effect<Option.Option<readonly [Chunk.Chunk<A>, PageState]>, E | E2 | HttpError, R | R2> => {
-      if (Option.isNone(state.request) || state.fetched >= maxPages) return Effect.succeed(Option.none())
-      const current = state.request.value
-      return Effect.flatMap(client.fetch(current), (response) =>
-        Effect.flatMap(items(response), (found) => {
-          const next = nextOf({ response, request: current, items: found })
-          return Effect.map(Effect.isEffect(next) ? next : Effect.succeed(next), (following) =>
-            Option.some([
-              Chunk.fromIterable(found),
-              { request: following == null ? Option.none() : Option.some(following), fetched: state.fetched + 1 },
-            ] as const),
-          )
-        }),
-      )
-    },
-  )
+  const pages = Stream.suspend(() => {
+    // Where this run of the stream is: the next page's request, if there is one, and the pages fetched.
+    let pending: Request.Request | undefined = request
+    let fetched = 0
+    return fromPull(
+      Effect.suspend((): Effect.Effect<ReadonlyArray<A> | undefined, E | E2 | HttpError, R | R2> => {
+        const current = pending
+        if (current === undefined || fetched >= maxPages) return Effect.succeed(undefined)
+        return Effect.flatMap(client.fetch(current), (response) =>
+          Effect.flatMap(items(response), (found) => {
+            const next = nextOf({ response, request: current, items: found })
+            return Effect.map(Effect.isEffect(next) ? next : Effect.succeed(next), (following) => {
+              pending = following ?? undefined
+              fetched++
+              return found
+            })
+          }),
+        )
+      }),
+    )
+  })
   const until = options.shouldContinue
   return until === undefined ? pages : Stream.takeWhile(pages, until)
 }

@@ -7,8 +7,6 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as ScheduleDecision from "effect/ScheduleDecision"
-import * as Intervals from "effect/ScheduleIntervals"
 import * as Stream from "effect/Stream"
 import * as Body from "../../Body.js"
 import type * as ContentDecoding from "../../ContentDecoding.js"
@@ -21,7 +19,7 @@ import { type Policy, parseRetryAfter } from "../../Retry.js"
 import { currentAttempt } from "../../Transport.js"
 import * as Url from "../../Url.js"
 import { Result } from "../shared/edition.js"
-import { result } from "../shared/edition-effect.js"
+import { fromResult, locally, result, type Stepper, stepper } from "../shared/edition-effect.js"
 import { copy, isIdempotent } from "../shared/request.js"
 
 /** Whether a body can be sent a second time: any but a stream not marked replayable. */
@@ -47,32 +45,34 @@ export const retrying = <E, R>(
   if (policy === undefined) return attempt
   if ((policy.methods === "idempotent" && !isIdempotent(request)) || !replayable(request.body)) return attempt
   const cap = Duration.toMillis(policy.retryAfterCap)
-  const loop = (state: unknown, n: number): Effect.Effect<Response.Response, E, R> =>
-    Effect.flatMap(result(n === 1 ? attempt : Effect.locally(attempt, currentAttempt, n)), (result) => {
+  // The schedule's run starts at the first retry: a call that succeeds at once pays nothing for it.
+  const loop = (n: number, steps: Stepper<unknown> | undefined): Effect.Effect<Response.Response, E, R> =>
+    Effect.flatMap(result(n === 1 ? attempt : locally(attempt, currentAttempt, n)), (result) => {
       let retry: boolean
       if (Result.isFailure(result)) {
         const error = Result.failure(result)
         retry = isHttpError(error) && isTransient(error)
       } else retry = policy.statuses.includes(Result.success(result).status)
-      if (!retry) return result
-      return Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Effect.flatMap(policy.schedule.step(now, result, state), ([next, , decision]) => {
-          if (ScheduleDecision.isDone(decision)) return result
-          const delay = Math.max(0, Intervals.start(decision.intervals) - now)
-          const response = Result.getOrUndefined(result)
-          const hint =
-            response === undefined
-              ? undefined
-              : parseRetryAfter(Option.getOrUndefined(Headers.get(response.headers, "retry-after")), now)
-          const wait = hint === undefined ? delay : Math.max(delay, Math.min(hint, cap))
-          const drop = response === undefined ? Effect.void : discard(response)
-          const why = Result.match(result, { onFailure: tagOf, onSuccess: (r) => `status ${r.status}` })
-          const note = debug ? Effect.logDebug(`courier: retry ${n + 1} in ${wait} ms after ${why}`) : Effect.void
-          return Effect.andThen(Effect.andThen(Effect.andThen(note, drop), Effect.sleep(wait)), loop(next, n + 1))
-        }),
+      if (!retry) return fromResult(result)
+      return Effect.flatMap(steps === undefined ? stepper(policy.schedule) : Effect.succeed(steps), (step) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Effect.flatMap(step(now, result), (delay) => {
+            if (delay === undefined) return fromResult(result)
+            const response = Result.getOrUndefined(result)
+            const hint =
+              response === undefined
+                ? undefined
+                : parseRetryAfter(Option.getOrUndefined(Headers.get(response.headers, "retry-after")), now)
+            const wait = hint === undefined ? delay : Math.max(delay, Math.min(hint, cap))
+            const drop = response === undefined ? Effect.void : discard(response)
+            const why = Result.match(result, { onFailure: tagOf, onSuccess: (r) => `status ${r.status}` })
+            const note = debug ? Effect.logDebug(`courier: retry ${n + 1} in ${wait} ms after ${why}`) : Effect.void
+            return Effect.andThen(Effect.andThen(Effect.andThen(note, drop), Effect.sleep(wait)), loop(n + 1, step))
+          }),
+        ),
       )
     })
-  return loop(policy.schedule.initial, 1)
+  return loop(1, undefined)
 }
 
 const redirectStatuses = new Set([301, 302, 303, 307, 308])

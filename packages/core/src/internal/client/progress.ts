@@ -11,6 +11,7 @@ import type * as Request from "../../Request.js"
 import * as Response from "../../Response.js"
 import { concat } from "../shared/bytes.js"
 import { Result } from "../shared/edition.js"
+import { flattenIterable } from "../shared/edition-effect.js"
 import { copy as copyRequest } from "../shared/request.js"
 
 /** Reports download progress as the body streams. */
@@ -71,23 +72,25 @@ export const pieces =
     Stream.suspend(() => {
       let held: Uint8Array = new Uint8Array(0)
       return Stream.concat(
-        Stream.mapConcat(stream, (chunk) => {
-          const out: Array<Uint8Array> = []
-          let at = 0
-          if (held.length > 0) {
-            const need = size - held.length
-            if (chunk.length < need) {
-              held = concat(held, chunk)
-              return out
+        flattenIterable(
+          Stream.map(stream, (chunk) => {
+            const out: Array<Uint8Array> = []
+            let at = 0
+            if (held.length > 0) {
+              const need = size - held.length
+              if (chunk.length < need) {
+                held = concat(held, chunk)
+                return out
+              }
+              out.push(concat(held, chunk.subarray(0, need)))
+              held = new Uint8Array(0)
+              at = need
             }
-            out.push(concat(held, chunk.subarray(0, need)))
-            held = new Uint8Array(0)
-            at = need
-          }
-          for (; at + size <= chunk.length; at += size) out.push(chunk.subarray(at, at + size))
-          if (at < chunk.length) held = chunk.slice(at)
-          return out
-        }),
+            for (; at + size <= chunk.length; at += size) out.push(chunk.subarray(at, at + size))
+            if (at < chunk.length) held = chunk.slice(at)
+            return out
+          }),
+        ),
         Stream.suspend(() => (held.length === 0 ? Stream.empty : Stream.succeed(held))),
       )
     })

@@ -11,8 +11,6 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
-import * as MetricBoundaries from "effect/MetricBoundaries"
-import * as MetricLabel from "effect/MetricLabel"
 import * as Option from "effect/Option"
 import type * as Tracer from "effect/Tracer"
 
@@ -32,7 +30,7 @@ export const isTracing = (tracer: Tracer.Tracer): boolean => tracer !== builtInT
 import * as Request from "../../Request.js"
 import type * as Response from "../../Response.js"
 import type * as Url from "../../Url.js"
-import { failureOf } from "../shared/edition-effect.js"
+import { failureOf, histogram, tagged } from "../shared/edition-effect.js"
 import { redactUrl } from "../shared/request.js"
 import type { Call } from "./call.js"
 
@@ -77,9 +75,9 @@ const finished = <E, R>(effect: Effect.Effect<Response.Response, E, R>) =>
  * The duration of each physical HTTP request, in seconds: OpenTelemetry's `http.client.request.duration`,
  * with its recommended bucket boundaries and attributes.
  */
-export const requestDuration = Metric.histogram(
+export const requestDuration = histogram(
   "http.client.request.duration",
-  MetricBoundaries.fromIterable([0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]),
+  [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10],
   "Duration of HTTP client requests, in seconds",
 )
 
@@ -107,11 +105,7 @@ const measured = <E, R>(
             ),
           }),
     }
-    const metric = Metric.taggedWithLabels(
-      requestDuration,
-      Object.entries(tags).map(([k, v]) => MetricLabel.make(k, v)),
-    )
-    return Effect.andThen(Metric.update(metric, Duration.toSeconds(elapsed)), exit)
+    return Effect.andThen(Metric.update(tagged(requestDuration, tags), Duration.toSeconds(elapsed)), exit)
   })
 
 /** The span of the call as the caller sees it (INTERNAL): every physical request runs inside it. */

@@ -19,7 +19,7 @@ import type { Policy } from "../../Retry.js"
 import * as Url from "../../Url.js"
 import { millisOf } from "../binding/phases.js"
 import { Result } from "../shared/edition.js"
-import { catch as catchFailure, timeoutFail } from "../shared/edition-effect.js"
+import { catch as catchFailure, contextOf, timeoutFail, tracerOf, withFiber } from "../shared/edition-effect.js"
 import { copy as copyRequest, redactUrl } from "../shared/request.js"
 import { type Call, hasOwnCredentials, urlOf } from "./call.js"
 import { transform } from "./client.js"
@@ -86,7 +86,15 @@ export const catchIf = <E, R, EB extends E | HttpError, E2, R2>(
   refinement: (error: E | HttpError) => error is EB,
   f: (error: EB) => Effect.Effect<Response.Response, E2, R2>,
 ): With<Exclude<E | HttpError, EB> | E2, R | R2> =>
-  transform(self, (next) => (request, call) => Effect.catchIf(next(request, call), refinement, f))
+  transform(
+    self,
+    (next) => (request, call) =>
+      catchFailure(
+        next(request, call),
+        (e): Effect.Effect<Response.Response, Exclude<E | HttpError, EB> | E2, R2> =>
+          refinement(e) ? f(e) : Effect.fail(e as Exclude<E | HttpError, EB>),
+      ),
+  )
 
 export const middleware = <E, R, E2, R2>(self: With<E, R>, f: Middleware<E2, R2, E>): With<E2, R | R2> =>
   transform(self, (next) => {
@@ -103,9 +111,9 @@ export const middleware = <E, R, E2, R2>(self: With<E, R>, f: Middleware<E2, R2,
  * middleware's own, or in another fiber with other services) the call's context is provided.
  */
 const inCallContext = <A, E, R>(effect: Effect.Effect<A, E, R>, call: Call<unknown>): Effect.Effect<A, E> => {
-  const context = call.fiber.currentContext as Context.Context<R>
-  return Effect.withFiberRuntime((fiber) =>
-    fiber.currentContext === context ? (effect as Effect.Effect<A, E>) : Effect.provide(effect, context),
+  const context = contextOf(call.fiber) as Context.Context<R>
+  return withFiber((fiber) =>
+    contextOf(fiber) === context ? (effect as Effect.Effect<A, E>) : Effect.provide(effect, context),
   )
 }
 
@@ -280,7 +288,7 @@ export const withTracing = <E, R>(
   const enabled = options.enabled ?? "auto"
   const propagate = options.propagate !== false
   return transform(self, (next) => (request, call) => {
-    call.traced = enabled === true || (enabled === "auto" && isTracing(call.fiber.currentTracer))
+    call.traced = enabled === true || (enabled === "auto" && isTracing(tracerOf(call.fiber)))
     call.propagate = propagate
     if (!call.traced) return next(request, call)
     const url = urlOf(request)

@@ -23,3 +23,6 @@ export interface CatchCause {
     f: (cause: Cause.Cause<E>) => Effect.Effect<A2, E2, R2>,
   ): Effect.Effect<A | A2, E2, R | R2>
 }
+
+/** Runs an Effect in a fiber of a scope's; the function returned interrupts it without waiting. */
+export type Fork = <A, E>(effect: Effect.Effect<A, E>) => () => void
