@@ -13,6 +13,7 @@
  */
 import * as fs from "node:fs/promises"
 import { Headers, type HttpError, Request, Response, Transport, type Url, VERSION } from "@courier/core"
+import * as Edition from "@courier/core/internal/edition"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -21,7 +22,7 @@ import * as Schema from "effect/Schema"
 import { bodyBytes } from "./internal/body.js"
 import * as MockTransport from "./MockTransport.js"
 
-const Pair = Schema.Tuple(Schema.String, Schema.String)
+const Pair = Edition.StringPair
 
 /**
  * One recorded exchange.
@@ -41,7 +42,7 @@ export const Entry = Schema.Struct({
   response: Schema.Struct({
     status: Schema.Number,
     reason: Schema.String,
-    version: Schema.Literal("HTTP/1.0", "HTTP/1.1", "HTTP/2"),
+    version: Edition.Literals("HTTP/1.0", "HTTP/1.1", "HTTP/2"),
     headers: Schema.Array(Pair),
     bodyBase64: Schema.String,
   }),
@@ -103,7 +104,7 @@ const redactPairs = (pairs: ReadonlyArray<readonly [string, string]>): Array<rea
  * @category layers
  */
 export const record = (path: string): Layer.Layer<Transport.Transport, never, Transport.Transport> =>
-  Layer.scoped(
+  Edition.layerScoped(
     Transport.Transport,
     Effect.gen(function* () {
       const inner = yield* Transport.Transport
@@ -169,8 +170,8 @@ export const load = (path: string): Effect.Effect<Fixture, FixtureError> =>
     ),
     Effect.flatMap((json) =>
       Effect.mapError(
-        Schema.decodeUnknown(Fixture)(json),
-        (e) => new FixtureError({ path, reason: `invalid: ${e.message}` }),
+        Edition.decodeUnknown(Fixture, json),
+        (reason) => new FixtureError({ path, reason: `invalid: ${reason}` }),
       ),
     ),
   )
@@ -208,7 +209,7 @@ export const routes = (fixture: Fixture): ReadonlyArray<MockTransport.Route> =>
  * @category layers
  */
 export const replay = (path: string): Layer.Layer<Transport.Transport | MockTransport.MockTransport, FixtureError> =>
-  Layer.unwrapEffect(Effect.map(load(path), (fixture) => MockTransport.layer(routes(fixture))))
+  Edition.layerUnwrap(Effect.map(load(path), (fixture) => MockTransport.layer(routes(fixture))))
 
 /**
  * Answers the requests recorded in `path`, and sends any other to the Transport below (to record new
@@ -220,7 +221,7 @@ export const replay = (path: string): Layer.Layer<Transport.Transport | MockTran
 export const replayOrPass = (
   path: string,
 ): Layer.Layer<Transport.Transport | MockTransport.MockTransport, FixtureError, Transport.Transport> =>
-  Layer.scopedContext(
+  Edition.layerScopedContext(
     Effect.gen(function* () {
       const below = yield* Transport.Transport
       const fixture = yield* load(path)

@@ -13,9 +13,10 @@
  * @since 0.1.0
  */
 import { type HttpError, type Request, Response, Transport, type Url } from "@courier/core"
+import * as Edition from "@courier/core/internal/edition"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
+import type * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
 import { makeEngine, routeName } from "./internal/engine.js"
 import type { Incoming, Matcher } from "./internal/match.js"
@@ -153,10 +154,10 @@ export interface ConnectionStats {
  * @since 0.1.0
  * @category tags
  */
-export class MockTransport extends Context.Tag("@courier/mock-transport/MockTransport")<
+export class MockTransport extends Edition.Service<
   MockTransport,
   { readonly calls: Effect.Effect<ReadonlyArray<Call>>; readonly connections: Effect.Effect<ConnectionStats> }
->() {}
+>()("@courier/mock-transport/MockTransport") {}
 
 /**
  * Options of the layer.
@@ -243,7 +244,7 @@ export const times = <R>(n: number, route: Route<R>): Route<R> => ({ ...route, t
  * @category history
  */
 export const calls: Effect.Effect<ReadonlyArray<Call>, never, MockTransport> = Effect.flatMap(
-  MockTransport,
+  Edition.service(MockTransport),
   (m) => m.calls,
 )
 
@@ -263,7 +264,7 @@ export const callsTo = (route: string): Effect.Effect<ReadonlyArray<Call>, never
  * @category history
  */
 export const connections: Effect.Effect<ConnectionStats, never, MockTransport> = Effect.flatMap(
-  MockTransport,
+  Edition.service(MockTransport),
   (m) => m.connections,
 )
 
@@ -285,7 +286,7 @@ export const layer = <R = never>(
   routes: ReadonlyArray<Route<R>>,
   options: Options = {},
 ): Layer.Layer<Transport.Transport | MockTransport, never, R> =>
-  Layer.scopedContext(
+  Edition.layerScopedContext(
     Effect.gen(function* () {
       const context = yield* Effect.context<R>()
       const { send, giveBack, history, used, stats } = yield* makeEngine(routes, context, options.version ?? "HTTP/1.1")
@@ -303,7 +304,7 @@ export const layer = <R = never>(
               problems.push(`no route matched ${c.request.method} ${c.request.url}`)
             }
           }
-          return problems.length === 0 ? Effect.void : Effect.dieMessage(`MockTransport: ${problems.join("; ")}`)
+          return problems.length === 0 ? Effect.void : Effect.die(new Error(`MockTransport: ${problems.join("; ")}`))
         }),
       )
 
@@ -311,7 +312,7 @@ export const layer = <R = never>(
       // A pinned transport: one simulated connection for all its requests, in order, given back at the end.
       const pin = (origin: Url.Origin) =>
         Effect.gen(function* () {
-          const turn = yield* Effect.makeSemaphore(1)
+          const turn = yield* Edition.makeSemaphore(1)
           const held: { id: number | undefined } = { id: undefined }
           yield* Effect.addFinalizer(() =>
             Effect.sync(() => {

@@ -10,10 +10,11 @@
  * @since 0.1.0
  */
 import { Connector } from "@courier/core"
+import type { DurationInput } from "@courier/core/internal/edition"
+import * as Edition from "@courier/core/internal/edition"
 import * as Context from "effect/Context"
-import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
+import type * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
 import { type Ending, Pipe } from "./internal/pipe.js"
 
@@ -56,7 +57,7 @@ export interface Peer {
     options?: { readonly splitAt?: ReadonlyArray<number>; readonly byteByByte?: boolean },
   ) => Effect.Effect<void>
   /** Waits on the Effect Clock (TestClock moves it in tests). */
-  readonly pause: (duration: Duration.DurationInput) => Effect.Effect<void>
+  readonly pause: (duration: DurationInput) => Effect.Effect<void>
   /** Closes the peer's side: the client reads the end of the stream. */
   readonly close: Effect.Effect<void>
   /** Resets the connection: the client's next read fails with ECONNRESET. */
@@ -80,7 +81,7 @@ export interface Stats {
  * @since 0.1.0
  * @category tags
  */
-export class ScriptedPeer extends Context.Tag("@courier/mock-transport/ScriptedPeer")<ScriptedPeer, Stats>() {}
+export class ScriptedPeer extends Edition.Service<ScriptedPeer, Stats>()("@courier/mock-transport/ScriptedPeer") {}
 
 const latin1 = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff)
 const text = (b: Uint8Array): string => String.fromCharCode(...b)
@@ -123,47 +124,52 @@ class RequestReader {
     })
   }
 
-  readonly receive: Effect.Effect<Received> = Effect.gen(this, function* () {
-    const headEnd = yield* this.until(() => {
-      const i = text(this.buffer).indexOf("\r\n\r\n")
-      return i === -1 ? -1 : i + 4
-    })
-    const head = text(this.take(headEnd))
-    const [requestLine = "", ...lines] = head.slice(0, -4).split("\r\n")
-    const [method = "", target = ""] = requestLine.split(" ")
-    const headers = lines.map((l): readonly [string, string] => {
-      const colon = l.indexOf(":")
-      return [l.slice(0, colon), l.slice(colon + 1).trim()]
-    })
-    const field = (name: string) => headers.find(([k]) => k.toLowerCase() === name)?.[1]
-    let body: Uint8Array = new Uint8Array(0)
-    if (field("transfer-encoding")?.toLowerCase() === "chunked") {
-      const parts: Array<Uint8Array> = []
-      while (true) {
-        const lineEnd = yield* this.until(() => text(this.buffer).indexOf("\r\n"))
-        const size = Number.parseInt(text(this.take(lineEnd + 2)), 16)
-        if (size === 0) {
-          yield* this.until(() => (text(this.buffer).startsWith("\r\n") ? 2 : -1))
-          this.take(2)
-          break
+  readonly receive: Effect.Effect<Received> = this.receiving()
+
+  private receiving(): Effect.Effect<Received> {
+    const self = this
+    return Effect.gen(function* () {
+      const headEnd = yield* self.until(() => {
+        const i = text(self.buffer).indexOf("\r\n\r\n")
+        return i === -1 ? -1 : i + 4
+      })
+      const head = text(self.take(headEnd))
+      const [requestLine = "", ...lines] = head.slice(0, -4).split("\r\n")
+      const [method = "", target = ""] = requestLine.split(" ")
+      const headers = lines.map((l): readonly [string, string] => {
+        const colon = l.indexOf(":")
+        return [l.slice(0, colon), l.slice(colon + 1).trim()]
+      })
+      const field = (name: string) => headers.find(([k]) => k.toLowerCase() === name)?.[1]
+      let body: Uint8Array = new Uint8Array(0)
+      if (field("transfer-encoding")?.toLowerCase() === "chunked") {
+        const parts: Array<Uint8Array> = []
+        while (true) {
+          const lineEnd = yield* self.until(() => text(self.buffer).indexOf("\r\n"))
+          const size = Number.parseInt(text(self.take(lineEnd + 2)), 16)
+          if (size === 0) {
+            yield* self.until(() => (text(self.buffer).startsWith("\r\n") ? 2 : -1))
+            self.take(2)
+            break
+          }
+          yield* self.until(() => (self.buffer.length >= size + 2 ? size : -1))
+          parts.push(self.take(size))
+          self.take(2)
         }
-        yield* this.until(() => (this.buffer.length >= size + 2 ? size : -1))
-        parts.push(this.take(size))
-        this.take(2)
+        body = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+        let at = 0
+        for (const p of parts) {
+          body.set(p, at)
+          at += p.length
+        }
+      } else {
+        const length = Number(field("content-length") ?? 0)
+        yield* self.until(() => (self.buffer.length >= length ? length : -1))
+        body = self.take(length)
       }
-      body = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-      let at = 0
-      for (const p of parts) {
-        body.set(p, at)
-        at += p.length
-      }
-    } else {
-      const length = Number(field("content-length") ?? 0)
-      yield* this.until(() => (this.buffer.length >= length ? length : -1))
-      body = this.take(length)
-    }
-    return { method, target, headers, body, head }
-  })
+      return { method, target, headers, body, head }
+    })
+  }
 }
 
 let socketIds = 0
@@ -232,13 +238,13 @@ export const layer = <R = never>(
   script: (peer: Peer) => Effect.Effect<void, never, R>,
   options?: LayerOptions,
 ): Layer.Layer<Connector.Connector | ScriptedPeer, never, R> =>
-  Layer.scopedContext(
+  Edition.layerScopedContext(
     Effect.gen(function* () {
       const context = yield* Effect.context<R>()
       const opened = yield* Ref.make(0)
       const mismatches: Array<string> = []
       yield* Effect.addFinalizer(() =>
-        mismatches.length === 0 ? Effect.void : Effect.dieMessage(`ScriptedPeer: ${mismatches.join("; ")}`),
+        mismatches.length === 0 ? Effect.void : Effect.die(new Error(`ScriptedPeer: ${mismatches.join("; ")}`)),
       )
       const connect: Connector.Service["connect"] = () =>
         Effect.gen(function* () {
@@ -304,6 +310,6 @@ export const layer = <R = never>(
  * @category stats
  */
 export const connections: Effect.Effect<number, never, ScriptedPeer> = Effect.flatMap(
-  ScriptedPeer,
+  Edition.service(ScriptedPeer),
   (s) => s.connections,
 )

@@ -20,9 +20,9 @@
 import * as crypto from "node:crypto"
 import * as fs from "node:fs/promises"
 import { Cookies } from "@courier/core"
+import { Result } from "@courier/core/internal/edition"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 
 /**
  * The jar's file could not be read, parsed or written.
@@ -69,9 +69,9 @@ export const load = (path: string): Effect.Effect<Cookies.Jar, CookieFileError> 
       } catch (e) {
         return Effect.fail(new CookieFileError({ path, reason: `not JSON: ${reasonOf(e)}` }))
       }
-      return Either.match(Cookies.fromJSON(json), {
-        onLeft: (e) => Effect.fail(new CookieFileError({ path, reason: e.reason })),
-        onRight: Effect.succeed,
+      return Result.match(Cookies.fromJSON(json), {
+        onFailure: (e) => Effect.fail(new CookieFileError({ path, reason: e.reason })),
+        onSuccess: Effect.succeed,
       })
     },
   )

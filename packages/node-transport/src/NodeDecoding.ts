@@ -7,9 +7,9 @@
 import type { Transform } from "node:stream"
 import * as zlib from "node:zlib"
 import { ContentDecoding, HttpError } from "@courier/core"
+import { callback, fromPull, toPull, unwrapScoped } from "@courier/core/internal/edition"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { ZstdFrames } from "./internal/zstd-frames.js"
 
@@ -54,9 +54,9 @@ const through = (
   body: Stream.Stream<Uint8Array, HttpError.HttpError>,
   request: HttpError.RequestInfo,
 ): Stream.Stream<Uint8Array, HttpError.HttpError> =>
-  Stream.unwrapScoped(
+  unwrapScoped(
     Effect.gen(function* () {
-      const input = yield* Stream.toPull(body)
+      const input = yield* toPull(body)
       // zstd's frames are followed in the input, so a body cut short is an error on every Node.
       const frames = coding === "zstd" ? new ZstdFrames() : undefined
       let z: ReturnType<Make> | undefined
@@ -87,49 +87,45 @@ const through = (
       const bad = (e: Error) =>
         new HttpError.DecodeError({ request, expected: `${coding} data`, reason: e.message, preview: "" })
       /** Waits until zlib has output, has ended, failed, or has taken the last input. */
-      const settle = Effect.async<void>((resume) => {
+      const settle = callback<void>((resume) => {
         wake = () => resume(Effect.void)
         return Effect.sync(() => {
           wake = undefined
         })
       })
       /** Writes the next input chunk, or ends zlib's input when the body has ended. */
-      const feed = Effect.matchEffect(input, {
-        onFailure: Option.match({
-          onNone: () =>
-            Effect.sync(() => {
-              inputDone = true
-              if (frames !== undefined && !frames.complete && frames.invalid === undefined) {
-                failure = new Error("the body ended inside a zstd frame: it was cut short")
-                kick()
-              } else if (z === undefined) finished = true
-              else z.end()
-            }),
-          onSome: (e) => Effect.fail(e),
+      const feed = Effect.flatMap(input, (chunks) =>
+        Effect.sync(() => {
+          if (chunks === undefined) {
+            inputDone = true
+            if (frames !== undefined && !frames.complete && frames.invalid === undefined) {
+              failure = new Error("the body ended inside a zstd frame: it was cut short")
+              kick()
+            } else if (z === undefined) finished = true
+            else z.end()
+            return
+          }
+          for (const chunk of chunks) {
+            if (chunk.length === 0) continue
+            frames?.feed(chunk)
+            z ??= setup(chunk[0] ?? 0)
+            writing = true
+            z.write(chunk, () => {
+              writing = false
+              kick()
+            })
+          }
         }),
-        onSuccess: (chunks) =>
-          Effect.sync(() => {
-            for (const chunk of chunks) {
-              if (chunk.length === 0) continue
-              frames?.feed(chunk)
-              z ??= setup(chunk[0] ?? 0)
-              writing = true
-              z.write(chunk, () => {
-                writing = false
-                kick()
-              })
-            }
-          }),
-      })
-      const next: Effect.Effect<Uint8Array, Option.Option<HttpError.HttpError>> = Effect.suspend(() => {
-        if (failure !== undefined) return Effect.fail(Option.some(bad(failure)))
+      )
+      // The next decoded piece, or undefined once zlib has ended.
+      const next: Effect.Effect<ReadonlyArray<Uint8Array> | undefined, HttpError.HttpError> = Effect.suspend(() => {
+        if (failure !== undefined) return Effect.fail(bad(failure))
         const out = z?.read() as Buffer | null | undefined
-        if (out !== null && out !== undefined) return Effect.succeed(out)
-        if (finished) return Effect.fail(Option.none())
-        const step = writing || inputDone ? settle : Effect.mapError(feed, Option.some)
-        return Effect.andThen(step, next)
+        if (out !== null && out !== undefined) return Effect.succeed([out])
+        if (finished) return Effect.succeed(undefined)
+        return Effect.andThen(writing || inputDone ? settle : feed, next)
       })
-      return Stream.repeatEffectOption(next)
+      return fromPull(next)
     }),
   )
 

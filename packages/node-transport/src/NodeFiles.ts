@@ -7,11 +7,11 @@
  */
 import * as fs from "node:fs/promises"
 import { Files, type HttpError, Response } from "@courier/core"
+import { fromPull, unwrapScoped } from "@courier/core/internal/edition"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 
 const CHUNK = 64 * 1024
@@ -20,16 +20,22 @@ const reason = (e: unknown): string => (e instanceof Error ? e.message : String(
 
 /** The handle's bytes from its start, in 64 KiB pieces, by position (so each run reads it all again). */
 const readAll = (handle: fs.FileHandle): Stream.Stream<Uint8Array, string> =>
-  Stream.unfoldEffect(0, (position) =>
-    Effect.map(
-      Effect.tryPromise({ try: () => handle.read(Buffer.allocUnsafe(CHUNK), 0, CHUNK, position), catch: reason }),
-      ({ bytesRead, buffer }) =>
-        bytesRead === 0 ? Option.none() : Option.some([buffer.subarray(0, bytesRead), position + bytesRead] as const),
-    ),
-  )
+  Stream.suspend(() => {
+    let position = 0
+    return fromPull(
+      Effect.map(
+        Effect.tryPromise({ try: () => handle.read(Buffer.allocUnsafe(CHUNK), 0, CHUNK, position), catch: reason }),
+        ({ bytesRead, buffer }) => {
+          if (bytesRead === 0) return undefined
+          position += bytesRead
+          return [buffer.subarray(0, bytesRead)]
+        },
+      ),
+    )
+  })
 
 const read = (path: string): Stream.Stream<Uint8Array, string> =>
-  Stream.unwrapScoped(
+  unwrapScoped(
     Effect.map(
       Effect.acquireRelease(Effect.tryPromise({ try: () => fs.open(path, "r"), catch: reason }), (handle) =>
         Effect.promise(() => handle.close()),
@@ -104,16 +110,23 @@ export const writeBody: {
         Effect.tryPromise({ try: () => fs.open(path, "w"), catch: (e) => new WriteError({ path, reason: reason(e) }) }),
         (handle) => Effect.promise(() => handle.close()),
       ),
-      (handle) =>
-        Stream.runFoldEffect(Response.stream(response), 0, (written, chunk) =>
-          Effect.as(
-            Effect.tryPromise({
-              try: () => handle.write(chunk, 0, chunk.length),
-              catch: (e) => new WriteError({ path, reason: reason(e) }),
-            }),
-            written + chunk.length,
+      (handle) => {
+        let written = 0
+        return Effect.andThen(
+          Stream.runForEach(Response.stream(response), (chunk) =>
+            Effect.map(
+              Effect.tryPromise({
+                try: () => handle.write(chunk, 0, chunk.length),
+                catch: (e) => new WriteError({ path, reason: reason(e) }),
+              }),
+              () => {
+                written += chunk.length
+              },
+            ),
           ),
-        ),
+          Effect.sync(() => written),
+        )
+      },
     ),
   ),
 )

@@ -12,6 +12,7 @@ import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Auth } from "@courier/core"
+import { catch as catchFailure } from "@courier/core/internal/edition"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 
@@ -52,7 +53,7 @@ export const load = (file: string = defaultPath()): Effect.Effect<Auth.Netrc, Ne
       typeof error === "object" && error !== null && "code" in error ? String(error.code) : String(error),
   }).pipe(
     Effect.map(Auth.parseNetrc),
-    Effect.catchAll((reason) =>
+    catchFailure((reason: string) =>
       reason === "ENOENT" ? Effect.succeed(Auth.parseNetrc("")) : Effect.fail(new NetrcError({ path: file, reason })),
     ),
   )

@@ -20,8 +20,8 @@ import {
   Session,
   Transport,
 } from "@courier/core"
+import { layerScoped, scopedFork } from "@courier/core/internal/edition"
 import * as Effect from "effect/Effect"
-import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import { multiplexer } from "./internal/h2/transport.js"
@@ -131,7 +131,7 @@ export const make = (options: Options = {}): Effect.Effect<Transport.Service, ne
     if (version === "1.1") {
       return yield* Effect.provideService(Http1Transport.make(h1Options), Connector.Connector, base)
     }
-    const fork = yield* FiberSet.makeRuntime<never>()
+    const fork = yield* scopedFork
     const http2 = multiplexer({
       version,
       fork,
@@ -153,7 +153,7 @@ export const make = (options: Options = {}): Effect.Effect<Transport.Service, ne
  * @category layers
  */
 export const layer = (options: Options = {}): Layer.Layer<Transport.Transport> =>
-  Layer.scoped(Transport.Transport, make(options))
+  layerScoped(Transport.Transport, make(options))
 
 /**
  * The platform services a Client uses on Node: file bodies from node:fs, decompression by node:zlib.

@@ -6,11 +6,10 @@
  */
 
 import { Headers, HttpError, Request, type Response, Transport, type Url } from "@courier/core"
+import { fromResult, Result } from "@courier/core/internal/edition"
 import * as Clock from "effect/Clock"
 import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as FiberRef from "effect/FiberRef"
 import * as Ref from "effect/Ref"
 import type { Answer, Call, ConnectionStats, MockRequest, Route } from "../MockTransport.js"
 import { bodyBytes } from "./body.js"
@@ -68,7 +67,7 @@ const isList = <A>(reply: A | ReadonlyArray<A>): reply is ReadonlyArray<A> => Ar
 /** What a server would receive: the headers as the HTTP/1.1 transport writes them, checked as it does. */
 const incomingOf = (request: Request.Request, url: Url.Url): Effect.Effect<Incoming, HttpError.HttpError> =>
   Effect.gen(function* () {
-    const headers = yield* Request.wireHeaders(request, url)
+    const headers = yield* fromResult(Request.wireHeaders(request, url))
     const body = yield* bodyBytes(request)
     const parsed = new URL(url.href)
     return {
@@ -161,11 +160,12 @@ class MockEngine<R> implements Engine {
     request: Request.Request,
     url: Url.Url,
     pinned?: { id: number | undefined },
-  ): Effect.Effect<Response.Response, HttpError.HttpError> =>
-    Effect.gen(this, function* () {
+  ): Effect.Effect<Response.Response, HttpError.HttpError> => {
+    const self = this
+    return Effect.gen(function* () {
       const startedAt = yield* Clock.currentTimeMillis
       const incoming = yield* incomingOf(request, url)
-      const attempt = yield* FiberRef.get(Transport.currentAttempt)
+      const attempt = yield* Transport.currentAttempt
       const ctx: CallContext = {
         request,
         url,
@@ -179,25 +179,27 @@ class MockEngine<R> implements Engine {
         },
         record: (call) =>
           Effect.flatMap(Clock.currentTimeMillis, (endedAt) =>
-            Ref.update(this.history, (all) => [...all, { ...call, startedAt, endedAt, attempt }]),
+            Ref.update(self.history, (all) => [...all, { ...call, startedAt, endedAt, attempt }]),
           ),
       }
       const reasons: Array<string> = []
-      for (const [i, route] of this.routes.entries()) {
+      for (const [i, route] of self.routes.entries()) {
         const name = routeName(route)
-        if (route.times !== undefined && this.usedOf(i) >= route.times) {
+        if (route.times !== undefined && self.usedOf(i) >= route.times) {
           reasons.push(`${name}: already answered ${route.times} time(s)`)
           continue
         }
         const matched = match(route, incoming)
-        if (Either.isRight(matched)) return yield* this.serve(ctx, route, i, { ...incoming, params: matched.right })
-        reasons.push(`${name}: ${matched.left}`)
+        if (Result.isSuccess(matched))
+          return yield* self.serve(ctx, route, i, { ...incoming, params: Result.success(matched) })
+        reasons.push(`${name}: ${Result.failure(matched)}`)
       }
       const error = new HttpError.UnmatchedRequest({ request: ctx.info, reasons })
       const unmatched = { ...incoming, params: {} }
       yield* ctx.record({ request: unmatched, route: undefined, outcome: { error: error._tag }, connection: undefined })
       return yield* Effect.fail(error)
     })
+  }
 
   /** Answers with route `i` until an answer is final: an idle-close on a reused connection moves on. */
   private serve(
@@ -207,7 +209,8 @@ class MockEngine<R> implements Engine {
     mockRequest: MockRequest,
   ): Effect.Effect<Response.Response, HttpError.HttpError> {
     const name = routeName(route)
-    return Effect.gen(this, function* () {
+    const self = this
+    return Effect.gen(function* () {
       const fail = (error: HttpError.HttpError, connection: Connection | undefined) =>
         Effect.andThen(
           ctx.record({ request: mockRequest, route: name, outcome: { error: error._tag }, connection }),
@@ -216,14 +219,14 @@ class MockEngine<R> implements Engine {
       let connection: Connection | undefined
       let refused = 0
       while (true) {
-        const answer = this.answerFor(route, i)
+        const answer = self.answerFor(route, i)
         if (answer === undefined) {
           const reasons = [`${name}: its list of replies is empty`]
           return yield* fail(new HttpError.UnmatchedRequest({ request: ctx.info, reasons }), undefined)
         }
-        this.used[i] = this.usedOf(i) + 1
+        self.used[i] = self.usedOf(i) + 1
         const resolved = yield* (
-          typeof answer === "function" ? Effect.provide(answer(mockRequest), this.context) : Effect.succeed(answer)
+          typeof answer === "function" ? Effect.provide(answer(mockRequest), self.context) : Effect.succeed(answer)
         ).pipe(
           Effect.tapError((e) =>
             ctx.record({ request: mockRequest, route: name, outcome: { error: e._tag }, connection }),
@@ -232,7 +235,7 @@ class MockEngine<R> implements Engine {
         if (isFault(resolved) && (resolved.kind === "refused" || resolved.kind === "dns" || resolved.kind === "tls")) {
           return yield* fail(faultError(resolved.kind, ctx.info, ctx.origin), undefined)
         }
-        connection = this.connect(ctx)
+        connection = self.connect(ctx)
         if (isFault(resolved) && resolved.kind === "idleClose") {
           const replayable = Request.isIdempotent(ctx.request) && ctx.request.body._tag !== "Stream"
           if (replayable) {
@@ -243,14 +246,14 @@ class MockEngine<R> implements Engine {
         }
         if (isFault(resolved) && (resolved.kind === "refusedStream" || resolved.kind === "goaway")) {
           // Never processed: sent again, as the node transport does, when the body is in memory.
-          if (resolved.kind === "goaway") this.shared.delete(ctx.url.origin.key)
+          if (resolved.kind === "goaway") self.shared.delete(ctx.url.origin.key)
           if (ctx.request.body._tag !== "Stream" && refused++ < MAX_REFUSED) {
             connection = undefined
             continue
           }
           return yield* fail(faultError(resolved.kind, ctx.info, ctx.origin), connection)
         }
-        return yield* this.reply(ctx, resolved, connection, mockRequest, name)
+        return yield* self.reply(ctx, resolved, connection, mockRequest, name)
       }
     })
   }
@@ -263,7 +266,8 @@ class MockEngine<R> implements Engine {
     mockRequest: MockRequest,
     name: string,
   ): Effect.Effect<Response.Response, HttpError.HttpError> {
-    return Effect.gen(this, function* () {
+    const self = this
+    return Effect.gen(function* () {
       const recordError = (e: HttpError.HttpError) =>
         ctx.record({ request: mockRequest, route: name, outcome: { error: e._tag }, connection: conn })
       const connectionInfo = { id: conn.id, reused: conn.reused, pinned: ctx.pinned !== undefined }
@@ -308,7 +312,7 @@ class MockEngine<R> implements Engine {
           }
         }
       }
-      const response = yield* respond(reply, ctx.info, ctx.deadlines, connectionInfo, this.version, cut).pipe(
+      const response = yield* respond(reply, ctx.info, ctx.deadlines, connectionInfo, self.version, cut).pipe(
         Effect.tapError(recordError),
       )
       yield* ctx.record({ request: mockRequest, route: name, outcome: { status: response.status }, connection: conn })
@@ -316,7 +320,7 @@ class MockEngine<R> implements Engine {
       const keep = !closes(ctx.request.headers) && !closes(response.headers)
       if (ctx.pinned !== undefined) {
         if (!keep) ctx.pinned.id = undefined
-      } else if (keep) this.giveBack(ctx.url.origin.key, conn.id)
+      } else if (keep) self.giveBack(ctx.url.origin.key, conn.id)
       return response
     })
   }

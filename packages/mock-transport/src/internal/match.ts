@@ -4,7 +4,7 @@
  * @internal
  */
 import { Headers } from "@courier/core"
-import * as Either from "effect/Either"
+import { Result } from "@courier/core/internal/edition"
 
 /** The request as routes see it. */
 export interface Incoming {
@@ -63,21 +63,21 @@ const decodeSegment = (segment: string): string | undefined => {
 }
 
 /** `/users/:id` against a path: the captured params, or why it does not match. */
-const matchTemplate = (template: string, path: string): Either.Either<Record<string, string>, string> => {
+const matchTemplate = (template: string, path: string): Result<Record<string, string>, string> => {
   const want = template.split("/")
   const got = path.split("/")
-  const miss = Either.left(`path ${path} does not match ${template}`)
+  const miss = Result.fail(`path ${path} does not match ${template}`)
   if (want.length !== got.length) return miss
   const params: Record<string, string> = {}
   for (const [i, w] of want.entries()) {
     const g = got[i] ?? ""
     if (w.startsWith(":") && g !== "") {
       const value = decodeSegment(g)
-      if (value === undefined) return Either.left(`path parameter ${w} has a malformed percent-escape: ${g}`)
+      if (value === undefined) return Result.fail(`path parameter ${w} has a malformed percent-escape: ${g}`)
       params[w.slice(1)] = value
     } else if (w !== g) return miss
   }
-  return Either.right(params)
+  return Result.succeed(params)
 }
 
 const deepEqual = (a: unknown, b: unknown): boolean => {
@@ -134,42 +134,42 @@ const originMismatch = (pattern: OriginPattern, request: Incoming): string | und
  * Matches a request: the path params when it matches, or why not. The parts are checked in the order
  * origin, method, path, query, headers, body, and the first mismatch is the reason given.
  */
-export const match = (m: Matcher, request: Incoming): Either.Either<Record<string, string>, string> => {
+export const match = (m: Matcher, request: Incoming): Result<Record<string, string>, string> => {
   if (m.origin !== undefined) {
     const why = originMismatch(m.origin, request)
-    if (why !== undefined) return Either.left(why)
+    if (why !== undefined) return Result.fail(why)
   }
   if (m.method !== undefined) {
     const methods = (typeof m.method === "string" ? [m.method] : m.method).map((x) => x.toUpperCase())
-    if (!methods.includes(request.method)) return Either.left(`method ${request.method} is not ${methods.join(" or ")}`)
+    if (!methods.includes(request.method)) return Result.fail(`method ${request.method} is not ${methods.join(" or ")}`)
   }
   let params: Record<string, string> = {}
   if (typeof m.path === "string") {
     const found = matchTemplate(m.path, request.path)
-    if (Either.isLeft(found)) return found
-    params = found.right
+    if (Result.isFailure(found)) return found
+    params = Result.success(found)
   } else if (m.path instanceof RegExp) {
     const found = m.path.exec(request.path)
-    if (found === null) return Either.left(`path ${request.path} does not match ${m.path}`)
+    if (found === null) return Result.fail(`path ${request.path} does not match ${m.path}`)
     params = { ...found.groups }
-  } else if (!m.path(request.path)) return Either.left(`path ${request.path} fails the path predicate`)
+  } else if (!m.path(request.path)) return Result.fail(`path ${request.path} fails the path predicate`)
   for (const [key, pattern] of Object.entries(m.query ?? {})) {
     const actual = request.query.get(key)
     if (actual === null || !test(pattern, actual)) {
-      return Either.left(`query ${key}=${JSON.stringify(actual)} is not ${show(pattern)}`)
+      return Result.fail(`query ${key}=${JSON.stringify(actual)} is not ${show(pattern)}`)
     }
   }
   for (const [name, pattern] of Object.entries(m.headers ?? {})) {
     const actual = Headers.get(request.headers, name)
     if (actual._tag === "None" || !test(pattern, actual.value)) {
-      return Either.left(
+      return Result.fail(
         `header ${name}: ${actual._tag === "None" ? "absent" : JSON.stringify(actual.value)} is not ${show(pattern)}`,
       )
     }
   }
   if (m.body !== undefined) {
     const why = bodyMatches(m.body, request)
-    if (why !== undefined) return Either.left(why)
+    if (why !== undefined) return Result.fail(why)
   }
-  return Either.right(params)
+  return Result.succeed(params)
 }

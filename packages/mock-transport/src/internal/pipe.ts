@@ -3,6 +3,8 @@
  * an end or a failure. Reads of a pipe with nothing in it wait.
  * @internal
  */
+
+import { callback } from "@courier/core/internal/edition"
 import * as Effect from "effect/Effect"
 
 export type Ending =
@@ -78,7 +80,7 @@ export class Pipe {
       if (this.ending?._tag === "Fail") return Effect.fail(fail(this.ending))
       if (this.ending !== undefined) return Effect.succeed(undefined)
       return Effect.flatMap(
-        Effect.async<void>((resume) => {
+        callback<void>((resume) => {
           this.waiter = () => resume(Effect.void)
           return Effect.sync(() => {
             this.waiter = undefined

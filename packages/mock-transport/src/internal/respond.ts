@@ -6,7 +6,7 @@
  * @internal
  */
 import { Headers, Http1, HttpError, Response, Transport } from "@courier/core"
-import type * as Duration from "effect/Duration"
+import type { DurationInput } from "@courier/core/internal/edition"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
@@ -27,9 +27,9 @@ export interface Reply {
   readonly stream?: Stream.Stream<Uint8Array>
   readonly trailers?: Headers.Input
   /** Latency before the head. */
-  readonly delay?: Duration.DurationInput
+  readonly delay?: DurationInput
   /** Latency before each body chunk after the first. */
-  readonly chunkDelay?: Duration.DurationInput
+  readonly chunkDelay?: DurationInput
 }
 
 /** The network failures a route can simulate; each gives the error the node transport gives. */
@@ -84,7 +84,7 @@ const pieces = (
   return { parts: Stream.empty, type: undefined, length: 0 }
 }
 
-const millis = (d: Duration.DurationInput | undefined): number => millisOf(d) ?? 0
+const millis = (d: DurationInput | undefined): number => millisOf(d) ?? 0
 
 /** Sleeps `ms` on the Effect Clock, failing with a Timeout if the phase's deadline is shorter. */
 const wait = (ms: number, deadline: number | undefined, phase: "head" | "body", request: HttpError.RequestInfo) => {
@@ -179,10 +179,12 @@ export const respond = (
       body: {
         stream: Stream.concat(
           limited(body, budget),
-          Stream.execute(
-            Effect.sync(() => {
-              if (reply.trailers !== undefined) response.trailers = Headers.fromInput(reply.trailers)
-            }),
+          Stream.drain(
+            Stream.fromEffect(
+              Effect.sync(() => {
+                if (reply.trailers !== undefined) response.trailers = Headers.fromInput(reply.trailers)
+              }),
+            ),
           ),
         ),
       },

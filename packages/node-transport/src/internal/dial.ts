@@ -13,6 +13,7 @@ import type { EventEmitter } from "node:events"
 import * as net from "node:net"
 import * as tls from "node:tls"
 import { Connector, Http1, type Url } from "@courier/core"
+import { callback, nowMillis } from "@courier/core/internal/edition"
 import * as Effect from "effect/Effect"
 import type { Options, TlsOptions } from "../NodeConnector.js"
 import { type Discardable, discard } from "./discard.js"
@@ -44,7 +45,7 @@ export interface SettleOptions {
  * destroys it (and the socket under it).
  */
 export const settle = <S extends Connecting>(target: S, event: string, options: SettleOptions = {}) =>
-  Effect.async<S, Connector.ConnectError>((resume) => {
+  callback<S, Connector.ConnectError>((resume) => {
     const under = options.socket
     const listeners: Array<readonly [EventEmitter, string, (...args: Array<unknown>) => void]> = []
     const on = (emitter: EventEmitter, name: string, listener: (...args: Array<unknown>) => void) => {
@@ -141,7 +142,7 @@ const dialerOf = (options: Options) =>
       dialer = new Dialer(options)
       dialers.set(options, dialer)
     }
-    dialer.now = () => clock.unsafeCurrentTimeMillis()
+    dialer.now = () => nowMillis(clock)
     return Effect.succeed(dialer)
   })
 
@@ -218,7 +219,7 @@ export const tunnel = (
   limits: Partial<Http1.Limits> = {},
 ) =>
   Effect.flatMap(connectHead(origin, authorization), (head) =>
-    Effect.async<net.Socket, Connector.ConnectError>((resume) => {
+    callback<net.Socket, Connector.ConnectError>((resume) => {
       const decoder = Http1.makeDecoder("CONNECT", limits)
       const conclude = (outcome: Connector.ConnectError | "open" | "more") => {
         if (outcome === "more") return
@@ -309,7 +310,7 @@ export const viaOf = (connect: Connector.ConnectOptions): Via | undefined =>
 /** The address `host` resolves to here, as the options resolve it (for `socks5:`, which sends an address). */
 const resolveHere = (host: string, port: number, options: Options) =>
   Effect.flatMap(dialerOf(options), (dialer) =>
-    Effect.async<string, Connector.ConnectError>((resume) => {
+    callback<string, Connector.ConnectError>((resume) => {
       if (net.isIP(host) !== 0) return resume(Effect.succeed(host))
       const how = dialer.tcpFor(host, port)
       if (typeof how === "string")

@@ -8,6 +8,7 @@
  */
 import * as net from "node:net"
 import { Connector } from "@courier/core"
+import { callback } from "@courier/core/internal/edition"
 import * as Effect from "effect/Effect"
 import { discard } from "./discard.js"
 
@@ -176,7 +177,7 @@ export const socks5 = (
   proxy: Connector.Socks,
   target: { readonly host: string; readonly port: number },
 ) =>
-  Effect.async<net.Socket, Connector.ConnectError>((resume) => {
+  callback<net.Socket, Connector.ConnectError>((resume) => {
     const cleanup = () => {
       socket.off("data", onData)
       socket.off("end", onEnd)

@@ -11,9 +11,8 @@
 import * as http2 from "node:http2"
 import type * as net from "node:net"
 import { Connector, HttpError, type Multiplex, Response, type Url } from "@courier/core"
+import { callback, type Fork } from "@courier/core/internal/edition"
 import * as Effect from "effect/Effect"
-import type * as Fiber from "effect/Fiber"
-import * as FiberId from "effect/FiberId"
 import * as Stream from "effect/Stream"
 import { settle } from "../dial.js"
 import { NodeSocket } from "../socket.js"
@@ -110,15 +109,18 @@ const outcomeOf = (ex: Exchange, outcome: Response.Response | Failure): Multiple
 /** Sends a streamed body in pieces, each once the stream has room; a failing body resets the stream. */
 const upload = (ex: Exchange, body: Stream.Stream<Uint8Array, unknown>): Effect.Effect<void> =>
   Stream.runForEach(body, (chunk) =>
-    Effect.async<void, "closed">((resume) => {
+    callback<void, "closed">((resume) => {
       if (ex.ended || ex.stream.closed) return resume(Effect.fail("closed"))
       ex.stream.write(chunk)
       const cancel = ex.whenWritable((open) => resume(open ? Effect.void : Effect.fail("closed")))
-      return Effect.sync(cancel)
+      return Effect.sync(() => cancel())
     }),
   ).pipe(
     Effect.matchEffect({
-      onSuccess: () => Effect.sync(() => ex.stream.end()),
+      onSuccess: () =>
+        Effect.sync(() => {
+          ex.stream.end()
+        }),
       onFailure: (e) =>
         Effect.sync(() => {
           if (e === "closed") return
@@ -133,7 +135,7 @@ const upload = (ex: Exchange, body: Stream.Stream<Uint8Array, unknown>): Effect.
  * body not in memory is uploaded by a fiber of the transport's (`fork`) as the stream takes it.
  */
 export const runner =
-  (fork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.RuntimeFiber<A, E>): Run =>
+  (fork: Fork): Run =>
   (session, request, mode, lease, done) => {
     const p = prepare(request)
     let ex: Exchange
@@ -146,16 +148,15 @@ export const runner =
     }
     ex.start((outcome) => done(outcomeOf(ex, outcome)))
     if (p.body._tag === "Streamed" && !p.empty) {
-      const uploading = fork(upload(ex, p.body.stream))
       // A body whose source waits (or never ends) stops with its stream.
-      ex.afterClose = () => uploading.unsafeInterruptAsFork(FiberId.none)
+      ex.afterClose = fork(upload(ex, p.body.stream))
     }
     return () => ex.abandon()
   }
 
 /** The next chunks of a streamed body. */
 export const pull = (ex: Exchange): Effect.Effect<ReadonlyArray<Uint8Array> | undefined, HttpError.HttpError> =>
-  Effect.async((resume) => {
+  callback((resume) => {
     ex.pull((outcome) =>
       resume(
         outcome instanceof Refused
@@ -219,7 +220,7 @@ const session = (
                 }),
           )
         : settled
-    return Effect.tap(told, () => s.setLocalWindowSize(windows.connectionWindowBytes))
+    return Effect.tap(told, () => Effect.sync(() => s.setLocalWindowSize(windows.connectionWindowBytes)))
   })
 
 export interface Http2Options {
@@ -229,7 +230,7 @@ export interface Http2Options {
   /** `"2"`: HTTP/2 only (h2c with prior knowledge in clear text); `"auto"`: h2 or HTTP/1.1 over TLS. */
   readonly version: "auto" | "2"
   /** Runs the uploads of streamed bodies, in the transport's scope. */
-  readonly fork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.RuntimeFiber<A, E>
+  readonly fork: Fork
 }
 
 /** What a server that would not speak HTTP/2 when only HTTP/2 was asked for fails with. */
