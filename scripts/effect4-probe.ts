@@ -1,59 +1,30 @@
 /**
- * `pnpm probe:effect4`: how far core's source is from compiling against Effect 4 (issue 24). It installs
- * `effect` 4 (EFFECT4_VERSION, 4.1.5 by default) from the npm registry into .cache/effect4 once, copies
- * packages/core/src into a temporary folder with each module spelled per edition (`x.effect4.ts`) put in
- * place of its Effect 3 spelling (`x.ts`), type-checks the copy with `effect` resolving to version 4 and everything else
- * as in the repo, and prints the errors per layer and the Effect 3 names that Effect 4 does not have. It
- * changes nothing. It measures the distance for the edition's plan; with `--require a,b` it also fails when
- * a layer named there (`internal/http1`, `internal/engine` …) has an error, which is how CI keeps a layer
- * that compiles on both majors from sliding back. EFFECT4_SHOW=<layer> prints that layer's errors.
+ * `pnpm probe:effect4`: whether Courier's source compiles against Effect 4 (issue 24). It builds the Effect 4
+ * edition's tree (scripts/edition4/tree.ts: the packages and the examples, each module spelled per edition
+ * put in place, `effect` resolving to version 4) in a temporary folder, type-checks it, and prints the errors
+ * per layer and the Effect 3 names that Effect 4 does not have. It changes nothing. With `--require a,b` it
+ * fails when a layer named there (`core`, `core/internal/engine`, `node-transport`, `examples` …) has an
+ * error: CI requires every layer, so nothing slides back. EFFECT4_SHOW=<layer> prints that layer's errors.
  */
-import { execFileSync, spawnSync } from "node:child_process"
+import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { makeTree, PACKAGES, repo, EFFECT4_VERSION as version } from "./edition4/tree.js"
 
-const repo = path.resolve(import.meta.dirname, "..")
-const version = process.env.EFFECT4_VERSION ?? "4.1.5"
-const cache = path.join(repo, ".cache", "effect4", version)
 // Outside the repo: inside it, a module Effect 4 lacks would resolve to the repo's Effect 3 further up.
 const probe = fs.mkdtempSync(path.join(os.tmpdir(), "courier-effect4-probe-"))
 
-const install = () => {
-  const installed = path.join(cache, "node_modules", "effect", "package.json")
-  if (fs.existsSync(installed)) return
-  fs.mkdirSync(cache, { recursive: true })
-  execFileSync(
-    "npm",
-    ["install", "--no-save", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", cache, `effect@${version}`],
-    {
-      stdio: "inherit",
-    },
-  )
-}
+/** What the probe compiles: the packages and the examples. */
+const PROJECTS = [...PACKAGES.map((name) => `packages/${name}`), "examples"]
 
-/** A copy of core's source whose `effect` is version 4 and whose other packages are the repo's. */
+/** The edition's tree, with a tsconfig that type-checks all of it and emits nothing. */
 const prepare = () => {
-  fs.mkdirSync(path.join(probe, "node_modules", "@types"), { recursive: true })
-  fs.cpSync(path.join(repo, "packages", "core", "src"), path.join(probe, "src"), { recursive: true })
-  // Each module spelled per edition (`x.effect4.ts` beside `x.ts`) takes its Effect 4 spelling.
-  for (const file of fs.readdirSync(path.join(probe, "src"), { recursive: true, encoding: "utf8" })) {
-    if (!file.endsWith(".effect4.ts")) continue
-    const from = path.join(probe, "src", file)
-    fs.renameSync(from, from.replace(/\.effect4\.ts$/, ".ts"))
-  }
-  const core = path.join(repo, "packages", "core", "node_modules")
-  fs.symlinkSync(path.join(cache, "node_modules", "effect"), path.join(probe, "node_modules", "effect"))
-  for (const dep of ["tough-cookie", "@noble"])
-    fs.symlinkSync(path.join(core, dep), path.join(probe, "node_modules", dep))
-  fs.symlinkSync(path.join(repo, "node_modules", "@types", "node"), path.join(probe, "node_modules", "@types", "node"))
-  fs.writeFileSync(path.join(probe, "package.json"), '{ "type": "module" }\n')
-  // Platform.ts is the @effect/platform interop, which Effect 4 replaces with effect/http: not ported, not counted.
+  makeTree(probe, { examples: true })
   const tsconfig = {
-    extends: path.join(repo, "tsconfig.base.json"),
-    compilerOptions: { noEmit: true, types: ["node"], rootDir: "src" },
-    include: ["src"],
-    exclude: ["src/Platform.ts"],
+    extends: "./tsconfig.base.json",
+    compilerOptions: { noEmit: true, declaration: false, types: ["node"], rootDir: "." },
+    include: PROJECTS.map((p) => `${p}/src`),
   }
   fs.writeFileSync(path.join(probe, "tsconfig.json"), JSON.stringify(tsconfig, null, 2))
 }
@@ -63,25 +34,36 @@ const required = process.argv.includes("--require")
   ? (process.argv[process.argv.indexOf("--require") + 1] ?? "").split(",")
   : []
 
-const LAYERS = ["internal/shared", "internal/http1", "internal/engine", "internal/binding", "internal/client"]
+/** Core's layers, finest first; each other package is one layer, named after it. */
+const LAYERS = ["internal/shared", "internal/http1", "internal/engine", "internal/binding", "internal/client"].map(
+  (l) => `core/${l}`,
+)
 
-const layerOf = (file: string): string =>
-  LAYERS.find((l) => file.startsWith(`src/${l}/`)) ?? (file.startsWith("src/internal/") ? "internal" : "public modules")
+const layerOf = (file: string): string => {
+  if (file.startsWith("examples/")) return "examples"
+  const name = file.split("/")[1] ?? ""
+  if (name !== "core") return name
+  const inner = LAYERS.find((l) => file.startsWith(`packages/${l}/`))
+  return inner ?? (file.startsWith("packages/core/src/internal/") ? "core/internal" : "core/public modules")
+}
+
+/** Whether a layer is one that `--require` names, itself or as part of a package named there. */
+const isRequired = (layer: string): boolean => required.some((r) => layer === r || layer.startsWith(`${r}/`))
 
 /** Prints what the type check found; returns how many errors are in the layers `--require` names. */
 const report = (output: string): number => {
   const errors = output.split("\n").flatMap((line) => {
-    const m = /^(src\/[^(]+)\(\d+,\d+\): error (TS\d+): (.*)$/.exec(line)
-    return m?.[1] === undefined || m[3] === undefined ? [] : [{ file: m[1], message: m[3] }]
+    const m = /^((?:packages|examples)\/[^(]+)\(\d+,\d+\): error (TS\d+): (.*)$/.exec(line)
+    return m?.[1] === undefined || m[3] === undefined ? [] : [{ file: m[1], message: m[3], line }]
   })
   const files = new Set(errors.map((e) => e.file))
-  const sources = fs.readdirSync(path.join(probe, "src"), { recursive: true, encoding: "utf8" })
-  const total = sources.filter((f) => f.endsWith(".ts") && f !== "Platform.ts").length
-  console.log(
-    `effect ${version}: ${errors.length} type errors in ${files.size} of ${total} files of packages/core/src\n`,
+  const sources = PROJECTS.flatMap((p) =>
+    fs.readdirSync(path.join(probe, p, "src"), { recursive: true, encoding: "utf8" }).map((f) => `${p}/src/${f}`),
   )
+  const total = sources.filter((f) => f.endsWith(".ts")).length
+  console.log(`effect ${version}: ${errors.length} type errors in ${files.size} of ${total} files of ${PROJECTS}\n`)
   console.log("| layer | errors | files with errors |\n| --- | ---: | ---: |")
-  for (const layer of [...LAYERS, "internal", "public modules"]) {
+  for (const layer of [...LAYERS, "core/internal", "core/public modules", ...PACKAGES.slice(1), "examples"]) {
     const here = errors.filter((e) => layerOf(e.file) === layer)
     if (here.length === 0) continue
     console.log(`| ${layer} | ${here.length} | ${new Set(here.map((e) => e.file)).size} |`)
@@ -99,7 +81,8 @@ const report = (output: string): number => {
   }
   const shown = process.env.EFFECT4_SHOW
   if (shown !== undefined) {
-    for (const e of errors.filter((e) => e.file.startsWith(`src/${shown}`))) console.log(`${e.file}: ${e.message}`)
+    for (const e of errors.filter((e) => e.file.startsWith(shown === "examples" ? "examples" : `packages/${shown}`)))
+      console.log(e.line)
   }
   console.log("\nEffect 3 names used here that Effect 4 does not have, most used first:\n")
   console.log(
@@ -108,10 +91,9 @@ const report = (output: string): number => {
       .map(([n, c]) => `${n} (${c})`)
       .join(", "),
   )
-  return errors.filter((e) => required.includes(layerOf(e.file))).length
+  return errors.filter((e) => isRequired(layerOf(e.file))).length
 }
 
-install()
 try {
   prepare()
   const tsc = spawnSync(process.execPath, [path.join(repo, "node_modules", "typescript", "bin", "tsc"), "-p", probe], {

@@ -113,14 +113,15 @@ export const demoServer = Effect.gen(function* () {
     )
   })
   yield* Effect.acquireRelease(
-    Effect.async<void>((resume) => {
-      server.listen(0, "127.0.0.1", () => resume(Effect.void))
-    }),
+    Effect.promise(() => new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening))),
     () =>
-      Effect.async<void>((resume) => {
-        server.closeAllConnections()
-        server.close(() => resume(Effect.void))
-      }),
+      Effect.promise(
+        () =>
+          new Promise<void>((closed) => {
+            server.closeAllConnections()
+            server.close(() => closed())
+          }),
+      ),
   )
   const port = (server.address() as net.AddressInfo).port
   return { url: `http://127.0.0.1:${port}` }

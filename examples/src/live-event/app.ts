@@ -10,7 +10,6 @@ import { Client, Request, Response } from "@courier/core"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Ref from "effect/Ref"
-import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 
 export const SessionInfo = Schema.Struct({ session_token: Schema.String, user_id: Schema.String })
@@ -26,7 +25,11 @@ export const authenticate = (userinfo: { readonly email: string; readonly passwo
     Effect.map((js) => ({ token: js.session_token, userId: js.user_id })),
   )
 
-export type Session = Effect.Effect.Success<ReturnType<typeof authenticate>>
+/** A signed-in session: its token and the user it belongs to. */
+export interface Session {
+  readonly token: string
+  readonly userId: string
+}
 
 const eventPath = (session: Session) => `user/${encodeURIComponent(session.userId)}/live_event`
 
@@ -64,15 +67,14 @@ export const countdown = (seconds: number, interval: number, say: (line: string)
       (i) => {
         const left = seconds - i
         const announce = i % interval === 0 ? say(`Streaming will start in ${left} seconds.`) : Effect.void
-        return Effect.zipRight(announce, left > 10 ? say(".") : say(String(left)))
+        return Effect.andThen(announce, left > 10 ? say(".") : say(String(left)))
       },
     )
     // One tick now and one a second after each, `seconds` ticks in all, then the last second passes.
-    yield* Effect.repeat(
-      step,
-      Schedule.addDelay(Schedule.recurs(seconds - 1), () => "1 second"),
-    )
-    yield* Effect.sleep("1 second")
+    for (let i = 0; i < seconds; i++) {
+      yield* step
+      yield* Effect.sleep("1 second")
+    }
     yield* say("Launch!")
   })
 

@@ -75,14 +75,20 @@ export const secureServer = Effect.gen(function* () {
     socket.on("close", () => sockets.delete(socket))
   })
   const port = yield* Effect.acquireRelease(
-    Effect.async<number>((resume) => {
-      server.listen(0, "127.0.0.1", () => resume(Effect.succeed((server.address() as net.AddressInfo).port)))
-    }),
+    Effect.promise(
+      () =>
+        new Promise<number>((listening) =>
+          server.listen(0, "127.0.0.1", () => listening((server.address() as net.AddressInfo).port)),
+        ),
+    ),
     () =>
-      Effect.async<void>((resume) => {
-        for (const socket of sockets) socket.destroy()
-        server.close(() => resume(Effect.void))
-      }),
+      Effect.promise(
+        () =>
+          new Promise<void>((closed) => {
+            for (const socket of sockets) socket.destroy()
+            server.close(() => closed())
+          }),
+      ),
   )
   return { ca, port, origin: `https://localhost:${port}` }
 })
