@@ -100,6 +100,8 @@ export class Exchange {
   private puller: ((pulled: Pulled) => void) | undefined
   /** Whether the socket delivers to this exchange, and how to stop it. */
   private listening = false
+  /** Someone asked to listen while the socket was delivering to this watch (see `onBytes`). */
+  private wanted = false
   private unlisten: (() => void) | undefined
   /** Counts the watches begun, to tell the present one from an earlier one. */
   private watches = 0
@@ -255,7 +257,10 @@ export class Exchange {
 
   /** Starts watching the socket for this exchange, unless it watches already. */
   private listen(): void {
-    if (this.listening) return
+    if (this.listening) {
+      this.wanted = true
+      return
+    }
     this.listening = true
     const watch = ++this.watches
     const unlisten = this.socket.listen(this.onBytes, this.onError)
@@ -302,9 +307,15 @@ export class Exchange {
     }
   }
 
-  /** The socket's delivery: returns whether to go on delivering. */
+  /**
+   * The socket's delivery: returns whether to go on delivering. A caller that `take` answers may run at once,
+   * inside this call (a runtime may resume its fiber synchronously), and ask for more before `take` returns:
+   * its `listen` finds the watch still on and marks it `wanted`, and the watch then goes on.
+   */
   private readonly onBytes = (chunk: Uint8Array | undefined): boolean => {
-    const more = this.take(chunk)
+    this.wanted = false
+    const more = this.take(chunk) || (this.wanted && !isOver(this.state))
+    this.wanted = false
     if (!more) {
       this.listening = false
       this.unlisten = undefined
