@@ -9,6 +9,10 @@
  * order) and the tables report medians over the rounds. wrk, a C load generator, measures nginx alone first
  * to show the server has headroom. Results go to bench/results/latest.md and latest.svg.
  *
+ * The Effect clients run on both editions: a client named with " [Effect 4]" after it (`courier (one-call
+ * fibers) [Effect 4]`, `undici.request in Effect (runPromise) [Effect 4]` …) runs from the Effect 4 edition's
+ * tree, bundled with effect 4; the same name without it runs on Effect 3.
+ *
  * Environment: BENCH_ROUNDS (3), BENCH_MILLIS (3000), BENCH_CLIENTS and BENCH_WORKLOADS (comma-separated
  * names, to run a part), BENCH_SCALE (1: also the scaling tables), BENCH_BASELINE (a git revision: its
  * Courier runs beside today's as the client `courier@<revision>`, to measure a change in the same run),
@@ -18,10 +22,12 @@ import { execFileSync, spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import { build } from "esbuild"
+import { makeTree } from "../../scripts/edition4/tree.js"
 import { bundle, bundling, dist } from "./bundle.js"
 import { barChart } from "./chart.js"
 import type { Spec } from "./client.js"
 import { clients } from "./clients.js"
+import { effectClients } from "./effect-clients.js"
 import { CA, SIZES, startNginx } from "./nginx.js"
 import { pinned, pinning } from "./pin.js"
 
@@ -30,8 +36,13 @@ const MILLIS = Number(process.env.BENCH_MILLIS ?? 3000)
 const SCALE = (process.env.BENCH_SCALE ?? "1") === "1"
 const BASELINE = process.env.BENCH_BASELINE
 const baselineName = BASELINE === undefined ? undefined : `courier@${BASELINE}`
+/** The suffix of a client run on the Effect 4 edition. */
+const EFFECT4 = " [Effect 4]"
 const names = [
-  ...(process.env.BENCH_CLIENTS?.split(",") ?? Object.keys(clients)),
+  ...(process.env.BENCH_CLIENTS?.split(",") ?? [
+    ...Object.keys(clients),
+    ...Object.keys(effectClients).map((name) => `${name}${EFFECT4}`),
+  ]),
   ...(baselineName === undefined ? [] : [baselineName]),
 ]
 const repo = new URL("../../", import.meta.url).pathname
@@ -66,9 +77,13 @@ const H2_CLIENTS = [
   ...(baselineName === undefined ? [] : [baselineName]),
 ]
 
-/** Whether `client` runs workload `w`. */
-const runs = (w: Workload, client: string): boolean =>
-  (w.pipelining === undefined || PIPELINING_CLIENTS.includes(client)) && (w.h2 !== true || H2_CLIENTS.includes(client))
+/** Whether `client` runs workload `w` (on either edition). */
+const runs = (w: Workload, client: string): boolean => {
+  const name = client.endsWith(EFFECT4) ? client.slice(0, -EFFECT4.length) : client
+  return (
+    (w.pipelining === undefined || PIPELINING_CLIENTS.includes(name)) && (w.h2 !== true || H2_CLIENTS.includes(name))
+  )
+}
 
 const allWorkloads: ReadonlyArray<Workload> = [
   {
@@ -209,10 +224,28 @@ const bundleBaseline = async (revision: string) => {
   })
 }
 
+/** The benchmark's client bundled from the Effect 4 edition's tree: Courier and the floor on effect 4. */
+const bundleEffect4 = async () => {
+  const tree = `${repo}.cache/edition4/bench-tree`
+  makeTree(tree, { bench: true })
+  await build({
+    ...bundling,
+    entryPoints: { "client-effect4": `${tree}/bench/src/client.ts` },
+    nodePaths: [`${repo}bench/node_modules`],
+  })
+}
+
 const runOnce = (spec: Spec): Sample => {
   const baseline = spec.client === baselineName
-  const file = baseline ? `${dist}client-baseline.mjs` : `${dist}client.mjs`
-  const args = JSON.stringify(baseline ? { ...spec, client: "courier" } : spec)
+  const edition4 = spec.client.endsWith(EFFECT4)
+  const file = baseline ? `${dist}client-baseline.mjs` : edition4 ? `${dist}client-effect4.mjs` : `${dist}client.mjs`
+  const args = JSON.stringify(
+    baseline
+      ? { ...spec, client: "courier" }
+      : edition4
+        ? { ...spec, client: spec.client.slice(0, -EFFECT4.length) }
+        : spec,
+  )
   const out = execFileSync(...pinned("client", process.execPath, ["--expose-gc", file, args]), { encoding: "utf8" })
   return JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as Sample
 }
@@ -251,6 +284,7 @@ const startSink = (): Promise<{ port: number; stop: () => void }> =>
 const main = async () => {
   await bundle()
   if (BASELINE !== undefined) await bundleBaseline(BASELINE)
+  if (names.some((name) => name.endsWith(EFFECT4))) await bundleEffect4()
   const server = await startNginx()
   const sink = await startSink()
   const lines: Array<string> = []

@@ -81,6 +81,8 @@ const link = (target: string, at: string) => {
 export interface TreeOptions {
   /** Copy the examples too (the demo's sources). */
   readonly examples?: boolean
+  /** Copy the benchmark's sources too (its client process, bundled for the Effect 4 edition's runs). */
+  readonly bench?: boolean
 }
 
 /** Builds the edition's tree in `dir` (emptied first). */
@@ -111,6 +113,10 @@ export const makeTree = (dir: string, options: TreeOptions = {}): void => {
     fs.writeFileSync(path.join(dir, "examples", "package.json"), '{ "type": "module" }\n')
     spellForEffect4(path.join(dir, "examples", "src"))
     link(path.join(repo, "examples", "node_modules", "@peculiar"), path.join(modules, "@peculiar"))
+  }
+  if (options.bench === true) {
+    fs.cpSync(path.join(repo, "bench", "src"), path.join(dir, "bench", "src"), { recursive: true })
+    spellForEffect4(path.join(dir, "bench", "src"))
   }
   for (const only of EFFECT3_ONLY) fs.rmSync(path.join(dir, only), { recursive: true, force: true })
   link(effect, path.join(modules, "effect"))
