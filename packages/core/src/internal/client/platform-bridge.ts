@@ -1,0 +1,199 @@
+/**
+ * What the interop with an Effect HTTP library (`@effect/platform` on Effect 3, `effect/http` on Effect 4)
+ * needs whichever library it is: its request bodies as Courier bodies, a Courier response as a web Response,
+ * header records, reason phrases and transport codes. `Platform.ts` (and its Effect 4 spelling) hold only
+ * the glue to the library's own types (issue 24: each rule written once).
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as Body from "../../Body.js"
+import type { HttpError } from "../../HttpError.js"
+import { Result } from "../shared/edition.js"
+import { inScope, toPull } from "../shared/edition-effect.js"
+
+/** The bodies both libraries' requests carry, by the tags they share. */
+export type PlatformBody =
+  | { readonly _tag: "Empty" }
+  | { readonly _tag: "Uint8Array"; readonly body: Uint8Array; readonly contentType: string }
+  | { readonly _tag: "Raw"; readonly body: unknown; readonly contentType?: string | undefined }
+  | {
+      readonly _tag: "Stream"
+      readonly stream: Stream.Stream<Uint8Array, unknown>
+      readonly contentType: string
+      readonly contentLength?: number | undefined
+    }
+  | { readonly _tag: "FormData"; readonly formData: FormData }
+
+/** The statuses whose responses have no body. */
+export const nullBody = new Set([101, 204, 205, 304])
+
+/**
+ * A raw body as a Courier body: text, bytes (any typed array or `ArrayBuffer`), a `Blob`, a web
+ * `ReadableStream` or any async iterable of bytes (a Node `Readable`); anything else is refused with its
+ * reason rather than sent empty.
+ */
+const rawBody = (raw: unknown, contentType: string | undefined): Result<Body.Body, string> => {
+  const type = contentType ?? "application/octet-stream"
+  if (typeof raw === "string") return Result.succeed(Body.text(raw, contentType ?? "text/plain"))
+  if (raw instanceof Uint8Array) return Result.succeed(Body.bytes(raw, type))
+  if (raw instanceof ArrayBuffer) return Result.succeed(Body.bytes(new Uint8Array(raw), type))
+  if (ArrayBuffer.isView(raw))
+    return Result.succeed(Body.bytes(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength), type))
+  if (raw instanceof Blob) {
+    const stream = Stream.fromReadableStream({ evaluate: () => raw.stream(), onError: (e) => e })
+    return Result.succeed(Body.stream(stream, { contentType: contentType ?? (raw.type || type), length: raw.size }))
+  }
+  if (raw instanceof ReadableStream) {
+    const stream = Stream.fromReadableStream({ evaluate: () => raw as ReadableStream<Uint8Array>, onError: (e) => e })
+    return Result.succeed(Body.stream(stream, { contentType: type }))
+  }
+  if (typeof raw === "object" && raw !== null && Symbol.asyncIterator in raw) {
+    // A Node Readable (fs.createReadStream, say) or any async iterable of byte chunks.
+    const stream = Stream.fromAsyncIterable(raw as AsyncIterable<Uint8Array>, (e) => e)
+    return Result.succeed(Body.stream(stream, { contentType: type }))
+  }
+  return Result.fail(`a raw body of type ${raw === null ? "null" : typeof raw} cannot be sent`)
+}
+
+/** A request body as a Courier body, or why it cannot be sent. */
+export const bodyOf = (body: PlatformBody): Result<Body.Body, string> => {
+  switch (body._tag) {
+    case "Empty":
+      return Result.succeed(Body.empty)
+    case "Uint8Array":
+      return Result.succeed(Body.bytes(body.body, body.contentType))
+    case "Raw":
+      return rawBody(body.body, body.contentType)
+    case "Stream":
+      return Result.succeed(
+        Body.stream(body.stream, {
+          contentType: body.contentType,
+          ...(body.contentLength === undefined ? {} : { length: body.contentLength }),
+        }),
+      )
+    case "FormData": {
+      // The platform's own encoder frames the form; its stream becomes the body.
+      const encoded = new globalThis.Response(body.formData)
+      const type = encoded.headers.get("content-type") ?? "multipart/form-data"
+      const stream =
+        encoded.body === null
+          ? Stream.empty
+          : Stream.fromReadableStream({ evaluate: () => encoded.body as ReadableStream<Uint8Array>, onError: (e) => e })
+      return Result.succeed(Body.stream(stream, { contentType: type }))
+    }
+  }
+}
+
+/** A Courier body stream as a web ReadableStream that calls `done` when it ends, fails or is cancelled. */
+export const readable = (
+  stream: Stream.Stream<Uint8Array, HttpError>,
+  done: () => void,
+): ReadableStream<Uint8Array> => {
+  let pull: ((controller: ReadableStreamDefaultController<Uint8Array>) => Promise<void>) | undefined
+  const scope = Effect.runSync(Scope.make())
+  const finish = () => {
+    Effect.runFork(Scope.close(scope, Exit.void))
+    done()
+  }
+  return new ReadableStream<Uint8Array>({
+    start() {
+      const next = Effect.runSync(inScope(toPull(stream), scope))
+      pull = (controller) =>
+        Effect.runPromise(
+          Effect.match(next, {
+            onFailure: (error) => {
+              controller.error(error)
+              finish()
+            },
+            onSuccess: (chunks) => {
+              if (chunks === undefined) {
+                controller.close()
+                finish()
+              } else for (const c of chunks) controller.enqueue(c)
+            },
+          }),
+        )
+    },
+    pull: (controller) => pull?.(controller),
+    cancel: finish,
+  })
+}
+
+/**
+ * A Courier response's head and body as a web Response, for any status a server may send. The web type
+ * takes 200–599 only, and a server may send anything from 100 to 999 (RFC 9110 §15; the platform's node
+ * client returns such a response): outside that range the web Response is made as a 200 and the status the
+ * server sent is set on it, with `ok` to match, so the library's response reports it and nothing throws.
+ */
+export const webResponse = (
+  head: {
+    readonly status: number
+    readonly reason: string
+    readonly headers: { readonly entries: ReadonlyArray<readonly [string, string]> }
+  },
+  body: ReadableStream<Uint8Array> | null,
+): globalThis.Response => {
+  const headers = new globalThis.Headers()
+  for (const [k, v] of head.headers.entries) headers.append(k, v)
+  const { status, reason } = head
+  if (status >= 200 && status <= 599) return new globalThis.Response(body, { status, statusText: reason, headers })
+  const web = new globalThis.Response(body, { status: 200, statusText: reason, headers })
+  Object.defineProperty(web, "status", { value: status })
+  Object.defineProperty(web, "ok", { value: false })
+  return web
+}
+
+/**
+ * The reason phrase a library's response carries on its source (a web Response's `statusText`, a node
+ * IncomingMessage's `statusMessage`), looking through the wrappers its HttpClient puts around it
+ * (`original`); "" when it has none.
+ */
+export const reasonOf = (response: unknown): string => {
+  interface Wrapped {
+    readonly original?: unknown
+    readonly source?: { readonly statusText?: unknown; readonly statusMessage?: unknown }
+  }
+  let current: Wrapped | undefined = typeof response === "object" && response !== null ? response : undefined
+  for (let depth = 0; depth < 4 && current !== undefined; depth++) {
+    const phrase = current.source?.statusText ?? current.source?.statusMessage
+    if (typeof phrase === "string") return phrase
+    current = typeof current.original === "object" && current.original !== null ? current.original : undefined
+  }
+  return ""
+}
+
+/**
+ * Header fields as one record, for a client whose headers are a record: a repeated field's values are
+ * combined into one line (RFC 9110 §5.3; `Cookie` with "; ", RFC 6265 §5.4) instead of the last one winning.
+ */
+export const combined = (entries: ReadonlyArray<readonly [string, string]>): Record<string, string> => {
+  const out: Record<string, string> = {}
+  for (const [name, value] of entries) {
+    const key = name.toLowerCase()
+    const before = out[key]
+    out[key] = before === undefined ? value : `${before}${key === "cookie" ? "; " : ", "}${value}`
+  }
+  return out
+}
+
+/** The codes of a transport failure that mean the connection was never made. */
+export const connectCodes =
+  /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_CONNECT_TIMEOUT|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_TLS_)/
+
+/** The first `code` along a cause chain, if any. */
+export const codeOf = (e: unknown): string | undefined => {
+  let current: unknown = e
+  for (let i = 0; i < 5 && typeof current === "object" && current !== null; i++) {
+    const code = (current as { code?: unknown }).code
+    if (typeof code === "string") return code
+    current = (current as { cause?: unknown }).cause
+  }
+  return undefined
+}
+
+/** The message of a cause, one level down when it wraps another Error. */
+export const messageOf = (cause: unknown, fallback: string): string =>
+  cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : fallback
