@@ -20,24 +20,11 @@ import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
-import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as Body from "./Body.js"
 import * as Client from "./Client.js"
-import { EncodeError, HTTPConnectionError, type HttpError, IOError, isHttpError } from "./HttpError.js"
-import {
-  bodyOf,
-  codeOf,
-  combined,
-  connectCodes,
-  messageOf,
-  nullBody,
-  readable,
-  reasonOf,
-  webResponse,
-} from "./internal/client/platform-bridge.js"
+import type { HttpError } from "./HttpError.js"
+import { fromLibraryError, incomingOf, outgoingOf, sendOver } from "./internal/client/platform-bridge.js"
 import { Result } from "./internal/shared/edition.js"
 import * as Request from "./Request.js"
 import * as Response from "./Response.js"
@@ -74,58 +61,22 @@ export const httpClient = (options: Client.Options = {}): Layer.Layer<HttpClient
       Client.make({ userAgent: false, redirects: false, tracing: false, propagateTraceContext: false, ...options }),
       (courier) =>
         HttpClient.make((request, url, signal) =>
-          Effect.gen(function* () {
-            const body = bodyOf(request.body)
-            if (Result.isFailure(body)) {
-              return yield* Effect.fail(
-                new HttpClientError.RequestError({ request, reason: "Encode", description: Result.failure(body) }),
-              )
-            }
-            const scope = yield* Scope.make()
-            const close = () => {
-              Effect.runFork(Scope.close(scope, Exit.void))
-            }
-            signal.addEventListener("abort", close, { once: true })
-            const outgoing = Request.make(request.method, url.href, {
-              headers: Object.entries(request.headers),
-              body: Result.success(body),
-            })
-            const response = yield* courier.execute(outgoing).pipe(
-              Scope.extend(scope),
-              Effect.tapErrorCause(() => Effect.sync(close)),
-              Effect.mapError(
-                (cause) =>
-                  new HttpClientError.RequestError({
+          sendOver(courier, request, url.href, signal).pipe(
+            Effect.mapError((cause) =>
+              typeof cause === "string"
+                ? new HttpClientError.RequestError({ request, reason: "Encode", description: cause })
+                : new HttpClientError.RequestError({
                     request,
                     reason: requestReason(cause),
                     cause,
                     description: cause.message,
                   }),
-              ),
-            )
-            const stream =
-              nullBody.has(response.status) || request.method === "HEAD"
-                ? null
-                : readable(Response.stream(response), close)
-            if (stream === null) close()
-            return HttpClientResponse.fromWeb(request, webResponse(response, stream))
-          }),
+            ),
+            Effect.map((web) => HttpClientResponse.fromWeb(request, web)),
+          ),
         ),
     ),
   )
-
-const fromPlatformError = (
-  e: HttpClientError.HttpClientError,
-  info: HttpError["request"],
-  origin: { readonly host: string; readonly port: number },
-): HttpError => {
-  if (isHttpError(e.cause)) return e.cause
-  const code = codeOf(e.cause) ?? "EIO"
-  const reason = messageOf(e.cause, e.message)
-  return e._tag === "RequestError" && connectCodes.test(code)
-    ? new HTTPConnectionError({ request: info, host: origin.host, port: origin.port, code, reason })
-    : new IOError({ request: info, code, reason })
-}
 
 /**
  * A Courier Transport over the platform HttpClient in context (FetchHttpClient, say). Deadlines for the
@@ -144,47 +95,23 @@ export const transport = (
     Effect.map(HttpClient.HttpClient, (client) => {
       const send = (request: Request.Request, url: Url) =>
         Effect.gen(function* () {
-          const info = Request.info(request)
-          const encoded = Body.encode(request.body)
-          // A body that cannot be encoded is the caller's typed error, never an empty request.
-          if (Result.isFailure(encoded))
-            return yield* Effect.fail(new EncodeError({ request: info, reason: Result.failure(encoded).reason }))
+          const parts = outgoingOf(request)
+          if (Result.isFailure(parts)) return yield* Effect.fail(Result.failure(parts))
+          const { headers, body } = Result.success(parts)
           let outgoing = HttpClientRequest.make(request.method as "GET")(url.href).pipe(
-            HttpClientRequest.setHeaders(combined(request.headers.entries)),
+            HttpClientRequest.setHeaders(headers),
           )
-          if (Result.isSuccess(encoded)) {
-            const e = Result.success(encoded)
-            if (e._tag === "Fixed" && e.bytes.length > 0) {
-              outgoing = HttpClientRequest.bodyUint8Array(
-                outgoing,
-                e.bytes,
-                e.contentType ?? "application/octet-stream",
-              )
-            } else if (e._tag === "Streamed") {
-              outgoing = HttpClientRequest.bodyStream(outgoing, Stream.orDie(e.stream), {
-                contentType: e.contentType,
-                ...(e.length === undefined ? {} : { contentLength: e.length }),
-              })
-            }
+          if (body._tag === "Bytes") outgoing = HttpClientRequest.bodyUint8Array(outgoing, body.bytes, body.contentType)
+          else if (body._tag === "Stream") {
+            outgoing = HttpClientRequest.bodyStream(outgoing, Stream.orDie(body.stream), {
+              contentType: body.contentType,
+              ...(body.length === undefined ? {} : { contentLength: body.length }),
+            })
           }
-          const response = yield* Effect.mapError(client.execute(outgoing), (e) =>
-            fromPlatformError(e, info, url.origin),
-          )
-          const headers: Array<readonly [string, string]> = []
-          for (const [k, v] of Object.entries(response.headers)) {
-            if (options.decodes !== false && k === "content-encoding") continue
-            headers.push([k, v])
-          }
-          const length = response.headers["content-length"]
-          const decoded = options.decodes !== false && response.headers["content-encoding"] !== undefined
-          return Response.make({
-            request: info,
-            status: response.status,
-            reason: reasonOf(response),
-            headers,
-            contentLength: length === undefined || decoded ? undefined : Number(length),
-            body: { stream: Stream.mapError(response.stream, (e) => fromPlatformError(e, info, url.origin)) },
-          })
+          const toError = (e: HttpClientError.HttpClientError) =>
+            fromLibraryError(e.cause, e.message, e._tag === "RequestError", Request.info(request), url.origin)
+          const response = yield* Effect.mapError(client.execute(outgoing), toError)
+          return incomingOf(request, response, options.decodes !== false, toError)
         })
       return Transport.of({ send, fetch: (request, url) => Effect.flatMap(send(request, url), Response.buffered) })
     }),

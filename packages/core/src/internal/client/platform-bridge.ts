@@ -10,7 +10,11 @@ import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Body from "../../Body.js"
-import type { HttpError } from "../../HttpError.js"
+import type * as Client from "../../Client.js"
+import { EncodeError, HTTPConnectionError, type HttpError, IOError, isHttpError } from "../../HttpError.js"
+import * as Request from "../../Request.js"
+import * as Response from "../../Response.js"
+import type { Url } from "../../Url.js"
 import { Result } from "../shared/edition.js"
 import { inScope, toPull } from "../shared/edition-effect.js"
 
@@ -28,7 +32,7 @@ export type PlatformBody =
   | { readonly _tag: "FormData"; readonly formData: FormData }
 
 /** The statuses whose responses have no body. */
-export const nullBody = new Set([101, 204, 205, 304])
+const nullBody = new Set([101, 204, 205, 304])
 
 /**
  * A raw body as a Courier body: text, bytes (any typed array or `ArrayBuffer`), a `Blob`, a web
@@ -59,7 +63,7 @@ const rawBody = (raw: unknown, contentType: string | undefined): Result<Body.Bod
 }
 
 /** A request body as a Courier body, or why it cannot be sent. */
-export const bodyOf = (body: PlatformBody): Result<Body.Body, string> => {
+const bodyOf = (body: PlatformBody): Result<Body.Body, string> => {
   switch (body._tag) {
     case "Empty":
       return Result.succeed(Body.empty)
@@ -88,10 +92,7 @@ export const bodyOf = (body: PlatformBody): Result<Body.Body, string> => {
 }
 
 /** A Courier body stream as a web ReadableStream that calls `done` when it ends, fails or is cancelled. */
-export const readable = (
-  stream: Stream.Stream<Uint8Array, HttpError>,
-  done: () => void,
-): ReadableStream<Uint8Array> => {
+const readable = (stream: Stream.Stream<Uint8Array, HttpError>, done: () => void): ReadableStream<Uint8Array> => {
   let pull: ((controller: ReadableStreamDefaultController<Uint8Array>) => Promise<void>) | undefined
   const scope = Effect.runSync(Scope.make())
   const finish = () => {
@@ -128,7 +129,7 @@ export const readable = (
  * client returns such a response): outside that range the web Response is made as a 200 and the status the
  * server sent is set on it, with `ok` to match, so the library's response reports it and nothing throws.
  */
-export const webResponse = (
+const webResponse = (
   head: {
     readonly status: number
     readonly reason: string
@@ -151,7 +152,7 @@ export const webResponse = (
  * IncomingMessage's `statusMessage`), looking through the wrappers its HttpClient puts around it
  * (`original`); "" when it has none.
  */
-export const reasonOf = (response: unknown): string => {
+const reasonOf = (response: unknown): string => {
   interface Wrapped {
     readonly original?: unknown
     readonly source?: { readonly statusText?: unknown; readonly statusMessage?: unknown }
@@ -169,7 +170,7 @@ export const reasonOf = (response: unknown): string => {
  * Header fields as one record, for a client whose headers are a record: a repeated field's values are
  * combined into one line (RFC 9110 §5.3; `Cookie` with "; ", RFC 6265 §5.4) instead of the last one winning.
  */
-export const combined = (entries: ReadonlyArray<readonly [string, string]>): Record<string, string> => {
+const combined = (entries: ReadonlyArray<readonly [string, string]>): Record<string, string> => {
   const out: Record<string, string> = {}
   for (const [name, value] of entries) {
     const key = name.toLowerCase()
@@ -180,11 +181,11 @@ export const combined = (entries: ReadonlyArray<readonly [string, string]>): Rec
 }
 
 /** The codes of a transport failure that mean the connection was never made. */
-export const connectCodes =
+const connectCodes =
   /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_CONNECT_TIMEOUT|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_TLS_)/
 
 /** The first `code` along a cause chain, if any. */
-export const codeOf = (e: unknown): string | undefined => {
+const codeOf = (e: unknown): string | undefined => {
   let current: unknown = e
   for (let i = 0; i < 5 && typeof current === "object" && current !== null; i++) {
     const code = (current as { code?: unknown }).code
@@ -195,5 +196,124 @@ export const codeOf = (e: unknown): string | undefined => {
 }
 
 /** The message of a cause, one level down when it wraps another Error. */
-export const messageOf = (cause: unknown, fallback: string): string =>
+const messageOf = (cause: unknown, fallback: string): string =>
   cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : fallback
+
+/** A library's request, as far as sending it over Courier goes. */
+export interface LibraryRequest {
+  readonly method: string
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: PlatformBody
+}
+
+/**
+ * Sends a library's request over a Courier client and answers with a web Response whose body streams from
+ * Courier's; the response's scope closes when its body ends or is cancelled, or when `signal` aborts. Fails
+ * with the reason a body cannot be sent (a string), or with Courier's error.
+ */
+export const sendOver = (
+  courier: Client.Service,
+  request: LibraryRequest,
+  href: string,
+  signal: AbortSignal,
+): Effect.Effect<globalThis.Response, string | HttpError> =>
+  Effect.gen(function* () {
+    const body = bodyOf(request.body)
+    if (Result.isFailure(body)) return yield* Effect.fail(Result.failure(body))
+    const scope = yield* Scope.make()
+    const close = () => {
+      Effect.runFork(Scope.close(scope, Exit.void))
+    }
+    signal.addEventListener("abort", close, { once: true })
+    const outgoing = Request.make(request.method, href, {
+      headers: Object.entries(request.headers),
+      body: Result.success(body),
+    })
+    const response = yield* inScope(courier.execute(outgoing), scope).pipe(
+      Effect.tapErrorCause(() => Effect.sync(close)),
+    )
+    const stream =
+      nullBody.has(response.status) || request.method === "HEAD" ? null : readable(Response.stream(response), close)
+    if (stream === null) close()
+    return webResponse(response, stream)
+  })
+
+/** What a library's request body is to be: none, bytes, or a stream. */
+export type OutgoingBody =
+  | { readonly _tag: "None" }
+  | { readonly _tag: "Bytes"; readonly bytes: Uint8Array; readonly contentType: string }
+  | {
+      readonly _tag: "Stream"
+      readonly stream: Stream.Stream<Uint8Array, unknown>
+      readonly contentType: string
+      readonly length: number | undefined
+    }
+
+/** A Courier request as a library's parts: method, headers as one record, body; or the encoding's error. */
+export const outgoingOf = (
+  request: Request.Request,
+): Result<{ readonly headers: Record<string, string>; readonly body: OutgoingBody }, EncodeError> => {
+  const encoded = Body.encode(request.body)
+  // A body that cannot be encoded is the caller's typed error, never an empty request.
+  if (Result.isFailure(encoded))
+    return Result.fail(new EncodeError({ request: Request.info(request), reason: Result.failure(encoded).reason }))
+  const e = Result.success(encoded)
+  const body: OutgoingBody =
+    e._tag === "Fixed" && e.bytes.length > 0
+      ? { _tag: "Bytes", bytes: e.bytes, contentType: e.contentType ?? "application/octet-stream" }
+      : e._tag === "Streamed"
+        ? { _tag: "Stream", stream: e.stream, contentType: e.contentType, length: e.length }
+        : { _tag: "None" }
+  return Result.succeed({ headers: combined(request.headers.entries), body })
+}
+
+/**
+ * A library's failure as Courier's typed error: its own cause when that is one; a connection error when it
+ * failed before a response (`requestPhase`) with a code that says the connection was never made; an
+ * IOError otherwise.
+ */
+export const fromLibraryError = (
+  cause: unknown,
+  message: string,
+  requestPhase: boolean,
+  info: HttpError["request"],
+  origin: Url["origin"],
+): HttpError => {
+  if (isHttpError(cause)) return cause
+  const code = codeOf(cause) ?? "EIO"
+  const reason = messageOf(cause, message)
+  return requestPhase && connectCodes.test(code)
+    ? new HTTPConnectionError({ request: info, host: origin.host, port: origin.port, code, reason })
+    : new IOError({ request: info, code, reason })
+}
+
+/**
+ * A library's response as a Courier response. A client that decodes compressed bodies itself (fetch) keeps
+ * `Content-Encoding`; with `decodes` that header and the length are dropped so the body is not decoded twice.
+ */
+export const incomingOf = <E>(
+  request: Request.Request,
+  response: {
+    readonly status: number
+    readonly headers: Readonly<Record<string, string>>
+    readonly stream: Stream.Stream<Uint8Array, E>
+  },
+  decodes: boolean,
+  toError: (e: E) => HttpError,
+): Response.Response => {
+  const headers: Array<readonly [string, string]> = []
+  for (const [k, v] of Object.entries(response.headers)) {
+    if (decodes && k === "content-encoding") continue
+    headers.push([k, v])
+  }
+  const length = response.headers["content-length"]
+  const decoded = decodes && response.headers["content-encoding"] !== undefined
+  return Response.make({
+    request: Request.info(request),
+    status: response.status,
+    reason: reasonOf(response),
+    headers,
+    contentLength: length === undefined || decoded ? undefined : Number(length),
+    body: { stream: Stream.mapError(response.stream, toError) },
+  })
+}
