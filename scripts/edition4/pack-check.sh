@@ -2,7 +2,8 @@
 # The Effect 4 edition as users get it (issue 24): build and pack it (scripts/edition4/pack.ts), install the
 # tarballs in a fresh folder with npm beside effect 4 and nothing else of Effect, then from ESM: the README's
 # taste (a JSON login decoded with effect/Schema), a streamed download, HTTP/2 (h2c with prior knowledge),
-# the mock transport; the same from CommonJS; the types under NodeNext, Bundler and classic node
+# the mock transport, effect/http's HttpClient and HttpApiClient over Courier and Courier over effect/http's
+# FetchHttpClient; the same from CommonJS; the types under NodeNext, Bundler and classic node
 # resolution; and the wrong major refused by npm at install, naming effect. With Node >= 22.12 at hand
 # (CI fetches 22 from the npm registry, as scripts/test-node-versions.sh does), also a test that runs the
 # mock transport under @effect/vitest 4.
@@ -55,6 +56,7 @@ node smoke.cjs
 
 cat > consumer.ts <<'TS'
 import { Cache, Client, Request, Response } from "@courier/core"
+import * as Platform from "@courier/core/Platform"
 import { MockTransport } from "@courier/mock-transport"
 import { NodeTransport } from "@courier/node-transport"
 import { Effect, Schema } from "effect"
@@ -65,15 +67,16 @@ const program: Effect.Effect<{ readonly id: number; readonly name: string }, unk
   Response.schemaJson(User),
 )
 const layers = [NodeTransport.client({ cache: true }), MockTransport.layer([{ path: "/", reply: { status: 200 } }])]
-export const all = [program, layers, Cache.memory, Request.get] as const
+export const all = [program, layers, Cache.memory, Request.get, Platform.httpClient, Platform.transport] as const
 TS
 # effect 4 itself has no types for classic node resolution: there, only Courier's own entry points are checked.
 cat > consumer-node10.ts <<'TS'
 import { Client, Request, Response } from "@courier/core"
+import * as Platform from "@courier/core/Platform"
 import { MockTransport } from "@courier/mock-transport"
 import { NodeTransport } from "@courier/node-transport"
 
-export const all = [Client.get, Request.get, Response.text, NodeTransport.client, MockTransport.layer] as const
+export const all = [Client.get, Request.get, Response.text, NodeTransport.client, MockTransport.layer, Platform.httpClient] as const
 TS
 for kind in nodenext-esm nodenext-cjs bundler node10; do
   mkdir -p "types-$kind"

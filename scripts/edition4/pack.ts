@@ -18,18 +18,8 @@ const tsc = path.join(repo, "node_modules", "typescript", "bin", "tsc")
 const published = (manifest: Record<string, unknown>): Record<string, unknown> => {
   const { publishConfig, scripts: _scripts, ...rest } = manifest
   const config = { ...(publishConfig as Record<string, unknown>) }
-  const exports = { ...(config.exports as Record<string, unknown>) }
-  delete exports["./Platform"]
-  const typesVersions = config.typesVersions as Record<string, Record<string, unknown>> | undefined
-  const paths = { ...(typesVersions?.["*"] ?? {}) }
-  delete paths.Platform
   delete config.access
-  return {
-    ...rest,
-    ...config,
-    exports,
-    ...(typesVersions === undefined ? {} : { typesVersions: { "*": paths } }),
-  }
+  return { ...rest, ...config }
 }
 
 makeTree(tree)

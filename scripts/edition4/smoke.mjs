@@ -2,9 +2,12 @@
 import * as http from "node:http"
 import * as http2 from "node:http2"
 import { Client, Request, Response, VERSION } from "@courier/core"
+import * as Platform from "@courier/core/Platform"
 import { MockTransport } from "@courier/mock-transport"
 import { NodeTransport } from "@courier/node-transport"
 import { Effect, Layer, Schema, Stream } from "effect"
+import { FetchHttpClient, HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
+import { HttpApi, HttpApiClient, HttpApiEndpoint, HttpApiGroup } from "effect/http-api"
 
 const MiB = 1024 * 1024
 const listen = (server) => new Promise((r) => server.listen(0, "127.0.0.1", () => r(server.address().port)))
@@ -17,6 +20,23 @@ const server = http.createServer((req, res) => {
   if (req.url === "/user/authenticate") {
     res.setHeader("content-type", "application/json")
     return res.end(JSON.stringify({ session_token: "t0k3n", user_id: "42" }))
+  }
+  if (req.url?.startsWith("/users/")) {
+    res.setHeader("content-type", "application/json")
+    return res.end(JSON.stringify({ id: req.url.slice("/users/".length), name: "Ada" }))
+  }
+  if (req.url === "/echo") {
+    const chunks = []
+    req.on("data", (c) => chunks.push(c))
+    req.on("end", () => {
+      res.setHeader("content-type", "application/json")
+      res.end(JSON.stringify({ got: JSON.parse(Buffer.concat(chunks).toString()) }))
+    })
+    return
+  }
+  if (req.url === "/missing") {
+    res.statusCode = 404
+    return res.end("not here")
   }
   if (req.url === "/big") {
     // 8 MiB in 64 KiB writes, each after the last is taken: a download the client must stream.
@@ -87,6 +107,45 @@ const mocked = await Effect.runPromise(
   }).pipe(Effect.provide(Client.layer().pipe(Layer.provideMerge(mock)))),
 )
 check("the mock transport", mocked.user.id === 7 && mocked.calls === 1, mocked)
+
+// effect/http's HttpClient over Courier: its builders, schemas and status filter, and HttpApiClient on top.
+const User = Schema.Struct({ id: Schema.String, name: Schema.String })
+const DemoApi = HttpApi.make("demo").add(
+  HttpApiGroup.make("users").add(
+    HttpApiEndpoint.get("getUser", "/users/:id", { params: { id: Schema.String }, success: User }),
+  ),
+)
+const overCourier = await Effect.runPromise(
+  Effect.gen(function* () {
+    const client = yield* HttpClient.HttpClient
+    const user = yield* Effect.flatMap(client.get(`${origin}users/3`), HttpClientResponse.schemaBodyJson(User))
+    const echoed = yield* HttpClientRequest.post(`${origin}echo`).pipe(
+      HttpClientRequest.bodyJsonUnsafe({ x: 1 }),
+      client.execute,
+      Effect.flatMap((r) => r.json),
+    )
+    const missing = yield* Effect.flip(client.pipe(HttpClient.filterStatusOk).get(`${origin}missing`))
+    const api = yield* HttpApiClient.make(DemoApi, { baseUrl: origin })
+    const viaApi = yield* api.users.getUser({ params: { id: "7" } })
+    return { user, echoed, missing: missing.reason._tag, viaApi }
+  }).pipe(Effect.provide(Platform.httpClient().pipe(Layer.provide(NodeTransport.layer())))),
+)
+check(
+  "effect/http's HttpClient and HttpApiClient over Courier",
+  overCourier.user.id === "3" &&
+    overCourier.echoed.got.x === 1 &&
+    overCourier.missing === "StatusCodeError" &&
+    overCourier.viaApi.name === "Ada",
+  overCourier,
+)
+
+// And the other way: Courier's Client over effect/http's FetchHttpClient.
+const overFetch = await Effect.runPromise(
+  Effect.flatMap(Client.get(`${origin}fetched`), Response.text).pipe(
+    Effect.provide(Client.layer().pipe(Layer.provide(Platform.transport()), Layer.provide(FetchHttpClient.layer))),
+  ),
+)
+check("Courier over effect/http's FetchHttpClient", overFetch === "hello /fetched", overFetch)
 
 let hidden = false
 try {

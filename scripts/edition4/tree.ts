@@ -27,8 +27,8 @@ export const PACKAGES = ["core", "node-transport", "mock-transport"] as const
  */
 export const editionVersion = (version: string): string => version.replace(/^0\./, "1.")
 
-/** The modules only the Effect 3 edition has: the @effect/platform interop (Effect 4 has effect/http instead). */
-const EFFECT3_ONLY = ["packages/core/src/Platform.ts", "examples/src/platform-app"]
+/** What only the Effect 3 edition has: the example app written against @effect/platform. */
+const EFFECT3_ONLY = ["examples/src/platform-app"]
 
 /** Installs `effect` 4 into .cache once; returns the folder it is in. */
 export const installEffect4 = (): string => {
@@ -54,7 +54,6 @@ const spellForEffect4 = (dir: string) => {
 const editionManifest = (manifest: Record<string, unknown>): Record<string, unknown> => {
   const version = editionVersion(String(manifest.version))
   const exports = { ...(manifest.exports as Record<string, string>) }
-  delete exports["./Platform"]
   const dependencies = Object.fromEntries(
     Object.entries((manifest.dependencies ?? {}) as Record<string, string>).map(([name, range]) => [
       name,

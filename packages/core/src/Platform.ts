@@ -21,15 +21,11 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Stream from "effect/Stream"
 import * as Client from "./Client.js"
 import type { HttpError } from "./HttpError.js"
-import { fromLibraryError, incomingOf, outgoingOf, sendOver } from "./internal/client/platform-bridge.js"
-import { Result } from "./internal/shared/edition.js"
+import { builderOf, fromLibraryError, sendOver, transportOver } from "./internal/client/platform-bridge.js"
 import * as Request from "./Request.js"
-import * as Response from "./Response.js"
 import { Transport } from "./Transport.js"
-import type { Url } from "./Url.js"
 
 /** How a Courier error maps onto platform's RequestError reasons. */
 const requestReason = (e: HttpError): "InvalidUrl" | "Encode" | "Transport" =>
@@ -92,27 +88,13 @@ export const transport = (
 ): Layer.Layer<Transport, never, HttpClient.HttpClient> =>
   Layer.effect(
     Transport,
-    Effect.map(HttpClient.HttpClient, (client) => {
-      const send = (request: Request.Request, url: Url) =>
-        Effect.gen(function* () {
-          const parts = outgoingOf(request)
-          if (Result.isFailure(parts)) return yield* Effect.fail(Result.failure(parts))
-          const { headers, body } = Result.success(parts)
-          let outgoing = HttpClientRequest.make(request.method as "GET")(url.href).pipe(
-            HttpClientRequest.setHeaders(headers),
-          )
-          if (body._tag === "Bytes") outgoing = HttpClientRequest.bodyUint8Array(outgoing, body.bytes, body.contentType)
-          else if (body._tag === "Stream") {
-            outgoing = HttpClientRequest.bodyStream(outgoing, Stream.orDie(body.stream), {
-              contentType: body.contentType,
-              ...(body.length === undefined ? {} : { contentLength: body.length }),
-            })
-          }
-          const toError = (e: HttpClientError.HttpClientError) =>
-            fromLibraryError(e.cause, e.message, e._tag === "RequestError", Request.info(request), url.origin)
-          const response = yield* Effect.mapError(client.execute(outgoing), toError)
-          return incomingOf(request, response, options.decodes !== false, toError)
-        })
-      return Transport.of({ send, fetch: (request, url) => Effect.flatMap(send(request, url), Response.buffered) })
-    }),
+    Effect.map(HttpClient.HttpClient, (client) =>
+      transportOver(
+        builderOf(HttpClientRequest),
+        client.execute,
+        (e, request, url) =>
+          fromLibraryError(e.cause, e.message, e._tag === "RequestError", Request.info(request), url.origin),
+        options.decodes !== false,
+      ),
+    ),
   )

@@ -14,6 +14,7 @@ import type * as Client from "../../Client.js"
 import { EncodeError, HTTPConnectionError, type HttpError, IOError, isHttpError } from "../../HttpError.js"
 import * as Request from "../../Request.js"
 import * as Response from "../../Response.js"
+import type { Service as TransportService } from "../../Transport.js"
 import type { Url } from "../../Url.js"
 import { Result } from "../shared/edition.js"
 import { inScope, toPull } from "../shared/edition-effect.js"
@@ -229,42 +230,91 @@ export const sendOver = (
       headers: Object.entries(request.headers),
       body: Result.success(body),
     })
-    const response = yield* inScope(courier.execute(outgoing), scope).pipe(
-      Effect.tapErrorCause(() => Effect.sync(close)),
-    )
+    const response = yield* inScope(courier.execute(outgoing), scope).pipe(Effect.onError(() => Effect.sync(close)))
     const stream =
       nullBody.has(response.status) || request.method === "HEAD" ? null : readable(Response.stream(response), close)
     if (stream === null) close()
     return webResponse(response, stream)
   })
 
-/** What a library's request body is to be: none, bytes, or a stream. */
-export type OutgoingBody =
-  | { readonly _tag: "None" }
-  | { readonly _tag: "Bytes"; readonly bytes: Uint8Array; readonly contentType: string }
-  | {
-      readonly _tag: "Stream"
-      readonly stream: Stream.Stream<Uint8Array, unknown>
-      readonly contentType: string
-      readonly length: number | undefined
-    }
+/** How a library builds its requests: from method, URL and headers, then with a body of bytes or a stream. */
+export interface RequestBuilder<R> {
+  readonly make: (method: string, href: string, headers: Record<string, string>) => R
+  readonly bytes: (request: R, bytes: Uint8Array, contentType: string) => R
+  readonly stream: (
+    request: R,
+    stream: Stream.Stream<Uint8Array, unknown>,
+    contentType: string,
+    length: number | undefined,
+  ) => R
+}
 
-/** A Courier request as a library's parts: method, headers as one record, body; or the encoding's error. */
-export const outgoingOf = (
-  request: Request.Request,
-): Result<{ readonly headers: Record<string, string>; readonly body: OutgoingBody }, EncodeError> => {
+/** What a library's request module offers that a RequestBuilder needs (both majors' HttpClientRequest). */
+export interface RequestModule<R> {
+  readonly make: (method: "GET") => (url: string) => R
+  readonly setHeaders: (headers: Record<string, string>) => (self: R) => R
+  readonly bodyUint8Array: (self: R, body: Uint8Array, contentType: string) => R
+  readonly bodyStream: (
+    self: R,
+    body: Stream.Stream<Uint8Array>,
+    options: { readonly contentType: string; readonly contentLength?: number },
+  ) => R
+}
+
+/** The RequestBuilder of a library's request module. */
+export const builderOf = <R>(m: RequestModule<R>): RequestBuilder<R> => ({
+  // The method is any the library takes; its type names only the ones it knows, so the cast.
+  make: (method, href, headers) => m.setHeaders(headers)(m.make(method as "GET")(href)),
+  bytes: (request, bytes, contentType) => m.bodyUint8Array(request, bytes, contentType),
+  stream: (request, stream, contentType, length) =>
+    m.bodyStream(
+      request,
+      Stream.orDie(stream),
+      length === undefined ? { contentType } : { contentType, contentLength: length },
+    ),
+})
+
+/** A Courier request as a library's request (headers as one record), or the encoding's error. */
+const outgoingOf = <R>(builder: RequestBuilder<R>, request: Request.Request, href: string): Result<R, EncodeError> => {
   const encoded = Body.encode(request.body)
   // A body that cannot be encoded is the caller's typed error, never an empty request.
   if (Result.isFailure(encoded))
     return Result.fail(new EncodeError({ request: Request.info(request), reason: Result.failure(encoded).reason }))
   const e = Result.success(encoded)
-  const body: OutgoingBody =
-    e._tag === "Fixed" && e.bytes.length > 0
-      ? { _tag: "Bytes", bytes: e.bytes, contentType: e.contentType ?? "application/octet-stream" }
-      : e._tag === "Streamed"
-        ? { _tag: "Stream", stream: e.stream, contentType: e.contentType, length: e.length }
-        : { _tag: "None" }
-  return Result.succeed({ headers: combined(request.headers.entries), body })
+  const made = builder.make(request.method, href, combined(request.headers.entries))
+  if (e._tag === "Fixed" && e.bytes.length > 0)
+    return Result.succeed(builder.bytes(made, e.bytes, e.contentType ?? "application/octet-stream"))
+  if (e._tag === "Streamed") return Result.succeed(builder.stream(made, e.stream, e.contentType, e.length))
+  return Result.succeed(made)
+}
+
+/** A library's response, as far as a Courier response goes. */
+export interface LibraryResponse<E> {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly stream: Stream.Stream<Uint8Array, E>
+}
+
+/**
+ * A Courier Transport over a library's client: requests built with `builder`, sent with `execute`, its
+ * failures made Courier's with `toError`; with `decodes` (the library decodes compressed bodies itself, as
+ * fetch does) `Content-Encoding` and the length are dropped so the body is not decoded twice.
+ */
+export const transportOver = <R, E>(
+  builder: RequestBuilder<R>,
+  execute: (request: R) => Effect.Effect<LibraryResponse<E>, E>,
+  toError: (e: E, request: Request.Request, url: Url) => HttpError,
+  decodes: boolean,
+): TransportService => {
+  const send = (request: Request.Request, url: Url): Effect.Effect<Response.Response, HttpError> => {
+    const outgoing = outgoingOf(builder, request, url.href)
+    if (Result.isFailure(outgoing)) return Effect.fail(Result.failure(outgoing))
+    const mapped = (e: E) => toError(e, request, url)
+    return Effect.map(Effect.mapError(execute(Result.success(outgoing)), mapped), (response) =>
+      incomingOf(request, response, decodes, mapped),
+    )
+  }
+  return { send, fetch: (request, url) => Effect.flatMap(send(request, url), Response.buffered) }
 }
 
 /**
@@ -291,13 +341,9 @@ export const fromLibraryError = (
  * A library's response as a Courier response. A client that decodes compressed bodies itself (fetch) keeps
  * `Content-Encoding`; with `decodes` that header and the length are dropped so the body is not decoded twice.
  */
-export const incomingOf = <E>(
+const incomingOf = <E>(
   request: Request.Request,
-  response: {
-    readonly status: number
-    readonly headers: Readonly<Record<string, string>>
-    readonly stream: Stream.Stream<Uint8Array, E>
-  },
+  response: LibraryResponse<E>,
   decodes: boolean,
   toError: (e: E) => HttpError,
 ): Response.Response => {
