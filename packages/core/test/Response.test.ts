@@ -1,6 +1,5 @@
 import { Response, Status } from "@courier/core"
 import { describe, expect, it } from "@effect/vitest"
-import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
@@ -36,7 +35,7 @@ describe("Response", () => {
       Effect.gen(function* () {
         const r = streaming(["ab", "c"])
         const chunks = yield* Stream.runCollect(Response.stream(r))
-        expect(Chunk.toReadonlyArray(chunks).map((c) => new TextDecoder().decode(c))).toEqual(["ab", "c"])
+        expect(Array.from(chunks).map((c) => new TextDecoder().decode(c))).toEqual(["ab", "c"])
         const again = yield* Effect.flip(Stream.runCollect(Response.stream(r)))
         expect(again._tag).toBe("BodyAlreadyRead")
         expect((yield* Effect.flip(Response.bytes(r)))._tag).toBe("BodyAlreadyRead")

@@ -1,7 +1,7 @@
 import { Client, HttpError, Request, Response } from "@courier/core"
+import { Service } from "@courier/core/internal/edition"
 import { MockTransport } from "@courier/mock-transport"
 import { describe, expect, it } from "@effect/vitest"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
@@ -74,7 +74,7 @@ describe("MockTransport", () => {
   )
 
   it.effect("handlers may use services: a Ref makes a stateful fake", () => {
-    class Counter extends Context.Tag("Counter")<Counter, Ref.Ref<number>>() {}
+    class Counter extends Service<Counter, Ref.Ref<number>>()("Counter") {}
     const routes: ReadonlyArray<MockTransport.Route<Counter>> = [
       {
         method: "POST",
