@@ -54,39 +54,8 @@ server.close()
 console.log(`pack check: @courier/core ${VERSION} and friends install, import and run from their tarballs`)
 JS
 node smoke.mjs
-cat > smoke.cjs <<'JS'
-const http = require("node:http")
-const { Client, Request, Response, VERSION } = require("@courier/core")
-const Platform = require("@courier/core/Platform")
-const { NodeTransport } = require("@courier/node-transport")
-const { MockTransport } = require("@courier/mock-transport")
-const { Effect, Layer } = require("effect")
-
-const main = async () => {
-  const server = http.createServer((req, res) => res.end(`hello ${req.url}`))
-  await new Promise((r) => server.listen(0, "127.0.0.1", r))
-  const url = `http://127.0.0.1:${server.address().port}/required`
-  const real = await Effect.runPromise(
-    Effect.flatMap(Client.get(url), Response.text).pipe(Effect.provide(NodeTransport.client())),
-  )
-  if (real !== "hello /required") throw new Error(`node transport from CommonJS: ${real}`)
-  const mock = MockTransport.layer([{ path: "/x", reply: { status: 200, text: "mocked" } }])
-  const mocked = await Effect.runPromise(
-    Effect.flatMap(Client.fetch(Request.get("http://mock.test/x")), Response.text).pipe(
-      Effect.provide(Client.layer().pipe(Layer.provide(mock))),
-    ),
-  )
-  if (mocked !== "mocked") throw new Error(`mock transport from CommonJS: ${mocked}`)
-  if (typeof Platform.httpClient !== "function") throw new Error("Platform entry point from CommonJS")
-  server.close()
-  console.log(`pack check: @courier/core ${VERSION} and friends also require from CommonJS`)
-}
-main().catch((e) => {
-  console.error(e)
-  process.exit(1)
-})
-JS
-node smoke.cjs
+cp "$root/scripts/lib/smoke.cjs" smoke.cjs
+node smoke.cjs "pack check"
 
 # The types as each kind of project resolves them: NodeNext from ESM and from CommonJS (the `import` and
 # `require` conditions), a bundler, and classic `node` resolution with `"module": "commonjs"`, which reads
@@ -102,20 +71,8 @@ const program: Effect.Effect<string, unknown, Client.Client> = Effect.flatMap(Cl
 const layers = [NodeTransport.client({ cache: true }), MockTransport.layer([{ path: "/", reply: { status: 200 } }])]
 export const all = [program, layers, Platform.httpClient, Cache.memory, Request.get] as const
 TS
-for kind in nodenext-esm nodenext-cjs bundler node10; do
-  mkdir -p "types-$kind"
-  cp consumer.ts "types-$kind/consumer.ts"
-  case $kind in
-    nodenext-esm) type=module; options='"module": "nodenext", "moduleResolution": "nodenext"' ;;
-    nodenext-cjs) type=commonjs; options='"module": "nodenext", "moduleResolution": "nodenext"' ;;
-    bundler) type=module; options='"module": "esnext", "moduleResolution": "bundler"' ;;
-    node10) type=commonjs; options='"module": "commonjs", "moduleResolution": "node"' ;;
-  esac
-  echo "{ \"type\": \"$type\" }" > "types-$kind/package.json"
-  echo "{ \"compilerOptions\": { $options, \"target\": \"es2022\", \"strict\": true, \"noEmit\": true, \"skipLibCheck\": true, \"types\": [\"node\"] }, \"files\": [\"consumer.ts\"] }" \
-    > "types-$kind/tsconfig.json"
-  "$root/node_modules/.bin/tsc" -p "types-$kind" || { echo "pack check: the types do not resolve for $kind" >&2; exit 1; }
-done
+source "$root/scripts/lib/consumer-types.sh"
+consumer_types "$root/node_modules/.bin/tsc" "pack check" consumer.ts
 echo "pack check: the types resolve under NodeNext (ESM and CommonJS), Bundler and classic node resolution"
 
 # The courier command from its tarball, as npx runs it on a machine with only Node and npm: installed with

@@ -22,37 +22,8 @@ npm install --no-audit --no-fund --loglevel=error "$out"/courier-core-*.tgz "$ou
   "$out"/courier-mock-transport-*.tgz "effect@$effect" "@types/node@$types_node" >/dev/null
 cp "$root/scripts/edition4/smoke.mjs" smoke.mjs
 node smoke.mjs
-cat > smoke.cjs <<'JS'
-const http = require("node:http")
-const { Client, Request, Response, VERSION } = require("@courier/core")
-const { NodeTransport } = require("@courier/node-transport")
-const { MockTransport } = require("@courier/mock-transport")
-const { Effect, Layer } = require("effect")
-
-const main = async () => {
-  const server = http.createServer((req, res) => res.end(`hello ${req.url}`))
-  await new Promise((r) => server.listen(0, "127.0.0.1", r))
-  const url = `http://127.0.0.1:${server.address().port}/required`
-  const real = await Effect.runPromise(
-    Effect.flatMap(Client.get(url), Response.text).pipe(Effect.provide(NodeTransport.client())),
-  )
-  if (real !== "hello /required") throw new Error(`node transport from CommonJS: ${real}`)
-  const mock = MockTransport.layer([{ path: "/x", reply: { status: 200, text: "mocked" } }])
-  const mocked = await Effect.runPromise(
-    Effect.flatMap(Client.fetch(Request.get("http://mock.test/x")), Response.text).pipe(
-      Effect.provide(Client.layer().pipe(Layer.provide(mock))),
-    ),
-  )
-  if (mocked !== "mocked") throw new Error(`mock transport from CommonJS: ${mocked}`)
-  server.close()
-  console.log(`edition4 check: @courier/core ${VERSION} also requires from CommonJS`)
-}
-main().catch((e) => {
-  console.error(e)
-  process.exit(1)
-})
-JS
-node smoke.cjs
+cp "$root/scripts/lib/smoke.cjs" smoke.cjs
+node smoke.cjs "edition4 check"
 
 cat > consumer.ts <<'TS'
 import { Cache, Client, Request, Response } from "@courier/core"
@@ -78,20 +49,8 @@ import { NodeTransport } from "@courier/node-transport"
 
 export const all = [Client.get, Request.get, Response.text, NodeTransport.client, MockTransport.layer, Platform.httpClient] as const
 TS
-for kind in nodenext-esm nodenext-cjs bundler node10; do
-  mkdir -p "types-$kind"
-  if [ "$kind" = node10 ]; then cp consumer-node10.ts "types-$kind/consumer.ts"; else cp consumer.ts "types-$kind/consumer.ts"; fi
-  case $kind in
-    nodenext-esm) type=module; options='"module": "nodenext", "moduleResolution": "nodenext"' ;;
-    nodenext-cjs) type=commonjs; options='"module": "nodenext", "moduleResolution": "nodenext"' ;;
-    bundler) type=module; options='"module": "esnext", "moduleResolution": "bundler"' ;;
-    node10) type=commonjs; options='"module": "commonjs", "moduleResolution": "node"' ;;
-  esac
-  echo "{ \"type\": \"$type\" }" > "types-$kind/package.json"
-  echo "{ \"compilerOptions\": { $options, \"target\": \"es2022\", \"strict\": true, \"exactOptionalPropertyTypes\": true, \"noEmit\": true, \"skipLibCheck\": true, \"types\": [\"node\"] }, \"files\": [\"consumer.ts\"] }" \
-    > "types-$kind/tsconfig.json"
-  "$root/node_modules/.bin/tsc" -p "types-$kind" || { echo "edition4 check: the types do not resolve for $kind" >&2; exit 1; }
-done
+source "$root/scripts/lib/consumer-types.sh"
+consumer_types "$root/node_modules/.bin/tsc" "edition4 check" consumer.ts consumer-node10.ts
 echo "edition4 check: the types resolve under NodeNext (ESM and CommonJS) and Bundler, and Courier's under classic node resolution"
 
 # The wrong major: the Effect 4 edition beside effect 3 is refused at install, with effect named.
