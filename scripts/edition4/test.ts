@@ -11,7 +11,7 @@ import { execFileSync, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { makeTree, PACKAGES, repo, VERSIONS } from "./tree.js"
+import { makeTree, repo, VERSIONS } from "./tree.js"
 
 const deps = path.join(repo, ".cache", "edition4", "test-deps", Object.values(VERSIONS).join("-"))
 const node22 = (): string => {
@@ -51,9 +51,7 @@ const files: ReadonlyArray<string> = JSON.parse(
 ).files
 const tree = fs.mkdtempSync(path.join(os.tmpdir(), "courier-edition4-test-"))
 try {
-  makeTree(tree)
-  for (const name of PACKAGES)
-    fs.cpSync(path.join(repo, "packages", name, "test"), path.join(tree, "packages", name, "test"), { recursive: true })
+  makeTree(tree, { tests: true })
   const modules = path.join(tree, "node_modules")
   // One effect for the tree and for @effect/vitest, which resolves it from where it is installed.
   fs.rmSync(path.join(modules, "effect"))

@@ -82,6 +82,8 @@ export interface TreeOptions {
   readonly examples?: boolean
   /** Copy the benchmark's sources too (its client process, bundled for the Effect 4 edition's runs). */
   readonly bench?: boolean
+  /** Copy each package's tests beside its sources (scripts/edition4/test.ts runs them there). */
+  readonly tests?: boolean
 }
 
 /** Builds the edition's tree in `dir` (emptied first). */
@@ -99,6 +101,10 @@ export const makeTree = (dir: string, options: TreeOptions = {}): void => {
     const manifest = JSON.parse(fs.readFileSync(path.join(from, "package.json"), "utf8"))
     fs.writeFileSync(path.join(to, "package.json"), `${JSON.stringify(editionManifest(manifest), null, 2)}\n`)
     spellForEffect4(path.join(to, "src"))
+    if (options.tests === true) {
+      fs.cpSync(path.join(from, "test"), path.join(to, "test"), { recursive: true })
+      spellForEffect4(path.join(to, "test"))
+    }
     link(to, path.join(modules, "@courier", name))
   }
   const version = path.join(dir, "packages", "core", "src", "version.ts")

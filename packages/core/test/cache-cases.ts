@@ -7,7 +7,7 @@ import { Cache, Client, Request, Response } from "@courier/core"
 import { expect } from "@effect/vitest"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import * as TestClock from "effect/TestClock"
+import { TestClock } from "./edition.js"
 
 /** A request as the origin saw it: field names lower-cased, repeated lines joined with ", ". */
 export interface Seen {

@@ -5,15 +5,15 @@
 // connections without starving one that may not be pipelined; and multiplexed (HTTP/2) connections in the
 // same pool: dialled one at a time until the protocol is known, shared up to what the peer allows, never
 // multiplied against a peer that grants 0 streams, and idle after the same timeout whether used or not.
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Scope from "effect/Scope"
-import * as TestClock from "effect/TestClock"
 import { ConnectError, type Socket } from "../src/Connector.js"
 import { timers as driven } from "../src/internal/binding/driver.js"
 import { type Ask, type Grant, type Lease, make, type Pool, type PoolOptions } from "../src/internal/engine/pool.js"
 import type { Connection as Multiplexed } from "../src/Multiplex.js"
 import type { Origin } from "../src/Url.js"
+import { scoped, TestClock } from "./edition.js"
 
 const origin: Origin = { scheme: "http", host: "a.test", port: 80, key: "http://a.test:80" }
 
@@ -101,7 +101,7 @@ const leaseOf = (g: Grant | "timed out" | undefined) =>
   g !== undefined && g !== "timed out" && g._tag === "Lease" ? g.lease : undefined
 
 describe("the HTTP/1.1 pool", () => {
-  it.scoped("grants slots up to the per-origin limit, then lines requests up and serves them in order", () =>
+  scoped("grants slots up to the per-origin limit, then lines requests up and serves them in order", () =>
     Effect.gen(function* () {
       const { pool, request, open, stats } = yield* setup()
       const [a, b] = [request(), request()]
@@ -116,7 +116,7 @@ describe("the HTTP/1.1 pool", () => {
     }),
   )
 
-  it.scoped("a destroyed connection or a failed dial frees its slot for the next in line", () =>
+  scoped("a destroyed connection or a failed dial frees its slot for the next in line", () =>
     Effect.gen(function* () {
       const { pool, request, open, closed } = yield* setup({ maxConnectionsPerOrigin: 1 })
       request()
@@ -129,7 +129,7 @@ describe("the HTTP/1.1 pool", () => {
     }),
   )
 
-  it.scoped("hands out the newest idle connection, and never an unhealthy one or one past its deadline", () =>
+  scoped("hands out the newest idle connection, and never an unhealthy one or one past its deadline", () =>
     Effect.gen(function* () {
       const { pool, request, open, stats, closed } = yield* setup()
       request()
@@ -155,7 +155,7 @@ describe("the HTTP/1.1 pool", () => {
     }),
   )
 
-  it.scoped("an idle connection expires after the default idle timeout, or the server's hint less the margin", () =>
+  scoped("an idle connection expires after the default idle timeout, or the server's hint less the margin", () =>
     Effect.gen(function* () {
       const { pool, request, open, stats } = yield* setup()
       request()
@@ -171,7 +171,7 @@ describe("the HTTP/1.1 pool", () => {
     }),
   )
 
-  it.scoped("a connection is closed once it has carried maxRequestsPerConnection requests", () =>
+  scoped("a connection is closed once it has carried maxRequestsPerConnection requests", () =>
     Effect.gen(function* () {
       const { pool, request, open, closed } = yield* setup({ maxRequestsPerConnection: 2 })
       request()
@@ -183,7 +183,7 @@ describe("the HTTP/1.1 pool", () => {
     }),
   )
 
-  it.scoped("a waiter times out after waitMillis; one that leaves is passed over", () =>
+  scoped("a waiter times out after waitMillis; one that leaves is passed over", () =>
     Effect.gen(function* () {
       const { pool, request, open, stats } = yield* setup({ maxConnectionsPerOrigin: 1 })
       request()
@@ -199,7 +199,7 @@ describe("the HTTP/1.1 pool", () => {
     }),
   )
 
-  it.scoped("a fresh request never takes an idle connection", () =>
+  scoped("a fresh request never takes an idle connection", () =>
     Effect.gen(function* () {
       const { pool, request, open } = yield* setup()
       request()
@@ -208,7 +208,7 @@ describe("the HTTP/1.1 pool", () => {
     }),
   )
 
-  it.scoped("pipelined requests join a busy connection once every allowed one is open", () =>
+  scoped("pipelined requests join a busy connection once every allowed one is open", () =>
     Effect.gen(function* () {
       const { request, open } = yield* setup({ maxConnectionsPerOrigin: 1, pipelining: 3 })
       const piped = ask({ pipelinable: true })
@@ -221,7 +221,7 @@ describe("the HTTP/1.1 pool", () => {
     }),
   )
 
-  it.scoped("a request that may not be pipelined stops others joining ahead of it, so it is not starved", () =>
+  scoped("a request that may not be pipelined stops others joining ahead of it, so it is not starved", () =>
     Effect.gen(function* () {
       const { pool, request, open } = yield* setup({ maxConnectionsPerOrigin: 1, pipelining: 4 })
       const piped = ask({ pipelinable: true })
@@ -240,7 +240,7 @@ describe("the HTTP/1.1 pool", () => {
 describe("multiplexed connections in the pool", () => {
   const shared = ask({ multiplexable: true })
 
-  it.scoped("a burst to an origin not yet dialled makes one dial, and all of it shares the connection", () =>
+  scoped("a burst to an origin not yet dialled makes one dial, and all of it shares the connection", () =>
     Effect.gen(function* () {
       const { request, openShared, stats } = yield* setup({ maxConnectionsPerOrigin: 64 })
       const burst = [request(shared), request(shared), request(shared)]
@@ -255,7 +255,7 @@ describe("multiplexed connections in the pool", () => {
     }),
   )
 
-  it.scoped("when the dial finds HTTP/1.1, those held back dial at once, side by side", () =>
+  scoped("when the dial finds HTTP/1.1, those held back dial at once, side by side", () =>
     Effect.gen(function* () {
       const { request, open } = yield* setup({ maxConnectionsPerOrigin: 64 })
       const burst = [request(shared), request(shared), request(shared)]
@@ -264,7 +264,7 @@ describe("multiplexed connections in the pool", () => {
     }),
   )
 
-  it.scoped("with pipelining on, a request held back behind the first dial still dials once it finds HTTP/1.1", () =>
+  scoped("with pipelining on, a request held back behind the first dial still dials once it finds HTTP/1.1", () =>
     Effect.gen(function* () {
       const { request, open } = yield* setup({ maxConnectionsPerOrigin: 4, pipelining: 2 })
       const piped = ask({ multiplexable: true, pipelinable: true })
@@ -277,7 +277,7 @@ describe("multiplexed connections in the pool", () => {
     }),
   )
 
-  it.scoped("a peer that grants 0 streams is not dialled again and again: the line waits for its SETTINGS", () =>
+  scoped("a peer that grants 0 streams is not dialled again and again: the line waits for its SETTINGS", () =>
     Effect.gen(function* () {
       const { pool, request, openShared, stats } = yield* setup({ maxConnectionsPerOrigin: 64 })
       const first = request(shared)
@@ -300,23 +300,21 @@ describe("multiplexed connections in the pool", () => {
     }),
   )
 
-  it.scoped(
-    "a stream's end gives its room to the next in line; a connection full to its limit lets one more dial",
-    () =>
-      Effect.gen(function* () {
-        const { pool, request, openShared } = yield* setup({ maxConnectionsPerOrigin: 2 })
-        request(shared)
-        const one = openShared(1, new FakePeer(1))
-        const [two, three] = [request(shared), request(shared)]
-        // The first connection is full and known: one more dial, and the third waits for a stream.
-        expect([what(two.got[0]), three.got]).toEqual(["slot", []])
-        const lease = one.lease
-        if (lease !== undefined) pool.release(lease, "reuse")
-        expect(what(three.got[0])).toBe(1)
-      }),
+  scoped("a stream's end gives its room to the next in line; a connection full to its limit lets one more dial", () =>
+    Effect.gen(function* () {
+      const { pool, request, openShared } = yield* setup({ maxConnectionsPerOrigin: 2 })
+      request(shared)
+      const one = openShared(1, new FakePeer(1))
+      const [two, three] = [request(shared), request(shared)]
+      // The first connection is full and known: one more dial, and the third waits for a stream.
+      expect([what(two.got[0]), three.got]).toEqual(["slot", []])
+      const lease = one.lease
+      if (lease !== undefined) pool.release(lease, "reuse")
+      expect(what(three.got[0])).toBe(1)
+    }),
   )
 
-  it.scoped("a connection used or not closes after the idle timeout with no stream open", () =>
+  scoped("a connection used or not closes after the idle timeout with no stream open", () =>
     Effect.gen(function* () {
       const { pool, request, openShared, stats } = yield* setup({ maxConnectionsPerOrigin: 2 })
       // A peer that grants no stream yet: its connection carries nothing, and is idle from the start.
@@ -341,7 +339,7 @@ describe("multiplexed connections in the pool", () => {
     }),
   )
 
-  it.scoped("a draining connection takes no new stream, and closes once its last stream ends", () =>
+  scoped("a draining connection takes no new stream, and closes once its last stream ends", () =>
     Effect.gen(function* () {
       const { pool, request, openShared, closed } = yield* setup({ maxConnectionsPerOrigin: 2 })
       request(shared)
@@ -358,7 +356,7 @@ describe("multiplexed connections in the pool", () => {
     }),
   )
 
-  it.scoped("a dial that fails fails those that waited for it, rather than each dialling in turn", () =>
+  scoped("a dial that fails fails those that waited for it, rather than each dialling in turn", () =>
     Effect.gen(function* () {
       const { pool, request, stats } = yield* setup({ maxConnectionsPerOrigin: 64 })
       const [dialler, behind] = [request(shared), request(shared)]

@@ -1,10 +1,10 @@
 // The engine's timer heap: timers fire in time order at their time on the Effect Clock, cancelled ones
 // never, rescheduled ones at their new time, and the driver wakes early for an earlier timer.
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as TestClock from "effect/TestClock"
 import { timers as driven } from "../src/internal/binding/driver.js"
 import { type Timer, timer } from "../src/internal/engine/timers.js"
+import { scoped, TestClock } from "./edition.js"
 
 /** A seeded generator (mulberry32), so a failing case can be replayed. */
 const random = (seed: number) => () => {
@@ -16,7 +16,7 @@ const random = (seed: number) => () => {
 
 describe("Timers", () => {
   for (const seed of [1, 2, 3]) {
-    it.scoped(`500 timers, a third cancelled and a third moved, fire in order at their times (seed ${seed})`, () =>
+    scoped(`500 timers, a third cancelled and a third moved, fire in order at their times (seed ${seed})`, () =>
       Effect.gen(function* () {
         const next = random(seed)
         const timers = yield* driven
@@ -51,7 +51,7 @@ describe("Timers", () => {
     )
   }
 
-  it.scoped("a timer earlier than the one the driver sleeps for wakes it early", () =>
+  scoped("a timer earlier than the one the driver sleeps for wakes it early", () =>
     Effect.gen(function* () {
       const timers = yield* driven
       const fired: Array<string> = []
@@ -77,7 +77,7 @@ describe("Timers", () => {
     }),
   )
 
-  it.scoped("an Effect a timer returns is run by the driver", () =>
+  scoped("an Effect a timer returns is run by the driver", () =>
     Effect.gen(function* () {
       const timers = yield* driven
       let ran = false

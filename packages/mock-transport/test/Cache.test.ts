@@ -10,8 +10,8 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as TestClock from "effect/TestClock"
 import { type CacheCase, cacheCases, type Mode, runCase, type Seen } from "../../core/test/cache-cases.js"
+import { TestClock } from "../../core/test/edition.js"
 import { recording } from "./recording.js"
 
 const seenOf = (request: MockTransport.MockRequest): Seen => {
@@ -63,7 +63,7 @@ const get = (url: string, headers: Headers.Input = {}) =>
 const signalling = (inner: Cache.Store, written: (key: string) => Effect.Effect<void>): Cache.Store => ({
   get: inner.get,
   delete: inner.delete,
-  set: (key, entries) => Effect.zipRight(inner.set(key, entries), written(key)),
+  set: (key, entries) => Effect.andThen(inner.set(key, entries), written(key)),
 })
 
 describe("stale-while-revalidate (RFC 5861 §3)", () => {
@@ -272,7 +272,7 @@ describe("bodies", () => {
       ]
       const trailers = yield* Effect.scoped(
         Effect.flatMap(Client.execute(Request.get("https://api.test/t")), (r) =>
-          Effect.zipRight(Response.text(r), Response.trailers(r)),
+          Effect.andThen(Response.text(r), Response.trailers(r)),
         ),
       ).pipe(Effect.provide(layerWith({}, routes)))
       expect(Headers.get(trailers, "x-sum")).toEqual(Option.some("7"))

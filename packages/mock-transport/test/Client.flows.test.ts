@@ -10,7 +10,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
-import * as TestClock from "effect/TestClock"
+import { scoped, TestClock } from "../../core/test/edition.js"
 
 const authorizations = Effect.map(MockTransport.calls, (calls) =>
   calls.map((c) => Option.getOrUndefined(Headers.get(c.request.headers, "authorization"))),
@@ -221,14 +221,14 @@ describe("limitConcurrency", () => {
     ),
   )
 
-  it.scoped("a streaming response keeps its place until its scope closes; an interrupted waiter leaves the line", () =>
+  scoped("a streaming response keeps its place until its scope closes; an interrupted waiter leaves the line", () =>
     Effect.gen(function* () {
       const client = (yield* Client.makeBare).pipe(Client.limitConcurrency(1))
       const order: Array<string> = []
       const first = yield* Effect.fork(
         Effect.scoped(
           Effect.flatMap(client.execute(Request.get("http://a.test/one")), () =>
-            Effect.zipRight(
+            Effect.andThen(
               Effect.sync(() => order.push("first holds")),
               Effect.sleep("10 seconds"),
             ),
@@ -253,7 +253,7 @@ describe("limitConcurrency", () => {
 })
 
 describe("limitConcurrency below followRedirects", () => {
-  it.scoped("a redirect's place is given back once its body is read, so the next hop of the same call goes", () =>
+  scoped("a redirect's place is given back once its body is read, so the next hop of the same call goes", () =>
     Effect.gen(function* () {
       const client = (yield* Client.makeBare).pipe(Client.limitConcurrency(1), Client.followRedirects())
       const r = yield* client.execute(Request.get("http://a.test/start"))
@@ -298,7 +298,7 @@ describe("rateLimit", () => {
 })
 
 describe("a body read through a transform keeps its trailers", () => {
-  it.scoped("download progress over a streamed chunked body: the trailers reach the caller", () =>
+  scoped("download progress over a streamed chunked body: the trailers reach the caller", () =>
     Effect.gen(function* () {
       const seen: Array<number> = []
       const request = Request.get("http://a.test/t", {

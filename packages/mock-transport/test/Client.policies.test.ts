@@ -8,7 +8,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
-import * as TestClock from "effect/TestClock"
+import { TestClock } from "../../core/test/edition.js"
 
 const over = (routes: ReadonlyArray<MockTransport.Route>, options: Client.Options = {}) =>
   Client.layer({ userAgent: false, ...options }).pipe(Layer.provideMerge(MockTransport.layer(routes)))

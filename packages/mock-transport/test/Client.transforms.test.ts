@@ -10,8 +10,8 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
-import * as TestClock from "effect/TestClock"
 import * as Tracer from "effect/Tracer"
+import { scoped, TestClock } from "../../core/test/edition.js"
 
 const header = (req: MockTransport.MockRequest, name: string) => Option.getOrUndefined(Headers.get(req.headers, name))
 const paths = Effect.map(MockTransport.calls, (calls) => calls.map((c) => c.request.path))
@@ -163,7 +163,7 @@ describe("middleware", () => {
     }).pipe(Effect.provide(MockTransport.layer([{ path: "/flaky", reply: [{ status: 503 }, ok("second")] }]))),
   )
 
-  it.scoped("serves execute too: the response it passes on streams in the caller's scope", () =>
+  scoped("serves execute too: the response it passes on streams in the caller's scope", () =>
     Effect.gen(function* () {
       let measured = 0
       const client = (yield* Client.makeBare).pipe(
@@ -333,7 +333,7 @@ describe("policies as transforms", () => {
     }).pipe(Effect.provide(MockTransport.layer([{ path: "/down", reply: { status: 503 } }]))),
   )
 
-  it.scoped("a pinned client keeps the transforms it was built with", () =>
+  scoped("a pinned client keeps the transforms it was built with", () =>
     Effect.gen(function* () {
       const client = (yield* Client.makeBare).pipe(Client.withHeaders({ "X-Kept": "1" }))
       const one = yield* client.pinned("http://api.test/")

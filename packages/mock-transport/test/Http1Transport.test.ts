@@ -2,12 +2,12 @@
 // every wait on the Effect Clock so TestClock moves time.
 import { Client, Connector, Headers, Http1Transport, Request, Response } from "@courier/core"
 import { ScriptedPeer } from "@courier/mock-transport"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as TestClock from "effect/TestClock"
+import { scoped, TestClock } from "../../core/test/edition.js"
 
 const ok = (body = "ok", extra = "") => `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n${extra}\r\n${body}`
 
@@ -28,7 +28,7 @@ const serve = (reply: (n: number, peer: ScriptedPeer.Peer) => string) => (peer: 
   })
 
 describe("Http1Transport: timeouts on the Effect clock", () => {
-  it.scoped("a head that does not come in time is Timeout(head)", () =>
+  scoped("a head that does not come in time is Timeout(head)", () =>
     Effect.gen(function* () {
       const fiber = yield* Effect.fork(Client.get("http://peer.test/", { timeout: { head: "1 second" } }))
       yield* TestClock.adjust("2 seconds")
@@ -37,12 +37,12 @@ describe("Http1Transport: timeouts on the Effect clock", () => {
       expect(error.message).toBe("Request timed out (head, 1000 ms): GET http://peer.test/")
     }).pipe(
       Effect.provide(
-        over((peer) => Effect.zipRight(peer.receive, Effect.zipRight(peer.pause("10 seconds"), peer.send(ok())))),
+        over((peer) => Effect.andThen(peer.receive, Effect.andThen(peer.pause("10 seconds"), peer.send(ok())))),
       ),
     ),
   )
 
-  it.scoped("a body that stalls is Timeout(body)", () =>
+  scoped("a body that stalls is Timeout(body)", () =>
     Effect.gen(function* () {
       const fiber = yield* Effect.fork(Client.get("http://peer.test/", { timeout: { body: "500 millis" } }))
       yield* TestClock.adjust("1 second")
@@ -60,7 +60,7 @@ describe("Http1Transport: timeouts on the Effect clock", () => {
     ),
   )
 
-  it.scoped("a request slower than its total deadline is Timeout(total); one within it succeeds", () =>
+  scoped("a request slower than its total deadline is Timeout(total); one within it succeeds", () =>
     Effect.gen(function* () {
       const slow = yield* Effect.fork(Client.get("http://peer.test/", { timeout: "3 seconds" }))
       yield* TestClock.adjust("4 seconds")
@@ -71,13 +71,13 @@ describe("Http1Transport: timeouts on the Effect clock", () => {
     }).pipe(
       Effect.provide(
         over((peer) =>
-          Effect.forever(Effect.zipRight(peer.receive, Effect.zipRight(peer.pause("5 seconds"), peer.send(ok())))),
+          Effect.forever(Effect.andThen(peer.receive, Effect.andThen(peer.pause("5 seconds"), peer.send(ok())))),
         ),
       ),
     ),
   )
 
-  it.scoped("a connection that does not open in time is Timeout(connect)", () =>
+  scoped("a connection that does not open in time is Timeout(connect)", () =>
     Effect.gen(function* () {
       const never = Layer.succeed(Connector.Connector, { connect: () => Effect.never })
       const client = Client.layer().pipe(
@@ -92,7 +92,7 @@ describe("Http1Transport: timeouts on the Effect clock", () => {
 })
 
 describe("Http1Transport: the pool's life-cycle", () => {
-  it.scoped("an idle connection expires after the idle timeout", () =>
+  scoped("an idle connection expires after the idle timeout", () =>
     Effect.gen(function* () {
       yield* Client.get("http://peer.test/a")
       yield* TestClock.adjust("3 seconds")
@@ -104,7 +104,7 @@ describe("Http1Transport: the pool's life-cycle", () => {
     }).pipe(Effect.provide(over(serve(() => ok())))),
   )
 
-  it.scoped("the server's Keep-Alive timeout hint, less a margin, replaces the default", () =>
+  scoped("the server's Keep-Alive timeout hint, less a margin, replaces the default", () =>
     Effect.gen(function* () {
       yield* Client.get("http://peer.test/a")
       yield* TestClock.adjust("8 seconds")
@@ -117,7 +117,7 @@ describe("Http1Transport: the pool's life-cycle", () => {
     }).pipe(Effect.provide(over(serve(() => ok("ok", "Keep-Alive: timeout=10\r\n"))))),
   )
 
-  it.scoped("a hint no longer than the margin means the connection is not kept", () =>
+  scoped("a hint no longer than the margin means the connection is not kept", () =>
     Effect.gen(function* () {
       yield* Client.get("http://peer.test/a")
       yield* Client.get("http://peer.test/b")
@@ -125,7 +125,7 @@ describe("Http1Transport: the pool's life-cycle", () => {
     }).pipe(Effect.provide(over(serve(() => ok("ok", "Keep-Alive: timeout=1\r\n"))))),
   )
 
-  it.scoped("bytes the server sends after a response keep its connection out of the pool", () =>
+  scoped("bytes the server sends after a response keep its connection out of the pool", () =>
     Effect.gen(function* () {
       expect(yield* Effect.flatMap(Client.get("http://peer.test/a"), Response.text)).toBe("first")
       expect(yield* Effect.flatMap(Client.get("http://peer.test/b"), Response.text)).toBe("first")
@@ -133,7 +133,7 @@ describe("Http1Transport: the pool's life-cycle", () => {
     }).pipe(Effect.provide(over(serve(() => `${ok("first")}HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstray`)))),
   )
 
-  it.scoped("an idempotent request on a reused connection the server dropped is sent again on a fresh one", () =>
+  scoped("an idempotent request on a reused connection the server dropped is sent again on a fresh one", () =>
     Effect.gen(function* () {
       yield* Client.get("http://peer.test/a")
       const r = yield* Client.get("http://peer.test/b")
@@ -155,7 +155,7 @@ describe("Http1Transport: the pool's life-cycle", () => {
     ),
   )
 
-  it.scoped("a POST on a dropped connection is not sent twice", () =>
+  scoped("a POST on a dropped connection is not sent twice", () =>
     Effect.gen(function* () {
       yield* Client.get("http://peer.test/a")
       const error = yield* Effect.flip(Client.post("http://peer.test/b", { json: { once: true } }))
@@ -175,7 +175,7 @@ describe("Http1Transport: the pool's life-cycle", () => {
     ),
   )
 
-  it.scoped("Connection: close from the server or from the request ends the connection", () =>
+  scoped("Connection: close from the server or from the request ends the connection", () =>
     Effect.gen(function* () {
       yield* Client.get("http://peer.test/server-closes")
       yield* Client.get("http://peer.test/x")
@@ -197,7 +197,7 @@ describe("Http1Transport: the pool's life-cycle", () => {
     ),
   )
 
-  it.scoped("maxRequestsPerConnection retires a connection after that many requests", () =>
+  scoped("maxRequestsPerConnection retires a connection after that many requests", () =>
     Effect.gen(function* () {
       for (let i = 0; i < 5; i++) yield* Client.get("http://peer.test/")
       expect(yield* ScriptedPeer.connections).toBe(3)
@@ -211,14 +211,14 @@ describe("Http1Transport: the pool's life-cycle", () => {
     ),
   )
 
-  it.scoped("requests beyond the per-origin limit wait and are served in order", () =>
+  scoped("requests beyond the per-origin limit wait and are served in order", () =>
     Effect.gen(function* () {
       const order: Array<string> = []
       const layer = over(
         (peer) =>
           Effect.forever(
             Effect.flatMap(peer.receive, (req) =>
-              Effect.zipRight(
+              Effect.andThen(
                 Effect.sync(() => order.push(req.target)),
                 peer.send(ok()),
               ),
@@ -235,7 +235,7 @@ describe("Http1Transport: the pool's life-cycle", () => {
 })
 
 describe("Http1Transport: informational responses and trailers", () => {
-  it.scoped("1xx responses reach the hook and the final response is returned", () =>
+  scoped("1xx responses reach the hook and the final response is returned", () =>
     Effect.gen(function* () {
       const seen: Array<number> = []
       const r = yield* Client.get("http://peer.test/", {
@@ -254,7 +254,7 @@ describe("Http1Transport: informational responses and trailers", () => {
     ),
   )
 
-  it.scoped("trailers of a chunked body are on the response once the body is read", () =>
+  scoped("trailers of a chunked body are on the response once the body is read", () =>
     Effect.gen(function* () {
       const r = yield* Client.execute(Request.get("http://peer.test/"))
       expect(yield* Response.text(r)).toBe("hello")
@@ -273,12 +273,12 @@ describe("Http1Transport: informational responses and trailers", () => {
     ),
   )
 
-  it.scoped("a response sent one byte at a time decodes the same", () =>
+  scoped("a response sent one byte at a time decodes the same", () =>
     Effect.gen(function* () {
       const r = yield* Client.get("http://peer.test/")
       expect(yield* Response.text(r)).toBe("piecewise")
     }).pipe(
-      Effect.provide(over((peer) => Effect.zipRight(peer.receive, peer.send(ok("piecewise"), { byteByByte: true })))),
+      Effect.provide(over((peer) => Effect.andThen(peer.receive, peer.send(ok("piecewise"), { byteByByte: true })))),
     ),
   )
 })

@@ -11,7 +11,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import * as TestClock from "effect/TestClock"
+import { TestClock } from "../../core/test/edition.js"
 
 const over = <R = never>(routes: ReadonlyArray<MockTransport.Route<R>>, options?: MockTransport.Options) =>
   Client.layer({ userAgent: false }).pipe(Layer.provideMerge(MockTransport.layer(routes, options)))

@@ -6,6 +6,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import { scoped } from "../../core/test/edition.js"
 
 const over = (script: (peer: ScriptedPeer.Peer) => Effect.Effect<void>) =>
   Client.layer({ userAgent: false }).pipe(
@@ -14,7 +15,7 @@ const over = (script: (peer: ScriptedPeer.Peer) => Effect.Effect<void>) =>
   )
 
 describe("ScriptedPeer", () => {
-  it.scoped("expect checks each request by head prefix, RegExp or predicate", () =>
+  scoped("expect checks each request by head prefix, RegExp or predicate", () =>
     Effect.gen(function* () {
       yield* Client.get("http://peer.test/a")
       yield* Client.post("http://peer.test/b", { json: { n: 1 } })
@@ -51,7 +52,7 @@ describe("ScriptedPeer", () => {
     }),
   )
 
-  it.scoped("half-close: the client reads to the end of a body framed by the close", () =>
+  scoped("half-close: the client reads to the end of a body framed by the close", () =>
     Effect.gen(function* () {
       const r = yield* Client.get("http://peer.test/")
       expect(yield* Response.text(r)).toBe("until the end")

@@ -1,15 +1,18 @@
 // httplib's Connection as a state machine: every call in every state, over the scripted peer. A call out of
 // order gets httplib's typed error, and the state says where the connection was.
+
 import { Connection } from "@courier/core"
+import { catch as catchFailure } from "@courier/core/internal/edition"
 import { ScriptedPeer } from "@courier/mock-transport"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import { scoped } from "../../core/test/edition.js"
 
 type State = "Idle" | "Request-started" | "Request-sent" | "Response-unread" | "Closed"
 type Call = "putrequest" | "putheader" | "endheaders" | "send" | "getresponse"
 
 const peer = ScriptedPeer.layer((p) =>
-  Effect.forever(Effect.zipRight(p.receive, p.send("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"))),
+  Effect.forever(Effect.andThen(p.receive, p.send("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"))),
 )
 
 /** A connection brought to `state`. */
@@ -94,12 +97,12 @@ const table: Record<State, Record<Call, string>> = {
 describe("Connection: every call in every state", () => {
   for (const [state, calls] of Object.entries(table) as Array<[State, Record<Call, string>]>) {
     for (const [call, expected] of Object.entries(calls) as Array<[Call, string]>) {
-      it.scoped(`${call} in ${state}: ${expected}`, () =>
+      scoped(`${call} in ${state}: ${expected}`, () =>
         Effect.gen(function* () {
           const conn = yield* reach(state)
           const outcome = yield* run(conn, call).pipe(
             Effect.as("ok"),
-            Effect.catchAll((e) =>
+            catchFailure((e) =>
               Effect.succeed("state" in e && typeof e.state === "string" ? `${e._tag} ${e.state}` : e._tag),
             ),
           )
@@ -109,7 +112,7 @@ describe("Connection: every call in every state", () => {
     }
   }
 
-  it.scoped("reading the body to its end takes the connection from Response-unread back to Idle", () =>
+  scoped("reading the body to its end takes the connection from Response-unread back to Idle", () =>
     Effect.gen(function* () {
       const conn = yield* Connection.http("peer.test")
       yield* conn.request("GET", "/")

@@ -9,7 +9,7 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Schedule from "effect/Schedule"
-import * as TestClock from "effect/TestClock"
+import { TestClock } from "../../core/test/edition.js"
 
 const routes: ReadonlyArray<MockTransport.Route> = [
   { path: "/start", reply: { status: 302, headers: { Location: "/flaky" } } },

@@ -11,7 +11,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
-import * as TestClock from "effect/TestClock"
+import { scoped, TestClock } from "../../core/test/edition.js"
 
 const over = (
   script: (peer: ScriptedPeer.Peer) => Effect.Effect<void>,
@@ -26,7 +26,7 @@ const over = (
 const never = over(() => Effect.void, {}, { accept: Effect.never })
 
 describe("ScriptedPeer on TestClock: dialling ends", () => {
-  it.scoped("a dial that never completes ends at the default 10 s connect deadline", () =>
+  scoped("a dial that never completes ends at the default 10 s connect deadline", () =>
     Effect.gen(function* () {
       const fiber = yield* Effect.fork(Effect.flip(Client.get("http://peer.test/")))
       yield* TestClock.adjust("9999 millis")
@@ -36,7 +36,7 @@ describe("ScriptedPeer on TestClock: dialling ends", () => {
     }).pipe(Effect.provide(never)),
   )
 
-  it.scoped("a dial that never completes ends at the total deadline when that comes first", () =>
+  scoped("a dial that never completes ends at the total deadline when that comes first", () =>
     Effect.gen(function* () {
       const fiber = yield* Effect.fork(Effect.flip(Client.get("http://peer.test/", { timeout: "2 seconds" })))
       yield* TestClock.adjust("2 seconds")
@@ -44,7 +44,7 @@ describe("ScriptedPeer on TestClock: dialling ends", () => {
     }).pipe(Effect.provide(never)),
   )
 
-  it.scoped("interrupting a dial returns at once and frees the slot", () =>
+  scoped("interrupting a dial returns at once and frees the slot", () =>
     Effect.gen(function* () {
       const stuck = yield* Effect.fork(Client.get("http://peer.test/"))
       yield* Effect.yieldNow()
@@ -69,18 +69,18 @@ describe("ScriptedPeer on TestClock: default deadlines", () => {
     ["fetched", Client.get("http://peer.test/")],
     ["streamed", Effect.scoped(Client.execute(Request.get("http://peer.test/")))],
   ] as const) {
-    it.scoped(`a peer that never answers ends at the default 300 s head deadline (${how})`, () =>
+    scoped(`a peer that never answers ends at the default 300 s head deadline (${how})`, () =>
       Effect.gen(function* () {
         const fiber = yield* Effect.fork(Effect.flip(run))
         yield* TestClock.adjust("299 seconds")
         expect(fiber.unsafePoll()).toBeNull()
         yield* TestClock.adjust("1 second")
         expect(yield* Fiber.join(fiber)).toMatchObject({ _tag: "Timeout", phase: "head", millis: 300_000 })
-      }).pipe(Effect.provide(over((peer) => Effect.zipRight(peer.receive, Effect.never)))),
+      }).pipe(Effect.provide(over((peer) => Effect.andThen(peer.receive, Effect.never)))),
     )
   }
 
-  it.scoped("a streamed body counts its deadline only while the reader waits", () =>
+  scoped("a streamed body counts its deadline only while the reader waits", () =>
     Effect.gen(function* () {
       const r = yield* Client.execute(Request.get("http://peer.test/").pipe(Request.setTimeouts({ body: "1 second" })))
       // Nobody reads for a minute: that is the reader's time, not the server's.
@@ -103,7 +103,7 @@ describe("ScriptedPeer on TestClock: default deadlines", () => {
     ),
   )
 
-  it.scoped("a request waiting for a connection ends at its acquire deadline", () =>
+  scoped("a request waiting for a connection ends at its acquire deadline", () =>
     Effect.gen(function* () {
       const holder = yield* Effect.fork(Client.get("http://peer.test/"))
       yield* Effect.yieldNow()
@@ -113,7 +113,7 @@ describe("ScriptedPeer on TestClock: default deadlines", () => {
       expect(holder.unsafePoll()).toBeNull()
     }).pipe(
       Effect.provide(
-        over((peer) => Effect.zipRight(peer.receive, Effect.never), {
+        over((peer) => Effect.andThen(peer.receive, Effect.never), {
           maxConnectionsPerOrigin: 1,
           timeouts: { acquire: "3 seconds" },
         }),
@@ -123,7 +123,7 @@ describe("ScriptedPeer on TestClock: default deadlines", () => {
 })
 
 describe("ScriptedPeer: uploads", () => {
-  it.scoped("a final response before the upload ends is the response, and the upload stops", () =>
+  scoped("a final response before the upload ends is the response, and the upload stops", () =>
     Effect.gen(function* () {
       const pulled = { n: 0 }
       const body = Stream.repeatEffect(Effect.sync(() => new Uint8Array(1024).fill(++pulled.n % 256))).pipe(
@@ -139,7 +139,7 @@ describe("ScriptedPeer: uploads", () => {
     ),
   )
 
-  it.scoped("Expect: 100-continue holds the body until the peer's 100, or for 1 s of silence", () =>
+  scoped("Expect: 100-continue holds the body until the peer's 100, or for 1 s of silence", () =>
     Effect.gen(function* () {
       for (const answers of [true, false]) {
         const arrived = yield* Deferred.make<readonly [number, string]>()

@@ -9,7 +9,7 @@ import * as LogLevel from "effect/LogLevel"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
-import * as TestClock from "effect/TestClock"
+import { scoped, TestClock } from "../../core/test/edition.js"
 import { recording } from "./recording.js"
 
 const routes: ReadonlyArray<MockTransport.Route> = [
@@ -142,7 +142,7 @@ describe("spans", () => {
 })
 
 describe("pool metrics", () => {
-  it.scoped("open, idle and waiting connections per origin, sampled every second", () =>
+  scoped("open, idle and waiting connections per origin, sampled every second", () =>
     Effect.gen(function* () {
       yield* Effect.forEach([1, 2, 3], () => Client.get("http://peer.test/"), { concurrency: 3 })
       yield* TestClock.adjust("1 second")
@@ -158,7 +158,7 @@ describe("pool metrics", () => {
           Layer.provide(Http1Transport.layer({ maxConnectionsPerOrigin: 2 })),
           Layer.provide(
             ScriptedPeer.layer((peer) =>
-              Effect.forever(Effect.zipRight(peer.receive, peer.send("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))),
+              Effect.forever(Effect.andThen(peer.receive, peer.send("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))),
             ),
           ),
         ),

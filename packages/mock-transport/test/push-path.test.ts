@@ -1,13 +1,16 @@
 // The engine's one path — the exchange driven by the socket's callbacks — under TestClock through the
 // scripted peer: every response wire case, read whole (fetch) and streamed (execute), with the response
 // split in two at every offset (the second part arriving after the exchange has waited) and byte by byte.
+
 import { Client, Http1Transport, Request, Response } from "@courier/core"
+import { catch as catchFailure } from "@courier/core/internal/edition"
 import { ScriptedPeer } from "@courier/mock-transport"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
 import { latin1 } from "../../core/test/decode.js"
+import { scoped } from "../../core/test/edition.js"
 import { type WireCase, wireCases } from "../../core/test/wire-cases.js"
 
 /** How the peer delivers the case's bytes on its n-th answer: split at n, or byte by byte past the end. */
@@ -16,7 +19,7 @@ const deliver = (peer: ScriptedPeer.Peer, bytes: Uint8Array, n: number) =>
     ? peer.send(bytes, { byteByByte: true })
     : peer
         .send(bytes.subarray(0, n))
-        .pipe(Effect.zipRight(Effect.yieldNow()), Effect.zipRight(peer.send(bytes.subarray(n))))
+        .pipe(Effect.andThen(Effect.yieldNow()), Effect.andThen(peer.send(bytes.subarray(n))))
 
 /** A client over a peer that answers every request with the case, split where `split` says. */
 const clientFor = (c: WireCase, split: Ref.Ref<number>) =>
@@ -41,7 +44,7 @@ const outcome = <R>(response: Effect.Effect<Response.Response, { readonly _tag: 
     Effect.flatMap((r) =>
       Effect.map(Response.text(r), (body) => ({ status: r.status, body, trailers: [...r.trailers.entries] })),
     ),
-    Effect.catchAll((e) => Effect.succeed({ error: e._tag })),
+    catchFailure((e) => Effect.succeed({ error: e._tag })),
   )
 
 const expected = (c: WireCase) =>
@@ -55,7 +58,7 @@ const expected = (c: WireCase) =>
 
 describe("the push path, under TestClock, at every split point", () => {
   for (const c of wireCases) {
-    it.scoped(c.name, () =>
+    scoped(c.name, () =>
       Effect.gen(function* () {
         const split = yield* Ref.make(0)
         const request = Request.make(c.method ?? "GET", "http://peer.test/case")

@@ -2,10 +2,11 @@
 // is opened, so no byte is written.
 import { Client, Http1Transport, Request } from "@courier/core"
 import { ScriptedPeer } from "@courier/mock-transport"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
+import { scoped } from "../../core/test/edition.js"
 
 /** The heads the peer received, for the tests that check what was sent. */
 const heads: Array<string> = []
@@ -15,7 +16,7 @@ const layer = Client.layer().pipe(
     ScriptedPeer.layer((peer) =>
       Effect.forever(
         Effect.flatMap(peer.receive, (req) =>
-          Effect.zipRight(
+          Effect.andThen(
             Effect.sync(() => heads.push(req.head)),
             peer.send("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
           ),
@@ -70,7 +71,7 @@ const cases: ReadonlyArray<{ readonly name: string; readonly request: Request.Re
 
 describe("request validation", () => {
   for (const c of cases) {
-    it.scoped(`${c.name} is InvalidHeader and nothing is sent`, () =>
+    scoped(`${c.name} is InvalidHeader and nothing is sent`, () =>
       Effect.gen(function* () {
         const error = yield* Effect.flip(Client.fetch(c.request))
         expect(error).toMatchObject({ _tag: "InvalidHeader", name: c.header })
@@ -80,7 +81,7 @@ describe("request validation", () => {
     )
   }
 
-  it.scoped("a Content-Length that agrees with the body is accepted and sent once", () =>
+  scoped("a Content-Length that agrees with the body is accepted and sent once", () =>
     Effect.gen(function* () {
       heads.length = 0
       const r = yield* Client.fetch(Request.post("http://h/", { headers: { "Content-Length": "7" }, json: { a: 1 } }))
@@ -91,7 +92,7 @@ describe("request validation", () => {
     }).pipe(Effect.provide(layer)),
   )
 
-  it.scoped("a JSON body that cannot be encoded is EncodeError, before any connection", () =>
+  scoped("a JSON body that cannot be encoded is EncodeError, before any connection", () =>
     Effect.gen(function* () {
       const cyclic: Record<string, unknown> = {}
       cyclic.self = cyclic

@@ -1,9 +1,10 @@
 // The low-level Connection (httplib's HTTPConnection) over real sockets.
 import { Connection } from "@courier/core"
 import { NodeConnector } from "@courier/node-transport"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
+import { scoped } from "../../core/test/edition.js"
 import { httpServer, scriptedServer } from "./servers.js"
 
 const echo = httpServer((req, res) => {
@@ -27,7 +28,7 @@ const hostPort = (url: string) => url.replace("http://", "")
 const decode = (b: Uint8Array) => new TextDecoder().decode(b)
 
 describe("Connection (httplib)", () => {
-  it.scoped("request/getresponse twice on one socket: 200 then 404, status, reason, version, headers", () =>
+  scoped("request/getresponse twice on one socket: 200 then 404, status, reason, version, headers", () =>
     Effect.gen(function* () {
       const server = yield* echo
       const conn = yield* Connection.http(hostPort(server.url))
@@ -50,7 +51,7 @@ describe("Connection (httplib)", () => {
     }).pipe(Effect.provide(NodeConnector.layer())),
   )
 
-  it.scoped("request adds Content-Length to a body, and the step-by-step API sends the same", () =>
+  scoped("request adds Content-Length to a body, and the step-by-step API sends the same", () =>
     Effect.gen(function* () {
       const server = yield* echo
       const conn = yield* Connection.http(hostPort(server.url))
@@ -75,7 +76,7 @@ describe("Connection (httplib)", () => {
     }).pipe(Effect.provide(NodeConnector.layer())),
   )
 
-  it.scoped("read(amt) returns the body in pieces, then empty", () =>
+  scoped("read(amt) returns the body in pieces, then empty", () =>
     Effect.gen(function* () {
       const server = yield* echo
       const conn = yield* Connection.http(hostPort(server.url))
@@ -89,7 +90,7 @@ describe("Connection (httplib)", () => {
     }).pipe(Effect.provide(NodeConnector.layer())),
   )
 
-  it.scoped("the order of calls is enforced with typed connection-state errors", () =>
+  scoped("the order of calls is enforced with typed connection-state errors", () =>
     Effect.gen(function* () {
       const server = yield* echo
       const conn = yield* Connection.http(hostPort(server.url))
@@ -113,7 +114,7 @@ describe("Connection (httplib)", () => {
     }).pipe(Effect.provide(NodeConnector.layer())),
   )
 
-  it.scoped("an HTTP/1.0 server gives version 10", () =>
+  scoped("an HTTP/1.0 server gives version 10", () =>
     Effect.gen(function* () {
       const server = yield* scriptedServer("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok")
       const conn = yield* Connection.http(hostPort(server.url))
@@ -124,7 +125,7 @@ describe("Connection (httplib)", () => {
     }).pipe(Effect.provide(NodeConnector.layer())),
   )
 
-  it.scoped("a bad port is InvalidURL; a refused one is HTTPConnectionError", () =>
+  scoped("a bad port is InvalidURL; a refused one is HTTPConnectionError", () =>
     Effect.gen(function* () {
       expect((yield* Effect.flip(Connection.http("localhost:notaport")))._tag).toBe("InvalidURL")
       const conn = yield* Connection.http("127.0.0.1", 1)
@@ -132,7 +133,7 @@ describe("Connection (httplib)", () => {
     }).pipe(Effect.provide(NodeConnector.layer())),
   )
 
-  it.scoped("debug level 1 logs the wire through Effect's logger with credentials redacted", () =>
+  scoped("debug level 1 logs the wire through Effect's logger with credentials redacted", () =>
     Effect.gen(function* () {
       const lines: Array<string> = []
       const capture = Logger.replace(

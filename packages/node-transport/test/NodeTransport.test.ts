@@ -11,7 +11,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as TestClock from "effect/TestClock"
+import { scoped, scopedLive, TestClock } from "../../core/test/edition.js"
 import { httpServer, rawServer, scriptedServer } from "./servers.js"
 
 const echoServer = httpServer((req, res) => {
@@ -30,7 +30,7 @@ const echoServer = httpServer((req, res) => {
 const client = NodeTransport.client()
 
 describe("NodeTransport over node:http", () => {
-  it.scoped("GET with params returns status, reason, version, headers and JSON", () =>
+  scoped("GET with params returns status, reason, version, headers and JSON", () =>
     Effect.gen(function* () {
       const server = yield* echoServer
       const r = yield* Client.get(`${server.url}/get`, { params: { name1: "value1", name2: "value 2" } })
@@ -42,7 +42,7 @@ describe("NodeTransport over node:http", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("POST sends a form with Content-Type and Content-Length", () =>
+  scoped("POST sends a form with Content-Type and Content-Length", () =>
     Effect.gen(function* () {
       const server = yield* echoServer
       const r = yield* Client.post(`${server.url}/post`, { data: { name1: "value1", name2: "value2" } })
@@ -54,7 +54,7 @@ describe("NodeTransport over node:http", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("a streamed body of unknown length goes out chunked", () =>
+  scoped("a streamed body of unknown length goes out chunked", () =>
     Effect.gen(function* () {
       const server = yield* echoServer
       const parts = ["alpha", "beta", "gamma"].map((s) => new TextEncoder().encode(s))
@@ -67,7 +67,7 @@ describe("NodeTransport over node:http", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("N sequential requests are carried by one server-side socket", () =>
+  scoped("N sequential requests are carried by one server-side socket", () =>
     Effect.gen(function* () {
       const server = yield* echoServer
       for (let i = 0; i < 20; i++) expect((yield* Client.get(`${server.url}/n/${i}`)).status).toBe(200)
@@ -75,7 +75,7 @@ describe("NodeTransport over node:http", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("concurrent requests open at most the per-origin limit and wait their turn", () =>
+  scoped("concurrent requests open at most the per-origin limit and wait their turn", () =>
     Effect.gen(function* () {
       const server = yield* echoServer
       const limited = NodeTransport.client({ maxConnectionsPerOrigin: 3 })
@@ -89,7 +89,7 @@ describe("NodeTransport over node:http", () => {
     }),
   )
 
-  it.scoped("closing the layer's scope closes every socket", () =>
+  scoped("closing the layer's scope closes every socket", () =>
     Effect.gen(function* () {
       const server = yield* echoServer
       const scope = yield* Scope.make()
@@ -104,7 +104,7 @@ describe("NodeTransport over node:http", () => {
     }),
   )
 
-  it.scoped("a response abandoned mid-body destroys its connection; one read to the end is reused", () =>
+  scoped("a response abandoned mid-body destroys its connection; one read to the end is reused", () =>
     Effect.gen(function* () {
       const server = yield* httpServer((req, res) => {
         res.writeHead(200, { "Content-Length": String(1 << 20) })
@@ -121,7 +121,7 @@ describe("NodeTransport over node:http", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("an interrupted request frees its connection", () =>
+  scoped("an interrupted request frees its connection", () =>
     Effect.gen(function* () {
       const arrived = yield* Deferred.make<void>()
       const server = yield* httpServer((req, res) => {
@@ -137,7 +137,7 @@ describe("NodeTransport over node:http", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("a request interrupted on the connection it dialled gives its slot back once: the limit holds", () =>
+  scoped("a request interrupted on the connection it dialled gives its slot back once: the limit holds", () =>
     Effect.gen(function* () {
       const arrived = yield* Deferred.make<void>()
       const server = yield* httpServer((req, res) => {
@@ -162,7 +162,7 @@ describe("NodeTransport over node:http", () => {
 // Deadlines run on the Effect Clock: over real sockets, TestClock moves time once the server has said it
 // reached the state the test needs.
 describe("NodeTransport timeouts against real sockets, on TestClock", () => {
-  it.scoped("a server slow to answer is Timeout(head), and its socket is closed", () =>
+  scoped("a server slow to answer is Timeout(head), and its socket is closed", () =>
     Effect.gen(function* () {
       const arrived = yield* Deferred.make<void>()
       const server = yield* httpServer(() => Deferred.unsafeDone(arrived, Exit.void))
@@ -176,7 +176,7 @@ describe("NodeTransport timeouts against real sockets, on TestClock", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("a body that stalls is Timeout(body)", () =>
+  scoped("a body that stalls is Timeout(body)", () =>
     Effect.gen(function* () {
       const server = yield* httpServer((_req, res) => {
         res.writeHead(200, { "Content-Length": "100" })
@@ -190,7 +190,7 @@ describe("NodeTransport timeouts against real sockets, on TestClock", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("a total deadline covers reading the body", () =>
+  scoped("a total deadline covers reading the body", () =>
     Effect.gen(function* () {
       const arrived = yield* Deferred.make<void>()
       const server = yield* httpServer((_req, res) => {
@@ -207,7 +207,7 @@ describe("NodeTransport timeouts against real sockets, on TestClock", () => {
 })
 
 describe("NodeTransport against misbehaving raw TCP servers", () => {
-  it.scoped("a bad status line is BadStatusLine with the line", () =>
+  scoped("a bad status line is BadStatusLine with the line", () =>
     Effect.gen(function* () {
       const server = yield* scriptedServer("HTTP/1.1 OK 200\r\n\r\n")
       const error = yield* Effect.flip(Client.get(server.url))
@@ -217,7 +217,7 @@ describe("NodeTransport against misbehaving raw TCP servers", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("a server that closes without a byte is BadStatusLine with an empty line", () =>
+  scoped("a server that closes without a byte is BadStatusLine with an empty line", () =>
     Effect.gen(function* () {
       const server = yield* rawServer((socket) => socket.end())
       const error = yield* Effect.flip(Client.get(server.url))
@@ -225,7 +225,7 @@ describe("NodeTransport against misbehaving raw TCP servers", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("a body cut short is IncompleteRead with received and expected bytes", () =>
+  scoped("a body cut short is IncompleteRead with received and expected bytes", () =>
     Effect.gen(function* () {
       const server = yield* scriptedServer("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this")
       const error = yield* Effect.flip(Client.get(server.url))
@@ -242,7 +242,7 @@ describe("NodeTransport against misbehaving raw TCP servers", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("a reset after the head is IOError", () =>
+  scoped("a reset after the head is IOError", () =>
     Effect.gen(function* () {
       const sockets: Array<net.Socket> = []
       const server = yield* rawServer((socket) => {
@@ -258,7 +258,7 @@ describe("NodeTransport against misbehaving raw TCP servers", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("an idempotent request on a keep-alive socket the server closed is retried on a fresh one", () =>
+  scoped("an idempotent request on a keep-alive socket the server closed is retried on a fresh one", () =>
     Effect.gen(function* () {
       // Answers one request per connection while claiming keep-alive, then closes the idle socket.
       const server = yield* rawServer((socket) => {
@@ -275,7 +275,7 @@ describe("NodeTransport against misbehaving raw TCP servers", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scopedLive("bytes a server writes on an idle keep-alive socket do not poison the next response", () =>
+  scopedLive("bytes a server writes on an idle keep-alive socket do not poison the next response", () =>
     Effect.gen(function* () {
       const sockets: Array<net.Socket> = []
       const server = yield* rawServer((socket) => {
@@ -297,7 +297,7 @@ describe("NodeTransport against misbehaving raw TCP servers", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("header injection is refused before any byte is written", () =>
+  scoped("header injection is refused before any byte is written", () =>
     Effect.gen(function* () {
       const server = yield* echoServer
       const error = yield* Effect.flip(Client.get(server.url, { headers: { "X-A": "1\r\nInjected: yes" } }))

@@ -10,6 +10,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
+import { scoped } from "../../core/test/edition.js"
 import { httpbinForSuite } from "./external.js"
 import { httpServer } from "./servers.js"
 
@@ -72,7 +73,7 @@ describe("a token provider against a server that rotates tokens", () => {
     return { ...server, state }
   })
 
-  it.scoped("fetches a new token after a 401 and sends the request once more, body and all", () =>
+  scoped("fetches a new token after a 401 and sends the request once more, body and all", () =>
     Effect.gen(function* () {
       const server = yield* tokenServer
       const fetchToken = Effect.map(Effect.flatMap(Client.get(`${server.url}/token`), Response.json), (j) => ({
@@ -91,7 +92,7 @@ describe("a token provider against a server that rotates tokens", () => {
     }).pipe(Effect.provide(NodeTransport.client())),
   )
 
-  it.scoped("a streamed body that cannot be sent again is not resent: the 401 is returned", () =>
+  scoped("a streamed body that cannot be sent again is not resent: the 401 is returned", () =>
     Effect.gen(function* () {
       const server = yield* tokenServer
       const provider = yield* Auth.tokenProvider(Effect.succeed({ token: "never-valid" }))
@@ -104,7 +105,7 @@ describe("a token provider against a server that rotates tokens", () => {
 })
 
 describe("the request's own credentials win over a client's default", () => {
-  it.scoped("URL user info and an Authorization header of the request's own beat every kind of client auth", () =>
+  scoped("URL user info and an Authorization header of the request's own beat every kind of client auth", () =>
     Effect.gen(function* () {
       const seen: Array<string | undefined> = []
       const server = yield* httpServer((req, res) => {
@@ -133,7 +134,7 @@ describe("the request's own credentials win over a client's default", () => {
 })
 
 describe(".netrc", () => {
-  it.scoped("credentials from a netrc file go to the host it names, unless the request has its own", () =>
+  scoped("credentials from a netrc file go to the host it names, unless the request has its own", () =>
     Effect.gen(function* () {
       const seen: Array<string | undefined> = []
       const server = yield* httpServer((req, res) => {

@@ -6,11 +6,12 @@ import * as path from "node:path"
 import * as zlib from "node:zlib"
 import { Body, Client, Request, Response } from "@courier/core"
 import { NodeDecoding, NodeFiles, NodeTransport } from "@courier/node-transport"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import { scoped } from "../../core/test/edition.js"
 import { httpServer } from "./servers.js"
 
 /** Echoes what it received: method, headers, and the body parsed as a form when it is multipart. */
@@ -64,7 +65,7 @@ const opened = (file: string) =>
   )
 
 describe("requests' files= and Zerynth's upload with an open file", () => {
-  it.scoped("files= sends multipart/form-data: a part from a path and one from an open file, with data's fields", () =>
+  scoped("files= sends multipart/form-data: a part from a path and one from an open file, with data's fields", () =>
     Effect.gen(function* () {
       const server = yield* echo
       const onDisk = tmpFile('{"red": "#f00"}')
@@ -89,7 +90,7 @@ describe("requests' files= and Zerynth's upload with an open file", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("upload takes an open file as well as a path, sent whole with its size, again on a second call", () =>
+  scoped("upload takes an open file as well as a path, sent whole with its size, again on a second call", () =>
     Effect.gen(function* () {
       const server = yield* echo
       const handle = yield* opened(tmpFile(Buffer.alloc(200_000, "q")))
@@ -108,7 +109,7 @@ describe("requests' files= and Zerynth's upload with an open file", () => {
 })
 
 describe("NodeFiles.writeBody", () => {
-  it.scoped("writes a streamed body to a file as it arrives, and says how many bytes", () =>
+  scoped("writes a streamed body to a file as it arrives, and says how many bytes", () =>
     Effect.gen(function* () {
       const piece = Buffer.alloc(64 * 1024, "w")
       const server = yield* httpServer((_req, res) => {
@@ -125,7 +126,7 @@ describe("NodeFiles.writeBody", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("a file that cannot be written is a WriteError naming the path", () =>
+  scoped("a file that cannot be written is a WriteError naming the path", () =>
     Effect.gen(function* () {
       const server = yield* httpServer((_req, res) => res.end("x"))
       const error = yield* Effect.flip(
@@ -139,7 +140,7 @@ describe("NodeFiles.writeBody", () => {
 })
 
 describe("request bodies", () => {
-  it.scoped("multipart: fields, text content, a stream and a file path, with a computed Content-Length", () =>
+  scoped("multipart: fields, text content, a stream and a file path, with a computed Content-Length", () =>
     Effect.gen(function* () {
       const server = yield* echo
       const file = tmpFile("file on disk")
@@ -169,7 +170,7 @@ describe("request bodies", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("a stream part of unknown length makes the whole body chunked", () =>
+  scoped("a stream part of unknown length makes the whole body chunked", () =>
     Effect.gen(function* () {
       const server = yield* echo
       const body = Body.multipart({ files: { s: { filename: "s", stream: Stream.make(new Uint8Array([65, 66])) } } })
@@ -179,7 +180,7 @@ describe("request bodies", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("small writes batched per event-loop turn keep their order around large ones", () =>
+  scoped("small writes batched per event-loop turn keep their order around large ones", () =>
     Effect.gen(function* () {
       const server = yield* echo
       const big = new Uint8Array(100_000).fill(66)
@@ -199,7 +200,7 @@ describe("request bodies", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("upload streams a file from disk with its Content-Length, by POST or PUT, with its MIME type", () =>
+  scoped("upload streams a file from disk with its Content-Length, by POST or PUT, with its MIME type", () =>
     Effect.gen(function* () {
       const server = yield* echo
       const content = Buffer.alloc(300_000, "z")
@@ -216,7 +217,7 @@ describe("request bodies", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("a missing file is an EncodeError before anything is sent", () =>
+  scoped("a missing file is an EncodeError before anything is sent", () =>
     Effect.gen(function* () {
       const server = yield* echo
       const error = yield* Effect.flip(Client.upload(`${server.url}/up`, "/nonexistent/file.bin"))
@@ -226,7 +227,7 @@ describe("request bodies", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("a body in memory past 1 MiB goes out piece by piece as the socket takes it, whole and in order", () =>
+  scoped("a body in memory past 1 MiB goes out piece by piece as the socket takes it, whole and in order", () =>
     Effect.gen(function* () {
       const payload = crypto.randomBytes(3 * 1024 * 1024 + 17)
       const server = yield* httpServer((req, res) => {
@@ -244,7 +245,7 @@ describe("request bodies", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("upload progress reports bytes written against the total", () =>
+  scoped("upload progress reports bytes written against the total", () =>
     Effect.gen(function* () {
       const server = yield* echo
       const seen: Array<[number, number | undefined]> = []
@@ -322,7 +323,7 @@ describe("zstd (RFC 8878): offered where node:zlib has it", () => {
     res.end(frame)
   })
 
-  it.scoped("zstd is offered and decoded where the runtime can, and is a DecodeError, not raw bytes, where not", () =>
+  scoped("zstd is offered and decoded where the runtime can, and is a DecodeError, not raw bytes, where not", () =>
     Effect.gen(function* () {
       const server = yield* zstdServer
       const r = yield* Client.execute(Request.get(`${server.url}/small`))
@@ -352,7 +353,7 @@ describe.runIf(NodeDecoding.decodesZstd)("zstd under the decoding bounds (Node â
     res.end(frames[req.url?.slice(1) ?? ""] ?? Buffer.alloc(0))
   })
 
-  it.scoped(
+  scoped(
     "a 1 GiB zstd bomb stops at maxDecodedBytes; a window past 8 MiB, a corrupt frame and a cut one are DecodeErrors",
     () =>
       Effect.gen(function* () {
@@ -370,7 +371,7 @@ describe.runIf(NodeDecoding.decodesZstd)("zstd under the decoding bounds (Node â
 
 describe("decompression", () => {
   for (const coding of ["gzip", "deflate", "raw-deflate", "br", "gzip-twice"]) {
-    it.scoped(`${coding} is decoded`, () =>
+    scoped(`${coding} is decoded`, () =>
       Effect.gen(function* () {
         const server = yield* compressed
         const r = yield* Client.get(`${server.url}/${coding}`)
@@ -380,7 +381,7 @@ describe("decompression", () => {
     )
   }
 
-  it.scoped("streamed responses are decoded as they stream", () =>
+  scoped("streamed responses are decoded as they stream", () =>
     Effect.gen(function* () {
       const server = yield* compressed
       const text = yield* Effect.scoped(
@@ -392,7 +393,7 @@ describe("decompression", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("the decoded size is limited, chunk by chunk: a gzip bomb is BodyTooLarge", () =>
+  scoped("the decoded size is limited, chunk by chunk: a gzip bomb is BodyTooLarge", () =>
     Effect.gen(function* () {
       const server = yield* compressed
       const error = yield* Effect.flip(Client.get(`${server.url}/bomb`))
@@ -400,7 +401,7 @@ describe("decompression", () => {
     }).pipe(Effect.provide(NodeTransport.client({ maxDecodedBytes: 1024 * 1024 }))),
   )
 
-  it.scoped("more than five codings, or corrupt data, is a DecodeError", () =>
+  scoped("more than five codings, or corrupt data, is a DecodeError", () =>
     Effect.gen(function* () {
       const server = yield* compressed
       expect(yield* Effect.flip(Client.get(`${server.url}/six`))).toMatchObject({ _tag: "DecodeError" })
@@ -411,7 +412,7 @@ describe("decompression", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("Accept-Encoding can be replaced per request, and decompression turned off", () =>
+  scoped("Accept-Encoding can be replaced per request, and decompression turned off", () =>
     Effect.gen(function* () {
       const server = yield* compressed
       const own = yield* Client.get(`${server.url}/plain`, { headers: { "Accept-Encoding": "identity" } })
@@ -426,7 +427,7 @@ describe("decompression", () => {
 })
 
 describe("reading responses in pieces", () => {
-  it.scoped("onChunk gets the body 512 bytes at a time by default, and the response keeps the last piece", () =>
+  scoped("onChunk gets the body 512 bytes at a time by default, and the response keeps the last piece", () =>
     Effect.gen(function* () {
       const server = yield* compressed
       const sizes: Array<number> = []
@@ -443,7 +444,7 @@ describe("reading responses in pieces", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("download progress reports as pieces arrive, when the body is read into memory as when streamed", () =>
+  scoped("download progress reports as pieces arrive, when the body is read into memory as when streamed", () =>
     Effect.gen(function* () {
       const body = Buffer.alloc(300_000, 7)
       const server = yield* httpServer((_req, res) => {
@@ -479,7 +480,7 @@ describe("reading responses in pieces", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("download progress reports bytes read against Content-Length", () =>
+  scoped("download progress reports bytes read against Content-Length", () =>
     Effect.gen(function* () {
       const server = yield* compressed
       const seen: Array<[number, number | undefined]> = []

@@ -3,9 +3,10 @@
 // server dates its answers by the test's clock).
 import type * as http from "node:http"
 import { NodeTransport } from "@courier/node-transport"
-import { describe, it } from "@effect/vitest"
+import { describe } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { type CacheCase, cacheCases, type Mode, runCase, type Seen } from "../../core/test/cache-cases.js"
+import { scoped } from "../../core/test/edition.js"
 import { httpServer } from "./servers.js"
 
 const seenOf = (req: http.IncomingMessage): Seen => {
@@ -38,7 +39,7 @@ const origin = (row: CacheCase, seen: Array<Seen>, clock: { now: number }) =>
   })
 
 describe.each(["fetch", "execute"] as ReadonlyArray<Mode>)("RFC 9111 over node:http (%s)", (mode) => {
-  it.scoped.each(cacheCases.map((row) => [`${row.section}: ${row.rule}`, row] as const))("%s", ([, row]) =>
+  scoped.each(cacheCases.map((row) => [`${row.section}: ${row.rule}`, row] as const))("%s", ([, row]) =>
     Effect.gen(function* () {
       const seen: Array<Seen> = []
       const clock = { now: 0 }

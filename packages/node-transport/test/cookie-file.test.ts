@@ -9,7 +9,7 @@ import { NodeCookies, NodeTransport } from "@courier/node-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as TestClock from "effect/TestClock"
+import { scoped, TestClock } from "../../core/test/edition.js"
 import { httpServer } from "./servers.js"
 
 const folder = Effect.acquireRelease(
@@ -18,7 +18,7 @@ const folder = Effect.acquireRelease(
 )
 
 describe("a cookie jar that persists", () => {
-  it.scoped("a login kept in a file is still there for the next session", () =>
+  scoped("a login kept in a file is still there for the next session", () =>
     Effect.gen(function* () {
       const dir = yield* folder
       const file = path.join(dir, "cookies.json")
@@ -40,7 +40,7 @@ describe("a cookie jar that persists", () => {
     }),
   )
 
-  it.scoped("a file that is not a jar is a typed error; no file yet is an empty jar", () =>
+  scoped("a file that is not a jar is a typed error; no file yet is an empty jar", () =>
     Effect.gen(function* () {
       const dir = yield* folder
       const missing = yield* NodeCookies.load(path.join(dir, "none.json"))

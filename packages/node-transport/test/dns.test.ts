@@ -10,6 +10,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
+import { scoped } from "../../core/test/edition.js"
 import { recording } from "../../mock-transport/test/recording.js"
 import { cached, defaultCacheOptions, type Resolver } from "../src/internal/dns.js"
 import { httpServer } from "./servers.js"
@@ -32,42 +33,40 @@ const hostOf = Effect.map(
 )
 
 describe("DNS under the caller's control", () => {
-  it.scoped(
-    "a lookup whose first addresses are dead: happy eyeballs moves on, and the response says where it went",
-    () =>
-      Effect.gen(function* () {
-        const server = yield* hostOf
-        // Nothing listens on ::1 or 127.0.0.2 at this port: both refuse, then 127.0.0.1 answers.
-        const { lookup, calls } = table(["::1", "127.0.0.2", "127.0.0.1"])
-        const { tracer, spans } = recording()
-        const lines: Array<string> = []
-        const logger = Logger.make(({ message }) => {
-          lines.push(Array.isArray(message) ? message.join(" ") : String(message))
-        })
-        const r = yield* Client.get(`http://api.test:${server.port}/`).pipe(
-          Effect.provide(NodeTransport.client({ lookup, proxy: false })),
-          Effect.withTracer(tracer),
-          Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
-          Logger.withMinimumLogLevel(LogLevel.Debug),
-        )
-        expect(yield* Response.text(r)).toBe(`api.test:${server.port}`)
-        expect(r.connection?.peer).toEqual({ address: "127.0.0.1", port: server.port })
-        expect(calls).toEqual(["api.test"])
-        const client = spans.find((s) => s.kind === "client")
-        expect(client?.attributes.get("network.peer.address")).toBe("127.0.0.1")
-        expect(client?.attributes.get("network.peer.port")).toBe(server.port)
-        expect(lines.join("\n")).toContain(`connection 1 new to 127.0.0.1:${server.port}`)
-        // Without happy eyeballs only the first address is tried.
-        const error = yield* Effect.flip(
-          Client.get(`http://api.test:${server.port}/`).pipe(
-            Effect.provide(NodeTransport.client({ lookup, happyEyeballs: false, proxy: false })),
-          ),
-        )
-        expect(error).toMatchObject({ _tag: "HTTPConnectionError", code: "ECONNREFUSED" })
-      }),
+  scoped("a lookup whose first addresses are dead: happy eyeballs moves on, and the response says where it went", () =>
+    Effect.gen(function* () {
+      const server = yield* hostOf
+      // Nothing listens on ::1 or 127.0.0.2 at this port: both refuse, then 127.0.0.1 answers.
+      const { lookup, calls } = table(["::1", "127.0.0.2", "127.0.0.1"])
+      const { tracer, spans } = recording()
+      const lines: Array<string> = []
+      const logger = Logger.make(({ message }) => {
+        lines.push(Array.isArray(message) ? message.join(" ") : String(message))
+      })
+      const r = yield* Client.get(`http://api.test:${server.port}/`).pipe(
+        Effect.provide(NodeTransport.client({ lookup, proxy: false })),
+        Effect.withTracer(tracer),
+        Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
+        Logger.withMinimumLogLevel(LogLevel.Debug),
+      )
+      expect(yield* Response.text(r)).toBe(`api.test:${server.port}`)
+      expect(r.connection?.peer).toEqual({ address: "127.0.0.1", port: server.port })
+      expect(calls).toEqual(["api.test"])
+      const client = spans.find((s) => s.kind === "client")
+      expect(client?.attributes.get("network.peer.address")).toBe("127.0.0.1")
+      expect(client?.attributes.get("network.peer.port")).toBe(server.port)
+      expect(lines.join("\n")).toContain(`connection 1 new to 127.0.0.1:${server.port}`)
+      // Without happy eyeballs only the first address is tried.
+      const error = yield* Effect.flip(
+        Client.get(`http://api.test:${server.port}/`).pipe(
+          Effect.provide(NodeTransport.client({ lookup, happyEyeballs: false, proxy: false })),
+        ),
+      )
+      expect(error).toMatchObject({ _tag: "HTTPConnectionError", code: "ECONNREFUSED" })
+    }),
   )
 
-  it.scoped("family picks IPv6 or IPv4 among the addresses a lookup gives", () =>
+  scoped("family picks IPv6 or IPv4 among the addresses a lookup gives", () =>
     Effect.gen(function* () {
       const v6 = yield* httpServer((_req, res) => res.end("six"), "::1")
       const { lookup } = table(["127.0.0.1", "::1"])
@@ -84,7 +83,7 @@ describe("DNS under the caller's control", () => {
     }),
   )
 
-  it.scoped("resolve entries pin a host and port to addresses, as curl's --resolve; a bad entry is an error", () =>
+  scoped("resolve entries pin a host and port to addresses, as curl's --resolve; a bad entry is an error", () =>
     Effect.gen(function* () {
       const server = yield* hostOf
       const client = NodeTransport.client({

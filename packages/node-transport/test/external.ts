@@ -8,6 +8,7 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
+import { callback } from "@courier/core/internal/edition"
 import { afterAll, beforeAll } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -28,7 +29,7 @@ export const available = (what: string, files: ReadonlyArray<string>): boolean =
 
 /** A port free at the moment (the OS picks it). */
 export const freePort = () =>
-  Effect.async<number>((resume) => {
+  callback<number>((resume) => {
     const s = net.createServer()
     s.listen(0, "127.0.0.1", () => {
       const port = (s.address() as net.AddressInfo).port
@@ -41,7 +42,7 @@ type Announcement = { readonly stderr: RegExp } | { readonly file: string; reado
 
 /** Waits for the process to announce that it listens, or fails if it exits first. */
 const announced = (proc: ChildProcess, name: string, said: Announcement) =>
-  Effect.async<void, Error>((resume) => {
+  callback<void, Error>((resume) => {
     let stop = (): void => undefined
     let done = false
     const finish = (error?: Error) => {
@@ -75,7 +76,7 @@ const run = (name: string, command: string, args: ReadonlyArray<string>, said: A
       (proc) => Effect.as(Effect.orDie(announced(proc, name, said)), proc),
     ),
     (proc) =>
-      Effect.async<void>((resume) => {
+      callback<void>((resume) => {
         if (proc.exitCode !== null) return resume(Effect.void)
         proc.once("exit", () => resume(Effect.void))
         proc.kill("SIGTERM")

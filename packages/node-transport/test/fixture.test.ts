@@ -10,6 +10,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import { scoped } from "../../core/test/edition.js"
 import { h2Server, trust } from "./h2servers.js"
 import { httpServer } from "./servers.js"
 
@@ -41,7 +42,7 @@ const recordTo = (file: string) =>
   Client.layer().pipe(Layer.provide(Fixture.record(file).pipe(Layer.provide(NodeTransport.layer()))))
 
 describe("record and replay", () => {
-  it.scoped("an HTTP/2 exchange replays as HTTP/2", () =>
+  scoped("an HTTP/2 exchange replays as HTTP/2", () =>
     Effect.gen(function* () {
       const file = tmp()
       const server = yield* h2Server("h2")
@@ -57,7 +58,7 @@ describe("record and replay", () => {
     }),
   )
 
-  it.scoped("records real exchanges with credentials redacted, and replays them without the server", () =>
+  scoped("records real exchanges with credentials redacted, and replays them without the server", () =>
     Effect.gen(function* () {
       const file = tmp()
       const server = yield* api
@@ -92,7 +93,7 @@ describe("record and replay", () => {
     }),
   )
 
-  it.scoped("passthrough: unknown requests go to the transport below", () =>
+  scoped("passthrough: unknown requests go to the transport below", () =>
     Effect.gen(function* () {
       const file = tmp()
       fs.writeFileSync(file, JSON.stringify({ courierFixture: 1, entries: [] }))
@@ -117,7 +118,7 @@ describe("record and replay", () => {
     }),
   )
 
-  it.scoped("exports HAR 1.2", () =>
+  scoped("exports HAR 1.2", () =>
     Effect.gen(function* () {
       const file = tmp()
       const server = yield* api

@@ -1,12 +1,15 @@
 // A Connector whose sockets are read and written with Effects (the form most byte streams offer) carries the
 // transport through `Connector.fromPull`: a plain GET, a streamed upload, a streamed download, a reused
 // connection, and the peer's close.
+
 import * as net from "node:net"
 import { Body, Client, Connector, Http1Transport, Request, Response } from "@courier/core"
-import { describe, expect, it } from "@effect/vitest"
+import { callback } from "@courier/core/internal/edition"
+import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
+import { scoped } from "../../core/test/edition.js"
 import { httpServer } from "./servers.js"
 
 /** A pull socket over node:net, written the plain way: one Effect per read and per write. */
@@ -33,7 +36,7 @@ const pullSocket = (socket: net.Socket, id: number): Connector.PullSocket => {
     if (failure !== undefined) return Effect.fail(failure)
     if (ended) return Effect.succeed(undefined)
     return Effect.flatMap(
-      Effect.async<void>((resume) => {
+      callback<void>((resume) => {
         wake = () => {
           wake = undefined
           resume(Effect.void)
@@ -46,7 +49,7 @@ const pullSocket = (socket: net.Socket, id: number): Connector.PullSocket => {
     id,
     read,
     write: (bytes) =>
-      Effect.async<void, Connector.SocketError>((resume) => {
+      callback<void, Connector.SocketError>((resume) => {
         socket.write(bytes, (e) =>
           resume(
             e == null ? Effect.void : Effect.fail(new Connector.SocketError({ code: "EPIPE", reason: e.message })),
@@ -62,7 +65,7 @@ let ids = 0
 const pullConnector = Layer.succeed(Connector.Connector, {
   connect: (origin) =>
     Effect.flatMap(
-      Effect.async<net.Socket, Connector.ConnectError>((resume) => {
+      callback<net.Socket, Connector.ConnectError>((resume) => {
         const s = net.connect(origin.port, origin.host)
         s.once("connect", () => resume(Effect.succeed(s)))
         s.once("error", (e) =>
@@ -79,7 +82,7 @@ const client = Client.layer({ userAgent: false }).pipe(
 )
 
 describe("Connector.fromPull", () => {
-  it.scoped("carries requests and responses, whole and streamed, over one reused connection", () =>
+  scoped("carries requests and responses, whole and streamed, over one reused connection", () =>
     Effect.gen(function* () {
       const server = yield* httpServer((req, res) => {
         const parts: Array<Buffer> = []
@@ -108,7 +111,7 @@ describe("Connector.fromPull", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("reports the peer's close in the middle of a body as an IncompleteRead", () =>
+  scoped("reports the peer's close in the middle of a body as an IncompleteRead", () =>
     Effect.gen(function* () {
       const server = yield* httpServer((_req, res) => {
         res.writeHead(200, { "content-length": "10" })

@@ -2,14 +2,15 @@
 // enough to stall a quadratic parser, and a token endpoint that keeps failing while many callers wait.
 import { Auth, Client, Request, Response } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import { scoped } from "../../core/test/edition.js"
 import { httpServer } from "./servers.js"
 
 const MiB = 1024 * 1024
 
 describe("hostile peers: auth challenges", () => {
-  it.scoped(
+  scoped(
     "a 1 MiB Digest challenge of token characters with no '=' is parsed in one pass: the 401 comes back",
     () =>
       Effect.gen(function* () {
@@ -32,7 +33,7 @@ describe("hostile peers: auth challenges", () => {
 })
 
 describe("a token endpoint that fails while many callers wait", () => {
-  it.scoped("20 concurrent callers share one failed fetch: one request to the endpoint, the same error for all", () =>
+  scoped("20 concurrent callers share one failed fetch: one request to the endpoint, the same error for all", () =>
     Effect.gen(function* () {
       const hits = { token: 0, api: 0 }
       const server = yield* httpServer((req, res) => {

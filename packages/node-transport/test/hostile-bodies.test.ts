@@ -6,14 +6,14 @@ import type * as net from "node:net"
 import * as zlib from "node:zlib"
 import { Body, Client, Http1Transport, type HttpError, Request, Response } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Metric from "effect/Metric"
 import * as Stream from "effect/Stream"
-import * as TestClock from "effect/TestClock"
+import { scoped, TestClock } from "../../core/test/edition.js"
 import { h2Server } from "./h2servers.js"
 import { brotliBomb, deflateBomb, gzipBomb, MiB, rssGrowth } from "./hostile.js"
 import { httpServer, rawServer } from "./servers.js"
@@ -47,7 +47,7 @@ describe("hostile peers: bounded bodies", () => {
     ],
   ] as const
   for (const [how, read] of readers) {
-    it.scoped(`an endless chunked body ${how} ends in BodyTooLarge at 8 MiB with RSS growth under 32 MiB`, () =>
+    scoped(`an endless chunked body ${how} ends in BodyTooLarge at 8 MiB with RSS growth under 32 MiB`, () =>
       Effect.gen(function* () {
         const server = yield* endless
         const { result, growth } = yield* rssGrowth(read(server.url))
@@ -62,7 +62,7 @@ describe("hostile peers: bounded bodies", () => {
     )
   }
 
-  it.scoped("a Content-Length past maxResponseBytes is BodyTooLarge at the head, over HTTP/1.1 and HTTP/2", () =>
+  scoped("a Content-Length past maxResponseBytes is BodyTooLarge at the head, over HTTP/1.1 and HTTP/2", () =>
     Effect.gen(function* () {
       // Both servers announce 10 MB and send none of it: only a check at the head can end the request.
       const h1 = yield* rawServer((socket) => {
@@ -86,31 +86,29 @@ describe("hostile peers: bounded bodies", () => {
     }),
   )
 
-  it.scoped(
-    "a HEAD response's contentLength is the length its Content-Length announces, over HTTP/1.1 and HTTP/2",
-    () =>
-      Effect.gen(function* () {
-        const h1 = yield* httpServer((_req, res) => {
-          res.writeHead(200, { "Content-Length": "1234" })
-          res.end()
-        })
-        const h2 = yield* h2Server("h2c", (stream) => {
-          stream.respond({ ":status": 200, "content-length": "1234" })
-          stream.end()
-        })
-        for (const [url, httpVersion] of [
-          [h1.url, "1.1"],
-          [h2.url, "2"],
-        ] as const) {
-          const r = yield* Client.head(url, { maxResponseBytes: 10 }).pipe(
-            Effect.provide(NodeTransport.client({ httpVersion })),
-          )
-          expect([r.status, r.contentLength, (yield* Response.bytes(r)).length]).toEqual([200, 1234, 0])
-        }
-      }),
+  scoped("a HEAD response's contentLength is the length its Content-Length announces, over HTTP/1.1 and HTTP/2", () =>
+    Effect.gen(function* () {
+      const h1 = yield* httpServer((_req, res) => {
+        res.writeHead(200, { "Content-Length": "1234" })
+        res.end()
+      })
+      const h2 = yield* h2Server("h2c", (stream) => {
+        stream.respond({ ":status": 200, "content-length": "1234" })
+        stream.end()
+      })
+      for (const [url, httpVersion] of [
+        [h1.url, "1.1"],
+        [h2.url, "2"],
+      ] as const) {
+        const r = yield* Client.head(url, { maxResponseBytes: 10 }).pipe(
+          Effect.provide(NodeTransport.client({ httpVersion })),
+        )
+        expect([r.status, r.contentLength, (yield* Response.bytes(r)).length]).toEqual([200, 1234, 0])
+      }
+    }),
   )
 
-  it.scoped("the Client's maxResponseBytes applies to requests that set none", () =>
+  scoped("the Client's maxResponseBytes applies to requests that set none", () =>
     Effect.gen(function* () {
       const server = yield* endless
       const error = yield* Effect.flip(Client.get(server.url))
@@ -136,7 +134,7 @@ describe("hostile peers: bounded decompression", () => {
   ] as const
   for (const { name, coding, make, extra } of bombs) {
     for (const how of ["read into memory", "streamed"] as const) {
-      it.scoped(`a 1 GiB ${name} bomb ${how} ends in BodyTooLarge at 10 MiB with RSS growth under 32 MiB`, () =>
+      scoped(`a 1 GiB ${name} bomb ${how} ends in BodyTooLarge at 10 MiB with RSS growth under 32 MiB`, () =>
         Effect.gen(function* () {
           const bomb = yield* make
           const server = yield* httpServer((_req, res) => {
@@ -162,7 +160,7 @@ describe("hostile peers: bounded decompression", () => {
 })
 
 describe("hostile peers: informational responses", () => {
-  it.scoped("an endless stream of 100 Continue is a ProtocolError", () =>
+  scoped("an endless stream of 100 Continue is a ProtocolError", () =>
     Effect.gen(function* () {
       const server = yield* rawServer((socket) => {
         socket.on("error", () => undefined)
@@ -180,7 +178,7 @@ describe("hostile peers: informational responses", () => {
     }).pipe(Effect.provide(NodeTransport.client())),
   )
 
-  it.scoped("a close after 100 Continue with no final response is BadStatusLine", () =>
+  scoped("a close after 100 Continue with no final response is BadStatusLine", () =>
     Effect.gen(function* () {
       const server = yield* rawServer((socket) => {
         socket.on("error", () => undefined)
@@ -217,7 +215,7 @@ const refuser = (after: "close" | "reset") =>
 
 describe("hostile peers: early final responses during uploads", () => {
   for (const after of ["close", "reset"] as const) {
-    it.scoped(`a 413 sent before a 64 MiB upload ends, then a ${after}, is the response`, () =>
+    scoped(`a 413 sent before a 64 MiB upload ends, then a ${after}, is the response`, () =>
       Effect.gen(function* () {
         const server = yield* refuser(after)
         const r = yield* Client.post(server.url, { body: upload64() })
@@ -230,20 +228,18 @@ describe("hostile peers: early final responses during uploads", () => {
     )
   }
 
-  it.scoped(
-    "a 413 sent before a 64 MiB body in memory is written is the response, and the connection is not reused",
-    () =>
-      Effect.gen(function* () {
-        const server = yield* refuser("close")
-        const r = yield* Client.post(server.url, { body: Body.bytes(new Uint8Array(64 * MiB)) })
-        expect([r.status, yield* Response.text(r)]).toEqual([413, "too large"])
-        const again = yield* Client.post(server.url, { body: Body.bytes(new Uint8Array(64 * MiB)) })
-        expect(again.status).toBe(413)
-        expect(server.connections()).toBe(2)
-      }).pipe(Effect.provide(NodeTransport.client())),
+  scoped("a 413 sent before a 64 MiB body in memory is written is the response, and the connection is not reused", () =>
+    Effect.gen(function* () {
+      const server = yield* refuser("close")
+      const r = yield* Client.post(server.url, { body: Body.bytes(new Uint8Array(64 * MiB)) })
+      expect([r.status, yield* Response.text(r)]).toEqual([413, "too large"])
+      const again = yield* Client.post(server.url, { body: Body.bytes(new Uint8Array(64 * MiB)) })
+      expect(again.status).toBe(413)
+      expect(server.connections()).toBe(2)
+    }).pipe(Effect.provide(NodeTransport.client())),
   )
 
-  it.scoped("Expect: 100-continue sends the body after the server's 100", () =>
+  scoped("Expect: 100-continue sends the body after the server's 100", () =>
     Effect.gen(function* () {
       // node:http answers 100 Continue itself when nobody listens for 'checkContinue'.
       let expected = ""
@@ -260,7 +256,7 @@ describe("hostile peers: early final responses during uploads", () => {
     }).pipe(Effect.provide(NodeTransport.client())),
   )
 
-  it.scoped("Expect: 100-continue sends no body when the server answers with a final status first", () =>
+  scoped("Expect: 100-continue sends no body when the server answers with a final status first", () =>
     Effect.gen(function* () {
       let received = 0
       const server = yield* rawServer((socket) => {
@@ -280,7 +276,7 @@ describe("hostile peers: early final responses during uploads", () => {
     }).pipe(Effect.provide(NodeTransport.client())),
   )
 
-  it.scoped("Expect: 100-continue sends the body anyway after 1 s of silence", () =>
+  scoped("Expect: 100-continue sends the body anyway after 1 s of silence", () =>
     Effect.gen(function* () {
       const headSeen = yield* Deferred.make<void>()
       let body = 0
@@ -307,7 +303,7 @@ describe("hostile peers: early final responses during uploads", () => {
     }).pipe(Effect.provide(NodeTransport.client())),
   )
 
-  it.scoped("the Client's expectContinue threshold asks for 100 only for large bodies", () =>
+  scoped("the Client's expectContinue threshold asks for 100 only for large bodies", () =>
     Effect.gen(function* () {
       const heads: Array<string> = []
       const server = yield* httpServer((req, res) => {
@@ -330,7 +326,7 @@ describe("hostile peers: no injection", () => {
     ["a file name with a control character", { files: { f: { content: "x", filename: "a\u0001.txt" } } }],
   ] as const
   for (const [what, options] of parts) {
-    it.scoped(`a multipart part with ${what} is an EncodeError before any byte is written`, () =>
+    scoped(`a multipart part with ${what} is an EncodeError before any byte is written`, () =>
       Effect.gen(function* () {
         const server = yield* rawServer((socket) => socket.destroy())
         const error = yield* Effect.flip(Client.post(server.url, { body: Body.multipart(options) }))
@@ -358,7 +354,7 @@ describe("hostile peers: no injection", () => {
     ["fewer bytes than", () => Stream.make(bytes("hello"), bytes("wor")), "stream gave 8 bytes, 10 announced"],
   ] as const
   for (const [what, streamOf, reason] of miscounted) {
-    it.scoped(`a stream that gives ${what} its announced length is an EncodeError, and the connection is closed`, () =>
+    scoped(`a stream that gives ${what} its announced length is an EncodeError, and the connection is closed`, () =>
       Effect.gen(function* () {
         const firstIn = yield* Deferred.make<void>()
         const overrun = yield* Deferred.make<void>()
@@ -385,7 +381,7 @@ describe("hostile peers: no injection", () => {
     )
   }
 
-  it.scoped("a header value with CR LF is InvalidHeader before any byte is written", () =>
+  scoped("a header value with CR LF is InvalidHeader before any byte is written", () =>
     Effect.gen(function* () {
       const server = yield* rawServer((socket) => socket.destroy())
       const error = yield* Effect.flip(Client.get(server.url, { headers: { "X-A": "1\r\nX-Injected: 1" } }))
@@ -396,7 +392,7 @@ describe("hostile peers: no injection", () => {
 })
 
 describe("hostile peers: pool bookkeeping", () => {
-  it.scoped("an origin is forgotten once it has no connections and no waiters", () =>
+  scoped("an origin is forgotten once it has no connections and no waiters", () =>
     Effect.gen(function* () {
       const origins = 100
       const servers = yield* Effect.forEach(

@@ -2,22 +2,24 @@
 // answered, a proxy that never answers CONNECT), peers that never respond or stop reading, and a full pool:
 // each ends at its deadline, by the default deadlines when the client sets none, and at once on
 // interruption, over real sockets on 127.0.0.1 with time on the TestClock.
+
 import { Body, Client, Connection, type HttpError, Request } from "@courier/core"
+import { callback } from "@courier/core/internal/edition"
 import { NodeConnector, NodeTransport } from "@courier/node-transport"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
-import * as TestClock from "effect/TestClock"
+import { scoped, TestClock } from "../../core/test/edition.js"
 import { advanceUntilDone, seconds, silentServer, unansweredPort } from "./hostile.js"
 
 const timeoutOf = (e: HttpError.HttpError) => (e._tag === "Timeout" ? { phase: e.phase, millis: e.millis } : e._tag)
 
 describe("hostile peers: dialling ends", () => {
-  it.scoped("a connect whose SYN gets no answer ends at the connect deadline and gives its pool slot back", () =>
+  scoped("a connect whose SYN gets no answer ends at the connect deadline and gives its pool slot back", () =>
     Effect.gen(function* () {
       const { port } = yield* unansweredPort
       const url = `http://127.0.0.1:${port}/`
@@ -33,7 +35,7 @@ describe("hostile peers: dialling ends", () => {
     ),
   )
 
-  it.scoped("with no deadlines set, a connect that gets no answer ends at the default 10 s", () =>
+  scoped("with no deadlines set, a connect that gets no answer ends at the default 10 s", () =>
     Effect.gen(function* () {
       const { port } = yield* unansweredPort
       const fiber = yield* Effect.fork(Effect.flip(Client.get(`http://127.0.0.1:${port}/`)))
@@ -41,7 +43,7 @@ describe("hostile peers: dialling ends", () => {
     }).pipe(Effect.provide(NodeTransport.client())),
   )
 
-  it.scoped("a connect that gets no answer ends at the total deadline when that comes first", () =>
+  scoped("a connect that gets no answer ends at the total deadline when that comes first", () =>
     Effect.gen(function* () {
       const { port } = yield* unansweredPort
       const fiber = yield* Effect.fork(Effect.flip(Client.get(`http://127.0.0.1:${port}/`, { timeout: "3 seconds" })))
@@ -49,7 +51,7 @@ describe("hostile peers: dialling ends", () => {
     }).pipe(Effect.provide(NodeTransport.client())),
   )
 
-  it.scoped("interrupting a request stuck in a connect returns at once and frees its slot", () =>
+  scoped("interrupting a request stuck in a connect returns at once and frees its slot", () =>
     Effect.gen(function* () {
       const { port } = yield* unansweredPort
       const url = `http://127.0.0.1:${port}/`
@@ -83,7 +85,7 @@ describe("hostile peers: dialling ends", () => {
     },
   ] as const
   for (const c of dialCases) {
-    it.scoped(`${c.name} ends at the connect deadline, at the total deadline, and on interruption`, () =>
+    scoped(`${c.name} ends at the connect deadline, at the total deadline, and on interruption`, () =>
       Effect.gen(function* () {
         const server = yield* silentServer
         const options = typeof c.options === "function" ? c.options(server.port) : c.options
@@ -105,7 +107,7 @@ describe("hostile peers: dialling ends", () => {
         const socket = yield* Queue.take(server.connected)
         expect(Exit.isInterrupted(yield* Fiber.interrupt(interrupted))).toBe(true)
         // The half-open socket is destroyed: the server sees it close.
-        yield* Effect.async<void>((resume) => {
+        yield* callback<void>((resume) => {
           if (socket.destroyed || socket.readableEnded) resume(Effect.void)
           else socket.once("close", () => resume(Effect.void))
         })
@@ -115,7 +117,7 @@ describe("hostile peers: dialling ends", () => {
 })
 
 describe("hostile peers: nothing hangs by default", () => {
-  it.scoped("a server that never answers ends at the default 300 s head deadline, fetched or streamed", () =>
+  scoped("a server that never answers ends at the default 300 s head deadline, fetched or streamed", () =>
     Effect.gen(function* () {
       for (const run of [Client.get, (url: string) => Client.execute(Request.get(url))]) {
         const server = yield* silentServer
@@ -129,13 +131,13 @@ describe("hostile peers: nothing hangs by default", () => {
     }).pipe(Effect.provide(NodeTransport.client())),
   )
 
-  it.scoped("a body that stalls ends at the default 300 s body deadline", () =>
+  scoped("a body that stalls ends at the default 300 s body deadline", () =>
     Effect.gen(function* () {
       const server = yield* silentServer
       const fiber = yield* Effect.fork(Effect.flip(Client.get(server.url)))
       const socket = yield* Queue.take(server.connected)
       yield* Deferred.await(server.received)
-      yield* Effect.async<void>((resume) => {
+      yield* callback<void>((resume) => {
         socket.write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf", () => resume(Effect.void))
       })
       yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
@@ -144,7 +146,7 @@ describe("hostile peers: nothing hangs by default", () => {
     }).pipe(Effect.provide(NodeTransport.client())),
   )
 
-  it.scoped("a request waiting for a connection ends at the acquire deadline, fetched or streamed", () =>
+  scoped("a request waiting for a connection ends at the acquire deadline, fetched or streamed", () =>
     Effect.gen(function* () {
       const server = yield* silentServer
       const holder = yield* Effect.fork(Client.get(server.url))
@@ -166,26 +168,24 @@ describe("hostile peers: nothing hangs by default", () => {
     ["in memory", () => Body.bytes(new Uint8Array(64 * 1024 * 1024))],
   ] as const
   for (const [how, body] of bodies) {
-    it.scoped(
-      `a peer that stops reading a 64 MiB request body ${how} ends in Timeout (send) at the default 300 s`,
-      () =>
-        Effect.gen(function* () {
-          const server = yield* silentServer
-          const fiber = yield* Effect.fork(Effect.flip(Client.post(server.url, { body: body() })))
-          const socket = yield* Queue.take(server.connected)
-          yield* Deferred.await(server.received)
-          socket.pause()
-          expect(timeoutOf(yield* advanceUntilDone(fiber, seconds(100), 40))).toEqual({
-            phase: "send",
-            millis: 300_000,
-          })
-        }).pipe(Effect.provide(NodeTransport.client())),
+    scoped(`a peer that stops reading a 64 MiB request body ${how} ends in Timeout (send) at the default 300 s`, () =>
+      Effect.gen(function* () {
+        const server = yield* silentServer
+        const fiber = yield* Effect.fork(Effect.flip(Client.post(server.url, { body: body() })))
+        const socket = yield* Queue.take(server.connected)
+        yield* Deferred.await(server.received)
+        socket.pause()
+        expect(timeoutOf(yield* advanceUntilDone(fiber, seconds(100), 40))).toEqual({
+          phase: "send",
+          millis: 300_000,
+        })
+      }).pipe(Effect.provide(NodeTransport.client())),
     )
   }
 })
 
 describe("hostile peers: httplib's Connection ends too", () => {
-  it.scoped("with no timeout, getresponse from a server that never answers ends at the default 300 s", () =>
+  scoped("with no timeout, getresponse from a server that never answers ends at the default 300 s", () =>
     Effect.gen(function* () {
       const server = yield* silentServer
       const conn = yield* Connection.http(`127.0.0.1:${server.port}`)
@@ -197,7 +197,7 @@ describe("hostile peers: httplib's Connection ends too", () => {
     }).pipe(Effect.provide(NodeConnector.layer())),
   )
 
-  it.scoped("with httplib's timeout, a connect that gets no answer and a stalled body end at it", () =>
+  scoped("with httplib's timeout, a connect that gets no answer and a stalled body end at it", () =>
     Effect.gen(function* () {
       const { port } = yield* unansweredPort
       const unanswered = yield* Connection.http(`127.0.0.1:${port}`, undefined, { timeout: "1 second" })

@@ -6,8 +6,9 @@ import type * as net from "node:net"
 import * as tls from "node:tls"
 import { Client } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import { scoped } from "../../core/test/edition.js"
 import { fixture, trust } from "./h2servers.js"
 import { listenDestroying, rawServer } from "./servers.js"
 
@@ -70,7 +71,7 @@ const refusedOver = (url: string, httpVersion: "auto" | "2") =>
   Effect.flip(Client.get(url).pipe(Effect.provide(NodeTransport.client({ ...trust, httpVersion }))))
 
 describe("HTTP/2 handshakes that fail end in a typed error at once", () => {
-  it.scoped.each(["TLSv1.3", "TLSv1.2"] as const)(
+  scoped.each(["TLSv1.3", "TLSv1.2"] as const)(
     "a server that requires a client certificate, over %s: HTTPConnectionError naming the alert",
     (version) =>
       Effect.gen(function* () {
@@ -92,7 +93,7 @@ describe("HTTP/2 handshakes that fail end in a typed error at once", () => {
     ["close", false],
     ["goaway first", false],
   ]
-  it.scoped.each(cases)(
+  scoped.each(cases)(
     "a peer that does %s (TLS: %s) before its SETTINGS: a connect error, the server's code where it sent one",
     ([misdeed, secure]) =>
       Effect.gen(function* () {

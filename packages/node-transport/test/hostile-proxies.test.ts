@@ -7,8 +7,9 @@ import * as net from "node:net"
 import * as tls from "node:tls"
 import { Client, Request, Response } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import { scoped } from "../../core/test/edition.js"
 import { fixture, h2Server, trust } from "./h2servers.js"
 import { httpServer, listen, listenDestroying, rawServer } from "./servers.js"
 
@@ -75,7 +76,7 @@ const through = (proxy: string, options: NodeTransport.Options = {}) =>
   NodeTransport.client({ ...trust, ...options, proxy: { http: proxy, https: proxy, proxyLoopback: true } })
 
 describe("the reply to CONNECT is read by the codec, under its head limits", () => {
-  it.scoped("a reply head that never ends stops at the head limit: HeaderOverflow, not the connect deadline", () =>
+  scoped("a reply head that never ends stops at the head limit: HeaderOverflow, not the connect deadline", () =>
     Effect.gen(function* () {
       const proxy = yield* hostileProxy((socket) => {
         socket.write("HTTP/1.1 200 Connection established\r\n")
@@ -91,7 +92,7 @@ describe("the reply to CONNECT is read by the codec, under its head limits", () 
     }),
   )
 
-  it.scoped("a reply with no line end at all (HTTP/2 frames) is a BadStatusLine as soon as it arrives", () =>
+  scoped("a reply with no line end at all (HTTP/2 frames) is a BadStatusLine as soon as it arrives", () =>
     Effect.gen(function* () {
       const settings = Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])
       const proxy = yield* hostileProxy((socket) => socket.write(settings))
@@ -101,7 +102,7 @@ describe("the reply to CONNECT is read by the codec, under its head limits", () 
     }),
   )
 
-  it.scoped("the decoder's limits set on the transport bound the reply too", () =>
+  scoped("the decoder's limits set on the transport bound the reply too", () =>
     Effect.gen(function* () {
       const proxy = yield* hostileProxy((socket) => socket.write(`HTTP/1.1 200 OK\r\n${"X-A: 1\r\n".repeat(10)}\r\n`))
       const limited = through(proxy.url, { limits: { maxHeaderCount: 5 } })
@@ -117,7 +118,7 @@ describe("a proxy URL Courier cannot use fails the request and never goes direct
     ["http://127.0.0.1:99999", "InvalidURL"],
     ["http://user:pa/ss@127.0.0.1:3128", "InvalidURL"],
   ] as const
-  it.scoped.each(unusable)("%s is %s, for http and https origins alike", ([proxy, tag]) =>
+  scoped.each(unusable)("%s is %s, for http and https origins alike", ([proxy, tag]) =>
     Effect.gen(function* () {
       const plain = yield* httpServer((_req, res) => res.end("direct"))
       const secure = yield* h2Server("h2 and http/1.1")
@@ -134,7 +135,7 @@ describe("a proxy URL Courier cannot use fails the request and never goes direct
 })
 
 describe("an https proxy gets TLS on every path, with its own trust", () => {
-  it.scoped("a CONNECT tunnel to an https proxy is TLS to the proxy and TLS inside, over HTTP/1.1 and HTTP/2", () =>
+  scoped("a CONNECT tunnel to an https proxy is TLS to the proxy and TLS inside, over HTTP/1.1 and HTTP/2", () =>
     Effect.gen(function* () {
       const proxy = yield* workingProxy(true)
       const origin = yield* h2Server("h2 and http/1.1")
@@ -150,7 +151,7 @@ describe("an https proxy gets TLS on every path, with its own trust", () => {
     }),
   )
 
-  it.scoped("through a tunnel, an IP-literal origin's certificate is checked against that IP, not a default name", () =>
+  scoped("through a tunnel, an IP-literal origin's certificate is checked against that IP, not a default name", () =>
     Effect.gen(function* () {
       const proxy = yield* workingProxy(false)
       // The test certificate names localhost and 127.0.0.1: 127.0.0.2 is in neither.
@@ -164,7 +165,7 @@ describe("an https proxy gets TLS on every path, with its own trust", () => {
     }),
   )
 
-  it.scoped("a request forwarded to an https proxy goes over TLS, trusted by proxyTls", () =>
+  scoped("a request forwarded to an https proxy goes over TLS, trusted by proxyTls", () =>
     Effect.gen(function* () {
       const proxy = yield* workingProxy(true)
       const client = through(proxy.url, { proxyTls: { ca: fixture("ca.crt") } })
@@ -182,7 +183,7 @@ describe("an https proxy gets TLS on every path, with its own trust", () => {
 })
 
 describe("Proxy-Authorization belongs to the proxy alone", () => {
-  it.scoped("a tunnelled request that carries its own is refused before any connection, over either protocol", () =>
+  scoped("a tunnelled request that carries its own is refused before any connection, over either protocol", () =>
     Effect.gen(function* () {
       const proxy = yield* workingProxy(false)
       const origin = yield* h2Server("h2 and http/1.1")

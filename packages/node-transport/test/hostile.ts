@@ -2,13 +2,14 @@
 import { spawn } from "node:child_process"
 import type * as net from "node:net"
 import * as zlib from "node:zlib"
+import { callback } from "@courier/core/internal/edition"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
-import * as TestClock from "effect/TestClock"
+import { TestClock } from "../../core/test/edition.js"
 import { rawServer } from "./servers.js"
 
 // A listening socket whose accept queue holds what it can and is never drained: on Linux a SYN to it is
@@ -36,7 +37,7 @@ sys.stdin.read()
 
 /** A port on 127.0.0.1 whose listener never accepts: connects to it get no answer (SYNs dropped). */
 export const unansweredPort = Effect.acquireRelease(
-  Effect.async<{ readonly port: number; readonly kill: () => void }>((resume) => {
+  callback<{ readonly port: number; readonly kill: () => void }>((resume) => {
     const child = spawn("python3", ["-c", fullQueueScript], { stdio: ["pipe", "pipe", "inherit"] })
     child.stdout.once("data", (d: Buffer) =>
       resume(Effect.succeed({ port: Number(d.toString().trim()), kill: () => child.kill() })),
@@ -120,7 +121,7 @@ export const deflateBomb = (mib: number): Buffer => {
  * the client does.
  */
 export const brotliBomb = (mib: number, lgwin = 22): Effect.Effect<Buffer> =>
-  Effect.async<Buffer>((resume) => {
+  callback<Buffer>((resume) => {
     const out: Array<Buffer> = []
     const br = zlib.createBrotliCompress({
       params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1, [zlib.constants.BROTLI_PARAM_LGWIN]: lgwin },

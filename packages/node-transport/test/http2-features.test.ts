@@ -7,12 +7,13 @@ import * as Platform from "@courier/core/Platform"
 import { NodeTransport } from "@courier/node-transport"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import { Agent, fetch as undiciFetch } from "undici"
+import { scoped } from "../../core/test/edition.js"
 import { recording } from "../../mock-transport/test/recording.js"
 import { h2Server, trust } from "./h2servers.js"
 
@@ -57,7 +58,7 @@ const routes = () => {
 const client = (options: Client.Options = {}) => NodeTransport.client({ ...trust, ...options })
 
 describe("the Client over HTTP/2", () => {
-  it.scoped("redirects are followed, and the final response says HTTP/2", () =>
+  scoped("redirects are followed, and the final response says HTTP/2", () =>
     Effect.gen(function* () {
       const server = yield* h2Server("h2", routes())
       const r = yield* Client.get(`${server.url}/redirect`).pipe(Effect.provide(client()))
@@ -66,7 +67,7 @@ describe("the Client over HTTP/2", () => {
     }),
   )
 
-  it.scoped(
+  scoped(
     "1xx responses reach the request's hook in order, before the response, and a body over the limit is refused at its head",
     () =>
       Effect.gen(function* () {
@@ -91,7 +92,7 @@ describe("the Client over HTTP/2", () => {
       }),
   )
 
-  it.scoped("a transient status is retried by the retry policy", () =>
+  scoped("a transient status is retried by the retry policy", () =>
     Effect.gen(function* () {
       const server = yield* h2Server("h2", routes())
       const r = yield* Client.get(`${server.url}/flaky`).pipe(
@@ -101,7 +102,7 @@ describe("the Client over HTTP/2", () => {
     }),
   )
 
-  it.scoped("a session keeps the cookies it is given and sends them back", () =>
+  scoped("a session keeps the cookies it is given and sends them back", () =>
     Effect.gen(function* () {
       const server = yield* h2Server("h2", routes())
       const body = yield* Effect.gen(function* () {
@@ -112,7 +113,7 @@ describe("the Client over HTTP/2", () => {
     }),
   )
 
-  it.scoped("a gzip body is decoded", () =>
+  scoped("a gzip body is decoded", () =>
     Effect.gen(function* () {
       const server = yield* h2Server("h2", routes())
       const text = yield* Effect.flatMap(Client.get(`${server.url}/gz`), Response.text).pipe(Effect.provide(client()))
@@ -120,7 +121,7 @@ describe("the Client over HTTP/2", () => {
     }),
   )
 
-  it.scoped("a JSON POST body arrives whole", () =>
+  scoped("a JSON POST body arrives whole", () =>
     Effect.gen(function* () {
       const server = yield* h2Server("h2", routes())
       const body = yield* Effect.flatMap(Client.post(`${server.url}/echo`, { json: { a: 1 } }), Response.json).pipe(
@@ -130,7 +131,7 @@ describe("the Client over HTTP/2", () => {
     }),
   )
 
-  it.scoped("download progress counts to the whole body, and a streamed body arrives in pieces", () =>
+  scoped("download progress counts to the whole body, and a streamed body arrives in pieces", () =>
     Effect.gen(function* () {
       const server = yield* h2Server("h2", routes())
       const seen: Array<number> = []
@@ -145,7 +146,7 @@ describe("the Client over HTTP/2", () => {
     }),
   )
 
-  it.scoped("upload progress counts to the whole body", () =>
+  scoped("upload progress counts to the whole body", () =>
     Effect.gen(function* () {
       const server = yield* h2Server("h2", routes())
       const seen: Array<number> = []
@@ -159,7 +160,7 @@ describe("the Client over HTTP/2", () => {
     }),
   )
 
-  it.scoped("spans carry network.protocol.version 2", () =>
+  scoped("spans carry network.protocol.version 2", () =>
     Effect.gen(function* () {
       const server = yield* h2Server("h2", routes())
       const { tracer, spans } = recording()
@@ -169,7 +170,7 @@ describe("the Client over HTTP/2", () => {
     }),
   )
 
-  it.scoped("Courier's requests run over @effect/platform's HttpClient when that client speaks HTTP/2", () =>
+  scoped("Courier's requests run over @effect/platform's HttpClient when that client speaks HTTP/2", () =>
     Effect.gen(function* () {
       const server = yield* h2Server("h2", routes())
       // Platform's fetch client, its fetch undici's with HTTP/2 allowed: the server offers nothing else.
@@ -188,7 +189,7 @@ describe("the Client over HTTP/2", () => {
     }),
   )
 
-  it.scoped("@effect/platform's HttpClient runs over Courier's HTTP/2", () =>
+  scoped("@effect/platform's HttpClient runs over Courier's HTTP/2", () =>
     Effect.gen(function* () {
       const server = yield* h2Server("h2", routes())
       const layer = Platform.httpClient().pipe(

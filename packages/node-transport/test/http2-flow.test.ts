@@ -4,13 +4,13 @@
 import type * as http2 from "node:http2"
 import { Body, Client, Request, Response } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
-import * as TestClock from "effect/TestClock"
+import { scoped, TestClock } from "../../core/test/edition.js"
 import { h2Server, trust } from "./h2servers.js"
 import { advanceUntilDone } from "./hostile.js"
 
@@ -19,7 +19,7 @@ const BODY = 8 * 1024 * 1024
 const PIECE = 16 * 1024
 
 describe("HTTP/2 flow control", () => {
-  it.scoped("a reader that stops stalls the server at the window; reading on gets the whole body", () =>
+  scoped("a reader that stops stalls the server at the window; reading on gets the whole body", () =>
     Effect.gen(function* () {
       const stalled = yield* Deferred.make<number>()
       const server = yield* h2Server("h2", (stream) => {
@@ -63,7 +63,7 @@ describe("HTTP/2 flow control", () => {
     }),
   )
 
-  it.scoped("an upload waits for the server's window: a server that never reads gets Timeout(send)", () =>
+  scoped("an upload waits for the server's window: a server that never reads gets Timeout(send)", () =>
     Effect.gen(function* () {
       let pulled = 0
       const arrived = yield* Deferred.make<void>()
@@ -108,7 +108,7 @@ describe("HTTP/2 flow control", () => {
     { name: "an empty streamed body ends the stream with the request's head", pieces: 0 },
   ]
   for (const c of uploads) {
-    it.scoped(c.name, () =>
+    scoped(c.name, () =>
       Effect.gen(function* () {
         const server = yield* counting
         const pieces = Chunk.makeBy(c.pieces, () => new Uint8Array(PIECE))
@@ -125,7 +125,7 @@ describe("HTTP/2 flow control", () => {
 })
 
 describe("HTTP/2 deadlines, on TestClock", () => {
-  it.scoped("a server slow to answer is Timeout(head), and the stream is reset", () =>
+  scoped("a server slow to answer is Timeout(head), and the stream is reset", () =>
     Effect.gen(function* () {
       const arrived = yield* Deferred.make<void>()
       const reset = yield* Deferred.make<number>()
@@ -145,7 +145,7 @@ describe("HTTP/2 deadlines, on TestClock", () => {
     }),
   )
 
-  it.scoped("a body that stalls is Timeout(body)", () =>
+  scoped("a body that stalls is Timeout(body)", () =>
     Effect.gen(function* () {
       const server = yield* h2Server("h2", (stream) => {
         stream.respond({ ":status": 200, "content-length": "100" })
@@ -160,7 +160,7 @@ describe("HTTP/2 deadlines, on TestClock", () => {
     }),
   )
 
-  it.scoped("trailers are exposed once the body is read", () =>
+  scoped("trailers are exposed once the body is read", () =>
     Effect.gen(function* () {
       const server = yield* h2Server("h2", (stream) => {
         stream.respond({ ":status": 200 }, { waitForTrailers: true })

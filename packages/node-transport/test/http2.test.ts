@@ -1,15 +1,17 @@
 // HTTP/2 through the node transport against node:http2 servers on 127.0.0.1: ALPN negotiation, h2c,
 // multiplexing under the server's stream limit, GOAWAY, RST_STREAM and cancellation.
+
 import * as http2 from "node:http2"
 import { Client, Http1Transport, HttpError, Request, Response } from "@courier/core"
+import { callback } from "@courier/core/internal/edition"
 import { NodeTransport } from "@courier/node-transport"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Metric from "effect/Metric"
 import * as Queue from "effect/Queue"
-import * as TestClock from "effect/TestClock"
+import { scoped, TestClock } from "../../core/test/edition.js"
 import { answerVersion, h2Server, http1OnlyServer, type Offer, trust } from "./h2servers.js"
 import { silentServer } from "./hostile.js"
 import { httpServer, suspended } from "./servers.js"
@@ -35,7 +37,7 @@ describe("HTTP/2 negotiation", () => {
     { server: "h2c", httpVersion: "2", version: "HTTP/2" },
   ]
   for (const c of cases) {
-    it.scoped(`a server offering ${c.server}, asked for ${c.httpVersion ?? "auto"}: ${c.version}`, () =>
+    scoped(`a server offering ${c.server}, asked for ${c.httpVersion ?? "auto"}: ${c.version}`, () =>
       Effect.gen(function* () {
         const server = c.server === "http/1.1" ? yield* http1OnlyServer : yield* h2Server(c.server)
         const { r, body } = yield* get(
@@ -49,7 +51,7 @@ describe("HTTP/2 negotiation", () => {
     )
   }
 
-  it.scoped("an HTTP/1.1 server asked for HTTP/2 only is an HTTPConnectionError that says so", () =>
+  scoped("an HTTP/1.1 server asked for HTTP/2 only is an HTTPConnectionError that says so", () =>
     Effect.gen(function* () {
       const server = yield* http1OnlyServer
       const error = yield* Effect.flip(get(`${server.url}/`, { httpVersion: "2" }))
@@ -57,7 +59,7 @@ describe("HTTP/2 negotiation", () => {
     }),
   )
 
-  it.scoped("an origin found to speak HTTP/1.1 is remembered: later requests take the keep-alive pool", () =>
+  scoped("an origin found to speak HTTP/1.1 is remembered: later requests take the keep-alive pool", () =>
     Effect.gen(function* () {
       const server = yield* http1OnlyServer
       const versions = yield* Effect.forEach([1, 2, 3], () =>
@@ -68,7 +70,7 @@ describe("HTTP/2 negotiation", () => {
     }),
   )
 
-  it.scoped("HTTP/2 settings outside the protocol's bounds are kept within them, not thrown", () =>
+  scoped("HTTP/2 settings outside the protocol's bounds are kept within them, not thrown", () =>
     Effect.gen(function* () {
       const server = yield* h2Server("h2")
       const { r } = yield* get(`${server.url}/`, {
@@ -78,7 +80,7 @@ describe("HTTP/2 negotiation", () => {
     }),
   )
 
-  it.scoped("pseudo-headers are hidden and the server's fields come in order", () =>
+  scoped("pseudo-headers are hidden and the server's fields come in order", () =>
     Effect.gen(function* () {
       const server = yield* h2Server("h2", (stream) => {
         stream.respond({ ":status": 201, "x-one": "1", "set-cookie": ["a=1", "b=2"] })
@@ -114,7 +116,7 @@ describe("HTTP/2 multiplexing", () => {
     )
   }
 
-  it.scoped("requests in flight share one connection", () =>
+  scoped("requests in flight share one connection", () =>
     Effect.gen(function* () {
       const server = yield* holding(20)
       const statuses = yield* Effect.forEach(
@@ -127,7 +129,7 @@ describe("HTTP/2 multiplexing", () => {
     }),
   )
 
-  it.scoped("another connection opens only when the server's SETTINGS_MAX_CONCURRENT_STREAMS runs out", () =>
+  scoped("another connection opens only when the server's SETTINGS_MAX_CONCURRENT_STREAMS runs out", () =>
     Effect.gen(function* () {
       const server = yield* holding(20, { maxConcurrentStreams: 5 })
       const statuses = yield* Effect.forEach(
@@ -142,7 +144,7 @@ describe("HTTP/2 multiplexing", () => {
 })
 
 describe("HTTP/2 resets", () => {
-  it.scoped("a stream the server refuses is sent again, and succeeds", () =>
+  scoped("a stream the server refuses is sent again, and succeeds", () =>
     Effect.gen(function* () {
       let seen = 0
       const server = yield* h2Server("h2", (stream) => {
@@ -158,7 +160,7 @@ describe("HTTP/2 resets", () => {
     }),
   )
 
-  it.scoped("a server that keeps refusing: StreamReset REFUSED_STREAM once the tries are spent", () =>
+  scoped("a server that keeps refusing: StreamReset REFUSED_STREAM once the tries are spent", () =>
     Effect.gen(function* () {
       let seen = 0
       const server = yield* h2Server("h2", (stream) => {
@@ -173,7 +175,7 @@ describe("HTTP/2 resets", () => {
     }),
   )
 
-  it.scoped("any other reset is a StreamReset with the code's name", () =>
+  scoped("any other reset is a StreamReset with the code's name", () =>
     Effect.gen(function* () {
       const server = yield* h2Server("h2", (stream) => stream.close(NGHTTP2_INTERNAL_ERROR))
       const error = yield* Effect.flip(Client.get(`${server.url}/`).pipe(Effect.provide(NodeTransport.client(trust))))
@@ -181,7 +183,7 @@ describe("HTTP/2 resets", () => {
     }),
   )
 
-  it.scoped("GOAWAY: requests above its last stream id are sent again on a new connection", () =>
+  scoped("GOAWAY: requests above its last stream id are sent again on a new connection", () =>
     Effect.gen(function* () {
       const held: Array<http2.ServerHttp2Stream> = []
       const server = yield* h2Server("h2", (stream) => {
@@ -205,7 +207,7 @@ describe("HTTP/2 resets", () => {
     }),
   )
 
-  it.scoped("interrupting a request resets its stream with CANCEL at once", () =>
+  scoped("interrupting a request resets its stream with CANCEL at once", () =>
     Effect.gen(function* () {
       const arrived = yield* Deferred.make<void>()
       const closed = yield* Deferred.make<number>()
@@ -222,7 +224,7 @@ describe("HTTP/2 resets", () => {
 })
 
 describe("HTTP/2 connection failures", () => {
-  it.scoped("a connection reset before the head is an IOError", () =>
+  scoped("a connection reset before the head is an IOError", () =>
     Effect.gen(function* () {
       const server = yield* h2Server("h2", () => server.drop())
       const error = yield* Effect.flip(Client.get(`${server.url}/`).pipe(Effect.provide(NodeTransport.client(trust))))
@@ -230,7 +232,7 @@ describe("HTTP/2 connection failures", () => {
     }),
   )
 
-  it.scoped("a connection lost in the middle of the body is an IncompleteRead with the bytes received", () =>
+  scoped("a connection lost in the middle of the body is an IncompleteRead with the bytes received", () =>
     Effect.gen(function* () {
       const server = yield* h2Server("h2", (stream) => {
         stream.respond({ ":status": 200, "content-length": "10" })
@@ -262,7 +264,7 @@ describe("HTTP/2 streams and waiting", () => {
       return { ...server, held }
     })
 
-  it.scoped("an interrupted request frees its stream at once: the next takes it on the same connection", () =>
+  scoped("an interrupted request frees its stream at once: the next takes it on the same connection", () =>
     Effect.gen(function* () {
       const server = yield* oneStream()
       const layer = NodeTransport.client({ ...trust, maxConnectionsPerOrigin: 1 })
@@ -277,7 +279,7 @@ describe("HTTP/2 streams and waiting", () => {
     }),
   )
 
-  it.scoped(
+  scoped(
     "a server that grants 0 streams gets one connection, not one per try: the request ends at its acquire deadline",
     () =>
       Effect.gen(function* () {
@@ -298,30 +300,28 @@ describe("HTTP/2 streams and waiting", () => {
       }),
   )
 
-  it.scoped(
-    "with 1 stream per connection and two requests at once, each connection closes after the idle timeout",
-    () =>
-      Effect.gen(function* () {
-        const closed = yield* Queue.unbounded<void>()
-        const server = yield* h2Server("h2", answerVersion, { maxConcurrentStreams: 1 }, (session) =>
-          session.on("close", () => Queue.unsafeOffer(closed, undefined)),
-        )
-        const layer = NodeTransport.client({ ...trust, idleTimeoutMillis: 4000 })
-        yield* Effect.gen(function* () {
-          const both = yield* Effect.all([Client.get(`${server.url}/a`), Client.get(`${server.url}/b`)], {
-            concurrency: 2,
-          })
-          expect(both.map((r) => r.status)).toEqual([200, 200])
-          expect(server.sessions()).toBe(2)
-          // Idle connections are swept every second: both are gone within the timeout and one sweep.
-          yield* TestClock.adjust("5 seconds")
-          yield* Queue.take(closed)
-          yield* Queue.take(closed)
-        }).pipe(Effect.provide(layer))
-      }),
+  scoped("with 1 stream per connection and two requests at once, each connection closes after the idle timeout", () =>
+    Effect.gen(function* () {
+      const closed = yield* Queue.unbounded<void>()
+      const server = yield* h2Server("h2", answerVersion, { maxConcurrentStreams: 1 }, (session) =>
+        session.on("close", () => Queue.unsafeOffer(closed, undefined)),
+      )
+      const layer = NodeTransport.client({ ...trust, idleTimeoutMillis: 4000 })
+      yield* Effect.gen(function* () {
+        const both = yield* Effect.all([Client.get(`${server.url}/a`), Client.get(`${server.url}/b`)], {
+          concurrency: 2,
+        })
+        expect(both.map((r) => r.status)).toEqual([200, 200])
+        expect(server.sessions()).toBe(2)
+        // Idle connections are swept every second: both are gone within the timeout and one sweep.
+        yield* TestClock.adjust("5 seconds")
+        yield* Queue.take(closed)
+        yield* Queue.take(closed)
+      }).pipe(Effect.provide(layer))
+    }),
   )
 
-  it.scoped("a request waiting for a stream ends at the acquire deadline", () =>
+  scoped("a request waiting for a stream ends at the acquire deadline", () =>
     Effect.gen(function* () {
       const server = yield* oneStream()
       const layer = NodeTransport.client({ ...trust, maxConnectionsPerOrigin: 1, timeouts: { acquire: "1 second" } })
@@ -336,7 +336,7 @@ describe("HTTP/2 streams and waiting", () => {
     }),
   )
 
-  it.scoped("a TLS handshake that gets no answer ends at the connect deadline; interrupted, its socket closes", () =>
+  scoped("a TLS handshake that gets no answer ends at the connect deadline; interrupted, its socket closes", () =>
     Effect.gen(function* () {
       const server = yield* silentServer
       const layer = NodeTransport.client({ ...trust, timeouts: { connect: "2 seconds" } })
@@ -349,7 +349,7 @@ describe("HTTP/2 streams and waiting", () => {
         const interrupted = yield* Effect.fork(Client.get(`https://127.0.0.1:${server.port}/`))
         const socket = yield* Queue.take(server.connected)
         yield* Fiber.interrupt(interrupted)
-        yield* Effect.async<void>((resume) => {
+        yield* callback<void>((resume) => {
           if (socket.destroyed || socket.readableEnded) resume(Effect.void)
           else socket.once("close", () => resume(Effect.void))
         })
@@ -359,7 +359,7 @@ describe("HTTP/2 streams and waiting", () => {
 })
 
 describe("HTTP/2 against peers that misbehave", () => {
-  it.scoped("an endless body stops at maxResponseBytes with BodyTooLarge, and its stream is reset", () =>
+  scoped("an endless body stops at maxResponseBytes with BodyTooLarge, and its stream is reset", () =>
     Effect.gen(function* () {
       const reset = yield* Deferred.make<number>()
       const server = yield* h2Server("h2", (stream) => {
@@ -382,7 +382,7 @@ describe("HTTP/2 against peers that misbehave", () => {
     }),
   )
 
-  it.scoped.each(["h2", "h2 and http/1.1"] as const)(
+  scoped.each(["h2", "h2 and http/1.1"] as const)(
     "header injection to an origin offered %s is refused before any connection, over either protocol",
     (offer) =>
       Effect.gen(function* () {
@@ -401,7 +401,7 @@ describe("HTTP/2 against peers that misbehave", () => {
       }),
   )
 
-  it.scoped("h2c asked of an HTTP/1.1 server is an HTTPConnectionError, not a hang", () =>
+  scoped("h2c asked of an HTTP/1.1 server is an HTTPConnectionError, not a hang", () =>
     Effect.gen(function* () {
       const server = yield* httpServer((_req, res) => res.end("one point one"))
       const error = yield* Effect.flip(
@@ -414,7 +414,7 @@ describe("HTTP/2 against peers that misbehave", () => {
 })
 
 describe("HTTP/2 and pinned clients", () => {
-  it.scoped.each(["first", "after a request"] as const)(
+  scoped.each(["first", "after a request"] as const)(
     "a pinned client to an HTTP/2 origin shares its one connection (pinned %s)",
     (when) =>
       Effect.gen(function* () {
@@ -438,7 +438,7 @@ describe("HTTP/2 and pinned clients", () => {
 })
 
 describe("HTTP/2 pool gauges", () => {
-  it.scoped("sessions are sampled into the pool's gauges every second, in the one pool's counts", () =>
+  scoped("sessions are sampled into the pool's gauges every second, in the one pool's counts", () =>
     Effect.gen(function* () {
       const server = yield* h2Server("h2")
       yield* Effect.gen(function* () {
@@ -467,7 +467,7 @@ describe("HTTP/2 response heads and the limits", () => {
       stream.end("ok")
     })
 
-  it.scoped("a head past maxHeaderCount resets its stream; a higher limit lets it through", () =>
+  scoped("a head past maxHeaderCount resets its stream; a higher limit lets it through", () =>
     Effect.gen(function* () {
       const server = yield* manyFields(150)
       const error = yield* Effect.flip(Client.get(`${server.url}/`).pipe(Effect.provide(NodeTransport.client(trust))))

@@ -1,16 +1,19 @@
 // The leak test: 10,000 requests against a real server that misbehaves at random, with random client
 // interruptions and abandoned streams. Afterwards the server must see no open socket once the client
 // layer's scope closes, and no fiber started for the requests may still run.
+
 import type * as net from "node:net"
 import { Client, Request, Response } from "@courier/core"
+import { catch as catchFailure } from "@courier/core/internal/edition"
 import { NodeTransport } from "@courier/node-transport"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Supervisor from "effect/Supervisor"
+import { scopedLive } from "../../core/test/edition.js"
 import { rawServer } from "./servers.js"
 
 /** A small seeded generator (mulberry32), so a failing run can be replayed. */
@@ -56,7 +59,7 @@ const chaos = (next: () => number) => (socket: net.Socket) => {
 }
 
 describe("no leaks under chaos", () => {
-  it.scopedLive(
+  scopedLive(
     "10,000 requests with resets, cut bodies, delays and interruptions leave no socket and no fiber behind",
     () =>
       Effect.gen(function* () {
@@ -94,7 +97,7 @@ describe("no leaks under chaos", () => {
 
         yield* Effect.forEach(
           Array.from({ length: REQUESTS }, (_, i) => i),
-          (i) => Effect.catchAll(one(i), () => Effect.sync(() => void outcomes.failed++)),
+          (i) => catchFailure(one(i), () => Effect.sync(() => void outcomes.failed++)),
           { concurrency: 32, discard: true },
         ).pipe(Effect.provide(context), Effect.supervised(supervisor))
 

@@ -3,16 +3,17 @@
 // a large body arrives whole.
 import { Client, Request, Response } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
+import { scoped } from "../../core/test/edition.js"
 import { available, NGINX, nginx } from "./external.js"
 import { trust } from "./h2servers.js"
 
 const client = NodeTransport.client(trust)
 
 describe.runIf(available("nginx", [NGINX]))("HTTP/2 against nginx", () => {
-  it.scoped("nginx offering h2 is spoken to over HTTP/2; one offering only HTTP/1.1 over HTTP/1.1", () =>
+  scoped("nginx offering h2 is spoken to over HTTP/2; one offering only HTTP/1.1 over HTTP/1.1", () =>
     Effect.gen(function* () {
       const servers = yield* nginx
       const over = (base: string) =>
@@ -22,7 +23,7 @@ describe.runIf(available("nginx", [NGINX]))("HTTP/2 against nginx", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("64 requests in flight are all answered, over no more connections than nginx's 8 streams need", () =>
+  scoped("64 requests in flight are all answered, over no more connections than nginx's 8 streams need", () =>
     Effect.gen(function* () {
       const servers = yield* nginx
       const ids = yield* Effect.forEach(
@@ -35,7 +36,7 @@ describe.runIf(available("nginx", [NGINX]))("HTTP/2 against nginx", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("an 8 MiB body arrives whole, streamed and read into memory", () =>
+  scoped("an 8 MiB body arrives whole, streamed and read into memory", () =>
     Effect.gen(function* () {
       const servers = yield* nginx
       const streamed = yield* Effect.scoped(

@@ -3,10 +3,11 @@
 // cursor in the body works through a `next` of one's own.
 import { Client, Request, Response } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
+import { scoped } from "../../core/test/edition.js"
 import { httpServer } from "./servers.js"
 
 /** Five pages of two numbers each; counts the pages asked for. */
@@ -35,7 +36,7 @@ const collect = <A, E, R>(stream: Stream.Stream<A, E, R>) =>
   Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray)
 
 describe("Client.paginate", () => {
-  it.scoped("follows Link rel=next page by page, and fetches a page only when the consumer pulls past the last", () =>
+  scoped("follows Link rel=next page by page, and fetches a page only when the consumer pulls past the last", () =>
     Effect.gen(function* () {
       const api = yield* pages
       const all = yield* collect(Client.paginate<number>(Request.get(`${api.url}/items?page=1`)))
@@ -50,7 +51,7 @@ describe("Client.paginate", () => {
     }).pipe(Effect.provide(NodeTransport.client())),
   )
 
-  it.scoped("maxPages bounds the pages; shouldContinue ends the stream at the first item it refuses", () =>
+  scoped("maxPages bounds the pages; shouldContinue ends the stream at the first item it refuses", () =>
     Effect.gen(function* () {
       const api = yield* pages
       const two = yield* collect(Client.paginate<number>(Request.get(`${api.url}/items`), { maxPages: 2 }))
@@ -63,7 +64,7 @@ describe("Client.paginate", () => {
     }).pipe(Effect.provide(NodeTransport.client())),
   )
 
-  it.scoped("a cursor in the body: items and next of one's own, next reading the page as an Effect", () =>
+  scoped("a cursor in the body: items and next of one's own, next reading the page as an Effect", () =>
     Effect.gen(function* () {
       const api = yield* pages
       interface Page {

@@ -1,15 +1,18 @@
 // Fault parity: for each failure the mock transport can simulate, the node transport meets the same failure
 // from a real server on 127.0.0.1, and both must give the same typed error.
+
 import * as fs from "node:fs"
 import * as http2 from "node:http2"
 import * as https from "node:https"
 import type * as net from "node:net"
 import { Client, type HttpError, type Request } from "@courier/core"
+import { callback } from "@courier/core/internal/edition"
 import { MockTransport } from "@courier/mock-transport"
 import { NodeTransport } from "@courier/node-transport"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import { scoped, scopedLive } from "../../core/test/edition.js"
 import { h2Server, trust } from "./h2servers.js"
 import { rawServer } from "./servers.js"
 
@@ -48,7 +51,7 @@ const both = (
 const body10 = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"
 
 describe("node transport and mock transport fail alike", () => {
-  it.scopedLive("connection refused", () =>
+  scopedLive("connection refused", () =>
     Effect.gen(function* () {
       const s = yield* both(
         (b) => Client.get(`${b}/`),
@@ -59,7 +62,7 @@ describe("node transport and mock transport fail alike", () => {
     }),
   )
 
-  it.scopedLive("DNS failure", () =>
+  scopedLive("DNS failure", () =>
     Effect.gen(function* () {
       const s = yield* both(
         (b) => Client.get(`${b}/`),
@@ -70,11 +73,11 @@ describe("node transport and mock transport fail alike", () => {
     }),
   )
 
-  it.scopedLive("TLS failure: a certificate from an unknown CA", () =>
+  scopedLive("TLS failure: a certificate from an unknown CA", () =>
     Effect.gen(function* () {
       const fixture = (n: string) => fs.readFileSync(new URL(`./fixtures/tls/${n}`, import.meta.url))
       const tlsServer = Effect.acquireRelease(
-        Effect.async<https.Server>((resume) => {
+        callback<https.Server>((resume) => {
           const s = https.createServer({ key: fixture("server.key"), cert: fixture("server.crt") }, (_q, r) => r.end())
           s.listen(0, "127.0.0.1", () => resume(Effect.succeed(s)))
         }),
@@ -85,7 +88,7 @@ describe("node transport and mock transport fail alike", () => {
     }),
   )
 
-  it.scopedLive("reset before the head", () =>
+  scopedLive("reset before the head", () =>
     Effect.gen(function* () {
       const server = rawServer((socket) => {
         socket.on("error", () => undefined)
@@ -96,7 +99,7 @@ describe("node transport and mock transport fail alike", () => {
     }),
   )
 
-  it.scopedLive("reset after 3 body bytes", () =>
+  scopedLive("reset after 3 body bytes", () =>
     Effect.gen(function* () {
       // The reset waits until the client has read the 3 bytes (its download progress says so): a reset that
       // overtook them would be a reset before the head.
@@ -118,7 +121,7 @@ describe("node transport and mock transport fail alike", () => {
     }),
   )
 
-  it.scopedLive("close in the middle of the body", () =>
+  scopedLive("close in the middle of the body", () =>
     Effect.gen(function* () {
       const server = rawServer((socket) => {
         socket.on("error", () => undefined)
@@ -133,7 +136,7 @@ describe("node transport and mock transport fail alike", () => {
     }),
   )
 
-  it.scopedLive("a stall, ended by the head deadline", () =>
+  scopedLive("a stall, ended by the head deadline", () =>
     Effect.gen(function* () {
       const server = rawServer((socket) => {
         socket.on("error", () => undefined)
@@ -147,7 +150,7 @@ describe("node transport and mock transport fail alike", () => {
     }),
   )
 
-  it.scopedLive("an idle keep-alive connection the server closed, for a POST", () =>
+  scopedLive("an idle keep-alive connection the server closed, for a POST", () =>
     Effect.gen(function* () {
       // Answers the first request with keep-alive, then closes when the second arrives, answering nothing.
       const server = rawServer((socket) => {
@@ -159,7 +162,7 @@ describe("node transport and mock transport fail alike", () => {
         })
       }).pipe(Effect.map((s) => s.url))
       const s = yield* both(
-        (b) => Effect.zipRight(Client.get(`${b}/`), Client.post(`${b}/`, { json: {} })),
+        (b) => Effect.andThen(Client.get(`${b}/`), Client.post(`${b}/`, { json: {} })),
         server,
         MockTransport.fault.idleClose(),
         { status: 200, text: "ok" },
@@ -201,7 +204,7 @@ describe("over HTTP/2, node transport and mock transport fail alike", () => {
     },
   ]
   for (const c of cases) {
-    it.scoped(c.name, () =>
+    scoped(c.name, () =>
       Effect.gen(function* () {
         const server = yield* h2Server("h2", c.onStream, {}, c.onSession)
         const real = yield* Effect.flip(Client.get(`${server.url}/`).pipe(Effect.provide(NodeTransport.client(trust))))

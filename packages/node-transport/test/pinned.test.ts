@@ -1,8 +1,9 @@
 // Pinned connections (Zerynth's connection=) over real sockets.
 import { Client, Request, Response } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import { scoped } from "../../core/test/edition.js"
 import { httpServer } from "./servers.js"
 
 const server = httpServer((req, res) => {
@@ -14,7 +15,7 @@ const server = httpServer((req, res) => {
 })
 
 describe("pinned connections", () => {
-  it.scoped("a pinned client carries a sequence of requests over one socket and says so", () =>
+  scoped("a pinned client carries a sequence of requests over one socket and says so", () =>
     Effect.gen(function* () {
       const s = yield* server
       const one = yield* Client.pinned(s.url)
@@ -30,7 +31,7 @@ describe("pinned connections", () => {
     }).pipe(Effect.provide(NodeTransport.client())),
   )
 
-  it.scoped("concurrent requests on a pinned client take turns on its one socket", () =>
+  scoped("concurrent requests on a pinned client take turns on its one socket", () =>
     Effect.gen(function* () {
       const s = yield* server
       const one = yield* Client.pinned(s.url)
@@ -44,7 +45,7 @@ describe("pinned connections", () => {
     }).pipe(Effect.provide(NodeTransport.client())),
   )
 
-  it.scoped("when the server closes the pinned connection, the next request opens a new one", () =>
+  scoped("when the server closes the pinned connection, the next request opens a new one", () =>
     Effect.gen(function* () {
       const s = yield* server
       const one = yield* Client.pinned(s.url)
@@ -55,7 +56,7 @@ describe("pinned connections", () => {
     }).pipe(Effect.provide(NodeTransport.client())),
   )
 
-  it.scoped("unpinned responses say whether their pooled connection was reused", () =>
+  scoped("unpinned responses say whether their pooled connection was reused", () =>
     Effect.gen(function* () {
       const s = yield* server
       const first = yield* Client.get(`${s.url}/1`)
@@ -66,7 +67,7 @@ describe("pinned connections", () => {
     }).pipe(Effect.provide(NodeTransport.client())),
   )
 
-  it.scoped("after the pinned scope, its connection goes back to the pool", () =>
+  scoped("after the pinned scope, its connection goes back to the pool", () =>
     Effect.gen(function* () {
       const s = yield* server
       yield* Effect.scoped(Effect.flatMap(Client.pinned(s.url), (one) => one.fetch(Request.get(`${s.url}/p`))))

@@ -3,12 +3,13 @@
 import type * as net from "node:net"
 import { Body, Client, Request, Response } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
+import { scoped } from "../../core/test/edition.js"
 import { httpServer, rawServer, suspended } from "./servers.js"
 
 interface Received {
@@ -80,7 +81,7 @@ describe("pipelining", () => {
   // so every boundary between (and inside) responses is crossed by a read.
   const paths = ["/a", "/bb", "/ccc"]
   const whole = paths.map((path) => answer({ method: "GET", path, conn: 1, outstanding: 0 })).join("")
-  it.scoped(
+  scoped(
     "requests are written before earlier responses arrive, and each caller gets its own response, at every split point",
     () =>
       Effect.gen(function* () {
@@ -104,7 +105,7 @@ describe("pipelining", () => {
       }),
   )
 
-  it.scoped("responses report the connection as reused for every request that joined a busy one", () =>
+  scoped("responses report the connection as reused for every request that joined a busy one", () =>
     Effect.gen(function* () {
       const server = yield* recordingServer((peer) => {
         if (peer.queue.length === 3) for (let i = 0; i < 3; i++) reply(peer)
@@ -117,7 +118,7 @@ describe("pipelining", () => {
     }).pipe(Effect.provide(pipelined(3))),
   )
 
-  it.scoped("a connection carries at most `pipelining` requests at once, and none beyond 1 when it is off", () =>
+  scoped("a connection carries at most `pipelining` requests at once, and none beyond 1 when it is off", () =>
     Effect.gen(function* () {
       // The server answers a connection's requests only once `n` wait on it (or once all 24 have arrived), so
       // the client has every chance to fill its pipeline: the deepest it went is the limit it keeps.
@@ -144,7 +145,7 @@ describe("pipelining", () => {
     }),
   )
 
-  it.scoped(
+  scoped(
     "a request with a body, or one that is not idempotent, or streamed, waits for an empty connection and nothing is pipelined behind it",
     () =>
       Effect.gen(function* () {
@@ -186,65 +187,59 @@ describe("pipelining", () => {
       }).pipe(Effect.provide(pipelined(4))),
   )
 
-  it.scoped(
-    "requests that may be pipelined do not pass one that may not: a waiting POST is sent before later GETs",
-    () =>
-      Effect.gen(function* () {
-        // Holds the first four GETs until the POST and the later GETs wait in line, then answers each
-        // request as it comes, so each response frees one place in the pipeline at a time.
-        const fourIn = yield* Deferred.make<void>()
-        const first4: { peer?: Peer } = {}
-        const server = yield* recordingServer((peer, _received, log) => {
-          if (log.length > 4) reply(peer)
-          else if (log.length === 4) {
-            first4.peer = peer
-            Deferred.unsafeDone(fourIn, Exit.void)
-          }
-        })
-        const get = (p: string) => fetchText(`${server.url}${p}`)
-        const first = yield* Effect.fork(
-          Effect.forEach(["/g1", "/g2", "/g3", "/g4"], get, { concurrency: "unbounded" }),
-        )
-        yield* Deferred.await(fourIn)
-        const post = yield* Effect.fork(Client.fetch(Request.post(`${server.url}/post`, { body: Body.text("x") })))
-        yield* suspended(post)
-        const later: Array<Fiber.RuntimeFiber<string, unknown>> = []
-        for (const p of ["/g5", "/g6", "/g7", "/g8", "/g9"]) {
-          const fiber = yield* Effect.fork(get(p))
-          yield* suspended(fiber)
-          later.push(fiber)
+  scoped("requests that may be pipelined do not pass one that may not: a waiting POST is sent before later GETs", () =>
+    Effect.gen(function* () {
+      // Holds the first four GETs until the POST and the later GETs wait in line, then answers each
+      // request as it comes, so each response frees one place in the pipeline at a time.
+      const fourIn = yield* Deferred.make<void>()
+      const first4: { peer?: Peer } = {}
+      const server = yield* recordingServer((peer, _received, log) => {
+        if (log.length > 4) reply(peer)
+        else if (log.length === 4) {
+          first4.peer = peer
+          Deferred.unsafeDone(fourIn, Exit.void)
         }
-        for (let i = 0; i < 4; i++) reply(first4.peer as Peer)
-        yield* Fiber.join(first)
-        yield* Fiber.join(post)
-        expect(yield* Effect.forEach(later, Fiber.join)).toEqual(["/g5", "/g6", "/g7", "/g8", "/g9"])
-        const order = server.log.map((r) => r.path)
-        expect(order.indexOf("/post")).toBeLessThan(order.indexOf("/g5"))
-        expect(server.log.find((r) => r.path === "/post")?.outstanding).toBe(0)
-        expect(Math.max(...server.log.map((r) => r.outstanding))).toBeGreaterThan(0)
-      }).pipe(Effect.provide(pipelined(4))),
+      })
+      const get = (p: string) => fetchText(`${server.url}${p}`)
+      const first = yield* Effect.fork(Effect.forEach(["/g1", "/g2", "/g3", "/g4"], get, { concurrency: "unbounded" }))
+      yield* Deferred.await(fourIn)
+      const post = yield* Effect.fork(Client.fetch(Request.post(`${server.url}/post`, { body: Body.text("x") })))
+      yield* suspended(post)
+      const later: Array<Fiber.RuntimeFiber<string, unknown>> = []
+      for (const p of ["/g5", "/g6", "/g7", "/g8", "/g9"]) {
+        const fiber = yield* Effect.fork(get(p))
+        yield* suspended(fiber)
+        later.push(fiber)
+      }
+      for (let i = 0; i < 4; i++) reply(first4.peer as Peer)
+      yield* Fiber.join(first)
+      yield* Fiber.join(post)
+      expect(yield* Effect.forEach(later, Fiber.join)).toEqual(["/g5", "/g6", "/g7", "/g8", "/g9"])
+      const order = server.log.map((r) => r.path)
+      expect(order.indexOf("/post")).toBeLessThan(order.indexOf("/g5"))
+      expect(server.log.find((r) => r.path === "/post")?.outstanding).toBe(0)
+      expect(Math.max(...server.log.map((r) => r.outstanding))).toBeGreaterThan(0)
+    }).pipe(Effect.provide(pipelined(4))),
   )
 
-  it.scoped(
-    "when a response closes the connection, the requests pipelined behind it are sent again on a fresh one",
-    () =>
-      Effect.gen(function* () {
-        const server = yield* recordingServer((peer) => {
-          if (peer.conn > 1) return reply(peer)
-          if (peer.queue.length < 3) return
-          reply(peer, "Connection: close\r\n")
-          peer.socket.end()
-        })
-        const bodies = yield* Effect.forEach(paths, (p) => fetchText(`${server.url}${p}`), {
-          concurrency: "unbounded",
-        })
-        expect(bodies).toEqual(paths)
-        expect(server.connections()).toBeGreaterThanOrEqual(2)
-        expect(server.log.filter((r) => r.conn === 1).length).toBe(3)
-      }).pipe(Effect.provide(pipelined(3))),
+  scoped("when a response closes the connection, the requests pipelined behind it are sent again on a fresh one", () =>
+    Effect.gen(function* () {
+      const server = yield* recordingServer((peer) => {
+        if (peer.conn > 1) return reply(peer)
+        if (peer.queue.length < 3) return
+        reply(peer, "Connection: close\r\n")
+        peer.socket.end()
+      })
+      const bodies = yield* Effect.forEach(paths, (p) => fetchText(`${server.url}${p}`), {
+        concurrency: "unbounded",
+      })
+      expect(bodies).toEqual(paths)
+      expect(server.connections()).toBeGreaterThanOrEqual(2)
+      expect(server.log.filter((r) => r.conn === 1).length).toBe(3)
+    }).pipe(Effect.provide(pipelined(3))),
   )
 
-  it.scoped("a response cut short fails its own request only; the ones behind it are sent again", () =>
+  scoped("a response cut short fails its own request only; the ones behind it are sent again", () =>
     Effect.gen(function* () {
       const server = yield* recordingServer((peer) => {
         if (peer.conn > 1) return reply(peer)
@@ -263,7 +258,7 @@ describe("pipelining", () => {
     }).pipe(Effect.provide(pipelined(3))),
   )
 
-  it.scoped("interrupting a queued request lets the one ahead finish and resends the ones behind it", () =>
+  scoped("interrupting a queued request lets the one ahead finish and resends the ones behind it", () =>
     Effect.gen(function* () {
       const arrived = yield* Deferred.make<Peer>()
       const server = yield* recordingServer((peer) => {
@@ -280,7 +275,7 @@ describe("pipelining", () => {
     }).pipe(Effect.provide(pipelined(3))),
   )
 
-  it.scoped("node:http answers pipelined requests in order: 200 requests over 2 connections, 8 deep", () =>
+  scoped("node:http answers pipelined requests in order: 200 requests over 2 connections, 8 deep", () =>
     Effect.gen(function* () {
       const server = yield* httpServer((req, res) => {
         req.resume()
@@ -293,7 +288,7 @@ describe("pipelining", () => {
     }).pipe(Effect.provide(pipelined(8, 2))),
   )
 
-  it.scoped("a large or streamed body on a pipelining transport is sent whole, beside pipelined GETs", () =>
+  scoped("a large or streamed body on a pipelining transport is sent whole, beside pipelined GETs", () =>
     Effect.gen(function* () {
       const server = yield* httpServer((req, res) => {
         let n = 0

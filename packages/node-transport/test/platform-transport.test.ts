@@ -4,9 +4,10 @@ import * as zlib from "node:zlib"
 import { Client, Response, Session } from "@courier/core"
 import * as Platform from "@courier/core/Platform"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import { scoped, scopedLive } from "../../core/test/edition.js"
 import { freePort } from "./external.js"
 import { httpServer } from "./servers.js"
 
@@ -46,7 +47,7 @@ const server = httpServer((req, res) => {
 })
 
 describe("Courier over platform's FetchHttpClient", () => {
-  it.scopedLive("GET with params and POST with JSON", () =>
+  scopedLive("GET with params and POST with JSON", () =>
     Effect.gen(function* () {
       const s = yield* server
       expect(yield* Effect.flatMap(Client.get(`${s.url}/q`, { params: { a: "1" } }), Response.json)).toMatchObject({
@@ -59,7 +60,7 @@ describe("Courier over platform's FetchHttpClient", () => {
     }).pipe(Effect.provide(overFetch)),
   )
 
-  it.scopedLive("the reason phrase the server sent is kept", () =>
+  scopedLive("the reason phrase the server sent is kept", () =>
     Effect.gen(function* () {
       const s = yield* server
       const r = yield* Client.get(`${s.url}/phrase`)
@@ -67,14 +68,14 @@ describe("Courier over platform's FetchHttpClient", () => {
     }).pipe(Effect.provide(overFetch)),
   )
 
-  it.scopedLive("a body fetch decoded is not decoded again", () =>
+  scopedLive("a body fetch decoded is not decoded again", () =>
     Effect.gen(function* () {
       const s = yield* server
       expect(yield* Effect.flatMap(Client.get(`${s.url}/gz`), Response.text)).toBe("squeezed")
     }).pipe(Effect.provide(overFetch)),
   )
 
-  it.scopedLive("a Courier session keeps its cookies over fetch", () =>
+  scopedLive("a Courier session keeps its cookies over fetch", () =>
     Effect.gen(function* () {
       const s = yield* server
       yield* Client.get(`${s.url}/set`)
@@ -84,7 +85,7 @@ describe("Courier over platform's FetchHttpClient", () => {
     ),
   )
 
-  it.scopedLive("refused and unresolvable hosts are HTTPConnectionError; a body cut short is IOError", () =>
+  scopedLive("refused and unresolvable hosts are HTTPConnectionError; a body cut short is IOError", () =>
     Effect.gen(function* () {
       const s = yield* server
       // fetch refuses low ports such as 1 outright ("bad port"); a closed ephemeral port is refused by the OS.
@@ -101,7 +102,7 @@ describe("Courier over platform's FetchHttpClient", () => {
     }).pipe(Effect.provide(overFetch)),
   )
 
-  it.scoped("a repeated request header is combined into one line, not cut to the last", () =>
+  scoped("a repeated request header is combined into one line, not cut to the last", () =>
     Effect.gen(function* () {
       const s = yield* server
       const r = yield* Client.get(`${s.url}/echo`, {

@@ -1,12 +1,15 @@
 // Proxies, against a real tinyproxy from Debian started on 127.0.0.1: forwarding for http, CONNECT
 // tunnels for https, credentials, NO_PROXY, and the environment variables.
+
 import * as fs from "node:fs"
 import * as https from "node:https"
 import type * as net from "node:net"
 import { Client, Response } from "@courier/core"
+import { callback } from "@courier/core/internal/edition"
 import { NodeTransport } from "@courier/node-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import { scopedLive } from "../../core/test/edition.js"
 import { available, TINYPROXY, tinyproxy } from "./external.js"
 import { h2Server, http1OnlyServer, trust } from "./h2servers.js"
 import { httpServer } from "./servers.js"
@@ -27,7 +30,7 @@ const target = httpServer((req, res) => {
 
 const fixture = (n: string) => fs.readFileSync(new URL(`./fixtures/tls/${n}`, import.meta.url))
 const secureTarget = Effect.acquireRelease(
-  Effect.async<https.Server>((resume) => {
+  callback<https.Server>((resume) => {
     const s = https.createServer({ key: fixture("server.key"), cert: fixture("server.crt") }, (_q, r) =>
       r.end("secret page"),
     )
@@ -47,7 +50,7 @@ interface Seen {
 }
 
 describe.runIf(available("tinyproxy", [TINYPROXY]))("proxies (tinyproxy)", () => {
-  it.scopedLive("http requests are forwarded through the proxy in absolute form", () =>
+  scopedLive("http requests are forwarded through the proxy in absolute form", () =>
     Effect.gen(function* () {
       const proxy = yield* tinyproxy()
       const s = yield* target
@@ -61,7 +64,7 @@ describe.runIf(available("tinyproxy", [TINYPROXY]))("proxies (tinyproxy)", () =>
     }),
   )
 
-  it.scopedLive("https requests go through a CONNECT tunnel, TLS end to end", () =>
+  scopedLive("https requests go through a CONNECT tunnel, TLS end to end", () =>
     Effect.gen(function* () {
       const proxy = yield* tinyproxy()
       const port = yield* secureTarget
@@ -77,7 +80,7 @@ describe.runIf(available("tinyproxy", [TINYPROXY]))("proxies (tinyproxy)", () =>
     }),
   )
 
-  it.scopedLive("through a CONNECT tunnel, ALPN picks HTTP/2 where the origin offers it, HTTP/1.1 where not", () =>
+  scopedLive("through a CONNECT tunnel, ALPN picks HTTP/2 where the origin offers it, HTTP/1.1 where not", () =>
     Effect.gen(function* () {
       const proxy = yield* tinyproxy()
       const client = NodeTransport.client({ proxy: { https: proxy.url, proxyLoopback: true }, ...trust })
@@ -93,35 +96,33 @@ describe.runIf(available("tinyproxy", [TINYPROXY]))("proxies (tinyproxy)", () =>
     }),
   )
 
-  it.scopedLive(
-    "credentials in the proxy URL answer its Basic challenge; without them the proxy's 407 is an error",
-    () =>
-      Effect.gen(function* () {
-        const proxy = yield* tinyproxy({ user: "courier", password: "s3cret" })
-        const s = yield* target
-        const port = yield* secureTarget
-        const authed = proxy.url.replace("http://", "http://courier:s3cret@")
-        const withAuth = NodeTransport.client({
-          proxy: { http: authed, https: authed, proxyLoopback: true },
-          tls: { ca: fixture("ca.crt") },
-        })
-        const seen = (yield* Effect.flatMap(Client.get(`${s.url}/a`), Response.json).pipe(
-          Effect.provide(withAuth),
-        )) as Seen
-        expect(seen.via).toMatch(/tinyproxy/)
-        expect(
-          yield* Effect.flatMap(Client.get(`https://localhost:${port}/`), Response.text).pipe(Effect.provide(withAuth)),
-        ).toBe("secret page")
-        const without = NodeTransport.client({
-          proxy: { https: proxy.url, proxyLoopback: true },
-          tls: { ca: fixture("ca.crt") },
-        })
-        const error = yield* Effect.flip(Client.get(`https://localhost:${port}/`).pipe(Effect.provide(without)))
-        expect(error).toMatchObject({ _tag: "HTTPConnectionError", code: "PROXY_407" })
-      }),
+  scopedLive("credentials in the proxy URL answer its Basic challenge; without them the proxy's 407 is an error", () =>
+    Effect.gen(function* () {
+      const proxy = yield* tinyproxy({ user: "courier", password: "s3cret" })
+      const s = yield* target
+      const port = yield* secureTarget
+      const authed = proxy.url.replace("http://", "http://courier:s3cret@")
+      const withAuth = NodeTransport.client({
+        proxy: { http: authed, https: authed, proxyLoopback: true },
+        tls: { ca: fixture("ca.crt") },
+      })
+      const seen = (yield* Effect.flatMap(Client.get(`${s.url}/a`), Response.json).pipe(
+        Effect.provide(withAuth),
+      )) as Seen
+      expect(seen.via).toMatch(/tinyproxy/)
+      expect(
+        yield* Effect.flatMap(Client.get(`https://localhost:${port}/`), Response.text).pipe(Effect.provide(withAuth)),
+      ).toBe("secret page")
+      const without = NodeTransport.client({
+        proxy: { https: proxy.url, proxyLoopback: true },
+        tls: { ca: fixture("ca.crt") },
+      })
+      const error = yield* Effect.flip(Client.get(`https://localhost:${port}/`).pipe(Effect.provide(without)))
+      expect(error).toMatchObject({ _tag: "HTTPConnectionError", code: "PROXY_407" })
+    }),
   )
 
-  it.scopedLive("hosts in NO_PROXY, and loopback by default, are reached directly", () =>
+  scopedLive("hosts in NO_PROXY, and loopback by default, are reached directly", () =>
     Effect.gen(function* () {
       const proxy = yield* tinyproxy()
       const s = yield* target

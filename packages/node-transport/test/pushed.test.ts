@@ -3,11 +3,12 @@
 import type * as http from "node:http"
 import { Client, type HttpError, Response } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import { scoped } from "../../core/test/edition.js"
 import { httpServer, rawServer, suspended } from "./servers.js"
 
 const oneConnection = NodeTransport.client({ maxConnectionsPerOrigin: 1 })
@@ -35,7 +36,7 @@ const holdingServer = Effect.gen(function* () {
 })
 
 describe("buffered requests on the fast path", () => {
-  it.scoped("a request interrupted while it waits for a connection is never sent", () =>
+  scoped("a request interrupted while it waits for a connection is never sent", () =>
     Effect.gen(function* () {
       const server = yield* holdingServer
       const first = yield* Effect.fork(Client.get(`${server.url}/hold`))
@@ -51,7 +52,7 @@ describe("buffered requests on the fast path", () => {
     }).pipe(Effect.provide(oneConnection)),
   )
 
-  it.scoped("requests waiting for the one connection are written in order as it frees up", () =>
+  scoped("requests waiting for the one connection are written in order as it frees up", () =>
     Effect.gen(function* () {
       const server = yield* holdingServer
       const first = yield* Effect.fork(Client.get(`${server.url}/hold`))
@@ -71,7 +72,7 @@ describe("buffered requests on the fast path", () => {
     }).pipe(Effect.provide(oneConnection)),
   )
 
-  it.scoped("a request interrupted while its response is on the way destroys its reused connection", () =>
+  scoped("a request interrupted while its response is on the way destroys its reused connection", () =>
     Effect.gen(function* () {
       const server = yield* holdingServer
       expect((yield* Client.get(`${server.url}/warm`)).status).toBe(200)
@@ -85,7 +86,7 @@ describe("buffered requests on the fast path", () => {
     }).pipe(Effect.provide(oneConnection)),
   )
 
-  it.scoped("an idempotent request on a reused connection reset as it is written is retried on a fresh one", () =>
+  scoped("an idempotent request on a reused connection reset as it is written is retried on a fresh one", () =>
     Effect.gen(function* () {
       // Every connection answers its first request and resets on the second, without a byte of answer.
       const server = yield* rawServer((socket) => {
@@ -102,7 +103,7 @@ describe("buffered requests on the fast path", () => {
     }).pipe(Effect.provide(oneConnection)),
   )
 
-  it.scoped("a request waiting in line opens a connection of its own when the busy one is closed", () =>
+  scoped("a request waiting in line opens a connection of its own when the busy one is closed", () =>
     Effect.gen(function* () {
       const arrived: Array<Deferred.Deferred<void>> = [yield* Deferred.make<void>(), yield* Deferred.make<void>()]
       const answers: Array<() => void> = []

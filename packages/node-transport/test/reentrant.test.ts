@@ -4,10 +4,11 @@
 // delivering the bytes that resumed it.
 import { Client, Request, Response } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Scheduler from "effect/Scheduler"
 import * as Stream from "effect/Stream"
+import { scoped } from "../../core/test/edition.js"
 import { httpServer } from "./servers.js"
 
 const PIECE = 64 * 1024
@@ -30,7 +31,7 @@ const server = httpServer((_req, res) => {
 const immediate = Scheduler.make((task) => task())
 
 describe("a caller resumed inside the socket's delivery", () => {
-  it.scoped("streams a body past the first socket read (the next pull listens again)", () =>
+  scoped("streams a body past the first socket read (the next pull listens again)", () =>
     Effect.gen(function* () {
       const { url } = yield* server
       let bytes = 0
@@ -47,7 +48,7 @@ describe("a caller resumed inside the socket's delivery", () => {
     }),
   )
 
-  it.scoped("reads a body into memory, then the next request reuses the connection", () =>
+  scoped("reads a body into memory, then the next request reuses the connection", () =>
     Effect.gen(function* () {
       const { url } = yield* server
       const sizes = yield* Effect.forEach([1, 2, 3], () =>

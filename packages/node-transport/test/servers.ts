@@ -1,6 +1,7 @@
 /** Real servers on 127.0.0.1 for the node transport's tests, as scoped resources. */
 import * as http from "node:http"
 import * as net from "node:net"
+import { callback } from "@courier/core/internal/edition"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 
@@ -35,7 +36,7 @@ const track = (server: net.Server) => {
     })
   })
   const untilOpen = (n: number) =>
-    Effect.async<void>((resume) => {
+    callback<void>((resume) => {
       const w = { n, wake: () => resume(Effect.void) }
       waiters.add(w)
       check()
@@ -47,11 +48,11 @@ const track = (server: net.Server) => {
 /** Listens on a free port of `host` until the scope closes; gives the port. */
 export const listen = (server: net.Server, host = "127.0.0.1") =>
   Effect.acquireRelease(
-    Effect.async<number>((resume) => {
+    callback<number>((resume) => {
       server.listen(0, host, () => resume(Effect.succeed((server.address() as net.AddressInfo).port)))
     }),
     () =>
-      Effect.async<void>((resume) => {
+      callback<void>((resume) => {
         server.close(() => resume(Effect.void))
       }),
   )
@@ -135,5 +136,5 @@ export const scriptedServer = (reply: string | Buffer, after: "close" | "keep" =
  */
 export const suspended = <A, E>(fiber: Fiber.RuntimeFiber<A, E>): Effect.Effect<void> =>
   Effect.flatMap(Fiber.status(fiber), (s) =>
-    s._tag === "Suspended" ? Effect.void : Effect.zipRight(Effect.yieldNow(), suspended(fiber)),
+    s._tag === "Suspended" ? Effect.void : Effect.andThen(Effect.yieldNow(), suspended(fiber)),
   )

@@ -7,11 +7,12 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { Body, Client, Request, Response, Retry } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Encoding from "effect/Encoding"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
+import { scoped } from "../../core/test/edition.js"
 import { httpServer } from "./servers.js"
 
 const hmac = (bytes: Uint8Array) => crypto.createHmac("sha256", "shared").update(bytes).digest("hex")
@@ -51,7 +52,7 @@ const tmpFile = (bytes: Uint8Array) => {
 }
 
 describe("a signer reads the body and the request still sends it", () => {
-  it.scoped("text, a stream that runs once, a file and a multipart upload: signed, sent whole, and sent again", () =>
+  scoped("text, a stream that runs once, a file and a multipart upload: signed, sent whole, and sent again", () =>
     Effect.gen(function* () {
       const server = yield* verifier(true)
       const payload = crypto.randomBytes(200_000)
@@ -78,7 +79,7 @@ describe("a signer reads the body and the request still sends it", () => {
     }).pipe(Effect.provide(NodeTransport.client())),
   )
 
-  it.scoped("a stream past the limit is an EncodeError before anything is sent", () =>
+  scoped("a stream past the limit is an EncodeError before anything is sent", () =>
     Effect.gen(function* () {
       const server = yield* verifier(false)
       const client = (yield* Client.Client).pipe(
@@ -94,7 +95,7 @@ describe("a signer reads the body and the request still sends it", () => {
     }).pipe(Effect.provide(NodeTransport.client())),
   )
 
-  it.scoped("a file's SHA-256 digest is computed as it streams, and the file is sent as it is", () =>
+  scoped("a file's SHA-256 digest is computed as it streams, and the file is sent as it is", () =>
     Effect.gen(function* () {
       const payload = crypto.randomBytes(3 * 1024 * 1024)
       const file = tmpFile(payload)
@@ -123,7 +124,7 @@ describe("a signer reads the body and the request still sends it", () => {
 })
 
 describe("a transform rewrites a response without reading it", () => {
-  it.scoped("410 becomes 404 with its streamed body and trailers intact; the original reads as already read", () =>
+  scoped("410 becomes 404 with its streamed body and trailers intact; the original reads as already read", () =>
     Effect.gen(function* () {
       // The rest of the body and the trailers wait until the client has the head: the body is on the wire.
       let finish: () => void = () => undefined

@@ -6,6 +6,7 @@ import { Client, Response } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import { scoped } from "../../core/test/edition.js"
 import { h2Server, trust } from "./h2servers.js"
 import { httpServer, listen } from "./servers.js"
 
@@ -102,7 +103,7 @@ const via = (proxy: string, options: NodeTransport.Options = {}) =>
   NodeTransport.client({ ...trust, ...options, proxy: { http: proxy, https: proxy, proxyLoopback: true } })
 
 describe("SOCKS5 proxies", () => {
-  it.scoped("socks5h sends the name for the proxy to resolve; socks5 sends the address resolved here", () =>
+  scoped("socks5h sends the name for the proxy to resolve; socks5 sends the address resolved here", () =>
     Effect.gen(function* () {
       const socks = yield* socksServer()
       const origin = yield* httpServer((req, res) => res.end(req.headers.host))
@@ -117,7 +118,7 @@ describe("SOCKS5 proxies", () => {
     }),
   )
 
-  it.scoped("an https origin gets TLS through the tunnel, HTTP/2 or HTTP/1.1 by ALPN", () =>
+  scoped("an https origin gets TLS through the tunnel, HTTP/2 or HTTP/1.1 by ALPN", () =>
     Effect.gen(function* () {
       const socks = yield* socksServer()
       const origin = yield* h2Server("h2 and http/1.1")
@@ -131,7 +132,7 @@ describe("SOCKS5 proxies", () => {
     }),
   )
 
-  it.scoped("credentials from the proxy URL answer its challenge; wrong or missing ones are typed refusals", () =>
+  scoped("credentials from the proxy URL answer its challenge; wrong or missing ones are typed refusals", () =>
     Effect.gen(function* () {
       const socks = yield* socksServer({ credentials: { username: "ada", password: "p@ss" } })
       const origin = yield* httpServer((_req, res) => res.end("in"))
@@ -148,7 +149,7 @@ describe("SOCKS5 proxies", () => {
     }),
   )
 
-  it.scoped.each([
+  scoped.each([
     [1, "general SOCKS server failure"],
     [2, "connection not allowed by ruleset"],
     [5, "connection refused"],
@@ -164,7 +165,7 @@ describe("SOCKS5 proxies", () => {
     }),
   )
 
-  it.scoped("a proxy that does not speak SOCKS5 is refused at its first byte, an HTTP one included", () =>
+  scoped("a proxy that does not speak SOCKS5 is refused at its first byte, an HTTP one included", () =>
     Effect.gen(function* () {
       const socks = yield* socksServer({ raw: Buffer.from("HTTP/1.1 400 Bad Request\r\n\r\n") })
       const error = yield* Effect.flip(

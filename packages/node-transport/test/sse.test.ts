@@ -4,10 +4,11 @@
 import type * as http from "node:http"
 import { Client, Request, Sse } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
+import { scoped } from "../../core/test/edition.js"
 import { h2Server } from "./h2servers.js"
 import { advanceUntilDone, MiB, rssGrowth } from "./hostile.js"
 import { httpServer } from "./servers.js"
@@ -19,7 +20,7 @@ const collect = <E, R>(stream: Stream.Stream<Sse.Event, E, R>) =>
   Effect.map(Stream.runCollect(stream), (c) => Chunk.toReadonlyArray(c).map((e) => `${e.type}:${e.data}#${e.id}`))
 
 describe("server-sent events", () => {
-  it.scoped("reconnects after the server's retry with Last-Event-ID, until a 204 ends it", () =>
+  scoped("reconnects after the server's retry with Last-Event-ID, until a 204 ends it", () =>
     Effect.gen(function* () {
       const seen: Array<string | undefined> = []
       const server = yield* httpServer((req, res) => {
@@ -37,7 +38,7 @@ describe("server-sent events", () => {
     }).pipe(Effect.provide(NodeTransport.client())),
   )
 
-  it.scoped("a connection lost mid-stream is reconnected; with reconnect off, the stream fails with its error", () =>
+  scoped("a connection lost mid-stream is reconnected; with reconnect off, the stream fails with its error", () =>
     Effect.gen(function* () {
       let count = 0
       const server = yield* httpServer((_req, res) => {
@@ -55,7 +56,7 @@ describe("server-sent events", () => {
     }).pipe(Effect.provide(NodeTransport.client())),
   )
 
-  it.scoped("a status other than 200 or a body that is not an event stream ends it at once, typed", () =>
+  scoped("a status other than 200 or a body that is not an event stream ends it at once, typed", () =>
     Effect.gen(function* () {
       let requests = 0
       const server = yield* httpServer((req, res) => {
@@ -71,7 +72,7 @@ describe("server-sent events", () => {
     }).pipe(Effect.provide(NodeTransport.client())),
   )
 
-  it.scoped("one event past maxEventBytes is a DecodeError, not memory", () =>
+  scoped("one event past maxEventBytes is a DecodeError, not memory", () =>
     Effect.gen(function* () {
       const server = yield* httpServer((_req, res) => {
         eventStream(res)
@@ -83,7 +84,7 @@ describe("server-sent events", () => {
     }).pipe(Effect.provide(NodeTransport.client())),
   )
 
-  it.scoped("over HTTP/2 the same", () =>
+  scoped("over HTTP/2 the same", () =>
     Effect.gen(function* () {
       const server = yield* h2Server("h2c", (stream) => {
         stream.respond({ ":status": 200, "content-type": "text/event-stream" })
@@ -94,7 +95,7 @@ describe("server-sent events", () => {
     }).pipe(Effect.provide(NodeTransport.client({ httpVersion: "2" }))),
   )
 
-  it.scoped(
+  scoped(
     "100,000 events stream with flat memory",
     () =>
       Effect.gen(function* () {
@@ -131,7 +132,7 @@ describe("server-sent events", () => {
 })
 
 describe("server-sent events through the Client's transforms", () => {
-  it.scoped("each connection goes through the chain: a header of the client's on every reconnection", () =>
+  scoped("each connection goes through the chain: a header of the client's on every reconnection", () =>
     Effect.gen(function* () {
       const auth: Array<string | undefined> = []
       const server = yield* httpServer((req, res) => {

@@ -5,6 +5,7 @@ import { Client, HttpError, Request, Response } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import { scoped } from "../../core/test/edition.js"
 import { httpServer } from "./servers.js"
 
 const api = httpServer((req, res) => {
@@ -17,7 +18,7 @@ const api = httpServer((req, res) => {
 })
 
 describe("errors that keep the response", () => {
-  it.scoped("filterStatusOk's StatusError has the head, a preview in its message, and the body as JSON", () =>
+  scoped("filterStatusOk's StatusError has the head, a preview in its message, and the body as JSON", () =>
     Effect.gen(function* () {
       const server = yield* api
       const client = (yield* Client.Client).pipe(Client.filterStatusOk)
@@ -43,7 +44,7 @@ describe("errors that keep the response", () => {
     }).pipe(Effect.provide(NodeTransport.client())),
   )
 
-  it.scoped("a streamed body is read only when asked, and no further than the limit", () =>
+  scoped("a streamed body is read only when asked, and no further than the limit", () =>
     Effect.gen(function* () {
       const server = yield* api
       const client = (yield* Client.Client).pipe(Client.filterStatusOk)

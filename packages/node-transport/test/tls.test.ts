@@ -1,18 +1,21 @@
 // TLS through the node connector, against an HTTPS server on 127.0.0.1 whose certificate comes from
 // the committed test CA in fixtures/tls (regenerate with fixtures/tls/make.sh).
+
 import * as fs from "node:fs"
 import * as https from "node:https"
 import type * as net from "node:net"
 import { Client, Response, Url } from "@courier/core"
+import { callback } from "@courier/core/internal/edition"
 import { NodeConnector, NodeTransport } from "@courier/node-transport"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import { scoped } from "../../core/test/edition.js"
 
 const fixture = (name: string) => fs.readFileSync(new URL(`./fixtures/tls/${name}`, import.meta.url))
 
 const httpsServerWith = (options: https.ServerOptions, host = "127.0.0.1") =>
   Effect.acquireRelease(
-    Effect.async<{ server: https.Server; port: number }>((resume) => {
+    callback<{ server: https.Server; port: number }>((resume) => {
       const server = https.createServer(
         { key: fixture("server.key"), cert: fixture("server.crt"), ...options },
         (req, res) => {
@@ -25,7 +28,7 @@ const httpsServerWith = (options: https.ServerOptions, host = "127.0.0.1") =>
       server.listen(0, host, () => resume(Effect.succeed({ server, port: (server.address() as net.AddressInfo).port })))
     }),
     ({ server }) =>
-      Effect.async<void>((resume) => {
+      callback<void>((resume) => {
         server.closeAllConnections()
         server.close(() => resume(Effect.void))
       }),
@@ -34,7 +37,7 @@ const httpsServerWith = (options: https.ServerOptions, host = "127.0.0.1") =>
 const httpsServer = httpsServerWith({})
 
 describe("NodeTransport over TLS", () => {
-  it.scoped("a server certificate from a trusted CA is accepted", () =>
+  scoped("a server certificate from a trusted CA is accepted", () =>
     Effect.gen(function* () {
       const { port } = yield* httpsServer
       const r = yield* Client.get(`https://localhost:${port}/hello`).pipe(
@@ -45,7 +48,7 @@ describe("NodeTransport over TLS", () => {
     }),
   )
 
-  it.scoped("verification is on by default: an unknown CA is an HTTPConnectionError that says why", () =>
+  scoped("verification is on by default: an unknown CA is an HTTPConnectionError that says why", () =>
     Effect.gen(function* () {
       const { port } = yield* httpsServer
       const error = yield* Effect.flip(
@@ -57,7 +60,7 @@ describe("NodeTransport over TLS", () => {
     }),
   )
 
-  it.scoped("a client certificate is presented when the server asks for one", () =>
+  scoped("a client certificate is presented when the server asks for one", () =>
     Effect.gen(function* () {
       const { port } = yield* httpsServerWith({ requestCert: true, rejectUnauthorized: true, ca: fixture("ca.crt") })
       const withCert = NodeTransport.client({
@@ -74,7 +77,7 @@ describe("NodeTransport over TLS", () => {
     }),
   )
 
-  it.scoped("servername names the certificate to expect when the URL's host differs", () =>
+  scoped("servername names the certificate to expect when the URL's host differs", () =>
     Effect.gen(function* () {
       // Linux routes all of 127/8 to loopback; 127.0.0.2 is not in the certificate, so the servername says
       // which name to check instead.
@@ -92,7 +95,7 @@ describe("NodeTransport over TLS", () => {
     }),
   )
 
-  it.scoped("an IP literal is checked against the certificate's IP names", () =>
+  scoped("an IP literal is checked against the certificate's IP names", () =>
     Effect.gen(function* () {
       const { port } = yield* httpsServer
       const r = yield* Client.get(`https://127.0.0.1:${port}/ip`).pipe(
@@ -104,7 +107,7 @@ describe("NodeTransport over TLS", () => {
 })
 
 describe("the node Connector over TLS", () => {
-  it.scoped("reports the protocol ALPN negotiated", () =>
+  scoped("reports the protocol ALPN negotiated", () =>
     Effect.gen(function* () {
       const { port } = yield* httpsServerWith({ ALPNProtocols: ["http/1.1"] })
       const url = yield* Url.parse(`https://localhost:${port}/`)

@@ -1,5 +1,6 @@
 // Requests over a Unix domain socket (a Docker daemon's, a local agent's): the URL gives Host and path,
 // the socket file is where the connection goes, over HTTP/1.1, h2c and TLS with ALPN alike.
+
 import * as fs from "node:fs"
 import * as http from "node:http"
 import * as http2 from "node:http2"
@@ -7,9 +8,11 @@ import type * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Client, Response } from "@courier/core"
+import { callback } from "@courier/core/internal/edition"
 import { NodeTransport } from "@courier/node-transport"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import { scoped } from "../../core/test/edition.js"
 import { fixture, trust } from "./h2servers.js"
 
 /** A fresh socket file path in a temporary folder, removed with the scope. */
@@ -21,11 +24,11 @@ const socketFile = Effect.acquireRelease(
 /** Listens on the socket file at `file` until the scope closes, closing every connection. */
 const listenOn = (server: net.Server, file: string) =>
   Effect.acquireRelease(
-    Effect.async<void>((resume) => {
+    callback<void>((resume) => {
       server.listen(file, () => resume(Effect.void))
     }),
     () =>
-      Effect.async<void>((resume) => {
+      callback<void>((resume) => {
         const s = server as net.Server & { closeAllConnections?: () => void }
         s.closeAllConnections?.()
         server.close(() => resume(Effect.void))
@@ -37,7 +40,7 @@ const seen = (version: string, host: string | undefined, url: string | undefined
   JSON.stringify({ version, host: host ?? null, path: url ?? null })
 
 describe("Unix domain sockets", () => {
-  it.scoped("HTTP/1.1 over a socket file: the URL gives Host and path; connections are pooled and reused", () =>
+  scoped("HTTP/1.1 over a socket file: the URL gives Host and path; connections are pooled and reused", () =>
     Effect.gen(function* () {
       const file = yield* socketFile
       yield* listenOn(
@@ -62,7 +65,7 @@ describe("Unix domain sockets", () => {
     }),
   )
 
-  it.scoped("h2c with prior knowledge over a socket file", () =>
+  scoped("h2c with prior knowledge over a socket file", () =>
     Effect.gen(function* () {
       const file = yield* socketFile
       const server = http2.createServer()
@@ -81,7 +84,7 @@ describe("Unix domain sockets", () => {
     }),
   )
 
-  it.scoped("TLS over a socket file verifies the URL's host and negotiates HTTP/2 or HTTP/1.1 by ALPN", () =>
+  scoped("TLS over a socket file verifies the URL's host and negotiates HTTP/2 or HTTP/1.1 by ALPN", () =>
     Effect.gen(function* () {
       const file = yield* socketFile
       const server = http2.createSecureServer({
@@ -106,7 +109,7 @@ describe("Unix domain sockets", () => {
     }),
   )
 
-  it.scoped("a socket file that is not there is an HTTPConnectionError naming its path", () =>
+  scoped("a socket file that is not there is an HTTPConnectionError naming its path", () =>
     Effect.gen(function* () {
       const file = yield* socketFile
       for (const httpVersion of ["1.1", "2"] as const) {
