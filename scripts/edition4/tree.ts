@@ -53,7 +53,6 @@ const spellForEffect4 = (dir: string) => {
 /** The package.json of a package's Effect 4 edition, from its Effect 3 one. */
 const editionManifest = (manifest: Record<string, unknown>): Record<string, unknown> => {
   const version = editionVersion(String(manifest.version))
-  const exports = { ...(manifest.exports as Record<string, string>) }
   const dependencies = Object.fromEntries(
     Object.entries((manifest.dependencies ?? {}) as Record<string, string>).map(([name, range]) => [
       name,
@@ -63,7 +62,6 @@ const editionManifest = (manifest: Record<string, unknown>): Record<string, unkn
   const next: Record<string, unknown> = {
     ...manifest,
     version,
-    exports,
     dependencies,
     peerDependencies: { effect: `^${EFFECT4_VERSION}` },
   }
