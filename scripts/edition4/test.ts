@@ -4,7 +4,7 @@
  * sources, installs `@effect/vitest` 4, vitest 5 and `effect` 4 (versions.json) into .cache once, and runs
  * the test files listed in both-editions.json with vitest 5 on Node >= 22.12 (vitest 5 needs it; when the
  * machine's Node is older, Node 22 comes from the npm registry into .cache/node/22, as
- * scripts/test-node-versions.sh fetches it). Every file listed must pass. The Effect 3 edition runs the same
+ * scripts/test-node-versions.sh fetches it). Every file listed must type-check against effect 4 and pass. The Effect 3 edition runs the same
  * files in `pnpm test` before this.
  */
 import { execFileSync, spawnSync } from "node:child_process"
@@ -36,6 +36,7 @@ if (!fs.existsSync(path.join(deps, "node_modules", "@effect", "vitest", "package
     `effect@${VERSIONS.effect}`,
     `@effect/vitest@${VERSIONS["@effect/vitest"]}`,
     `vitest@${VERSIONS.vitest}`,
+    `fast-check@${VERSIONS["fast-check"]}`,
     // vitest 5 wants the types of Node 22 or later.
     "@types/node@22",
   ]
@@ -46,9 +47,12 @@ if (!fs.existsSync(path.join(deps, "node_modules", "@effect", "vitest", "package
   })
 }
 
-const files: ReadonlyArray<string> = JSON.parse(
-  fs.readFileSync(path.join(import.meta.dirname, "both-editions.json"), "utf8"),
-).files
+// Files named on the command line run in place of the list (to try a file on the edition before it joins).
+const named = process.argv.slice(2)
+const files: ReadonlyArray<string> =
+  named.length > 0
+    ? named
+    : JSON.parse(fs.readFileSync(path.join(import.meta.dirname, "both-editions.json"), "utf8")).files
 const tree = fs.mkdtempSync(path.join(os.tmpdir(), "courier-edition4-test-"))
 try {
   makeTree(tree, { tests: true })
@@ -59,12 +63,30 @@ try {
   fs.mkdirSync(path.join(modules, "@effect"), { recursive: true })
   fs.symlinkSync(path.join(deps, "node_modules", "@effect", "vitest"), path.join(modules, "@effect", "vitest"))
   fs.symlinkSync(path.join(deps, "node_modules", "vitest"), path.join(modules, "vitest"))
+  fs.symlinkSync(path.join(deps, "node_modules", "fast-check"), path.join(modules, "fast-check"))
   fs.symlinkSync(path.join(repo, "packages", "node-transport", "node_modules", "undici"), path.join(modules, "undici"))
   fs.writeFileSync(
     path.join(tree, "vitest.config.ts"),
     'import { defineConfig } from "vitest/config"\n' +
       "export default defineConfig({ test: { testTimeout: 20_000, hookTimeout: 20_000 } })\n",
   )
+  // Written once means typed once too: the files must type-check against effect 4 before they run on it.
+  console.log(`### type-checking ${files.length} test files against effect ${VERSIONS.effect}`)
+  const tsconfig = {
+    extends: "./tsconfig.base.json",
+    compilerOptions: { noEmit: true, declaration: false, types: ["node"], rootDir: ".", skipLibCheck: true },
+    include: files,
+  }
+  fs.writeFileSync(path.join(tree, "tsconfig.tests.json"), JSON.stringify(tsconfig))
+  const tsc = spawnSync(
+    process.execPath,
+    [path.join(repo, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.tests.json"],
+    {
+      cwd: tree,
+      stdio: "inherit",
+    },
+  )
+  if (tsc.status !== 0) throw new Error("the test files do not type-check against effect 4 (above)")
   console.log(
     `### ${files.length} test files on the Effect 4 edition (effect ${VERSIONS.effect}, Node ${node === process.execPath ? process.version : "22"})`,
   )

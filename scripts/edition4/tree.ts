@@ -12,8 +12,13 @@ import * as path from "node:path"
 export const repo = path.resolve(import.meta.dirname, "..", "..")
 
 /** The versions the edition is built, checked and tested against (versions.json; EFFECT4_VERSION overrides effect). */
-export const VERSIONS: { readonly effect: string; readonly "@effect/vitest": string; readonly vitest: string } =
-  JSON.parse(fs.readFileSync(path.join(import.meta.dirname, "versions.json"), "utf8"))
+export const VERSIONS: {
+  readonly effect: string
+  readonly "@effect/vitest": string
+  readonly vitest: string
+  /** The property tests' generator: Effect 3 re-exports it as `effect/FastCheck`, Effect 4 does not. */
+  readonly "fast-check": string
+} = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, "versions.json"), "utf8"))
 
 /** The `effect` the edition is built and checked against. */
 export const EFFECT4_VERSION = process.env.EFFECT4_VERSION ?? VERSIONS.effect

@@ -1,8 +1,8 @@
 import { Body } from "@courier/core"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
+import { failureOf } from "./results.js"
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b)
 const cyclic = (): unknown => {
@@ -27,11 +27,9 @@ describe("Body.toBytes", () => {
   )
 
   it.effect("fails with a tagged InvalidBody and the reason when the body cannot be encoded", () =>
-    Effect.map(Effect.either(Body.toBytes(Body.json(cyclic()))), (r) => {
-      expect(Either.isLeft(r)).toBe(true)
-      const error = Either.getLeft(r).pipe((o) => (o._tag === "Some" ? o.value : undefined))
-      expect(error?._tag).toBe("InvalidBody")
-      expect(error?.reason).toMatch(/circular/i)
+    Effect.map(Effect.flip(Body.toBytes(Body.json(cyclic()))), (error) => {
+      expect(error._tag).toBe("InvalidBody")
+      expect(error.reason).toMatch(/circular/i)
     }),
   )
 
@@ -43,6 +41,6 @@ describe("Body.toBytes", () => {
 
   it("Body.encode fails with a tagged InvalidBody, not a string", () => {
     const encoded = Body.encode(Body.json(cyclic()))
-    expect(Either.isLeft(encoded) && encoded.left._tag).toBe("InvalidBody")
+    expect(failureOf(encoded)?._tag).toBe("InvalidBody")
   })
 })

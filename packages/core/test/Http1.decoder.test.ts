@@ -1,7 +1,7 @@
 import { Http1 } from "@courier/core"
 import { describe, expect, it } from "@effect/vitest"
-import * as FastCheck from "effect/FastCheck"
 import { decodeChunks, latin1, type Outcome, splits } from "./decode.js"
+import { FastCheck } from "./edition.js"
 import { type WireCase, wireCases } from "./wire-cases.js"
 
 const check = (c: WireCase, outcome: Outcome) => {

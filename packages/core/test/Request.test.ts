@@ -1,11 +1,12 @@
 import { Body, Headers, Request, Url } from "@courier/core"
 import { describe, expect, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
-import * as Either from "effect/Either"
 import * as Equal from "effect/Equal"
 import * as Hash from "effect/Hash"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import type { DurationInput } from "./edition.js"
+import { failureOf, getOrThrow, Result } from "./results.js"
 
 describe("Request", () => {
   it("constructors set the method and read the options", () => {
@@ -62,7 +63,7 @@ describe("Request", () => {
   })
 
   it("compares deadlines by their length, however each was written", () => {
-    const timed = (connect: Duration.DurationInput) => Request.get("http://h/").pipe(Request.setTimeouts({ connect }))
+    const timed = (connect: DurationInput) => Request.get("http://h/").pipe(Request.setTimeouts({ connect }))
     expect(Equal.equals(timed(Duration.seconds(5)), timed(Duration.seconds(5)))).toBe(true)
     expect(Equal.equals(timed("5 seconds"), timed(5000))).toBe(true)
     expect(Equal.equals(timed("5 seconds"), timed("6 seconds"))).toBe(false)
@@ -81,14 +82,12 @@ describe("Request", () => {
   it("urlAsSent joins the base URL, appends the params, and drops user info and the fragment", () => {
     const relative = Request.get("users#top", { params: { page: 2 } })
     expect(Request.urlAsSent(relative, { baseUrl: "https://api.test/v1/" })).toEqual(
-      Either.right("https://api.test/v1/users?page=2"),
+      Result.succeed("https://api.test/v1/users?page=2"),
     )
     expect(Request.urlAsSent(Request.get("https://u:p@x.test/a?b=1#c", { params: [["c", "d e"]] }))).toEqual(
-      Either.right("https://x.test/a?b=1&c=d+e"),
+      Result.succeed("https://x.test/a?b=1&c=d+e"),
     )
-    expect(Either.getLeft(Request.urlAsSent(relative)).pipe(Option.map((e) => e._tag))).toEqual(
-      Option.some("InvalidURL"),
-    )
+    expect(failureOf(Request.urlAsSent(relative))?._tag).toEqual("InvalidURL")
   })
 
   it("basicAuth and bearerToken accept Redacted secrets", () => {
@@ -134,15 +133,13 @@ describe("Request", () => {
 describe("Request.outgoing: what any protocol sends, before its framing", () => {
   it("keeps the request's own fields, adds the implied Content-Type, and leaves framing to the transport", () => {
     const post = Request.post("http://a.test/", { json: { a: 1 }, headers: { "X-A": "1", Expect: "100-continue" } })
-    const o = Either.getOrThrow(Request.outgoing(post))
+    const o = getOrThrow(Request.outgoing(post))
     expect(o.fields).toEqual([
       ["X-A", "1"],
       ["Content-Type", "application/json"],
     ])
     expect([o.length, o.contentLength, o.expect, o.close]).toEqual([7, 7, true, false])
-    expect(
-      Either.getOrThrow(Request.wireHeaders(post, Either.getOrThrow(Url.parse("http://a.test/")))).entries,
-    ).toEqual([
+    expect(getOrThrow(Request.wireHeaders(post, getOrThrow(Url.parse("http://a.test/")))).entries).toEqual([
       ["Host", "a.test"],
       ["X-A", "1"],
       ["Content-Type", "application/json"],
@@ -152,7 +149,7 @@ describe("Request.outgoing: what any protocol sends, before its framing", () => 
   })
 
   it("announces no length for an empty body of a method that anticipates none, and 0 for one that does", () => {
-    const announced = (r: Request.Request) => Either.getOrThrow(Request.outgoing(r)).contentLength
+    const announced = (r: Request.Request) => getOrThrow(Request.outgoing(r)).contentLength
     expect([announced(Request.get("http://a.test/")), announced(Request.post("http://a.test/"))]).toEqual([
       undefined,
       0,
@@ -161,9 +158,9 @@ describe("Request.outgoing: what any protocol sends, before its framing", () => 
 
   it("refuses framing of the caller's own and a Content-Length that disagrees with the body", () => {
     const refused = (headers: Record<string, string>) =>
-      Either.getLeft(Request.outgoing(Request.post("http://a.test/", { body: Body.text("abc"), headers })))
-    expect(Option.map(refused({ "Transfer-Encoding": "chunked" }), (e) => e._tag)).toEqual(Option.some("InvalidHeader"))
-    expect(Option.map(refused({ "Content-Length": "5" }), (e) => e._tag)).toEqual(Option.some("InvalidHeader"))
-    expect(Option.isNone(refused({ "Content-Length": "3" }))).toBe(true)
+      failureOf(Request.outgoing(Request.post("http://a.test/", { body: Body.text("abc"), headers })))
+    expect(refused({ "Transfer-Encoding": "chunked" })?._tag).toBe("InvalidHeader")
+    expect(refused({ "Content-Length": "5" })?._tag).toBe("InvalidHeader")
+    expect(refused({ "Content-Length": "3" })).toBeUndefined()
   })
 })

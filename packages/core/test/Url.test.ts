@@ -1,10 +1,10 @@
 import { Url } from "@courier/core"
 import { describe, expect, it } from "@effect/vitest"
-import * as Either from "effect/Either"
+import { failureOf, getOrThrow, Result } from "./results.js"
 
 describe("Url", () => {
   it("parses origin, target and Host, with default ports", () => {
-    const url = Either.getOrThrow(Url.parse("http://example.com/a/b?x=1#frag"))
+    const url = getOrThrow(Url.parse("http://example.com/a/b?x=1#frag"))
     expect(url.origin).toEqual({
       scheme: "http",
       host: "example.com",
@@ -13,21 +13,21 @@ describe("Url", () => {
     })
     expect(url.target).toBe("/a/b?x=1")
     expect(url.hostHeader).toBe("example.com")
-    const tls = Either.getOrThrow(Url.parse("https://example.com:8443"))
+    const tls = getOrThrow(Url.parse("https://example.com:8443"))
     expect(tls.origin.port).toBe(8443)
     expect(tls.hostHeader).toBe("example.com:8443")
     expect(tls.target).toBe("/")
-    expect(Either.getOrThrow(Url.parse("https://example.com")).origin.port).toBe(Url.HTTPS_PORT)
+    expect(getOrThrow(Url.parse("https://example.com")).origin.port).toBe(Url.HTTPS_PORT)
   })
 
   it("keeps IPv6 hosts without brackets for connecting and with them in Host", () => {
-    const url = Either.getOrThrow(Url.parse("http://[::1]:8080/"))
+    const url = getOrThrow(Url.parse("http://[::1]:8080/"))
     expect(url.origin.host).toBe("::1")
     expect(url.hostHeader).toBe("[::1]:8080")
   })
 
   it("takes user info out of the URL", () => {
-    const url = Either.getOrThrow(Url.parse("http://ada:p%40ss@example.com/"))
+    const url = getOrThrow(Url.parse("http://ada:p%40ss@example.com/"))
     expect([url.username, url.password]).toEqual(["ada", "p@ss"])
     expect(url.href).toBe("http://example.com/")
   })
@@ -40,7 +40,7 @@ describe("Url", () => {
     ["file:///etc/passwd", "UnknownProtocol"],
   ])("rejects %s with %s", (input, tag) => {
     const result = Url.parse(input)
-    expect(Either.isLeft(result) && result.left._tag).toBe(tag)
+    expect(failureOf(result)?._tag).toBe(tag)
   })
 
   it.each([
@@ -51,7 +51,7 @@ describe("Url", () => {
     ["https://example.com/v1/", "../up", "https://example.com/up"],
     ["https://example.com/", "http://other.org/z", "http://other.org/z"],
   ])("join(%s, %s) is %s, as urljoin", (base, ref, expected) => {
-    expect(Url.join(base, ref)).toEqual(Either.right(expected))
+    expect(Url.join(base, ref)).toEqual(Result.succeed(expected))
   })
 
   it("encodes query pairs like Python's urlencode", () => {

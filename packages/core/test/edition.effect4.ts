@@ -1,12 +1,98 @@
 /**
- * The test APIs that Effect 3 and Effect 4 spell differently: the Effect 4 spelling of `edition.ts`.
+ * The test APIs that Effect 3 and Effect 4 spell differently: the Effect 4 spelling of `edition.ts`, which
+ * says what each export is.
  */
 import { it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Logger from "effect/Logger"
+import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
+import * as References from "effect/References"
+import * as Stream from "effect/Stream"
 
 export { TestClock } from "effect/testing"
+export * as FastCheck from "fast-check"
 
-/** A test of a scoped Effect on the TestClock (Effect 3's `it.scoped`, Effect 4's `it.effect`). */
 export const scoped = it.effect
 
-/** A test of a scoped Effect on the live clock (Effect 3's `it.scopedLive`, Effect 4's `it.live`). */
 export const scopedLive = it.live
+
+export type DurationInput = Duration.Input
+
+export type ErrorOf<T extends Effect.Effect<unknown, unknown, unknown>> = Effect.Error<T>
+
+export type Forked<A, E> = Fiber.Fiber<A, E>
+
+export const fork = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<Forked<A, E>, never, R> =>
+  Effect.forkChild(effect)
+
+export const isDone = <A, E>(fiber: Forked<A, E>): Effect.Effect<boolean> =>
+  Effect.sync(() => fiber.pollUnsafe() !== undefined)
+
+export const isInterrupted: <A, E>(exit: Exit.Exit<A, E>) => boolean = Exit.hasInterrupts
+
+export const complete = <A>(deferred: Deferred.Deferred<A>, value: A): void => {
+  Deferred.doneUnsafe(deferred, Exit.succeed(value))
+}
+
+export const signal = (deferred: Deferred.Deferred<void>): void => complete(deferred, undefined)
+
+export const yieldNow: Effect.Effect<void> = Effect.yieldNow
+
+export const pollNow = <A, E>(fiber: Forked<A, E>): Exit.Exit<A, E> | undefined => fiber.pollUnsafe()
+
+export const interruptExit = <A, E>(fiber: Forked<A, E>): Effect.Effect<Exit.Exit<A, E>> =>
+  Effect.andThen(Fiber.interrupt(fiber), Fiber.await(fiber))
+
+export const fold = <A, S, E, R>(
+  stream: Stream.Stream<A, E, R>,
+  initial: S,
+  f: (s: S, a: A) => S,
+): Effect.Effect<S, E, R> => Stream.runFold(stream, () => initial, f)
+
+export const offer = <A>(queue: Queue.Queue<A>, value: A): void => {
+  Queue.offerUnsafe(queue, value)
+}
+
+export const repeatValue = <A>(value: A): Stream.Stream<A> => Stream.fromEffectRepeat(Effect.succeed(value))
+
+export const repeatEffect: <A, E, R>(effect: Effect.Effect<A, E, R>) => Stream.Stream<A, E, R> = Stream.fromEffectRepeat
+
+export const withDebugLog = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  onMessage: (line: string) => void,
+): Effect.Effect<A, E, R> => withLog(effect, onMessage).pipe(Effect.provideService(References.MinimumLogLevel, "Debug"))
+
+export const withLog = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  onMessage: (line: string) => void,
+): Effect.Effect<A, E, R> =>
+  Effect.provide(
+    effect,
+    Logger.layer([
+      Logger.make(({ message }) => onMessage(Array.isArray(message) ? message.join(" ") : String(message))),
+    ]),
+  )
+
+export const gaugeValue = (
+  gauge: Metric.Gauge<number>,
+  attribute?: readonly [key: string, value: string],
+): Effect.Effect<number> =>
+  Effect.map(
+    Metric.value(attribute === undefined ? gauge : Metric.withAttributes(gauge, { [attribute[0]]: attribute[1] })),
+    (s) => s.value,
+  )
+
+export const seriesOf = (name: string): Effect.Effect<ReadonlyArray<Readonly<Record<string, string>>>> =>
+  Effect.map(Metric.snapshot, (series) =>
+    series.filter((s) => s.id === name).map((s) => Object.fromEntries(Object.entries(s.attributes ?? {}))),
+  )
+
+export const errorOf = <A, E>(exit: Exit.Exit<A, E>): E | undefined =>
+  Exit.isFailure(exit) ? Option.getOrUndefined(Cause.findErrorOption(exit.cause)) : undefined

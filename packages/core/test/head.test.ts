@@ -1,10 +1,10 @@
 // The one-pass request encoder must agree with the careful path (Http1.invalidHead, then Http1.encodeHead
 // and the body appended) on every head: the same bytes when the head is valid, and giving up when not.
 import { describe, expect, it } from "@effect/vitest"
-import * as FastCheck from "effect/FastCheck"
 import { Http1 } from "../src/index.js"
 import { encodeRequest } from "../src/internal/http1/head.js"
 import { concat } from "../src/internal/shared/bytes.js"
+import { FastCheck } from "./edition.js"
 
 const careful = (head: Http1.RequestHead, body: Uint8Array): Uint8Array | undefined =>
   Http1.invalidHead(head) === undefined ? concat(Http1.encodeHead(head), body) : undefined

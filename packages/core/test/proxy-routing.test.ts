@@ -1,9 +1,9 @@
 import { Request, Url } from "@courier/core"
 import { describe, expect, it } from "@effect/vitest"
-import * as Either from "effect/Either"
 import { refusal, router } from "../src/internal/engine/proxy.js"
+import { getOrThrow } from "./results.js"
 
-const origin = (u: string) => Either.getOrThrow(Url.parse(u)).origin
+const origin = (u: string) => getOrThrow(Url.parse(u)).origin
 const route = router({
   http: "http://user:pw@proxy.internal:3128",
   https: "proxy.internal:3129",

@@ -6,11 +6,12 @@ import { MockTransport } from "@courier/mock-transport"
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import type { ErrorOf as EffectError } from "../../core/test/edition.js"
 
 class Boom extends Data.TaggedError("Boom")<{ readonly path: string }> {}
 
 /** The error a client's `fetch` can fail with. */
-type ErrorOf<C extends Client.With<unknown, unknown>> = Effect.Effect.Error<ReturnType<C["fetch"]>>
+type ErrorOf<C extends Client.With<unknown, unknown>> = EffectError<ReturnType<C["fetch"]>>
 
 /** A step that fails with Boom on /boom, below everything the tests put above it. */
 const booming = <E, R>(self: Client.With<E, R>) =>

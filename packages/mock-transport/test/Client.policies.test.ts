@@ -1,5 +1,6 @@
 // The Client's policies — redirects, retries, cookies, auth — unit-tested over the mock transport.
 import { Client, Headers, Request, Response, Retry, Session } from "@courier/core"
+import { scheduleBoth } from "@courier/core/internal/edition"
 import { MockTransport } from "@courier/mock-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -8,7 +9,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
-import { TestClock } from "../../core/test/edition.js"
+import { fork, TestClock } from "../../core/test/edition.js"
 
 const over = (routes: ReadonlyArray<MockTransport.Route>, options: Client.Options = {}) =>
   Client.layer({ userAgent: false, ...options }).pipe(Layer.provideMerge(MockTransport.layer(routes)))
@@ -146,7 +147,7 @@ describe("retries", () => {
 
   it.effect("transient errors and statuses are retried on the schedule, driven by TestClock", () =>
     Effect.gen(function* () {
-      const fiber = yield* Effect.fork(Effect.flatMap(Client.get("http://h/flaky"), Response.text))
+      const fiber = yield* fork(Effect.flatMap(Client.get("http://h/flaky"), Response.text))
       yield* TestClock.adjust("1 second")
       expect(yield* Fiber.join(fiber)).toBe("ok")
       const calls = yield* MockTransport.callsTo("flaky")
@@ -156,7 +157,7 @@ describe("retries", () => {
       Effect.provide(
         over([flaky], {
           retry: Retry.make({
-            schedule: Schedule.exponential("100 millis").pipe(Schedule.intersect(Schedule.recurs(3))),
+            schedule: scheduleBoth(Schedule.exponential("100 millis"), Schedule.recurs(3)),
           }),
         }),
       ),
@@ -165,7 +166,7 @@ describe("retries", () => {
 
   it.effect("Retry-After is honoured when longer than the schedule, up to the cap", () =>
     Effect.gen(function* () {
-      const fiber = yield* Effect.fork(Client.get("http://h/busy"))
+      const fiber = yield* fork(Client.get("http://h/busy"))
       yield* TestClock.adjust("30 seconds")
       expect((yield* Fiber.join(fiber)).status).toBe(200)
       expect((yield* MockTransport.calls).map((c) => c.startedAt)).toEqual([0, 5000, 15000])
@@ -198,7 +199,7 @@ describe("retries", () => {
 
   it.effect("when retries run out, the last answer stands", () =>
     Effect.gen(function* () {
-      const fiber = yield* Effect.fork(Client.get("http://h/down"))
+      const fiber = yield* fork(Client.get("http://h/down"))
       yield* TestClock.adjust("1 minute")
       expect((yield* Fiber.join(fiber)).status).toBe(503)
       expect((yield* MockTransport.calls).length).toBe(4)

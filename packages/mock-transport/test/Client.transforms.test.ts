@@ -10,8 +10,8 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
-import * as Tracer from "effect/Tracer"
-import { scoped, TestClock } from "../../core/test/edition.js"
+import { fork, scoped, TestClock } from "../../core/test/edition.js"
+import { recording } from "./recording.js"
 
 const header = (req: MockTransport.MockRequest, name: string) => Option.getOrUndefined(Headers.get(req.headers, name))
 const paths = Effect.map(MockTransport.calls, (calls) => calls.map((c) => c.request.path))
@@ -325,7 +325,7 @@ describe("policies as transforms", () => {
         Client.retry(Retry.make({ schedule: Schedule.spaced("2 seconds") })),
         Client.withTimeouts({ total: "5 seconds" }),
       )
-      const fiber = yield* Effect.fork(Effect.flip(client.fetch(Request.get("http://api.test/down"))))
+      const fiber = yield* fork(Effect.flip(client.fetch(Request.get("http://api.test/down"))))
       yield* TestClock.adjust("5 seconds")
       const error = yield* Fiber.join(fiber)
       expect(error._tag === "Timeout" && [error.phase, error.millis]).toEqual(["total", 5000])
@@ -364,19 +364,11 @@ describe("policies as transforms", () => {
     "withTracing makes a call span over one CLIENT span per hop below it; propagate: false sends no traceparent",
     () =>
       Effect.gen(function* () {
-        const spans: Array<string> = []
-        const builtIn = yield* Effect.tracer
-        const tracer = Tracer.make({
-          span: (name, parent, context, links, startTime, kind, options) => {
-            spans.push(`${kind} ${name}`)
-            return builtIn.span(name, parent, context, links, startTime, kind, options)
-          },
-          context: builtIn.context,
-        })
+        const { tracer, spans } = recording()
         const bare = yield* Client.makeBare
         const traced = bare.pipe(Client.followRedirects(), Client.withTracing({ enabled: true, propagate: false }))
         yield* traced.fetch(Request.get("http://api.test/start")).pipe(Effect.withTracer(tracer))
-        expect(spans).toEqual(["internal GET", "client GET", "client GET"])
+        expect(spans.map((s) => `${s.kind} ${s.name}`)).toEqual(["internal GET", "client GET", "client GET"])
         const calls = yield* MockTransport.calls
         expect(calls.map((c) => header(c.request, "traceparent"))).toEqual([undefined, undefined])
         // "auto" (the default) makes no span under Effect's built-in tracer, and the bare client none at all.

@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { scoped, TestClock } from "../../core/test/edition.js"
+import { fork, scoped, TestClock } from "../../core/test/edition.js"
 
 const ok = (body = "ok", extra = "") => `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n${extra}\r\n${body}`
 
@@ -30,7 +30,7 @@ const serve = (reply: (n: number, peer: ScriptedPeer.Peer) => string) => (peer: 
 describe("Http1Transport: timeouts on the Effect clock", () => {
   scoped("a head that does not come in time is Timeout(head)", () =>
     Effect.gen(function* () {
-      const fiber = yield* Effect.fork(Client.get("http://peer.test/", { timeout: { head: "1 second" } }))
+      const fiber = yield* fork(Client.get("http://peer.test/", { timeout: { head: "1 second" } }))
       yield* TestClock.adjust("2 seconds")
       const error = yield* Effect.flip(Fiber.join(fiber))
       expect(error).toMatchObject({ _tag: "Timeout", phase: "head", millis: 1000 })
@@ -44,7 +44,7 @@ describe("Http1Transport: timeouts on the Effect clock", () => {
 
   scoped("a body that stalls is Timeout(body)", () =>
     Effect.gen(function* () {
-      const fiber = yield* Effect.fork(Client.get("http://peer.test/", { timeout: { body: "500 millis" } }))
+      const fiber = yield* fork(Client.get("http://peer.test/", { timeout: { body: "500 millis" } }))
       yield* TestClock.adjust("1 second")
       expect(yield* Effect.flip(Fiber.join(fiber))).toMatchObject({ _tag: "Timeout", phase: "body" })
     }).pipe(
@@ -62,10 +62,10 @@ describe("Http1Transport: timeouts on the Effect clock", () => {
 
   scoped("a request slower than its total deadline is Timeout(total); one within it succeeds", () =>
     Effect.gen(function* () {
-      const slow = yield* Effect.fork(Client.get("http://peer.test/", { timeout: "3 seconds" }))
+      const slow = yield* fork(Client.get("http://peer.test/", { timeout: "3 seconds" }))
       yield* TestClock.adjust("4 seconds")
       expect(yield* Effect.flip(Fiber.join(slow))).toMatchObject({ _tag: "Timeout", phase: "total", millis: 3000 })
-      const fast = yield* Effect.fork(Client.get("http://peer.test/", { timeout: "10 seconds" }))
+      const fast = yield* fork(Client.get("http://peer.test/", { timeout: "10 seconds" }))
       yield* TestClock.adjust("6 seconds")
       expect((yield* Fiber.join(fast)).status).toBe(200)
     }).pipe(
@@ -84,7 +84,7 @@ describe("Http1Transport: timeouts on the Effect clock", () => {
         Layer.provide(Http1Transport.layer({ connectTimeoutMillis: 2000 })),
         Layer.provide(never),
       )
-      const fiber = yield* Effect.fork(Client.get("http://peer.test/").pipe(Effect.provide(client)))
+      const fiber = yield* fork(Client.get("http://peer.test/").pipe(Effect.provide(client)))
       yield* TestClock.adjust("3 seconds")
       expect(yield* Effect.flip(Fiber.join(fiber))).toMatchObject({ _tag: "Timeout", phase: "connect", millis: 2000 })
     }),

@@ -3,7 +3,6 @@ import { Client, Headers, Request, Response, Retry } from "@courier/core"
 import { MockTransport } from "@courier/mock-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
-import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -11,7 +10,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import { TestClock } from "../../core/test/edition.js"
+import { fork, pollNow, TestClock, yieldNow } from "../../core/test/edition.js"
 
 const over = <R = never>(routes: ReadonlyArray<MockTransport.Route<R>>, options?: MockTransport.Options) =>
   Client.layer({ userAgent: false }).pipe(Layer.provideMerge(MockTransport.layer(routes, options)))
@@ -110,9 +109,7 @@ describe("replies", () => {
       expect(yield* Effect.flatMap(Client.get("http://h/bytes"), Response.bytes)).toEqual(new Uint8Array([1, 2, 3]))
       const chunked = yield* Effect.scoped(
         Effect.flatMap(Client.execute(Request.get("http://h/chunks")), (r) =>
-          Effect.map(Stream.runCollect(Response.stream(r)), (c) =>
-            Chunk.toReadonlyArray(c).map((b) => new TextDecoder().decode(b)),
-          ),
+          Effect.map(Stream.runCollect(Response.stream(r)), (c) => Array.from(c, (b) => new TextDecoder().decode(b))),
         ),
       )
       expect(chunked).toEqual(["he", "llo"])
@@ -140,11 +137,9 @@ describe("replies", () => {
       const routes: ReadonlyArray<MockTransport.Route> = [
         { path: "/held", reply: () => Effect.as(Deferred.await(gate), { status: 200, text: "released" }) },
       ]
-      const fiber = yield* Effect.fork(
-        Effect.flatMap(Client.get("http://h/held"), text).pipe(Effect.provide(over(routes))),
-      )
-      yield* Effect.yieldNow()
-      expect(fiber.unsafePoll()).toBeNull()
+      const fiber = yield* fork(Effect.flatMap(Client.get("http://h/held"), text).pipe(Effect.provide(over(routes))))
+      yield* yieldNow
+      expect(pollNow(fiber)).toBeUndefined()
       yield* Deferred.succeed(gate, undefined)
       expect(yield* Fiber.join(fiber)).toBe("released")
     }),
@@ -175,7 +170,7 @@ describe("replies", () => {
 
   it.effect("Call.attempt counts the attempts of one call: its retries, not other calls to the URL", () =>
     Effect.gen(function* () {
-      const fiber = yield* Effect.fork(Client.get("http://h/flaky"))
+      const fiber = yield* fork(Client.get("http://h/flaky"))
       yield* TestClock.adjust("1 minute")
       expect((yield* Fiber.join(fiber)).status).toBe(200)
       expect((yield* Client.get("http://h/flaky")).status).toBe(200)
@@ -224,8 +219,8 @@ describe("replies", () => {
 describe("time on the Effect clock", () => {
   it.effect("latency before the head trips the client's head deadline under TestClock", () =>
     Effect.gen(function* () {
-      const fast = yield* Effect.fork(Client.get("http://h/slow", { timeout: { head: "10 seconds" } }))
-      const slow = yield* Effect.fork(Client.get("http://h/slow", { timeout: { head: "1 second" } }))
+      const fast = yield* fork(Client.get("http://h/slow", { timeout: { head: "10 seconds" } }))
+      const slow = yield* fork(Client.get("http://h/slow", { timeout: { head: "1 second" } }))
       yield* TestClock.adjust("5 seconds")
       expect((yield* Fiber.join(fast)).status).toBe(200)
       expect(yield* Effect.flip(Fiber.join(slow))).toMatchObject({ _tag: "Timeout", phase: "head" })
@@ -234,9 +229,9 @@ describe("time on the Effect clock", () => {
 
   it.effect("gaps between chunks trip the body deadline; the total deadline covers all", () =>
     Effect.gen(function* () {
-      const body = yield* Effect.fork(Client.get("http://h/drip", { timeout: { body: "1 second" } }))
-      const total = yield* Effect.fork(Client.get("http://h/drip", { timeout: "3 seconds" }))
-      const fine = yield* Effect.fork(Effect.flatMap(Client.get("http://h/drip"), text))
+      const body = yield* fork(Client.get("http://h/drip", { timeout: { body: "1 second" } }))
+      const total = yield* fork(Client.get("http://h/drip", { timeout: "3 seconds" }))
+      const fine = yield* fork(Effect.flatMap(Client.get("http://h/drip"), text))
       yield* TestClock.adjust("10 seconds")
       expect(yield* Effect.flip(Fiber.join(body))).toMatchObject({ _tag: "Timeout", phase: "body" })
       expect(yield* Effect.flip(Fiber.join(total))).toMatchObject({ _tag: "Timeout", phase: "total" })
@@ -250,9 +245,9 @@ describe("time on the Effect clock", () => {
 
   it.effect("a stall never answers: only a deadline ends it", () =>
     Effect.gen(function* () {
-      const fiber = yield* Effect.fork(Client.get("http://h/stall", { timeout: "1 minute" }))
+      const fiber = yield* fork(Client.get("http://h/stall", { timeout: "1 minute" }))
       yield* TestClock.adjust("59 seconds")
-      expect(fiber.unsafePoll()).toBeNull()
+      expect(pollNow(fiber)).toBeUndefined()
       yield* TestClock.adjust("2 seconds")
       expect(yield* Effect.flip(Fiber.join(fiber))).toMatchObject({ _tag: "Timeout", phase: "total" })
     }).pipe(Effect.provide(over([{ path: "/stall", reply: MockTransport.fault.stall() }]))),
@@ -303,7 +298,7 @@ describe("history and connections", () => {
   it.effect("calls record head, body, outcome, clock times, attempts and connections", () =>
     Effect.gen(function* () {
       yield* TestClock.setTime(1_000)
-      const fiber = yield* Effect.fork(Client.post("http://h/a", { json: { x: 1 } }))
+      const fiber = yield* fork(Client.post("http://h/a", { json: { x: 1 } }))
       yield* TestClock.adjust("250 millis")
       yield* Fiber.join(fiber)
       yield* Client.get("http://h/a")

@@ -8,7 +8,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
-import { TestClock } from "../../core/test/edition.js"
+import { fork, TestClock } from "../../core/test/edition.js"
 
 const ticks = MockTransport.layer([
   {
@@ -27,7 +27,7 @@ const ticks = MockTransport.layer([
 it.effect("events arrive as the clock reaches them", () =>
   Effect.gen(function* () {
     const seen: Array<string> = []
-    const fiber = yield* Effect.fork(
+    const fiber = yield* fork(
       Stream.runForEach(Sse.events(Request.get("http://api.test/ticks"), { reconnect: false }), (e) =>
         Effect.sync(() => seen.push(e.data)),
       ),

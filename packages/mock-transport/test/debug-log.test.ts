@@ -6,10 +6,8 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import * as Logger from "effect/Logger"
-import * as LogLevel from "effect/LogLevel"
 import * as Schedule from "effect/Schedule"
-import { TestClock } from "../../core/test/edition.js"
+import { fork, TestClock, withDebugLog, withLog } from "../../core/test/edition.js"
 
 const routes: ReadonlyArray<MockTransport.Route> = [
   { path: "/start", reply: { status: 302, headers: { Location: "/flaky" } } },
@@ -22,14 +20,11 @@ const client = Client.layer({
 }).pipe(Layer.provideMerge(MockTransport.layer(routes)))
 
 /** Runs `effect` with a logger that keeps each message, moving the TestClock past the retry's wait. */
-const logsOf = <A, E, R>(effect: Effect.Effect<A, E, R>, level?: LogLevel.LogLevel) =>
+const logsOf = <A, E, R>(effect: Effect.Effect<A, E, R>, level?: "Debug") =>
   Effect.gen(function* () {
     const lines: Array<string> = []
-    const logger = Logger.make(({ message }) => {
-      lines.push(Array.isArray(message) ? message.join(" ") : String(message))
-    })
-    const run = Effect.provide(effect, Logger.replace(Logger.defaultLogger, logger))
-    const fiber = yield* Effect.fork(level === undefined ? run : Logger.withMinimumLogLevel(run, level))
+    const keep = (line: string) => lines.push(line)
+    const fiber = yield* fork(level === undefined ? withLog(effect, keep) : withDebugLog(effect, keep))
     yield* TestClock.adjust("10 millis")
     yield* Fiber.join(fiber)
     return lines
@@ -38,7 +33,7 @@ const logsOf = <A, E, R>(effect: Effect.Effect<A, E, R>, level?: LogLevel.LogLev
 describe("debug logging", () => {
   it.effect("at Debug level: each head sent and received, the connection, the redirect and the retry", () =>
     Effect.gen(function* () {
-      const lines = yield* logsOf(Client.get("http://user:pw@api.test/start"), LogLevel.Debug)
+      const lines = yield* logsOf(Client.get("http://user:pw@api.test/start"), "Debug")
       expect(lines.map((l) => l.split("\n")[0])).toEqual([
         "courier: send GET http://api.test/start",
         "courier: got 302  (HTTP/1.1, connection 1 new)",

@@ -7,11 +7,19 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
-import { scoped, TestClock } from "../../core/test/edition.js"
+import {
+  fork,
+  interruptExit,
+  isInterrupted,
+  pollNow,
+  repeatEffect,
+  scoped,
+  TestClock,
+  yieldNow,
+} from "../../core/test/edition.js"
 
 const over = (
   script: (peer: ScriptedPeer.Peer) => Effect.Effect<void>,
@@ -28,9 +36,9 @@ const never = over(() => Effect.void, {}, { accept: Effect.never })
 describe("ScriptedPeer on TestClock: dialling ends", () => {
   scoped("a dial that never completes ends at the default 10 s connect deadline", () =>
     Effect.gen(function* () {
-      const fiber = yield* Effect.fork(Effect.flip(Client.get("http://peer.test/")))
+      const fiber = yield* fork(Effect.flip(Client.get("http://peer.test/")))
       yield* TestClock.adjust("9999 millis")
-      expect(fiber.unsafePoll()).toBeNull()
+      expect(pollNow(fiber)).toBeUndefined()
       yield* TestClock.adjust("1 milli")
       expect(yield* Fiber.join(fiber)).toMatchObject({ _tag: "Timeout", phase: "connect", millis: 10_000 })
     }).pipe(Effect.provide(never)),
@@ -38,7 +46,7 @@ describe("ScriptedPeer on TestClock: dialling ends", () => {
 
   scoped("a dial that never completes ends at the total deadline when that comes first", () =>
     Effect.gen(function* () {
-      const fiber = yield* Effect.fork(Effect.flip(Client.get("http://peer.test/", { timeout: "2 seconds" })))
+      const fiber = yield* fork(Effect.flip(Client.get("http://peer.test/", { timeout: "2 seconds" })))
       yield* TestClock.adjust("2 seconds")
       expect(yield* Fiber.join(fiber)).toMatchObject({ _tag: "Timeout", phase: "total", millis: 2000 })
     }).pipe(Effect.provide(never)),
@@ -46,10 +54,10 @@ describe("ScriptedPeer on TestClock: dialling ends", () => {
 
   scoped("interrupting a dial returns at once and frees the slot", () =>
     Effect.gen(function* () {
-      const stuck = yield* Effect.fork(Client.get("http://peer.test/"))
-      yield* Effect.yieldNow()
-      expect(Exit.isInterrupted(yield* Fiber.interrupt(stuck))).toBe(true)
-      const next = yield* Effect.fork(Effect.flip(Client.get("http://peer.test/")))
+      const stuck = yield* fork(Client.get("http://peer.test/"))
+      yield* yieldNow
+      expect(isInterrupted(yield* interruptExit(stuck))).toBe(true)
+      const next = yield* fork(Effect.flip(Client.get("http://peer.test/")))
       yield* TestClock.adjust("10 seconds")
       expect(yield* Fiber.join(next)).toMatchObject({ _tag: "Timeout", phase: "connect" })
     }).pipe(
@@ -71,9 +79,9 @@ describe("ScriptedPeer on TestClock: default deadlines", () => {
   ] as const) {
     scoped(`a peer that never answers ends at the default 300 s head deadline (${how})`, () =>
       Effect.gen(function* () {
-        const fiber = yield* Effect.fork(Effect.flip(run))
+        const fiber = yield* fork(Effect.flip(run))
         yield* TestClock.adjust("299 seconds")
-        expect(fiber.unsafePoll()).toBeNull()
+        expect(pollNow(fiber)).toBeUndefined()
         yield* TestClock.adjust("1 second")
         expect(yield* Fiber.join(fiber)).toMatchObject({ _tag: "Timeout", phase: "head", millis: 300_000 })
       }).pipe(Effect.provide(over((peer) => Effect.andThen(peer.receive, Effect.never)))),
@@ -85,9 +93,9 @@ describe("ScriptedPeer on TestClock: default deadlines", () => {
       const r = yield* Client.execute(Request.get("http://peer.test/").pipe(Request.setTimeouts({ body: "1 second" })))
       // Nobody reads for a minute: that is the reader's time, not the server's.
       yield* TestClock.adjust("1 minute")
-      const reading = yield* Effect.fork(Effect.flip(Response.text(r)))
+      const reading = yield* fork(Effect.flip(Response.text(r)))
       yield* TestClock.adjust("999 millis")
-      expect(reading.unsafePoll()).toBeNull()
+      expect(pollNow(reading)).toBeUndefined()
       yield* TestClock.adjust("1 milli")
       expect(yield* Fiber.join(reading)).toMatchObject({ _tag: "Timeout", phase: "body", millis: 1000 })
     }).pipe(
@@ -105,12 +113,12 @@ describe("ScriptedPeer on TestClock: default deadlines", () => {
 
   scoped("a request waiting for a connection ends at its acquire deadline", () =>
     Effect.gen(function* () {
-      const holder = yield* Effect.fork(Client.get("http://peer.test/"))
-      yield* Effect.yieldNow()
-      const waiting = yield* Effect.fork(Effect.flip(Client.get("http://peer.test/")))
+      const holder = yield* fork(Client.get("http://peer.test/"))
+      yield* yieldNow
+      const waiting = yield* fork(Effect.flip(Client.get("http://peer.test/")))
       yield* TestClock.adjust("3 seconds")
       expect(yield* Fiber.join(waiting)).toMatchObject({ _tag: "Timeout", phase: "acquire", millis: 3000 })
-      expect(holder.unsafePoll()).toBeNull()
+      expect(pollNow(holder)).toBeUndefined()
     }).pipe(
       Effect.provide(
         over((peer) => Effect.andThen(peer.receive, Effect.never), {
@@ -126,7 +134,7 @@ describe("ScriptedPeer: uploads", () => {
   scoped("a final response before the upload ends is the response, and the upload stops", () =>
     Effect.gen(function* () {
       const pulled = { n: 0 }
-      const body = Stream.repeatEffect(Effect.sync(() => new Uint8Array(1024).fill(++pulled.n % 256))).pipe(
+      const body = repeatEffect(Effect.sync(() => new Uint8Array(1024).fill(++pulled.n % 256))).pipe(
         Stream.take(1_000_000),
       )
       const r = yield* Client.post("http://peer.test/", { body: Body.stream(body) })
@@ -156,13 +164,13 @@ describe("ScriptedPeer: uploads", () => {
           }),
         )
         const start = yield* Clock.currentTimeMillis
-        const fiber = yield* Effect.fork(
+        const fiber = yield* fork(
           Effect.provide(Client.post("http://peer.test/", { body: Body.text("hello"), expectContinue: true }), layer),
         )
         yield* TestClock.adjust("999 millis")
         const r = answers ? yield* Fiber.join(fiber) : undefined
         if (!answers) {
-          expect(fiber.unsafePoll()).toBeNull()
+          expect(pollNow(fiber)).toBeUndefined()
           yield* TestClock.adjust("1 milli")
         }
         expect((r ?? (yield* Fiber.join(fiber))).status).toBe(204)

@@ -4,12 +4,9 @@ import { MockTransport, ScriptedPeer } from "@courier/mock-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Logger from "effect/Logger"
-import * as LogLevel from "effect/LogLevel"
-import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
-import { scoped, TestClock } from "../../core/test/edition.js"
+import { gaugeValue, scoped, seriesOf, TestClock, withDebugLog } from "../../core/test/edition.js"
 import { recording } from "./recording.js"
 
 const routes: ReadonlyArray<MockTransport.Route> = [
@@ -51,10 +48,7 @@ describe("spans", () => {
         [1, 2, 200],
       ])
       expect(attempts.every((s) => s.attributes.get("network.protocol.version") === "1.1")).toBe(true)
-      const durations = (yield* Metric.snapshot).filter((p) => p.metricKey.name === "http.client.request.duration")
-      const statuses = durations.flatMap((p) =>
-        p.metricKey.tags.filter((t) => t.key === "http.response.status_code").map((t) => t.value),
-      )
+      const statuses = (yield* seriesOf("http.client.request.duration")).map((s) => s["http.response.status_code"])
       expect([...statuses].sort()).toEqual(["200", "302", "503"])
       expect(attempts.every((s) => s.parentId === request?.spanId && s.ended)).toBe(true)
       const sent = (yield* MockTransport.calls).map((c) =>
@@ -78,14 +72,9 @@ describe("spans", () => {
         Effect.gen(function* () {
           const { tracer, spans } = recording()
           const lines: Array<string> = []
-          const logger = Logger.make(({ message }) => {
-            lines.push(Array.isArray(message) ? message.join(" ") : String(message))
-          })
           const client = yield* Client.make(options)
-          const error = yield* Effect.flip(client.fetch(Request.get(url))).pipe(
-            Effect.withTracer(tracer),
-            Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
-            Logger.withMinimumLogLevel(LogLevel.Debug),
+          const error = yield* Effect.flip(client.fetch(Request.get(url))).pipe(Effect.withTracer(tracer), (effect) =>
+            withDebugLog(effect, (line) => lines.push(line)),
           )
           const full = spans.map((s) => s.attributes.get("url.full"))
           return { full, log: lines.join("\n"), error: error.message }
@@ -147,8 +136,7 @@ describe("pool metrics", () => {
       yield* Effect.forEach([1, 2, 3], () => Client.get("http://peer.test/"), { concurrency: 3 })
       yield* TestClock.adjust("1 second")
       const origin = "http://peer.test:80"
-      const value = (gauge: Metric.Metric.Gauge<number>) =>
-        Effect.map(Metric.value(Metric.tagged(gauge, "origin", origin)), (s) => s.value)
+      const value = (gauge: typeof Http1Transport.poolOpen) => gaugeValue(gauge, ["origin", origin])
       expect(yield* value(Http1Transport.poolOpen)).toBe(2)
       expect(yield* value(Http1Transport.poolIdle)).toBe(2)
       expect(yield* value(Http1Transport.poolWaiting)).toBe(0)

@@ -10,16 +10,14 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
 import { latin1 } from "../../core/test/decode.js"
-import { scoped } from "../../core/test/edition.js"
+import { scoped, yieldNow } from "../../core/test/edition.js"
 import { type WireCase, wireCases } from "../../core/test/wire-cases.js"
 
 /** How the peer delivers the case's bytes on its n-th answer: split at n, or byte by byte past the end. */
 const deliver = (peer: ScriptedPeer.Peer, bytes: Uint8Array, n: number) =>
   n > bytes.length
     ? peer.send(bytes, { byteByByte: true })
-    : peer
-        .send(bytes.subarray(0, n))
-        .pipe(Effect.andThen(Effect.yieldNow()), Effect.andThen(peer.send(bytes.subarray(n))))
+    : peer.send(bytes.subarray(0, n)).pipe(Effect.andThen(yieldNow), Effect.andThen(peer.send(bytes.subarray(n))))
 
 /** A client over a peer that answers every request with the case, split where `split` says. */
 const clientFor = (c: WireCase, split: Ref.Ref<number>) =>

@@ -3,8 +3,7 @@ import { Connection } from "@courier/core"
 import { NodeConnector } from "@courier/node-transport"
 import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Logger from "effect/Logger"
-import { scoped } from "../../core/test/edition.js"
+import { scoped, withLog } from "../../core/test/edition.js"
 import { httpServer, scriptedServer } from "./servers.js"
 
 const echo = httpServer((req, res) => {
@@ -136,19 +135,13 @@ describe("Connection (httplib)", () => {
   scoped("debug level 1 logs the wire through Effect's logger with credentials redacted", () =>
     Effect.gen(function* () {
       const lines: Array<string> = []
-      const capture = Logger.replace(
-        Logger.defaultLogger,
-        Logger.make(({ message }) => {
-          lines.push(String(message))
-        }),
-      )
       const server = yield* echo
       yield* Effect.gen(function* () {
         const conn = yield* Connection.http(hostPort(server.url))
         yield* conn.setDebugLevel(1)
         yield* conn.request("GET", "/", undefined, { Authorization: "Bearer secret-token", "X-Plain": "visible" })
         yield* (yield* conn.getresponse).read()
-      }).pipe(Effect.provide(capture))
+      }).pipe((effect) => withLog(effect, (line) => lines.push(line)))
       const log = lines.join("\n")
       expect(log).toContain("send:")
       expect(log).toContain("GET / HTTP/1.1")

@@ -11,7 +11,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { scoped, scopedLive, TestClock } from "../../core/test/edition.js"
+import { fork, scoped, scopedLive, signal, TestClock } from "../../core/test/edition.js"
 import { httpServer, rawServer, scriptedServer } from "./servers.js"
 
 const echoServer = httpServer((req, res) => {
@@ -125,10 +125,10 @@ describe("NodeTransport over node:http", () => {
     Effect.gen(function* () {
       const arrived = yield* Deferred.make<void>()
       const server = yield* httpServer((req, res) => {
-        if (req.url === "/slow") return Deferred.unsafeDone(arrived, Exit.void) // never answers
+        if (req.url === "/slow") return signal(arrived) // never answers
         res.end("ok")
       })
-      const fiber = yield* Effect.fork(Client.get(`${server.url}/slow`))
+      const fiber = yield* fork(Client.get(`${server.url}/slow`))
       yield* Deferred.await(arrived)
       yield* Fiber.interrupt(fiber)
       yield* server.untilOpen(0)
@@ -141,11 +141,11 @@ describe("NodeTransport over node:http", () => {
     Effect.gen(function* () {
       const arrived = yield* Deferred.make<void>()
       const server = yield* httpServer((req, res) => {
-        if (req.url === "/slow") return Deferred.unsafeDone(arrived, Exit.void) // never answers
+        if (req.url === "/slow") return signal(arrived) // never answers
         res.end("ok")
       })
       yield* Effect.gen(function* () {
-        const fiber = yield* Effect.fork(Client.get(`${server.url}/slow`))
+        const fiber = yield* fork(Client.get(`${server.url}/slow`))
         yield* Deferred.await(arrived)
         yield* Fiber.interrupt(fiber)
         // With one connection allowed, the next two requests share one: the first dials, the second waits.
@@ -165,8 +165,8 @@ describe("NodeTransport timeouts against real sockets, on TestClock", () => {
   scoped("a server slow to answer is Timeout(head), and its socket is closed", () =>
     Effect.gen(function* () {
       const arrived = yield* Deferred.make<void>()
-      const server = yield* httpServer(() => Deferred.unsafeDone(arrived, Exit.void))
-      const fiber = yield* Effect.fork(Client.get(server.url, { timeout: { head: "50 millis" } }))
+      const server = yield* httpServer(() => signal(arrived))
+      const fiber = yield* fork(Client.get(server.url, { timeout: { head: "50 millis" } }))
       yield* Deferred.await(arrived)
       yield* TestClock.adjust("50 millis")
       const error = yield* Effect.flip(Fiber.join(fiber))
@@ -184,7 +184,7 @@ describe("NodeTransport timeouts against real sockets, on TestClock", () => {
       })
       // The response's head has arrived when execute returns; then the body stalls.
       const response = yield* Client.execute(Request.get(server.url, { timeout: { body: "50 millis" } }))
-      const reading = yield* Effect.fork(Response.text(response))
+      const reading = yield* fork(Response.text(response))
       yield* TestClock.adjust("50 millis")
       expect(yield* Effect.flip(Fiber.join(reading))).toMatchObject({ _tag: "Timeout", phase: "body" })
     }).pipe(Effect.provide(client)),
@@ -195,9 +195,9 @@ describe("NodeTransport timeouts against real sockets, on TestClock", () => {
       const arrived = yield* Deferred.make<void>()
       const server = yield* httpServer((_req, res) => {
         res.writeHead(200, { "Content-Length": "4" })
-        res.write("ab", () => Deferred.unsafeDone(arrived, Exit.void))
+        res.write("ab", () => signal(arrived))
       })
-      const fiber = yield* Effect.fork(Client.get(server.url, { timeout: 100 }))
+      const fiber = yield* fork(Client.get(server.url, { timeout: 100 }))
       yield* Deferred.await(arrived)
       yield* TestClock.adjust("100 millis")
       const error = yield* Effect.flip(Fiber.join(fiber))

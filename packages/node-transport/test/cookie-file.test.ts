@@ -8,8 +8,8 @@ import { Client, Cookies, Response, Session } from "@courier/core"
 import { NodeCookies, NodeTransport } from "@courier/node-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import { scoped, TestClock } from "../../core/test/edition.js"
+import { getOrThrow, Result } from "../../core/test/results.js"
 import { httpServer } from "./servers.js"
 
 const folder = Effect.acquireRelease(
@@ -66,13 +66,13 @@ describe("a cookie jar that persists", () => {
         yield* TestClock.adjust("11 seconds")
         const json = yield* Session.serialize
         expect(json.cookies.map((c) => c.key)).toEqual(["long"])
-        const restored = Either.getOrThrow(Cookies.fromJSON({ ...json, prefixSecurity: "silent" }))
+        const restored = getOrThrow(Cookies.fromJSON({ ...json, prefixSecurity: "silent" }))
         expect((yield* Cookies.list(restored, "https://app.test/")).map((c) => c.name)).toEqual(["long"])
         // Strict prefix rules whatever the JSON said: a __Host- cookie with a Domain is refused.
         expect(
           (yield* Effect.flip(Cookies.set(restored, "https://app.test/", "__Host-x=1; Domain=app.test; Path=/")))._tag,
         ).toBe("CookieError")
-        expect(Either.isLeft(Cookies.fromJSON("nope"))).toBe(true)
+        expect(Result.isFailure(Cookies.fromJSON("nope"))).toBe(true)
       }).pipe(Effect.provide(NodeTransport.session())),
   )
 })

@@ -8,9 +8,7 @@ import { Client, Response } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Logger from "effect/Logger"
-import * as LogLevel from "effect/LogLevel"
-import { scoped } from "../../core/test/edition.js"
+import { scoped, withDebugLog } from "../../core/test/edition.js"
 import { recording } from "../../mock-transport/test/recording.js"
 import { cached, defaultCacheOptions, type Resolver } from "../src/internal/dns.js"
 import { httpServer } from "./servers.js"
@@ -40,14 +38,10 @@ describe("DNS under the caller's control", () => {
       const { lookup, calls } = table(["::1", "127.0.0.2", "127.0.0.1"])
       const { tracer, spans } = recording()
       const lines: Array<string> = []
-      const logger = Logger.make(({ message }) => {
-        lines.push(Array.isArray(message) ? message.join(" ") : String(message))
-      })
       const r = yield* Client.get(`http://api.test:${server.port}/`).pipe(
         Effect.provide(NodeTransport.client({ lookup, proxy: false })),
         Effect.withTracer(tracer),
-        Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
-        Logger.withMinimumLogLevel(LogLevel.Debug),
+        (effect) => withDebugLog(effect, (line) => lines.push(line)),
       )
       expect(yield* Response.text(r)).toBe(`api.test:${server.port}`)
       expect(r.connection?.peer).toEqual({ address: "127.0.0.1", port: server.port })

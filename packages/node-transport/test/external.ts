@@ -8,7 +8,7 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
-import { callback } from "@courier/core/internal/edition"
+import { type CloseableScope, callback } from "@courier/core/internal/edition"
 import { afterAll, beforeAll } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -129,12 +129,12 @@ export const httpbin = Effect.gen(function* () {
  */
 export const httpbinForSuite = () => {
   const run = available("httpbin", [GUNICORN, HTTPBIN])
-  let scope: Scope.CloseableScope | undefined
+  let scope: CloseableScope | undefined
   let base = ""
   beforeAll(async () => {
     if (!run) return
     scope = await Effect.runPromise(Scope.make())
-    base = await Effect.runPromise(Scope.extend(httpbin, scope))
+    base = await Effect.runPromise(Effect.provideService(httpbin, Scope.Scope, scope))
   }, 30_000)
   afterAll(async () => {
     if (scope !== undefined) await Effect.runPromise(Scope.close(scope, Exit.void))

@@ -9,7 +9,7 @@ import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
-import { scoped } from "../../core/test/edition.js"
+import { repeatValue, scoped } from "../../core/test/edition.js"
 import { httpServer } from "./servers.js"
 
 /** A pull socket over node:net, written the plain way: one Effect per read and per write. */
@@ -100,7 +100,7 @@ describe("Connector.fromPull", () => {
       expect(yield* Response.text(get)).toBe("GET /one 0")
       const piece = new Uint8Array(64 * 1024).fill(7)
       const upload = yield* Client.post(`${server.url}/up`, {
-        body: Body.stream(Stream.repeatValue(piece).pipe(Stream.take(32))),
+        body: Body.stream(repeatValue(piece).pipe(Stream.take(32))),
       })
       expect(yield* Response.text(upload)).toBe(`POST /up ${32 * 64 * 1024}`)
       const download = yield* Client.execute(Request.get(`${server.url}/big`))

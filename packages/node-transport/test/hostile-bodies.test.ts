@@ -9,17 +9,15 @@ import { NodeTransport } from "@courier/node-transport"
 import { describe, expect } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
+import type * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as Metric from "effect/Metric"
 import * as Stream from "effect/Stream"
-import { scoped, TestClock } from "../../core/test/edition.js"
+import { errorOf, fork, gaugeValue, repeatValue, scoped, signal, TestClock } from "../../core/test/edition.js"
 import { h2Server } from "./h2servers.js"
 import { brotliBomb, deflateBomb, gzipBomb, MiB, rssGrowth } from "./hostile.js"
 import { httpServer, rawServer } from "./servers.js"
 
-const failureOf = <A>(exit: Exit.Exit<A, HttpError.HttpError>) =>
-  Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : undefined
+const failureOf = <A>(exit: Exit.Exit<A, HttpError.HttpError>) => errorOf(exit)
 
 /** A chunked body that never ends, written as fast as the client reads it. */
 const endless = httpServer((_req, res) => {
@@ -191,8 +189,7 @@ describe("hostile peers: informational responses", () => {
 })
 
 /** 64 MiB in 64 KiB pieces, all views of one buffer. */
-const upload64 = () =>
-  Body.stream(Stream.repeatValue(new Uint8Array(64 * 1024)).pipe(Stream.take(1024)), { length: 64 * MiB })
+const upload64 = () => Body.stream(repeatValue(new Uint8Array(64 * 1024)).pipe(Stream.take(1024)), { length: 64 * MiB })
 
 /** Answers 413 as soon as the request head arrives, then closes its side or resets. */
 const refuser = (after: "close" | "reset") =>
@@ -289,12 +286,12 @@ describe("hostile peers: early final responses during uploads", () => {
             const end = head.indexOf("\r\n\r\n")
             if (end === -1) return
             body += head.length - end - 4
-            Deferred.unsafeDone(headSeen, Effect.void)
+            signal(headSeen)
           } else body += d.length
           if (body === 5) socket.end("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
         })
       })
-      const fiber = yield* Effect.fork(Client.post(server.url, { body: Body.text("hello"), expectContinue: true }))
+      const fiber = yield* fork(Client.post(server.url, { body: Body.text("hello"), expectContinue: true }))
       yield* Deferred.await(headSeen)
       expect(body).toBe(0)
       yield* TestClock.adjust("1 second")
@@ -367,8 +364,8 @@ describe("hostile peers: no injection", () => {
           socket.on("error", () => undefined)
           socket.on("data", (d: Buffer) => {
             received += d.toString("latin1")
-            if (bodyBytes() >= 5) Deferred.unsafeDone(firstIn, Exit.void)
-            if (bodyBytes() > 10) Deferred.unsafeDone(overrun, Exit.void)
+            if (bodyBytes() >= 5) signal(firstIn)
+            if (bodyBytes() > 10) signal(overrun)
           })
         })
         const body = Body.stream(streamOf(firstIn, overrun), { length: 10 })
@@ -401,10 +398,10 @@ describe("hostile peers: pool bookkeeping", () => {
       )
       for (const s of servers) expect((yield* Client.get(s.url)).status).toBe(200)
       yield* TestClock.adjust("1 second")
-      expect((yield* Metric.value(Http1Transport.poolOrigins)).value).toBe(origins)
+      expect(yield* gaugeValue(Http1Transport.poolOrigins)).toBe(origins)
       // The keep-alive connections expire after the idle timeout (4 s) and are swept; nothing is kept.
       yield* TestClock.adjust("5 seconds")
-      expect((yield* Metric.value(Http1Transport.poolOrigins)).value).toBe(0)
+      expect(yield* gaugeValue(Http1Transport.poolOrigins)).toBe(0)
     }).pipe(Effect.provide(NodeTransport.client())),
   )
 })

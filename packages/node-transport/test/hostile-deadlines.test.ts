@@ -9,11 +9,10 @@ import { NodeConnector, NodeTransport } from "@courier/node-transport"
 import { describe, expect } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
-import { scoped, TestClock } from "../../core/test/edition.js"
+import { fork, interruptExit, isInterrupted, pollNow, repeatValue, scoped, TestClock } from "../../core/test/edition.js"
 import { advanceUntilDone, seconds, silentServer, unansweredPort } from "./hostile.js"
 
 const timeoutOf = (e: HttpError.HttpError) => (e._tag === "Timeout" ? { phase: e.phase, millis: e.millis } : e._tag)
@@ -23,10 +22,10 @@ describe("hostile peers: dialling ends", () => {
     Effect.gen(function* () {
       const { port } = yield* unansweredPort
       const url = `http://127.0.0.1:${port}/`
-      const first = yield* Effect.fork(Effect.flip(Client.get(url)))
+      const first = yield* fork(Effect.flip(Client.get(url)))
       expect(timeoutOf(yield* advanceUntilDone(first, seconds(2)))).toEqual({ phase: "connect", millis: 2000 })
       // One connection per origin: a second request dials too, rather than waiting for the first's slot.
-      const second = yield* Effect.fork(Effect.flip(Client.get(url)))
+      const second = yield* fork(Effect.flip(Client.get(url)))
       expect(timeoutOf(yield* advanceUntilDone(second, seconds(2)))).toEqual({ phase: "connect", millis: 2000 })
     }).pipe(
       Effect.provide(
@@ -38,7 +37,7 @@ describe("hostile peers: dialling ends", () => {
   scoped("with no deadlines set, a connect that gets no answer ends at the default 10 s", () =>
     Effect.gen(function* () {
       const { port } = yield* unansweredPort
-      const fiber = yield* Effect.fork(Effect.flip(Client.get(`http://127.0.0.1:${port}/`)))
+      const fiber = yield* fork(Effect.flip(Client.get(`http://127.0.0.1:${port}/`)))
       expect(timeoutOf(yield* advanceUntilDone(fiber, seconds(5)))).toEqual({ phase: "connect", millis: 10_000 })
     }).pipe(Effect.provide(NodeTransport.client())),
   )
@@ -46,7 +45,7 @@ describe("hostile peers: dialling ends", () => {
   scoped("a connect that gets no answer ends at the total deadline when that comes first", () =>
     Effect.gen(function* () {
       const { port } = yield* unansweredPort
-      const fiber = yield* Effect.fork(Effect.flip(Client.get(`http://127.0.0.1:${port}/`, { timeout: "3 seconds" })))
+      const fiber = yield* fork(Effect.flip(Client.get(`http://127.0.0.1:${port}/`, { timeout: "3 seconds" })))
       expect(timeoutOf(yield* advanceUntilDone(fiber, seconds(1)))).toEqual({ phase: "total", millis: 3000 })
     }).pipe(Effect.provide(NodeTransport.client())),
   )
@@ -55,10 +54,10 @@ describe("hostile peers: dialling ends", () => {
     Effect.gen(function* () {
       const { port } = yield* unansweredPort
       const url = `http://127.0.0.1:${port}/`
-      const stuck = yield* Effect.fork(Client.get(url))
+      const stuck = yield* fork(Client.get(url))
       yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
-      expect(Exit.isInterrupted(yield* Fiber.interrupt(stuck))).toBe(true)
-      const next = yield* Effect.fork(Effect.flip(Client.get(url)))
+      expect(isInterrupted(yield* interruptExit(stuck))).toBe(true)
+      const next = yield* fork(Effect.flip(Client.get(url)))
       expect(timeoutOf(yield* advanceUntilDone(next, seconds(2)))).toEqual({ phase: "connect", millis: 2000 })
     }).pipe(
       Effect.provide(
@@ -93,19 +92,19 @@ describe("hostile peers: dialling ends", () => {
           Client.get(c.url(server.port), timeout === undefined ? {} : { timeout }).pipe(
             Effect.provide(NodeTransport.client({ ...options, timeouts: { connect: "2 seconds" } })),
           )
-        const byConnect = yield* Effect.fork(Effect.flip(run()))
+        const byConnect = yield* fork(Effect.flip(run()))
         yield* Queue.take(server.connected)
         yield* TestClock.adjust("2 seconds")
         expect(timeoutOf(yield* Fiber.join(byConnect))).toEqual({ phase: "connect", millis: 2000 })
 
-        const byTotal = yield* Effect.fork(Effect.flip(run({ total: "1 second" })))
+        const byTotal = yield* fork(Effect.flip(run({ total: "1 second" })))
         yield* Queue.take(server.connected)
         yield* TestClock.adjust("1 second")
         expect(timeoutOf(yield* Fiber.join(byTotal))).toEqual({ phase: "total", millis: 1000 })
 
-        const interrupted = yield* Effect.fork(run())
+        const interrupted = yield* fork(run())
         const socket = yield* Queue.take(server.connected)
-        expect(Exit.isInterrupted(yield* Fiber.interrupt(interrupted))).toBe(true)
+        expect(isInterrupted(yield* interruptExit(interrupted))).toBe(true)
         // The half-open socket is destroyed: the server sees it close.
         yield* callback<void>((resume) => {
           if (socket.destroyed || socket.readableEnded) resume(Effect.void)
@@ -121,10 +120,10 @@ describe("hostile peers: nothing hangs by default", () => {
     Effect.gen(function* () {
       for (const run of [Client.get, (url: string) => Client.execute(Request.get(url))]) {
         const server = yield* silentServer
-        const fiber = yield* Effect.fork(Effect.flip(run(server.url)))
+        const fiber = yield* fork(Effect.flip(run(server.url)))
         yield* Deferred.await(server.received)
         yield* TestClock.adjust("299 seconds")
-        expect(fiber.unsafePoll()).toBeNull()
+        expect(pollNow(fiber)).toBeUndefined()
         yield* TestClock.adjust("1 second")
         expect(timeoutOf(yield* Fiber.join(fiber))).toEqual({ phase: "head", millis: 300_000 })
       }
@@ -134,7 +133,7 @@ describe("hostile peers: nothing hangs by default", () => {
   scoped("a body that stalls ends at the default 300 s body deadline", () =>
     Effect.gen(function* () {
       const server = yield* silentServer
-      const fiber = yield* Effect.fork(Effect.flip(Client.get(server.url)))
+      const fiber = yield* fork(Effect.flip(Client.get(server.url)))
       const socket = yield* Queue.take(server.connected)
       yield* Deferred.await(server.received)
       yield* callback<void>((resume) => {
@@ -149,14 +148,14 @@ describe("hostile peers: nothing hangs by default", () => {
   scoped("a request waiting for a connection ends at the acquire deadline, fetched or streamed", () =>
     Effect.gen(function* () {
       const server = yield* silentServer
-      const holder = yield* Effect.fork(Client.get(server.url))
+      const holder = yield* fork(Client.get(server.url))
       yield* Deferred.await(server.received)
       for (const run of [Client.get, (url: string) => Client.execute(Request.get(url))]) {
-        const waiting = yield* Effect.fork(Effect.flip(run(server.url)))
+        const waiting = yield* fork(Effect.flip(run(server.url)))
         yield* TestClock.adjust("2 seconds")
         expect(timeoutOf(yield* Fiber.join(waiting))).toEqual({ phase: "acquire", millis: 2000 })
       }
-      expect(holder.unsafePoll()).toBeNull()
+      expect(pollNow(holder)).toBeUndefined()
       expect(server.connections()).toBe(1)
       yield* Fiber.interrupt(holder)
     }).pipe(Effect.provide(NodeTransport.client({ maxConnectionsPerOrigin: 1, timeouts: { acquire: "2 seconds" } }))),
@@ -164,14 +163,14 @@ describe("hostile peers: nothing hangs by default", () => {
 
   // A stream is pumped into the exchange by a fiber; a body in memory is written on the socket's callbacks.
   const bodies = [
-    ["streamed", () => Body.stream(Stream.repeatValue(new Uint8Array(64 * 1024)).pipe(Stream.take(1024)))],
+    ["streamed", () => Body.stream(repeatValue(new Uint8Array(64 * 1024)).pipe(Stream.take(1024)))],
     ["in memory", () => Body.bytes(new Uint8Array(64 * 1024 * 1024))],
   ] as const
   for (const [how, body] of bodies) {
     scoped(`a peer that stops reading a 64 MiB request body ${how} ends in Timeout (send) at the default 300 s`, () =>
       Effect.gen(function* () {
         const server = yield* silentServer
-        const fiber = yield* Effect.fork(Effect.flip(Client.post(server.url, { body: body() })))
+        const fiber = yield* fork(Effect.flip(Client.post(server.url, { body: body() })))
         const socket = yield* Queue.take(server.connected)
         yield* Deferred.await(server.received)
         socket.pause()
@@ -190,7 +189,7 @@ describe("hostile peers: httplib's Connection ends too", () => {
       const server = yield* silentServer
       const conn = yield* Connection.http(`127.0.0.1:${server.port}`)
       yield* conn.request("GET", "/")
-      const fiber = yield* Effect.fork(Effect.flip(conn.getresponse))
+      const fiber = yield* fork(Effect.flip(conn.getresponse))
       yield* Deferred.await(server.received)
       yield* TestClock.adjust("300 seconds")
       expect(timeoutOf(yield* Fiber.join(fiber))).toEqual({ phase: "head", millis: 300_000 })
@@ -201,7 +200,7 @@ describe("hostile peers: httplib's Connection ends too", () => {
     Effect.gen(function* () {
       const { port } = yield* unansweredPort
       const unanswered = yield* Connection.http(`127.0.0.1:${port}`, undefined, { timeout: "1 second" })
-      const dialling = yield* Effect.fork(Effect.flip(unanswered.connect))
+      const dialling = yield* fork(Effect.flip(unanswered.connect))
       expect(timeoutOf(yield* advanceUntilDone(dialling, seconds(1)))).toEqual({ phase: "connect", millis: 1000 })
 
       const server = yield* silentServer
@@ -211,7 +210,7 @@ describe("hostile peers: httplib's Connection ends too", () => {
       yield* Deferred.await(server.received)
       socket.write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf")
       const r = yield* conn.getresponse
-      const reading = yield* Effect.fork(Effect.flip(r.read()))
+      const reading = yield* fork(Effect.flip(r.read()))
       yield* TestClock.adjust("1 second")
       expect(timeoutOf(yield* Fiber.join(reading))).toEqual({ phase: "body", millis: 1000 })
     }).pipe(Effect.provide(NodeConnector.layer())),

@@ -7,9 +7,8 @@ import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
-import { TestClock } from "../../core/test/edition.js"
+import { complete, type DurationInput, type Forked, isDone, offer, TestClock } from "../../core/test/edition.js"
 import { rawServer } from "./servers.js"
 
 // A listening socket whose accept queue holds what it can and is never drained: on Linux a SYN to it is
@@ -43,7 +42,7 @@ export const unansweredPort = Effect.acquireRelease(
       resume(Effect.succeed({ port: Number(d.toString().trim()), kill: () => child.kill() })),
     )
     child.once("error", (e) => resume(Effect.die(e)))
-    child.once("exit", (code) => resume(Effect.dieMessage(`the full-queue listener exited (${code})`)))
+    child.once("exit", (code) => resume(Effect.die(new Error(`the full-queue listener exited (${code})`))))
   }),
   (listener) => Effect.sync(() => listener.kill()),
 )
@@ -57,8 +56,8 @@ export const silentServer = Effect.gen(function* () {
   const received = yield* Deferred.make<string>()
   const server = yield* rawServer((socket) => {
     socket.on("error", () => undefined)
-    socket.on("data", (d: Buffer) => Deferred.unsafeDone(received, Effect.succeed(d.toString("latin1"))))
-    Queue.unsafeOffer(connected, socket)
+    socket.on("data", (d: Buffer) => complete(received, d.toString("latin1")))
+    offer(connected, socket)
   })
   return { ...server, connected, received }
 })
@@ -67,12 +66,12 @@ export const silentServer = Effect.gen(function* () {
  * Moves the TestClock by `step` until `fiber` ends, letting the event loop turn between steps so real
  * sockets progress: for a wait whose start the test cannot observe (a SYN that gets no answer).
  */
-export const advanceUntilDone = <A, E>(fiber: Fiber.RuntimeFiber<A, E>, step: Duration.DurationInput, most = 30) =>
+export const advanceUntilDone = <A, E>(fiber: Forked<A, E>, step: DurationInput, most = 30) =>
   Effect.gen(function* () {
     for (let i = 0; i < most; i++) {
       yield* TestClock.adjust(step)
       yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
-      if (Option.isSome(yield* Fiber.poll(fiber))) break
+      if (yield* isDone(fiber)) break
     }
     return yield* Fiber.join(fiber)
   })

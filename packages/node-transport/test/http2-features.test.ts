@@ -5,17 +5,16 @@ import * as zlib from "node:zlib"
 import { Body, Client, Request, Response, Retry } from "@courier/core"
 import * as Platform from "@courier/core/Platform"
 import { NodeTransport } from "@courier/node-transport"
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import * as HttpClient from "@effect/platform/HttpClient"
 import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import { Agent, fetch as undiciFetch } from "undici"
-import { scoped } from "../../core/test/edition.js"
+import { fold, scoped } from "../../core/test/edition.js"
 import { recording } from "../../mock-transport/test/recording.js"
 import { h2Server, trust } from "./h2servers.js"
+import { FetchHttpClient, HttpClient } from "./platform.js"
 
 const BIG = 256 * 1024
 
@@ -139,7 +138,7 @@ describe("the Client over HTTP/2", () => {
         onDownloadProgress: (p) => Effect.sync(() => seen.push(p.transferred)),
       })
       const received = yield* Effect.scoped(
-        Effect.flatMap(Client.execute(request), (r) => Stream.runFold(Response.stream(r), 0, (n, c) => n + c.length)),
+        Effect.flatMap(Client.execute(request), (r) => fold(Response.stream(r), 0, (n, c) => n + c.length)),
       ).pipe(Effect.provide(client()))
       expect(received).toBe(BIG)
       expect(seen.at(-1)).toBe(BIG)

@@ -5,12 +5,11 @@ import type * as http2 from "node:http2"
 import { Body, Client, Request, Response } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
 import { describe, expect } from "@effect/vitest"
-import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
-import { scoped, TestClock } from "../../core/test/edition.js"
+import { complete, fold, fork, repeatEffect, scoped, signal, TestClock } from "../../core/test/edition.js"
 import { h2Server, trust } from "./h2servers.js"
 import { advanceUntilDone } from "./hostile.js"
 
@@ -29,15 +28,13 @@ describe("HTTP/2 flow control", () => {
         // Two PING round trips after a blocked write: any WINDOW_UPDATE the client sent before answering them
         // has arrived by then, so a count that has not moved means the client holds the window.
         const check = (at: number) =>
-          stream.session?.ping(() =>
-            stream.session?.ping(() => sent === at && Deferred.unsafeDone(stalled, Effect.succeed(sent))),
-          )
+          stream.session?.ping(() => stream.session?.ping(() => sent === at && complete(stalled, sent)))
         const pump = () => {
           while (sent < BODY) {
             sent += PIECE
             const room = stream.write(piece)
             if (sent >= BODY) {
-              Deferred.unsafeDone(stalled, Effect.succeed(sent))
+              complete(stalled, sent)
               return stream.end()
             }
             if (!room) {
@@ -57,7 +54,7 @@ describe("HTTP/2 flow control", () => {
         const sent = yield* Deferred.await(stalled)
         // The window, what the exchange queues before pausing, and the stream buffers on both sides.
         expect(sent).toBeLessThan(WINDOW + 1024 * 1024)
-        return yield* Stream.runFold(Response.stream(response), 0, (n, c) => n + c.length)
+        return yield* fold(Response.stream(response), 0, (n, c) => n + c.length)
       }).pipe(Effect.scoped, Effect.provide(layer))
       expect(received).toBe(BODY)
     }),
@@ -69,9 +66,9 @@ describe("HTTP/2 flow control", () => {
       const arrived = yield* Deferred.make<void>()
       const server = yield* h2Server("h2", (stream) => {
         stream.pause()
-        Deferred.unsafeDone(arrived, Effect.void)
+        signal(arrived)
       })
-      const body = Stream.repeatEffect(
+      const body = repeatEffect(
         Effect.sync(() => {
           pulled++
           return new Uint8Array(PIECE)
@@ -81,7 +78,7 @@ describe("HTTP/2 flow control", () => {
         Request.setBody(Body.stream(body)),
         Request.setTimeouts({ send: "1 second" }),
       )
-      const fiber = yield* Effect.fork(
+      const fiber = yield* fork(
         Client.execute(request).pipe(Effect.scoped, Effect.provide(NodeTransport.client(trust))),
       )
       yield* Deferred.await(arrived)
@@ -111,9 +108,9 @@ describe("HTTP/2 flow control", () => {
     scoped(c.name, () =>
       Effect.gen(function* () {
         const server = yield* counting
-        const pieces = Chunk.makeBy(c.pieces, () => new Uint8Array(PIECE))
+        const pieces = Array.from({ length: c.pieces }, () => new Uint8Array(PIECE))
         const request = Request.post(`${server.url}/up`).pipe(
-          Request.setBody(Body.stream(Stream.fromChunk(pieces), { length: c.pieces * PIECE })),
+          Request.setBody(Body.stream(Stream.fromIterable(pieces), { length: c.pieces * PIECE })),
         )
         const body = yield* Effect.scoped(
           Effect.flatMap(Client.execute(request), Response.json).pipe(Effect.provide(NodeTransport.client(trust))),
@@ -130,10 +127,10 @@ describe("HTTP/2 deadlines, on TestClock", () => {
       const arrived = yield* Deferred.make<void>()
       const reset = yield* Deferred.make<number>()
       const server = yield* h2Server("h2", (stream: http2.ServerHttp2Stream) => {
-        stream.on("close", () => Deferred.unsafeDone(reset, Effect.succeed(stream.rstCode)))
-        Deferred.unsafeDone(arrived, Effect.void)
+        stream.on("close", () => complete(reset, stream.rstCode))
+        signal(arrived)
       })
-      const fiber = yield* Effect.fork(
+      const fiber = yield* fork(
         Client.get(`${server.url}/`, { timeout: { head: "50 millis" } }).pipe(
           Effect.provide(NodeTransport.client(trust)),
         ),
@@ -151,11 +148,17 @@ describe("HTTP/2 deadlines, on TestClock", () => {
         stream.respond({ ":status": 200, "content-length": "100" })
         stream.write("first part")
       })
-      const fiber = yield* Effect.fork(
-        Client.get(`${server.url}/`, { timeout: { body: "50 millis" } }).pipe(
+      // The clock moves once the first part has been read (the download progress says so): from there on
+      // nothing waits on the network, only on the clock.
+      const firstPart = yield* Deferred.make<void>()
+      const onDownloadProgress = (p: Request.Progress) =>
+        Effect.sync(() => (p.transferred > 0 ? signal(firstPart) : undefined))
+      const fiber = yield* fork(
+        Client.get(`${server.url}/`, { timeout: { body: "50 millis" }, onDownloadProgress }).pipe(
           Effect.provide(NodeTransport.client(trust)),
         ),
       )
+      yield* Deferred.await(firstPart)
       expect(yield* Effect.flip(advanceUntilDone(fiber, "50 millis"))).toMatchObject({ _tag: "Timeout", phase: "body" })
     }),
   )

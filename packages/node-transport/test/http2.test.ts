@@ -9,12 +9,12 @@ import { describe, expect } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import * as Metric from "effect/Metric"
 import * as Queue from "effect/Queue"
-import { scoped, TestClock } from "../../core/test/edition.js"
+import { complete, fork, gaugeValue, offer, scoped, signal, TestClock } from "../../core/test/edition.js"
 import { answerVersion, h2Server, http1OnlyServer, type Offer, trust } from "./h2servers.js"
 import { silentServer } from "./hostile.js"
-import { httpServer, suspended } from "./servers.js"
+import { httpServer } from "./servers.js"
+import { suspended } from "./suspended.js"
 
 const { NGHTTP2_REFUSED_STREAM, NGHTTP2_INTERNAL_ERROR, NGHTTP2_CANCEL } = http2.constants
 
@@ -212,10 +212,10 @@ describe("HTTP/2 resets", () => {
       const arrived = yield* Deferred.make<void>()
       const closed = yield* Deferred.make<number>()
       const server = yield* h2Server("h2", (stream) => {
-        stream.on("close", () => Deferred.unsafeDone(closed, Effect.succeed(stream.rstCode)))
-        Deferred.unsafeDone(arrived, Effect.void)
+        stream.on("close", () => complete(closed, stream.rstCode))
+        signal(arrived)
       })
-      const fiber = yield* Effect.fork(Client.get(`${server.url}/`).pipe(Effect.provide(NodeTransport.client(trust))))
+      const fiber = yield* fork(Client.get(`${server.url}/`).pipe(Effect.provide(NodeTransport.client(trust))))
       yield* Deferred.await(arrived)
       yield* Fiber.interrupt(fiber)
       expect(yield* Deferred.await(closed)).toBe(NGHTTP2_CANCEL)
@@ -255,7 +255,7 @@ describe("HTTP/2 streams and waiting", () => {
       const server = yield* h2Server(
         "h2",
         (stream) => {
-          if (++seen === 1) return Deferred.unsafeDone(held, Effect.void)
+          if (++seen === 1) return signal(held)
           stream.respond({ ":status": 200 })
           stream.end("next")
         },
@@ -269,7 +269,7 @@ describe("HTTP/2 streams and waiting", () => {
       const server = yield* oneStream()
       const layer = NodeTransport.client({ ...trust, maxConnectionsPerOrigin: 1 })
       yield* Effect.gen(function* () {
-        const first = yield* Effect.fork(Client.get(`${server.url}/held`))
+        const first = yield* fork(Client.get(`${server.url}/held`))
         yield* Deferred.await(server.held)
         yield* Fiber.interrupt(first)
         const r = yield* Client.get(`${server.url}/next`)
@@ -286,11 +286,11 @@ describe("HTTP/2 streams and waiting", () => {
         // The client's acknowledgement of the server's SETTINGS: it has read them, so its request is in line.
         const acked = yield* Deferred.make<void>()
         const server = yield* h2Server("h2", answerVersion, { maxConcurrentStreams: 0 }, (session) =>
-          session.once("localSettings", () => Deferred.unsafeDone(acked, Effect.void)),
+          session.once("localSettings", () => signal(acked)),
         )
         const layer = NodeTransport.client({ ...trust, timeouts: { acquire: "2 seconds" } })
         yield* Effect.gen(function* () {
-          const waiting = yield* Effect.fork(Effect.flip(Client.get(`${server.url}/`)))
+          const waiting = yield* fork(Effect.flip(Client.get(`${server.url}/`)))
           yield* Deferred.await(acked)
           yield* suspended(waiting)
           yield* TestClock.adjust("2 seconds")
@@ -304,7 +304,7 @@ describe("HTTP/2 streams and waiting", () => {
     Effect.gen(function* () {
       const closed = yield* Queue.unbounded<void>()
       const server = yield* h2Server("h2", answerVersion, { maxConcurrentStreams: 1 }, (session) =>
-        session.on("close", () => Queue.unsafeOffer(closed, undefined)),
+        session.on("close", () => offer(closed, undefined)),
       )
       const layer = NodeTransport.client({ ...trust, idleTimeoutMillis: 4000 })
       yield* Effect.gen(function* () {
@@ -326,9 +326,9 @@ describe("HTTP/2 streams and waiting", () => {
       const server = yield* oneStream()
       const layer = NodeTransport.client({ ...trust, maxConnectionsPerOrigin: 1, timeouts: { acquire: "1 second" } })
       yield* Effect.gen(function* () {
-        yield* Effect.fork(Client.get(`${server.url}/held`))
+        yield* fork(Client.get(`${server.url}/held`))
         yield* Deferred.await(server.held)
-        const waiting = yield* Effect.fork(Effect.flip(Client.get(`${server.url}/waits`)))
+        const waiting = yield* fork(Effect.flip(Client.get(`${server.url}/waits`)))
         yield* suspended(waiting)
         yield* TestClock.adjust("1 second")
         expect(yield* Fiber.join(waiting)).toMatchObject({ _tag: "Timeout", phase: "acquire", millis: 1000 })
@@ -341,12 +341,12 @@ describe("HTTP/2 streams and waiting", () => {
       const server = yield* silentServer
       const layer = NodeTransport.client({ ...trust, timeouts: { connect: "2 seconds" } })
       yield* Effect.gen(function* () {
-        const byDeadline = yield* Effect.fork(Effect.flip(Client.get(`https://127.0.0.1:${server.port}/`)))
+        const byDeadline = yield* fork(Effect.flip(Client.get(`https://127.0.0.1:${server.port}/`)))
         yield* Queue.take(server.connected)
         yield* TestClock.adjust("2 seconds")
         expect(yield* Fiber.join(byDeadline)).toMatchObject({ _tag: "Timeout", phase: "connect", millis: 2000 })
         // The layer lives on: the dial of a request interrupted while it is the only one waiting stops.
-        const interrupted = yield* Effect.fork(Client.get(`https://127.0.0.1:${server.port}/`))
+        const interrupted = yield* fork(Client.get(`https://127.0.0.1:${server.port}/`))
         const socket = yield* Queue.take(server.connected)
         yield* Fiber.interrupt(interrupted)
         yield* callback<void>((resume) => {
@@ -363,7 +363,7 @@ describe("HTTP/2 against peers that misbehave", () => {
     Effect.gen(function* () {
       const reset = yield* Deferred.make<number>()
       const server = yield* h2Server("h2", (stream) => {
-        stream.on("close", () => Deferred.unsafeDone(reset, Effect.succeed(stream.rstCode)))
+        stream.on("close", () => complete(reset, stream.rstCode))
         stream.respond({ ":status": 200 })
         const piece = Buffer.alloc(16 * 1024, 0x65)
         const pump = () => {
@@ -445,13 +445,12 @@ describe("HTTP/2 pool gauges", () => {
         yield* Client.get(`${server.url}/`)
         yield* TestClock.adjust("1 second")
         const origin = server.url
-        const value = (gauge: Metric.Metric.Gauge<number>) =>
-          Effect.map(Metric.value(Metric.tagged(gauge, "origin", origin)), (s) => s.value)
+        const value = (gauge: typeof Http1Transport.poolOpen) => gaugeValue(gauge, ["origin", origin])
         expect(yield* value(Http1Transport.poolOpen)).toBe(1)
         expect(yield* value(Http1Transport.poolIdle)).toBe(1)
         expect(yield* value(Http1Transport.poolWaiting)).toBe(0)
         // One pool holds every connection, whatever it speaks: its origins are counted once.
-        expect((yield* Metric.value(Http1Transport.poolOrigins)).value).toBe(1)
+        expect(yield* gaugeValue(Http1Transport.poolOrigins)).toBe(1)
       }).pipe(Effect.provide(NodeTransport.client(trust)))
     }),
   )

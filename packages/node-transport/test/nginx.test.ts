@@ -5,8 +5,7 @@ import { Client, Request, Response } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
 import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Stream from "effect/Stream"
-import { scoped } from "../../core/test/edition.js"
+import { fold, scoped } from "../../core/test/edition.js"
 import { available, NGINX, nginx } from "./external.js"
 import { trust } from "./h2servers.js"
 
@@ -41,7 +40,7 @@ describe.runIf(available("nginx", [NGINX]))("HTTP/2 against nginx", () => {
       const servers = yield* nginx
       const streamed = yield* Effect.scoped(
         Effect.flatMap(Client.execute(Request.get(`${servers.h2}/big`)), (r) =>
-          Stream.runFold(Response.stream(r), 0, (n, c) => n + c.length),
+          fold(Response.stream(r), 0, (n, c) => n + c.length),
         ),
       )
       const whole = yield* Effect.flatMap(Client.get(`${servers.h2}/big`), Response.bytes)

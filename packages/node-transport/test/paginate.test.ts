@@ -4,7 +4,6 @@
 import { Client, Request, Response } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
 import { describe, expect } from "@effect/vitest"
-import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { scoped } from "../../core/test/edition.js"
@@ -32,8 +31,7 @@ const pages = Effect.gen(function* () {
   return { url: server.url, asked }
 })
 
-const collect = <A, E, R>(stream: Stream.Stream<A, E, R>) =>
-  Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray)
+const collect = <A, E, R>(stream: Stream.Stream<A, E, R>) => Effect.map(Stream.runCollect(stream), (c) => Array.from(c))
 
 describe("Client.paginate", () => {
   scoped("follows Link rel=next page by page, and fetches a page only when the consumer pulls past the last", () =>

@@ -9,8 +9,9 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
-import { scoped } from "../../core/test/edition.js"
-import { httpServer, rawServer, suspended } from "./servers.js"
+import { complete, type Forked, fork, scoped, signal } from "../../core/test/edition.js"
+import { httpServer, rawServer } from "./servers.js"
+import { suspended } from "./suspended.js"
 
 interface Received {
   readonly method: string
@@ -197,17 +198,17 @@ describe("pipelining", () => {
         if (log.length > 4) reply(peer)
         else if (log.length === 4) {
           first4.peer = peer
-          Deferred.unsafeDone(fourIn, Exit.void)
+          signal(fourIn)
         }
       })
       const get = (p: string) => fetchText(`${server.url}${p}`)
-      const first = yield* Effect.fork(Effect.forEach(["/g1", "/g2", "/g3", "/g4"], get, { concurrency: "unbounded" }))
+      const first = yield* fork(Effect.forEach(["/g1", "/g2", "/g3", "/g4"], get, { concurrency: "unbounded" }))
       yield* Deferred.await(fourIn)
-      const post = yield* Effect.fork(Client.fetch(Request.post(`${server.url}/post`, { body: Body.text("x") })))
+      const post = yield* fork(Client.fetch(Request.post(`${server.url}/post`, { body: Body.text("x") })))
       yield* suspended(post)
-      const later: Array<Fiber.RuntimeFiber<string, unknown>> = []
+      const later: Array<Forked<string, unknown>> = []
       for (const p of ["/g5", "/g6", "/g7", "/g8", "/g9"]) {
-        const fiber = yield* Effect.fork(get(p))
+        const fiber = yield* fork(get(p))
         yield* suspended(fiber)
         later.push(fiber)
       }
@@ -263,14 +264,14 @@ describe("pipelining", () => {
       const arrived = yield* Deferred.make<Peer>()
       const server = yield* recordingServer((peer) => {
         if (peer.conn > 1) return reply(peer)
-        if (peer.queue.length === 3) Deferred.unsafeDone(arrived, Exit.succeed(peer))
+        if (peer.queue.length === 3) complete(arrived, peer)
       })
-      const fibers = yield* Effect.forEach(paths, (p) => Effect.fork(fetchText(`${server.url}${p}`)))
+      const fibers = yield* Effect.forEach(paths, (p) => fork(fetchText(`${server.url}${p}`)))
       const peer = yield* Deferred.await(arrived)
-      yield* Fiber.interrupt(fibers[1] as Fiber.RuntimeFiber<string, unknown>)
+      yield* Fiber.interrupt(fibers[1] as Forked<string, unknown>)
       for (let i = 0; i < 3; i++) reply(peer)
-      expect(yield* Fiber.join(fibers[0] as Fiber.RuntimeFiber<string, unknown>)).toBe("/a")
-      expect(yield* Fiber.join(fibers[2] as Fiber.RuntimeFiber<string, unknown>)).toBe("/ccc")
+      expect(yield* Fiber.join(fibers[0] as Forked<string, unknown>)).toBe("/a")
+      expect(yield* Fiber.join(fibers[2] as Forked<string, unknown>)).toBe("/ccc")
       expect(server.connections()).toBe(2)
     }).pipe(Effect.provide(pipelined(3))),
   )

@@ -3,12 +3,12 @@
 import * as zlib from "node:zlib"
 import { Client, Response, Session } from "@courier/core"
 import * as Platform from "@courier/core/Platform"
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { scoped, scopedLive } from "../../core/test/edition.js"
 import { freePort } from "./external.js"
+import { FetchHttpClient } from "./platform.js"
 import { httpServer } from "./servers.js"
 
 const overFetch = Client.layer().pipe(Layer.provide(Platform.transport()), Layer.provide(FetchHttpClient.layer))

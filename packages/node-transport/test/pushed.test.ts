@@ -6,10 +6,10 @@ import { NodeTransport } from "@courier/node-transport"
 import { describe, expect } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import { scoped } from "../../core/test/edition.js"
-import { httpServer, rawServer, suspended } from "./servers.js"
+import { type Forked, fork, scoped, signal } from "../../core/test/edition.js"
+import { httpServer, rawServer } from "./servers.js"
+import { suspended } from "./suspended.js"
 
 const oneConnection = NodeTransport.client({ maxConnectionsPerOrigin: 1 })
 
@@ -26,7 +26,7 @@ const holdingServer = Effect.gen(function* () {
     req.resume()
     if (req.url === "/hold") {
       held.push(res)
-      Deferred.unsafeDone(arrived, Exit.void)
+      signal(arrived)
     } else res.end(req.url)
   })
   const release = () => {
@@ -39,9 +39,9 @@ describe("buffered requests on the fast path", () => {
   scoped("a request interrupted while it waits for a connection is never sent", () =>
     Effect.gen(function* () {
       const server = yield* holdingServer
-      const first = yield* Effect.fork(Client.get(`${server.url}/hold`))
+      const first = yield* fork(Client.get(`${server.url}/hold`))
       yield* server.held
-      const waiting = yield* Effect.fork(Client.get(`${server.url}/never`))
+      const waiting = yield* fork(Client.get(`${server.url}/never`))
       yield* suspended(waiting)
       yield* Fiber.interrupt(waiting)
       server.release()
@@ -55,12 +55,12 @@ describe("buffered requests on the fast path", () => {
   scoped("requests waiting for the one connection are written in order as it frees up", () =>
     Effect.gen(function* () {
       const server = yield* holdingServer
-      const first = yield* Effect.fork(Client.get(`${server.url}/hold`))
+      const first = yield* fork(Client.get(`${server.url}/hold`))
       yield* server.held
       // Each joins the line after the one before it.
-      const rest: Array<Fiber.RuntimeFiber<string, HttpError.HttpError>> = []
+      const rest: Array<Forked<string, HttpError.HttpError>> = []
       for (const p of ["/1", "/2", "/3"]) {
-        const fiber = yield* Effect.fork(Effect.flatMap(Client.get(`${server.url}${p}`), Response.text))
+        const fiber = yield* fork(Effect.flatMap(Client.get(`${server.url}${p}`), Response.text))
         yield* suspended(fiber)
         rest.push(fiber)
       }
@@ -76,7 +76,7 @@ describe("buffered requests on the fast path", () => {
     Effect.gen(function* () {
       const server = yield* holdingServer
       expect((yield* Client.get(`${server.url}/warm`)).status).toBe(200)
-      const fiber = yield* Effect.fork(Client.get(`${server.url}/hold`))
+      const fiber = yield* fork(Client.get(`${server.url}/hold`))
       yield* server.held
       yield* Fiber.interrupt(fiber)
       yield* server.untilOpen(0)
@@ -111,13 +111,13 @@ describe("buffered requests on the fast path", () => {
         socket.on("error", () => undefined)
         socket.once("data", () => {
           answers.push(() => socket.end("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 3\r\n\r\nbye"))
-          Deferred.unsafeDone(arrived[answers.length - 1] as Deferred.Deferred<void>, Exit.void)
+          signal(arrived[answers.length - 1] as Deferred.Deferred<void>)
         })
       })
       const get = Effect.flatMap(Client.get(server.url), Response.text)
-      const a = yield* Effect.fork(get)
+      const a = yield* fork(get)
       yield* Deferred.await(arrived[0] as Deferred.Deferred<void>)
-      const b = yield* Effect.fork(get)
+      const b = yield* fork(get)
       // The second waits in line for the only connection; the server then answers and closes it.
       yield* suspended(b)
       answers[0]?.()

@@ -3,7 +3,6 @@ import * as http from "node:http"
 import * as net from "node:net"
 import { callback } from "@courier/core/internal/edition"
 import * as Effect from "effect/Effect"
-import * as Fiber from "effect/Fiber"
 
 export interface Running {
   readonly port: number
@@ -129,12 +128,3 @@ export const scriptedServer = (reply: string | Buffer, after: "close" | "keep" =
     })
     socket.on("error", () => undefined)
   })
-
-/**
- * Waits until the fiber is suspended: blocked on a callback (a place in the pool's line, a socket that has
- * not answered), which is the state the next step of a test needs. No real time passes.
- */
-export const suspended = <A, E>(fiber: Fiber.RuntimeFiber<A, E>): Effect.Effect<void> =>
-  Effect.flatMap(Fiber.status(fiber), (s) =>
-    s._tag === "Suspended" ? Effect.void : Effect.andThen(Effect.yieldNow(), suspended(fiber)),
-  )

@@ -5,10 +5,9 @@ import type * as http from "node:http"
 import { Client, Request, Sse } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
 import { describe, expect } from "@effect/vitest"
-import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import { scoped } from "../../core/test/edition.js"
+import { fork, scoped } from "../../core/test/edition.js"
 import { h2Server } from "./h2servers.js"
 import { advanceUntilDone, MiB, rssGrowth } from "./hostile.js"
 import { httpServer } from "./servers.js"
@@ -17,7 +16,7 @@ const eventStream = (res: http.ServerResponse) =>
   res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-store" })
 
 const collect = <E, R>(stream: Stream.Stream<Sse.Event, E, R>) =>
-  Effect.map(Stream.runCollect(stream), (c) => Chunk.toReadonlyArray(c).map((e) => `${e.type}:${e.data}#${e.id}`))
+  Effect.map(Stream.runCollect(stream), (c) => Array.from(c, (e) => `${e.type}:${e.data}#${e.id}`))
 
 describe("server-sent events", () => {
   scoped("reconnects after the server's retry with Last-Event-ID, until a 204 ends it", () =>
@@ -31,7 +30,7 @@ describe("server-sent events", () => {
         if (seen.length === 1) res.end("retry: 1000\nid: 1\ndata: one\n\nid: 2\nevent: update\ndata: two\n\n")
         else res.end("id: 3\ndata: three\ndata: lines\n\n")
       })
-      const fiber = yield* Effect.fork(collect(Sse.events(Request.get(`${server.url}/stream`))))
+      const fiber = yield* fork(collect(Sse.events(Request.get(`${server.url}/stream`))))
       const all = yield* advanceUntilDone(fiber, "1 second", 10)
       expect(all).toEqual(["message:one#1", "update:two#2", "message:three\nlines#3"])
       expect(seen).toEqual([undefined, "2", "3"])
@@ -48,7 +47,7 @@ describe("server-sent events", () => {
         else res.end("data: after\n\n")
       })
       const url = `${server.url}/lost`
-      const fiber = yield* Effect.fork(collect(Sse.events(Request.get(url), { retryMillis: 10, maxReconnects: 1 })))
+      const fiber = yield* fork(collect(Sse.events(Request.get(url), { retryMillis: 10, maxReconnects: 1 })))
       expect(yield* advanceUntilDone(fiber, "10 millis", 10)).toEqual(["message:before#a", "message:after#a"])
       count = 0
       const once = yield* Effect.flip(collect(Sse.events(Request.get(url), { reconnect: false })))
@@ -141,7 +140,7 @@ describe("server-sent events through the Client's transforms", () => {
         res.end("data: x\n\n")
       })
       const client = (yield* Client.Client).pipe(Client.withHeaders({ Authorization: "Bearer t" }))
-      const fiber = yield* Effect.fork(
+      const fiber = yield* fork(
         collect(Sse.eventsWith(client, Request.get(server.url), { retryMillis: 5, maxReconnects: 2 })),
       )
       expect(yield* advanceUntilDone(fiber, "5 millis", 10)).toEqual(["message:x#", "message:x#", "message:x#"])

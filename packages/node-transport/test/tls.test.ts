@@ -10,6 +10,7 @@ import { NodeConnector, NodeTransport } from "@courier/node-transport"
 import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { scoped } from "../../core/test/edition.js"
+import { getOrThrow } from "../../core/test/results.js"
 
 const fixture = (name: string) => fs.readFileSync(new URL(`./fixtures/tls/${name}`, import.meta.url))
 
@@ -110,7 +111,7 @@ describe("the node Connector over TLS", () => {
   scoped("reports the protocol ALPN negotiated", () =>
     Effect.gen(function* () {
       const { port } = yield* httpsServerWith({ ALPNProtocols: ["http/1.1"] })
-      const url = yield* Url.parse(`https://localhost:${port}/`)
+      const url = getOrThrow(Url.parse(`https://localhost:${port}/`))
       const socket = yield* NodeConnector.make({ tls: { ca: fixture("ca.crt") } }).connect(url.origin, {})
       expect(socket.protocol).toBe("http/1.1")
     }),
