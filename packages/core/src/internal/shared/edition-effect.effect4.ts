@@ -26,13 +26,16 @@ import * as Tracer from "effect/Tracer"
 import type { CloseableScope, Result } from "./edition.js"
 import type { CatchCause, Fork, Run } from "./edition-types.js"
 
-/** An Effect that a callback resumes: Effect 3's `Effect.async`, Effect 4's `Effect.callback`. */
-export const callback = <A, E = never, R = never>(
+/**
+ * An Effect that a callback resumes: Effect 3's `Effect.async`, Effect 4's `Effect.callback`. The register is
+ * handed over as it is: both majors make an AbortController only for a register that takes the signal.
+ */
+export const callback: <A, E = never, R = never>(
   register: (
     resume: (effect: Effect.Effect<A, E, R>) => void,
     signal: AbortSignal,
   ) => void | Effect.Effect<void, never, R>,
-): Effect.Effect<A, E, R> => Effect.callback<A, E, R>((resume, signal) => register(resume, signal))
+) => Effect.Effect<A, E, R> = Effect.callback
 
 /** A service's key, declared as Effect 4 writes it: `class X extends Service<X, Shape>()("key") {}`. */
 export const Service = <Self, Shape>() => Context.Service<Self, Shape>()
