@@ -7,24 +7,29 @@
  * esbuild writes into the bundle. The point is the split, not the totals: the profiler slows every client.
  *
  * BENCH_WORKLOAD picks the shape (`h2c100` by default: HTTP/2 over TLS, 100 in flight on one connection;
- * `c64`: HTTP/1.1, 64 in flight over 16 connections); BENCH_CLIENTS the clients, comma-separated.
+ * `c64`: HTTP/1.1, 64 in flight over 16 connections; `post`: 1 KiB POSTs, 32 in flight over 16 connections); BENCH_CLIENTS the clients,
+ * comma-separated. A client named with " [Effect 4]" after it runs from the Effect 4 edition's bundle, as in
+ * `pnpm bench`.
  */
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { bundle, dist } from "./bundle.js"
+import { bundle, bundleEffect4, dist, EFFECT4 } from "./bundle.js"
 import type { Spec } from "./client.js"
 import { CA, startNginx } from "./nginx.js"
 import { pinned } from "./pin.js"
 
 const MILLIS = Number(process.env.BENCH_MILLIS ?? 4000)
+/** With BENCH_TOP=n, the n functions with the most self time follow each client's split. */
+const TOP = Number(process.env.BENCH_TOP ?? 0)
 const CLIENTS = (
   process.env.BENCH_CLIENTS ?? "courier (one-call fibers),courier (one-call runPromise),undici.request"
 ).split(",")
 const SHAPES = {
   h2c100: { connections: 1, inFlight: 100, h2: true },
   c64: { connections: 16, inFlight: 64, h2: false },
+  post: { connections: 16, inFlight: 32, h2: false, op: "post" },
 } as const
 const shapeName = process.env.BENCH_WORKLOAD ?? "h2c100"
 
@@ -75,8 +80,8 @@ const categoryOf = (modules: ReadonlyArray<readonly [number, string]>, frame: Ca
   return `other: ${mod.split("node_modules/").at(-1)?.split("/")[0] ?? mod}`
 }
 
-/** Self time per category, as shares of everything sampled, largest first. */
-const split = (profile: Profile, modules: ReadonlyArray<readonly [number, string]>) => {
+/** Self time per key of each sampled frame, as shares of everything sampled, largest first. */
+const split = (profile: Profile, key: (frame: CallFrame) => string) => {
   const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]))
   const totals = new Map<string, number>()
   let all = 0
@@ -84,26 +89,42 @@ const split = (profile: Profile, modules: ReadonlyArray<readonly [number, string
     const frame = frames.get(id)
     const dt = profile.timeDeltas[i] ?? 0
     if (frame === undefined) return
-    const c = categoryOf(modules, frame)
+    const c = key(frame)
     totals.set(c, (totals.get(c) ?? 0) + dt)
     all += dt
   })
   return [...totals].sort((a, b) => b[1] - a[1]).map(([c, t]) => [c, t / all] as const)
 }
 
+/** A function of the bundle, named with the module it is in. */
+const functionOf = (modules: ReadonlyArray<readonly [number, string]>, frame: CallFrame): string => {
+  const where = frame.url === "" || frame.url.startsWith("node:") ? frame.url : moduleAt(modules, frame.lineNumber)
+  const short = where.replace(/^.*\/(packages|node_modules)\//, "")
+  return `${frame.functionName === "" ? "(anonymous)" : frame.functionName} · ${short === "" ? "native" : short}`
+}
+
 const main = async () => {
   const shape = SHAPES[shapeName as keyof typeof SHAPES]
   if (shape === undefined) throw new Error(`BENCH_WORKLOAD must be one of ${Object.keys(SHAPES).join(", ")}`)
   await bundle()
-  const modules = modulesOf(fs.readFileSync(`${dist}client.mjs`, "utf8"))
+  const edition4 = CLIENTS.some((c) => c.endsWith(EFFECT4))
+  if (edition4) await bundleEffect4()
+  const bundles = {
+    effect3: { file: `${dist}client.mjs`, modules: modulesOf(fs.readFileSync(`${dist}client.mjs`, "utf8")) },
+    effect4: edition4
+      ? { file: `${dist}client-effect4.mjs`, modules: modulesOf(fs.readFileSync(`${dist}client-effect4.mjs`, "utf8")) }
+      : undefined,
+  }
   const server = await startNginx()
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "courier-profile-"))
   try {
     for (const client of CLIENTS) {
+      const on4 = client.endsWith(EFFECT4)
+      const { file: bundled, modules } = (on4 ? bundles.effect4 : undefined) ?? bundles.effect3
       const spec: Spec = {
-        client,
-        op: "get",
-        path: "/small",
+        client: on4 ? client.slice(0, -EFFECT4.length) : client,
+        op: "op" in shape ? shape.op : "get",
+        path: "op" in shape ? "/post" : "/small",
         port: shape.h2 ? server.h2Port : server.port,
         ...(shape.h2 ? { h2CA: CA } : {}),
         millis: MILLIS,
@@ -111,7 +132,7 @@ const main = async () => {
         inFlight: shape.inFlight,
       }
       const dir = path.join(out, String(CLIENTS.indexOf(client)))
-      const args = ["--expose-gc", "--cpu-prof", `--cpu-prof-dir=${dir}`, `${dist}client.mjs`, JSON.stringify(spec)]
+      const args = ["--expose-gc", "--cpu-prof", `--cpu-prof-dir=${dir}`, bundled, JSON.stringify(spec)]
       const printed = execFileSync(...pinned("client", process.execPath, args), { encoding: "utf8" })
       const result = JSON.parse(printed.trim().split("\n").at(-1) ?? "{}") as {
         readonly requests: number
@@ -123,8 +144,14 @@ const main = async () => {
       const cpu = (result.cpuMicros / result.requests).toFixed(1)
       console.log(`\n### ${client}: ${result.requests} requests, ${cpu} µs of CPU each (profiled)\n`)
       console.log("| charged to | share of samples |\n| --- | ---: |")
-      for (const [c, share] of split(profile, modules).slice(0, 12)) {
+      for (const [c, share] of split(profile, (f) => categoryOf(modules, f)).slice(0, 12)) {
         console.log(`| ${c} | ${(100 * share).toFixed(1)} % |`)
+      }
+      if (TOP > 0) {
+        console.log("\n| function · module | share of samples |\n| --- | ---: |")
+        for (const [f, share] of split(profile, (frame) => functionOf(modules, frame)).slice(0, TOP)) {
+          console.log(`| ${f} | ${(100 * share).toFixed(1)} % |`)
+        }
       }
     }
   } finally {

@@ -22,8 +22,7 @@ import { execFileSync, spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import { build } from "esbuild"
-import { makeTree } from "../../scripts/edition4/tree.js"
-import { bundle, bundling, dist } from "./bundle.js"
+import { bundle, bundleEffect4, bundling, dist, EFFECT4 } from "./bundle.js"
 import { barChart } from "./chart.js"
 import type { Spec } from "./client.js"
 import { clients } from "./clients.js"
@@ -36,8 +35,6 @@ const MILLIS = Number(process.env.BENCH_MILLIS ?? 3000)
 const SCALE = (process.env.BENCH_SCALE ?? "1") === "1"
 const BASELINE = process.env.BENCH_BASELINE
 const baselineName = BASELINE === undefined ? undefined : `courier@${BASELINE}`
-/** The suffix of a client run on the Effect 4 edition. */
-const EFFECT4 = " [Effect 4]"
 const names = [
   ...(process.env.BENCH_CLIENTS?.split(",") ?? [
     ...Object.keys(clients),
@@ -221,17 +218,6 @@ const bundleBaseline = async (revision: string) => {
       "@courier/node-transport": `${tree}packages/node-transport/src/index.ts`,
     },
     nodePaths: [`${repo}node_modules`, `${repo}packages/core/node_modules`, `${repo}bench/node_modules`],
-  })
-}
-
-/** The benchmark's client bundled from the Effect 4 edition's tree: Courier and the floor on effect 4. */
-const bundleEffect4 = async () => {
-  const tree = `${repo}.cache/edition4/bench-tree`
-  makeTree(tree, { bench: true })
-  await build({
-    ...bundling,
-    entryPoints: { "client-effect4": `${tree}/bench/src/client.ts` },
-    nodePaths: [`${repo}bench/node_modules`],
   })
 }
 
