@@ -1,13 +1,13 @@
 // Seed 002's two sessions against the embedded demo server, over real sockets.
 import { NodeConnector } from "@courier/node-transport"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Logger from "effect/Logger"
+import { scoped, withLog } from "../../packages/core/test/edition.js"
 import { demoServer } from "../src/demo-server.js"
 import { getSession, postSession } from "../src/httplib/main.js"
 
 describe("httplib example (seed 002)", () => {
-  it.scoped("GET /index.html is 200 and /parrot.spam is 404 on the same connection; the form POST is answered", () =>
+  scoped("GET /index.html is 200 and /parrot.spam is 404 on the same connection; the form POST is answered", () =>
     Effect.gen(function* () {
       const server = yield* demoServer
       const hostPort = server.url.replace("http://", "")
@@ -15,6 +15,9 @@ describe("httplib example (seed 002)", () => {
       const body = yield* postSession(hostPort)
       expect(body).toContain('{"spam":"1","eggs":"2","bacon":"0"}')
       expect(body).toContain("Accept: text/plain")
-    }).pipe(Effect.provide(NodeConnector.layer()), Effect.provide(Logger.remove(Logger.defaultLogger))),
+    }).pipe(
+      Effect.provide(NodeConnector.layer()),
+      (effect) => withLog(effect, () => undefined), // the example's debug lines go nowhere
+    ),
   )
 })

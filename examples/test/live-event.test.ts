@@ -5,7 +5,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import * as TestClock from "effect/TestClock"
+import { fork, TestClock } from "../../packages/core/test/edition.js"
 import * as App from "../src/live-event/app.js"
 
 const user = { email: "ada@example.com", password: "secret" }
@@ -79,7 +79,7 @@ describe("live-event app (seed 000)", () => {
   it.effect("the countdown ticks on the Effect clock and ends with Launch!", () =>
     Effect.gen(function* () {
       const lines: Array<string> = []
-      const fiber = yield* Effect.fork(App.countdown(60, 20, (line) => Effect.sync(() => lines.push(line))))
+      const fiber = yield* fork(App.countdown(60, 20, (line) => Effect.sync(() => lines.push(line))))
       yield* TestClock.adjust("30 seconds")
       expect(lines.filter((l) => l.startsWith("Streaming")).length).toBe(2)
       expect(lines).not.toContain("Launch!")

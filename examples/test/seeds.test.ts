@@ -1,10 +1,11 @@
 // Seeds 001 (Cookbook) and 004 (Zerynth) against the embedded demo server, and seed 003 (the overview)
 // against an HTTPS server with a CA made at start, over real sockets: every recipe and every function, checked.
 import { NodeTransport } from "@courier/node-transport"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import { scoped } from "../../packages/core/test/edition.js"
 import * as R from "../src/cookbook/recipes.js"
 import { demoServer } from "../src/demo-server.js"
 import * as O from "../src/overview/main.js"
@@ -14,7 +15,7 @@ import * as Z from "../src/zerynth/functions.js"
 const client = NodeTransport.client()
 
 describe("cookbook recipes (seed 001)", () => {
-  it.scoped("each recipe does what the Cookbook shows", () =>
+  scoped("each recipe does what the Cookbook shows", () =>
     Effect.gen(function* () {
       const { url } = yield* demoServer
       expect(yield* R.getWithParams(url)).toEqual({
@@ -44,7 +45,7 @@ describe("cookbook recipes (seed 001)", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("session recipes: Basic auth, cookies, default headers, keep-alive", () =>
+  scoped("session recipes: Basic auth, cookies, default headers, keep-alive", () =>
     Effect.gen(function* () {
       const { url } = yield* demoServer
       const platform = Layer.merge(NodeTransport.layer(), NodeTransport.platform)
@@ -73,7 +74,7 @@ describe("cookbook recipes (seed 001)", () => {
 })
 
 describe("Zerynth functions (seed 004)", () => {
-  it.scoped("get, post/put/patch (data wins), delete, head, options", () =>
+  scoped("get, post/put/patch (data wins), delete, head, options", () =>
     Effect.gen(function* () {
       const { url } = yield* demoServer
       expect(yield* Z.get(url)).toEqual({
@@ -94,7 +95,7 @@ describe("Zerynth functions (seed 004)", () => {
     }).pipe(Effect.provide(client)),
   )
 
-  it.scoped("upload, streaming with a chunk callback, a kept-alive connection, and no server", () =>
+  scoped("upload, streaming with a chunk callback, a kept-alive connection, and no server", () =>
     Effect.gen(function* () {
       const { url } = yield* demoServer
       expect(yield* Z.upload(url)).toEqual({
@@ -112,7 +113,7 @@ describe("Zerynth functions (seed 004)", () => {
 })
 
 describe("the overview of requests, http.client and urllib (seed 003), over HTTPS", () => {
-  it.scoped("each of the three ways GETs /users from a server whose CA was made at start", () =>
+  scoped("each of the three ways GETs /users from a server whose CA was made at start", () =>
     Effect.gen(function* () {
       const { ca, port, origin } = yield* secureServer
       const users = [

@@ -55,7 +55,7 @@ const files: ReadonlyArray<string> =
     : JSON.parse(fs.readFileSync(path.join(import.meta.dirname, "both-editions.json"), "utf8")).files
 const tree = fs.mkdtempSync(path.join(os.tmpdir(), "courier-edition4-test-"))
 try {
-  makeTree(tree, { tests: true })
+  makeTree(tree, { tests: true, examples: true })
   const modules = path.join(tree, "node_modules")
   // One effect for the tree and for @effect/vitest, which resolves it from where it is installed.
   fs.rmSync(path.join(modules, "effect"))

@@ -85,7 +85,7 @@ export interface TreeOptions {
   readonly examples?: boolean
   /** Copy the benchmark's sources too (its client process, bundled for the Effect 4 edition's runs). */
   readonly bench?: boolean
-  /** Copy each package's tests beside its sources (scripts/edition4/test.ts runs them there). */
+  /** Copy each package's tests beside its sources, and the examples' tests (scripts/edition4/test.ts runs them). */
   readonly tests?: boolean
 }
 
@@ -121,6 +121,13 @@ export const makeTree = (dir: string, options: TreeOptions = {}): void => {
     fs.writeFileSync(path.join(dir, "examples", "package.json"), '{ "type": "module" }\n')
     spellForEffect4(path.join(dir, "examples", "src"))
     link(path.join(repo, "examples", "node_modules", "@peculiar"), path.join(modules, "@peculiar"))
+  }
+  if (options.tests === true) {
+    // The examples' tests, the guides' test files among them (each with its Effect 4 spelling where it has one).
+    const to = path.join(dir, "examples", "test")
+    fs.cpSync(path.join(repo, "examples", "test"), to, { recursive: true })
+    spellForEffect4(to)
+    fs.writeFileSync(path.join(dir, "examples", "package.json"), '{ "type": "module" }\n')
   }
   if (options.bench === true) {
     fs.cpSync(path.join(repo, "bench", "src"), path.join(dir, "bench", "src"), { recursive: true })

@@ -13,7 +13,7 @@ it.scoped("the real codec against a server that misbehaves on the wire", () =>
         Layer.provide(Http1Transport.layer()),
         Layer.provide(
           ScriptedPeer.layer((peer) =>
-            Effect.zipRight(
+            Effect.andThen(
               peer.expect("GET /status"),
               peer.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", {
                 byteByByte: true,

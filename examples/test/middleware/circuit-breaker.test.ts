@@ -22,7 +22,7 @@ const circuitBreaker = (failures: number, cooldown: Duration.DurationInput) => {
     now < state.openUntil ? Effect.fail(new CircuitOpen({ retryInMillis: state.openUntil - now })) : Effect.void,
   )
   return Client.middleware((request, next) =>
-    Effect.zipRight(
+    Effect.andThen(
       closed,
       next(request).pipe(
         Effect.tap((response) => record(response.status < 500)),
