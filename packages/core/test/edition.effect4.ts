@@ -35,6 +35,16 @@ export const fork = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<For
 export const isDone = <A, E>(fiber: Forked<A, E>): Effect.Effect<boolean> =>
   Effect.sync(() => fiber.pollUnsafe() !== undefined)
 
+// Effect 4 does not tell a fiber's status. Its dispatcher's flush runs every task that is ready, and those
+// they make ready, until none is left: a fiber that has not ended after it is blocked on a callback.
+export const suspended = <A, E>(fiber: Forked<A, E>): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    fiber.currentDispatcher.flush()
+    return fiber.pollUnsafe() === undefined
+      ? Effect.void
+      : Effect.die(new Error("the fiber ended where the test waits for it to be blocked"))
+  })
+
 export const isInterrupted: <A, E>(exit: Exit.Exit<A, E>) => boolean = Exit.hasInterrupts
 
 export const complete = <A>(deferred: Deferred.Deferred<A>, value: A): void => {

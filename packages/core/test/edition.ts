@@ -43,9 +43,19 @@ export const fork: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<Fo
 export const isDone = <A, E>(fiber: Forked<A, E>): Effect.Effect<boolean> =>
   Effect.map(Fiber.poll(fiber), Option.isSome)
 
-/** Whether the fiber is blocked on a callback (a place in a line, a socket that has not answered). */
-export const isSuspended = <A, E>(fiber: Forked<A, E>): Effect.Effect<boolean> =>
-  Effect.map(Fiber.status(fiber), (s) => s._tag === "Suspended")
+/**
+ * Waits until the fiber is suspended: blocked on a callback (a place in the pool's line, a socket that has
+ * not answered), which is the state the next step of a test needs. No time passes, on any clock. Effect 3
+ * tells a fiber's status; the loop lets every fiber that is ready run until the fiber is blocked.
+ */
+export const suspended = <A, E>(fiber: Forked<A, E>): Effect.Effect<void> =>
+  Effect.flatMap(Fiber.status(fiber), (s) =>
+    s._tag === "Suspended"
+      ? Effect.void
+      : s._tag === "Done"
+        ? Effect.die(new Error("the fiber ended where the test waits for it to be blocked"))
+        : Effect.andThen(yieldNow, suspended(fiber)),
+  )
 
 /** Whether an exit is an interruption. */
 export const isInterrupted: <A, E>(exit: Exit.Exit<A, E>) => boolean = Exit.isInterrupted

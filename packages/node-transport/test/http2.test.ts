@@ -10,11 +10,10 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Queue from "effect/Queue"
-import { complete, fork, gaugeValue, offer, scoped, signal, TestClock } from "../../core/test/edition.js"
+import { complete, fork, gaugeValue, offer, scoped, signal, suspended, TestClock } from "../../core/test/edition.js"
 import { answerVersion, h2Server, http1OnlyServer, type Offer, trust } from "./h2servers.js"
 import { silentServer } from "./hostile.js"
 import { httpServer } from "./servers.js"
-import { suspended } from "./suspended.js"
 
 const { NGHTTP2_REFUSED_STREAM, NGHTTP2_INTERNAL_ERROR, NGHTTP2_CANCEL } = http2.constants
 

@@ -9,9 +9,8 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
-import { complete, type Forked, fork, scoped, signal } from "../../core/test/edition.js"
+import { complete, type Forked, fork, scoped, signal, suspended } from "../../core/test/edition.js"
 import { httpServer, rawServer } from "./servers.js"
-import { suspended } from "./suspended.js"
 
 interface Received {
   readonly method: string

@@ -7,9 +7,8 @@ import { describe, expect } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import { type Forked, fork, scoped, signal } from "../../core/test/edition.js"
+import { type Forked, fork, scoped, signal, suspended } from "../../core/test/edition.js"
 import { httpServer, rawServer } from "./servers.js"
-import { suspended } from "./suspended.js"
 
 const oneConnection = NodeTransport.client({ maxConnectionsPerOrigin: 1 })
 
