@@ -4,8 +4,9 @@
  * sources, installs `@effect/vitest` 4, vitest 5 and `effect` 4 (versions.json) into .cache once, and runs
  * the test files listed in both-editions.json with vitest 5 on Node >= 22.12 (vitest 5 needs it; when the
  * machine's Node is older, Node 22 comes from the npm registry into .cache/node/22, as
- * scripts/test-node-versions.sh fetches it). Every file listed must type-check against effect 4 and pass. The Effect 3 edition runs the same
- * files in `pnpm test` before this.
+ * scripts/test-node-versions.sh fetches it). Every file listed must type-check against effect 4 and pass.
+ * The Effect 3 edition runs the same files in `pnpm test` before this. File names given on the command line
+ * run in place of the list.
  */
 import { execFileSync, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -47,7 +48,7 @@ if (!fs.existsSync(path.join(deps, "node_modules", "@effect", "vitest", "package
   })
 }
 
-// Files named on the command line run in place of the list (to try a file on the edition before it joins).
+// To try a file on the edition before it joins the list.
 const named = process.argv.slice(2)
 const files: ReadonlyArray<string> =
   named.length > 0
@@ -86,16 +87,20 @@ try {
       stdio: "inherit",
     },
   )
-  if (tsc.status !== 0) throw new Error("the test files do not type-check against effect 4 (above)")
-  console.log(
-    `### ${files.length} test files on the Effect 4 edition (effect ${VERSIONS.effect}, Node ${node === process.execPath ? process.version : "22"})`,
-  )
-  const run = spawnSync(node, [path.join(modules, "vitest", "vitest.mjs"), "run", ...files], {
-    cwd: tree,
-    env,
-    stdio: "inherit",
-  })
-  process.exitCode = run.status ?? 1
+  if (tsc.status === 0) {
+    console.log(
+      `### ${files.length} test files on the Effect 4 edition (effect ${VERSIONS.effect}, Node ${node === process.execPath ? process.version : "22"})`,
+    )
+    const run = spawnSync(node, [path.join(modules, "vitest", "vitest.mjs"), "run", ...files], {
+      cwd: tree,
+      env,
+      stdio: "inherit",
+    })
+    process.exitCode = run.status ?? 1
+  } else {
+    console.error("### the test files do not type-check against effect 4 (above)")
+    process.exitCode = 1
+  }
 } finally {
   fs.rmSync(tree, { recursive: true, force: true })
 }

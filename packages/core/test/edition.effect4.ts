@@ -101,8 +101,31 @@ export const gaugeValue = (
 
 export const seriesOf = (name: string): Effect.Effect<ReadonlyArray<Readonly<Record<string, string>>>> =>
   Effect.map(Metric.snapshot, (series) =>
-    series.filter((s) => s.id === name).map((s) => Object.fromEntries(Object.entries(s.attributes ?? {}))),
+    series.filter((s) => s.id === name).map((s) => ({ ...s.attributes })),
   )
 
 export const errorOf = <A, E>(exit: Exit.Exit<A, E>): E | undefined =>
   Exit.isFailure(exit) ? Option.getOrUndefined(Cause.findErrorOption(exit.cause)) : undefined
+
+export interface FiberTracker {
+  readonly track: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  readonly running: Effect.Effect<number>
+}
+
+// Effect 4 has no Supervisor; its fibers report their start and end to the FiberRuntimeMetrics service
+// of their context, which a fiber started under `track` inherits.
+export const fiberTracker: Effect.Effect<FiberTracker> = Effect.sync(() => {
+  const count = { started: 0, ended: 0 }
+  const service: Metric.FiberRuntimeMetricsService = {
+    recordFiberStart: () => {
+      count.started++
+    },
+    recordFiberEnd: () => {
+      count.ended++
+    },
+  }
+  return {
+    track: (effect) => Effect.provideService(effect, Metric.FiberRuntimeMetrics, service),
+    running: Effect.sync(() => count.started - count.ended),
+  }
+})

@@ -17,6 +17,7 @@ import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
+import * as Supervisor from "effect/Supervisor"
 
 export * as FastCheck from "effect/FastCheck"
 export * as TestClock from "effect/TestClock"
@@ -134,3 +135,15 @@ export const seriesOf = (name: string): Effect.Effect<ReadonlyArray<Readonly<Rec
 /** The error an exit failed with, or undefined when it succeeded or ended another way. */
 export const errorOf = <A, E>(exit: Exit.Exit<A, E>): E | undefined =>
   Exit.isFailure(exit) ? Option.getOrUndefined(Cause.failureOption(exit.cause)) : undefined
+
+/** Counts the fibers an effect starts: `track` runs it counted, `running` says how many have not ended. */
+export interface FiberTracker {
+  readonly track: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  readonly running: Effect.Effect<number>
+}
+
+/** A new fiber tracker: a Supervisor that keeps every fiber started under it (Effect 4 has no Supervisor). */
+export const fiberTracker: Effect.Effect<FiberTracker> = Effect.map(Supervisor.track, (supervisor) => ({
+  track: (effect) => Effect.supervised(effect, supervisor),
+  running: Effect.map(supervisor.value, (fibers) => fibers.filter((f) => f.unsafePoll() === null).length),
+}))

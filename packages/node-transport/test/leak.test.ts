@@ -12,8 +12,7 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as Supervisor from "effect/Supervisor"
-import { scopedLive } from "../../core/test/edition.js"
+import { fiberTracker, scopedLive } from "../../core/test/edition.js"
 import { rawServer } from "./servers.js"
 
 /** A small seeded generator (mulberry32), so a failing run can be replayed. */
@@ -66,7 +65,7 @@ describe("no leaks under chaos", () => {
         const serverRandom = random(42)
         const clientRandom = random(7)
         const server = yield* rawServer(chaos(serverRandom))
-        const supervisor = yield* Supervisor.track
+        const fibers = yield* fiberTracker
         const scope = yield* Scope.make()
         const context = yield* Layer.buildWithScope(NodeTransport.client({ maxConnectionsPerOrigin: 16 }), scope)
         const outcomes = { ok: 0, failed: 0, interrupted: 0, abandoned: 0 }
@@ -99,7 +98,7 @@ describe("no leaks under chaos", () => {
           Array.from({ length: REQUESTS }, (_, i) => i),
           (i) => catchFailure(one(i), () => Effect.sync(() => void outcomes.failed++)),
           { concurrency: 32, discard: true },
-        ).pipe(Effect.provide(context), Effect.supervised(supervisor))
+        ).pipe(Effect.provide(context), fibers.track)
 
         expect(outcomes.ok + outcomes.failed + outcomes.interrupted + outcomes.abandoned).toBe(REQUESTS)
         expect(outcomes.ok).toBeGreaterThan(REQUESTS / 3)
@@ -112,8 +111,7 @@ describe("no leaks under chaos", () => {
         // The server says when it has seen the last of them close.
         yield* server.untilOpen(0)
         expect(server.open()).toBe(0)
-        const alive = (yield* supervisor.value).filter((f) => f.unsafePoll() === null)
-        expect(alive).toEqual([])
+        expect(yield* fibers.running).toBe(0)
       }),
     60_000,
   )
