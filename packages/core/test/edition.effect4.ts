@@ -100,9 +100,7 @@ export const gaugeValue = (
   )
 
 export const seriesOf = (name: string): Effect.Effect<ReadonlyArray<Readonly<Record<string, string>>>> =>
-  Effect.map(Metric.snapshot, (series) =>
-    series.filter((s) => s.id === name).map((s) => ({ ...s.attributes })),
-  )
+  Effect.map(Metric.snapshot, (series) => series.filter((s) => s.id === name).map((s) => ({ ...s.attributes })))
 
 export const errorOf = <A, E>(exit: Exit.Exit<A, E>): E | undefined =>
   Exit.isFailure(exit) ? Option.getOrUndefined(Cause.findErrorOption(exit.cause)) : undefined
@@ -129,3 +127,7 @@ export const fiberTracker: Effect.Effect<FiberTracker> = Effect.sync(() => {
     running: Effect.sync(() => count.started - count.ended),
   }
 })
+
+// Effect.callback resumes the fiber inside the callback that resumes it, whenever that callback runs after
+// the register returned: nothing to change.
+export const resumingInCallbacks = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => effect

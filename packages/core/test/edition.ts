@@ -16,6 +16,7 @@ import * as LogLevel from "effect/LogLevel"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
+import * as Scheduler from "effect/Scheduler"
 import * as Stream from "effect/Stream"
 import * as Supervisor from "effect/Supervisor"
 
@@ -147,3 +148,13 @@ export const fiberTracker: Effect.Effect<FiberTracker> = Effect.map(Supervisor.t
   track: (effect) => Effect.supervised(effect, supervisor),
   running: Effect.map(supervisor.value, (fibers) => fibers.filter((f) => f.unsafePoll() === null).length),
 }))
+
+/** A scheduler that runs every task as soon as it is scheduled. */
+const immediate = Scheduler.make((task) => task())
+
+/**
+ * Runs `effect` with each fiber that a callback resumes run at once, inside that callback: Effect 4 always
+ * resumes a fiber so; Effect 3 does given a scheduler that runs tasks immediately.
+ */
+export const resumingInCallbacks = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.withScheduler(effect, immediate)

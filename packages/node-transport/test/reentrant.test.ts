@@ -1,14 +1,13 @@
-// A runtime may resume the fiber waiting on a callback at once, inside that callback (Effect 4's does at times;
-// Effect 3's, given a scheduler that runs tasks immediately, always does). The engine must hold whatever the
+// A runtime may resume the fiber waiting on a callback at once, inside that callback (Effect 4's does;
+// Effect 3's does given a scheduler that runs tasks immediately). The engine must hold whatever the
 // resumed caller does there: ask for the next piece, or release the connection, while the socket is still
 // delivering the bytes that resumed it.
 import { Client, Request, Response } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
 import { describe, expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Scheduler from "effect/Scheduler"
 import * as Stream from "effect/Stream"
-import { scoped } from "../../core/test/edition.js"
+import { resumingInCallbacks, scoped } from "../../core/test/edition.js"
 import { httpServer } from "./servers.js"
 
 const PIECE = 64 * 1024
@@ -27,9 +26,6 @@ const server = httpServer((_req, res) => {
   more()
 })
 
-/** Runs every task as soon as it is scheduled: a resumed fiber runs inside the callback that resumed it. */
-const immediate = Scheduler.make((task) => task())
-
 describe("a caller resumed inside the socket's delivery", () => {
   scoped("streams a body past the first socket read (the next pull listens again)", () =>
     Effect.gen(function* () {
@@ -43,7 +39,7 @@ describe("a caller resumed inside the socket's delivery", () => {
             }),
           ),
         ),
-      ).pipe(Effect.withScheduler(immediate), Effect.provide(NodeTransport.client()))
+      ).pipe(resumingInCallbacks, Effect.provide(NodeTransport.client()))
       expect(bytes).toBe(PIECE * PIECES)
     }),
   )
@@ -53,7 +49,7 @@ describe("a caller resumed inside the socket's delivery", () => {
       const { url } = yield* server
       const sizes = yield* Effect.forEach([1, 2, 3], () =>
         Effect.flatMap(Client.get(url), (r) => Effect.map(Response.bytes(r), (b) => b.length)),
-      ).pipe(Effect.withScheduler(immediate), Effect.provide(NodeTransport.client()))
+      ).pipe(resumingInCallbacks, Effect.provide(NodeTransport.client()))
       expect(sizes).toEqual([PIECE * PIECES, PIECE * PIECES, PIECE * PIECES])
     }),
   )
