@@ -118,7 +118,6 @@ export const makeTree = (dir: string, options: TreeOptions = {}): void => {
   )
   if (options.examples === true) {
     fs.cpSync(path.join(repo, "examples", "src"), path.join(dir, "examples", "src"), { recursive: true })
-    fs.writeFileSync(path.join(dir, "examples", "package.json"), '{ "type": "module" }\n')
     spellForEffect4(path.join(dir, "examples", "src"))
     link(path.join(repo, "examples", "node_modules", "@peculiar"), path.join(modules, "@peculiar"))
   }
@@ -127,6 +126,8 @@ export const makeTree = (dir: string, options: TreeOptions = {}): void => {
     const to = path.join(dir, "examples", "test")
     fs.cpSync(path.join(repo, "examples", "test"), to, { recursive: true })
     spellForEffect4(to)
+  }
+  if (options.examples === true || options.tests === true) {
     fs.writeFileSync(path.join(dir, "examples", "package.json"), '{ "type": "module" }\n')
   }
   if (options.bench === true) {

@@ -5,7 +5,7 @@ import * as Equal from "effect/Equal"
 import * as Hash from "effect/Hash"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import type { DurationInput } from "./edition.js"
+import type { DurationInput } from "../src/internal/shared/edition.js"
 import { failureOf, getOrThrow, Result } from "./results.js"
 
 describe("Request", () => {

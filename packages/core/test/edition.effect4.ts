@@ -3,15 +3,12 @@
  * says what each export is.
  */
 import { it } from "@effect/vitest"
-import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
-import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Logger from "effect/Logger"
 import * as Metric from "effect/Metric"
-import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as References from "effect/References"
 import * as Stream from "effect/Stream"
@@ -22,8 +19,6 @@ export * as FastCheck from "fast-check"
 export const scoped = it.effect
 
 export const scopedLive = it.live
-
-export type DurationInput = Duration.Input
 
 export type ErrorOf<T extends Effect.Effect<unknown, unknown, unknown>> = Effect.Error<T>
 
@@ -90,20 +85,8 @@ export const withLog = <A, E, R>(
     ]),
   )
 
-export const gaugeValue = (
-  gauge: Metric.Gauge<number>,
-  attribute?: readonly [key: string, value: string],
-): Effect.Effect<number> =>
-  Effect.map(
-    Metric.value(attribute === undefined ? gauge : Metric.withAttributes(gauge, { [attribute[0]]: attribute[1] })),
-    (s) => s.value,
-  )
-
 export const seriesOf = (name: string): Effect.Effect<ReadonlyArray<Readonly<Record<string, string>>>> =>
   Effect.map(Metric.snapshot, (series) => series.filter((s) => s.id === name).map((s) => ({ ...s.attributes })))
-
-export const errorOf = <A, E>(exit: Exit.Exit<A, E>): E | undefined =>
-  Exit.isFailure(exit) ? Option.getOrUndefined(Cause.findErrorOption(exit.cause)) : undefined
 
 export interface FiberTracker {
   readonly track: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>

@@ -5,9 +5,7 @@
  * for something the two majors name apart; what both majors spell alike the suites import from effect.
  */
 import { it } from "@effect/vitest"
-import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
-import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -28,9 +26,6 @@ export const scoped = it.scoped
 
 /** A test of a scoped Effect on the live clock (Effect 3's `it.scopedLive`, Effect 4's `it.live`). */
 export const scopedLive = it.scopedLive
-
-/** What a duration may be given as (Effect 3's `Duration.DurationInput`, Effect 4's `Duration.Input`). */
-export type DurationInput = Duration.DurationInput
 
 /** The error type of an Effect type (Effect 3's `Effect.Effect.Error`, Effect 4's `Effect.Error`). */
 export type ErrorOf<T extends Effect.Effect<unknown, unknown, unknown>> = Effect.Effect.Error<T>
@@ -115,16 +110,6 @@ export const withLog = <A, E, R>(
 const logger = (onMessage: (line: string) => void) =>
   Logger.make(({ message }) => onMessage(Array.isArray(message) ? message.join(" ") : String(message)))
 
-/** The value of a gauge, for the series with the attribute `key` = `value` when one is given. */
-export const gaugeValue = (
-  gauge: Metric.Metric.Gauge<number>,
-  attribute?: readonly [key: string, value: string],
-): Effect.Effect<number> =>
-  Effect.map(
-    Metric.value(attribute === undefined ? gauge : Metric.tagged(gauge, attribute[0], attribute[1])),
-    (s) => s.value,
-  )
-
 /** The attributes of each series of the metric named `name`, one record per series. */
 export const seriesOf = (name: string): Effect.Effect<ReadonlyArray<Readonly<Record<string, string>>>> =>
   Effect.map(Metric.snapshot, (pairs) =>
@@ -132,10 +117,6 @@ export const seriesOf = (name: string): Effect.Effect<ReadonlyArray<Readonly<Rec
       .filter((p) => p.metricKey.name === name)
       .map((p) => Object.fromEntries(p.metricKey.tags.map((t) => [t.key, t.value]))),
   )
-
-/** The error an exit failed with, or undefined when it succeeded or ended another way. */
-export const errorOf = <A, E>(exit: Exit.Exit<A, E>): E | undefined =>
-  Exit.isFailure(exit) ? Option.getOrUndefined(Cause.failureOption(exit.cause)) : undefined
 
 /** Counts the fibers an effect starts: `track` runs it counted, `running` says how many have not ended. */
 export interface FiberTracker {

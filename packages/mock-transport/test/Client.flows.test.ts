@@ -1,5 +1,6 @@
 // Token providers and traffic shaping, on the TestClock over the mock transport.
 import { Auth, Body, Client, Headers, Request, Response } from "@courier/core"
+import type { DurationInput } from "@courier/core/internal/edition"
 import { MockTransport } from "@courier/mock-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
@@ -9,7 +10,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
-import { type DurationInput, fork, isDone, scoped, TestClock } from "../../core/test/edition.js"
+import { fork, isDone, scoped, TestClock } from "../../core/test/edition.js"
 
 const authorizations = Effect.map(MockTransport.calls, (calls) =>
   calls.map((c) => Option.getOrUndefined(Headers.get(c.request.headers, "authorization"))),

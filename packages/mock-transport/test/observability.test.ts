@@ -6,7 +6,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
-import { gaugeValue, scoped, seriesOf, TestClock, withDebugLog } from "../../core/test/edition.js"
+import { scoped, seriesOf, TestClock, withDebugLog } from "../../core/test/edition.js"
+import { gaugeValue } from "../../core/test/gauges.js"
 import { recording } from "./recording.js"
 
 const routes: ReadonlyArray<MockTransport.Route> = [
@@ -136,7 +137,7 @@ describe("pool metrics", () => {
       yield* Effect.forEach([1, 2, 3], () => Client.get("http://peer.test/"), { concurrency: 3 })
       yield* TestClock.adjust("1 second")
       const origin = "http://peer.test:80"
-      const value = (gauge: typeof Http1Transport.poolOpen) => gaugeValue(gauge, ["origin", origin])
+      const value = (gauge: typeof Http1Transport.poolOpen) => gaugeValue(gauge, { origin })
       expect(yield* value(Http1Transport.poolOpen)).toBe(2)
       expect(yield* value(Http1Transport.poolIdle)).toBe(2)
       expect(yield* value(Http1Transport.poolWaiting)).toBe(0)

@@ -4,20 +4,19 @@
 // no longer uses. Real sockets on 127.0.0.1; bombs are generated here, not committed.
 import type * as net from "node:net"
 import * as zlib from "node:zlib"
-import { Body, Client, Http1Transport, type HttpError, Request, Response } from "@courier/core"
+import { Body, Client, Http1Transport, Request, Response } from "@courier/core"
 import { NodeTransport } from "@courier/node-transport"
 import { describe, expect } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import type * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
-import { errorOf, fork, gaugeValue, repeatValue, scoped, signal, TestClock } from "../../core/test/edition.js"
+import { fork, repeatValue, scoped, signal, TestClock } from "../../core/test/edition.js"
+import { gaugeValue } from "../../core/test/gauges.js"
+import { errorOf } from "../../core/test/results.js"
 import { h2Server } from "./h2servers.js"
 import { brotliBomb, deflateBomb, gzipBomb, MiB, rssGrowth } from "./hostile.js"
 import { httpServer, rawServer } from "./servers.js"
-
-const failureOf = <A>(exit: Exit.Exit<A, HttpError.HttpError>) => errorOf(exit)
 
 /** A chunked body that never ends, written as fast as the client reads it. */
 const endless = httpServer((_req, res) => {
@@ -49,7 +48,7 @@ describe("hostile peers: bounded bodies", () => {
       Effect.gen(function* () {
         const server = yield* endless
         const { result, growth } = yield* rssGrowth(read(server.url))
-        const error = failureOf(result)
+        const error = errorOf(result)
         expect(error?._tag).toBe("BodyTooLarge")
         if (error?._tag === "BodyTooLarge") {
           expect([error.limit, error.decoded]).toEqual([8 * MiB, false])
@@ -147,7 +146,7 @@ describe("hostile peers: bounded decompression", () => {
                   Effect.flatMap(Client.execute(Request.get(server.url)), (r) => Stream.runDrain(Response.stream(r))),
                 )
           const { result, growth } = yield* rssGrowth(run)
-          const error = failureOf(result)
+          const error = errorOf(result)
           expect(error?._tag).toBe("BodyTooLarge")
           if (error?._tag === "BodyTooLarge") expect([error.limit, error.decoded]).toEqual([10 * MiB, true])
           expect(growth).toBeLessThan(32 * MiB + extra)

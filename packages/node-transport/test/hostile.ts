@@ -2,13 +2,14 @@
 import { spawn } from "node:child_process"
 import type * as net from "node:net"
 import * as zlib from "node:zlib"
+import type { DurationInput } from "@courier/core/internal/edition"
 import { callback } from "@courier/core/internal/edition"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Queue from "effect/Queue"
-import { complete, type DurationInput, type Forked, isDone, offer, TestClock } from "../../core/test/edition.js"
+import { complete, type Forked, isDone, offer, TestClock } from "../../core/test/edition.js"
 import { rawServer } from "./servers.js"
 
 // A listening socket whose accept queue holds what it can and is never drained: on Linux a SYN to it is

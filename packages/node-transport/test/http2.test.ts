@@ -10,7 +10,8 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Queue from "effect/Queue"
-import { complete, fork, gaugeValue, offer, scoped, signal, suspended, TestClock } from "../../core/test/edition.js"
+import { complete, fork, offer, scoped, signal, suspended, TestClock } from "../../core/test/edition.js"
+import { gaugeValue } from "../../core/test/gauges.js"
 import { answerVersion, h2Server, http1OnlyServer, type Offer, trust } from "./h2servers.js"
 import { silentServer } from "./hostile.js"
 import { httpServer } from "./servers.js"
@@ -444,7 +445,7 @@ describe("HTTP/2 pool gauges", () => {
         yield* Client.get(`${server.url}/`)
         yield* TestClock.adjust("1 second")
         const origin = server.url
-        const value = (gauge: typeof Http1Transport.poolOpen) => gaugeValue(gauge, ["origin", origin])
+        const value = (gauge: typeof Http1Transport.poolOpen) => gaugeValue(gauge, { origin })
         expect(yield* value(Http1Transport.poolOpen)).toBe(1)
         expect(yield* value(Http1Transport.poolIdle)).toBe(1)
         expect(yield* value(Http1Transport.poolWaiting)).toBe(0)
