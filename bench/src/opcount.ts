@@ -1,8 +1,9 @@
 /**
- * `pnpm --filter @courier/bench ops`: Effect runtime operations per Courier request, counted by a
- * Supervisor with op supervision on, against a node:http server in this process. The request benchmarks
- * spend a large share of their time in the Effect runtime, so this count is the first thing to check when
- * a change to the request path may have made it heavier. It counts GETs and 1 KiB POSTs, one at a time and
+ * `pnpm --filter @courier/bench ops`: Effect runtime operations per Courier request, on each edition
+ * (`opcount-effect4.ts` runs this file on the Effect 4 edition), counted as `op-count.ts` says, against a
+ * node:http server in this process. The request benchmarks spend a large share of their time in the Effect
+ * runtime, so this count is the first thing to check when a change to the request path may have made it
+ * heavier. It counts GETs and 1 KiB POSTs, one at a time and
  * 64 in flight over 16 connections, with the standard Client; and GETs one at a time with a bare Client (no
  * transforms) and with the standard one plus three user steps, for what composition costs.
  */
@@ -13,35 +14,19 @@ import { NodeTransport } from "@courier/node-transport"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
-import * as RuntimeFlags from "effect/RuntimeFlags"
-import * as RuntimeFlagsPatch from "effect/RuntimeFlagsPatch"
-import * as Supervisor from "effect/Supervisor"
-
-class OpCounter extends Supervisor.AbstractSupervisor<number> {
-  ops = 0
-  readonly value = Effect.sync(() => this.ops)
-  override onEffect(): void {
-    this.ops++
-  }
-}
+import { countingOps, EDITION } from "../../packages/core/test/op-count.js"
 
 const REQUESTS = 2000
 
-/** Runs `requests` once to warm up, then again under the counter; prints the operations per request. */
+/** Runs `requests` once to warm up, then again counted; prints the operations per request. */
 const report = async (
   runtime: ManagedRuntime.ManagedRuntime<Client.Client, never>,
   label: string,
   requests: Effect.Effect<void, unknown, Client.Client>,
 ) => {
   await runtime.runPromise(requests)
-  const counter = new OpCounter()
-  await runtime.runPromise(
-    requests.pipe(
-      Effect.supervised(counter),
-      Effect.withRuntimeFlagsPatch(RuntimeFlagsPatch.enable(RuntimeFlags.OpSupervision)),
-    ),
-  )
-  process.stdout.write(`${label}: ${(counter.ops / REQUESTS).toFixed(1)} ops/request\n`)
+  const [, ops] = await runtime.runPromise(countingOps(requests))
+  process.stdout.write(`${EDITION}, ${label}: ${(ops / REQUESTS).toFixed(1)} ops/request\n`)
 }
 
 const main = async () => {

@@ -114,3 +114,7 @@ export const fiberTracker: Effect.Effect<FiberTracker> = Effect.sync(() => {
 // Effect.callback resumes the fiber inside the callback that resumes it, whenever that callback runs after
 // the register returned: nothing to change.
 export const resumingInCallbacks = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => effect
+
+export const edition: "effect3" | "effect4" = "effect4"
+
+export { countingOps } from "./op-count.js"

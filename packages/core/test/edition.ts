@@ -139,3 +139,8 @@ const immediate = Scheduler.make((task) => task())
  */
 export const resumingInCallbacks = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.withScheduler(effect, immediate)
+
+/** Which edition these spellings are for, where a test's expectation differs between the majors. */
+export const edition: "effect3" | "effect4" = "effect3"
+
+export { countingOps } from "./op-count.js"

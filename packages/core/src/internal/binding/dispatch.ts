@@ -170,53 +170,62 @@ export class Dispatcher {
     connection: "any" | "fresh",
     refusals = 0,
   ): Effect.Effect<Response, HttpError> {
-    return callback<Response, HttpError>((resume) => {
-      const { connections, engine } = this
-      const pool = connections.pool
-      const pipelinable = this.options.pipelining && mode === "buffered" && this.mayPipeline(p)
-      const fresh = connection === "fresh"
-      const origin = p.via.origin
-      const ask = this.askOf(p, pipelinable, fresh)
-      const retry = fresh ? noRetry : () => this.attempt(p, mode, "fresh", refusals)
-      let cancel: Effect.Effect<void> = Effect.void
-      const granted = (grant: Pool.Grant): void => {
-        if (grant._tag === "Failed") {
-          resume(Effect.fail(this.connectFailed(p)(grant.error)))
-          return
-        }
-        if (grant._tag === "Lease") {
-          const mux = grant.lease.conn.mux
-          if (mux !== undefined) {
-            cancel = Effect.sync(this.shared(grant.lease, mux, p, mode, refusals, resume))
-            return
-          }
-          const ex = new Exchange(grant.lease, p, engine, mode)
-          cancel = abandon(ex)
-          if (p.whole) ex.start((outcome) => resume(concluded(ex, outcome, retry)))
-          else resume(run(ex, retry))
-          return
-        }
-        // The canceler of `Effect.async` covers the effect it resumes with too: the slot is given back here
-        // only until `open` starts, which then gives it back itself if the dial fails or is interrupted.
-        let opening = false
-        cancel = Effect.sync(() => {
-          if (!opening) pool.freeSlot(origin)
-        })
-        resume(
-          Effect.uninterruptibleMask((restore) => {
-            opening = true
-            return Effect.flatMap(
-              Effect.mapError(connections.open(origin, ask, restore), this.connectFailed(p)),
-              (lease) => restore(this.opened(lease, p, mode, connection, refusals, retry)),
-            )
-          }),
-        )
+    return callback<Response, HttpError>((resume) => this.register(p, mode, connection, refusals, resume))
+  }
+
+  /** The body of `attempt`'s callback: asks the pool for a connection; returns what undoes the request. */
+  private register(
+    p: Prepared,
+    mode: Mode,
+    connection: "any" | "fresh",
+    refusals: number,
+    resume: (outcome: Effect.Effect<Response, HttpError>) => void,
+  ): Effect.Effect<void> {
+    const { connections, engine } = this
+    const pool = connections.pool
+    const pipelinable = this.options.pipelining && mode === "buffered" && this.mayPipeline(p)
+    const fresh = connection === "fresh"
+    const origin = p.via.origin
+    const ask = this.askOf(p, pipelinable, fresh)
+    const retry = fresh ? noRetry : () => this.attempt(p, mode, "fresh", refusals)
+    let cancel: Effect.Effect<void> = Effect.void
+    const granted = (grant: Pool.Grant): void => {
+      if (grant._tag === "Failed") {
+        resume(Effect.fail(this.connectFailed(p)(grant.error)))
+        return
       }
-      const timedOut = () => resume(Effect.fail(this.connectFailed(p)(new WaitTimeout({ millis: ask.waitMillis }))))
-      const waiting = pool.request(origin, ask, granted, timedOut)
-      if (waiting !== undefined) cancel = Effect.sync(() => pool.cancel(origin, waiting))
-      return Effect.suspend(() => cancel)
-    })
+      if (grant._tag === "Lease") {
+        const mux = grant.lease.conn.mux
+        if (mux !== undefined) {
+          cancel = Effect.sync(this.shared(grant.lease, mux, p, mode, refusals, resume))
+          return
+        }
+        const ex = new Exchange(grant.lease, p, engine, mode)
+        cancel = abandon(ex)
+        if (p.whole) ex.start((outcome) => resume(concluded(ex, outcome, retry)))
+        else resume(run(ex, retry))
+        return
+      }
+      // The canceler of `Effect.async` covers the effect it resumes with too: the slot is given back here
+      // only until `open` starts, which then gives it back itself if the dial fails or is interrupted.
+      let opening = false
+      cancel = Effect.sync(() => {
+        if (!opening) pool.freeSlot(origin)
+      })
+      resume(
+        Effect.uninterruptibleMask((restore) => {
+          opening = true
+          return Effect.flatMap(
+            Effect.mapError(connections.open(origin, ask, restore), this.connectFailed(p)),
+            (lease) => restore(this.opened(lease, p, mode, connection, refusals, retry)),
+          )
+        }),
+      )
+    }
+    const timedOut = () => resume(Effect.fail(this.connectFailed(p)(new WaitTimeout({ millis: ask.waitMillis }))))
+    const waiting = pool.request(origin, ask, granted, timedOut)
+    if (waiting !== undefined) cancel = Effect.sync(() => pool.cancel(origin, waiting))
+    return Effect.suspend(() => cancel)
   }
 
   readonly start = (...[request, url]: Parameters<TransportService["fetch"]>): Result<Prepared, HttpError> => {
@@ -232,12 +241,12 @@ export class Dispatcher {
     return prepare(request, url, info, { timeouts, via, forward, encoding: later ? "when written" : "now" })
   }
 
+  /** A request read whole: prepared and sent inside the one callback, so it costs no runtime operation more. */
   readonly fetch: TransportService["fetch"] = (request, url) =>
-    Effect.suspend(() => {
+    callback<Response, HttpError>((resume) => {
       const prepared = this.start(request, url)
-      return Result.isFailure(prepared)
-        ? Effect.fail(Result.failure(prepared))
-        : this.attempt(Result.success(prepared), "buffered", "any")
+      if (Result.isFailure(prepared)) return resume(Effect.fail(Result.failure(prepared)))
+      return this.register(Result.success(prepared), "buffered", "any", 0, resume)
     })
 
   readonly send: TransportService["send"] = (request, url) =>

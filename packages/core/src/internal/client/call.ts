@@ -170,7 +170,9 @@ const finish = (
 
 /**
  * Starts a call down `handler`: opens file and multipart bodies once (so retries and redirects replay the
- * opened body), reads the fiber once, applies the request's total deadline and finishes the response.
+ * opened body), reads the fiber once, applies the request's total deadline and finishes the response. A
+ * caller that already holds the fiber (`Client.fetch`, which read the Client from it) passes it, and the
+ * call costs no runtime operation of its own.
  */
 const start = <E, R, S>(
   handler: Handler<E, R>,
@@ -178,43 +180,48 @@ const start = <E, R, S>(
   context: Context.Context<never>,
   mode: Mode<S>,
   secrets: ReadonlyArray<string>,
+  fiber: CurrentFiber | undefined,
   readWhole = mode.buffer,
-): Effect.Effect<Response.Response, E | HttpError, R | S> =>
-  withFiber((fiber) => {
-    const call = callOf(mode, fiber, secrets)
-    const simple =
-      request.body._tag !== "File" && request.body._tag !== "Multipart" && request.onUploadProgress === undefined
-    const sent = simple
-      ? handler(request, call)
-      : Effect.flatMap(openBody(request, context), (opened) => handler(opened, call))
-    const done =
-      request.onDownloadProgress === undefined
-        ? sent
-        : Effect.flatMap(sent, (response) => finish(request, response, readWhole))
-    return withinTotal(request, done)
-  })
+): Effect.Effect<Response.Response, E | HttpError, R | S> => {
+  if (fiber === undefined) return withFiber((own) => start(handler, request, context, mode, secrets, own, readWhole))
+  const call = callOf(mode, fiber, secrets)
+  const simple =
+    request.body._tag !== "File" && request.body._tag !== "Multipart" && request.onUploadProgress === undefined
+  const sent = simple
+    ? handler(request, call)
+    : Effect.flatMap(openBody(request, context), (opened) => handler(opened, call))
+  const done =
+    request.onDownloadProgress === undefined
+      ? sent
+      : Effect.flatMap(sent, (response) => finish(request, response, readWhole))
+  return withinTotal(request, done)
+}
 
-/** Runs `request` down `handler` with a streaming response. */
+/** Runs `request` down `handler` with a streaming response, on `fiber` when the caller has read it. */
 export const execute = <E, R>(
   handler: Handler<E, R>,
   request: Request.Request,
   context: Context.Context<never>,
   secrets: ReadonlyArray<string> = Request.SECRET_QUERY_PARAMS,
+  fiber?: CurrentFiber,
 ): Effect.Effect<Response.Response, E | HttpError, R | Scope.Scope> =>
-  start(handler, request, context, streamingMode, secrets)
+  start(handler, request, context, streamingMode, secrets, fiber)
 
 /**
- * Runs `request` down `handler` and reads the response into memory. With a download progress report, the
- * body is streamed from the transport and read into memory at the top, so the report sees each piece as it
- * arrives (as got and ky report); the buffered path's default limit on the body goes with it.
+ * Runs `request` down `handler` and reads the response into memory, on `fiber` when the caller has read
+ * it. With a download progress report, the body is streamed from the transport and read into memory at
+ * the top, so the report sees each piece as it arrives (as got and ky report); the buffered path's default
+ * limit on the body goes with it.
  */
 export const fetch = <E, R>(
   handler: Handler<E, R>,
   request: Request.Request,
   context: Context.Context<never>,
   secrets: ReadonlyArray<string> = Request.SECRET_QUERY_PARAMS,
+  fiber?: CurrentFiber,
 ): Effect.Effect<Response.Response, E | HttpError, R> => {
-  if (request.onDownloadProgress === undefined) return start(handler, request, context, bufferedMode, secrets)
+  if (request.onDownloadProgress === undefined) return start(handler, request, context, bufferedMode, secrets, fiber)
   const bounded = copyRequest(request, { maxResponseBytes: request.maxResponseBytes ?? MAX_BUFFERED_BODY_BYTES })
-  return Effect.scoped(start(handler, bounded, context, streamingMode, secrets, true))
+  // The scope's own fiber is the caller's: Effect.scoped runs its effect on the same fiber.
+  return Effect.scoped(start(handler, bounded, context, streamingMode, secrets, fiber, true))
 }

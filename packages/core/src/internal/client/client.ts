@@ -16,6 +16,7 @@ import type { Service as TransportService } from "../../Transport.js"
 import * as Url from "../../Url.js"
 import { basicAuthorization } from "../shared/credentials.js"
 import { Result } from "../shared/edition.js"
+import type { CurrentFiber } from "../shared/edition-effect.js"
 import { copy as copyRequest, redactUrl } from "../shared/request.js"
 import { type Call, execute, fetch, type Handler, openBody, urlOf } from "./call.js"
 import { requestHead, responseHead } from "./debug.js"
@@ -94,11 +95,19 @@ export class ClientImpl<E, R> implements With<E, R>, Pipeable {
     readonly options: Options,
   ) {}
 
-  readonly execute = (request: Request.Request): Effect.Effect<Response.Response, E | HttpError, R | Scope.Scope> =>
-    execute(this.handler, request, this.context, this.options.secretQueryParams)
+  /** Streams the response; `fiber` is the caller's, when it has read it already (`Client.execute`). */
+  readonly execute = (
+    request: Request.Request,
+    fiber?: CurrentFiber,
+  ): Effect.Effect<Response.Response, E | HttpError, R | Scope.Scope> =>
+    execute(this.handler, request, this.context, this.options.secretQueryParams, fiber)
 
-  readonly fetch = (request: Request.Request): Effect.Effect<Response.Response, E | HttpError, R> =>
-    fetch(this.handler, request, this.context, this.options.secretQueryParams)
+  /** Reads the response into memory; `fiber` is the caller's, when it has read it already (`Client.fetch`). */
+  readonly fetch = (
+    request: Request.Request,
+    fiber?: CurrentFiber,
+  ): Effect.Effect<Response.Response, E | HttpError, R> =>
+    fetch(this.handler, request, this.context, this.options.secretQueryParams, fiber)
 
   readonly pinned = (target: string): Effect.Effect<With<E, R>, HttpError, Scope.Scope> => this.pinnedChain(target)
 

@@ -27,14 +27,12 @@ import type { CloseableScope, Result } from "./edition.js"
 import type { CatchCause, Fork, Run } from "./edition-types.js"
 
 /**
- * An Effect that a callback resumes: Effect 3's `Effect.async`, Effect 4's `Effect.callback`. The register is
- * handed over as it is: both majors make an AbortController only for a register that takes the signal.
+ * An Effect that a callback resumes; what `register` returns runs if the fiber is interrupted first (and
+ * while the effect it resumed with runs). Effect 4's `Effect.callback`, handed the register as it is: its
+ * register takes no signal, so no AbortController is made, and the canceler is a frame on the fiber's stack.
  */
 export const callback: <A, E = never, R = never>(
-  register: (
-    resume: (effect: Effect.Effect<A, E, R>) => void,
-    signal: AbortSignal,
-  ) => void | Effect.Effect<void, never, R>,
+  register: (resume: (effect: Effect.Effect<A, E, R>) => void) => void | Effect.Effect<void, never, R>,
 ) => Effect.Effect<A, E, R> = Effect.callback
 
 /** A service's key, declared as Effect 4 writes it: `class X extends Service<X, Shape>()("key") {}`. */
@@ -118,11 +116,11 @@ export const tracerOf = (fiber: CurrentFiber): Tracer.Tracer => fiber.getRef(Tra
 export const logsDebug = (fiber: CurrentFiber): boolean =>
   LogLevel.isLessThanOrEqualTo(fiber.getRef(References.MinimumLogLevel), "Debug")
 
-/** `f` of the service `tag` names in the fiber's context: one runtime operation, where `flatMap(tag, f)` takes four. */
+/** `f` of the service `tag` names in the fiber's context, and of the fiber: one runtime operation, where `flatMap(tag, f)` takes four. */
 export const withService = <I, S, A, E, R>(
   tag: Context.Service<I, S>,
-  f: (service: S) => Effect.Effect<A, E, R>,
-): Effect.Effect<A, E, R | I> => Effect.withFiber((fiber) => f(Context.getUnsafe(fiber.context, tag)))
+  f: (service: S, fiber: CurrentFiber) => Effect.Effect<A, E, R>,
+): Effect.Effect<A, E, R | I> => Effect.withFiber((fiber) => f(Context.getUnsafe(fiber.context, tag), fiber))
 
 /** A value each fiber sees, with a default (Effect 3's `FiberRef`, Effect 4's `Context.Reference`). */
 export type Reference<A> = Context.Reference<A>

@@ -32,13 +32,29 @@ import type * as Tracer from "effect/Tracer"
 import type { CloseableScope, Result } from "./edition.js"
 import type { CatchCause, Fork, Run } from "./edition-types.js"
 
-/** An Effect that a callback resumes: Effect 3's `Effect.async`, Effect 4's `Effect.callback`. */
-export const callback: <A, E = never, R = never>(
-  register: (
-    resume: (effect: Effect.Effect<A, E, R>) => void,
-    signal: AbortSignal,
-  ) => void | Effect.Effect<void, never, R>,
-) => Effect.Effect<A, E, R> = Effect.async
+/**
+ * An Effect that a callback resumes; what `register` returns runs if the fiber is interrupted first (and
+ * while the effect it resumed with runs). Effect 3's `Effect.async` wraps a register that returns a
+ * canceler in `onInterrupt` (an `onExit`: eleven runtime operations per call). Here the register returns
+ * nothing to `Effect.async` (two operations), and one failure handler outside the interruptible region runs
+ * the canceler: nine in all, and each request's exchange is one of these.
+ */
+export const callback = <A, E = never, R = never>(
+  register: (resume: (effect: Effect.Effect<A, E, R>) => void) => void | Effect.Effect<void, never, R>,
+): Effect.Effect<A, E, R> =>
+  Effect.suspend(() => {
+    let cancel: void | Effect.Effect<void, never, R>
+    const wait = Effect.async<A, E, R>((resume) => {
+      cancel = register(resume)
+    })
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.catchAllCause(restore(wait), (cause) =>
+        cancel !== undefined && Cause.isInterruptedOnly(cause)
+          ? Effect.zipRight(cancel, Effect.failCause(cause))
+          : Effect.failCause(cause),
+      ),
+    )
+  })
 
 /** A service's key, declared as Effect 4 writes it: `class X extends Service<X, Shape>()("key") {}`. */
 export const Service =
@@ -124,11 +140,12 @@ export const tracerOf = (fiber: CurrentFiber): Tracer.Tracer => fiber.currentTra
 export const logsDebug = (fiber: CurrentFiber): boolean =>
   fiber.getFiberRef(FiberRef.currentMinimumLogLevel).ordinal <= LogLevel.Debug.ordinal
 
-/** `f` of the service `tag` names in the fiber's context: one runtime operation, where `flatMap(tag, f)` takes four. */
+/** `f` of the service `tag` names in the fiber's context, and of the fiber: one runtime operation, where `flatMap(tag, f)` takes four. */
 export const withService = <I, S, A, E, R>(
   tag: Context.Tag<I, S>,
-  f: (service: S) => Effect.Effect<A, E, R>,
-): Effect.Effect<A, E, R | I> => Effect.withFiberRuntime((fiber) => f(Context.unsafeGet(fiber.currentContext, tag)))
+  f: (service: S, fiber: CurrentFiber) => Effect.Effect<A, E, R>,
+): Effect.Effect<A, E, R | I> =>
+  Effect.withFiberRuntime((fiber) => f(Context.unsafeGet(fiber.currentContext, tag), fiber))
 
 /** A value each fiber sees, with a default (Effect 3's `FiberRef`, Effect 4's `Context.Reference`). */
 export type Reference<A> = FiberRef.FiberRef<A>
