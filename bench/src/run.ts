@@ -215,6 +215,8 @@ const bundleBaseline = async (revision: string) => {
     entryPoints: { "client-baseline": new URL("./client.ts", import.meta.url).pathname },
     alias: {
       "@courier/core": `${tree}packages/core/src/index.ts`,
+      // node-transport's one import of core's internals (package.json's `./internal/edition`).
+      "@courier/core/internal/edition": `${tree}packages/core/src/internal/shared/edition-bridge.ts`,
       "@courier/node-transport": `${tree}packages/node-transport/src/index.ts`,
     },
     nodePaths: [`${repo}node_modules`, `${repo}packages/core/node_modules`, `${repo}bench/node_modules`],
