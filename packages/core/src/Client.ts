@@ -225,13 +225,14 @@ const standard = (bare: Service, options: Options, decoding: Option.Option<Conte
     client = withCache(client, options.cache === true ? {} : options.cache)
   }
   if (options.cookies !== undefined) client = withCookies(client, options.cookies)
-  client = followRedirects(client, options.redirects ?? 10)
-  if (Option.isSome(decoding)) {
-    client = decompress(client, {
-      decoding: decoding.value,
-      ...(options.maxDecodedBytes === undefined ? {} : { maxDecodedBytes: options.maxDecodedBytes }),
-    })
-  }
+  // Decoding is the link above redirects; fused into it, the final response costs one flatMap less.
+  const decodingOptions = Option.isNone(decoding)
+    ? undefined
+    : {
+        decoding: decoding.value,
+        ...(options.maxDecodedBytes === undefined ? {} : { maxDecodedBytes: options.maxDecodedBytes }),
+      }
+  client = transforms.followRedirects(client, options.redirects ?? 10, decodingOptions)
   if (options.expectContinue !== undefined) client = withExpectContinue(client, options.expectContinue)
   if (options.maxResponseBytes !== undefined) client = withMaxResponseBytes(client, options.maxResponseBytes)
   if (options.timeouts !== undefined) client = withTimeouts(client, options.timeouts)

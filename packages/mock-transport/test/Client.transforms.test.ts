@@ -1,6 +1,6 @@
 // The Client as a pipeable value: each general transform, user middleware, and the policies as transforms
 // that can be placed and reordered, unit-tested over the mock transport (transforms run above it).
-import { Client, type ContentDecoding, Cookies, Headers, type HttpError, Request, Response, Retry } from "@courier/core"
+import { Client, ContentDecoding, Cookies, Headers, type HttpError, Request, Response, Retry } from "@courier/core"
 import { MockTransport } from "@courier/mock-transport"
 import { describe, expect, it } from "@effect/vitest"
 import * as Data from "effect/Data"
@@ -314,6 +314,43 @@ describe("policies as transforms", () => {
             path: "/plain",
             reply: { status: 200, headers: { "Content-Encoding": "x-upper, x-upper" }, text: "shout" },
           },
+        ]),
+      ),
+    ),
+  )
+
+  it.effect("the standard client asks for its codings on every hop and decodes the response its redirects end at", () =>
+    Effect.gen(function* () {
+      const upper: ContentDecoding.Service = {
+        codings: ["x-upper"],
+        decode: (coding, body) =>
+          coding === "x-upper"
+            ? Stream.map(body, (chunk) => new TextEncoder().encode(new TextDecoder().decode(chunk).toUpperCase()))
+            : undefined,
+      }
+      const made = (options: Client.Options) =>
+        Client.make(options).pipe(Effect.provideService(ContentDecoding.ContentDecoding, upper))
+      const followed = yield* (yield* made({})).fetch(Request.get("http://api.test/moved"))
+      expect([followed.status, yield* Response.text(followed)]).toEqual([200, "SHOUT"])
+      const calls = yield* MockTransport.calls
+      expect(calls.map((c) => [c.request.path, header(c.request, "accept-encoding")])).toEqual([
+        ["/moved", "x-upper"],
+        ["/coded", "x-upper"],
+      ])
+      // Without redirects, the 3xx is the final response and is decoded itself.
+      const unfollowed = yield* (yield* made({ redirects: false })).fetch(Request.get("http://api.test/moved"))
+      expect([unfollowed.status, yield* Response.text(unfollowed)]).toEqual([302, "GONE"])
+      // The client's limit on decoded bytes holds after a redirect.
+      const small = yield* made({ maxDecodedBytes: 2 })
+      expect((yield* Effect.flip(small.fetch(Request.get("http://api.test/moved"))))._tag).toBe("BodyTooLarge")
+    }).pipe(
+      Effect.provide(
+        MockTransport.layer([
+          {
+            path: "/moved",
+            reply: { status: 302, headers: { Location: "/coded", "Content-Encoding": "x-upper" }, text: "gone" },
+          },
+          { path: "/coded", reply: { status: 200, headers: { "Content-Encoding": "x-upper" }, text: "shout" } },
         ]),
       ),
     ),

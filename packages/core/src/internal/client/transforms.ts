@@ -198,15 +198,24 @@ export const withExpectContinue = <E, R>(self: With<E, R>, when: boolean | numbe
 export const retry = <E, R>(self: With<E, R>, policy: Policy): With<E | HttpError, R> =>
   transform(self, (next) => (request, call) => retrying(policy, request, next(request, call), call.debug))
 
-export const followRedirects = <E, R>(self: With<E, R>, max: number | false): With<E | HttpError, R> => {
-  if (max === false) return self
-  return transform(self, (next) => {
+export const followRedirects = <E, R>(
+  self: With<E, R>,
+  max: number | false,
+  decoding?: DecodingOptions,
+): With<E | HttpError, R> => {
+  if (max === false) return decoding === undefined ? self : decompress(self, decoding)
+  return transform(self, (next, context) => {
+    const decode = decoding === undefined ? undefined : decodingOf(context, decoding)
     const follow = <S>(
-      first: Request.Request,
+      asked: Request.Request,
       call: Call<S>,
     ): Effect.Effect<Response.Response, E | HttpError, R | S> => {
+      const first = decode === undefined ? asked : withDefault(asked, "Accept-Encoding", decode.accept)
+      /** The response the call ends with: decoded here when decoding is fused in (see `standard`). */
+      const last = (response: Response.Response) =>
+        decode === undefined ? Effect.succeed(response) : decode.step(response, call)
       const firstUrl = Result.getOrUndefined(urlOf(first))
-      if (firstUrl === undefined) return next(first, call)
+      if (firstUrl === undefined) return Effect.flatMap(next(first, call), last)
       // Nothing here is kept between runs: a retry above this transform runs the chain again from hop 0.
       const send = (request: Request.Request, hop: number) =>
         call.traced
@@ -223,9 +232,9 @@ export const followRedirects = <E, R>(self: With<E, R>, max: number | false): Wi
       ): Effect.Effect<Response.Response, E | HttpError, R | S> =>
         Effect.flatMap(send(request, hop), (response) => {
           const redirect = redirectOf(response, request, url)
-          if (redirect === undefined) return Effect.succeed(response)
+          if (redirect === undefined) return last(response)
           const nextUrl = Result.getOrUndefined(urlOf(redirect))
-          if (nextUrl === undefined) return Effect.succeed(response)
+          if (nextUrl === undefined) return last(response)
           const visited = [...chain, nextUrl.href]
           if (visited.length - 1 > max) {
             return Effect.andThen(
@@ -261,24 +270,42 @@ export const withCookies = <E, R>(self: With<E, R>, jar: Cookies.Jar): With<E | 
     })
   })
 
-export const decompress = <E, R>(
-  self: With<E, R>,
-  options: { readonly decoding?: ContentDecoding.Service; readonly maxDecodedBytes?: number } = {},
-): With<E | HttpError, R> =>
+/** What `decompress` is given: the codings (the context's ContentDecoding by default) and the limit. */
+export interface DecodingOptions {
+  readonly decoding?: ContentDecoding.Service
+  readonly maxDecodedBytes?: number
+}
+
+/** Decoding around a call: the `Accept-Encoding` a request gets, and its response decoded (read whole when buffered). */
+interface Decoding {
+  readonly accept: string
+  readonly step: <S>(response: Response.Response, call: Call<S>) => Effect.Effect<Response.Response, HttpError>
+}
+
+/** The decoding `options` ask for in `context`; none when no codings are given or provided. */
+const decodingOf = (context: Context.Context<never>, options: DecodingOptions): Decoding | undefined => {
+  const found = options.decoding ?? Option.getOrUndefined(Context.getOption(context, ContentDecoding.ContentDecoding))
+  if (found === undefined) return undefined
+  const limit = options.maxDecodedBytes ?? ContentDecoding.DEFAULT_MAX_DECODED_BYTES
+  return {
+    accept: found.codings.join(", "),
+    step: (response, call) => {
+      const d = decoded(response, found, limit)
+      if (Result.isFailure(d)) return Effect.fail(Result.failure(d))
+      const r = Result.success(d)
+      return call.buffer && !(r.body instanceof Uint8Array) ? Response.buffered(r) : Effect.succeed(r)
+    },
+  }
+}
+
+export const decompress = <E, R>(self: With<E, R>, options: DecodingOptions = {}): With<E | HttpError, R> =>
   transform(self, (next, context) => {
-    const found = options.decoding ?? Option.getOrUndefined(Context.getOption(context, ContentDecoding.ContentDecoding))
-    if (found === undefined) return next
-    const decoding = found
-    const accept = decoding.codings.join(", ")
-    const limit = options.maxDecodedBytes ?? ContentDecoding.DEFAULT_MAX_DECODED_BYTES
-    return (request, call) => {
-      return Effect.flatMap(next(withDefault(request, "Accept-Encoding", accept), call), (response) => {
-        const d = decoded(response, decoding, limit)
-        if (Result.isFailure(d)) return Effect.fail(Result.failure(d))
-        const r = Result.success(d)
-        return call.buffer && !(r.body instanceof Uint8Array) ? Response.buffered(r) : Effect.succeed(r)
-      })
-    }
+    const decode = decodingOf(context, options)
+    if (decode === undefined) return next
+    return (request, call) =>
+      Effect.flatMap(next(withDefault(request, "Accept-Encoding", decode.accept), call), (response) =>
+        decode.step(response, call),
+      )
   })
 
 export const withTracing = <E, R>(
