@@ -15,7 +15,8 @@
  *
  * Environment: BENCH_ROUNDS (3), BENCH_MILLIS (3000), BENCH_CLIENTS and BENCH_WORKLOADS (comma-separated
  * names, to run a part), BENCH_SCALE (1: also the scaling tables), BENCH_BASELINE (a git revision: its
- * Courier runs beside today's as the client `courier@<revision>`, to measure a change in the same run),
+ * Courier runs beside today's as the client `courier@<revision>`, to measure a change in the same run;
+ * BENCH_BASELINE_CLIENT names which Courier client it runs, `courier` by default),
  * BENCH_PIN (0: do not pin the server and the clients to their own CPUs; see pin.ts).
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process"
@@ -34,7 +35,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const MILLIS = Number(process.env.BENCH_MILLIS ?? 3000)
 const SCALE = (process.env.BENCH_SCALE ?? "1") === "1"
 const BASELINE = process.env.BENCH_BASELINE
-const baselineName = BASELINE === undefined ? undefined : `courier@${BASELINE}`
+const BASELINE_CLIENT = process.env.BENCH_BASELINE_CLIENT ?? "courier"
+const baselineName = BASELINE === undefined ? undefined : `${BASELINE_CLIENT}@${BASELINE}`
 const names = [
   ...(process.env.BENCH_CLIENTS?.split(",") ?? [
     ...Object.keys(clients),
@@ -229,7 +231,7 @@ const runOnce = (spec: Spec): Sample => {
   const file = baseline ? `${dist}client-baseline.mjs` : edition4 ? `${dist}client-effect4.mjs` : `${dist}client.mjs`
   const args = JSON.stringify(
     baseline
-      ? { ...spec, client: "courier" }
+      ? { ...spec, client: BASELINE_CLIENT }
       : edition4
         ? { ...spec, client: spec.client.slice(0, -EFFECT4.length) }
         : spec,

@@ -34,27 +34,13 @@ import type { CatchCause, Fork, Run } from "./edition-types.js"
 
 /**
  * An Effect that a callback resumes; what `register` returns runs if the fiber is interrupted first (and
- * while the effect it resumed with runs). Effect 3's `Effect.async` wraps a register that returns a
- * canceler in `onInterrupt` (an `onExit`: eleven runtime operations per call). Here the register returns
- * nothing to `Effect.async` (two operations), and one failure handler outside the interruptible region runs
- * the canceler: nine in all, and each request's exchange is one of these.
+ * while the effect it resumed with runs): Effect 3's `Effect.async`. It wraps a register that returns a
+ * canceler in `onInterrupt` (eleven runtime operations per call); a hand-made form with fewer operations
+ * measured slower (docs/ARCHITECTURE.md, "Measured choices").
  */
 export const callback = <A, E = never, R = never>(
   register: (resume: (effect: Effect.Effect<A, E, R>) => void) => void | Effect.Effect<void, never, R>,
-): Effect.Effect<A, E, R> =>
-  Effect.suspend(() => {
-    let cancel: void | Effect.Effect<void, never, R>
-    const wait = Effect.async<A, E, R>((resume) => {
-      cancel = register(resume)
-    })
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.catchAllCause(restore(wait), (cause) =>
-        cancel !== undefined && Cause.isInterruptedOnly(cause)
-          ? Effect.zipRight(cancel, Effect.failCause(cause))
-          : Effect.failCause(cause),
-      ),
-    )
-  })
+): Effect.Effect<A, E, R> => Effect.async(register)
 
 /** A service's key, declared as Effect 4 writes it: `class X extends Service<X, Shape>()("key") {}`. */
 export const Service =
