@@ -36,7 +36,7 @@ import type { CatchCause, Fork, Run } from "./edition-types.js"
  * An Effect that a callback resumes; what `register` returns runs if the fiber is interrupted first (and
  * while the effect it resumed with runs): Effect 3's `Effect.async`. It wraps a register that returns a
  * canceler in `onInterrupt` (eleven runtime operations per call); a hand-made form with fewer operations
- * measured slower (docs/ARCHITECTURE.md, "Measured choices").
+ * did not measure faster (docs/ARCHITECTURE.md, "Measured choices").
  */
 export const callback = <A, E = never, R = never>(
   register: (resume: (effect: Effect.Effect<A, E, R>) => void) => void | Effect.Effect<void, never, R>,
