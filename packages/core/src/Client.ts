@@ -205,13 +205,10 @@ export type Middleware<E2, R2, E = never> = (
 export class Client extends Edition.Service<Client, Service>()("@courier/core/Client") {}
 
 /**
- * `f` of the Client in the fiber's context: one runtime operation, where `Effect.flatMap(Client, f)` takes
- * four (the accessors below run once per request, so it shows on the request benchmarks). The context is
- * read as `Effect.flatMap` would read it; the type adds the requirement that the lookup relies on.
- */
-/**
- * `f` of the Client in context. Courier's own clients are also given the fiber that read it, so the call
- * does not read it again: one runtime operation per call instead of two.
+ * `f` of the Client in the fiber's context, and of the fiber: one runtime operation, where
+ * `Effect.flatMap(Client, f)` takes four (the accessors below run once per request, so it shows on the
+ * request benchmarks). Courier's own clients are handed the fiber, so the call does not read it again. The
+ * context is read as `Effect.flatMap` would read it; the type adds the requirement that the lookup relies on.
  */
 const withClient = <A, E, R>(
   f: (client: Service, fiber: Edition.CurrentFiber) => Effect.Effect<A, E, R>,

@@ -19,6 +19,15 @@ const ok = (text = "ok"): MockTransport.Reply => ({ status: 200, text })
 const to = (location: string): MockTransport.Reply => ({ status: 302, headers: { Location: location } })
 class Unsigned extends Data.TaggedError("Unsigned")<{ readonly url: string }> {}
 
+/** A coding that upper-cases the body, so a test sees whether the response was decoded. */
+const upper: ContentDecoding.Service = {
+  codings: ["x-upper"],
+  decode: (coding, body) =>
+    coding === "x-upper"
+      ? Stream.map(body, (chunk) => new TextEncoder().encode(new TextDecoder().decode(chunk).toUpperCase()))
+      : undefined,
+}
+
 describe("general transforms", () => {
   it.effect(
     "the last transform applied sees the request first; mapRequest and tapRequest run before the transport",
@@ -292,13 +301,6 @@ describe("policies as transforms", () => {
 
   it.effect("decompress asks for the service's codings and decodes the body, in memory for fetch", () =>
     Effect.gen(function* () {
-      const upper: ContentDecoding.Service = {
-        codings: ["x-upper"],
-        decode: (coding, body) =>
-          coding === "x-upper"
-            ? Stream.map(body, (chunk) => new TextEncoder().encode(new TextDecoder().decode(chunk).toUpperCase()))
-            : undefined,
-      }
       const client = (yield* Client.makeBare).pipe(Client.decompress({ decoding: upper }))
       const r = yield* client.fetch(Request.get("http://api.test/coded"))
       expect([r.body instanceof Uint8Array, yield* Response.text(r)]).toEqual([true, "SHOUT"])
@@ -321,13 +323,6 @@ describe("policies as transforms", () => {
 
   it.effect("the standard client asks for its codings on every hop and decodes the response its redirects end at", () =>
     Effect.gen(function* () {
-      const upper: ContentDecoding.Service = {
-        codings: ["x-upper"],
-        decode: (coding, body) =>
-          coding === "x-upper"
-            ? Stream.map(body, (chunk) => new TextEncoder().encode(new TextDecoder().decode(chunk).toUpperCase()))
-            : undefined,
-      }
       const made = (options: Client.Options) =>
         Client.make(options).pipe(Effect.provideService(ContentDecoding.ContentDecoding, upper))
       const followed = yield* (yield* made({})).fetch(Request.get("http://api.test/moved"))

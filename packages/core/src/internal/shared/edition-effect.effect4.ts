@@ -116,7 +116,10 @@ export const tracerOf = (fiber: CurrentFiber): Tracer.Tracer => fiber.getRef(Tra
 export const logsDebug = (fiber: CurrentFiber): boolean =>
   LogLevel.isLessThanOrEqualTo(fiber.getRef(References.MinimumLogLevel), "Debug")
 
-/** `f` of the service `tag` names in the fiber's context, and of the fiber: one runtime operation, where `flatMap(tag, f)` takes four. */
+/**
+ * `f` of the service `tag` names in the fiber's context, and of the fiber: one runtime operation, where
+ * `flatMap(tag, f)` takes four.
+ */
 export const withService = <I, S, A, E, R>(
   tag: Context.Service<I, S>,
   f: (service: S, fiber: CurrentFiber) => Effect.Effect<A, E, R>,

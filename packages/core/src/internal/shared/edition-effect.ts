@@ -38,9 +38,9 @@ import type { CatchCause, Fork, Run } from "./edition-types.js"
  * canceler in `onInterrupt` (eleven runtime operations per call); a hand-made form with fewer operations
  * did not measure faster (docs/ARCHITECTURE.md, "Measured choices").
  */
-export const callback = <A, E = never, R = never>(
+export const callback: <A, E = never, R = never>(
   register: (resume: (effect: Effect.Effect<A, E, R>) => void) => void | Effect.Effect<void, never, R>,
-): Effect.Effect<A, E, R> => Effect.async(register)
+) => Effect.Effect<A, E, R> = Effect.async
 
 /** A service's key, declared as Effect 4 writes it: `class X extends Service<X, Shape>()("key") {}`. */
 export const Service =
@@ -126,7 +126,10 @@ export const tracerOf = (fiber: CurrentFiber): Tracer.Tracer => fiber.currentTra
 export const logsDebug = (fiber: CurrentFiber): boolean =>
   fiber.getFiberRef(FiberRef.currentMinimumLogLevel).ordinal <= LogLevel.Debug.ordinal
 
-/** `f` of the service `tag` names in the fiber's context, and of the fiber: one runtime operation, where `flatMap(tag, f)` takes four. */
+/**
+ * `f` of the service `tag` names in the fiber's context, and of the fiber: one runtime operation, where
+ * `flatMap(tag, f)` takes four.
+ */
 export const withService = <I, S, A, E, R>(
   tag: Context.Tag<I, S>,
   f: (service: S, fiber: CurrentFiber) => Effect.Effect<A, E, R>,
