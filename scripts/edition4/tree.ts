@@ -8,6 +8,7 @@
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { toEffect4 } from "./line-edits.js"
 
 export const repo = path.resolve(import.meta.dirname, "..", "..")
 
@@ -46,12 +47,20 @@ export const installEffect4 = (): string => {
   return path.join(cache, "node_modules", "effect")
 }
 
-/** Puts each `x.effect4.ts` in place of `x.ts` under `dir`. */
+/**
+ * Puts each `x.effect4.ts` in place of `x.ts` under `dir`, and rewrites each `x.ts` that has the lines its
+ * Effect 3 spelling differs in beside it (`x.effect3.diff`, a guide's test file: line-edits.ts).
+ */
 const spellForEffect4 = (dir: string) => {
   for (const file of fs.readdirSync(dir, { recursive: true, encoding: "utf8" })) {
-    if (!file.endsWith(".effect4.ts")) continue
     const spelled = path.join(dir, file)
-    fs.renameSync(spelled, spelled.replace(/\.effect4\.ts$/, ".ts"))
+    if (file.endsWith(".effect4.ts")) {
+      fs.renameSync(spelled, spelled.replace(/\.effect4\.ts$/, ".ts"))
+    } else if (file.endsWith(".effect3.diff")) {
+      const module = spelled.replace(/\.effect3\.diff$/, ".ts")
+      fs.writeFileSync(module, toEffect4(fs.readFileSync(module, "utf8"), fs.readFileSync(spelled, "utf8")))
+      fs.rmSync(spelled)
+    }
   }
 }
 
