@@ -2,7 +2,8 @@
 # The packages as users get them: pack each one from a tree with no build output (the prepack step
 # builds ESM and CommonJS), install the tarballs in a fresh folder with npm, then import every entry point
 # and require it from CommonJS, run a request over the node transport and a mock, check that internal
-# modules are not exported, and run the courier command from its tarball with npx.
+# modules are not exported, check that beside effect 4 loading stops at effect-major.js, and run the courier
+# command from its tarball with npx.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -74,6 +75,10 @@ TS
 source "$root/scripts/lib/consumer-types.sh"
 consumer_types "$root/node_modules/.bin/tsc" "pack check" consumer.ts
 echo "pack check: the types resolve under NodeNext (ESM and CommonJS), Bundler and classic node resolution"
+
+# Beside effect 4, installed as pnpm does (warning of the unmet peer): loading stops at effect-major.js.
+source "$root/scripts/lib/other-major.sh"
+other_major "pack check" "$out" "$(node -p "require('$root/scripts/edition4/versions.json').effect")"
 
 # The courier command from its tarball, as npx runs it on a machine with only Node and npm: installed with
 # its two Courier tarballs (effect comes from the registry), started as compiled JavaScript, no tsx.

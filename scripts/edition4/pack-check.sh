@@ -4,7 +4,8 @@
 # taste (a JSON login decoded with effect/Schema), a streamed download, HTTP/2 (h2c with prior knowledge),
 # the mock transport, effect/http's HttpClient and HttpApiClient over Courier and Courier over effect/http's
 # FetchHttpClient; the same from CommonJS; the types under NodeNext, Bundler and classic node
-# resolution; and the wrong major refused by npm at install, naming effect. With Node >= 22.12 at hand
+# resolution; the wrong major refused by npm at install, naming effect, and, installed as pnpm does
+# (warning of the unmet peer), stopped at load by effect-major.js. With Node >= 22.12 at hand
 # (CI fetches 22 from the npm registry, as scripts/test-node-versions.sh does), also a test that runs the
 # mock transport under @effect/vitest 4.
 set -euo pipefail
@@ -63,6 +64,8 @@ fi
 grep -q "peer effect@\"^4" install.log || { cat install.log >&2; echo "edition4 check: the refusal does not name effect ^4" >&2; exit 1; }
 echo "edition4 check: beside effect 3, npm refuses the Effect 4 edition: $(grep -m1 'peer effect@' install.log | sed 's/^npm error //')"
 cd ..
+source "$root/scripts/lib/other-major.sh"
+other_major "edition4 check" "$out" "$(node -p "require('$root/package.json').devDependencies.effect")"
 
 # The mock transport under @effect/vitest 4, which needs vitest 5 and so Node >= 22.12.
 node22=""

@@ -4,6 +4,7 @@
  * @since 0.1.0
  * @module @courier/mock-transport
  */
+import "./internal/effect-major.js"
 
 /** @since 0.1.0 */
 export * as Fixture from "./Fixture.js"

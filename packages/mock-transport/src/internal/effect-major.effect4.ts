@@ -1,0 +1,6 @@
+/**
+ * The effect major this edition needs, checked before anything else of the package loads: see
+ * @courier/core's internal/effect-major.ts.
+ * @internal
+ */
+import "effect/Result"
