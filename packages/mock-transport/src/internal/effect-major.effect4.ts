@@ -3,4 +3,4 @@
  * @courier/core's internal/effect-major.ts.
  * @internal
  */
-import "effect/Result"
+export * as requiredMajor from "effect/Result"

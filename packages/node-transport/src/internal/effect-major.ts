@@ -3,4 +3,4 @@
  * @courier/core's internal/effect-major.ts.
  * @internal
  */
-import "effect/Either"
+export * as requiredMajor from "effect/Either"
