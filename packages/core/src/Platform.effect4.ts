@@ -15,7 +15,7 @@
  *
  * @since 1.1.0
  */
-import "./internal/effect-major.js"
+import "./internal/shared/effect-major.js"
 import * as Effect from "effect/Effect"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientError from "effect/http/HttpClientError"

@@ -15,7 +15,7 @@
  *
  * @since 0.1.0
  */
-import "./internal/effect-major.js"
+import "./internal/shared/effect-major.js"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"

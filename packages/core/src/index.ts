@@ -4,7 +4,7 @@
  * @since 0.1.0
  * @module @courier/core
  */
-import "./internal/effect-major.js"
+import "./internal/shared/effect-major.js"
 
 /** @since 0.3.0 */
 export * as Auth from "./Auth.js"

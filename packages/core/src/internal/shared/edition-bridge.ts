@@ -5,7 +5,7 @@
  * written once for all three packages. It is not API: it follows the edition, not semver.
  * @internal
  */
-import "../effect-major.js"
+import "./effect-major.js"
 
 export * from "./edition.js"
 export * from "./edition-effect.js"
