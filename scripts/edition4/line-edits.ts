@@ -7,13 +7,13 @@
  */
 
 /** One hunk: lines of the Effect 4 file and the Effect 3 lines that stand in their place. */
-export interface Hunk {
+interface Hunk {
   readonly effect4: ReadonlyArray<string>
   readonly effect3: ReadonlyArray<string>
 }
 
 /** The hunks of a diff, in order; a hunk must name at least one line of each side it replaces. */
-export const parseHunks = (diff: string): ReadonlyArray<Hunk> => {
+const parseHunks = (diff: string): ReadonlyArray<Hunk> => {
   const hunks: Array<Hunk> = []
   let effect4: Array<string> = []
   let effect3: Array<string> = []

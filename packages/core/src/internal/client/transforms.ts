@@ -215,7 +215,8 @@ export const followRedirects = <E, R>(
       const last = (response: Response.Response) =>
         decode === undefined ? Effect.succeed(response) : decode.step(response, call)
       const firstUrl = Result.getOrUndefined(urlOf(first))
-      if (firstUrl === undefined) return Effect.flatMap(next(first, call), last)
+      if (firstUrl === undefined)
+        return decode === undefined ? next(first, call) : Effect.flatMap(next(first, call), last)
       // Nothing here is kept between runs: a retry above this transform runs the chain again from hop 0.
       const send = (request: Request.Request, hop: number) =>
         call.traced
